@@ -1,0 +1,56 @@
+"""The one settings object. Every value can be set in the environment or in `.env`.
+
+See `.env.example` for the list with comments.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+SHARED_DIR = ROOT.parent / "shared"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- database -----------------------------------------------------------------------
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'anpei.db'}",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL; SQLite file under var/ by default, postgresql://… in a deployment",
+    )
+    sql_echo: bool = Field(default=False, validation_alias="ANPEI_SQL_ECHO")
+
+    # --- verifier ------------------------------------------------------------------------
+    platform_url: str = Field(default="http://cx.mem.gov.cn", validation_alias="ANPEI_PLATFORM_URL")
+    verifier_url: str = Field(default="http://127.0.0.1:8601", validation_alias="ANPEI_VERIFIER_URL")
+    verifier_host: str = Field(default="127.0.0.1", validation_alias="ANPEI_VERIFIER_HOST")
+    verifier_port: int = Field(default=8601, validation_alias="ANPEI_VERIFIER_PORT")
+    verifier_token: str | None = Field(default=None, validation_alias="ANPEI_VERIFIER_TOKEN")
+    verifier_database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'verifier.db'}",
+        validation_alias="ANPEI_VERIFIER_DATABASE_URL",
+        description="the verifier's own job store (it never shares tables with the dashboard)",
+    )
+    min_interval_s: float = Field(default=3.0, validation_alias="ANPEI_MIN_INTERVAL")
+    connect_timeout_s: float = Field(default=5.0, validation_alias="ANPEI_CONNECT_TIMEOUT")
+    read_timeout_s: float = Field(default=15.0, validation_alias="ANPEI_READ_TIMEOUT")
+    max_attempts: int = Field(default=3, ge=3, validation_alias="ANPEI_MAX_ATTEMPTS")
+    cache_ttl_days: float = Field(default=30.0, validation_alias="ANPEI_CACHE_TTL_DAYS")
+    key_map_file: Path | None = Field(default=None, validation_alias="ANPEI_KEY_MAP_FILE")
+    max_upload_mb: int = Field(default=20, validation_alias="ANPEI_MAX_UPLOAD_MB")
+
+    # --- dashboard -----------------------------------------------------------------------
+    dashboard_host: str = Field(default="127.0.0.1", validation_alias="ANPEI_DASHBOARD_HOST")
+    dashboard_port: int = Field(default=8501, validation_alias="ANPEI_DASHBOARD_PORT")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

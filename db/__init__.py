@@ -1,0 +1,1 @@
+"""The campaign's database: models (SQLModel), engine, migrations, sample county, read queries."""

@@ -1,0 +1,339 @@
+"""Every table of the campaign, in one place (SQLModel).
+
+Enumerated columns hold the short codes of `db.codes` (their Chinese labels are for screens).
+Money is stored in yuan as an exact decimal; the monthly table reports it in 万元.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Numeric, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.codes import risk_class_of
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """`500230********123X`: region code and the last four characters stay visible."""
+    if not id_number:
+        return ""
+    if len(id_number) < 10:
+        return "*" * len(id_number)
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+# --- campaign settings (data, not code) -----------------------------------------------------
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(40), unique=True, index=True)
+    name: str = Field(sa_type=String(200))
+    notice_ref: str = Field(default="", sa_type=String(100))  # 丰都安办法（2024）40号
+    issuer: str = Field(default="", sa_type=String(100))
+    starts_on: dt.date
+    ends_on: dt.date
+    summary_due_on: dt.date
+    monthly_due_day: int = 5  # a month's table is due on this day of the following month
+    tip_action_days: int = 15  # a tip left without action this long is flagged
+    scoring_rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+class CampaignPhase(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    seq: int
+    code: str = Field(sa_type=String(30))  # self_inspection / enforcement / summary
+    name: str = Field(sa_type=String(50))  # 自查自改 / 执法检查 / 总结提升
+    starts_on: dt.date
+    ends_on: dt.date
+    description: str = ""
+
+
+class CheckItem(SQLModel, table=True):
+    """One check item of the notice's section 二 (4 for institutions, 5 for enterprises)."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "target_kind", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    target_kind: str = Field(sa_type=String(20))  # TargetKind
+    number: int
+    short: str = Field(sa_type=String(40))
+    text: str
+
+
+# --- who inspects, who is inspected ------------------------------------------------------
+
+
+class Jurisdiction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(20), unique=True, index=True)
+    name: str = Field(sa_type=String(50), unique=True, index=True)
+    kind: str = Field(sa_type=String(20), index=True)  # JurisdictionKind
+    sort_order: int = 0
+    active: bool = True
+
+
+class Enterprise(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(200), index=True)
+    uscc: str | None = Field(default=None, sa_type=String(18), unique=True)  # 统一社会信用代码
+    sector: str = Field(sa_type=String(20), index=True)  # Sector
+    risk_class: str = Field(sa_type=String(20), index=True)  # RiskClass, derived from sector
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    member_unit_id: int | None = Field(default=None, foreign_key="jurisdiction.id", index=True)
+    address: str = ""
+    contact: str = ""
+    phone: str = ""
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+    def __init__(self, **data: Any) -> None:
+        if "sector" in data and not data.get("risk_class"):
+            data["risk_class"] = risk_class_of(data["sector"]).value
+        super().__init__(**data)
+
+
+class TrainingInstitution(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(200), unique=True)
+    uscc: str | None = Field(default=None, sa_type=String(18), unique=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    address: str = ""
+    contact: str = ""
+    phone: str = ""
+    active: bool = True
+
+
+class Person(SQLModel, table=True):
+    """A worker or manager. The full ID number is stored once, here; screens show `id_masked`."""
+
+    __table_args__ = (UniqueConstraint("id_number", "enterprise_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(50))
+    id_number: str = Field(sa_type=String(18), index=True)
+    role: str = Field(sa_type=String(20), index=True)  # PersonRole
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    appointment_date: dt.date | None = None  # 主要负责人 / 安全生产管理人员
+    operation_item: str | None = Field(default=None, sa_type=String(50))  # 特种作业 操作项目
+    active: bool = True
+    left_on: dt.date | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+    @property
+    def id_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class CertificateCheck(SQLModel, table=True):
+    """One verification result (verification.md outcome codes) for a person on a given day."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    jurisdiction_id: int | None = Field(default=None, foreign_key="jurisdiction.id", index=True)
+    family: str = Field(sa_type=String(10))  # special / safety
+    outcome: str = Field(sa_type=String(30), index=True)
+    warnings: str = Field(default="", sa_type=String(300))  # codes joined by ';'
+    problem: str = Field(default="", sa_type=String(20), index=True)  # 无证上岗 / 疑似持假证 / …
+    explanation: str = ""
+    cert_number: str | None = Field(default=None, sa_type=String(40))
+    category: str | None = Field(default=None, sa_type=String(50))
+    item: str | None = Field(default=None, sa_type=String(80))
+    first_issue_date: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    review_due: dt.date | None = None
+    review_done: dt.date | None = None
+    issuer: str | None = Field(default=None, sa_type=String(100))
+    as_of: dt.date = Field(index=True)
+    checked_at: dt.datetime = Field(default_factory=utcnow)
+    source: str = Field(default="verifier", sa_type=String(20))  # verifier / saved_page / manual
+    job_ref: str | None = Field(default=None, sa_type=String(64), index=True)
+    evidence_ref: str | None = Field(default=None, sa_type=String(200))
+
+
+# --- enforcement ----------------------------------------------------------------------------
+
+
+class Inspection(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    inspected_on: dt.date = Field(index=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)  # who inspected
+    joint: bool = False  # 联合执法检查
+    joint_units: str = ""  # other units taking part, comma-separated names
+    target_kind: str = Field(sa_type=String(20))  # TargetKind
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="traininginstitution.id", index=True)
+    inspectors: str = ""
+    notes: str = ""
+    source_ref: str | None = Field(default=None, sa_type=String(80))  # import file hash + row
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class InspectionItemResult(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("inspection_id", "item_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    inspection_id: int = Field(foreign_key="inspection.id", index=True)
+    item_number: int  # CheckItem.number for the inspection's target kind
+    result: str = Field(sa_type=String(4))  # ItemResult
+
+
+class SelfInspectionReport(SQLModel, table=True):
+    """自查报告 of an institution or enterprise (phase 自查自改)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_kind: str = Field(sa_type=String(20))
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="traininginstitution.id", index=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    submitted_on: dt.date
+    period_from: dt.date = dt.date(2020, 4, 1)
+    summary: str = ""
+    attachment: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Finding(SQLModel, table=True):
+    """One line of a 问题清单: problem, measure, deadline, responsible person, revisit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
+    self_inspection_id: int | None = Field(default=None, foreign_key="selfinspectionreport.id")
+    target_kind: str = Field(sa_type=String(20))
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="traininginstitution.id", index=True)
+    check_item_number: int | None = None
+    found_on: dt.date = Field(index=True)
+    description: str
+    measure: str = ""  # 整改措施
+    deadline: dt.date | None = Field(default=None, index=True)
+    responsible_person: str = ""
+    status: str = Field(default="open", sa_type=String(12), index=True)  # FindingStatus
+    rectified_on: dt.date | None = None
+    revisit_date: dt.date | None = None  # 复查日期
+    revisit_result: str | None = Field(default=None, sa_type=String(10))  # RevisitResult
+    revisit_by: str = ""
+    recurring: bool = False  # the same item at the same enterprise was found in an earlier quarter
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class EnforcementAction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
+    target_kind: str = Field(sa_type=String(20))
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="traininginstitution.id")
+    kind: str = Field(sa_type=String(20), index=True)  # ActionKind
+    action_date: dt.date = Field(index=True)
+    deadline: dt.date | None = None  # 责令整改 deadline
+    fine_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2)))  # yuan
+    case_ref: str = ""  # 案号 / publication reference
+    notes: str = ""
+
+
+class MonthlyReport(SQLModel, table=True):
+    """汇总表: one row per jurisdiction and month (the numbers of the campaign's summary table)."""
+
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    month: str = Field(sa_type=String(7), index=True)  # YYYY-MM
+    status: str = Field(default="unreported", sa_type=String(12), index=True)  # MonthlyStatus
+    submitted_at: dt.datetime | None = None
+    enterprises_inspected: int = 0
+    high_risk_inspected: int = 0
+    industry_trade_inspected: int = 0
+    institutions_inspected: int = 0
+    problems_found: int = 0
+    problems_by_item: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ordered_rectify: int = 0
+    rectified: int = 0
+    workers_checked: int = 0
+    unlicensed: int = 0
+    suspected_fake: int = 0
+    managers_due: int = 0
+    managers_passed: int = 0
+    managers_overdue: int = 0
+    cases: int = 0
+    fines_wan: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(12, 4), nullable=False))
+    exposures: int = 0
+    blacklisted: int = 0
+    filled_by: str = ""
+    phone: str = ""
+    filled_on: dt.date | None = None
+    scan_path: str | None = None  # stamped copy (PDF or image)
+    source_sha256: str | None = Field(default=None, sa_type=String(64))
+
+
+class Tip(SQLModel, table=True):
+    """A 12350 (or website) tip and its handling."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_on: dt.date = Field(index=True)
+    channel: str = Field(default="12350", sa_type=String(20))
+    reference: str = Field(default="", sa_type=String(50))
+    content: str
+    target_name: str = ""
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id")
+    institution_id: int | None = Field(default=None, foreign_key="traininginstitution.id")
+    jurisdiction_id: int | None = Field(default=None, foreign_key="jurisdiction.id", index=True)
+    assigned_on: dt.date | None = None
+    status: str = Field(default="received", sa_type=String(12), index=True)  # TipStatus
+    check_result: str = ""
+    substantiated: bool | None = None
+    answered_on: dt.date | None = None
+
+
+class SummaryReport(SQLModel, table=True):
+    """总结提升: a jurisdiction's or member unit's written summary."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "jurisdiction_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    submitted_on: dt.date | None = None
+    title: str = ""
+    attachment: str | None = None
+
+
+# --- accounts and audit ---------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_type=String(50), unique=True, index=True)
+    display_name: str = Field(default="", sa_type=String(50))
+    password_hash: str = Field(default="", sa_type=String(200))
+    role: str = Field(sa_type=String(20))  # Role
+    jurisdiction_id: int | None = Field(default=None, foreign_key="jurisdiction.id")
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: the application inserts rows and never updates or deletes them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    username: str = Field(default="", sa_type=String(50))
+    action: str = Field(sa_type=String(20), index=True)  # AuditAction
+    entity: str = Field(default="", sa_type=String(50))
+    entity_id: str = Field(default="", sa_type=String(50))
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    detail: str = ""

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The browser tests drive Debian's Chromium; install it (and CJK fonts) when missing.
+set -euo pipefail
+have_fonts() { fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|Noto Serif CJK|WenQuanYi'; }
+if [ -x /usr/bin/chromium ] && have_fonts; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "错误：缺少 Chromium 或中文字体。请执行：sudo apt-get install -y chromium fonts-noto-cjk" >&2
+  exit 1
+fi
+echo "正在安装 Chromium 与中文字体（约 30 秒）…" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
