@@ -54,7 +54,15 @@ def test_empty_list_is_no_records() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(True, True), (False, False), ("true", True), ("false", False), ("1", True), ("0", False), (None, False)],
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("false", False),
+        ("1", True),
+        ("0", False),
+        (None, False),
+    ],
 )
 def test_is_history_forms(value: Any, expected: bool) -> None:
     (record,) = parse_records([{"name": "甲", "isHistory": value}])
