@@ -1,16 +1,27 @@
-"""Database commands: `anpei db upgrade`, `anpei db seed`, `anpei summary`."""
+"""Database commands: `anpei db upgrade`, `anpei db seed --sample`, and `anpei summary`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import NoReturn
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from db.engine import DatabaseUrlError, make_engine
 
 db_app = typer.Typer(help="数据库：建表升级、载入示例县数据。", no_args_is_help=True, rich_markup_mode=None)
+
+DATABASE_URL_OPTION = typer.Option(
+    None, "--database-url", envvar="DATABASE_URL", help="数据库地址，默认读取 DATABASE_URL。"
+)
+EMPTY_MESSAGE = "数据库为空，请先运行 anpei db seed --sample"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -19,23 +30,30 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def open_engine(url: str | None):  # type: ignore[no-untyped-def]
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def open_engine(url: str | None) -> Engine:
+    """An engine that has connected once; a bad URL or an unreachable server ends the command."""
     try:
         engine = make_engine(url)
-        with engine.connect():
-            pass
-        return engine
     except DatabaseUrlError as exc:
         fail(str(exc))
-    except OperationalError as exc:
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-        fail(f"无法连接数据库（DATABASE_URL={engine.url.render_as_string(hide_password=True)}）：{first}")
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, DBAPIError) as exc:
+        fail(
+            f"无法连接数据库（DATABASE_URL={engine.url.render_as_string(hide_password=True)}）：{_first_line(exc)}"
+        )
+    return engine
 
 
 @db_app.command("upgrade")
-def upgrade_cmd(
-    database_url: str | None = typer.Option(None, "--database-url", envvar="DATABASE_URL", help="数据库地址，默认读取 DATABASE_URL。"),
-) -> None:
+def upgrade_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     """把数据库结构升级到最新版本（首次使用时建表）。"""
     from db import migrate
 
@@ -43,12 +61,161 @@ def upgrade_cmd(
     try:
         migrate.upgrade(engine)
     except (OperationalError, ProgrammingError) as exc:
-        fail(f"数据库升级失败：{str(getattr(exc, 'orig', exc)).splitlines()[0]}")
+        fail(f"数据库升级失败：{_first_line(exc)}")
     typer.echo(f"数据库已升级到最新版本：{engine.url.render_as_string(hide_password=True)}", err=True)
+
+
+@db_app.command("seed")
+def seed_cmd(
+    sample: bool = typer.Option(False, "--sample", help="载入示例县（丰都县，虚构数据）。"),
+    scale: float = typer.Option(
+        1.0, "--scale", min=0.01, help="规模倍数：1 约 2500 家企业、2.3 万人；40 约为一个省的规模。"
+    ),
+    force: bool = typer.Option(False, "--force", help="数据库已有数据时，先清空全部业务数据再载入。"),
+    seed: int = typer.Option(2024, "--seed", help="随机种子；同一种子和规模总是生成相同的数据。"),
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """载入示例县数据（先自动升级数据库结构）。已有数据时拒绝，除非加 --force。"""
+    if not sample:
+        fail("请加 --sample（目前只支持载入示例县数据）")
+    from db.sample.seed import SeedRefused, seed_sample
+
+    engine = open_engine(database_url)
+    typer.echo(f"正在载入示例县数据（规模 {scale:g}）…", err=True)
+    try:
+        report = seed_sample(engine, scale=scale, seed=seed, force=force)
+    except SeedRefused as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        fail(f"载入失败：{_first_line(exc)}")
+    typer.echo(f"示例县数据已载入：{report}", err=True)
+
+
+# --- anpei summary ----------------------------------------------------------------------------
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns aligned by display width (a Chinese character is two columns); text left, numbers right."""
+    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for n, row in enumerate([header, *rows]):
+        cells = [_pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _wan(yuan: Decimal) -> str:
+    return f"{yuan / Decimal(10000):.2f}"
+
+
+SUMMARY_HEADER = (
+    "单位", "月报", "企业(检/总)", "高危(检/总)", "工贸(检/总)", "检查次数", "发现问题", "整改中", "已整改",
+    "逾期未改", "核验人数", "无证上岗", "疑似假证", "立案", "罚款(万元)",
+)  # fmt: skip
+
+
+def summary_cmd(
+    month: str = typer.Option(..., "--month", help="月份，格式 YYYY-MM，例如 2023-05。"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON（便于其他程序读取）。"),
+    jurisdiction: list[str] | None = typer.Option(
+        None, "--jurisdiction", help="只看这个乡镇（街道）或成员单位，按名称；可重复。"
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="统计整改、逾期的截止日期 YYYY-MM-DD，默认为该月最后一天。"
+    ),
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """打印某月各乡镇（街道）、成员单位的检查、问题整改和月报情况。"""
+    from sqlmodel import Session
+
+    from db import queries
+
+    try:
+        parsed = queries.parse_month(month)
+    except queries.MonthFormatError as exc:
+        fail(str(exc))
+    cutoff: dt.date | None = None
+    if as_of:
+        try:
+            cutoff = dt.date.fromisoformat(as_of.strip())
+        except ValueError:
+            fail(f"日期格式不正确：{as_of!r}，应为 YYYY-MM-DD，例如 2023-06-30")
+    engine = open_engine(database_url)
+    try:
+        with Session(engine) as session:
+            if queries.is_empty(session):
+                fail(EMPTY_MESSAGE)
+            ids: list[int] | None = None
+            if jurisdiction:
+                known = {ref.name: ref.id for ref in queries.list_jurisdictions(session)}
+                missing = [name for name in jurisdiction if name.strip() not in known]
+                if missing:
+                    fail(
+                        f"找不到单位：{'、'.join(missing)}（请使用乡镇（街道）或成员单位的全称，例如 三合街道）"
+                    )
+                ids = [known[name.strip()] for name in jurisdiction]
+            rows = queries.township_month_summary(
+                session, month=parsed.label, jurisdiction_ids=ids, as_of=cutoff
+            )
+            totals = None if ids else queries.county_totals(session, month=parsed.label, as_of=cutoff)
+    except (OperationalError, ProgrammingError) as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            fail(EMPTY_MESSAGE)
+        fail(f"查询失败：{_first_line(exc)}")
+    if as_json:
+        payload = {
+            "month": parsed.label,
+            "as_of": (cutoff or parsed.last).isoformat(),
+            "jurisdictions": [row.to_dict() for row in rows],
+            "county": totals.to_dict() if totals else None,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    body = [
+        [
+            r.jurisdiction, r.monthly_status_label, f"{r.enterprises_inspected}/{r.enterprises_registered}",
+            f"{r.high_risk_inspected}/{r.high_risk_registered}", f"{r.industry_trade_inspected}/{r.industry_trade_registered}",
+            str(r.inspections), str(r.findings_found), str(r.findings_open), str(r.findings_rectified),
+            str(r.findings_overdue), str(r.workers_checked), str(r.unlicensed), str(r.suspected_fake), str(r.cases),
+            _wan(r.fines_yuan),
+        ]
+        for r in rows
+    ]  # fmt: skip
+    if totals is not None:
+        t = totals
+        body.append(
+            [
+                "全县（企业去重）", "—",
+                f"{t.enterprises_inspected}/{t.enterprises_registered}", f"{t.high_risk_inspected}/{t.high_risk_registered}",
+                f"{t.industry_trade_inspected}/{t.industry_trade_registered}", str(t.inspections), str(t.findings_found),
+                str(t.findings_open), str(t.findings_rectified), str(t.findings_overdue), str(t.workers_checked),
+                str(t.unlicensed), str(t.suspected_fake), str(t.cases), _wan(t.fines_yuan),
+            ]
+        )  # fmt: skip
+    cutoff_text = (cutoff or parsed.last).isoformat()
+    typer.echo(f"{parsed.label} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
+    typer.echo(render_table(SUMMARY_HEADER, body))
+    if totals is not None:
+        c = totals.status_counts
+        typer.echo(
+            f"月报：已报 {c['submitted']}，零报告 {c['zero']}，逾期 {c['late']}，未报 {c['unreported']}"
+        )
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
+    app.command("summary")(summary_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,490 @@
+"""The first read API: per jurisdiction and month, what was inspected, found and reported.
+
+Everything is computed in SQL (GROUP BY with conditional aggregation); Python only lays the few
+dozen grouped rows side by side. Results are frozen dataclasses (read models), never ORM rows, in
+the jurisdictions' `sort_order`.
+
+Definitions used throughout (documented here once):
+
+- A jurisdiction's **registered** enterprises: active enterprises located in it (乡镇（街道）) or
+  supervised by it (安委会成员单位, `Enterprise.member_unit_id`).
+- **Inspected** in a month: registered enterprises with at least one inspection dated in the month
+  carried out by the jurisdiction itself or jointly (`Inspection.joint`: a joint inspection counts
+  for every party, the enterprise's township and its member unit). An enterprise inspected several
+  times counts once.
+- **Findings** (问题清单) belong to the jurisdiction that recorded them. As of a date D (by default
+  the month's last day), counting findings found on or before D: *rectified* = rectified on or
+  before D (a rectified/closed status without a date counts as rectified); *open* = not rectified;
+  *overdue* = open with a deadline before D.
+- **Monthly table status**: the stored `MonthlyReport.status`, or 未报 (`unreported`) when the
+  jurisdiction has no row for the month.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, distinct, func, not_, or_, select, union_all
+from sqlmodel import Session, SQLModel
+
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
+
+PROBLEM_UNLICENSED = "无证上岗"
+PROBLEM_FAKE = "疑似持假证"
+PROBLEM_INVALID = "证书失效或不符"
+PROBLEM_MANAGER_OVERDUE = "逾期未考核合格"
+
+DEFAULT_KINDS: tuple[str, ...] = (JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value)
+
+_J: Table = SQLModel.metadata.tables["jurisdiction"]
+_E = SQLModel.metadata.tables["enterprise"]
+_I = SQLModel.metadata.tables["inspection"]
+_F = SQLModel.metadata.tables["finding"]
+_C = SQLModel.metadata.tables["certificatecheck"]
+_A = SQLModel.metadata.tables["enforcementaction"]
+_M = SQLModel.metadata.tables["monthlyreport"]
+_P = SQLModel.metadata.tables["campaignphase"]
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class MonthFormatError(ValueError):
+    """A month that is not `YYYY-MM`; the message is Chinese, for the user."""
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month: `label` is `YYYY-MM`, `first` and `last` its first and last day."""
+
+    label: str
+    first: dt.date
+    last: dt.date
+
+
+def parse_month(text: str) -> Month:
+    """`2023-05` (or `2023-5`) → Month; anything else raises MonthFormatError."""
+    match = _MONTH_RE.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise MonthFormatError(f"月份格式不正确：{text!r}，应为 YYYY-MM，例如 2023-05")
+    year, month = int(match.group(1)), int(match.group(2))
+    return Month(
+        f"{year:04d}-{month:02d}",
+        dt.date(year, month, 1),
+        dt.date(year, month, calendar.monthrange(year, month)[1]),
+    )
+
+
+# --- read models ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JurisdictionRef:
+    id: int
+    code: str
+    name: str
+    kind: str  # JurisdictionKind
+    sort_order: int
+
+    @property
+    def kind_label(self) -> str:
+        return JurisdictionKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class JurisdictionMonthRow:
+    """One jurisdiction in one month (see the module docstring for the definitions)."""
+
+    jurisdiction_id: int
+    jurisdiction: str
+    kind: str
+    sort_order: int
+    month: str
+    as_of: dt.date
+    enterprises_registered: int = 0
+    high_risk_registered: int = 0
+    industry_trade_registered: int = 0
+    enterprises_inspected: int = 0
+    high_risk_inspected: int = 0
+    industry_trade_inspected: int = 0
+    inspections: int = 0  # inspection records by this jurisdiction in the month
+    institutions_inspected: int = 0
+    findings_found: int = 0  # found in the month
+    findings_open: int = 0  # as of `as_of`
+    findings_rectified: int = 0
+    findings_overdue: int = 0
+    workers_checked: int = 0  # special-operation certificate checks in the month
+    unlicensed: int = 0  # 无证上岗
+    suspected_fake: int = 0  # 疑似持假证
+    managers_checked: int = 0  # safety certificate checks in the month
+    managers_overdue: int = 0  # 逾期未考核合格
+    orders: int = 0  # 责令整改
+    cases: int = 0  # 立案
+    fines_yuan: Decimal = Decimal("0")
+    exposures: int = 0
+    blacklisted: int = 0
+    monthly_status: str = MonthlyStatus.UNREPORTED.value
+    submitted_at: dt.datetime | None = None
+
+    @property
+    def monthly_status_label(self) -> str:
+        return MonthlyStatus(self.monthly_status).label
+
+    @property
+    def targets_registered(self) -> int:
+        """High-risk plus 工贸 enterprises: the ones the notice requires inspecting every month."""
+        return self.high_risk_registered + self.industry_trade_registered
+
+    @property
+    def targets_inspected(self) -> int:
+        return self.high_risk_inspected + self.industry_trade_inspected
+
+    @property
+    def target_coverage(self) -> float | None:
+        """Share of high-risk and 工贸 enterprises inspected in the month; None without any."""
+        return self.targets_inspected / self.targets_registered if self.targets_registered else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates as ISO text, money as a number, labels next to codes."""
+        out = asdict(self)
+        out["as_of"] = self.as_of.isoformat()
+        out["submitted_at"] = self.submitted_at.isoformat() if self.submitted_at else None
+        out["fines_yuan"] = float(self.fines_yuan)
+        out["kind_label"] = JurisdictionKind(self.kind).label
+        out["monthly_status_label"] = self.monthly_status_label
+        coverage = self.target_coverage
+        out["target_coverage"] = round(coverage, 4) if coverage is not None else None
+        return out
+
+
+@dataclass(frozen=True)
+class CountyTotals:
+    """The county in one month: distinct enterprises (each counted once, whoever inspected it)."""
+
+    month: str
+    as_of: dt.date
+    enterprises_registered: int
+    high_risk_registered: int
+    industry_trade_registered: int
+    enterprises_inspected: int
+    high_risk_inspected: int
+    industry_trade_inspected: int
+    inspections: int
+    findings_found: int
+    findings_open: int
+    findings_rectified: int
+    findings_overdue: int
+    workers_checked: int
+    unlicensed: int
+    suspected_fake: int
+    managers_checked: int
+    managers_overdue: int
+    cases: int
+    fines_yuan: Decimal
+    exposures: int
+    blacklisted: int
+    status_counts: dict[str, int]  # MonthlyStatus code → jurisdictions
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["as_of"] = self.as_of.isoformat()
+        out["fines_yuan"] = float(self.fines_yuan)
+        return out
+
+
+@dataclass(frozen=True)
+class StatusCell:
+    """One cell of the jurisdiction × month grid of monthly tables."""
+
+    jurisdiction_id: int
+    jurisdiction: str
+    kind: str
+    sort_order: int
+    month: str
+    status: str  # MonthlyStatus code, `unreported` when no row
+    submitted_at: dt.datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return MonthlyStatus(self.status).label
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def list_jurisdictions(
+    session: Session, *, kinds: Sequence[str] | None = DEFAULT_KINDS, ids: Iterable[int] | None = None,
+    active_only: bool = True,
+) -> list[JurisdictionRef]:  # fmt: skip
+    """Jurisdictions in `sort_order` (townships, then member units by default)."""
+    stmt = select(_J.c.id, _J.c.code, _J.c.name, _J.c.kind, _J.c.sort_order).order_by(
+        _J.c.sort_order, _J.c.id
+    )
+    if kinds is not None:
+        stmt = stmt.where(_J.c.kind.in_(list(kinds)))
+    if ids is not None:
+        stmt = stmt.where(_J.c.id.in_(list(ids)))
+    if active_only:
+        stmt = stmt.where(_J.c.active)
+    return [JurisdictionRef(r.id, r.code, r.name, r.kind, r.sort_order) for r in session.execute(stmt)]
+
+
+def is_empty(session: Session) -> bool:
+    """True when no jurisdiction exists yet (nothing seeded or imported)."""
+    return session.execute(select(_J.c.id).limit(1)).first() is None
+
+
+def campaign_months(session: Session) -> list[str]:
+    """`YYYY-MM` of the active campaign's enforcement phase (the months that have tables)."""
+    row = session.execute(
+        select(_P.c.starts_on, _P.c.ends_on)
+        .where(_P.c.code == "enforcement")
+        .order_by(_P.c.campaign_id.desc())
+    ).first()
+    if row is None:
+        return []
+    months: list[str] = []
+    year, month = row.starts_on.year, row.starts_on.month
+    while (year, month) <= (row.ends_on.year, row.ends_on.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _ownership() -> Any:
+    """(owner, eid, risk) for every active enterprise: once for its township, once for its unit."""
+    by_place = select(
+        _E.c.jurisdiction_id.label("owner"), _E.c.id.label("eid"), _E.c.risk_class.label("risk")
+    ).where(_E.c.active)
+    by_unit = select(
+        _E.c.member_unit_id.label("owner"), _E.c.id.label("eid"), _E.c.risk_class.label("risk")
+    ).where(_E.c.active, _E.c.member_unit_id.is_not(None))
+    return union_all(by_place, by_unit).subquery("own")
+
+
+def _rectified_by(day: dt.date) -> ColumnElement[bool]:
+    return or_(
+        and_(_F.c.rectified_on.is_not(None), _F.c.rectified_on <= day),
+        and_(_F.c.rectified_on.is_(None), _F.c.status != FindingStatus.OPEN.value),
+    )
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+
+def township_month_summary(
+    session: Session, *, month: str, jurisdiction_ids: Iterable[int] | None = None, as_of: dt.date | None = None,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
+) -> list[JurisdictionMonthRow]:  # fmt: skip
+    """Per jurisdiction, the month's coverage, findings, checks, actions and table status.
+
+    `month` is `YYYY-MM` (MonthFormatError otherwise); `as_of` (default: the month's last day)
+    fixes the date for open / rectified / overdue findings. `jurisdiction_ids` narrows the rows;
+    by default every active township and member unit is listed, also those with nothing to show.
+    """
+    m = parse_month(month)
+    day = as_of or m.last
+    refs = list_jurisdictions(session, kinds=kinds, ids=jurisdiction_ids)
+    if not refs:
+        return []
+    wanted = [r.id for r in refs]
+    values: dict[int, dict[str, Any]] = {r.id: {} for r in refs}
+
+    def merge(stmt: Any, key: str = "jid") -> None:
+        for row in session.execute(stmt).mappings():
+            target = values.get(row[key])
+            if target is not None:
+                target.update({k: v for k, v in row.items() if k != key})
+
+    own = _ownership()
+    hr = own.c.risk == RiskClass.HIGH_RISK.value
+    it = own.c.risk == RiskClass.INDUSTRY_TRADE.value
+    merge(
+        select(
+            own.c.owner.label("jid"),
+            func.count().label("enterprises_registered"),
+            _count_if(hr).label("high_risk_registered"),
+            _count_if(it).label("industry_trade_registered"),
+        )
+        .where(own.c.owner.in_(wanted))
+        .group_by(own.c.owner)
+    )
+    merge(
+        select(
+            own.c.owner.label("jid"),
+            func.count(distinct(own.c.eid)).label("enterprises_inspected"),
+            func.count(distinct(case((hr, own.c.eid)))).label("high_risk_inspected"),
+            func.count(distinct(case((it, own.c.eid)))).label("industry_trade_inspected"),
+        )
+        .select_from(own.join(_I, _I.c.enterprise_id == own.c.eid))
+        .where(
+            own.c.owner.in_(wanted),
+            _I.c.inspected_on.between(m.first, m.last),
+            or_(_I.c.jurisdiction_id == own.c.owner, _I.c.joint),
+        )
+        .group_by(own.c.owner)
+    )
+    merge(
+        select(
+            _I.c.jurisdiction_id.label("jid"),
+            func.count().label("inspections"),
+            func.count(distinct(_I.c.institution_id)).label("institutions_inspected"),
+        )
+        .where(_I.c.jurisdiction_id.in_(wanted), _I.c.inspected_on.between(m.first, m.last))
+        .group_by(_I.c.jurisdiction_id)
+    )
+    merge(_findings_as_of(wanted, m, day))
+    merge(
+        select(
+            _C.c.jurisdiction_id.label("jid"),
+            _count_if(_C.c.family == "special").label("workers_checked"),
+            _count_if(_C.c.problem == PROBLEM_UNLICENSED).label("unlicensed"),
+            _count_if(_C.c.problem == PROBLEM_FAKE).label("suspected_fake"),
+            _count_if(_C.c.family == "safety").label("managers_checked"),
+            _count_if(_C.c.problem == PROBLEM_MANAGER_OVERDUE).label("managers_overdue"),
+        )
+        .where(_C.c.jurisdiction_id.in_(wanted), _C.c.as_of.between(m.first, m.last))
+        .group_by(_C.c.jurisdiction_id)
+    )
+    merge(
+        select(
+            _A.c.jurisdiction_id.label("jid"),
+            _count_if(_A.c.kind == ActionKind.ORDER_RECTIFY.value).label("orders"),
+            _count_if(_A.c.kind == ActionKind.CASE.value).label("cases"),
+            func.coalesce(func.sum(case((_A.c.kind == ActionKind.FINE.value, _A.c.fine_amount))), 0).label(
+                "fines_yuan"
+            ),
+            _count_if(_A.c.kind == ActionKind.EXPOSURE.value).label("exposures"),
+            _count_if(_A.c.kind == ActionKind.BLACKLIST.value).label("blacklisted"),
+        )
+        .where(_A.c.jurisdiction_id.in_(wanted), _A.c.action_date.between(m.first, m.last))
+        .group_by(_A.c.jurisdiction_id)
+    )
+    merge(
+        select(
+            _M.c.jurisdiction_id.label("jid"),
+            _M.c.status.label("monthly_status"),
+            _M.c.submitted_at.label("submitted_at"),
+        ).where(_M.c.jurisdiction_id.in_(wanted), _M.c.month == m.label)
+    )
+    rows: list[JurisdictionMonthRow] = []
+    for ref in refs:
+        v = values[ref.id]
+        v["fines_yuan"] = Decimal(str(v.get("fines_yuan") or 0)).quantize(Decimal("0.01"))
+        v = {k: (int(x) if isinstance(x, (int, Decimal)) and k != "fines_yuan" else x) for k, x in v.items()}
+        rows.append(
+            JurisdictionMonthRow(
+                jurisdiction_id=ref.id, jurisdiction=ref.name, kind=ref.kind, sort_order=ref.sort_order,
+                month=m.label, as_of=day, **v,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _findings_as_of(wanted: list[int], m: Month, day: dt.date) -> Any:
+    """Found in the month, and open / rectified / overdue as of `day` (findings found by then)."""
+    rectified = _rectified_by(day)
+    return (
+        select(
+            _F.c.jurisdiction_id.label("jid"),
+            _count_if(_F.c.found_on.between(m.first, m.last)).label("findings_found"),
+            _count_if(not_(rectified)).label("findings_open"),
+            _count_if(rectified).label("findings_rectified"),
+            _count_if(and_(not_(rectified), _F.c.deadline < day)).label("findings_overdue"),
+        )
+        .where(_F.c.jurisdiction_id.in_(wanted), _F.c.found_on <= day)
+        .group_by(_F.c.jurisdiction_id)
+    )
+
+
+def county_totals(session: Session, *, month: str, as_of: dt.date | None = None) -> CountyTotals:
+    """The whole county in one month; an enterprise inspected by several units counts once."""
+    m = parse_month(month)
+    rows = township_month_summary(session, month=month, as_of=as_of)
+    e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
+    e_it = _E.c.risk_class == RiskClass.INDUSTRY_TRADE.value
+    registered = session.execute(
+        select(func.count(), _count_if(e_hr), _count_if(e_it)).select_from(_E).where(_E.c.active)
+    ).one()
+    inspected = session.execute(
+        select(
+            func.count(distinct(_E.c.id)),
+            func.count(distinct(case((e_hr, _E.c.id)))),
+            func.count(distinct(case((e_it, _E.c.id)))),
+        )
+        .select_from(_E.join(_I, _I.c.enterprise_id == _E.c.id))
+        .where(_E.c.active, _I.c.inspected_on.between(m.first, m.last))
+    ).one()
+    inspections = session.execute(
+        select(func.count()).select_from(_I).where(_I.c.inspected_on.between(m.first, m.last))
+    ).scalar_one()
+    status_counts = {s.value: 0 for s in MonthlyStatus}
+    for row in rows:
+        status_counts[row.monthly_status] += 1
+
+    def total(name: str) -> int:
+        return sum(int(getattr(r, name)) for r in rows)
+
+    return CountyTotals(
+        month=m.label,
+        as_of=as_of or m.last,
+        enterprises_registered=int(registered[0]),
+        high_risk_registered=int(registered[1]),
+        industry_trade_registered=int(registered[2]),
+        enterprises_inspected=int(inspected[0]),
+        high_risk_inspected=int(inspected[1]),
+        industry_trade_inspected=int(inspected[2]),
+        inspections=int(inspections),
+        findings_found=total("findings_found"),
+        findings_open=total("findings_open"),
+        findings_rectified=total("findings_rectified"),
+        findings_overdue=total("findings_overdue"),
+        workers_checked=total("workers_checked"),
+        unlicensed=total("unlicensed"),
+        suspected_fake=total("suspected_fake"),
+        managers_checked=total("managers_checked"),
+        managers_overdue=total("managers_overdue"),
+        cases=total("cases"),
+        fines_yuan=sum((r.fines_yuan for r in rows), Decimal("0")),
+        exposures=total("exposures"),
+        blacklisted=total("blacklisted"),
+        status_counts=status_counts,
+    )
+
+
+def monthly_status_grid(
+    session: Session, *, months: Sequence[str], jurisdiction_ids: Iterable[int] | None = None,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
+) -> list[StatusCell]:  # fmt: skip
+    """Every (jurisdiction, month) with its table status, 未报 where no row exists.
+
+    Ordered by jurisdiction `sort_order`, then month as given.
+    """
+    labels = [parse_month(m).label for m in months]
+    refs = list_jurisdictions(session, kinds=kinds, ids=jurisdiction_ids)
+    if not refs or not labels:
+        return []
+    stored = {
+        (r.jurisdiction_id, r.month): (r.status, r.submitted_at)
+        for r in session.execute(
+            select(_M.c.jurisdiction_id, _M.c.month, _M.c.status, _M.c.submitted_at).where(
+                _M.c.jurisdiction_id.in_([r.id for r in refs]), _M.c.month.in_(labels)
+            )
+        )
+    }
+    cells: list[StatusCell] = []
+    for ref in refs:
+        for label in labels:
+            status, submitted = stored.get((ref.id, label), (MonthlyStatus.UNREPORTED.value, None))
+            cells.append(StatusCell(ref.id, ref.name, ref.kind, ref.sort_order, label, status, submitted))
+    return cells

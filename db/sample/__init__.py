@@ -1,0 +1,1 @@
+"""The sample county (synthetic Fengdu) and the sample rosters."""
