@@ -14,6 +14,7 @@ CHECK_CHARS = "10X98765432"
 
 _ID18_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID15_RE = re.compile(r"^[0-9]{15}$")
+_ID_IN_TEXT_RE = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
 _SCIENTIFIC_RE = re.compile(r"^[0-9]+(\.[0-9]*)?E[+-]?[0-9]+$")
 
 STORED_AS_NUMBER = (
@@ -130,6 +131,11 @@ def mask_id(id_number: str) -> str:
     if len(id_number) <= 10:
         return "*" * len(id_number)
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def mask_ids_in(text: str) -> str:
+    """Mask every 18-character or 15-digit ID-like run inside free text (`T500230…` → `T500230****…`)."""
+    return _ID_IN_TEXT_RE.sub(lambda m: mask_id(m.group(0)), text)
 
 
 def make_id(region: str, birth: dt.date, seq: int) -> str:
