@@ -291,7 +291,9 @@ class JobRunner:
     ) -> None:
         if self.on_person is not None:
             self.on_person(
-                PersonDone(job_id=job_id, rows=len(rows), outcome=decisions[0][1].outcome, from_cache=from_cache)
+                PersonDone(
+                    job_id=job_id, rows=len(rows), outcome=decisions[0][1].outcome, from_cache=from_cache
+                )
             )
 
 

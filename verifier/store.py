@@ -77,7 +77,13 @@ ACTIVE = frozenset({JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.WAITING_CAPTC
 RESUMABLE = frozenset({JobStatus.PAUSED, JobStatus.STOPPED})
 # Rows that a resume sends back to the platform: never answered, or met a stop / had no captcha.
 REQUERY_ON_RESUME = frozenset(
-    {Outcome.NOT_CHECKED, Outcome.BLOCKED, Outcome.RATE_LIMITED, Outcome.PARSE_ERROR, Outcome.CAPTCHA_REQUIRED}
+    {
+        Outcome.NOT_CHECKED,
+        Outcome.BLOCKED,
+        Outcome.RATE_LIMITED,
+        Outcome.PARSE_ERROR,
+        Outcome.CAPTCHA_REQUIRED,
+    }
 )
 
 jobs_table = Table(
