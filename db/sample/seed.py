@@ -125,9 +125,9 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 def _workday(rng: random.Random, month: str) -> dt.date:
     first, last = month_bounds(month)
     day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
-    if day.weekday() == 5:
-        day -= dt.timedelta(days=1)
-    elif day.weekday() == 6:
+    if day.weekday() == 5:  # Saturday → Friday, or Monday when Friday is in the previous month
+        day += -dt.timedelta(days=1) if day > first else dt.timedelta(days=2)
+    elif day.weekday() == 6:  # Sunday → Monday, or Friday when Monday is in the next month
         day += dt.timedelta(days=1) if day < last else -dt.timedelta(days=2)
     return day
 

@@ -1,0 +1,102 @@
+"""`anpei db upgrade`, `anpei db seed --sample`, `anpei summary` through the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from anpei.cli import app
+
+SMALL = "0.05"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_upgrade_seed_and_summary(db_url_engine: tuple[str, Engine]) -> None:
+    url, _ = db_url_engine
+    code, _, err = _run("db", "upgrade", "--database-url", url)
+    assert code == 0, err
+    assert "已升级" in err
+
+    code, _, err = _run("summary", "--month", "2023-05", "--database-url", url)
+    assert code == 1
+    assert err.strip() == "错误：数据库为空，请先运行 anpei db seed --sample"
+
+    code, _, err = _run("db", "seed", "--sample", "--scale", SMALL, "--database-url", url)
+    assert code == 0, err
+    assert "示例县数据已载入" in err and "企业" in err
+
+    code, _, err = _run("db", "seed", "--sample", "--scale", SMALL, "--database-url", url)
+    assert code == 1 and "--force" in err and "Traceback" not in err
+
+    code, out, err = _run("summary", "--month", "2023-05", "--json", "--database-url", url)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["month"] == "2023-05" and data["as_of"] == "2023-05-31"
+    names = [row["jurisdiction"] for row in data["jurisdictions"]]
+    assert len(names) == 45 and names[:2] == ["三合街道", "名山街道"]
+    assert data["county"]["enterprises_registered"] == sum(
+        r["enterprises_registered"] for r in data["jurisdictions"] if r["kind"] == "township"
+    )
+
+    code, out, err = _run(
+        "summary", "--month", "2023-06", "--jurisdiction", "名山街道", "--database-url", url
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "2023-06" in lines[0] and lines[1].startswith("单位")
+    assert len(lines) == 4 and lines[3].startswith("名山街道")
+
+    code, out, err = _run("summary", "--month", "2023-06", "--database-url", url)
+    assert code == 0 and "全县" in out and "月报：已报" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--month", "2023/05"], "月份格式不正确"),
+        (["--month", "2023-05", "--as-of", "30/06/2023"], "日期格式不正确"),
+        (["--month", "2023-05", "--jurisdiction", "不存在镇"], "找不到单位：不存在镇"),
+    ],
+)
+def test_summary_bad_input(db_url_engine: tuple[str, Engine], args: list[str], message: str) -> None:
+    from db.sample.seed import seed_sample
+
+    url, engine = db_url_engine
+    seed_sample(engine, scale=0.02)
+    code, _, err = _run("summary", *args, "--database-url", url)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_seed_without_sample_flag() -> None:
+    code, _, err = _run("db", "seed", "--database-url", "sqlite:///:memory:")
+    assert code == 1 and "--sample" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/none", "无法连接数据库"),
+        ("mysql://u@h/db", "不支持的数据库类型"),
+        ("::not a url::", "DATABASE_URL 格式不正确"),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["summary", "--month", "2023-05"]])
+def test_wrong_database_url_gives_one_line(url: str, message: str, command: list[str]) -> None:
+    env = {**os.environ, "DATABASE_URL": url}
+    proc = subprocess.run(
+        [sys.executable, "-m", "anpei.cli", *command], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert message in proc.stderr

@@ -1,0 +1,138 @@
+"""The sample county: deterministic, refuses a non-empty database, and internally consistent."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from db import queries
+from db.codes import MonthlyStatus, PersonRole, RiskClass
+from db.models import CertificateCheck, Enterprise, MonthlyReport, Person
+from db.sample.ids import is_valid_id_number
+from db.sample.seed import SeedRefused, database_is_empty, seed_sample, seeded_counts
+from db.uscc import is_valid_uscc
+
+SMALL = 0.05  # about 125 enterprises: fast, yet every kind of row appears
+
+CHECKSUM_TABLES = ("jurisdiction", "enterprise", "person", "inspection", "inspectionitemresult", "finding",
+                   "enforcementaction", "certificatecheck", "monthlyreport", "tip")  # fmt: skip
+
+
+def content_checksum(engine: Engine) -> str:
+    """SHA-256 over every row of the main tables, in id order."""
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for name in CHECKSUM_TABLES:
+            table = SQLModel.metadata.tables[name]
+            for row in conn.execute(table.select().order_by(table.c.id)):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def test_seed_is_deterministic_and_refuses_without_force(engine: Engine) -> None:
+    assert database_is_empty(engine)
+    first = seed_sample(engine, scale=SMALL)
+    assert not database_is_empty(engine)
+    counts, checksum = seeded_counts(engine), content_checksum(engine)
+    assert counts["jurisdiction"] == 45
+    assert first.counts["person"] == counts["person"]
+
+    with pytest.raises(SeedRefused, match="--force"):
+        seed_sample(engine, scale=SMALL)
+    assert seeded_counts(engine) == counts
+
+    seed_sample(engine, scale=SMALL, force=True)
+    assert seeded_counts(engine) == counts
+    assert content_checksum(engine) == checksum
+
+    seed_sample(engine, scale=SMALL, seed=7, force=True)
+    assert content_checksum(engine) != checksum
+
+
+def test_seeded_identifiers_are_valid(seeded: Engine) -> None:
+    with Session(seeded) as session:
+        usccs = session.exec(select(Enterprise.uscc)).all()
+        ids = session.exec(select(Person.id_number)).all()
+    assert usccs and all(code and is_valid_uscc(code) for code in usccs)
+    assert len(set(usccs)) == len(usccs)
+    assert ids and all(is_valid_id_number(n) for n in ids)
+
+
+def test_sector_mix_and_people(seeded: Engine) -> None:
+    with Session(seeded) as session:
+        enterprises = session.exec(select(Enterprise)).all()
+        roles = session.exec(select(Person.role)).all()
+        managers_without_date = session.exec(
+            select(Person).where(
+                Person.role != PersonRole.SPECIAL_WORKER.value, Person.appointment_date.is_(None)
+            )  # type: ignore[union-attr]
+        ).all()
+    by_class = {c.value: sum(e.risk_class == c.value for e in enterprises) for c in RiskClass}
+    assert by_class["high_risk"] >= 2
+    assert 0.15 < by_class["industry_trade"] / len(enterprises) < 0.35
+    assert all(e.member_unit_id is not None for e in enterprises)
+    assert len({e.name for e in enterprises}) == len(enterprises)
+    workers = roles.count(PersonRole.SPECIAL_WORKER.value)
+    assert 5 < workers / (len(roles) - workers) < 9  # ~20,000 workers to ~3,000 managers
+    assert managers_without_date == []
+
+
+def test_operation_items_are_in_the_national_catalogue(seeded: Engine) -> None:
+    from verifier.catalogue import is_unknown_item
+
+    with Session(seeded) as session:
+        rows = session.exec(
+            select(CertificateCheck.category, CertificateCheck.item)
+            .where(CertificateCheck.family == "special")
+            .distinct()
+        ).all()
+    rows = [r for r in rows if r[1]]
+    assert rows
+    assert [r for r in rows if is_unknown_item(category=r[0], item=r[1])] == []
+
+
+def test_monthly_tables_reconcile_with_records(seeded: Engine) -> None:
+    with Session(seeded) as session:
+        reports = {(r.jurisdiction_id, r.month): r for r in session.exec(select(MonthlyReport)).all()}
+        months = queries.campaign_months(session)
+        grid = queries.monthly_status_grid(session, months=months)
+        rows = {
+            (r.jurisdiction_id, r.month): r
+            for m in months
+            for r in queries.township_month_summary(session, month=m)
+        }
+    statuses = [cell.status for cell in grid]
+    assert len(grid) == 45 * 4
+    for status in (MonthlyStatus.SUBMITTED, MonthlyStatus.LATE, MonthlyStatus.UNREPORTED, MonthlyStatus.ZERO):
+        assert status.value in statuses, status
+    for key, report in reports.items():
+        row = rows[key]
+        assert report.enterprises_inspected == row.enterprises_inspected, key
+        assert report.high_risk_inspected == row.high_risk_inspected, key
+        assert report.industry_trade_inspected == row.industry_trade_inspected, key
+        assert report.workers_checked == row.workers_checked, key
+        assert report.unlicensed == row.unlicensed, key
+        assert report.suspected_fake == row.suspected_fake, key
+        assert report.managers_overdue == row.managers_overdue, key
+        assert report.cases == row.cases, key
+        assert report.exposures == row.exposures, key
+        assert report.fines_wan * 10000 == row.fines_yuan, key
+        assert report.problems_found == sum(report.problems_by_item.values())
+        if report.status == MonthlyStatus.ZERO.value:
+            assert report.enterprises_inspected == 0 and report.institutions_inspected == 0
+
+
+def test_postgres_sequences_continue_after_seed(seeded: Engine) -> None:
+    if seeded.dialect.name != "postgresql":
+        pytest.skip("sequences exist on PostgreSQL only")
+    with seeded.begin() as conn:
+        new_id = conn.execute(
+            text(
+                "INSERT INTO jurisdiction (code, name, kind, sort_order, active) VALUES ('x', 'x', 'township', 0, true) RETURNING id"
+            )
+        ).scalar_one()
+    assert new_id == 46
