@@ -145,7 +145,8 @@ def cancel_job(store: JobStore, job_id: int) -> bool:
     job = store.get_job(job_id)
     if job is None or job.status in (JobStatus.DONE, JobStatus.CANCELLED):
         return False
-    if not store.set_status(job_id, JobStatus.CANCELLED, only_from=[job.status]):
+    unfinished = [s for s in JobStatus if s not in (JobStatus.DONE, JobStatus.CANCELLED)]
+    if not store.set_status(job_id, JobStatus.CANCELLED, only_from=unfinished):
         return False
     pending = store.pending_rows(job_id)
     if pending:

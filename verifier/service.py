@@ -99,10 +99,6 @@ class CaptchaAnswerIn(BaseModel):
 # --- middleware ---------------------------------------------------------------------------------
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def _json_error(status: int, detail: str) -> Response:
     return JSONResponse({"detail": detail}, status_code=status)
 
@@ -130,28 +126,28 @@ class GuardMiddleware:
             await self._too_large(scope, receive, send)
             return
         received = 0
-        started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not rejected:
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
+                if received > self.max_bytes:  # a body without Content-Length, counted as it comes
+                    rejected = True
+                    await self._too_large(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: MutableMapping[str, Any]) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message: MutableMapping[str, Any]) -> None:
+            if not rejected:  # after a 413 the app's own answer is dropped
+                await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._too_large(scope, receive, send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not rejected:
+                raise
 
     def _authorised(self, headers: dict[str, str]) -> bool:
         scheme, _, given = headers.get("authorization", "").partition(" ")
@@ -243,6 +239,8 @@ def create_app(
 ) -> FastAPI:
     """The service app. Its store, worker and captcha hub are on `app.state`."""
     settings = settings or get_settings()
+    # urllib3 logs every request line at DEBUG, query string (ID number, name) included
+    logging.getLogger("urllib3").setLevel(max(logging.getLogger("urllib3").level, logging.INFO))
     store = store or JobStore.from_url(settings.verifier_database_url)
     hub = CaptchaHub()
     worker = Worker(
@@ -530,8 +528,9 @@ def create_app(
 
     @app.post("/v1/jobs/{job_id}/cancel", summary="取消任务（未核验的行记为未核验）")
     def cancel(job_id: int) -> dict[str, Any]:
+        data = control(job_id, jobs.cancel_job, "取消")
         hub.abort(job_id)
-        return control(job_id, jobs.cancel_job, "取消")
+        return data
 
     return app
 
