@@ -261,7 +261,8 @@ class JobRunner:
         not_checked: list[tuple[int, Decision]] = []
         failure = answer.failure
         if failure is not None and (failure.stops_batch or failure is Outcome.CAPTCHA_REQUIRED):
-            stop = (failure, STOP_REASONS[failure])
+            reason = STOP_REASONS[failure] + (f"。详情：{answer.detail[:200]}" if answer.detail else "")
+            stop = (failure, reason)
             seqs = {seq for seq, _ in rows}
             for seq, row in self.store.pending_rows(job.id):
                 if seq not in seqs:
