@@ -125,4 +125,6 @@ def solver_from_spec(spec: str) -> CaptchaSolver:
         return NoSolver()
     if text.startswith("fixed:") and text[len("fixed:") :].strip():
         return FixedSolver(text[len("fixed:") :].strip())
-    raise ValueError(f"无法识别的验证码方式 {spec!r}：可用 manual（人工输入）、fixed:验证码（固定答案）或 none")
+    raise ValueError(
+        f"无法识别的验证码方式 {spec!r}：可用 manual（人工输入）、fixed:验证码（固定答案）或 none"
+    )

@@ -88,9 +88,7 @@ class CassetteSet:
     def find(self, *, idcard_num: str, name: str, person_type_code: str | None) -> int | None:
         """Index of the first interaction that matches the request, or None."""
         for index, interaction in enumerate(self.interactions):
-            if interaction.match.accepts(
-                idcard_num=idcard_num, name=name, person_type_code=person_type_code
-            ):
+            if interaction.match.accepts(idcard_num=idcard_num, name=name, person_type_code=person_type_code):
                 return index
         return None
 

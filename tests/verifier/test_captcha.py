@@ -74,7 +74,12 @@ def test_manual_solver_without_terminal_returns_none(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "spec,kind,answer",
-    [("manual", ManualSolver, None), ("fixed:8888", FixedSolver, "8888"), (" fixed: 0427 ", FixedSolver, "0427"), ("none", NoSolver, None)],
+    [
+        ("manual", ManualSolver, None),
+        ("fixed:8888", FixedSolver, "8888"),
+        (" fixed: 0427 ", FixedSolver, "0427"),
+        ("none", NoSolver, None),
+    ],
 )
 def test_solver_from_spec(spec: str, kind: type, answer: str | None) -> None:
     solver = solver_from_spec(spec)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from anpei.cli import app
 from verifier.pages import PageLayoutError, parse_saved_page
 
 PAGES = Path(__file__).resolve().parent / "saved_pages"
@@ -102,10 +105,42 @@ def _current(*rows: tuple[str, str], extra: str = "") -> str:
             '<html><body><div class="nocert-content" style="display:none">没有查询到相关证件信息</div></body></html>',
             id="hidden-not-found-only",
         ),
-        pytest.param('<table class="datalist"><tr><th>姓名</th><th>性别</th></tr></table>', id="legacy-empty-table"),
+        pytest.param(
+            '<table class="datalist"><tr><th>姓名</th><th>性别</th></tr></table>', id="legacy-empty-table"
+        ),
     ],
 )
 def test_unknown_or_unreadable_pages_raise(html: str | bytes) -> None:
     with pytest.raises(PageLayoutError) as info:
         parse_saved_page(html)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in str(info.value))
+
+
+# --- the `anpei verify-page` command --------------------------------------------------------
+
+
+def test_cli_verify_page_prints_records_and_a_decision() -> None:
+    args = ["verify-page", str(PAGES / "current-history.html"), "--as-of", "2023-06-30"]
+    result = CliRunner().invoke(app, [*args, "--name", "陈静", "--id-number", "500102198503224122"])
+    assert result.exit_code == 0, result.output
+    assert "现行查询平台" in result.output and "证书 2（历史数据）" in result.output
+    assert "有效期结束：2027-09-05" in result.output
+    assert "核验结论" in result.output and "500102********4122" in result.output
+    assert "500102198503224122" not in result.output.replace("T500102198503224122", "")
+
+
+def test_cli_verify_page_json() -> None:
+    result = CliRunner().invoke(app, ["verify-page", str(PAGES / "legacy-not-found.html"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data == {"layout": "legacy", "not_found": True, "records": []}
+    result = CliRunner().invoke(
+        app, ["verify-page", str(PAGES / "current-not-found.html"), "--json", "--name", "刘洋"]
+    )
+    assert json.loads(result.output)["decision"]["outcome"] == "NOT_FOUND"
+
+
+def test_cli_verify_page_refuses_an_unknown_page() -> None:
+    result = CliRunner().invoke(app, ["verify-page", str(PAGES / "unrelated-app-shell.html")])
+    assert result.exit_code == 1
+    assert "无法识别" in result.output and "查无此证" not in result.output
