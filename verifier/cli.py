@@ -200,6 +200,3 @@ def register(app: typer.Typer) -> None:
     cli_double.register(app)
     app.command("verify")(verify)
     app.add_typer(verifier_app, name="verifier")
-    from verifier import cli_double
-
-    cli_double.register(app)
