@@ -168,7 +168,9 @@ def summary_cmd(
             rows = queries.township_month_summary(
                 session, month=parsed.label, jurisdiction_ids=ids, as_of=cutoff
             )
-            totals = None if ids else queries.county_totals(session, month=parsed.label, as_of=cutoff)
+            totals = (
+                None if ids else queries.county_totals(session, month=parsed.label, as_of=cutoff, rows=rows)
+            )
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" in str(exc) or "does not exist" in str(exc):
             fail(EMPTY_MESSAGE)

@@ -407,10 +407,19 @@ def _findings_as_of(wanted: list[int], m: Month, day: dt.date) -> Any:
     )
 
 
-def county_totals(session: Session, *, month: str, as_of: dt.date | None = None) -> CountyTotals:
-    """The whole county in one month; an enterprise inspected by several units counts once."""
+def county_totals(
+    session: Session, *, month: str, as_of: dt.date | None = None,
+    rows: Sequence[JurisdictionMonthRow] | None = None,
+) -> CountyTotals:  # fmt: skip
+    """The whole county in one month; an enterprise inspected by several units counts once.
+
+    Additive figures (findings, checks, actions, statuses) are summed over the townships and member
+    units; pass `rows` (the unfiltered `township_month_summary` of the same month and `as_of`) to
+    avoid computing them twice.
+    """
     m = parse_month(month)
-    rows = township_month_summary(session, month=month, as_of=as_of)
+    if rows is None:
+        rows = township_month_summary(session, month=month, as_of=as_of)
     e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
     e_it = _E.c.risk_class == RiskClass.INDUSTRY_TRADE.value
     registered = session.execute(
@@ -488,3 +497,98 @@ def monthly_status_grid(
             status, submitted = stored.get((ref.id, label), (MonthlyStatus.UNREPORTED.value, None))
             cells.append(StatusCell(ref.id, ref.name, ref.kind, ref.sort_order, label, status, submitted))
     return cells
+
+
+# --- drill-down lists -------------------------------------------------------------------------
+
+_TI = SQLModel.metadata.tables["traininginstitution"]
+
+
+@dataclass(frozen=True)
+class FindingItem:
+    """One open finding past its deadline (for a township's drill-down)."""
+
+    id: int
+    jurisdiction_id: int
+    jurisdiction: str
+    target_name: str  # enterprise or training institution
+    check_item_number: int | None
+    description: str
+    responsible_person: str
+    found_on: dt.date
+    deadline: dt.date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class EnterpriseRef:
+    id: int
+    name: str
+    sector: str
+    risk_class: str
+    jurisdiction_id: int
+
+
+def overdue_findings(
+    session: Session, *, as_of: dt.date, jurisdiction_ids: Iterable[int] | None = None, limit: int = 200
+) -> list[FindingItem]:
+    """Findings open on `as_of` whose deadline has passed, longest overdue first (then by id)."""
+    target = func.coalesce(_E.c.name, _TI.c.name, "")
+    stmt = (
+        select(
+            _F.c.id, _F.c.jurisdiction_id, _J.c.name.label("jurisdiction"), target.label("target_name"),
+            _F.c.check_item_number, _F.c.description, _F.c.responsible_person, _F.c.found_on, _F.c.deadline,
+        )
+        .select_from(
+            _F.join(_J, _J.c.id == _F.c.jurisdiction_id)
+            .outerjoin(_E, _E.c.id == _F.c.enterprise_id)
+            .outerjoin(_TI, _TI.c.id == _F.c.institution_id)
+        )
+        .where(_F.c.found_on <= as_of, not_(_rectified_by(as_of)), _F.c.deadline < as_of)
+        .order_by(_F.c.deadline, _F.c.id)
+        .limit(limit)
+    )  # fmt: skip
+    if jurisdiction_ids is not None:
+        stmt = stmt.where(_F.c.jurisdiction_id.in_(list(jurisdiction_ids)))
+    return [
+        FindingItem(
+            id=r.id, jurisdiction_id=r.jurisdiction_id, jurisdiction=r.jurisdiction, target_name=r.target_name,
+            check_item_number=r.check_item_number, description=r.description,
+            responsible_person=r.responsible_person, found_on=r.found_on, deadline=r.deadline,
+            days_overdue=(as_of - r.deadline).days,
+        )
+        for r in session.execute(stmt)
+    ]  # fmt: skip
+
+
+def uninspected_targets(
+    session: Session, *, month: str, jurisdiction_id: int, limit: int = 1000
+) -> list[EnterpriseRef]:
+    """High-risk and 工贸 enterprises registered to the jurisdiction and not inspected in the month.
+
+    "Inspected" as in `township_month_summary`: by the jurisdiction itself or jointly.
+    """
+    m = parse_month(month)
+    visited = (
+        select(_I.c.id)
+        .where(
+            _I.c.enterprise_id == _E.c.id,
+            _I.c.inspected_on.between(m.first, m.last),
+            or_(_I.c.jurisdiction_id == jurisdiction_id, _I.c.joint),
+        )
+        .exists()
+    )
+    stmt = (
+        select(_E.c.id, _E.c.name, _E.c.sector, _E.c.risk_class, _E.c.jurisdiction_id)
+        .where(
+            _E.c.active,
+            or_(_E.c.jurisdiction_id == jurisdiction_id, _E.c.member_unit_id == jurisdiction_id),
+            _E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value]),
+            not_(visited),
+        )
+        .order_by(_E.c.risk_class, _E.c.name, _E.c.id)
+        .limit(limit)
+    )
+    return [
+        EnterpriseRef(r.id, r.name, r.sector, r.risk_class, r.jurisdiction_id) for r in session.execute(stmt)
+    ]

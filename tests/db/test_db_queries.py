@@ -226,3 +226,24 @@ def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: st
         )
         assert row.monthly_status == status.get(jid, "unreported")
     assert any(r.enterprises_inspected for r in rows) and any(r.findings_overdue for r in rows)
+
+
+def test_overdue_findings_list(tiny_county) -> None:  # type: ignore[no-untyped-def]
+    items = queries.overdue_findings(tiny_county.session, as_of=D(2023, 6, 30))
+    assert [(i.description, i.target_name, i.days_overdue) for i in items] == [
+        ("f1", "A", 41), ("f4", "A", 20), ("f2", "A", 15),
+    ]  # fmt: skip
+    assert queries.overdue_findings(tiny_county.session, as_of=D(2023, 5, 4))[0].description == "f3"
+    assert queries.overdue_findings(tiny_county.session, as_of=D(2023, 6, 30), jurisdiction_ids=[999]) == []
+
+
+def test_uninspected_targets(tiny_county) -> None:  # type: ignore[no-untyped-def]
+    ids = tiny_county.ids
+    jia = queries.uninspected_targets(tiny_county.session, month="2023-05", jurisdiction_id=ids["甲镇"])
+    assert jia == []  # A and B were inspected, C is not a target
+    yi = queries.uninspected_targets(tiny_county.session, month="2023-05", jurisdiction_id=ids["乙镇"])
+    assert [e.name for e in yi] == ["D"]  # inspected by the member unit alone, not by 乙镇
+    unit = queries.uninspected_targets(tiny_county.session, month="2023-05", jurisdiction_id=ids["经信委"])
+    assert [e.name for e in unit] == ["A"]
+    june = queries.uninspected_targets(tiny_county.session, month="2023-06", jurisdiction_id=ids["甲镇"])
+    assert [e.name for e in june] == ["B"]
