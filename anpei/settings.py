@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     connect_timeout_s: float = Field(default=5.0, validation_alias="ANPEI_CONNECT_TIMEOUT")
     read_timeout_s: float = Field(default=15.0, validation_alias="ANPEI_READ_TIMEOUT")
     max_attempts: int = Field(default=3, ge=3, validation_alias="ANPEI_MAX_ATTEMPTS")
+    backoff_base_s: float = Field(default=1.0, ge=0, validation_alias="ANPEI_BACKOFF_BASE")
+    contact: str = Field(
+        default="",
+        validation_alias="ANPEI_CONTACT",
+        description="who runs this client (e-mail or phone of the bureau), sent in the User-Agent",
+    )
     cache_ttl_days: float = Field(default=30.0, validation_alias="ANPEI_CACHE_TTL_DAYS")
     key_map_file: Path | None = Field(default=None, validation_alias="ANPEI_KEY_MAP_FILE")
     max_upload_mb: int = Field(default=20, validation_alias="ANPEI_MAX_UPLOAD_MB")

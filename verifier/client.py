@@ -183,10 +183,10 @@ class PlatformClient:
         connect_timeout_s: float | None = None,
         read_timeout_s: float | None = None,
         min_interval_s: float | None = None,
-        backoff_base_s: float = DEFAULT_BACKOFF_BASE_S,
+        backoff_base_s: float | None = None,
         paths: PlatformPaths = PlatformPaths(),
         person_type_codes: Mapping[Family, str] = DEFAULT_PERSON_TYPE_CODES,
-        contact: str = DEFAULT_CONTACT,
+        contact: str | None = None,
         record_dir: str | Path | None = None,
         scrub: bool = False,
         clock: Callable[[], float] = time.monotonic,
@@ -205,7 +205,7 @@ class PlatformClient:
             settings.read_timeout_s if read_timeout_s is None else read_timeout_s,
         )
         self.min_interval_s = settings.min_interval_s if min_interval_s is None else min_interval_s
-        self.backoff_base_s = backoff_base_s
+        self.backoff_base_s = settings.backoff_base_s if backoff_base_s is None else backoff_base_s
         self.paths = paths
         self.person_type_codes = dict(person_type_codes)
         self.record_dir = Path(record_dir) if record_dir is not None else None
@@ -215,7 +215,7 @@ class PlatformClient:
         self._last_query_at: float | None = None
         self._recorded = 0
         self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent(contact)
+        self.session.headers["User-Agent"] = user_agent(contact or settings.contact or DEFAULT_CONTACT)
         self.session.headers["Accept"] = "application/json, text/plain, */*"
 
     def close(self) -> None:
