@@ -52,6 +52,24 @@ class Settings(BaseSettings):
     key_map_file: Path | None = Field(default=None, validation_alias="ANPEI_KEY_MAP_FILE")
     max_upload_mb: int = Field(default=20, validation_alias="ANPEI_MAX_UPLOAD_MB")
 
+    # --- files and personal data -------------------------------------------------------
+    upload_dir: Path = Field(
+        default=VAR_DIR / "uploads",
+        validation_alias="ANPEI_UPLOAD_DIR",
+        description="stamped scans, summary reports and other attachments",
+    )
+    timezone: str = Field(default="Asia/Shanghai", validation_alias="ANPEI_TIMEZONE")
+    raw_response_days: int = Field(
+        default=180,
+        validation_alias="ANPEI_RAW_RESPONSE_DAYS",
+        description="how long raw platform responses are kept as evidence",
+    )
+    secret_key: str = Field(
+        default="",
+        validation_alias="ANPEI_SECRET_KEY",
+        description="signs login cookies; set a long random value in a deployment",
+    )
+
     # --- dashboard -----------------------------------------------------------------------
     dashboard_host: str = Field(default="127.0.0.1", validation_alias="ANPEI_DASHBOARD_HOST")
     dashboard_port: int = Field(default=8501, validation_alias="ANPEI_DASHBOARD_PORT")
