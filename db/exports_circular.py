@@ -1,0 +1,184 @@
+"""The quarter's circular (通报) as a print-ready .xlsx: A4, title, fitted width, repeated header.
+
+One sheet per group (乡镇（街道）, 安委会成员单位), ranked, with every indicator's points, and a
+sheet explaining the rules and the tiny-denominator guard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from db import overview as ov
+from db import scoring as sc
+
+FONT_NAME = "宋体"
+TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True)
+BODY_FONT = Font(name=FONT_NAME, size=10)
+RED_FONT = Font(name=FONT_NAME, size=10, color="C0392B", bold=True)
+THIN = Side(style="thin", color="555555")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def circular_title(campaign_name: str, quarter: str) -> str:
+    return f"关于{ov.quarter_label(quarter)}{campaign_name}督查考核情况的通报"
+
+
+def _rank_change(s: sc.JurisdictionScore) -> str:
+    change = s.rank_change
+    if s.previous_rank is None or change is None:
+        return "—"
+    return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "持平"
+
+
+def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores: Sequence[sc.JurisdictionScore],
+                 rules: sc.ScoringRules) -> None:  # fmt: skip
+    headers = ["排名", group, "总分", "等次", "排名变化"]
+    headers += [f"{i.label}\n（{i.max_points:g}分）" for i in rules.indicators]
+    headers.append("扣分合计")
+    width = len(headers)
+    last_col = get_column_letter(width)
+    ws.merge_cells(f"A1:{last_col}1")
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    ws["A1"].alignment = CENTER
+    ws.row_dimensions[1].height = 42
+    ws.merge_cells(f"A2:{last_col}2")
+    ws["A2"] = subtitle
+    ws["A2"].font = BODY_FONT
+    ws["A2"].alignment = LEFT
+    ws.row_dimensions[2].height = 48
+    header_row = 3
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(row=header_row, column=col, value=text)
+        cell.font, cell.alignment, cell.border, cell.fill = HEADER_FONT, CENTER, BORDER, HEADER_FILL
+    ws.row_dimensions[header_row].height = 44
+    for n, s in enumerate(scores, start=header_row + 1):
+        values: list[object] = [
+            s.rank if s.rank is not None else "—",
+            s.member.name,
+            round(s.score, 1) if s.score is not None else "—",
+            s.grade or "无考核数据",
+            _rank_change(s),
+        ]
+        values += [round(i.points, 1) if i.points is not None else "不适用" for i in s.indicators]
+        values.append(round(sum(i.deduction for i in s.indicators), 1))
+        failing = s.score is not None and s.grade == _lowest_grade(rules)
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=n, column=col, value=value)
+            cell.font = RED_FONT if failing and col in (2, 3, 4) else BODY_FONT
+            cell.alignment = LEFT if col == 2 else CENTER
+            cell.border = BORDER
+            if isinstance(value, float):
+                cell.number_format = "0.0"
+        ws.row_dimensions[n].height = 20
+    widths = [6, 18, 8, 8, 8] + [12] * len(rules.indicators) + [8]
+    for col, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = w
+    _print_setup(ws, header_row=header_row, landscape=width > 9)
+
+
+def _lowest_grade(rules: sc.ScoringRules) -> str:
+    grades = sorted(rules.grades, key=lambda g: g.min_score)
+    return grades[0].label if grades else ""
+
+
+def _print_setup(ws: Worksheet, *, header_row: int, landscape: bool) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+
+
+def _rules_sheet(ws: Worksheet, *, assessment: sc.Assessment) -> None:
+    rules = assessment.rules
+    ws.merge_cells("A1:D1")
+    ws["A1"] = "评分规则说明"
+    ws["A1"].font = TITLE_FONT
+    ws["A1"].alignment = CENTER
+    ws.row_dimensions[1].height = 36
+    headers = ["指标", "满分", "计算方法", "乡镇（街道）平均率"]
+    for col, text in enumerate(headers, start=1):
+        cell = ws.cell(row=2, column=col, value=text)
+        cell.font, cell.alignment, cell.border, cell.fill = HEADER_FONT, CENTER, BORDER, HEADER_FILL
+    rates = assessment.group_rates.get("township", {})
+    row = 3
+    for ind in rules.indicators:
+        rate = rates.get(ind.code)
+        num = "＋".join(
+            f"{sc.MEASURES[k]}×{w:g}" if w != 1 else sc.MEASURES[k] for k, w in ind.numerator.items()
+        )
+        den = "＋".join(
+            f"{sc.MEASURES[k]}×{w:g}" if w != 1 else sc.MEASURES[k] for k, w in ind.denominator.items()
+        )
+        values = [ind.label, ind.max_points, f"（{num}）÷（{den}）。{ind.explain}",
+                  f"{rate * 100:.1f}%" if rate is not None else "—"]  # fmt: skip
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.font, cell.border = BODY_FONT, BORDER
+            cell.alignment = LEFT if col == 3 else CENTER
+        ws.row_dimensions[row].height = 48
+        row += 1
+    notes = [
+        rules.guard.describe(),
+        f"不适用的指标（本季度无应完成事项）不计入满分，总分 = 实得分 ÷ 可得满分 × {rules.total_points:g}。",
+        "等次："
+        + "，".join(
+            f"{g.label} ≥ {g.min_score:g} 分" for g in sorted(rules.grades, key=lambda g: -g.min_score)
+        ),
+        f"评分规则：{rules.name}（第 {rules.version} 版）。",
+    ]
+    for note in notes:
+        row += 1
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+        cell = ws.cell(row=row, column=1, value=note)
+        cell.font, cell.alignment = BODY_FONT, LEFT
+        ws.row_dimensions[row].height = 46
+    for letter, w in zip("ABCD", (20, 8, 60, 14), strict=True):
+        ws.column_dimensions[letter].width = w
+    _print_setup(ws, header_row=2, landscape=False)
+
+
+def circular_xlsx(
+    assessment: sc.Assessment, *, campaign_name: str, issuer: str = "", issued_on: dt.date | None = None,
+) -> bytes:  # fmt: skip
+    """The circular workbook as bytes (open it in Excel or WPS and print on A4)."""
+    window = assessment.window
+    day = issued_on or dt.date.today()
+    title = circular_title(campaign_name, assessment.quarter)
+    months = "、".join(ov.month_label(m) for m in window.months) or "无"
+    basis = (
+        f"考核依据：{months}执法检查及月报数据，统计截至 {window.cutoff:%Y年%m月%d日}"
+        + ("（暂评，待全部月报到期后定稿）" if window.provisional else "")
+        + f"。{issuer}　{day.year}年{day.month}月{day.day}日"
+    )
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    first.title = "乡镇（街道）"
+    _group_sheet(first, title=title, subtitle="一、乡镇（街道）考核排名。" + basis, group="乡镇（街道）",
+                 scores=assessment.townships, rules=assessment.rules)  # fmt: skip
+    units = wb.create_sheet("安委会成员单位")
+    _group_sheet(units, title=title, subtitle="二、安委会成员单位考核排名。" + basis, group="安委会成员单位",
+                 scores=assessment.member_units, rules=assessment.rules)  # fmt: skip
+    _rules_sheet(wb.create_sheet("评分说明"), assessment=assessment)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,684 @@
+"""The quarterly assessment (季度督查考核), computed from a rule file staff edit without code.
+
+A rule file (TOML, see `scoring_rules.default.toml`) lists indicators; each is a ratio of weighted
+sums of *measures* — counts this module computes in SQL per jurisdiction and quarter (`MEASURES`).
+Points are the ratio times the indicator's `max_points`; an indicator with a zero denominator is
+not applicable and leaves the jurisdiction's maximum. A guard keeps tiny denominators from deciding
+a rank by luck (Bayesian shrinkage toward the group's rate, or a minimum denominator).
+Townships and member units are scored and ranked separately, each against its own group.
+
+`score_group` is pure (hand-made cases in the tests); `assess_quarter` reads the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, or_, select, union_all
+from sqlmodel import Session, SQLModel
+
+from db import overview as ov
+from db import queries as q
+from db.codes import (
+    ActionKind,
+    FindingStatus,
+    ItemResult,
+    JurisdictionKind,
+    PersonRole,
+    RiskClass,
+    TargetKind,
+)
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("scoring_rules.default.toml")
+RULES_ENV = "ANPEI_SCORING_RULES"
+
+_J = SQLModel.metadata.tables["jurisdiction"]
+_E = SQLModel.metadata.tables["enterprise"]
+_I = SQLModel.metadata.tables["inspection"]
+_IR = SQLModel.metadata.tables["inspectionitemresult"]
+_F = SQLModel.metadata.tables["finding"]
+_C = SQLModel.metadata.tables["certificatecheck"]
+_A = SQLModel.metadata.tables["enforcementaction"]
+_P = SQLModel.metadata.tables["person"]
+
+MEASURES: dict[str, str] = {
+    "months_due": "已到报送期限的月份数",
+    "months_on_time": "按时报送（含零报告）月份数",
+    "months_late": "逾期报送月份数",
+    "targets_due": "应检高危、工贸企业·月",
+    "targets_inspected": "已检高危、工贸企业·月",
+    "findings_due": "整改期限在本季度的问题数",
+    "findings_on_time": "按期整改问题数",
+    "workers_at_inspected": "所检企业特种作业人员数",
+    "workers_checked": "已核查证书的特种作业人员数",
+    "violation_enterprises": "发现无证上岗、疑似持假证的企业数",
+    "violation_enterprises_acted": "其中已采取执法措施的企业数",
+    "serious_enterprises": "持证或考核项不合格的企业数",
+    "serious_enterprises_punished": "其中已立案或曝光的企业数",
+}
+
+GUARD_METHODS = ("shrinkage", "min_denominator", "none")
+BELOW_MIN = ("county_average", "neutral", "exclude")
+GROUP_LABEL = {
+    JurisdictionKind.TOWNSHIP.value: "乡镇（街道）",
+    JurisdictionKind.MEMBER_UNIT.value: "安委会成员单位",
+}
+
+
+class ScoringRulesError(ValueError):
+    """A rule file that cannot be used; the message is Chinese, for the staff who edited it."""
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    method: str = "shrinkage"
+    prior_strength: float = 5.0
+    min_denominator: float = 5.0
+    below_min: str = "county_average"
+
+    def describe(self) -> str:
+        """One paragraph in Chinese for the screen and the circular."""
+        if self.method == "shrinkage":
+            k = _num(self.prior_strength)
+            return (
+                f"小分母保护（贝叶斯收缩）：各项比率按“（完成数 + {k} × 同类单位平均率）÷（应完成数 + {k}）”计算，"
+                f"相当于每个单位先按平均水平记 {k} 个样本。企业少的乡镇比率向平均值靠拢，"
+                "不会因一两家企业就成为 100% 或 0%；企业多的单位几乎不受影响。"
+            )
+        if self.method == "min_denominator":
+            how = {
+                "county_average": "按同类单位平均率计分",
+                "neutral": "按该项满分的一半计分",
+                "exclude": "不计入该单位的考核（满分相应扣除）",
+            }[self.below_min]
+            return f"小分母保护：某项指标的分母（应完成数）少于 {_num(self.min_denominator)} 时，{how}。"
+        return "未设置小分母保护：各项比率按实际完成数 ÷ 应完成数计算。"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    max_points: float
+    numerator: Mapping[str, float]
+    denominator: Mapping[str, float]
+    guard: bool = True
+    explain: str = ""
+
+    def ratio_parts(self, measures: Mapping[str, float]) -> tuple[float, float]:
+        num = sum(w * float(measures.get(k, 0)) for k, w in self.numerator.items())
+        den = sum(w * float(measures.get(k, 0)) for k, w in self.denominator.items())
+        return num, den
+
+
+@dataclass(frozen=True)
+class Grade:
+    label: str
+    min_score: float
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    name: str
+    version: int
+    total_points: float
+    indicators: tuple[Indicator, ...]
+    guard: Guard = field(default_factory=Guard)
+    grades: tuple[Grade, ...] = ()
+    source: str = ""
+
+    @property
+    def max_points(self) -> float:
+        return sum(i.max_points for i in self.indicators)
+
+    def grade_of(self, score: float | None) -> str:
+        if score is None:
+            return ""
+        for grade in sorted(self.grades, key=lambda g: -g.min_score):
+            if score >= grade.min_score:
+                return grade.label
+        return ""
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _weights(raw: Any, *, where: str) -> dict[str, float]:
+    if isinstance(raw, str):
+        raw = {raw: 1.0}
+    if isinstance(raw, list):
+        raw = dict.fromkeys(raw, 1.0)
+    if not isinstance(raw, Mapping) or not raw:
+        raise ScoringRulesError(f"{where} 必须是统计量及其权重，例如 {{ targets_inspected = 1 }}")
+    out: dict[str, float] = {}
+    for key, weight in raw.items():
+        if key not in MEASURES:
+            raise ScoringRulesError(f"{where} 中的统计量 {key!r} 不存在；可用的有：{'、'.join(MEASURES)}")
+        if not isinstance(weight, int | float) or isinstance(weight, bool):
+            raise ScoringRulesError(f"{where} 中 {key} 的权重必须是数字")
+        out[str(key)] = float(weight)
+    return out
+
+
+def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringRules:
+    """Validate a parsed rule file; ScoringRulesError (Chinese) names the first problem."""
+    raw_indicators = data.get("indicators")
+    if not isinstance(raw_indicators, list) or not raw_indicators:
+        raise ScoringRulesError("评分规则中没有指标（[[indicators]]）")
+    indicators: list[Indicator] = []
+    seen: set[str] = set()
+    for n, item in enumerate(raw_indicators, start=1):
+        if not isinstance(item, Mapping):
+            raise ScoringRulesError(f"第 {n} 个指标格式不正确")
+        code = str(item.get("code") or f"indicator_{n}")
+        if code in seen:
+            raise ScoringRulesError(f"指标代码 {code} 重复")
+        seen.add(code)
+        where = f"指标“{item.get('label', code)}”"
+        points = item.get("max_points", item.get("points"))
+        if points is None and "weight" in item:
+            points = float(item["weight"]) * float(data.get("total_points", 100))
+        if not isinstance(points, int | float) or isinstance(points, bool) or points < 0:
+            raise ScoringRulesError(f"{where} 的满分（max_points）必须是非负数字")
+        indicators.append(
+            Indicator(
+                code=code, label=str(item.get("label", code)), max_points=float(points),
+                numerator=_weights(item.get("numerator"), where=f"{where} 的分子"),
+                denominator=_weights(item.get("denominator"), where=f"{where} 的分母"),
+                guard=bool(item.get("guard", True)), explain=str(item.get("explain", "")),
+            )
+        )  # fmt: skip
+    g = data.get("guard", {})
+    if not isinstance(g, Mapping):
+        raise ScoringRulesError("[guard] 格式不正确")
+    guard = Guard(
+        method=str(g.get("method", "shrinkage")),
+        prior_strength=float(g.get("prior_strength", 5)),
+        min_denominator=float(g.get("min_denominator", data.get("min_denominator", 5))),
+        below_min=str(g.get("below_min", "county_average")),
+    )
+    if guard.method not in GUARD_METHODS:
+        raise ScoringRulesError(f"[guard] method 只能是 {'、'.join(GUARD_METHODS)}，而不是 {guard.method!r}")
+    if guard.below_min not in BELOW_MIN:
+        raise ScoringRulesError(
+            f"[guard] below_min 只能是 {'、'.join(BELOW_MIN)}，而不是 {guard.below_min!r}"
+        )
+    if guard.prior_strength < 0 or guard.min_denominator < 0:
+        raise ScoringRulesError("[guard] 的数值不能为负")
+    grades = tuple(
+        Grade(str(x["label"]), float(x["min_score"]))
+        for x in data.get("grades", [])
+        if isinstance(x, Mapping) and "label" in x and "min_score" in x
+    )
+    total = data.get("total_points", 100)
+    if not isinstance(total, int | float) or total <= 0:
+        raise ScoringRulesError("total_points 必须是正数")
+    return ScoringRules(
+        name=str(data.get("name", "季度督查考核评分规则")), version=int(data.get("version", 1)),
+        total_points=float(total), indicators=tuple(indicators), guard=guard, grades=grades, source=source,
+    )  # fmt: skip
+
+
+def rules_path() -> Path:
+    """The rule file in use: `$ANPEI_SCORING_RULES` when set, else the shipped default."""
+    env = os.environ.get(RULES_ENV)
+    return Path(env) if env else DEFAULT_RULES_PATH
+
+
+def load_rules(path: Path | str | None = None) -> ScoringRules:
+    """Read and validate a TOML (or JSON) rule file."""
+    target = Path(path) if path is not None else rules_path()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScoringRulesError(f"无法读取评分规则文件 {target}：{exc.strerror or exc}") from exc
+    try:
+        if target.suffix.lower() == ".json":
+            import json
+
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+    except ValueError as exc:
+        raise ScoringRulesError(f"评分规则文件 {target.name} 格式有误：{exc}") from exc
+    return rules_from_mapping(data, source=str(target))
+
+
+# --- scoring (pure) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    jurisdiction_id: int
+    name: str
+    kind: str
+    sort_order: int = 0
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    code: str
+    label: str
+    numerator: float
+    denominator: float
+    raw_rate: float | None  # numerator / denominator, None when not applicable
+    rate: float | None  # the rate scored (after the guard); None when not scored
+    points: float | None
+    max_points: float
+    status: str  # scored / adjusted / county_average / neutral / excluded / not_applicable
+    note: str = ""
+
+    @property
+    def deduction(self) -> float:
+        return 0.0 if self.points is None else round(self.max_points - self.points, 4)
+
+    @property
+    def applicable(self) -> bool:
+        return self.points is not None
+
+
+@dataclass(frozen=True)
+class JurisdictionScore:
+    member: Member
+    score: float | None  # on the rules' `total_points` scale; None when nothing applied
+    earned: float
+    available: float
+    grade: str
+    indicators: tuple[IndicatorScore, ...]
+    rank: int | None = None
+    previous_rank: int | None = None
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since last quarter (positive = up)."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+    def indicator(self, code: str) -> IndicatorScore | None:
+        return next((i for i in self.indicators if i.code == code), None)
+
+
+def competition_ranks(scores: Sequence[float | None], *, digits: int = 2) -> list[int | None]:
+    """1, 2, 2, 4 … by score (rounded to `digits`), highest first; None stays unranked."""
+    keyed = sorted(
+        ((round(s, digits), i) for i, s in enumerate(scores) if s is not None), key=lambda x: -x[0]
+    )
+    ranks: list[int | None] = [None] * len(scores)
+    previous: float | None = None
+    rank = 0
+    for position, (value, index) in enumerate(keyed, start=1):
+        if value != previous:
+            rank, previous = position, value
+        ranks[index] = rank
+    return ranks
+
+
+def group_rates(rules: ScoringRules, measures: Mapping[int, Mapping[str, float]]) -> dict[str, float | None]:
+    """Per indicator, the group's pooled rate Σ numerator ÷ Σ denominator (None without any)."""
+    out: dict[str, float | None] = {}
+    for ind in rules.indicators:
+        num = den = 0.0
+        for m in measures.values():
+            a, b = ind.ratio_parts(m)
+            if b > 0:
+                num, den = num + min(a, b), den + b
+        out[ind.code] = num / den if den > 0 else None
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def score_indicator(ind: Indicator, measures: Mapping[str, float], *, guard: Guard,
+                    group_rate: float | None) -> IndicatorScore:  # fmt: skip
+    num, den = ind.ratio_parts(measures)
+    if den <= 0:
+        return IndicatorScore(ind.code, ind.label, num, den, None, None, None, ind.max_points, "not_applicable",
+                              "本季度无应完成事项，不计入")  # fmt: skip
+    num = min(num, den)
+    raw = num / den
+    rate, status, note = raw, "scored", ""
+    avg = group_rate if group_rate is not None else raw
+    if ind.guard and guard.method == "shrinkage" and guard.prior_strength > 0:
+        k = guard.prior_strength
+        rate = (num + k * avg) / (den + k)
+        status = "adjusted"
+        note = f"原始 {_pct(raw)}（{_num(num)}/{_num(den)}），向同类平均 {_pct(avg)} 收缩后 {_pct(rate)}"
+    elif ind.guard and guard.method == "min_denominator" and den < guard.min_denominator:
+        if guard.below_min == "exclude":
+            return IndicatorScore(ind.code, ind.label, num, den, raw, None, None, ind.max_points, "excluded",
+                                  f"分母仅 {_num(den)}，少于 {_num(guard.min_denominator)}，不计入")  # fmt: skip
+        if guard.below_min == "neutral":
+            rate, status = 0.5, "neutral"
+            note = f"分母仅 {_num(den)}，少于 {_num(guard.min_denominator)}，按一半计分"
+        else:
+            rate, status = avg, "county_average"
+            note = f"分母仅 {_num(den)}，少于 {_num(guard.min_denominator)}，按同类平均 {_pct(avg)} 计分"
+    else:
+        note = f"{_num(num)}/{_num(den)}"
+    points = round(ind.max_points * rate, 4)
+    return IndicatorScore(ind.code, ind.label, num, den, raw, rate, points, ind.max_points, status, note)
+
+
+def score_group(
+    rules: ScoringRules, *, members: Sequence[Member], measures: Mapping[int, Mapping[str, float]],
+    previous_ranks: Mapping[int, int | None] | None = None,
+) -> list[JurisdictionScore]:  # fmt: skip
+    """Score one group (one kind of jurisdiction) and rank it; sorted by rank, unranked last.
+
+    The group's pooled rate per indicator is the shrinkage target and the "county average".
+    """
+    ids = {m.jurisdiction_id for m in members}
+    rates = group_rates(rules, {j: v for j, v in measures.items() if j in ids})
+    scored: list[JurisdictionScore] = []
+    for member in members:
+        values = measures.get(member.jurisdiction_id, {})
+        parts = tuple(
+            score_indicator(ind, values, guard=rules.guard, group_rate=rates[ind.code])
+            for ind in rules.indicators
+        )
+        earned = sum(p.points for p in parts if p.points is not None)
+        available = sum(p.max_points for p in parts if p.points is not None)
+        score = round(earned / available * rules.total_points, 4) if available > 0 else None
+        scored.append(JurisdictionScore(member, score, earned, available, rules.grade_of(score), parts))
+    ranks = competition_ranks([s.score for s in scored])
+    prev = previous_ranks or {}
+    out = [
+        JurisdictionScore(
+            s.member,
+            s.score,
+            s.earned,
+            s.available,
+            s.grade,
+            s.indicators,
+            rank,
+            prev.get(s.member.jurisdiction_id),
+        )
+        for s, rank in zip(scored, ranks, strict=True)
+    ]
+    return sorted(out, key=lambda s: (s.rank is None, s.rank or 0, s.member.sort_order, s.member.name))
+
+
+# --- measures from the database -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterWindow:
+    """What a quarter's assessment reads: its enforcement months and the cut-off date."""
+
+    quarter: str
+    months: tuple[str, ...]  # enforcement months of the quarter begun by the cut-off
+    due_months: tuple[str, ...]  # of those, months whose table was due by the cut-off
+    first: dt.date
+    last: dt.date  # last day of activity counted (quarter end, or the cut-off when earlier)
+    cutoff: dt.date
+    final_on: dt.date  # the day the quarter's assessment becomes final (last table due)
+
+    @property
+    def provisional(self) -> bool:
+        return self.cutoff < self.final_on
+
+    @property
+    def empty(self) -> bool:
+        return not self.months
+
+
+def quarter_window(campaign: ov.CampaignInfo, *, quarter: str, as_of: dt.date) -> QuarterWindow:
+    first, last = ov.quarter_bounds(quarter)
+    months = [m for m in campaign.enforcement_months if ov.quarter_of(m) == quarter]
+    final_on = max([last] + [campaign.due_date(m) for m in months])
+    cutoff = min(as_of, final_on)
+    begun = tuple(m for m in months if q.parse_month(m).first <= cutoff)
+    due = tuple(m for m in begun if campaign.due_date(m) <= cutoff)
+    return QuarterWindow(quarter, begun, due, first, min(last, cutoff), cutoff, final_on)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def quarter_measures(
+    session: Session, *, campaign: ov.CampaignInfo, window: QuarterWindow, jurisdiction_ids: Sequence[int],
+) -> dict[int, dict[str, float]]:  # fmt: skip
+    """Every measure of `MEASURES` per jurisdiction for the window (grouped SQL, a few queries)."""
+    out: dict[int, dict[str, float]] = {j: dict.fromkeys(MEASURES, 0.0) for j in jurisdiction_ids}
+    if window.empty or not jurisdiction_ids:
+        return out
+    wanted = list(jurisdiction_ids)
+
+    def merge(stmt: Any) -> None:
+        for row in session.execute(stmt).mappings():
+            target = out.get(row["jid"])
+            if target is not None:
+                target.update({k: float(v or 0) for k, v in row.items() if k != "jid"})
+
+    # monthly tables, as they stood on the cut-off day
+    for jid in wanted:
+        out[jid]["months_due"] = float(len(window.due_months))
+    if window.due_months:
+        for cell in ov.status_grid(session, campaign=campaign, as_of=window.cutoff, months=window.due_months,
+                                   kinds=None):  # fmt: skip
+            if cell.jurisdiction_id in out:
+                if cell.status in ("on_time", "zero"):
+                    out[cell.jurisdiction_id]["months_on_time"] += 1
+                elif cell.status == "late":
+                    out[cell.jurisdiction_id]["months_late"] += 1
+
+    target = _E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value])
+    by_place = select(_E.c.jurisdiction_id.label("owner"), _E.c.id.label("eid")).where(_E.c.active, target)
+    by_unit = select(_E.c.member_unit_id.label("owner"), _E.c.id.label("eid")).where(
+        _E.c.active, target, _E.c.member_unit_id.is_not(None)
+    )
+    own = union_all(by_place, by_unit).subquery("own")
+    months = len(window.months)
+    merge(
+        select(own.c.owner.label("jid"), (func.count() * months).label("targets_due"))
+        .where(own.c.owner.in_(wanted))
+        .group_by(own.c.owner)
+    )
+    bucket = ov.month_bucket(_I.c.inspected_on, window.months).label("month")
+    visits = (
+        select(own.c.owner.label("owner"), own.c.eid.label("eid"), bucket)
+        .select_from(own.join(_I, _I.c.enterprise_id == own.c.eid))
+        .where(
+            own.c.owner.in_(wanted),
+            _I.c.inspected_on.between(window.first, window.last),
+            or_(_I.c.jurisdiction_id == own.c.owner, _I.c.joint),
+        )
+        .distinct()
+        .subquery("visits")
+    )
+    merge(
+        select(visits.c.owner.label("jid"), func.count().label("targets_inspected"))
+        .where(visits.c.month.is_not(None))
+        .group_by(visits.c.owner)
+    )
+
+    on_time = or_(
+        and_(_F.c.rectified_on.is_not(None), _F.c.rectified_on <= _F.c.deadline),
+        and_(_F.c.rectified_on.is_(None), _F.c.status != FindingStatus.OPEN.value),
+    )
+    merge(
+        select(
+            _F.c.jurisdiction_id.label("jid"),
+            func.count().label("findings_due"),
+            _count_if(on_time).label("findings_on_time"),
+        )
+        .where(_F.c.jurisdiction_id.in_(wanted), _F.c.deadline.between(window.first, window.last))
+        .group_by(_F.c.jurisdiction_id)
+    )
+
+    in_window_i = _I.c.inspected_on.between(window.first, window.last)
+    inspected = (
+        select(_I.c.jurisdiction_id.label("jid"), _I.c.enterprise_id.label("eid"))
+        .where(_I.c.jurisdiction_id.in_(wanted), in_window_i, _I.c.enterprise_id.is_not(None))
+        .distinct()
+        .subquery("inspected")
+    )
+    merge(
+        select(inspected.c.jid, func.count(_P.c.id).label("workers_at_inspected"))
+        .select_from(inspected.join(_P, _P.c.enterprise_id == inspected.c.eid))
+        .where(_P.c.role == PersonRole.SPECIAL_WORKER.value, _P.c.active)
+        .group_by(inspected.c.jid)
+    )
+    acted = exists().where(
+        _A.c.jurisdiction_id == _C.c.jurisdiction_id,
+        _A.c.enterprise_id == _C.c.enterprise_id,
+        _A.c.action_date.between(window.first, window.cutoff),
+    )
+    violation = _C.c.problem.in_([q.PROBLEM_UNLICENSED, q.PROBLEM_FAKE])
+    merge(
+        select(
+            _C.c.jurisdiction_id.label("jid"),
+            func.count(distinct(case((_C.c.family == "special", _C.c.person_id)))).label("workers_checked"),
+            func.count(distinct(case((violation, _C.c.enterprise_id)))).label("violation_enterprises"),
+            func.count(distinct(case((and_(violation, acted), _C.c.enterprise_id)))).label(
+                "violation_enterprises_acted"
+            ),
+        )
+        .where(_C.c.jurisdiction_id.in_(wanted), _C.c.as_of.between(window.first, window.last))
+        .group_by(_C.c.jurisdiction_id)
+    )
+    punished = exists().where(
+        _A.c.jurisdiction_id == _I.c.jurisdiction_id,
+        _A.c.enterprise_id == _I.c.enterprise_id,
+        _A.c.kind.in_([ActionKind.CASE.value, ActionKind.EXPOSURE.value]),
+        _A.c.action_date.between(window.first, window.cutoff),
+    )
+    merge(
+        select(
+            _I.c.jurisdiction_id.label("jid"),
+            func.count(distinct(_I.c.enterprise_id)).label("serious_enterprises"),
+            func.count(distinct(case((punished, _I.c.enterprise_id)))).label("serious_enterprises_punished"),
+        )
+        .select_from(_I.join(_IR, _IR.c.inspection_id == _I.c.id))
+        .where(
+            _I.c.jurisdiction_id.in_(wanted),
+            in_window_i,
+            _I.c.target_kind == TargetKind.ENTERPRISE.value,
+            _IR.c.item_number.in_([3, 4]),
+            _IR.c.result == ItemResult.FAIL.value,
+        )
+        .group_by(_I.c.jurisdiction_id)
+    )
+    return out
+
+
+# --- the assessment -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    quarter: str
+    window: QuarterWindow
+    rules: ScoringRules
+    groups: dict[str, list[JurisdictionScore]]  # JurisdictionKind code → ranked scores
+    group_rates: dict[str, dict[str, float | None]]
+    measures: dict[int, dict[str, float]]
+    previous_quarter: str | None = None
+
+    @property
+    def townships(self) -> list[JurisdictionScore]:
+        return self.groups.get(JurisdictionKind.TOWNSHIP.value, [])
+
+    @property
+    def member_units(self) -> list[JurisdictionScore]:
+        return self.groups.get(JurisdictionKind.MEMBER_UNIT.value, [])
+
+    @property
+    def empty(self) -> bool:
+        return all(s.score is None for g in self.groups.values() for s in g)
+
+    def find(self, jurisdiction_id: int) -> JurisdictionScore | None:
+        for group in self.groups.values():
+            for s in group:
+                if s.member.jurisdiction_id == jurisdiction_id:
+                    return s
+        return None
+
+
+def _members(session: Session) -> list[Member]:
+    return [
+        Member(r.id, r.name, r.kind, r.sort_order, r.code)
+        for r in q.list_jurisdictions(session, kinds=q.DEFAULT_KINDS)
+    ]
+
+
+def assess_quarter(
+    session: Session, *, campaign: ov.CampaignInfo, quarter: str, as_of: dt.date, rules: ScoringRules,
+    with_previous: bool = True,
+) -> Assessment:  # fmt: skip
+    """Score every township and member unit for `quarter` as of `as_of`, with last quarter's ranks.
+
+    The previous quarter is the calendar quarter before; when it had no enforcement month there
+    is no rank change to show.
+    """
+    window = quarter_window(campaign, quarter=quarter, as_of=as_of)
+    members = _members(session)
+    measures = quarter_measures(session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id
+                                                                                             for m in members])  # fmt: skip
+    prev_label = previous_quarter(quarter)
+    previous: Assessment | None = None
+    if with_previous:
+        previous = assess_quarter(session, campaign=campaign, quarter=prev_label, as_of=as_of, rules=rules,
+                                  with_previous=False)  # fmt: skip
+        if previous.empty:
+            previous = None
+    groups: dict[str, list[JurisdictionScore]] = {}
+    rates: dict[str, dict[str, float | None]] = {}
+    for kind in q.DEFAULT_KINDS:
+        group = [m for m in members if m.kind == kind]
+        prev_ranks = (
+            {s.member.jurisdiction_id: s.rank for s in previous.groups.get(kind, [])} if previous else None
+        )
+        groups[kind] = score_group(rules, members=group, measures=measures, previous_ranks=prev_ranks)
+        ids = {m.jurisdiction_id for m in group}
+        rates[kind] = group_rates(rules, {j: v for j, v in measures.items() if j in ids})
+    return Assessment(quarter, window, rules, groups, rates, measures, prev_label if previous else None)
+
+
+def previous_quarter(quarter: str) -> str:
+    year, n = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}Q4" if n == 1 else f"{year}Q{n - 1}"
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    quarter: str
+    score: float | None
+    rank: int | None
+    of: int
+    grade: str
+    provisional: bool
+
+
+def score_history(
+    session: Session, *, campaign: ov.CampaignInfo, jurisdiction_id: int, as_of: dt.date, rules: ScoringRules,
+) -> list[ScorePoint]:  # fmt: skip
+    """The jurisdiction's score and rank in every quarter of the campaign begun by `as_of`."""
+    out: list[ScorePoint] = []
+    for quarter in campaign.quarters:
+        if ov.quarter_bounds(quarter)[0] > as_of:
+            break
+        a = assess_quarter(session, campaign=campaign, quarter=quarter, as_of=as_of, rules=rules,
+                           with_previous=False)  # fmt: skip
+        mine = a.find(jurisdiction_id)
+        if mine is None:
+            continue
+        group = a.groups.get(mine.member.kind, [])
+        ranked = sum(1 for s in group if s.rank is not None)
+        out.append(ScorePoint(quarter, mine.score, mine.rank, ranked, mine.grade, a.window.provisional))
+    return out
