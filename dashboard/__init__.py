@@ -1,0 +1,1 @@
+"""The leadership dashboard (Streamlit): a frame in `app.py`, thin pages in `app_pages/`."""

@@ -1,0 +1,145 @@
+"""季度考核: townships and member units scored from the rule file, ranked separately, explained."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, frames, state, ui
+from db import overview as ov
+from db import scoring as sc
+from db.exports_circular import circular_title, circular_xlsx
+
+sel = state.selection()
+campaign = sel.campaign
+if sel.quarter is None:
+    st.info("本专项整治没有执法检查月份，无季度考核。")
+    st.stop()
+
+try:
+    key = data.rules_key()
+    rules = data.rules(key)
+except sc.ScoringRulesError as exc:
+    st.error(f"评分规则有误，无法考核：{exc}")
+    st.stop()
+result = data.assessment(sel.url, campaign.id, sel.quarter, sel.as_of, key)
+window = result.window
+
+st.title(f"季度考核 · {ov.quarter_label(sel.quarter)}")
+status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
+st.caption(
+    f"考核月份：{'、'.join(ov.month_label(m) for m in window.months) or '无'}　·　"
+    f"统计截至 {state.date_label(window.cutoff)}（{status}）　·　规则：{rules.name}"
+)
+if result.empty:
+    st.info("本季度没有执法检查月份或尚无可考核的数据。")
+    st.stop()
+
+xlsx = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=sel.as_of)
+st.download_button(
+    "下载本季度通报（Excel，A4 打印）", xlsx, file_name=f"{circular_title(campaign.name, sel.quarter)}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment.circular",
+    type="primary",
+)  # fmt: skip
+
+lowest = sorted(rules.grades, key=lambda g: g.min_score)[0].label if rules.grades else ""
+
+
+def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str) -> None:
+    frame = frames.assessment_frame(scores, rules)
+    failing = [s.member.name for s in scores if s.grade == lowest and s.score is not None]
+    if failing:
+        st.error(f"{lowest}（{len(failing)} 个）：" + "、".join(failing), icon="🚩")
+    config = {
+        "排名": st.column_config.NumberColumn(width="small"),
+        "单位": st.column_config.LinkColumn(name_label, display_text=ui.LINK_DISPLAY, width="medium"),
+        "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f"),
+        "上季度排名": st.column_config.NumberColumn(width="small"),
+    }
+
+    def red_grade(value: object) -> str:
+        return f"color: {ui.RED}; font-weight: 600" if value == lowest else ""
+
+    def change_colour(value: object) -> str:
+        text = str(value)
+        return (
+            f"color: {ui.GREEN}"
+            if text.startswith("↑")
+            else f"color: {ui.RED}"
+            if text.startswith("↓")
+            else ""
+        )
+
+    styled = (
+        frame.style.map(red_grade, subset=["等次"])
+        .map(change_colour, subset=["排名变化"])
+        .format(precision=1, na_rep="不适用")
+    )
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=config,
+                 height=ui.table_height(len(frame)), key=f"assessment.{key}")  # fmt: skip
+    ui.download_csv(frames.assessment_frame(scores, rules, links=False), name=f"{name_label}_{sel.quarter}",
+                    key=f"assessment.{key}.csv")  # fmt: skip
+
+
+tab_t, tab_u = st.tabs(
+    [f"乡镇（街道）（{len(result.townships)}）", f"安委会成员单位（{len(result.member_units)}）"]
+)
+with tab_t:
+    draw_group(result.townships, key="townships", name_label="乡镇（街道）")
+with tab_u:
+    draw_group(result.member_units, key="units", name_label="成员单位")
+if result.previous_quarter:
+    st.caption(f"排名变化与 {ov.quarter_label(result.previous_quarter)} 比较（↑ 上升，↓ 下降）。")
+else:
+    st.caption("上一季度没有考核，本季度不显示排名变化。")
+
+# --- one jurisdiction's breakdown -----------------------------------------------------------------
+st.subheader("单位得分明细")
+everyone = result.townships + result.member_units
+names = {s.member.jurisdiction_id: s for s in everyone}
+jid = st.selectbox(
+    "选择单位", list(names), key="assessment.jurisdiction",
+    format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name,
+)  # fmt: skip
+chosen = names[jid]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("总分", f"{chosen.score:.1f}" if chosen.score is not None else "—", border=True)
+group_size = sum(1 for s in result.groups.get(chosen.member.kind, []) if s.rank is not None)
+m2.metric("排名", f"{chosen.rank} / {group_size}" if chosen.rank else "—", border=True)
+m3.metric("等次", chosen.grade or "—", border=True)
+m4.metric("排名变化", frames.rank_change_label(chosen.rank_change, chosen.previous_rank), border=True)
+breakdown = frames.breakdown_frame(chosen)
+st.dataframe(
+    breakdown, hide_index=True, width="stretch", key="assessment.breakdown",
+    column_config={
+        "实际比率": st.column_config.NumberColumn(format="%.1f%%"),
+        "计分比率": ui.percent_bar(),
+        "说明": st.column_config.TextColumn(width="large"),
+    },
+)  # fmt: skip
+with st.expander("统计量（分子、分母的来源）", icon="🔎"):
+    st.dataframe(frames.measures_frame(result.measures.get(jid, {})), hide_index=True, width="stretch",
+                 key="assessment.measures")  # fmt: skip
+if st.button(f"查看 {chosen.member.name} 的详情", key="assessment.to_township"):
+    st.session_state[state.KEY_TOWNSHIP] = jid
+    st.switch_page("app_pages/township.py")
+
+# --- the rules, explained -------------------------------------------------------------------------
+st.subheader("评分规则")
+rates = result.group_rates.get("township", {})
+for ind in rules.indicators:
+    rate = rates.get(ind.code)
+    avg = f"（乡镇平均 {rate * 100:.1f}%）" if rate is not None else ""
+    st.markdown(f"- **{ind.label}**（满分 {ind.max_points:g}）{avg}：{ind.explain}")
+st.info(rules.guard.describe(), icon="⚖️")
+if rules.guard.method == "shrinkage":
+    k = rules.guard.prior_strength
+    cov = rates.get("coverage")
+    if cov is not None:
+        example = (2 + k * cov) / (2 + k)
+        st.markdown(
+            f"例：某乡镇只有 2 家应检企业且都已检查，实际覆盖率 100%；乡镇平均 {cov * 100:.1f}%，"
+            f"计分覆盖率 =（2 + {k:g} × {cov * 100:.1f}%）÷（2 + {k:g}）= **{example * 100:.1f}%**。"
+            f"有 200 家应检企业、检查了 200 家的乡镇，计分覆盖率仍接近 100%。"
+        )
+st.caption(f"不适用的指标（本季度无应完成事项）不计入满分，总分 = 实得分 ÷ 可得满分 × {rules.total_points:g}。"
+           f"规则文件：{rules.source}（县应急管理局可直接修改，无需改代码）。")  # fmt: skip

@@ -1,0 +1,181 @@
+"""总览: where the campaign stands on the chosen day — timeline, KPIs, who is behind, trends."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, frames, state, ui
+from db import overview as ov
+from db import queries as q
+from db.codes import JurisdictionKind
+
+sel = state.selection()
+campaign = sel.campaign
+TOWNSHIP = JurisdictionKind.TOWNSHIP.value
+UNIT = JurisdictionKind.MEMBER_UNIT.value
+
+st.title("总览")
+st.caption(f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {ov.month_label(sel.month)}")
+
+# --- timeline -------------------------------------------------------------------------------------
+line = ov.timeline(campaign, today=sel.as_of)
+current = line.current
+left, right = st.columns([3, 1])
+with left:
+    st.altair_chart(charts.configure(charts.timeline_chart(line)), width="stretch")
+with right:
+    st.metric(
+        "当前阶段", current.name if current else ("已结束" if sel.as_of > campaign.ends_on else "未开始")
+    )
+    if line.next_deadline is not None:
+        days = line.days_to_next or 0
+        when = "今天截止" if days == 0 else f"还有 {days} 天"
+        st.markdown(
+            f"**下一个截止：** {line.next_deadline.label}  \n{state.date_label(line.next_deadline.on)}（{when}）"
+        )
+    else:
+        st.markdown("**各项截止日期均已过。**")
+
+# --- KPI cards ------------------------------------------------------------------------------------
+kpis = data.kpis(sel.url, sel.month, sel.as_of)
+columns = st.columns(len(ov.KPI_GROUPS))
+for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
+    with column:
+        st.markdown(f"#### {group}")
+        for k in (k for k in kpis if k.group == group):
+            st.metric(
+                k.label if k.unit == "%" else f"{k.label}（{k.unit}）", ui.fmt_value(k.value, k.unit), ui.fmt_delta(k.delta, k.unit),
+                delta_color="inverse" if k.lower_is_better else "normal", help=k.note, border=True,
+            )  # fmt: skip
+
+# --- who is behind --------------------------------------------------------------------------------
+townships = data.ranking(sel.url, campaign.id, sel.month, sel.as_of, TOWNSHIP)
+units = data.ranking(sel.url, campaign.id, sel.month, sel.as_of, UNIT)
+behind = [r for r in townships if r.behind]
+late_units = [r for r in units if r.monthly_status in ("missing", "late")]
+if behind or late_units:
+    worst = sorted(
+        behind, key=lambda r: (-len(r.behind_reasons), r.coverage if r.coverage is not None else 1)
+    )
+    parts = [f"**{r.name}**（{'、'.join(r.behind_reasons)}）" for r in worst]
+    text = f"需关注的乡镇（街道）{len(behind)} 个：" + "；".join(parts) if behind else ""
+    if late_units:
+        text += (
+            ("  \n" if text else "")
+            + "月报未按时报送的成员单位："
+            + "、".join(f"**{r.name}**（{ov.GRID_LABELS[r.monthly_status]}）" for r in late_units)
+        )
+    st.error(text, icon="🚩")
+else:
+    st.success("本月各乡镇（街道）检查覆盖、月报和整改均无落后项。", icon="✅")
+
+# --- the rows behind a number ---------------------------------------------------------------------
+with st.expander("查看数字背后的记录", icon="🔎"):
+    labels = {k.code: f"{k.group} · {k.label}" for k in kpis}
+    code = st.selectbox("选择指标", list(labels), format_func=labels.__getitem__, key="overview.detail")
+    frame = data.detail(sel.url, ov.DETAIL_OF[code], sel.month, sel.as_of)
+    ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
+
+# --- ranking and grid -----------------------------------------------------------------------------
+st.subheader(f"乡镇（街道）排名 · {ov.month_label(sel.month)}")
+st.caption(
+    "按高危行业、工贸行业生产经营单位检查覆盖率排名（同率按逾期问题少者在前）；点击单位名称查看详情。"
+    f"覆盖率低于 {ov.BEHIND_COVERAGE:.0%}、月报逾期或未报、逾期未整改问题达 {ov.BEHIND_OVERDUE} 条的单位列入“需关注”。"
+)
+rank_df = frames.ranking_frame(townships)
+rank_cfg = {
+    "排名": st.column_config.NumberColumn(width=48),
+    "单位": st.column_config.LinkColumn("乡镇（街道）", display_text=ui.LINK_DISPLAY, width=96),
+    "高危工贸覆盖率": ui.percent_bar(width=150),
+    "已检/应检": st.column_config.TextColumn(width=72),
+    "问题整改率": ui.percent_bar(width=130),
+    **{c: st.column_config.NumberColumn(width=70) for c in ("逾期未整改", "无证上岗", "疑似持假证", "立案")},
+    "负责人逾期未考核": st.column_config.NumberColumn(
+        "逾期未考核", width=70, help="主要负责人、安全生产管理人员任职满6个月未考核合格"
+    ),
+    "月报": st.column_config.TextColumn(width=56),
+    "需关注": st.column_config.TextColumn(width=230),
+}
+styled = (
+    rank_df.style.map(ui.status_style, subset=["月报"])
+    .map(ui.red_at_least, threshold=ov.BEHIND_OVERDUE, subset=["逾期未整改"])
+    .map(ui.red_text, subset=["需关注"])
+)
+st.dataframe(styled, hide_index=True, width="stretch", column_config=rank_cfg,
+             height=ui.table_height(len(rank_df)), key="overview.ranking")  # fmt: skip
+ui.download_csv(
+    frames.ranking_frame(townships, links=False), name=f"乡镇排名_{sel.month}", key="overview.ranking.csv"
+)
+
+with st.expander(f"安委会成员单位 · {ov.month_label(sel.month)}", icon="🏢"):
+    unit_df = frames.ranking_frame(units)
+    st.dataframe(
+        unit_df.style.map(ui.status_style, subset=["月报"]).map(ui.red_text, subset=["需关注"]),
+        hide_index=True, width="stretch", height=ui.table_height(len(unit_df)),
+        column_config={**rank_cfg, "单位": st.column_config.LinkColumn("成员单位", display_text=ui.LINK_DISPLAY)},
+        key="overview.units",
+    )  # fmt: skip
+
+st.subheader("月报（汇总表）报送情况")
+st.caption(
+    f"按截至日期 {state.date_label(sel.as_of)} 的情况：每月汇总表应于次月 {campaign.monthly_due_day} 日前报送。"
+)
+ui.legend()
+cells = data.grid(sel.url, campaign.id, sel.as_of)
+g_left, g_right = st.columns(2)
+with g_left:
+    st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
+                                                           title="乡镇（街道）")), width="stretch")  # fmt: skip
+with g_right:
+    st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT),
+                                                           title="安委会成员单位")), width="stretch")  # fmt: skip
+with st.expander("报送明细（含报送日期）", icon="📋"):
+    wide = frames.grid_wide(cells, kind=TOWNSHIP)
+    wide_units = frames.grid_wide(cells, kind=UNIT)
+    both = pd.concat([wide, wide_units], ignore_index=True)
+    st.dataframe(both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])), hide_index=True,
+                 width="stretch", height=ui.table_height(len(both), cap=600), key="overview.grid")  # fmt: skip
+    ui.download_csv(both, name="月报报送情况", key="overview.grid.csv")
+
+# --- trends ---------------------------------------------------------------------------------------
+st.subheader("执法检查阶段趋势")
+months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first <= sel.as_of)
+if not months:
+    st.info("执法检查阶段尚未开始，暂无趋势。")
+else:
+    table = frames.trend_table(data.trends(sel.url, months, sel.as_of))
+    specs = [
+        ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),
+        ("findings", "问题发现与整改（条）", ["本月发现问题", "月末整改中", "月末逾期未整改"], "bars",
+         [ui.BLUE, ui.AMBER, ui.RED]),
+        ("certs", "持证核查发现的问题（人）", ["无证上岗", "疑似持假证", "负责人逾期未考核"], "bars",
+         [ui.RED, "#e67e22", "#8e44ad"]),
+        ("actions", "立案、曝光、黑名单（起）", ["立案", "曝光", "黑名单"], "bars", [ui.BLUE, ui.AMBER, "#34495e"]),
+    ]  # fmt: skip
+    for row in (specs[:2], specs[2:]):
+        for column, (key, title, cols, kind, colours) in zip(st.columns(2), row, strict=True):
+            with column:
+                long = frames.trend_long(table, cols, series="项目", value="数值")
+                if kind == "line_pct":
+                    chart = charts.line_chart(long, value="数值", series="项目", title=title, percent=True,
+                                              colours=colours)  # fmt: skip
+                else:
+                    chart = charts.grouped_bars(
+                        long, value="数值", series="项目", title=title, colours=colours
+                    )
+                st.altair_chart(charts.configure(chart), width="stretch")
+                with st.expander("图表数据", icon="📄"):
+                    shown = table[["月份", *cols]]
+                    st.dataframe(shown, hide_index=True, width="stretch", key=f"overview.trend.{key}")
+                    ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
+
+    cluster = frames.cluster_frame(data.month_summary(sel.url, sel.month, sel.as_of))
+    st.markdown(f"##### {ov.month_label(sel.month)} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
+    if cluster.empty:
+        st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
+    else:
+        st.altair_chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
+        with st.expander("图表数据", icon="📄"):
+            st.dataframe(cluster, hide_index=True, width="stretch", key="overview.cluster")
+            ui.download_csv(cluster, name=f"问题集中单位_{sel.month}", key="overview.cluster.csv")

@@ -1,0 +1,159 @@
+"""One 乡镇（街道） or member unit in depth; reached from any township name (`?j=<code>`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, frames, state, ui
+from db import overview as ov
+from db import queries as q
+
+KEY_SELECT = "township.select"
+
+sel = state.selection()
+campaign = sel.campaign
+refs = data.jurisdictions(sel.url)
+if not refs:
+    st.warning("还没有乡镇（街道）或成员单位。")
+    st.stop()
+by_id = {r.id: r for r in refs}
+by_code = {r.code: r.id for r in refs}
+
+# a link (?j=code) or another page (session state) chooses the jurisdiction once; then the selectbox rules
+wanted = st.query_params.get("j")
+if wanted and wanted in by_code and st.session_state.get("township.consumed") != wanted:
+    st.session_state[KEY_SELECT] = by_code[wanted]
+    st.session_state["township.consumed"] = wanted
+elif state.KEY_TOWNSHIP in st.session_state:
+    st.session_state[KEY_SELECT] = st.session_state.pop(state.KEY_TOWNSHIP)
+if st.session_state.get(KEY_SELECT) not in by_id:
+    st.session_state[KEY_SELECT] = refs[0].id
+
+jid = st.selectbox(
+    "乡镇（街道）或安委会成员单位", list(by_id), key=KEY_SELECT,
+    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）",
+)  # fmt: skip
+ref = by_id[jid]
+if st.query_params.get("j") != ref.code:
+    st.query_params["j"] = ref.code
+    st.session_state["township.consumed"] = ref.code
+
+st.title(ref.name)
+st.caption(
+    f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {ov.month_label(sel.month)}"
+)
+
+months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first <= sel.as_of)
+shown_months = tuple(dict.fromkeys([*months, sel.month]))
+rows = {r.month: r for r in data.jurisdiction_months(sel.url, jid, (ov.previous_month(sel.month), *shown_months),
+                                                     sel.as_of)}  # fmt: skip
+now, before = rows[sel.month], rows.get(ov.previous_month(sel.month))
+
+# --- this month -----------------------------------------------------------------------------------
+cards = [
+    ("检查生产经营单位（家）", now.enterprises_inspected, before.enterprises_inspected if before else None, "", False),
+    ("高危工贸覆盖率", now.target_coverage or 0.0,
+     (before.target_coverage or 0.0) if before else None, "%", False),
+    ("问题整改中（条）", now.findings_open, before.findings_open if before else None, "", True),
+    ("逾期未整改（条）", now.findings_overdue, before.findings_overdue if before else None, "", True),
+    ("无证上岗（人）", now.unlicensed, before.unlicensed if before else None, "", True),
+    ("疑似持假证（人）", now.suspected_fake, before.suspected_fake if before else None, "", True),
+    ("立案（起）", now.cases, before.cases if before else None, "", False),
+]  # fmt: skip
+columns = st.columns(len(cards) + 1)
+for column, (label, value, prev, unit, lower) in zip(columns, cards, strict=False):
+    with column:
+        delta = None if prev is None else float(value) - float(prev)
+        st.metric(label, ui.fmt_value(float(value), unit), ui.fmt_delta(delta, unit),
+                  delta_color="inverse" if lower else "normal", border=True)  # fmt: skip
+with columns[-1]:
+    submitted = f"{now.submitted_at:%m-%d} 报送" if now.submitted_at else "尚未报送"
+    st.metric("本月汇总表", now.monthly_status_label, help=submitted, border=True)
+
+# --- enterprises and coverage ---------------------------------------------------------------------
+st.subheader("辖区企业与检查覆盖")
+left, right = st.columns([2, 3])
+with left:
+    mix = data.enterprise_mix(sel.url, jid, sel.month, months)
+    mix_df = pd.DataFrame(
+        [
+            {"类别": m.label, "在册": m.registered, "本月已检": m.inspected_in_month,
+             "本月覆盖率": frames.percent(m.inspected_in_month / m.registered) if m.registered else None,
+             "执法检查阶段累计已检": m.inspected_in_campaign}
+            for m in mix
+        ]
+    )  # fmt: skip
+    st.dataframe(mix_df, hide_index=True, width="stretch", key="township.mix",
+                 column_config={"本月覆盖率": ui.percent_bar()})  # fmt: skip
+with right:
+    month_df = frames.month_rows_frame([rows[m] for m in months])
+    if month_df.empty:
+        st.info("执法检查阶段尚未开始。")
+    else:
+        long = frames.trend_long(month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100), ["覆盖率"], series="项目",
+                                 value="数值")  # fmt: skip
+        long["项目"] = "高危工贸覆盖率"
+        st.altair_chart(charts.configure(charts.line_chart(long, value="数值", series="项目", title="各月检查覆盖率",
+                                                           percent=True, colours=[ui.BLUE])),
+                        width="stretch")  # fmt: skip
+with st.expander("各月检查、问题、核查与处罚", icon="📄", expanded=True):
+    st.dataframe(month_df, hide_index=True, width="stretch", key="township.months",
+                 column_config={"覆盖率": ui.percent_bar()})  # fmt: skip
+    ui.download_csv(month_df, name=f"{ref.name}_各月情况", key="township.months.csv")
+
+# --- findings -------------------------------------------------------------------------------------
+st.subheader("问题清单：整改中与逾期")
+open_df = data.detail(sel.url, "findings_open", sel.month, sel.as_of, jid)
+overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
+st.markdown(
+    f"截至 {state.date_label(ov.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
+    f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的标红）。",
+    unsafe_allow_html=True,
+)
+ui.detail_block(open_df, name=f"{ref.name}_整改中问题", key="township.findings",
+                styler=lambda f: f.style.map(ui.red_if_positive, subset=["逾期天数"]),
+                height=ui.table_height(len(open_df), cap=500))  # fmt: skip
+
+# --- certificates ---------------------------------------------------------------------------------
+st.subheader("证书核查结果")
+first = q.parse_month(months[0]).first if months else q.parse_month(sel.month).first
+last = ov.month_as_of(sel.month, sel.as_of)
+outcomes, problems = data.certificates(sel.url, jid, first, last)
+st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
+c_left, c_right = st.columns([2, 3])
+with c_left:
+    st.dataframe(outcomes, hide_index=True, width="stretch", key="township.outcomes")
+with c_right:
+    ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problems",
+                    height=ui.table_height(len(problems), cap=420))  # fmt: skip
+
+# --- monthly tables -------------------------------------------------------------------------------
+st.subheader("月报（汇总表）")
+reports = data.monthly_reports(
+    sel.url, jid, campaign.enforcement_months and tuple(campaign.enforcement_months)
+)
+st.dataframe(reports.style.map(ui.status_style, subset=["状态"]), hide_index=True, width="stretch",
+             key="township.reports")  # fmt: skip
+
+# --- score history --------------------------------------------------------------------------------
+st.subheader("季度考核得分")
+history = data.score_history(sel.url, campaign.id, jid, sel.as_of, data.rules_key())
+if not history:
+    st.info("暂无季度考核结果。")
+else:
+    hist_df = pd.DataFrame(
+        [
+            {"季度": ov.quarter_label(h.quarter), "总分": round(h.score, 1) if h.score is not None else None,
+             "排名": f"{h.rank}/{h.of}" if h.rank else "—", "等次": h.grade or "无考核数据",
+             "说明": "暂评" if h.provisional else ""}
+            for h in history
+        ]
+    )  # fmt: skip
+    h_left, h_right = st.columns([3, 2])
+    with h_left:
+        st.altair_chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
+    with h_right:
+        st.dataframe(hist_df, hide_index=True, width="stretch", key="township.scores")
+        if st.button("查看季度考核详情", key="township.to_assessment"):
+            st.switch_page("app_pages/assessment.py")

@@ -1,0 +1,222 @@
+"""Every page through Streamlit's AppTest on a seeded SQLite county.
+
+The numbers on screen must be the query layer's numbers, and changing the month, the township or
+the quarter must change what is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from dashboard import ui
+from db import overview as ov
+from db import queries as q
+from db import scoring as sc
+from db.engine import make_engine
+from tests.dashboard.conftest import APP
+
+pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
+AS_OF = dt.date(2023, 10, 31)  # the default 截至日期 for the 2023 sample (today is after the campaign)
+
+
+@pytest.fixture
+def app_env(sample_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", sample_url)
+    monkeypatch.delenv("ANPEI_SCORING_RULES", raising=False)
+    yield sample_url
+
+
+def _run(page: str | None = None, *, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _tables(at: AppTest, column: str) -> list[pd.DataFrame]:
+    """Every table on the page with `column` (AppTest does not keep dataframe keys), in page order."""
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def _session(url: str) -> Session:
+    return Session(make_engine(url))
+
+
+# --- 总览 -----------------------------------------------------------------------------------------
+
+
+def test_overview_shows_the_query_layers_numbers(app_env: str) -> None:
+    at = _run()
+    assert at.title[0].value == "总览"
+    month = at.selectbox(key="sidebar.month").value
+    assert month == "2023-07"
+    with _session(app_env) as s:
+        kpis = ov.county_kpis(s, month=month, as_of=AS_OF)
+        townships = q.township_month_summary(s, month=month, kinds=["township"])
+    shown = _metrics(at)
+    for k in kpis:
+        label = k.label if k.unit == "%" else f"{k.label}（{k.unit}）"
+        assert shown[label] == ui.fmt_value(k.value, k.unit), label
+    assert shown["当前阶段"] == "总结提升"
+    ranking = _tables(at, "需关注")[0]
+    assert len(ranking) == len(townships) == 30
+    assert ranking["排名"].dropna().iloc[0] == 1
+
+
+def test_overview_changes_with_the_month(app_env: str) -> None:
+    at = _run()
+    before = _metrics(at)
+    at.selectbox(key="sidebar.month").set_value("2023-04").run()
+    assert not at.exception
+    after = _metrics(at)
+    with _session(app_env) as s:
+        april = {k.code: k for k in ov.county_kpis(s, month="2023-04", as_of=AS_OF)}
+    assert after["检查生产经营单位（家）"] == ui.fmt_value(april["enterprises_inspected"].value, "家")
+    assert after["无证上岗（人）"] == ui.fmt_value(april["unlicensed"].value, "人")
+    assert after != before
+    assert "2023年4月" in at.caption[0].value
+
+
+def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
+    at = _run()
+    at.selectbox(key="overview.detail").set_value("unlicensed").run()
+    rows = _tables(at, "身份证号")[0]
+    with _session(app_env) as s:
+        kpi = next(k for k in ov.county_kpis(s, month="2023-07", as_of=AS_OF) if k.code == "unlicensed")
+    assert len(rows) == kpi.value
+    assert list(rows.columns) == [
+        "核查日期",
+        "核查单位",
+        "生产经营单位",
+        "姓名",
+        "身份证号",
+        "操作项目",
+        "问题",
+        "核查结论",
+    ]
+    assert all("*" in x for x in rows["身份证号"])
+
+
+def test_overview_as_of_day_moves_the_timeline(app_env: str) -> None:
+    at = _run()
+    at.select_slider(key="sidebar.as_of").set_value(dt.date(2023, 5, 20)).run()
+    assert not at.exception
+    shown = _metrics(at)
+    assert shown["当前阶段"] == "执法检查"
+    assert at.selectbox(key="sidebar.month").value == "2023-05"  # July has not begun on that day
+    assert any("2023年6月5日" in m.value for m in at.markdown)  # next deadline: the May table
+
+
+def test_empty_database_says_what_to_do(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db import migrate
+
+    url = f"sqlite:///{tmp_path}/empty.db"
+    migrate.upgrade(make_engine(url))
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "anpei db seed --sample" in at.warning[0].value
+
+
+# --- township page --------------------------------------------------------------------------------
+
+
+def _ref(url: str, name: str) -> q.JurisdictionRef:
+    with _session(url) as s:
+        return next(r for r in q.list_jurisdictions(s) if r.name == name)
+
+
+def test_township_page_from_a_link(app_env: str) -> None:
+    ref = _ref(app_env, "三合街道")
+    at = _run("app_pages/township.py", query={"j": ref.code})
+    assert at.title[0].value == "三合街道"
+    with _session(app_env) as s:
+        row = q.township_month_summary(s, month="2023-07", jurisdiction_ids=[ref.id])[0]
+    shown = _metrics(at)
+    assert shown["检查生产经营单位（家）"] == str(row.enterprises_inspected)
+    assert shown["逾期未整改（条）"] == str(row.findings_overdue)
+    assert shown["本月汇总表"] == row.monthly_status_label
+    findings = _tables(at, "整改责任人")[0]
+    assert len(findings) == row.findings_open
+    problems = _tables(at, "身份证号")[0]
+    assert all("*" in x for x in problems["身份证号"])
+
+
+def test_township_page_changes_with_the_selection(app_env: str) -> None:
+    ref = _ref(app_env, "三合街道")
+    other = _ref(app_env, "名山街道")
+    at = _run("app_pages/township.py", query={"j": ref.code})
+    at.selectbox(key="township.select").set_value(other.id).run()
+    assert not at.exception
+    assert at.title[0].value == "名山街道"
+    with _session(app_env) as s:
+        row = q.township_month_summary(s, month="2023-07", jurisdiction_ids=[other.id])[0]
+    assert _metrics(at)["检查生产经营单位（家）"] == str(row.enterprises_inspected)
+    assert at.query_params["j"] == [other.code] or at.query_params["j"] == other.code
+
+
+# --- 季度考核 -------------------------------------------------------------------------------------
+
+
+def _assessment(url: str, quarter: str) -> sc.Assessment:
+    with _session(url) as s:
+        campaign = ov.get_campaign(s)
+        assert campaign is not None
+        return sc.assess_quarter(s, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=sc.load_rules())
+
+
+def test_assessment_page_ranks_townships_and_units_separately(app_env: str) -> None:
+    at = _run("app_pages/assessment.py")
+    assert at.title[0].value == "季度考核 · 2023年第三季度"
+    expected = _assessment(app_env, "2023Q3")
+    towns, units = _tables(at, "等次")
+    assert len(towns) == 30 and len(units) == 15
+    assert list(towns["总分"]) == [
+        round(s.score, 1) if s.score is not None else None for s in expected.townships
+    ]
+    assert list(towns["排名"]) == [s.rank for s in expected.townships]
+    assert at.download_button(key="assessment.circular") is not None
+
+
+def test_assessment_changes_with_the_quarter_and_the_jurisdiction(app_env: str) -> None:
+    at = _run("app_pages/assessment.py")
+    at.selectbox(key="sidebar.quarter").set_value("2023Q2").run()
+    assert not at.exception
+    assert at.title[0].value == "季度考核 · 2023年第二季度"
+    expected = _assessment(app_env, "2023Q2")
+    first = expected.townships[0]
+    assert at.selectbox(key="assessment.jurisdiction").value == first.member.jurisdiction_id
+    assert _metrics(at)["总分"] == f"{first.score:.1f}"
+    last = expected.townships[-1]
+    at.selectbox(key="assessment.jurisdiction").set_value(last.member.jurisdiction_id).run()
+    breakdown = _tables(at, "计分方式")[0]
+    assert list(breakdown["指标"]) == [i.label for i in expected.rules.indicators]
+    assert breakdown["得分"].sum() == pytest.approx(last.earned, abs=0.05)
+    assert _metrics(at)["总分"] == f"{last.score:.1f}"
+
+
+def test_assessment_button_opens_the_township_page(app_env: str) -> None:
+    at = _run("app_pages/assessment.py")
+    chosen = at.selectbox(key="assessment.jurisdiction").value
+    at.button(key="assessment.to_township").click().run()
+    assert not at.exception
+    name = _assessment(app_env, "2023Q3").find(chosen)
+    assert name is not None
+    assert at.title[0].value == name.member.name
