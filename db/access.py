@@ -58,6 +58,8 @@ class Principal:
 
 # The command line acts for the bureau itself (county staff rights), recorded as `system`.
 SYSTEM = Principal(username="system", role=Role.COUNTY_STAFF, display_name="命令行")
+# Account commands (`anpei user …`) act as an administrator, also recorded as `system`.
+SYSTEM_ADMIN = Principal(username="system", role=Role.ADMIN, display_name="命令行")
 
 
 def readable_jurisdiction_ids(principal: Principal) -> frozenset[int] | None:

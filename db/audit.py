@@ -1,8 +1,8 @@
 """The audit trail: who did what, when, with before/after. Append-only.
 
-The application only ever inserts into `auditlog` (on PostgreSQL a trigger also refuses UPDATE and
-DELETE). Call `record` inside the same transaction as the change it describes, so a change and its
-audit entry are committed together or not at all.
+The application only ever inserts into `auditlog`; database triggers (PostgreSQL and SQLite) refuse
+UPDATE and DELETE. Call `record` inside the same transaction as the change it describes, so a
+change and its audit entry are committed together or not at all.
 """
 
 from __future__ import annotations
@@ -54,14 +54,19 @@ def record(
     before: SQLModel | dict[str, Any] | None = None,
     after: SQLModel | dict[str, Any] | None = None,
     detail: str = "",
+    at: dt.datetime | None = None,
 ) -> AuditLog:
-    """Add one audit entry to the session (committed with the caller's transaction)."""
+    """Add one audit entry to the session (committed with the caller's transaction).
+
+    `at` defaults to now; it must be timezone-aware (the column stores UTC).
+    """
     entry = AuditLog(
+        at=at or dt.datetime.now(dt.UTC),
         user_id=principal.user_id,
-        username=principal.username,
+        username=principal.username[:50],
         action=action.value,
-        entity=entity,
-        entity_id="" if entity_id is None else str(entity_id),
+        entity=entity[:50],
+        entity_id="" if entity_id is None else str(entity_id)[:50],
         before=snapshot(before),
         after=snapshot(after),
         detail=detail,

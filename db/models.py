@@ -321,6 +321,9 @@ class User(SQLModel, table=True):
     active: bool = True
     failed_logins: int = 0
     locked_until: dt.datetime | None = None
+    # Bumped by logout, password reset, disable and role change: older login cookies stop working.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_login_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

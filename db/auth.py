@@ -1,0 +1,197 @@
+"""Passwords and logins: argon2id hashes, the password policy, lock-out, and `authenticate`.
+
+`authenticate` is the one way in: it checks the password, counts failures, locks the account for
+`LOCKOUT` after `MAX_FAILED_LOGINS` failures in a row, upgrades old hashes, audits every attempt
+(never the password) and returns the user's `Principal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import Session, select
+
+from db import audit
+from db.access import Principal
+from db.codes import AuditAction, Role
+from db.models import User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+BAD_CREDENTIALS = "用户名或密码不正确"
+DISABLED = "账号已停用，请联系管理员"
+
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (t=3, m=64 MiB, p=4).
+_hasher = PasswordHasher()
+
+
+class LoginFailed(Exception):
+    """The login was refused; `message` is Chinese and safe to show on the login page."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PasswordPolicyError(ValueError):
+    """The new password breaks the policy; the message is Chinese and safe to show."""
+
+
+# --- hashing ------------------------------------------------------------------------------------
+
+
+def hash_password(password: str, *, hasher: PasswordHasher | None = None) -> str:
+    """An argon2id hash with a random salt, in PHC string format."""
+    return (hasher or _hasher).hash(password)
+
+
+def verify_password(password_hash: str, password: str, *, hasher: PasswordHasher | None = None) -> bool:
+    """True when `password` matches; False for a mismatch, an empty or a malformed hash."""
+    if not password_hash:
+        return False
+    try:
+        return (hasher or _hasher).verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str, *, hasher: PasswordHasher | None = None) -> bool:
+    """True when the hash was made with other parameters than the current hasher's."""
+    try:
+        return (hasher or _hasher).check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+# A hash of nothing anyone can type, verified when the username is unknown so that a miss costs
+# as long as a wrong password (no timing hint about which usernames exist).
+_DUMMY_HASH = hash_password("\x00anpei-no-such-user\x00")
+
+
+# --- policy -------------------------------------------------------------------------------------
+
+
+def password_problem(password: str, *, username: str) -> str | None:
+    """What is wrong with a proposed password (Chinese), or None when it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 位"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"密码不能超过 {MAX_PASSWORD_LENGTH} 位"
+    if password.isdigit():
+        return "密码不能全是数字"
+    if password.strip() != password:
+        return "密码首尾不能有空格"
+    if username and password.casefold() == username.strip().casefold():
+        return "密码不能与用户名相同"
+    if len(set(password)) == 1:
+        return "密码不能由同一个字符重复组成"
+    return None
+
+
+def check_password_policy(password: str, *, username: str) -> None:
+    """Raise PasswordPolicyError (Chinese message) unless the password meets the policy."""
+    problem = password_problem(password, username=username)
+    if problem:
+        raise PasswordPolicyError(problem)
+
+
+# --- login --------------------------------------------------------------------------------------
+
+
+def principal_for(user: User) -> Principal:
+    """The Principal acting for this user (role and jurisdiction as stored now)."""
+    return Principal(
+        username=user.username,
+        role=Role(user.role),
+        user_id=user.id,
+        jurisdiction_id=user.jurisdiction_id,
+        display_name=user.display_name,
+    )
+
+
+def normalise_username(username: str) -> str:
+    """Usernames compare case-insensitively and without surrounding spaces."""
+    return username.strip().casefold()
+
+
+def _aware(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now
+
+
+def is_locked(user: User, *, now: dt.datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _minutes_left(user: User, now: dt.datetime) -> int:
+    assert user.locked_until is not None
+    return max(1, -(-int((user.locked_until - now).total_seconds()) // 60))
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, now: dt.datetime | None = None
+) -> Principal:
+    """The Principal for a correct username and password; LoginFailed(message) otherwise.
+
+    Commits: failure counters, the lock, a rehashed password and the audit entry are kept whether
+    the login succeeds or not. An unknown username and a wrong password give the same message.
+    """
+    now = _aware(now)
+    name = normalise_username(username)
+    user = session.exec(select(User).where(User.username == name)).first() if name else None
+    anonymous = Principal(username=name[:50] or "(空)", role=Role.LEADER)
+
+    def refuse(message: str, *, detail: str, who: Principal) -> LoginFailed:
+        audit.record(
+            session, principal=who, action=AuditAction.LOGIN_FAILED, entity="user",
+            entity_id=user.id if user else "", detail=detail, at=now,
+        )  # fmt: skip
+        session.commit()
+        return LoginFailed(message)
+
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise refuse(BAD_CREDENTIALS, detail="用户名不存在", who=anonymous)
+
+    who = Principal(username=user.username, role=Role.LEADER, user_id=user.id)
+    if is_locked(user, now=now):
+        raise refuse(
+            f"连续登录失败次数过多，账号已锁定，请 {_minutes_left(user, now)} 分钟后再试",
+            detail="账号锁定期间尝试登录", who=who,
+        )  # fmt: skip
+    if user.locked_until is not None:  # the lock has run out: start counting again
+        user.locked_until = None
+        user.failed_logins = 0
+
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        detail = f"密码错误（连续第 {user.failed_logins} 次）"
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            detail += f"，账号锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟"
+        session.add(user)
+        raise refuse(BAD_CREDENTIALS, detail=detail, who=who)
+
+    if not user.active:
+        raise refuse(DISABLED, detail="账号已停用", who=who)
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    principal = principal_for(user)
+    audit.record(
+        session, principal=principal, action=AuditAction.LOGIN, entity="user", entity_id=user.id, at=now
+    )
+    session.commit()
+    return principal
