@@ -204,10 +204,10 @@ class JobRunner:
             return self._status(job_id)
         with self.client_factory(job) as client:
             for key in persons:
-                current = self.store.get_job(job_id)
-                if current is None or current.status not in ACTIVE:
-                    return current.status if current else JobStatus.CANCELLED
-                if self.should_yield is not None and self.should_yield(current):
+                status = self.store.status(job_id)
+                if status is None or status not in ACTIVE:
+                    return status or JobStatus.CANCELLED
+                if self.should_yield is not None and self.should_yield(job):
                     self.store.set_status(job_id, JobStatus.QUEUED, only_from=ACTIVE)
                     return JobStatus.QUEUED
                 if not self._person(job, key, client):  # stopped, or paused waiting for a captcha

@@ -123,7 +123,7 @@ job_rows_table = Table(
     Column("record", JSON),
     Column("from_cache", Boolean, nullable=False, default=False),
     Column("answered_at", DateTime),
-    Index("ix_verifier_job_rows_person", "job_id", "person_key"),
+    Index("ix_verifier_job_rows_person", "job_id", "person_key", "outcome"),
     Index("ix_verifier_job_rows_outcome", "job_id", "outcome"),
 )
 
@@ -137,6 +137,45 @@ answers_table = Table(
     Column("fetched_at", DateTime, nullable=False),
     Column("recheck_after", DateTime, nullable=False),
     Column("evidence", Text),
+)
+
+
+# Statements of the per-person hot path, built once (building them is most of their cost).
+_r = job_rows_table.c
+_a = answers_table.c
+_JOB_STATUS = select(jobs_table.c.status).where(jobs_table.c.id == bindparam("job_id"))
+# No ORDER BY: SQLite would then walk the primary key over the whole job instead of the person index.
+_PERSON_ROWS = select(_r.seq, _r.roster).where(
+    _r.job_id == bindparam("job_id"), _r.person_key == bindparam("person_key"), _r.outcome.is_(None)
+)
+_CACHE_GET = select(_a.records, _a.recheck_after).where(
+    _a.family == bindparam("family"),
+    _a.id_number == bindparam("id_number"),
+    _a.name_key == bindparam("name_key"),
+)
+_CACHE_DELETE = delete(answers_table).where(
+    _a.family == bindparam("family"),
+    _a.id_number == bindparam("id_number"),
+    _a.name_key == bindparam("name_key"),
+)
+_CACHE_INSERT = insert(answers_table)
+_JOB_TOUCH = (
+    update(jobs_table)
+    .where(jobs_table.c.id == bindparam("b_job_id"))
+    .values(updated_at=bindparam("b_now"), queries=jobs_table.c.queries + bindparam("b_add"))
+)
+_WRITE_DECISION = (
+    update(job_rows_table)
+    .where(and_(_r.job_id == bindparam("b_job_id"), _r.seq == bindparam("b_seq"), _r.outcome.is_(None)))
+    .values(
+        outcome=bindparam("b_outcome"),
+        warnings=bindparam("b_warnings"),
+        problem=bindparam("b_problem"),
+        explanation=bindparam("b_explanation"),
+        record=bindparam("b_record", type_=JSON),
+        answered_at=bindparam("b_answered_at"),
+        from_cache=bindparam("b_from_cache"),
+    )
 )
 
 
@@ -462,12 +501,22 @@ class JobStore:
             return [str(key) for key, _ in result]
 
     def pending_rows(self, job_id: int, *, person_key: str | None = None) -> list[tuple[int, RosterRow]]:
-        c = job_rows_table.c
-        stmt = select(c.seq, c.roster).where(c.job_id == job_id, c.outcome.is_(None)).order_by(c.seq)
+        """Pending rows of the job (of one person, when given), in roster order."""
         if person_key is not None:
-            stmt = stmt.where(c.person_key == person_key)
+            stmt: Any = _PERSON_ROWS
+            params = {"job_id": job_id, "person_key": person_key}
+        else:
+            stmt = select(_r.seq, _r.roster).where(_r.job_id == job_id, _r.outcome.is_(None)).order_by(_r.seq)
+            params = {}
         with self.engine.connect() as conn:
-            return [(int(seq), _row_from_json(roster)) for seq, roster in conn.execute(stmt)]
+            found = sorted((int(seq), roster) for seq, roster in conn.execute(stmt, params))
+        return [(seq, _row_from_json(roster)) for seq, roster in found]
+
+    def status(self, job_id: int) -> JobStatus | None:
+        """Just the job's status (checked before every person)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(_JOB_STATUS, {"job_id": job_id}).scalar()
+        return JobStatus(value) if value is not None else None
 
     def save_person(
         self,
@@ -491,10 +540,7 @@ class JobStore:
                 self._write_decisions(conn, job_id, not_checked, at=now)
             if cache is not None:
                 self._put_cache(conn, cache, at=now)
-            job_values: dict[str, Any] = {"updated_at": now}
-            if queried:
-                job_values["queries"] = jobs_table.c.queries + 1
-            conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(**job_values))
+            conn.execute(_JOB_TOUCH, {"b_job_id": job_id, "b_now": now, "b_add": 1 if queried else 0})
             if stop is not None:  # not over a pause or cancel a person asked for meanwhile
                 conn.execute(
                     update(jobs_table)
@@ -518,26 +564,12 @@ class JobStore:
     ) -> None:
         if not decisions:
             return
-        c = job_rows_table.c
-        stmt = (
-            update(job_rows_table)
-            .where(and_(c.job_id == job_id, c.seq == bindparam("b_seq"), c.outcome.is_(None)))
-            .values(
-                outcome=bindparam("b_outcome"),
-                warnings=bindparam("b_warnings"),
-                problem=bindparam("b_problem"),
-                explanation=bindparam("b_explanation"),
-                record=bindparam("b_record", type_=JSON),
-                answered_at=bindparam("b_answered_at"),
-                from_cache=bindparam("b_from_cache"),
-            )
-        )
         params = []
         for seq, decision in decisions:
             values = _decision_values(decision, at=at, from_cache=from_cache)
-            params.append({"b_seq": seq, **{f"b_{k}": v for k, v in values.items()}})
+            params.append({"b_job_id": job_id, "b_seq": seq, **{f"b_{k}": v for k, v in values.items()}})
         for start in range(0, len(params), self.BATCH):
-            conn.execute(stmt, params[start : start + self.BATCH])
+            conn.execute(_WRITE_DECISION, params[start : start + self.BATCH])
 
     def iter_rows(self, job_id: int) -> Iterator[StoredRow]:
         """Every row of the job in roster order, streamed."""
@@ -583,34 +615,25 @@ class JobStore:
         self, *, family: str, id_number: str, name_key: str, now: dt.datetime | None = None
     ) -> tuple[CertRecord, ...] | None:
         """The cached verdict answer for the person while it is fresh, else None."""
-        c = answers_table.c
+        key = {"family": family, "id_number": id_number, "name_key": name_key}
         with self.engine.connect() as conn:
-            m = conn.execute(
-                select(c.records, c.recheck_after).where(
-                    c.family == family, c.id_number == id_number, c.name_key == name_key
-                )
-            ).first()
+            m = conn.execute(_CACHE_GET, key).first()
         if m is None or m[1] <= (now or utcnow()):
             return None
         return records_from_json(list(m[0]))
 
     def _put_cache(self, conn: Connection, entry: CacheEntry, *, at: dt.datetime) -> None:
-        c = answers_table.c
+        key = {"family": entry.family, "id_number": entry.id_number, "name_key": entry.name_key}
+        conn.execute(_CACHE_DELETE, key)
         conn.execute(
-            delete(answers_table).where(
-                c.family == entry.family, c.id_number == entry.id_number, c.name_key == entry.name_key
-            )
-        )
-        conn.execute(
-            insert(answers_table).values(
-                family=entry.family,
-                id_number=entry.id_number,
-                name_key=entry.name_key,
-                records=records_to_json(entry.records),
-                fetched_at=at,
-                recheck_after=entry.recheck_after,
-                evidence=entry.evidence,
-            )
+            _CACHE_INSERT,
+            {
+                **key,
+                "records": records_to_json(entry.records),
+                "fetched_at": at,
+                "recheck_after": entry.recheck_after,
+                "evidence": entry.evidence,
+            },
         )
 
     def clear_cache(self) -> int:
