@@ -53,4 +53,6 @@ def test_bench_seed_and_summary(db_url_engine: tuple[str, Engine], scale: float)
         f"summary {MONTH}: first {first_s:.2f} s, warm {warm_s:.2f} s, {rows} jurisdictions"
     )
     if backend == "postgresql" and scale >= 40:
-        assert warm_s < TARGET_S, f"anpei summary took {warm_s:.2f} s at scale {scale:g} (target {TARGET_S} s)"
+        assert warm_s < TARGET_S, (
+            f"anpei summary took {warm_s:.2f} s at scale {scale:g} (target {TARGET_S} s)"
+        )
