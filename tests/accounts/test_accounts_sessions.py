@@ -145,7 +145,9 @@ def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) ->
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert sessions.signing_key(secret="", key_file=path) == first  # survives a restart
     assert sessions.signing_key(secret="configured-secret", key_file=path) != first
-    assert sessions.signing_key(secret="configured-secret") == sessions.signing_key(secret="configured-secret")
+    assert sessions.signing_key(secret="configured-secret") == sessions.signing_key(
+        secret="configured-secret"
+    )
 
 
 def test_truncated_key_file_is_refused(tmp_path: Path) -> None:
@@ -155,7 +157,9 @@ def test_truncated_key_file_is_refused(tmp_path: Path) -> None:
         sessions.signing_key(secret="", key_file=path)
 
 
-def test_default_key_comes_from_settings(monkeypatch: pytest.MonkeyPatch, world: World, session: Session) -> None:
+def test_default_key_comes_from_settings(
+    monkeypatch: pytest.MonkeyPatch, world: World, session: Session
+) -> None:
     from anpei.settings import get_settings
 
     monkeypatch.setenv("ANPEI_SECRET_KEY", "a-long-random-deployment-secret")

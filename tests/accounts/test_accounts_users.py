@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from db import users
 from db.access import SYSTEM, SYSTEM_ADMIN, AccessDenied, Principal
 from db.auth import PasswordPolicyError, authenticate, verify_password
-from db.codes import AuditAction, Role
+from db.codes import Role
 from db.models import AuditLog, User
 from db.users import UserError
 
@@ -23,18 +23,34 @@ def _entries(session: Session) -> list[AuditLog]:
     return list(session.exec(select(AuditLog).order_by(col(AuditLog.id))))
 
 
-def test_add_user_hashes_password_and_audits_without_it(world: World, session: Session, admin: Principal) -> None:
+def test_add_user_hashes_password_and_audits_without_it(
+    world: World, session: Session, admin: Principal
+) -> None:
     info = users.add_user(
         session, principal=admin, username=" Town_A ", password=NEW_PASSWORD, role="local_staff",
         jurisdiction_id=world.ids["甲镇"], display_name="张三",
     )  # fmt: skip
     session.commit()
-    assert (info.username, info.role, info.jurisdiction_name, info.active) == ("town_a", Role.LOCAL_STAFF, "甲镇", True)
+    assert (info.username, info.role, info.jurisdiction_name, info.active) == (
+        "town_a",
+        Role.LOCAL_STAFF,
+        "甲镇",
+        True,
+    )
     stored = session.get(User, info.id)
     assert stored is not None and verify_password(stored.password_hash, NEW_PASSWORD)
     (entry,) = _entries(session)
-    assert (entry.action, entry.entity, entry.entity_id, entry.username) == ("create", "user", str(info.id), "admin1")
-    assert entry.after is not None and entry.after["password_hash"] == "***" and entry.after["username"] == "town_a"
+    assert (entry.action, entry.entity, entry.entity_id, entry.username) == (
+        "create",
+        "user",
+        str(info.id),
+        "admin1",
+    )
+    assert (
+        entry.after is not None
+        and entry.after["password_hash"] == "***"
+        and entry.after["username"] == "town_a"
+    )
     assert NEW_PASSWORD not in repr(entry.after) + entry.detail
 
 
@@ -68,13 +84,19 @@ def test_add_user_refusals(
 
 def test_add_user_enforces_password_policy(world: World, session: Session, admin: Principal) -> None:
     with pytest.raises(PasswordPolicyError, match="全是数字"):
-        users.add_user(session, principal=admin, username="newbie", password="12345678901", role="county_staff")
+        users.add_user(
+            session, principal=admin, username="newbie", password="12345678901", role="county_staff"
+        )
     with pytest.raises(PasswordPolicyError, match="与用户名相同"):
-        users.add_user(session, principal=admin, username="newbie_long", password="Newbie_Long", role="county_staff")
+        users.add_user(
+            session, principal=admin, username="newbie_long", password="Newbie_Long", role="county_staff"
+        )
 
 
 OPERATIONS: dict[str, Callable[[Session, Principal], object]] = {
-    "add": lambda s, p: users.add_user(s, principal=p, username="x_new", password=NEW_PASSWORD, role="leader"),
+    "add": lambda s, p: users.add_user(
+        s, principal=p, username="x_new", password=NEW_PASSWORD, role="leader"
+    ),
     "disable": lambda s, p: users.disable_user(s, principal=p, username="target"),
     "enable": lambda s, p: users.enable_user(s, principal=p, username="target"),
     "reset": lambda s, p: users.reset_password(s, principal=p, username="target", password=NEW_PASSWORD),
