@@ -102,7 +102,7 @@ class BulkWriter:
         self.flush()
         if self.conn.dialect.name != "postgresql":
             return
-        for name in self.counts:
+        for name in sorted(self.counts):
             self.conn.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "

@@ -102,13 +102,25 @@ def database_is_empty(engine: Engine) -> bool:
     return True
 
 
+KEPT_TABLES = ("user", "auditlog")  # accounts and the append-only audit log survive a forced re-seed
+
+
 def wipe_campaign_data(engine: Engine) -> None:
-    """Delete every row of every model table (children first); the schema stays."""
-    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    """Delete the campaign's rows (children first); accounts and the audit log stay.
+
+    Users keep their rows but lose their link to a jurisdiction (the seed links the sample users
+    again); the audit log is append-only and is never touched.
+    """
+    user = SQLModel.metadata.tables["user"]
+    tables = [t for t in reversed(SQLModel.metadata.sorted_tables) if t.name not in KEPT_TABLES]
     with engine.begin() as conn:
+        conn.execute(user.update().values(jurisdiction_id=None))
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # `user` references jurisdiction, so that one table is emptied with DELETE
+            names = ", ".join(f'"{t.name}"' for t in tables if t.name != "jurisdiction")
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+            conn.execute(text('DELETE FROM "jurisdiction"'))
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('\"jurisdiction\"', 'id'), 1, false)"))
         else:
             for table in tables:
                 conn.execute(table.delete())
@@ -273,6 +285,7 @@ class _Generator:
         self.diligence: dict[tuple[int, str], float] = {}
         self.laxity: dict[int, float] = {}
         self.institutions: list[tuple[int, str, int]] = []
+        self.relink: dict[str, int] = {}  # existing username → jurisdiction id to link again
 
     # jurisdictions ---------------------------------------------------------------------------
 
@@ -923,7 +936,8 @@ class _Generator:
                                          "title": f"{name}安全生产培训“走过场”专项整治工作总结",
                                          "attachment": None})  # fmt: skip
 
-    def users(self) -> None:
+    def users(self, existing: dict[str, int]) -> None:
+        """One sample account per role; accounts that already exist are linked again, not duplicated."""
         sanhe = self.township_ids[0]
         rows = (
             ("admin", "系统管理员", Role.ADMIN, None),
@@ -932,19 +946,24 @@ class _Generator:
             ("sanhe", "三合街道应急办", Role.LOCAL_STAFF, sanhe),
             ("jxw", "县经济信息委", Role.LOCAL_STAFF, self.unit_ids["jxw"]),
         )
+        self.w.next_ids["user"] = max(existing.values(), default=0)
         for username, display, role, jid in rows:
+            if username in existing:
+                if jid is not None:
+                    self.relink[username] = jid
+                continue
             self.w.add("user", {"id": self.w.next_id("user"), "username": username, "display_name": display,
                                 "password_hash": "", "role": role.value, "jurisdiction_id": jid, "active": True,
                                 "failed_logins": 0, "locked_until": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
 
-    def run(self) -> None:
+    def run(self, existing_users: dict[str, int]) -> None:
         self.jurisdictions()
         self.institutions_()
         self.enterprises()
         self.institution_inspections()
         self.monthly_reports()
         self.summary_reports()
-        self.users()
+        self.users(existing_users)
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -954,7 +973,7 @@ def seed_sample(engine: Engine, *, scale: float = 1, seed: int = 2024, force: bo
                 chunk_size: int = 5000) -> SeedReport:  # fmt: skip
     """Migrate, then write the sample county. Refuses a database with county data unless `force`.
 
-    `force` wipes every campaign table first (also users and the audit log).
+    `force` wipes the campaign's tables first (`wipe_campaign_data`: accounts and audit log stay).
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -969,10 +988,15 @@ def seed_sample(engine: Engine, *, scale: float = 1, seed: int = 2024, force: bo
         session.commit()
         assert campaign.id is not None
         campaign_id = campaign.id
+    user = SQLModel.metadata.tables["user"]
     with engine.begin() as conn:
+        existing_users = {r.username: r.id for r in conn.execute(select(user.c.username, user.c.id))}
         writer = BulkWriter(conn, chunk_size=chunk_size)
-        _Generator(writer, rng=random.Random(seed), scale=scale, campaign_id=campaign_id).run()
+        generator = _Generator(writer, rng=random.Random(seed), scale=scale, campaign_id=campaign_id)
+        generator.run(existing_users)
         writer.finish()
+        for username, jid in generator.relink.items():
+            conn.execute(user.update().where(user.c.username == username).values(jurisdiction_id=jid))
         _analyze(conn)
     return SeedReport(
         scale=scale, seed=seed, seconds=time.monotonic() - started, counts=dict(sorted(writer.counts.items()))

@@ -136,3 +136,28 @@ def test_postgres_sequences_continue_after_seed(seeded: Engine) -> None:
             )
         ).scalar_one()
     assert new_id == 46
+
+
+def test_force_keeps_accounts_and_the_audit_log(engine: Engine) -> None:
+    import datetime as dt
+
+    user = SQLModel.metadata.tables["user"]
+    audit = SQLModel.metadata.tables["auditlog"]
+    seed_sample(engine, scale=0.02)
+    with engine.begin() as conn:
+        admin_id = conn.execute(select(user.c.id).where(user.c.username == "admin")).scalar_one()
+        conn.execute(
+            audit.insert().values(
+                at=dt.datetime(2023, 8, 1, tzinfo=dt.UTC), user_id=admin_id, username="admin", action="login",
+                entity="", entity_id="", detail="",
+            )
+        )  # fmt: skip
+    seed_sample(engine, scale=0.02, force=True)
+    with engine.connect() as conn:
+        users = {r.username: r for r in conn.execute(user.select())}
+        audit_rows = conn.execute(audit.select()).all()
+        sanhe = conn.execute(text("SELECT id FROM jurisdiction WHERE name = '三合街道'")).scalar_one()
+    assert sorted(users) == ["admin", "county", "jxw", "leader", "sanhe"]
+    assert users["admin"].id == admin_id
+    assert users["sanhe"].jurisdiction_id == sanhe
+    assert len(audit_rows) == 1
