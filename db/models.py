@@ -17,7 +17,7 @@ from db.codes import risk_class_of
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC)
 
 
 def mask_id_number(id_number: str | None) -> str:

@@ -100,7 +100,7 @@ def empty_engine(db_url_engine: tuple[str, Engine]) -> Engine:
 
 @pytest.fixture
 def engine(empty_engine: Engine) -> Engine:
-    """A database migrated to the latest schema, with the default campaign and no county data."""
+    """A database migrated to the latest schema, with no rows (call ensure_default_campaign for one)."""
     from db import migrate
 
     migrate.upgrade(empty_engine)
