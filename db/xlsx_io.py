@@ -372,19 +372,19 @@ def parse_yes_no(value: Any, *, where: tuple[str, int, str]) -> bool | ImportPro
     return ImportProblem(sheet, row, column, display(value), "“是”或“否”", "无法识别")
 
 
-def parse_choice(value: Any, *, choices: dict[str, str], where: tuple[str, int, str], required: bool = True
-                 ) -> str | ImportProblem | None:  # fmt: skip
-    """`choices` maps accepted text (codes and Chinese labels) to a code."""
+def parse_choice(value: Any, *, choices: dict[str, str], where: tuple[str, int, str], required: bool = True,
+                 expected: str = "") -> str | ImportProblem | None:  # fmt: skip
+    """`choices` maps accepted text (codes and Chinese labels) to a code; `expected` names them for messages."""
     sheet, row, column = where
+    expected = expected or "、".join(k for k in dict.fromkeys(choices) if not k.isascii()) or "、".join(choices)
     text = parse_text(value)
     if not text:
         if required:
-            return ImportProblem(sheet, row, column, "", "、".join(dict.fromkeys(choices)), "不能为空")
+            return ImportProblem(sheet, row, column, "", expected, "不能为空")
         return None
     if text in choices:
         return choices[text]
-    labels = "、".join(k for k in dict.fromkeys(choices) if not k.isascii())
-    return ImportProblem(sheet, row, column, display(value), labels or "、".join(choices), "无法识别")
+    return ImportProblem(sheet, row, column, display(value), expected, "无法识别")
 
 
 # --- writing ---------------------------------------------------------------------------------
