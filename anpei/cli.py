@@ -32,9 +32,11 @@ def main(
 def _register() -> None:
     from anpei import demo
     from db import cli as db_cli
+    from db import cli_data
     from verifier import cli as verifier_cli
 
     db_cli.register(app)
+    cli_data.register(app)
     verifier_cli.register(app)
     demo.register(app)
 

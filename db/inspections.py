@@ -310,9 +310,6 @@ def inspections_template(session: Session | None = None) -> bytes:
         listed(key, "是,否")
     for n in range(1, MAX_ITEMS + 1):
         listed(f"item{n}", "合格,不合格,不适用")
-    for key in ("inspected_on", "deadline", "action_date"):
-        for row in range(header_row + 1, header_row + 201):
-            ws[f"{letters[key]}{row}"].number_format = "yyyy-mm-dd"
     print_setup(ws, title_rows=f"{header_row}:{header_row}")
     guide = workbook.create_sheet("填写说明")
     lines: list[list[Any]] = [

@@ -1,0 +1,145 @@
+"""Getting the data in from a terminal: `anpei template …` and `anpei import …`.
+
+The command line acts as `db.access.SYSTEM` (county staff rights, audited as `system`). A refused
+file ends with a non-zero exit, every reason on stderr in Chinese, and nothing stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import Session
+
+from anpei.settings import get_settings
+from db.access import SYSTEM, AccessDenied
+from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine
+from db.input_common import InputError
+from db.xlsx_io import ImportRefused
+
+template_app = typer.Typer(help="下载填报模板（汇总表、检查记录）。", no_args_is_help=True, rich_markup_mode=None)
+import_app = typer.Typer(help="导入填好的表格（汇总表、检查记录）；有错误时整份拒收。", no_args_is_help=True,
+                         rich_markup_mode=None)  # fmt: skip
+
+OUT_OPTION = typer.Option(..., "--out", "-o", help="保存到这个 .xlsx 文件。")
+FILE_ARGUMENT = typer.Argument(..., help="要导入的 .xlsx 或 .csv 文件。", show_default=False)
+
+
+def _read_upload(path: Path) -> bytes:
+    """At most one byte more than the upload limit: an oversize file is refused without reading it all."""
+    if not path.is_file():
+        fail(f"找不到文件：{path}")
+    limit = get_settings().max_upload_mb * 1024 * 1024
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
+
+
+def _write(out: Path, data: bytes) -> None:
+    if out.suffix.lower() != ".xlsx":
+        fail(f"输出文件应以 .xlsx 结尾：{out}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"无法写入 {out}：{exc.strerror or exc}")
+
+
+def _refused(exc: ImportRefused, filename: str) -> None:
+    for problem in exc.problems:
+        typer.echo(f"  - {problem}", err=True)
+    fail(f"文件“{filename}”有 {len(exc.problems)} 处错误，已整份拒收，未保存任何数据")
+
+
+def _db_error(exc: Exception) -> None:
+    text = str(exc)
+    if "no such table" in text or "does not exist" in text:
+        fail(EMPTY_MESSAGE)
+    fail(f"数据库操作失败：{text.splitlines()[0]}")
+
+
+@template_app.command("monthly")
+def template_monthly(
+    jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="乡镇（街道）或成员单位全称，例如 三合街道。"),
+    month: str = typer.Option(..., "--month", "-m", help="月份，格式 YYYY-MM，例如 2023-05。"),
+    out: Path = OUT_OPTION,
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """下载某单位某月的执法检查汇总表模板（已填单位、月份，附本单位企业名单，可直接打印）。"""
+    from db import monthly_table
+    from db.input_common import jurisdiction_by_name
+
+    engine = open_engine(database_url)
+    try:
+        with Session(engine) as session:
+            target = jurisdiction_by_name(session, jurisdiction)
+            assert target.id is not None
+            data = monthly_table.build_template(session, principal=SYSTEM, jurisdiction_id=target.id, month=month)
+            session.commit()
+    except (InputError, ValueError) as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        _db_error(exc)
+    _write(out, data)
+    typer.echo(f"模板已保存：{out}", err=True)
+
+
+@template_app.command("inspections")
+def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """下载检查记录批量导入模板（含检查项说明）。"""
+    from db import inspections
+
+    engine = open_engine(database_url)
+    try:
+        with Session(engine) as session:
+            data = inspections.inspections_template(session)
+            session.commit()
+    except (OperationalError, ProgrammingError) as exc:
+        _db_error(exc)
+    _write(out, data)
+    typer.echo(f"模板已保存：{out}", err=True)
+
+
+@import_app.command("monthly")
+def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """导入填好的汇总表；任何一处错误都整份拒收（列出所在工作表、行、列），同一文件不会重复计入。"""
+    from db import monthly_table
+
+    data = _read_upload(file)
+    engine = open_engine(database_url)
+    try:
+        with Session(engine) as session:
+            report = monthly_table.import_monthly(session, principal=SYSTEM, data=data, filename=file.name)
+            session.commit()
+    except ImportRefused as exc:
+        _refused(exc, file.name)
+    except (InputError, AccessDenied) as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        _db_error(exc)
+    typer.echo(report.summary)
+
+
+@import_app.command("inspections")
+def import_inspections_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """批量导入检查记录；任何一行有错都整份拒收（列出行号和原因），同一文件不会重复计入。"""
+    from db import inspections
+
+    data = _read_upload(file)
+    engine = open_engine(database_url)
+    try:
+        with Session(engine) as session:
+            report = inspections.import_inspections(session, principal=SYSTEM, data=data, filename=file.name)
+            session.commit()
+    except ImportRefused as exc:
+        _refused(exc, file.name)
+    except (InputError, AccessDenied) as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        _db_error(exc)
+    typer.echo(report.summary)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(template_app, name="template")
+    app.add_typer(import_app, name="import")
