@@ -131,5 +131,5 @@ def test_subprocess_imports_gbk_csv(tmp_path: Path, url: str, county: County) ->
 def test_help_is_chinese() -> None:
     for args in (["template", "monthly"], ["import", "monthly"], ["template", "inspections"], ["import", "inspections"]):
         result = CliRunner().invoke(app, [*args, "--help"])
-        assert result.exit_code == 0 and "拒收" in result.stdout or "模板" in result.stdout
+        assert result.exit_code == 0 and ("拒收" in result.stdout or "模板" in result.stdout)
     assert "YYYY-MM" in CliRunner().invoke(app, ["template", "monthly", "--help"]).stdout
