@@ -48,9 +48,15 @@ def timeline_chart(timeline: ov.Timeline) -> alt.LayerChart:
     )
     labels = (
         alt.Chart(phases)
-        .mark_text(align="left", dx=6, color="#1d2b36", fontSize=12)
-        .encode(x="开始:T", y=alt.Y("阶段:N", sort=None), text="状态:N")
-    )
+        .mark_text(align="left", dx=6, fontSize=12)
+        .encode(
+            x="开始:T",
+            y=alt.Y("阶段:N", sort=None),
+            text="状态:N",
+            color=alt.Color("状态:N", scale=alt.Scale(domain=["已结束", "进行中", "未开始"],
+                                                     range=["#1d2b36", "#ffffff", "#1d2b36"]), legend=None),
+        )
+    )  # fmt: skip
     today = pd.DataFrame([{"日期": timeline.today.isoformat(), "说明": f"截至 {timeline.today:%Y-%m-%d}"}])
     rule = alt.Chart(today).mark_rule(color=RED, strokeWidth=2).encode(x="日期:T", tooltip=["说明"])
     layers: list[alt.Chart] = [bars, labels, rule]
@@ -62,7 +68,7 @@ def timeline_chart(timeline: ov.Timeline) -> alt.LayerChart:
             alt.Chart(nxt).mark_rule(color="#d68910", strokeDash=[4, 3], strokeWidth=2).encode(x="日期:T",
                                                                                                tooltip=["截止"])
         )  # fmt: skip
-    return alt.layer(*layers).properties(height=120)
+    return alt.layer(*layers).resolve_scale(color="independent").properties(height=120)
 
 
 def line_chart(frame: pd.DataFrame, *, value: str, series: str, title: str, percent: bool = False,

@@ -189,6 +189,7 @@ STATUS_LABELS = {
     "county_average": "小分母，按平均计",
     "neutral": "小分母，按一半计",
     "excluded": "小分母，不计入",
+    "empty_average": "无应完成事项，按平均计",
     "not_applicable": "不适用",
 }
 

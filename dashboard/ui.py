@@ -51,6 +51,10 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
     return "—" if x is None else f"{x * 100:.{digits}f}%"
 
 
+def fmt_rank(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.0f}"
+
+
 def fmt_value(value: float, unit: str) -> str:
     if unit == "%":
         return fmt_pct(value)
@@ -137,7 +141,7 @@ def detail_block(frame: pd.DataFrame, *, name: str, key: str, styler: Callable[[
     shown = len(frame)
     note = f"共 {total:,} 条" + (f"，显示前 {shown:,} 条" if total > shown else "")
     st.caption(note)
-    st.dataframe(styler(frame) if styler else frame, hide_index=True, width="stretch", height=height or "auto",
+    st.dataframe(styler(frame) if styler else frame, hide_index=True, placeholder="—", width="stretch", height=height or "auto",
                  key=f"{key}.table")  # fmt: skip
     download_csv(frame, name=name, key=f"{key}.csv")
 

@@ -44,7 +44,7 @@ def _rank_change(s: sc.JurisdictionScore) -> str:
 def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores: Sequence[sc.JurisdictionScore],
                  rules: sc.ScoringRules) -> None:  # fmt: skip
     headers = ["排名", group, "总分", "等次", "排名变化"]
-    headers += [f"{i.label}\n（{i.max_points:g}分）" for i in rules.indicators]
+    headers += [f"{i.heading}\n（{i.max_points:g}分）" for i in rules.indicators]
     headers.append("扣分合计")
     width = len(headers)
     last_col = get_column_letter(width)

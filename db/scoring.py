@@ -65,6 +65,7 @@ MEASURES: dict[str, str] = {
 
 GUARD_METHODS = ("shrinkage", "min_denominator", "none")
 BELOW_MIN = ("county_average", "neutral", "exclude")
+WHEN_EMPTY = ("group_average", "not_applicable")
 GROUP_LABEL = {
     JurisdictionKind.TOWNSHIP.value: "乡镇（街道）",
     JurisdictionKind.MEMBER_UNIT.value: "安委会成员单位",
@@ -84,6 +85,7 @@ class Guard:
     prior_strength: float = 5.0
     min_denominator: float = 5.0
     below_min: str = "county_average"
+    when_empty: str = "group_average"  # a guarded indicator with nothing to do that quarter
 
     def describe(self) -> str:
         """One paragraph in Chinese for the screen and the circular."""
@@ -92,7 +94,7 @@ class Guard:
             return (
                 f"小分母保护（贝叶斯收缩）：各项比率按“（完成数 + {k} × 同类单位平均率）÷（应完成数 + {k}）”计算，"
                 f"相当于每个单位先按平均水平记 {k} 个样本。企业少的乡镇比率向平均值靠拢，"
-                "不会因一两家企业就成为 100% 或 0%；企业多的单位几乎不受影响。"
+                "不会因一两家企业就成为 100% 或 0%；企业多的单位几乎不受影响。" + self._empty_text()
             )
         if self.method == "min_denominator":
             how = {
@@ -100,8 +102,16 @@ class Guard:
                 "neutral": "按该项满分的一半计分",
                 "exclude": "不计入该单位的考核（满分相应扣除）",
             }[self.below_min]
-            return f"小分母保护：某项指标的分母（应完成数）少于 {_num(self.min_denominator)} 时，{how}。"
-        return "未设置小分母保护：各项比率按实际完成数 ÷ 应完成数计算。"
+            return (
+                f"小分母保护：某项指标的分母（应完成数）少于 {_num(self.min_denominator)} 时，{how}。"
+                + self._empty_text()
+            )
+        return "未设置小分母保护：各项比率按实际完成数 ÷ 应完成数计算。" + self._empty_text()
+
+    def _empty_text(self) -> str:
+        if self.when_empty == "group_average":
+            return "本季度某项无应完成事项的单位，该项按同类单位平均率计分（既不因无事可做得满分，也不因此扣分）。"
+        return "本季度某项无应完成事项的单位，该项不计入满分。"
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,11 @@ class Indicator:
     denominator: Mapping[str, float]
     guard: bool = True
     explain: str = ""
+    short: str = ""  # a column heading; the label when empty
+
+    @property
+    def heading(self) -> str:
+        return self.short or self.label
 
     def ratio_parts(self, measures: Mapping[str, float]) -> tuple[float, float]:
         num = sum(w * float(measures.get(k, 0)) for k, w in self.numerator.items())
@@ -139,6 +154,12 @@ class ScoringRules:
     @property
     def max_points(self) -> float:
         return sum(i.max_points for i in self.indicators)
+
+    def indicator_by_code(self, code: str) -> Indicator:
+        found = next((i for i in self.indicators if i.code == code), None)
+        if found is None:
+            raise KeyError(code)
+        return found
 
     def grade_of(self, score: float | None) -> str:
         if score is None:
@@ -196,6 +217,7 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
                 numerator=_weights(item.get("numerator"), where=f"{where} 的分子"),
                 denominator=_weights(item.get("denominator"), where=f"{where} 的分母"),
                 guard=bool(item.get("guard", True)), explain=str(item.get("explain", "")),
+                short=str(item.get("short", "")),
             )
         )  # fmt: skip
     g = data.get("guard", {})
@@ -206,12 +228,17 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
         prior_strength=float(g.get("prior_strength", 5)),
         min_denominator=float(g.get("min_denominator", data.get("min_denominator", 5))),
         below_min=str(g.get("below_min", "county_average")),
+        when_empty=str(g.get("when_empty", "group_average")),
     )
     if guard.method not in GUARD_METHODS:
         raise ScoringRulesError(f"[guard] method 只能是 {'、'.join(GUARD_METHODS)}，而不是 {guard.method!r}")
     if guard.below_min not in BELOW_MIN:
         raise ScoringRulesError(
             f"[guard] below_min 只能是 {'、'.join(BELOW_MIN)}，而不是 {guard.below_min!r}"
+        )
+    if guard.when_empty not in WHEN_EMPTY:
+        raise ScoringRulesError(
+            f"[guard] when_empty 只能是 {'、'.join(WHEN_EMPTY)}，而不是 {guard.when_empty!r}"
         )
     if guard.prior_strength < 0 or guard.min_denominator < 0:
         raise ScoringRulesError("[guard] 的数值不能为负")
@@ -276,7 +303,7 @@ class IndicatorScore:
     rate: float | None  # the rate scored (after the guard); None when not scored
     points: float | None
     max_points: float
-    status: str  # scored / adjusted / county_average / neutral / excluded / not_applicable
+    status: str  # scored / adjusted / county_average / neutral / excluded / empty_average / not_applicable
     note: str = ""
 
     @property
@@ -345,6 +372,10 @@ def _pct(x: float) -> str:
 def score_indicator(ind: Indicator, measures: Mapping[str, float], *, guard: Guard,
                     group_rate: float | None) -> IndicatorScore:  # fmt: skip
     num, den = ind.ratio_parts(measures)
+    if den <= 0 and ind.guard and guard.when_empty == "group_average" and group_rate is not None:
+        points = round(ind.max_points * group_rate, 4)
+        return IndicatorScore(ind.code, ind.label, num, den, None, group_rate, points, ind.max_points, "empty_average",
+                              f"本季度无应完成事项，按同类平均 {_pct(group_rate)} 计分")  # fmt: skip
     if den <= 0:
         return IndicatorScore(ind.code, ind.label, num, den, None, None, None, ind.max_points, "not_applicable",
                               "本季度无应完成事项，不计入")  # fmt: skip

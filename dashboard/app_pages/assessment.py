@@ -53,7 +53,9 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
         "排名": st.column_config.NumberColumn(width="small"),
         "单位": st.column_config.LinkColumn(name_label, display_text=ui.LINK_DISPLAY, width="medium"),
         "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f"),
-        "上季度排名": st.column_config.NumberColumn(width="small"),
+        "上季度排名": st.column_config.NumberColumn("上季度", width=56),
+        "排名变化": st.column_config.TextColumn("变化", width=52),
+        "等次": st.column_config.TextColumn(width=60),
     }
 
     def red_grade(value: object) -> str:
@@ -74,7 +76,7 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
         .map(change_colour, subset=["排名变化"])
         .format(precision=1, na_rep="不适用")
     )
-    st.dataframe(styled, hide_index=True, width="stretch", column_config=config,
+    st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", column_config=config,
                  height=ui.table_height(len(frame)), key=f"assessment.{key}")  # fmt: skip
     ui.download_csv(frames.assessment_frame(scores, rules, links=False), name=f"{name_label}_{sel.quarter}",
                     key=f"assessment.{key}.csv")  # fmt: skip
@@ -109,7 +111,7 @@ m3.metric("等次", chosen.grade or "—", border=True)
 m4.metric("排名变化", frames.rank_change_label(chosen.rank_change, chosen.previous_rank), border=True)
 breakdown = frames.breakdown_frame(chosen)
 st.dataframe(
-    breakdown, hide_index=True, width="stretch", key="assessment.breakdown",
+    breakdown, hide_index=True, placeholder="—", width="stretch", key="assessment.breakdown",
     column_config={
         "实际比率": st.column_config.NumberColumn(format="%.1f%%"),
         "计分比率": ui.percent_bar(),
@@ -117,7 +119,7 @@ st.dataframe(
     },
 )  # fmt: skip
 with st.expander("统计量（分子、分母的来源）", icon="🔎"):
-    st.dataframe(frames.measures_frame(result.measures.get(jid, {})), hide_index=True, width="stretch",
+    st.dataframe(frames.measures_frame(result.measures.get(jid, {})), hide_index=True, placeholder="—", width="stretch",
                  key="assessment.measures")  # fmt: skip
 if st.button(f"查看 {chosen.member.name} 的详情", key="assessment.to_township"):
     st.session_state[state.KEY_TOWNSHIP] = jid
@@ -129,7 +131,8 @@ rates = result.group_rates.get("township", {})
 for ind in rules.indicators:
     rate = rates.get(ind.code)
     avg = f"（乡镇平均 {rate * 100:.1f}%）" if rate is not None else ""
-    st.markdown(f"- **{ind.label}**（满分 {ind.max_points:g}）{avg}：{ind.explain}")
+    heading = f"（表中“{ind.short}”）" if ind.short and ind.short != ind.label else ""
+    st.markdown(f"- **{ind.label}**{heading}（满分 {ind.max_points:g}）{avg}：{ind.explain}")
 st.info(rules.guard.describe(), icon="⚖️")
 if rules.guard.method == "shrinkage":
     k = rules.guard.prior_strength

@@ -14,6 +14,7 @@ sel = state.selection()
 campaign = sel.campaign
 TOWNSHIP = JurisdictionKind.TOWNSHIP.value
 UNIT = JurisdictionKind.MEMBER_UNIT.value
+SHOW_BEHIND = 8
 
 st.title("总览")
 st.caption(f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {ov.month_label(sel.month)}")
@@ -58,8 +59,9 @@ if behind or late_units:
     worst = sorted(
         behind, key=lambda r: (-len(r.behind_reasons), r.coverage if r.coverage is not None else 1)
     )
-    parts = [f"**{r.name}**（{'、'.join(r.behind_reasons)}）" for r in worst]
-    text = f"需关注的乡镇（街道）{len(behind)} 个：" + "；".join(parts) if behind else ""
+    parts = [f"**{r.name}**（{'、'.join(r.behind_reasons)}）" for r in worst[:SHOW_BEHIND]]
+    more = f"等（其余 {len(worst) - SHOW_BEHIND} 个见下表“需关注”列）" if len(worst) > SHOW_BEHIND else ""
+    text = f"需关注的乡镇（街道）{len(behind)} 个：" + "；".join(parts) + more if behind else ""
     if late_units:
         text += (
             ("  \n" if text else "")
@@ -85,24 +87,29 @@ st.caption(
 )
 rank_df = frames.ranking_frame(townships)
 rank_cfg = {
-    "排名": st.column_config.NumberColumn(width=48),
-    "单位": st.column_config.LinkColumn("乡镇（街道）", display_text=ui.LINK_DISPLAY, width=96),
-    "高危工贸覆盖率": ui.percent_bar(width=150),
-    "已检/应检": st.column_config.TextColumn(width=72),
-    "问题整改率": ui.percent_bar(width=130),
-    **{c: st.column_config.NumberColumn(width=70) for c in ("逾期未整改", "无证上岗", "疑似持假证", "立案")},
-    "负责人逾期未考核": st.column_config.NumberColumn(
-        "逾期未考核", width=70, help="主要负责人、安全生产管理人员任职满6个月未考核合格"
+    "排名": st.column_config.NumberColumn(width=44),
+    "单位": st.column_config.LinkColumn("乡镇（街道）", display_text=ui.LINK_DISPLAY, width=90),
+    "需关注": st.column_config.TextColumn(width=200),
+    "高危工贸覆盖率": ui.percent_bar(
+        "覆盖率", width=130, help="高危行业、工贸行业生产经营单位本月检查覆盖率"
     ),
-    "月报": st.column_config.TextColumn(width=56),
-    "需关注": st.column_config.TextColumn(width=230),
+    "已检/应检": st.column_config.TextColumn(width=64),
+    "问题整改率": ui.percent_bar("整改率", width=120, help="截至月末已整改问题占全部问题的比例"),
+    "逾期未整改": st.column_config.NumberColumn("逾期问题", width=64, help="超过整改期限仍未整改的问题数"),
+    "无证上岗": st.column_config.NumberColumn(width=64),
+    "疑似持假证": st.column_config.NumberColumn("疑似假证", width=64, help="疑似持假证上岗的特种作业人员数"),
+    "负责人逾期未考核": st.column_config.NumberColumn(
+        "未考核", width=56, help="主要负责人、安全生产管理人员任职满6个月未考核合格"
+    ),
+    "立案": st.column_config.NumberColumn(width=44),
+    "月报": st.column_config.TextColumn(width=52),
 }
 styled = (
     rank_df.style.map(ui.status_style, subset=["月报"])
     .map(ui.red_at_least, threshold=ov.BEHIND_OVERDUE, subset=["逾期未整改"])
     .map(ui.red_text, subset=["需关注"])
 )
-st.dataframe(styled, hide_index=True, width="stretch", column_config=rank_cfg,
+st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", column_config=rank_cfg,
              height=ui.table_height(len(rank_df)), key="overview.ranking")  # fmt: skip
 ui.download_csv(
     frames.ranking_frame(townships, links=False), name=f"乡镇排名_{sel.month}", key="overview.ranking.csv"
@@ -111,8 +118,8 @@ ui.download_csv(
 with st.expander(f"安委会成员单位 · {ov.month_label(sel.month)}", icon="🏢"):
     unit_df = frames.ranking_frame(units)
     st.dataframe(
-        unit_df.style.map(ui.status_style, subset=["月报"]).map(ui.red_text, subset=["需关注"]),
-        hide_index=True, width="stretch", height=ui.table_height(len(unit_df)),
+        unit_df.style.format({"排名": ui.fmt_rank}).map(ui.status_style, subset=["月报"]).map(ui.red_text, subset=["需关注"]),
+        hide_index=True, placeholder="—", width="stretch", height=ui.table_height(len(unit_df)),
         column_config={**rank_cfg, "单位": st.column_config.LinkColumn("成员单位", display_text=ui.LINK_DISPLAY)},
         key="overview.units",
     )  # fmt: skip
@@ -134,7 +141,7 @@ with st.expander("报送明细（含报送日期）", icon="📋"):
     wide = frames.grid_wide(cells, kind=TOWNSHIP)
     wide_units = frames.grid_wide(cells, kind=UNIT)
     both = pd.concat([wide, wide_units], ignore_index=True)
-    st.dataframe(both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])), hide_index=True,
+    st.dataframe(both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])), hide_index=True, placeholder="—",
                  width="stretch", height=ui.table_height(len(both), cap=600), key="overview.grid")  # fmt: skip
     ui.download_csv(both, name="月报报送情况", key="overview.grid.csv")
 
@@ -167,7 +174,9 @@ else:
                 st.altair_chart(charts.configure(chart), width="stretch")
                 with st.expander("图表数据", icon="📄"):
                     shown = table[["月份", *cols]]
-                    st.dataframe(shown, hide_index=True, width="stretch", key=f"overview.trend.{key}")
+                    st.dataframe(
+                        shown, hide_index=True, placeholder="—", width="stretch", key=f"overview.trend.{key}"
+                    )
                     ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
     cluster = frames.cluster_frame(data.month_summary(sel.url, sel.month, sel.as_of))
@@ -177,5 +186,5 @@ else:
     else:
         st.altair_chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
         with st.expander("图表数据", icon="📄"):
-            st.dataframe(cluster, hide_index=True, width="stretch", key="overview.cluster")
+            st.dataframe(cluster, hide_index=True, placeholder="—", width="stretch", key="overview.cluster")
             ui.download_csv(cluster, name=f"问题集中单位_{sel.month}", key="overview.cluster.csv")

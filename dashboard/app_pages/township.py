@@ -61,7 +61,7 @@ cards = [
     ("疑似持假证（人）", now.suspected_fake, before.suspected_fake if before else None, "", True),
     ("立案（起）", now.cases, before.cases if before else None, "", False),
 ]  # fmt: skip
-columns = st.columns(len(cards) + 1)
+columns = [c for _ in range(2) for c in st.columns(4)]
 for column, (label, value, prev, unit, lower) in zip(columns, cards, strict=False):
     with column:
         delta = None if prev is None else float(value) - float(prev)
@@ -73,7 +73,7 @@ with columns[-1]:
 
 # --- enterprises and coverage ---------------------------------------------------------------------
 st.subheader("辖区企业与检查覆盖")
-left, right = st.columns([2, 3])
+left, right = st.columns([1, 1])
 with left:
     mix = data.enterprise_mix(sel.url, jid, sel.month, months)
     mix_df = pd.DataFrame(
@@ -84,7 +84,7 @@ with left:
             for m in mix
         ]
     )  # fmt: skip
-    st.dataframe(mix_df, hide_index=True, width="stretch", key="township.mix",
+    st.dataframe(mix_df, hide_index=True, placeholder="—", width="stretch", key="township.mix",
                  column_config={"本月覆盖率": ui.percent_bar()})  # fmt: skip
 with right:
     month_df = frames.month_rows_frame([rows[m] for m in months])
@@ -98,13 +98,15 @@ with right:
                                                            percent=True, colours=[ui.BLUE])),
                         width="stretch")  # fmt: skip
 with st.expander("各月检查、问题、核查与处罚", icon="📄", expanded=True):
-    st.dataframe(month_df, hide_index=True, width="stretch", key="township.months",
+    st.dataframe(month_df, hide_index=True, placeholder="—", width="stretch", key="township.months",
                  column_config={"覆盖率": ui.percent_bar()})  # fmt: skip
     ui.download_csv(month_df, name=f"{ref.name}_各月情况", key="township.months.csv")
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, "findings_open", sel.month, sel.as_of, jid)
+open_df = data.detail(sel.url, "findings_open", sel.month, sel.as_of, jid).drop(
+    columns=["责任单位", "整改完成日期"]
+)
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
     f"截至 {state.date_label(ov.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
@@ -121,19 +123,19 @@ first = q.parse_month(months[0]).first if months else q.parse_month(sel.month).f
 last = ov.month_as_of(sel.month, sel.as_of)
 outcomes, problems = data.certificates(sel.url, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
-c_left, c_right = st.columns([2, 3])
+c_left, _ = st.columns([3, 2])
 with c_left:
-    st.dataframe(outcomes, hide_index=True, width="stretch", key="township.outcomes")
-with c_right:
-    ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problems",
-                    height=ui.table_height(len(problems), cap=420))  # fmt: skip
+    st.dataframe(outcomes, hide_index=True, placeholder="—", width="stretch", key="township.outcomes")
+st.markdown("**发现问题的核查记录**")
+ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problems",
+                height=ui.table_height(len(problems), cap=420))  # fmt: skip
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
 reports = data.monthly_reports(
     sel.url, jid, campaign.enforcement_months and tuple(campaign.enforcement_months)
 )
-st.dataframe(reports.style.map(ui.status_style, subset=["状态"]), hide_index=True, width="stretch",
+st.dataframe(reports.style.map(ui.status_style, subset=["状态"]), hide_index=True, placeholder="—", width="stretch",
              key="township.reports")  # fmt: skip
 
 # --- score history --------------------------------------------------------------------------------
@@ -154,6 +156,6 @@ else:
     with h_left:
         st.altair_chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
     with h_right:
-        st.dataframe(hist_df, hide_index=True, width="stretch", key="township.scores")
+        st.dataframe(hist_df, hide_index=True, placeholder="—", width="stretch", key="township.scores")
         if st.button("查看季度考核详情", key="township.to_assessment"):
             st.switch_page("app_pages/assessment.py")

@@ -1,0 +1,133 @@
+"""月度汇总表: download the template, upload with validation, 零报告, on-screen form, stamped scan,
+and the differences from the record-level data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import streamlit as st
+
+from dashboard import data, state
+from dashboard import input_ui as iu
+from db import monthly_table as mt
+from db import reconcile
+from db.codes import MonthlyStatus
+from db.input_common import active_campaign, local_today, local_zone
+
+P = "data_monthly"
+sel = state.selection()
+who = iu.principal()
+st.title("月度汇总表")
+iu.read_only_note(who)
+ref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.jurisdiction")
+month = sel.month
+with data.session(sel.url) as s:
+    stored = mt.get_monthly(s, principal=who, jurisdiction_id=ref.id, month=month)
+    columns = mt.layout_for(s)
+    due_day = active_campaign(s).monthly_due_day
+due = mt.due_date(month, due_day)
+status = MonthlyStatus(stored.status) if stored is not None else MonthlyStatus.UNREPORTED
+when = (
+    stored.submitted_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+    if stored is not None and stored.submitted_at
+    else "—"
+)
+st.caption(f"{ref.name}　·　{month}　·　报送截止 {due.isoformat()}　·　状态：{status.label}　·　报送时间：{when}"
+           + ("　·　已上传盖章扫描件" if stored is not None and stored.scan_path else ""))  # fmt: skip
+if status is MonthlyStatus.UNREPORTED and local_today() > due:
+    st.error(f"{month} 的汇总表已过报送截止日（{due.isoformat()}），尚未报送。")
+
+upload_tab, form_tab, zero_tab, scan_tab, check_tab = st.tabs(["上传汇总表", "在线填报", "零报告", "盖章扫描件", "数据核对"])
+
+
+def _template() -> bytes:
+    with iu.writing(sel.url) as s:
+        return mt.build_template(s, principal=who, jurisdiction_id=ref.id, month=month)
+
+
+with upload_tab:
+    st.download_button("下载本月汇总表模板（.xlsx）", data=_template, file_name=f"{ref.name}{month}汇总表.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{P}.template")  # fmt: skip
+    upload = st.file_uploader("上传填好的汇总表（.xlsx 或 .csv）", type=["xlsx", "csv"], key=f"{P}.upload",
+                              disabled=not who.can_write)  # fmt: skip
+    if st.button("校验并导入", key=f"{P}.import", disabled=upload is None or not who.can_write):
+        got = iu.uploaded_bytes(upload)
+        assert got is not None
+
+        def _import() -> mt.ImportReport:
+            with iu.writing(sel.url) as s:
+                return mt.import_monthly(s, principal=who, data=got[0], filename=got[1])
+
+        iu.attempt(_import, success=lambda r: r.summary)
+
+with form_tab:
+    values = mt.form_values(stored, columns)
+    with st.form(f"{P}.form"):
+        entered: dict[str, object] = {}
+        numbers = [c for c in columns if c.kind in ("count", "money")]
+        grid = st.columns(4)
+        for n, column in enumerate(numbers):
+            with grid[n % 4]:
+                if column.kind == "money":
+                    entered[column.key] = st.number_input(column.header, min_value=0.0, step=0.1, format="%.4f",
+                                                          value=float(values[column.key]), key=f"{P}.f.{column.key}")  # fmt: skip
+                else:
+                    entered[column.key] = st.number_input(column.header, min_value=0, step=1,
+                                                          value=int(values[column.key]), key=f"{P}.f.{column.key}")  # fmt: skip
+        a, b, c = st.columns(3)
+        entered["filled_by"] = a.text_input("填报人", value=values.get("filled_by") or "", key=f"{P}.f.filled_by")
+        entered["phone"] = b.text_input("联系电话", value=values.get("phone") or "", key=f"{P}.f.phone")
+        entered["filled_on"] = c.date_input("填报日期", value=values.get("filled_on") or dt.date.today(),
+                                            key=f"{P}.f.filled_on")  # fmt: skip
+        saved = st.form_submit_button("保存汇总表", disabled=not who.can_write)
+    if saved:
+        entered["fines_wan"] = Decimal(str(entered["fines_wan"])).quantize(Decimal("0.0001"))
+
+        def _save() -> object:
+            with iu.writing(sel.url) as s:
+                return mt.save_monthly_numbers(s, principal=who, jurisdiction_id=ref.id, month=month, values=entered)
+
+        iu.attempt(_save, success=f"已保存 {ref.name} {month} 汇总表")
+
+with zero_tab:
+    st.write("本月没有检查任务或没有可报数据时，请明确提交“零报告”，不要不报。")
+    zb, zp = st.columns(2)
+    zero_by = zb.text_input("填报人", key=f"{P}.zero_by")
+    zero_phone = zp.text_input("联系电话", key=f"{P}.zero_phone")
+    if st.button("提交零报告", key=f"{P}.zero", disabled=not who.can_write):
+
+        def _zero() -> object:
+            with iu.writing(sel.url) as s:
+                return mt.submit_zero_report(s, principal=who, jurisdiction_id=ref.id, month=month,
+                                             filled_by=zero_by, phone=zero_phone)  # fmt: skip
+
+        iu.attempt(_zero, success=f"已提交 {ref.name} {month} 零报告")
+
+with scan_tab:
+    scan = st.file_uploader("上传盖章后的扫描件（PDF 或图片）", type=["pdf", "png", "jpg", "jpeg", "tif", "tiff"],
+                            key=f"{P}.scan", disabled=not who.can_write)  # fmt: skip
+    if st.button("上传扫描件", key=f"{P}.scan_save", disabled=scan is None or not who.can_write):
+        got_scan = iu.uploaded_bytes(scan)
+        assert got_scan is not None
+
+        def _scan() -> object:
+            with iu.writing(sel.url) as s:
+                return mt.attach_scan(s, principal=who, jurisdiction_id=ref.id, month=month, data=got_scan[0],
+                                      filename=got_scan[1])  # fmt: skip
+
+        iu.attempt(_scan, success="扫描件已保存")
+
+with check_tab:
+    with data.session(sel.url) as s:
+        result = reconcile.reconcile_month(s, principal=who, jurisdiction_id=ref.id, month=month)
+    if not result.has_records:
+        st.caption("本单位本月没有录入检查记录，无需核对。")
+    elif status is MonthlyStatus.UNREPORTED:
+        st.caption("本月尚未报送汇总表。")
+    elif result.consistent:
+        st.success("汇总表与录入的检查记录一致。")
+    else:
+        st.warning(f"汇总表与检查记录有 {len(result.differences)} 处不一致：")
+        iu.table([{"项目": d.label, "汇总表": d.reported, "记录": d.recorded, "记录来源": d.source}
+                  for d in result.differences], empty="", key=f"{P}.differences")  # fmt: skip

@@ -1,0 +1,124 @@
+"""Helpers shared by the data-input pages: who is acting, a committing session, messages.
+
+The acting user is the `Principal` in `st.session_state["auth.principal"]` (the login gate puts
+it there), else the one the login cookie stands for (`db.sessions`). Without either the page asks
+to log in and stops. Every write runs in one transaction; afterwards the cached query results
+are cleared so every page shows the new numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from dashboard import data
+from db import queries as q
+from db.access import AccessDenied, Principal, narrow
+from db.input_common import InputError
+from db.xlsx_io import ImportRefused
+
+PRINCIPAL_KEY = "auth.principal"
+T = TypeVar("T")
+
+
+def principal() -> Principal:
+    """The acting user; stops the page with a login prompt when nobody is logged in."""
+    found = st.session_state.get(PRINCIPAL_KEY)
+    if isinstance(found, Principal):
+        return found
+    from db.sessions import COOKIE_NAME, principal_from_token
+
+    token = st.context.cookies.get(COOKIE_NAME) if st.context.cookies else None
+    if token:
+        with data.session(data.database_url()) as s:
+            found = principal_from_token(s, token)
+        if found is not None:
+            st.session_state[PRINCIPAL_KEY] = found
+            return found
+    st.warning("请先登录后再填报或修改数据。")
+    st.stop()
+    raise AssertionError  # pragma: no cover - st.stop() ends the run
+
+
+@contextmanager
+def writing(url: str) -> Iterator[Session]:
+    """A session that commits on success, rolls back on error, then clears cached query results."""
+    with data.session(url) as s:
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+    st.cache_data.clear()
+
+
+def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None = None) -> T | None:
+    """Run a write; show refusals (with every problem) instead of a traceback. None when refused."""
+    try:
+        result = action()
+    except ImportRefused as exc:
+        st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。")
+        st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
+        return None
+    except (InputError, AccessDenied, ValueError) as exc:
+        st.error(f"未保存：{exc}")
+        return None
+    if success:
+        st.success(success(result) if callable(success) else success)
+    return result
+
+
+def problems_frame(exc: ImportRefused) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"工作表": p.sheet, "行": p.row or "", "列": p.column, "读到的值": p.value, "应为": p.expected,
+             "问题": p.message}
+            for p in exc.problems
+        ]
+    )  # fmt: skip
+
+
+def readable_jurisdictions(url: str, who: Principal) -> list[q.JurisdictionRef]:
+    allowed = narrow(who, None)
+    refs = data.jurisdictions(url)
+    return [r for r in refs if allowed is None or r.id in allowed]
+
+
+def pick_jurisdiction(url: str, who: Principal, *, key: str, label: str = "乡镇（街道）或成员单位") -> q.JurisdictionRef:
+    """A select box over the jurisdictions the user may read (only their own for township staff)."""
+    refs = readable_jurisdictions(url, who)
+    if not refs:
+        st.warning("还没有可选的乡镇（街道）或成员单位。")
+        st.stop()
+    by_id = {r.id: r for r in refs}
+    if st.session_state.get(key) not in by_id:
+        st.session_state[key] = refs[0].id
+    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda i: by_id[i].name)
+    return by_id[chosen]
+
+
+def read_only_note(who: Principal) -> None:
+    if not who.can_write:
+        st.info(f"{who.role.label}账号为只读：可以查看，不能填报或修改。")
+
+
+def uploaded_bytes(upload: Any) -> tuple[bytes, str] | None:
+    if upload is None:
+        return None
+    return upload.getvalue(), upload.name
+
+
+def table(rows: Sequence[dict[str, Any]], *, empty: str, styler: Callable[[pd.DataFrame], Any] | None = None,
+          key: str | None = None) -> pd.DataFrame:  # fmt: skip
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        st.caption(empty)
+        return frame
+    st.dataframe(styler(frame) if styler else frame, hide_index=True, width="stretch", key=key)
+    return frame

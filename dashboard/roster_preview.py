@@ -1,0 +1,239 @@
+"""Before a roster is sent: which columns were recognised, a manual mapping for the others, and the
+local problems by spreadsheet row (no platform call). Streamlit-free.
+
+The service reads rosters by their headers only, so a manual mapping is applied by rewriting the
+header cells (`apply_mapping`): the sheet becomes an .xlsx with the same rows at the same row numbers
+and cell values unchanged (a number stays a number, so an ID stored as a number is still caught).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from verifier.ids import mask_ids_in
+from verifier.jobs import roster_problems
+from verifier.roster import (
+    FIELD_LABELS,
+    HEADER_SCAN_ROWS,
+    RosterError,
+    RosterReadResult,
+    cell_text,
+    read_roster,
+)
+from verifier.types import Family
+
+FIELD_NAMES: dict[str, str] = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "family": "证书类型",
+    "cert_number": "证书编号",
+    "category": "作业类别",
+    "item": "操作项目",
+    "person_type": "人员类型",
+    "appointment_date": "任职日期",
+    "issue_date": "发证日期",
+    "enterprise": "单位名称",
+    "uscc": "统一社会信用代码",
+}
+UNUSED = ""  # the mapping's "do not use this column"
+ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".xls")
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One named column of the header row: what the reader made of it."""
+
+    header: str
+    field: str | None
+
+    @property
+    def label(self) -> str:
+        return FIELD_NAMES[self.field] if self.field else "未识别（不使用）"
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # the spreadsheet row as the user sees it; None for the file as a whole
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    filename: str
+    roster: RosterReadResult
+    columns: list[ColumnInfo]
+    problems: list[Problem]
+
+    @property
+    def total(self) -> int:
+        return len(self.roster.rows)
+
+    @property
+    def invalid(self) -> int:
+        return len(self.roster.invalid_rows)
+
+    @property
+    def has_family_column(self) -> bool:
+        return "family" in self.roster.columns
+
+    @property
+    def has_enterprise_column(self) -> bool:
+        return "enterprise" in self.roster.columns or "uscc" in self.roster.columns
+
+    @property
+    def unknown_headers(self) -> list[str]:
+        return [c.header for c in self.columns if c.field is None]
+
+    def sample(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The first rows as the service will read them (ID numbers masked)."""
+        out = []
+        for row in self.roster.rows[:limit]:
+            out.append({
+                "行号": row.row_number,
+                "姓名": row.name,
+                "身份证号": mask_ids_in(row.id_number),
+                "证书类型": "特种作业" if row.family is Family.SPECIAL else "安全合格证",
+                "操作项目": row.item or row.category or row.person_type or "",
+                "证书编号": mask_ids_in(row.cert_number or ""),
+                "本地检查": "；".join(row.errors) or "通过",
+            })  # fmt: skip
+        return out
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _csv_rows(data: bytes) -> list[list[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise RosterError("文件的文字编码无法识别（应为 UTF-8 或 GBK）")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:65536], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+
+
+def sheet_rows(data: bytes, *, filename: str) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet's rows (cell values as read), for the header choice and the rewrite."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return [("", _csv_rows(data))]
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise RosterError(f"文件“{filename}”不是可读取的 Excel（.xlsx）文件：{exc}") from exc
+        try:
+            return [
+                (ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in workbook.worksheets
+            ]
+        finally:
+            workbook.close()
+    if suffix == ".xls":
+        import xlrd
+
+        try:
+            book = xlrd.open_workbook(file_contents=data)
+        except Exception as exc:  # xlrd raises its own and struct errors
+            raise RosterError(f"文件“{filename}”不是可读取的 Excel 97-2003（.xls）文件：{exc}") from exc
+        sheets = []
+        for sheet in book.sheets():
+            rows = []
+            for index in range(sheet.nrows):
+                values: list[Any] = []
+                for cell in sheet.row(index):
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                        values.append(None)
+                    else:
+                        values.append(cell.value)
+                rows.append(values)
+            sheets.append((sheet.name, rows))
+        return sheets
+    raise RosterError(f"文件“{filename}”的类型不受支持：请上传 .xlsx、.csv 或 .xls 文件")
+
+
+def header_candidates(data: bytes, *, filename: str) -> tuple[str, list[list[str]]]:
+    """The first sheet with data and its first rows as text (to pick the header row by hand)."""
+    for name, rows in sheet_rows(data, filename=filename):
+        texts = [[cell_text(v) for v in row] for row in rows[:HEADER_SCAN_ROWS]]
+        if any(any(texts_row) for texts_row in texts):
+            return name, texts
+    raise RosterError(f"文件“{filename}”是空的")
+
+
+def columns_of(roster: RosterReadResult) -> list[ColumnInfo]:
+    """Every named column of the header row, with the field it was read as (None: not used)."""
+    used = {header: field_name for field_name, header in roster.columns.items()}
+    return [ColumnInfo(header, used.get(header)) for header in roster.headers]
+
+
+def preview_roster(data: bytes, *, filename: str, family: Family, as_of: dt.date) -> Preview:
+    """Read the roster as the service will and list every local problem by row. RosterError when unusable."""
+    roster = read_roster(data, filename=filename, default_family=family, as_of=as_of)
+    names = {row.row_number: row.name for row in roster.rows}
+    problems = [
+        Problem(p["row"], names.get(p["row"], "") if p["row"] else "", p["message"])
+        for p in roster_problems(roster)
+    ]
+    return Preview(filename, roster, columns_of(roster), problems)
+
+
+# --- the manual mapping ----------------------------------------------------------------------
+
+
+def apply_mapping(
+    data: bytes, *, filename: str, mapping: Mapping[str, str], header_row: int, sheet: str | None = None
+) -> tuple[bytes, str]:
+    """The roster with header cells renamed (header text → field) as an .xlsx, and its file name.
+
+    Rows stay at their row numbers and values are not changed. Columns mapped to nothing keep their
+    header (the reader ignores unknown headers).
+    """
+    sheets = sheet_rows(data, filename=filename)
+    chosen = next((rows for name, rows in sheets if sheet is None or name == sheet), None)
+    if chosen is None:
+        raise RosterError(f"文件“{filename}”中找不到工作表“{sheet}”")
+    if not 1 <= header_row <= len(chosen):
+        raise RosterError(f"表头行 {header_row} 超出文件范围（共 {len(chosen)} 行）")
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(sheet or "名单")
+    for number, values in enumerate(chosen, start=1):
+        if number == header_row:
+            renamed = []
+            for value in values:
+                target = mapping.get(cell_text(value), UNUSED)
+                renamed.append(FIELD_LABELS[target] if target else value)
+            ws.append(renamed)
+        else:
+            ws.append([None if isinstance(v, str) and v == "" else v for v in values])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue(), Path(filename).stem + ".xlsx"
+
+
+def recognised_fields(roster: RosterReadResult) -> set[str]:
+    return set(roster.columns)
+
+
+def mapping_options(recognised: set[str]) -> list[str]:
+    """Fields a user may still give to an unknown header ('' = not used)."""
+    return [UNUSED, *[f for f in FIELD_NAMES if f not in recognised]]
