@@ -58,11 +58,14 @@ class County:
             return list(s.exec(stmt).all())
 
 
-@pytest.fixture
-def county(engine: Engine) -> County:
+def build_county(engine: Engine) -> County:
+    """Fill a migrated database with the tiny county (and the default campaign)."""
+    from db.campaign_defaults import ensure_default_campaign
+
     c = County(engine)
     now = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
     with Session(engine) as s:
+        ensure_default_campaign(s)
         for order, (name, kind) in enumerate(
             [("三合街道", JurisdictionKind.TOWNSHIP), ("名山街道", JurisdictionKind.TOWNSHIP),
              ("县经信委", JurisdictionKind.MEMBER_UNIT)]
@@ -96,6 +99,11 @@ def county(engine: Engine) -> County:
 
 
 @pytest.fixture
+def county(engine: Engine) -> County:
+    return build_county(engine)
+
+
+@pytest.fixture
 def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Settings.upload_dir pointed at a temp directory."""
     from anpei.settings import get_settings
@@ -124,3 +132,48 @@ def xlsx(rows: list[list[Any]], *, sheet: str = "汇总表", merge: str | None =
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --- Streamlit pages (AppTest) -----------------------------------------------------------------
+
+FRAME = str(Path(__file__).resolve().parent / "page_frame.py")
+
+
+@pytest.fixture
+def page_county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uploads: Path) -> Iterator[County]:
+    """The tiny county in a SQLite file the pages read through DATABASE_URL; clean Streamlit caches."""
+    import streamlit as st
+
+    from db import migrate
+    from db.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield build_county(engine)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    engine.dispose()
+
+
+def open_page(page: str, principal: Principal | None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An AppTest of one data-input page, run once as `principal` (None: nobody logged in)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("ANPEI_TEST_PAGE", page)
+    at = AppTest.from_file(FRAME, default_timeout=60)
+    if principal is not None:
+        at.session_state["auth.principal"] = principal
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: Any) -> str:
+    """Everything the page said (titles, captions, messages, markdown) as one string."""
+    parts = [e.value for kind in ("title", "caption", "markdown", "success", "error", "warning", "info")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
