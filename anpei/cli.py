@@ -33,10 +33,14 @@ def _register() -> None:
     from anpei import demo
     from db import cli as db_cli
     from db import cli_data
+    from db import cli_exports as export_cli
+    from db import cli_users
     from verifier import cli as verifier_cli
 
     db_cli.register(app)
     cli_data.register(app)
+    export_cli.register(app)
+    cli_users.register(app)
     verifier_cli.register(app)
     demo.register(app)
 
