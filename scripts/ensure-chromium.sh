@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The browser tests drive Debian's Chromium; install it (and CJK fonts) when missing.
 set -euo pipefail
-have_fonts() { fc-list 2>/dev/null | grep -qiE 'Noto Sans CJK|Noto Serif CJK|WenQuanYi'; }
+# grep -c, not -q: under pipefail an early-exiting grep makes fc-list die of SIGPIPE.
+have_fonts() { [ "$(fc-list 2>/dev/null | grep -ciE 'Noto Sans CJK|Noto Serif CJK|WenQuanYi')" -gt 0 ]; }
 if [ -x /usr/bin/chromium ] && have_fonts; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "错误：缺少 Chromium 或中文字体。请执行：sudo apt-get install -y chromium fonts-noto-cjk" >&2
