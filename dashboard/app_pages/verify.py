@@ -63,7 +63,9 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
     default = default or {}
     start = ids.index(default["jurisdiction_id"]) if default.get("jurisdiction_id") in ids else 0
     left, right = st.columns(2)
-    jid = left.selectbox("所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction")
+    jid = left.selectbox(
+        "所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction"
+    )
     choices = staff.enterprises(jid)
     options: list[int | None] = [None, *[e.id for e in choices]]
     labels = {e.id: f"{e.name}（{e.uscc}）" if e.uscc else e.name for e in choices}
@@ -111,11 +113,15 @@ def evidence_panel() -> None:
     c1, c2 = st.columns(2)
     name = c1.text_input("姓名", key=K + "page.name")
     id_number = c2.text_input("身份证号", key=K + "page.id")
-    fam = st.radio("证书类型", list(FAMILIES), format_func=FAMILIES.__getitem__, horizontal=True, key=K + "page.family")
+    fam = st.radio(
+        "证书类型", list(FAMILIES), format_func=FAMILIES.__getitem__, horizontal=True, key=K + "page.family"
+    )
     c3, c4, c5 = st.columns(3)
     item = c3.text_input("操作项目（特种作业，可不填）", key=K + "page.item")
     cert = c4.text_input("名单所填证号（可不填）", key=K + "page.cert")
-    person_type = c5.selectbox("人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type")
+    person_type = c5.selectbox(
+        "人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type"
+    )
     c6, c7 = st.columns(2)
     appointed = c6.date_input("任职日期（安全合格证，可不填）", value=None, key=K + "page.appointed")
     as_of = c7.date_input("核验基准日（查询当天）", value=dt.date.today(), key=K + "page.as_of")
@@ -174,23 +180,52 @@ with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K
         st.button("打开", key=K + "open", on_click=open_job, args=(pick,))
 
 
-tab_batch, tab_page = st.tabs(["批量核验名单", "上传查询页面作证据"])
-with tab_page:
-    evidence_panel()
+def progress_panel(job_id: int, was_active: bool) -> None:
+    """Live progress (a fragment that reruns by itself while the job is active)."""
+    try:
+        now = client.job(job_id)
+    except VerifierError as exc:
+        st.error(exc.message)
+        return
+    progress = now["progress"]
+    total = max(int(progress["total"]), 1)
+    st.progress(
+        int(progress["done"]) / total,
+        text=f"{now['status_label']}：已完成 {progress['done']} / {progress['total']} 行",
+    )
+    cols = st.columns(4)
+    cols[0].metric("总行数", progress["total"])
+    cols[1].metric("已完成", progress["done"])
+    cols[2].metric("待核验", progress["pending"])
+    cols[3].metric("平台查询次数", now["platform_queries"])
+    if progress["by_outcome"]:
+        counts = vr.outcome_counts(
+            [{"outcome": o} for o, n in progress["by_outcome"].items() for _ in range(n)]
+        )
+        st.caption("按结论：" + "　".join(f"{label} {n}" for label, n in counts.items()))
+    if now.get("captcha_waiting"):
+        st.warning("平台需要验证码：请到“验证码队列”输入图中数字（回车提交，下一张立即出现）。", icon="🔢")
+        staff.page_link("captcha.py", "验证码队列", "🔢")
+    if now.get("stop_reason"):
+        st.error(now["stop_reason"], icon="⛔")
+    if was_active and now["status"] not in ACTIVE:
+        st.rerun(scope="app")
 
-# --- ① upload, columns, local problems ------------------------------------------------------------
 
-tab_batch.__enter__()
-st.subheader("① 上传名单")
-upload = st.file_uploader(
-    "名单文件（.xlsx、.csv 或 .xls）", type=["xlsx", "xlsm", "csv", "xls"], key=K + "upload",
-    help="表头须有姓名列和身份证号（或证书编号）列；标题行可以在表头之上。",
-)  # fmt: skip
-
-if upload is not None:
+def upload_section() -> None:
+    """① the roster: columns, mapping, local problems, the owner, submission."""
+    st.subheader("① 上传名单")
+    upload = st.file_uploader(
+        "名单文件（.xlsx、.csv 或 .xls）", type=["xlsx", "xlsm", "csv", "xls"], key=K + "upload",
+        help="表头须有姓名列和身份证号（或证书编号）列；标题行可以在表头之上。",
+    )  # fmt: skip
+    if upload is None:
+        return
     raw = upload.getvalue()
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    as_of = st.date_input("核验基准日", value=dt.date.today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。")
+    as_of = st.date_input(
+        "核验基准日", value=dt.date.today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。"
+    )
     family = st.radio(
         "证书类型（名单中没有“证书类型”列时用）", list(FAMILIES), format_func=FAMILIES.__getitem__, horizontal=True,
         key=K + "family",
@@ -209,7 +244,7 @@ if upload is not None:
             sheet, rows = rp.header_candidates(raw, filename=upload.name)
         except RosterError as exc2:
             st.error(exc2.message)
-            st.stop()
+            return
         header_row = int(st.number_input("表头在第几行", 1, len(rows), 1, key=K + "header_row"))
         columns = [rp.ColumnInfo(text, None) for text in rows[header_row - 1] if text]
         recognised = set()
@@ -242,14 +277,17 @@ if upload is not None:
             st.error(exc.message)
     if preview is None:
         st.info("表头须同时有姓名列和身份证号（或证书编号）列，请在上面指定。")
-        st.stop()
+        return
 
     left, mid, right = st.columns(3)
     left.metric("名单行数", preview.total)
     mid.metric("本地检查通过", preview.total - preview.invalid)
     right.metric("有问题的行", preview.invalid)
     if preview.problems:
-        st.error(f"以下 {len(preview.problems)} 处问题在提交前就能看出（这些行不会查询平台，结论为“信息有误”）：", icon="📝")
+        st.error(
+            f"以下 {len(preview.problems)} 处问题在提交前就能看出（这些行不会查询平台，结论为“信息有误”）：",
+            icon="📝",
+        )
         st.dataframe(
             pd.DataFrame([{"行号": p.row or "", "姓名": p.name, "问题": p.message} for p in preview.problems]),
             hide_index=True, width="stretch", key=K + "problems",
@@ -280,130 +318,116 @@ if upload is not None:
             st.toast(f"已提交：任务 {job_id}")
 
 
-# --- ② the open job ---------------------------------------------------------------------------------
-
-job_id = st.session_state.get(K + "job_id")
-if job_id is None:
-    st.stop()
-try:
-    job = client.job(int(job_id))
-except VerifierError as exc:
-    st.error(exc.message)
-    st.stop()
-
-st.divider()
-st.subheader(f"② 任务 {job['id']}：{job['filename']}")
-active = job["status"] in ACTIVE
-
-
-@st.fragment(run_every=staff.REFRESH_S if active else None)
-def progress_panel(job_id: int, was_active: bool) -> None:
+def job_section() -> None:
+    """② the open job's progress and controls, ③ its results and saving."""
+    job_id = st.session_state.get(K + "job_id")
+    if job_id is None:
+        return
     try:
-        now = client.job(job_id)
+        job = client.job(int(job_id))
     except VerifierError as exc:
         st.error(exc.message)
         return
-    progress = now["progress"]
-    total = max(int(progress["total"]), 1)
-    st.progress(int(progress["done"]) / total, text=f"{now['status_label']}：已完成 {progress['done']} / {progress['total']} 行")
-    cols = st.columns(4)
-    cols[0].metric("总行数", progress["total"])
-    cols[1].metric("已完成", progress["done"])
-    cols[2].metric("待核验", progress["pending"])
-    cols[3].metric("平台查询次数", now["platform_queries"])
-    if progress["by_outcome"]:
-        counts = vr.outcome_counts([{"outcome": o} for o, n in progress["by_outcome"].items() for _ in range(n)])
-        st.caption("按结论：" + "　".join(f"{label} {n}" for label, n in counts.items()))
-    if now.get("captcha_waiting"):
-        st.warning("平台需要验证码：请到“验证码队列”输入图中数字（回车提交，下一张立即出现）。", icon="🔢")
-        staff.page_link("captcha.py", "验证码队列", "🔢")
-    if now.get("stop_reason"):
-        st.error(now["stop_reason"], icon="⛔")
-    if was_active and now["status"] not in ACTIVE:
-        st.rerun(scope="app")
 
+    st.divider()
+    st.subheader(f"② 任务 {job['id']}：{job['filename']}")
+    active = job["status"] in ACTIVE
 
-progress_panel(int(job["id"]), active)
+    st.fragment(progress_panel, run_every=staff.REFRESH_S if active else None)(int(job["id"]), active)
 
-controls = st.columns([1, 1, 1, 5])
-try:
-    if controls[0].button("暂停", key=K + "pause", disabled=not active):
-        client.pause(int(job["id"]))
-        st.rerun()
-    if controls[1].button("继续", key=K + "resume", disabled=job["status"] not in RESUMABLE):
-        client.resume(int(job["id"]))
-        st.rerun()
-    if controls[2].button("取消", key=K + "cancel", disabled=job["status"] not in ACTIVE | RESUMABLE):
-        client.cancel(int(job["id"]))
-        st.rerun()
-except VerifierError as exc:
-    st.error(exc.message)
-
-
-# --- ③ results ----------------------------------------------------------------------------------
-
-if active:
-    st.info("核验完成后在这里显示结果；进度每隔一两秒自动更新，页面其他部分可照常使用。")
-    st.stop()
-
-st.subheader("③ 核验结果")
-rows = client.results(int(job["id"]))
-frame = vr.results_frame(rows)
-classes = [c for c in vr.CLASS_LABELS.values() if c in set(frame["类别"])]
-f1, f2, f3 = st.columns([3, 2, 2])
-wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class")
-problems = ["全部", *sorted({p for p in frame["问题"] if p})]
-problem = f2.selectbox("问题", problems, key=K + "filter.problem")
-needle = f3.text_input("姓名或身份证号后四位", key=K + "filter.text")
-view = frame[frame["类别"].isin(wanted)]
-if problem != "全部":
-    view = view[view["问题"] == problem]
-if needle.strip():
-    view = view[view["姓名"].str.contains(needle.strip(), regex=False) | view["身份证号"].str.endswith(needle.strip())]
-
-
-def colour(row: pd.Series) -> list[str]:
-    css = vr.row_colour(str(row["outcome"]))
-    return [css if name in ("结论", "问题", "下一步") else "" for name in row.index]
-
-
-st.dataframe(
-    view.style.apply(colour, axis=1), hide_index=True, width="stretch", key=K + "results",
-    column_config={"outcome": None, "类别": None, "说明": st.column_config.TextColumn(width="large"),
-                   "下一步": st.column_config.TextColumn(width="medium")},
-)  # fmt: skip
-st.caption(f"显示 {len(view)} / {len(frame)} 行。红色：疑似无证或假证；橙色：证书失效或不符；灰色：未得出结论（不是对人员的判断）。")
-
-full_ids = principal.may_reveal_ids and st.checkbox("下载文件含完整身份证号（会记入审计日志）", key=K + "full_ids")
-try:
-    result_file = client.results_file(int(job["id"]), fmt="xlsx", full_ids=bool(full_ids))
-except VerifierError as exc:
-    st.error(exc.message)
-else:
-    stem = str(job["filename"]).rsplit(".", 1)[0]
-    st.download_button(
-        "下载结果（Excel：保留原名单各列，追加核验结果列）", result_file,
-        file_name=download_name(stem, "核验结果", f"任务{job['id']}"), mime=XLSX_MEDIA, key=K + "download",
-        on_click=audit_download, args=(int(job["id"]), bool(full_ids)), type="primary",
-    )  # fmt: skip
-
-st.markdown("**保存到数据库**（总览和乡镇页面的持证核查数字来自这里；只保存结论，同一任务重复保存会替换）")
-known = targets.get(int(job["id"]))
-save_key = f"{job['id']}:{job['progress']['done']}"  # a resumed job that answered more rows is saved again
-if save_key in saved:
-    st.success(saved[save_key], icon="💾")
-elif known is not None:
+    controls = st.columns([1, 1, 1, 5])
     try:
-        saved[save_key] = save_results(job, known)
-        st.success(saved[save_key], icon="💾")
-    except (InputError, AccessDenied, VerifierError, ValueError) as exc:
-        st.error(f"保存失败：{exc}")
-with st.container(border=True):
-    chosen = choose_target(K + "save.", default=known)
-    if st.button("保存核验结果", key=K + "save", disabled=chosen is None) and chosen is not None:
-        try:
-            saved[save_key] = save_results(job, chosen)
-            targets[int(job["id"])] = chosen
+        if controls[0].button("暂停", key=K + "pause", disabled=not active):
+            client.pause(int(job["id"]))
             st.rerun()
+        if controls[1].button("继续", key=K + "resume", disabled=job["status"] not in RESUMABLE):
+            client.resume(int(job["id"]))
+            st.rerun()
+        if controls[2].button("取消", key=K + "cancel", disabled=job["status"] not in ACTIVE | RESUMABLE):
+            client.cancel(int(job["id"]))
+            st.rerun()
+    except VerifierError as exc:
+        st.error(exc.message)
+
+    if active:
+        st.info("核验完成后在这里显示结果；进度每隔一两秒自动更新，页面其他部分可照常使用。")
+        return
+
+    st.subheader("③ 核验结果")
+    rows = client.results(int(job["id"]))
+    frame = vr.results_frame(rows)
+    classes = [c for c in vr.CLASS_LABELS.values() if c in set(frame["类别"])]
+    f1, f2, f3 = st.columns([3, 2, 2])
+    wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class")
+    problems = ["全部", *sorted({p for p in frame["问题"] if p})]
+    problem = f2.selectbox("问题", problems, key=K + "filter.problem")
+    needle = f3.text_input("姓名或身份证号后四位", key=K + "filter.text")
+    view = frame[frame["类别"].isin(wanted)]
+    if problem != "全部":
+        view = view[view["问题"] == problem]
+    if needle.strip():
+        view = view[
+            view["姓名"].str.contains(needle.strip(), regex=False)
+            | view["身份证号"].str.endswith(needle.strip())
+        ]
+
+    def colour(row: pd.Series) -> list[str]:
+        css = vr.row_colour(str(row["outcome"]))
+        return [css if name in ("结论", "问题", "下一步") else "" for name in row.index]
+
+    st.dataframe(
+        view.style.apply(colour, axis=1), hide_index=True, width="stretch", key=K + "results",
+        column_config={"outcome": None, "类别": None, "说明": st.column_config.TextColumn(width="large"),
+                       "下一步": st.column_config.TextColumn(width="medium")},
+    )  # fmt: skip
+    st.caption(
+        f"显示 {len(view)} / {len(frame)} 行。红色：疑似无证或假证；橙色：证书失效或不符；灰色：未得出结论（不是对人员的判断）。"
+    )
+
+    full_ids = principal.may_reveal_ids and st.checkbox(
+        "下载文件含完整身份证号（会记入审计日志）", key=K + "full_ids"
+    )
+    try:
+        result_file = client.results_file(int(job["id"]), fmt="xlsx", full_ids=bool(full_ids))
+    except VerifierError as exc:
+        st.error(exc.message)
+    else:
+        stem = str(job["filename"]).rsplit(".", 1)[0]
+        st.download_button(
+            "下载结果（Excel：保留原名单各列，追加核验结果列）", result_file,
+            file_name=download_name(stem, "核验结果", f"任务{job['id']}"), mime=XLSX_MEDIA, key=K + "download",
+            on_click=audit_download, args=(int(job["id"]), bool(full_ids)), type="primary",
+        )  # fmt: skip
+
+    st.markdown(
+        "**保存到数据库**（总览和乡镇页面的持证核查数字来自这里；只保存结论，同一任务重复保存会替换）"
+    )
+    known = targets.get(int(job["id"]))
+    save_key = (
+        f"{job['id']}:{job['progress']['done']}"  # a resumed job that answered more rows is saved again
+    )
+    if save_key in saved:
+        st.success(saved[save_key], icon="💾")
+    elif known is not None:
+        try:
+            saved[save_key] = save_results(job, known)
+            st.success(saved[save_key], icon="💾")
         except (InputError, AccessDenied, VerifierError, ValueError) as exc:
             st.error(f"保存失败：{exc}")
+    with st.container(border=True):
+        chosen = choose_target(K + "save.", default=known)
+        if st.button("保存核验结果", key=K + "save", disabled=chosen is None) and chosen is not None:
+            try:
+                saved[save_key] = save_results(job, chosen)
+                targets[int(job["id"])] = chosen
+                st.rerun()
+            except (InputError, AccessDenied, VerifierError, ValueError) as exc:
+                st.error(f"保存失败：{exc}")
+
+
+tab_batch, tab_page = st.tabs(["批量核验名单", "上传查询页面作证据"])
+with tab_page:
+    evidence_panel()
+with tab_batch:
+    upload_section()
+    job_section()

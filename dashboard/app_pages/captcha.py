@@ -1,0 +1,141 @@
+"""验证码队列: the platform's captcha for the job that waits, an input already focused; typing the
+digits and pressing Enter sends the answer and shows the next captcha at once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from dashboard import staff
+from dashboard.verifier_api import Captcha, VerifierClient, VerifierError
+
+K = "captcha."
+INPUT_LABEL = "验证码"
+NEXT_WAIT_S = 8.0  # after an answer: how long to wait for the next captcha before showing "waiting"
+
+client: VerifierClient = staff.client()
+st.session_state.setdefault(K + "answered", 0)
+st.session_state.setdefault(K + "seconds", 0.0)
+
+st.title("验证码队列")
+st.caption(
+    "全国查询平台每查询一人都要输入一次验证码。在下面输入图中数字后按回车，下一张会立即出现；"
+    "多个核验任务同时等待时按提交先后依次显示。"
+)
+
+
+def wait_for_next(job_id: int) -> None:
+    """After an answer the runner queries the platform, then fetches the next captcha: wait for it."""
+    deadline = time.monotonic() + NEXT_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            if client.captcha(job_id) is not None:
+                return
+            if client.job(job_id).get("status") not in ("queued", "running", "waiting_captcha"):
+                return
+        except VerifierError:
+            return
+        time.sleep(0.05)
+
+
+def send_answer(job_id: int, shown_at: float) -> None:
+    """The form's callback: runs before the page is drawn again, so the next captcha is drawn at once."""
+    code = str(st.session_state.get(K + "code", "")).strip()
+    if not code:
+        return
+    try:
+        accepted = client.answer_captcha(job_id, code)
+    except VerifierError as exc:
+        st.session_state[K + "error"] = exc.message
+        return
+    if not accepted:
+        st.session_state[K + "error"] = "这张验证码已失效（任务已暂停、取消，或已在别处输入），已换下一张。"
+        return
+    st.session_state[K + "answered"] += 1
+    st.session_state[K + "seconds"] += time.monotonic() - shown_at
+    wait_for_next(job_id)
+
+
+def focus_input(nonce: str) -> None:
+    """A tiny script in a zero-height frame that puts the cursor in the captcha input."""
+    components.html(
+        f"""<script>
+        // {nonce}
+        const doc = window.parent.document;
+        let tries = 0;
+        const timer = setInterval(() => {{
+          const input = doc.querySelector('input[aria-label="{INPUT_LABEL}"]');
+          if (input) {{ input.focus(); input.select(); }}
+          if (input || ++tries > 40) clearInterval(timer);
+        }}, 50);
+        </script>""",
+        height=0,
+    )
+
+
+def waiting_panel() -> None:
+    """Nothing to type: look again every moment and draw the page anew once a captcha waits."""
+    try:
+        waiting = client.waiting_captchas()
+    except VerifierError as exc:
+        st.error(exc.message, icon="🔌")
+        return
+    if waiting:
+        st.rerun(scope="app")
+    st.info("现在没有等待输入的验证码。提交核验后，验证码会自动出现在这里。", icon="⏳")
+
+
+try:
+    queue = client.waiting_captchas()
+except VerifierError as exc:
+    st.error(exc.message, icon="🔌")
+    st.stop()
+
+if error := st.session_state.pop(K + "error", None):
+    st.warning(error)
+
+captcha: Captcha | None = None
+job = None
+for candidate in queue:
+    try:
+        captcha = client.captcha(int(candidate["id"]))
+    except VerifierError:
+        captcha = None
+    if captcha is not None:
+        job = candidate
+        break
+
+answered = int(st.session_state[K + "answered"])
+if answered:
+    st.caption(f"本次已输入 {answered} 张，平均每张 {st.session_state[K + 'seconds'] / answered:.1f} 秒。")
+
+if captcha is None or job is None:
+    st.fragment(waiting_panel, run_every=staff.REFRESH_S)()
+    st.stop()
+
+progress = job["progress"]
+left, right = st.columns([2, 3])
+with left:
+    st.image(captcha.image_png, width=240, caption="请输入图中的数字")
+    with st.form(K + "form", clear_on_submit=True, enter_to_submit=True, border=False):
+        st.text_input(
+            INPUT_LABEL, key=K + "code", max_chars=8, placeholder="输入数字后按回车", autocomplete="off"
+        )
+        st.form_submit_button(
+            "提交（回车）", type="primary", on_click=send_answer, args=(captcha.job_id, time.monotonic())
+        )
+with right:
+    st.markdown(f"**任务 {job['id']}**：{job['filename']}")
+    st.markdown(
+        f"正在查询：**{captcha.name}**（{captcha.masked_id}）"
+        + ("" if captcha.attempt <= 1 else f"，第 {captcha.attempt} 次尝试")
+    )
+    total = max(int(progress["total"]), 1)
+    st.progress(int(progress["done"]) / total, text=f"已完成 {progress['done']} / {progress['total']} 行")
+    others = len(queue) - 1
+    if others > 0:
+        st.caption(f"另有 {others} 个任务在等待验证码，本任务完成后依次显示。")
+focus_input(f"{captcha.job_id}-{answered}-{captcha.attempt}-{captcha.waiting_s}")

@@ -1,0 +1,181 @@
+"""Helpers for the staff tests: synthetic people and rosters, cassettes, a verifier service on a free port.
+
+Every person here is made up; IDs carry valid GB 11643 check characters (`verifier.ids.make_id`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from openpyxl import Workbook
+
+from anpei.settings import Settings
+from verifier.double import running_double
+from verifier.ids import make_id
+
+TODAY = dt.date.today()  # the service checks as of today: certificates are dated around it
+CAPTCHA = "8888"
+HEADERS = ("姓名", "身份证号", "操作项目", "证书编号")
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    id_number: str
+
+
+def people(n: int, *, region: str = "500230") -> list[Person]:
+    """`n` distinct made-up people."""
+    out = []
+    for i in range(n):
+        birth = dt.date(1965 + i % 30, 1 + i % 12, 1 + (i * 7) % 28)
+        name = _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i * 3) % len(_GIVEN)]
+        out.append(Person(name, make_id(region, birth, 100 + i)))
+    return out
+
+
+def valid_record(person: Person, **overrides: Any) -> dict[str, Any]:
+    """A current low-voltage electrician certificate, valid today, review not yet due."""
+    record: dict[str, Any] = {
+        "name": person.name,
+        "sex": "男" if int(person.id_number[16]) % 2 else "女",
+        "certNum": "T" + person.id_number,
+        "jobTypeName": "电工作业",
+        "operItemName": "低压电工作业",
+        "firstIssueDate": "2021-03-01",
+        "validBeginDate": "2021-03-01",
+        "validEndDate": (TODAY + dt.timedelta(days=3 * 365)).isoformat(),
+        "shouldReviewDate": (TODAY + dt.timedelta(days=365)).isoformat(),
+        "actualReviewDate": None,
+        "issueOrgName": "重庆市应急管理局",
+        "certStatus": "有效",
+        "isHistory": False,
+    }
+    record.update(overrides)
+    return record
+
+
+def write_cassettes(directory: Path, crowd: Sequence[Person], *, not_found: int = 1, expired: int = 1) -> Path:
+    """The last `not_found` people are not on record, the `expired` before them hold expired certificates."""
+    interactions = []
+    for index, person in enumerate(crowd):
+        if index >= len(crowd) - not_found:
+            continue
+        expired_here = len(crowd) - not_found - expired <= index
+        record = valid_record(person, validEndDate=(TODAY - dt.timedelta(days=200)).isoformat()) if expired_here else valid_record(person)
+        interactions.append({
+            "match": {"idcardNum": person.id_number, "name": person.name, "family": "special"},
+            "response": {"status": 200, "json": {"code": 200, "msg": "查询成功", "data": [record]}},
+        })  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    doc = {"format": "anpei-platform-cassette/1", "note": "synthetic", "interactions": interactions}
+    (directory / "people.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return directory
+
+
+def roster_rows(crowd: Sequence[Person]) -> list[list[Any]]:
+    return [[p.name, p.id_number, "低压电工作业", ""] for p in crowd]
+
+
+def csv_bytes(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS, title: str | None = None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    if title:
+        sheet.append([title])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- a real service ------------------------------------------------------------------------------
+
+
+@dataclass
+class ServiceRun:
+    url: str
+    double_url: str
+    app: FastAPI
+    crowd: list[Person]
+    token: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+class _Server(uvicorn.Server):
+    async def main_loop(self) -> None:  # checks the exit flag every 10 ms (uvicorn: 100 ms)
+        while not await self.on_tick(0):
+            await asyncio.sleep(0.01)
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """An ASGI app with its lifespan (the service's worker) on a free 127.0.0.1 port, in a thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("verifier service did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextmanager
+def start_service(
+    tmp_path: Path, *, people_count: int = 12, default_captcha: str = f"fixed:{CAPTCHA}", token: str | None = None,
+    captcha_wait_s: float = 120.0,
+) -> Iterator[ServiceRun]:  # fmt: skip
+    """The platform double and the verifier service (temp job store, no pacing)."""
+    from verifier.service import create_app
+
+    crowd = people(people_count)
+    cassettes = write_cassettes(tmp_path / "cassettes", crowd)
+    env = {"ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}"}
+    if token:
+        env["ANPEI_VERIFIER_TOKEN"] = token
+    settings = Settings(_env_file=None, **env)  # type: ignore[call-arg]
+    with running_double(cassettes, captcha_answer=CAPTCHA) as double_url:
+        app = create_app(
+            settings, platform_url=double_url, min_interval_s=0, backoff_base_s=0,
+            default_captcha=default_captcha, captcha_wait_s=captcha_wait_s,
+        )  # fmt: skip
+        with serve_app(app) as url:
+            yield ServiceRun(url, double_url, app, crowd, token, {"ANPEI_VERIFIER_URL": url, **env})
