@@ -25,6 +25,7 @@ LOCKOUT = dt.timedelta(minutes=15)
 
 BAD_CREDENTIALS = "用户名或密码不正确"
 DISABLED = "账号已停用，请联系管理员"
+NO_JURISDICTION = "账号未设置所属乡镇（街道）或部门，请联系管理员"
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
@@ -183,13 +184,17 @@ def authenticate(
     if not user.active:
         raise refuse(DISABLED, detail="账号已停用", who=who)
 
+    try:
+        principal = principal_for(user)
+    except ValueError:  # local staff whose jurisdiction link was removed
+        raise refuse(NO_JURISDICTION, detail="账号未设置所属单位", who=who) from None
+
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     session.add(user)
-    principal = principal_for(user)
     audit.record(
         session, principal=principal, action=AuditAction.LOGIN, entity="user", entity_id=user.id, at=now
     )

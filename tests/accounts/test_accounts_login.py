@@ -126,3 +126,11 @@ def test_no_password_in_any_audit_entry(world: World, session: Session) -> None:
         text = repr((entry.username, entry.entity_id, entry.before, entry.after, entry.detail))
         assert not any(s in text for s in secrets)
         assert "argon2" not in text
+
+
+def test_local_staff_without_jurisdiction_is_refused(world: World, session: Session) -> None:
+    user = world.user("town_a", Role.LOCAL_STAFF, jurisdiction="甲镇")
+    user.jurisdiction_id = None  # e.g. the jurisdiction was removed by a reseed
+    session.add(user)
+    session.commit()
+    assert _fail(session, "town_a", PASSWORD) == auth.NO_JURISDICTION
