@@ -1,0 +1,98 @@
+"""问题清单: filter, see overdue ones in red, report rectification, close with a revisit (复查), export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, state
+from dashboard import input_ui as iu
+from db import findings as fx
+from db.codes import FindingStatus, RevisitResult
+
+P = "data_findings"
+sel = state.selection()
+who = iu.principal()
+st.title("问题清单")
+iu.read_only_note(who)
+refs = iu.readable_jurisdictions(sel.url, who)
+by_id = {r.id: r.name for r in refs}
+a, b, c, d = st.columns([2, 2, 1, 1])
+scope = a.selectbox("单位", [0, *by_id], format_func=lambda i: by_id.get(i, "全部"), key=f"{P}.jurisdiction")
+statuses = b.multiselect("状态", [s.value for s in FindingStatus], format_func=lambda v: FindingStatus(v).label,
+                         key=f"{P}.status")  # fmt: skip
+overdue_only = c.checkbox("只看逾期", key=f"{P}.overdue")
+recurring_only = d.checkbox("只看重复发生", key=f"{P}.recurring")
+e, f, g = st.columns([1, 1, 2])
+due_from = e.date_input("整改期限从", value=None, key=f"{P}.due_from")
+due_to = f.date_input("整改期限到", value=None, key=f"{P}.due_to")
+as_of = sel.as_of
+filters = dict(jurisdiction_id=scope or None, status=statuses or None, overdue_only=overdue_only,
+               recurring_only=recurring_only, due_from=due_from, due_to=due_to)  # fmt: skip
+with data.session(sel.url) as s:
+    rows = fx.list_findings(s, principal=who, as_of=as_of, **filters)
+overdue = sum(r.overdue for r in rows)
+st.caption(f"共 {len(rows)} 条，其中逾期未整改 {overdue} 条（截至 {as_of.isoformat()}）")
+frame = pd.DataFrame([
+    {"编号": r.id, "单位": r.jurisdiction, "检查对象": r.target_name, "检查项": r.check_item_number or "",
+     "发现日期": r.found_on, "问题描述": r.description, "整改措施": r.measure, "整改期限": r.deadline,
+     "责任人": r.responsible_person, "状态": r.status_label, "逾期天数": r.days_overdue or "",
+     "复查日期": r.revisit_date, "复查人": r.revisit_by, "重复发生": "是" if r.recurring else ""}
+    for r in rows
+])  # fmt: skip
+
+
+def _highlight(table: pd.DataFrame) -> pd.DataFrame:
+    colours = pd.DataFrame("", index=table.index, columns=table.columns)
+    late = table["逾期天数"].astype(str) != ""
+    colours.loc[late, :] = "background-color: #f5c6c1; color: #78281f"
+    return colours
+
+
+if frame.empty:
+    st.caption("没有符合条件的问题。")
+else:
+    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, width="stretch")
+
+
+def _export() -> bytes:
+    with iu.writing(sel.url) as s:
+        return fx.export_findings(s, principal=who, as_of=as_of, **filters)
+
+
+st.download_button("导出问题清单（.xlsx）", data=_export, file_name=f"问题清单{as_of.isoformat()}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{P}.export")  # fmt: skip
+
+open_rows = {r.id: r for r in rows if r.status != FindingStatus.CLOSED.value}
+if who.can_write and open_rows:
+    st.subheader("整改与复查销号")
+    chosen = st.selectbox("选择问题", list(open_rows), key=f"{P}.chosen",
+                          format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}")  # fmt: skip
+    left, right = st.columns(2)
+    with left, st.form(f"{P}.rectify"):
+        rectified_on = st.date_input("整改完成日期", value=min(dt.date.today(), as_of), key=f"{P}.rectified_on")
+        measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=f"{P}.measure")
+        done = st.form_submit_button("报告已整改")
+    if done:
+
+        def _rectify() -> object:
+            with iu.writing(sel.url) as s:
+                return fx.update_finding(s, principal=who, finding_id=chosen, rectified_on=rectified_on, measure=measure)
+
+        iu.attempt(_rectify, success=f"问题 {chosen} 已标记为已整改，待复查")
+    with right, st.form(f"{P}.revisit"):
+        revisit_date = st.date_input("复查日期", value=None, key=f"{P}.revisit_date")
+        result = st.radio("复查结果", [r.value for r in RevisitResult], format_func=lambda v: RevisitResult(v).label,
+                          horizontal=True, index=None, key=f"{P}.revisit_result")  # fmt: skip
+        revisit_by = st.text_input("复查人", key=f"{P}.revisit_by")
+        closed = st.form_submit_button("复查销号")
+    if closed:
+
+        def _close() -> object:
+            with iu.writing(sel.url) as s:
+                return fx.close_finding(s, principal=who, finding_id=chosen, revisit_date=revisit_date,
+                                        revisit_result=result, revisit_by=revisit_by)  # fmt: skip
+
+        iu.attempt(_close, success=f"问题 {chosen} 已记录复查")

@@ -1,0 +1,149 @@
+"""自查自改, 12350 举报线索, 曝光与黑名单, 总结报告."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import data, state
+from dashboard import input_ui as iu
+from db import exposures, self_inspections, summary_reports, tips
+from db.codes import TargetKind
+from db.findings import FindingInput
+from db.input_common import registered_enterprises
+from db.models import TrainingInstitution
+
+P = "data_other"
+sel = state.selection()
+who = iu.principal()
+st.title("自查、举报、曝光与总结")
+iu.read_only_note(who)
+today = min(dt.date.today(), sel.as_of)
+self_tab, tip_tab, exposure_tab, summary_tab = st.tabs(["自查自改", "12350举报线索", "曝光与黑名单", "总结报告"])
+
+with self_tab:
+    ref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.self_jurisdiction")
+    kind = TargetKind(st.radio("自查单位类型", [k.value for k in TargetKind], format_func=lambda v: TargetKind(v).label,
+                               horizontal=True, key=f"{P}.self_kind"))  # fmt: skip
+    with data.session(sel.url) as s:
+        if kind is TargetKind.ENTERPRISE:
+            targets = {e.id: e.name for e in registered_enterprises(s, ref.id) if e.id is not None}
+        else:
+            from sqlmodel import select
+
+            targets = {i.id: i.name for i in s.exec(select(TrainingInstitution)
+                       .where(TrainingInstitution.jurisdiction_id == ref.id)).all() if i.id is not None}  # fmt: skip
+        listed = self_inspections.list_self_inspections(s, principal=who, jurisdiction_id=ref.id)
+    if targets and who.can_write:
+        with st.form(f"{P}.self_form"):
+            target = st.selectbox("单位", list(targets), format_func=lambda i: targets[i], key=f"{P}.self_target")
+            submitted_on = st.date_input("报送日期", value=today, key=f"{P}.self_date")
+            summary = st.text_area("自查情况", key=f"{P}.self_summary")
+            problem = st.text_input("发现的问题（一条；更多问题请在问题清单中补充）", key=f"{P}.self_problem")
+            a, b, c = st.columns(3)
+            measure = a.text_input("整改措施", key=f"{P}.self_measure")
+            deadline = b.date_input("整改期限", value=None, key=f"{P}.self_deadline")
+            responsible = c.text_input("责任人", key=f"{P}.self_responsible")
+            report_file = st.file_uploader("自查报告（PDF、Word 或图片，可不传）", type=["pdf", "doc", "docx", "png", "jpg", "jpeg"],
+                                           key=f"{P}.self_file")  # fmt: skip
+            sent = st.form_submit_button("保存自查报告")
+        if sent:
+            got = iu.uploaded_bytes(report_file)
+            problems = [FindingInput(problem, measure=measure, deadline=deadline, responsible_person=responsible)] if problem.strip() else []
+
+            def _self() -> object:
+                with iu.writing(sel.url) as s:
+                    return self_inspections.submit_self_inspection(
+                        s, principal=who, target_kind=kind, enterprise_id=target if kind is TargetKind.ENTERPRISE else None,
+                        institution_id=target if kind is TargetKind.INSTITUTION else None, submitted_on=submitted_on,
+                        summary=summary, problems=problems, attachment=got[0] if got else None, filename=got[1] if got else "",
+                    )  # fmt: skip
+
+            iu.attempt(_self, success=f"已保存 {targets[target]} 的自查报告")
+    iu.table([{"单位": r.target_name, "报送日期": r.submitted_on, "自查情况": r.summary, "问题": r.problems,
+               "未整改": r.problems_open, "附件": "有" if r.attachment else ""} for r in listed],
+             empty="还没有自查报告。")  # fmt: skip
+
+with tip_tab:
+    refs = iu.readable_jurisdictions(sel.url, who)
+    names = {r.id: r.name for r in refs}
+    flagged_only = st.checkbox("只看超期未处理", key=f"{P}.tip_flagged")
+    with data.session(sel.url) as s:
+        rows = tips.list_tips(s, principal=who, flagged_only=flagged_only, as_of=sel.as_of)
+    st.caption(f"共 {len(rows)} 条；超期未处理 {sum(r.flagged for r in rows)} 条")
+    iu.table([{"编号": r.id, "受理日期": r.received_on, "来源": r.channel, "举报内容": r.content, "被举报单位": r.target_name,
+               "承办单位": r.jurisdiction, "状态": r.status_label, "已过天数": r.days_open,
+               "超期未处理": "是" if r.flagged else "", "核查情况": r.check_result}
+              for r in rows], empty="没有举报线索。")  # fmt: skip
+    if who.can_write and who.sees_all:
+        with st.form(f"{P}.tip_form"):
+            st.markdown("**登记举报线索**")
+            received_on = st.date_input("受理日期", value=today, key=f"{P}.tip_received")
+            content = st.text_area("举报内容", key=f"{P}.tip_content")
+            target_name = st.text_input("被举报单位", key=f"{P}.tip_target")
+            assign_to = st.selectbox("交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign")
+            added = st.form_submit_button("登记")
+        if added:
+
+            def _tip() -> object:
+                with iu.writing(sel.url) as s:
+                    return tips.record_tip(s, principal=who, received_on=received_on, content=content,
+                                           target_name=target_name, jurisdiction_id=assign_to or None)  # fmt: skip
+
+            iu.attempt(_tip, success="举报线索已登记")
+    handled = [r for r in rows if r.jurisdiction_id is not None and r.status not in ("answered", "closed")]
+    if who.can_write and handled:
+        with st.form(f"{P}.tip_check"):
+            st.markdown("**核查与答复**")
+            chosen = st.selectbox("线索", [r.id for r in handled], key=f"{P}.tip_chosen",
+                                  format_func=lambda i: next(f"{r.id}｜{r.content[:30]}" for r in handled if r.id == i))  # fmt: skip
+            check = st.text_area("核查情况", key=f"{P}.tip_check_text")
+            true = st.radio("是否属实", ["是", "否"], horizontal=True, key=f"{P}.tip_true")
+            answer = st.checkbox("同时答复并办结", key=f"{P}.tip_answer")
+            checked = st.form_submit_button("保存核查情况")
+        if checked:
+
+            def _check() -> object:
+                with iu.writing(sel.url) as s:
+                    tips.record_check(s, principal=who, tip_id=chosen, check_result=check, substantiated=true == "是")
+                    return tips.answer_tip(s, principal=who, tip_id=chosen, close=True) if answer else None
+
+            iu.attempt(_check, success="核查情况已保存")
+
+with exposure_tab:
+    with data.session(sel.url) as s:
+        listed_actions = exposures.list_exposures(s, principal=who)
+    iu.table([{"单位名称": r.target_name, "统一社会信用代码": r.uscc, "处理方式": r.kind_label, "日期": r.action_date,
+               "案号/文号": r.case_ref, "罚款金额（元）": float(r.fine_amount) if r.fine_amount is not None else None,
+               "查处单位": r.jurisdiction} for r in listed_actions], empty="还没有罚款、曝光或纳入黑名单的记录。")  # fmt: skip
+
+    def _exposures() -> bytes:
+        with iu.writing(sel.url) as s:
+            return exposures.export_exposures(s, principal=who)
+
+    st.download_button("导出曝光及黑名单（.xlsx，供公开发布）", data=_exposures, file_name="曝光及黑名单.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{P}.exposure_export")  # fmt: skip
+
+with summary_tab:
+    with data.session(sel.url) as s:
+        status_rows = summary_reports.summary_report_status(s, principal=who, as_of=sel.as_of)
+    if status_rows:
+        st.caption(f"报送截止：{status_rows[0].due_on.isoformat()}")
+    iu.table([{"单位": r.jurisdiction, "状态": r.status_label, "报送日期": r.submitted_on, "标题": r.title}
+              for r in status_rows], empty="没有需要报送总结的单位。")  # fmt: skip
+    if who.can_write:
+        sref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.summary_jurisdiction")
+        title = st.text_input("标题", key=f"{P}.summary_title")
+        summary_file = st.file_uploader("总结报告（PDF、Word 或图片）", type=["pdf", "doc", "docx", "png", "jpg", "jpeg"],
+                                        key=f"{P}.summary_file")  # fmt: skip
+        if st.button("上传总结报告", key=f"{P}.summary_save", disabled=summary_file is None):
+            got_summary = iu.uploaded_bytes(summary_file)
+            assert got_summary is not None
+
+            def _summary() -> object:
+                with iu.writing(sel.url) as s:
+                    return summary_reports.upload_summary_report(s, principal=who, jurisdiction_id=sref.id, title=title,
+                                                                 data=got_summary[0], filename=got_summary[1])  # fmt: skip
+
+            iu.attempt(_summary, success=f"已上传 {sref.name} 的总结报告")

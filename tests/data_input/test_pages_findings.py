@@ -1,0 +1,63 @@
+"""The 问题清单 page through AppTest: filters, overdue highlighted, rectify, close with a revisit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import County, open_page, texts
+from sqlmodel import select
+
+from db import findings as fx
+from db.codes import TargetKind
+from db.models import Finding
+
+P = "data_findings"
+
+
+@pytest.fixture
+def two_findings(page_county: County) -> County:
+    with page_county.session() as s:
+        for town, ent, deadline in (("三合街道", "三合化工有限公司", dt.date(2023, 6, 1)),
+                                    ("名山街道", "名山采石场", dt.date(2023, 12, 31))):  # fmt: skip
+            fx.add_finding(s, principal=page_county.county_staff, jurisdiction_id=page_county.ids[town],
+                           target_kind=TargetKind.ENTERPRISE, enterprise_id=page_county.ids[ent], institution_id=None,
+                           found_on=dt.date(2023, 5, 1), finding=fx.FindingInput(f"{ent}培训记录不实", check_item_number=5,
+                                                                                  deadline=deadline))  # fmt: skip
+        s.commit()
+    return page_county
+
+
+def test_list_and_overdue(two_findings: County, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page("data_findings.py", two_findings.county_staff, monkeypatch)
+    table = at.dataframe[0].value
+    assert list(table["检查对象"]) == ["三合化工有限公司", "名山采石场"]  # the overdue one first
+    assert "其中逾期未整改 1 条" in texts(at)
+    at.checkbox(key=f"{P}.overdue").check()
+    at.run()
+    assert list(at.dataframe[0].value["检查对象"]) == ["三合化工有限公司"]
+    township = open_page("data_findings.py", two_findings.township("名山街道"), monkeypatch)
+    assert list(township.dataframe[0].value["检查对象"]) == ["名山采石场"]
+
+
+def test_close_requires_revisit(two_findings: County, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page("data_findings.py", two_findings.township("三合街道"), monkeypatch)
+    at.button(key=f"FormSubmitter:{P}.revisit-复查销号").click()
+    at.run()
+    assert any("销号须填写复查日期、复查结果、复查人" in e.value for e in at.error)
+    at.date_input(key=f"{P}.revisit_date").set_value(dt.date(2023, 6, 10))
+    at.radio(key=f"{P}.revisit_result").set_value("passed")
+    at.text_input(key=f"{P}.revisit_by").input("赵六")
+    at.button(key=f"FormSubmitter:{P}.revisit-复查销号").click()
+    at.run()
+    assert "已记录复查" in texts(at)
+    with two_findings.session() as s:
+        closed = [f for f in s.exec(select(Finding)).all() if f.status == "closed"]
+    assert len(closed) == 1 and closed[0].revisit_by == "赵六"
+
+
+def test_leader_cannot_close(two_findings: County, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page("data_findings.py", two_findings.leader, monkeypatch)
+    assert len(at.dataframe[0].value) == 2
+    assert "只读" in texts(at)
+    assert not [b for b in at.button if str(b.key).startswith(f"FormSubmitter:{P}.")]
