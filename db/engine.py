@@ -29,6 +29,8 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """An engine for `url` (default: Settings.database_url). Statement parameters (names, ID numbers)
+    are kept out of error messages and logs (`hide_parameters`)."""
     raw = url or get_settings().database_url
     try:
         parsed = make_url(normalise_url(raw))
@@ -38,11 +40,13 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            parsed, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, hide_parameters=True, pool_pre_ping=True)
     raise DatabaseUrlError(f"不支持的数据库类型：{backend}（只支持 sqlite 与 postgresql）")
 
 
