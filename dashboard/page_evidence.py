@@ -46,7 +46,9 @@ def person_row(
     writer.writerow([FIELD_LABELS[key] for key in values])
     writer.writerow(list(values.values()))
     try:
-        roster = read_roster(buffer.getvalue().encode("utf-8"), filename="page.csv", default_family=family, as_of=as_of)
+        roster = read_roster(
+            buffer.getvalue().encode("utf-8"), filename="page.csv", default_family=family, as_of=as_of
+        )
     except RosterError as exc:
         raise EvidenceError(exc.message) from exc
     row = roster.rows[0]

@@ -113,7 +113,8 @@ def read_result_workbook(data: bytes) -> list[dict[str, Any]]:
         for values in rows:
             cells = list(values) + [None] * (len(header) - len(values))
             row: dict[str, Any] = {
-                name: ("" if value is None else value) for name, value in zip(header[split:], cells[split:], strict=True)
+                name: ("" if value is None else value)
+                for name, value in zip(header[split:], cells[split:], strict=True)
             }
             row[ORIGINAL_KEY] = dict(zip(header[:split], cells[:split], strict=True))
             out.append(row)

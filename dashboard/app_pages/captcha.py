@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from dashboard import staff
 from dashboard.verifier_api import Captcha, VerifierClient, VerifierError
@@ -60,11 +59,11 @@ def send_answer(job_id: int, shown_at: float) -> None:
 
 
 def focus_input(nonce: str) -> None:
-    """A tiny script in a zero-height frame that puts the cursor in the captcha input."""
-    components.html(
+    """A tiny script that puts the cursor in the captcha input (the nonce makes it run for each captcha)."""
+    st.html(
         f"""<script>
         // {nonce}
-        const doc = window.parent.document;
+        const doc = document;
         let tries = 0;
         const timer = setInterval(() => {{
           const input = doc.querySelector('input[aria-label="{INPUT_LABEL}"]');
@@ -72,7 +71,8 @@ def focus_input(nonce: str) -> None:
           if (input || ++tries > 40) clearInterval(timer);
         }}, 50);
         </script>""",
-        height=0,
+        unsafe_allow_javascript=True,
+        width="content",
     )
 
 

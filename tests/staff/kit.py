@@ -71,14 +71,20 @@ def valid_record(person: Person, **overrides: Any) -> dict[str, Any]:
     return record
 
 
-def write_cassettes(directory: Path, crowd: Sequence[Person], *, not_found: int = 1, expired: int = 1) -> Path:
+def write_cassettes(
+    directory: Path, crowd: Sequence[Person], *, not_found: int = 1, expired: int = 1
+) -> Path:
     """The last `not_found` people are not on record, the `expired` before them hold expired certificates."""
     interactions = []
     for index, person in enumerate(crowd):
         if index >= len(crowd) - not_found:
             continue
         expired_here = len(crowd) - not_found - expired <= index
-        record = valid_record(person, validEndDate=(TODAY - dt.timedelta(days=200)).isoformat()) if expired_here else valid_record(person)
+        record = (
+            valid_record(person, validEndDate=(TODAY - dt.timedelta(days=200)).isoformat())
+            if expired_here
+            else valid_record(person)
+        )
         interactions.append({
             "match": {"idcardNum": person.id_number, "name": person.name, "family": "special"},
             "response": {"status": 200, "json": {"code": 200, "msg": "查询成功", "data": [record]}},
@@ -101,7 +107,9 @@ def csv_bytes(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS, title: str | None = None) -> bytes:
+def xlsx_bytes(
+    rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS, title: str | None = None
+) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

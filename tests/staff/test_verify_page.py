@@ -36,7 +36,9 @@ def county_file(tmp_path: Path) -> Iterator[County]:
 
 
 @pytest.fixture
-def env(county_file: County, service: ServiceRun, monkeypatch: pytest.MonkeyPatch) -> tuple[County, ServiceRun]:
+def env(
+    county_file: County, service: ServiceRun, monkeypatch: pytest.MonkeyPatch
+) -> tuple[County, ServiceRun]:
     monkeypatch.setenv("DATABASE_URL", county_file.url)
     for key, value in service.env.items():
         monkeypatch.setenv(key, value)
@@ -72,7 +74,9 @@ def _bad_rows() -> list[list[object]]:
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_columns_and_local_problems_by_row_before_submission(env: tuple[County, ServiceRun], kind: str) -> None:
+def test_columns_and_local_problems_by_row_before_submission(
+    env: tuple[County, ServiceRun], kind: str
+) -> None:
     _county, service = env
     rows = roster_rows(service.crowd[:3]) + _bad_rows()
     data = csv_bytes(rows) if kind == "csv" else xlsx_bytes(rows, title="2023年特种作业人员名单")
@@ -171,3 +175,45 @@ def test_service_down_is_a_chinese_message(county_file: County, monkeypatch: pyt
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.run()
     assert any("无法连接核验服务" in e.value for e in at.error)
+
+
+SAVED_PAGES = ROOT / "tests" / "verifier" / "saved_pages"
+
+
+def test_a_saved_platform_page_is_evidence_for_one_person(
+    env: tuple[County, ServiceRun], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anpei.settings import get_settings
+
+    county, _service = env
+    monkeypatch.setenv("ANPEI_UPLOAD_DIR", str(tmp_path / "uploads"))
+    get_settings.cache_clear()
+    html = (SAVED_PAGES / "current-valid.html").read_bytes()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    at.file_uploader(key="verify.page.upload").set_value(("查询结果.html", html, "text/html"))
+    at.text_input(key="verify.page.name").input("刘洋")
+    at.text_input(key="verify.page.id").input("500230198806143136")
+    at.text_input(key="verify.page.item").input("低压电工作业")
+    at.date_input(key="verify.page.as_of").set_value(dt.date(2023, 6, 30))
+    at.run()
+    at.selectbox(key="verify.page.target.enterprise").set_value(county.ids["三合机械厂"]).run()
+    at.button(key="verify.page.save").click().run()
+    get_settings.cache_clear()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value == "结论：有效" for s in at.success), [s.value for s in at.success]
+    with Session(county.engine) as s:
+        check = s.exec(select(CertificateCheck)).one()
+        assert (check.source, check.outcome, check.enterprise_id) == (
+            "saved_page",
+            "VALID",
+            county.ids["三合机械厂"],
+        )
+        assert check.evidence_ref and (tmp_path / "uploads" / check.evidence_ref).read_bytes() == html
+    # an unrelated page is refused, never read as "not found"
+    at.file_uploader(key="verify.page.upload").set_value(
+        ("别的.html", (SAVED_PAGES / "unrelated-app-shell.html").read_bytes(), "text/html")
+    )
+    at.run()
+    at.button(key="verify.page.save").click().run()
+    assert any("无法识别" in e.value for e in at.error)
