@@ -243,6 +243,35 @@ def test_captcha_queue_pause_resume_cancel(
     assert len(double[1]) == 3
 
 
+def test_single_verify_overtakes_a_running_batch(tmp_path: Path) -> None:
+    people = synthetic_people(31)
+    batch, single = people[:30], people[30]
+    with counting_double(valid_cassettes(tmp_path / "c", people), latency_ms=40) as (url, log):
+        app = create_app(_settings(tmp_path), platform_url=url, min_interval_s=0, backoff_base_s=0)
+        with TestClient(app) as api:
+            job_id = _submit(api, _xlsx_bytes(tmp_path, roster_rows(batch)))["job_id"]
+            _wait(api, job_id, "running")
+            started = time.monotonic()
+            one = api.post(
+                "/v1/verify",
+                json={
+                    "name": single.name,
+                    "id_number": single.id_number,
+                    "as_of": "2023-06-30",
+                    "captcha": "fixed:8888",
+                },
+            )
+            took = time.monotonic() - started
+            assert one.status_code == 200 and one.json()["result"]["outcome"] == "VALID"
+            assert (
+                api.get(f"/v1/jobs/{job_id}").json()["progress"]["pending"] > 0
+            )  # the batch was not finished
+            assert took < 1.5
+            job = _wait(api, job_id, "done", timeout=30)
+    assert job["progress"]["by_outcome"] == {"VALID": 30}
+    assert len(log) == 31 and set(log.per_person().values()) == {1}
+
+
 def test_token_required_on_every_path_but_healthz(tmp_path: Path, double: tuple[str, QueryLog]) -> None:
     app = create_app(
         _settings(tmp_path, ANPEI_VERIFIER_TOKEN=TOKEN), platform_url=double[0], min_interval_s=0
