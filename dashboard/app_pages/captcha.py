@@ -58,18 +58,18 @@ def send_answer(job_id: int, shown_at: float) -> None:
     wait_for_next(job_id)
 
 
-def focus_input(nonce: str) -> None:
-    """A tiny script that puts the cursor in the captcha input (the nonce makes it run for each captcha)."""
+def focus_input() -> None:
+    """Keep the cursor in the captcha input: a small page script, installed once, that focuses the
+    input whenever nothing else has the focus (the form's rerun after Enter drops it)."""
     st.html(
         f"""<script>
-        // {nonce}
-        const doc = document;
-        let tries = 0;
-        const timer = setInterval(() => {{
-          const input = doc.querySelector('input[aria-label="{INPUT_LABEL}"]');
-          if (input) {{ input.focus(); input.select(); }}
-          if (input || ++tries > 40) clearInterval(timer);
-        }}, 50);
+        if (!window.anpeiCaptchaFocus) {{
+          window.anpeiCaptchaFocus = setInterval(() => {{
+            const input = document.querySelector('input[aria-label="{INPUT_LABEL}"]');
+            const active = document.activeElement;
+            if (input && !input.disabled && (!active || active === document.body)) input.focus();
+          }}, 60);
+        }}
         </script>""",
         unsafe_allow_javascript=True,
         width="content",
@@ -138,4 +138,4 @@ with right:
     others = len(queue) - 1
     if others > 0:
         st.caption(f"另有 {others} 个任务在等待验证码，本任务完成后依次显示。")
-focus_input(f"{captcha.job_id}-{answered}-{captcha.attempt}-{captcha.waiting_s}")
+focus_input()

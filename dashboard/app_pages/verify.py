@@ -377,8 +377,10 @@ def job_section() -> None:
 
     st.dataframe(
         view.style.apply(colour, axis=1), hide_index=True, width="stretch", key=K + "results",
-        column_config={"outcome": None, "类别": None, "说明": st.column_config.TextColumn(width="large"),
-                       "下一步": st.column_config.TextColumn(width="medium")},
+        column_config={"outcome": None, "类别": None, "行号": st.column_config.NumberColumn(width=48),
+                       "结论": st.column_config.TextColumn(width=96), "问题": st.column_config.TextColumn(width=124),
+                       "下一步": st.column_config.TextColumn(width=340), "说明": st.column_config.TextColumn(width=420),
+                       "提示": st.column_config.TextColumn(width=140)},
     )  # fmt: skip
     st.caption(
         f"显示 {len(view)} / {len(frame)} 行。红色：疑似无证或假证；橙色：证书失效或不符；灰色：未得出结论（不是对人员的判断）。"
