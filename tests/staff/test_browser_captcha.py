@@ -136,7 +136,7 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
             queue.get_by_text("现在没有等待输入的验证码", exact=False).first.wait_for(timeout=30_000)
         per_row.append(time.monotonic() - shown)
     total = time.monotonic() - started
-    print(  # noqa: T201 - the figure this test exists to measure
+    print(
         f"\n验证码队列：{ROWS} 行共 {total:.1f} 秒，平均每行 {total / ROWS:.2f} 秒"
         f"（最慢 {max(per_row):.2f} 秒；不含人看图和打字的时间，约 2 秒/行）"
     )
