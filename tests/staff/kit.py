@@ -44,9 +44,9 @@ def people(n: int, *, region: str = "500230") -> list[Person]:
     """`n` distinct made-up people."""
     out = []
     for i in range(n):
-        birth = dt.date(1965 + i % 30, 1 + i % 12, 1 + (i * 7) % 28)
+        birth = dt.date(1965, 1, 1) + dt.timedelta(days=(i * 37) % 12000)
         name = _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i * 3) % len(_GIVEN)]
-        out.append(Person(name, make_id(region, birth, 100 + i)))
+        out.append(Person(name, make_id(region, birth, 100 + i % 800)))
     return out
 
 
