@@ -62,10 +62,10 @@ def jurisdictions(url: str) -> list[q.JurisdictionRef]:
         return q.list_jurisdictions(s)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def kpis(url: str, month: str, as_of: dt.date) -> list[ov.Kpi]:
-    with session(url) as s:
-        return ov.county_kpis(s, month=month, as_of=as_of)
+def kpis(url: str, campaign_id: int, month: str, as_of: dt.date) -> list[ov.Kpi]:
+    """The KPI cards, from the same cached month rows as the trend charts (one pass for both)."""
+    months = tuple(ov.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
+    return ov.kpis_from_trends(trends(url, months, as_of), month=month)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
@@ -81,10 +81,16 @@ def grid(url: str, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
         return ov.status_grid(s, campaign=campaign(url, campaign_id), as_of=as_of)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def ranking(url: str, campaign_id: int, month: str, as_of: dt.date, kind: str) -> list[ov.RankRow]:
+@st.cache_data(ttl=TTL, show_spinner=False)
+def codes(url: str) -> dict[int, str]:
     with session(url) as s:
-        return ov.month_ranking(s, campaign=campaign(url, campaign_id), month=month, as_of=as_of, kind=kind)
+        return ov.jurisdiction_codes(s)
+
+
+def ranking(url: str, campaign_id: int, month: str, as_of: dt.date, kind: str) -> list[ov.RankRow]:
+    """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
+    return ov.ranking_of(month_summary(url, month, as_of), kind=kind, month=month, codes=codes(url),
+                         cells=grid(url, campaign_id, as_of))  # fmt: skip
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)

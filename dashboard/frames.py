@@ -175,9 +175,8 @@ def assessment_frame(scores: Sequence[sc.JurisdictionScore], rules: sc.ScoringRu
             "上季度排名": s.previous_rank,
         }
         for ind in s.indicators:
-            row[f"{ind.label}（{ind.max_points:g}）"] = (
-                round(ind.points, 1) if ind.points is not None else None
-            )
+            heading = rules.indicator_by_code(ind.code).heading
+            row[f"{heading}（{ind.max_points:g}）"] = round(ind.points, 1) if ind.points is not None else None
         row["扣分"] = round(sum(i.deduction for i in s.indicators), 1)
         records.append(row)
     return pd.DataFrame(records)

@@ -90,7 +90,9 @@ def readable_jurisdictions(url: str, who: Principal) -> list[q.JurisdictionRef]:
     return [r for r in refs if allowed is None or r.id in allowed]
 
 
-def pick_jurisdiction(url: str, who: Principal, *, key: str, label: str = "乡镇（街道）或成员单位") -> q.JurisdictionRef:
+def pick_jurisdiction(
+    url: str, who: Principal, *, key: str, label: str = "乡镇（街道）或成员单位"
+) -> q.JurisdictionRef:
     """A select box over the jurisdictions the user may read (only their own for township staff)."""
     refs = readable_jurisdictions(url, who)
     if not refs:

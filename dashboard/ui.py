@@ -120,6 +120,17 @@ def percent_bar(label: str | None = None, *, width: int | str = "medium", help: 
                                            help=help)  # fmt: skip
 
 
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns that only hold whole numbers (and gaps) as nullable integers: `6`, not `6.000000`."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype.kind == "f" and values.dropna().map(float.is_integer).all():
+            out[column] = values.astype("Int64")
+    out.attrs.update(frame.attrs)
+    return out
+
+
 def table_height(rows: int, *, row: int = 35, cap: int = 1200) -> int:
     """A height that shows every row (no inner scroll) up to `cap` pixels."""
     return min(cap, (rows + 1) * row + 3)

@@ -291,7 +291,7 @@ def _rate(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
-def _kpis_of(t: q.CountyTotals) -> dict[str, tuple[float, str]]:
+def _kpis_of(t: q.CountyTotals | MonthTrend) -> dict[str, tuple[float, str]]:
     return {
         "enterprises_inspected": (t.enterprises_inspected, f"在册 {t.enterprises_registered} 家"),
         "high_risk_coverage": (
@@ -342,13 +342,40 @@ def month_as_of(month: str, as_of: dt.date | None) -> dt.date:
 
 
 def county_kpis(session: Session, *, month: str, as_of: dt.date | None = None) -> list[Kpi]:
-    """The KPI cards of the county for `month`, each with last month's value for the change."""
-    now = q.county_totals(session, month=month, as_of=month_as_of(month, as_of))
-    prev_month = previous_month(month)
-    before = q.county_totals(session, month=prev_month, as_of=month_as_of(prev_month, as_of))
-    cur, old = _kpis_of(now), _kpis_of(before)
+    """The KPI cards of the county for `month`, each with last month's value for the change.
+
+    Same numbers as `queries.county_totals` (the tests hold them equal), read in one grouped pass
+    over both months by `county_trends`.
+    """
+    return kpis_from_trends(
+        county_trends(session, months=[previous_month(month), month], as_of=as_of), month=month
+    )
+
+
+def trend_months(campaign: CampaignInfo, *, month: str, as_of: dt.date) -> list[str]:
+    """The months the overview reads in one pass: enforcement months begun by `as_of`, plus the
+    chosen month and the one before (for the KPI cards' change)."""
+    begun = [m for m in campaign.enforcement_months if q.parse_month(m).first <= as_of]
+    return sorted({*begun, month, previous_month(month)})
+
+
+def kpis_from_trends(trends: Sequence[MonthTrend], *, month: str) -> list[Kpi]:
+    """KPI cards from already-read month rows (they must include `month` and the month before)."""
+    by_month = {t.month: t for t in trends}
+    now, before = by_month[month], by_month.get(previous_month(month))
+    cur = _kpis_of(now)
+    old = _kpis_of(before) if before is not None else None
     return [
-        Kpi(code, group, label, float(cur[code][0]), float(old[code][0]), unit, lower, cur[code][1])
+        Kpi(
+            code,
+            group,
+            label,
+            float(cur[code][0]),
+            float(old[code][0]) if old else None,
+            unit,
+            lower,
+            cur[code][1],
+        )
         for code, (group, label, unit, lower) in KPI_DEFS.items()
     ]
 
@@ -500,11 +527,15 @@ def month_ranking(
     """The month's ranking of one kind of jurisdiction, with the table state on `as_of`."""
     day = month_as_of(month, as_of)
     rows = q.township_month_summary(session, month=month, as_of=day, kinds=[kind])
-    grid = {
-        c.jurisdiction_id: c.status
-        for c in status_grid(session, campaign=campaign, as_of=as_of, months=[month], kinds=[kind])
-    }
-    return rank_rows(rows, codes=jurisdiction_codes(session), grid=grid)
+    cells = status_grid(session, campaign=campaign, as_of=as_of, months=[month], kinds=[kind])
+    return ranking_of(rows, kind=kind, month=month, codes=jurisdiction_codes(session), cells=cells)
+
+
+def ranking_of(rows: Sequence[q.JurisdictionMonthRow], *, kind: str, month: str, codes: dict[int, str],
+               cells: Sequence[GridCell]) -> list[RankRow]:  # fmt: skip
+    """`rank_rows` for one kind out of an all-kinds summary and grid already read (no queries)."""
+    grid = {c.jurisdiction_id: c.status for c in cells if c.month == month}
+    return rank_rows([r for r in rows if r.kind == kind], codes=codes, grid=grid)
 
 
 # --- trends -------------------------------------------------------------------------------------
@@ -517,6 +548,7 @@ class MonthTrend:
     month: str
     high_risk_registered: int
     industry_trade_registered: int
+    enterprises_registered: int = 0
     enterprises_inspected: int = 0
     high_risk_inspected: int = 0
     industry_trade_inspected: int = 0
@@ -590,7 +622,7 @@ def county_trends(
 
     hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
     it = _E.c.risk_class == RiskClass.INDUSTRY_TRADE.value
-    registered = session.execute(select(_count_if(hr), _count_if(it)).where(_E.c.active)).one()
+    registered = session.execute(select(_count_if(hr), _count_if(it), func.count()).where(_E.c.active)).one()
     month_i = month_bucket(_I.c.inspected_on, labels).label("month")
     merge(
         select(
@@ -661,7 +693,7 @@ def county_trends(
         out.append(
             MonthTrend(
                 month=label, high_risk_registered=int(registered[0]), industry_trade_registered=int(registered[1]),
-                fines_yuan=fines, **ints,
+                enterprises_registered=int(registered[2]), fines_yuan=fines, **ints,
             )
         )  # fmt: skip
     return out

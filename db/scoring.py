@@ -559,29 +559,48 @@ def quarter_measures(
         .distinct()
         .subquery("inspected")
     )
-    merge(
-        select(inspected.c.jid, func.count(_P.c.id).label("workers_at_inspected"))
-        .select_from(inspected.join(_P, _P.c.enterprise_id == inspected.c.eid))
+    # special workers per enterprise first (one pass over people), then per inspecting jurisdiction
+    staff = (
+        select(_P.c.enterprise_id.label("eid"), func.count().label("n"))
         .where(_P.c.role == PersonRole.SPECIAL_WORKER.value, _P.c.active)
+        .group_by(_P.c.enterprise_id)
+        .subquery("staff")
+    )
+    merge(
+        select(inspected.c.jid, func.coalesce(func.sum(staff.c.n), 0).label("workers_at_inspected"))
+        .select_from(inspected.join(staff, staff.c.eid == inspected.c.eid))
         .group_by(inspected.c.jid)
     )
-    acted = exists().where(
-        _A.c.jurisdiction_id == _C.c.jurisdiction_id,
-        _A.c.enterprise_id == _C.c.enterprise_id,
-        _A.c.action_date.between(window.first, window.cutoff),
-    )
-    violation = _C.c.problem.in_([q.PROBLEM_UNLICENSED, q.PROBLEM_FAKE])
+    in_window_c = _C.c.as_of.between(window.first, window.last)
     merge(
         select(
-            _C.c.jurisdiction_id.label("jid"),
-            func.count(distinct(case((_C.c.family == "special", _C.c.person_id)))).label("workers_checked"),
-            func.count(distinct(case((violation, _C.c.enterprise_id)))).label("violation_enterprises"),
-            func.count(distinct(case((and_(violation, acted), _C.c.enterprise_id)))).label(
-                "violation_enterprises_acted"
-            ),
+            _C.c.jurisdiction_id.label("jid"), func.count(distinct(_C.c.person_id)).label("workers_checked")
         )
-        .where(_C.c.jurisdiction_id.in_(wanted), _C.c.as_of.between(window.first, window.last))
+        .where(_C.c.jurisdiction_id.in_(wanted), in_window_c, _C.c.family == "special")
         .group_by(_C.c.jurisdiction_id)
+    )
+    # the few checks that found 无证上岗 / 疑似持假证: by jurisdiction and enterprise, then acted on or not
+    violations = (
+        select(_C.c.jurisdiction_id.label("jid"), _C.c.enterprise_id.label("eid"))
+        .where(
+            _C.c.jurisdiction_id.in_(wanted),
+            in_window_c,
+            _C.c.problem.in_([q.PROBLEM_UNLICENSED, q.PROBLEM_FAKE]),
+        )
+        .distinct()
+        .subquery("violations")
+    )
+    acted = exists().where(
+        _A.c.jurisdiction_id == violations.c.jid,
+        _A.c.enterprise_id == violations.c.eid,
+        _A.c.action_date.between(window.first, window.cutoff),
+    )
+    merge(
+        select(
+            violations.c.jid,
+            func.count().label("violation_enterprises"),
+            _count_if(acted).label("violation_enterprises_acted"),
+        ).group_by(violations.c.jid)
     )
     punished = exists().where(
         _A.c.jurisdiction_id == _I.c.jurisdiction_id,

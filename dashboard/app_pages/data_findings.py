@@ -72,14 +72,18 @@ if who.can_write and open_rows:
                           format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}")  # fmt: skip
     left, right = st.columns(2)
     with left, st.form(f"{P}.rectify"):
-        rectified_on = st.date_input("整改完成日期", value=min(dt.date.today(), as_of), key=f"{P}.rectified_on")
+        rectified_on = st.date_input(
+            "整改完成日期", value=min(dt.date.today(), as_of), key=f"{P}.rectified_on"
+        )
         measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=f"{P}.measure")
         done = st.form_submit_button("报告已整改")
     if done:
 
         def _rectify() -> object:
             with iu.writing(sel.url) as s:
-                return fx.update_finding(s, principal=who, finding_id=chosen, rectified_on=rectified_on, measure=measure)
+                return fx.update_finding(
+                    s, principal=who, finding_id=chosen, rectified_on=rectified_on, measure=measure
+                )
 
         iu.attempt(_rectify, success=f"问题 {chosen} 已标记为已整改，待复查")
     with right, st.form(f"{P}.revisit"):

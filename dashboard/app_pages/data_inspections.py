@@ -33,8 +33,11 @@ with enter_tab:
         else:
             targets = {
                 i.id: i.name
-                for i in s.exec(select(TrainingInstitution).where(TrainingInstitution.jurisdiction_id == ref.id)
-                                .order_by(col(TrainingInstitution.name))).all()
+                for i in s.exec(
+                    select(TrainingInstitution)
+                    .where(TrainingInstitution.jurisdiction_id == ref.id)
+                    .order_by(col(TrainingInstitution.name))
+                ).all()
                 if i.id is not None
             }
         items = check_items(s, target_kind=kind)
@@ -43,7 +46,9 @@ with enter_tab:
     else:
         with st.form(f"{P}.form"):
             a, b = st.columns([2, 1])
-            target = a.selectbox("对象名称", list(targets), format_func=lambda i: targets[i], key=f"{P}.target")
+            target = a.selectbox(
+                "对象名称", list(targets), format_func=lambda i: targets[i], key=f"{P}.target"
+            )
             day = b.date_input("检查日期", value=min(dt.date.today(), sel.as_of), key=f"{P}.date")
             c, d = st.columns([1, 2])
             joint = c.checkbox("联合检查", key=f"{P}.joint")
@@ -82,7 +87,9 @@ with enter_tab:
             if case_ref.strip():
                 actions.append(ins.ActionInput(ActionKind.CASE, day, case_ref=case_ref))
             if fine:
-                actions.append(ins.ActionInput(ActionKind.FINE, day, fine_amount=Decimal(str(fine)), case_ref=case_ref))
+                actions.append(
+                    ins.ActionInput(ActionKind.FINE, day, fine_amount=Decimal(str(fine)), case_ref=case_ref)
+                )
             if exposure:
                 actions.append(ins.ActionInput(ActionKind.EXPOSURE, day, case_ref=case_ref))
             if blacklist:

@@ -38,7 +38,9 @@ st.caption(f"{ref.name}　·　{month}　·　报送截止 {due.isoformat()}　�
 if status is MonthlyStatus.UNREPORTED and local_today() > due:
     st.error(f"{month} 的汇总表已过报送截止日（{due.isoformat()}），尚未报送。")
 
-upload_tab, form_tab, zero_tab, scan_tab, check_tab = st.tabs(["上传汇总表", "在线填报", "零报告", "盖章扫描件", "数据核对"])
+upload_tab, form_tab, zero_tab, scan_tab, check_tab = st.tabs(
+    ["上传汇总表", "在线填报", "零报告", "盖章扫描件", "数据核对"]
+)
 
 
 def _template() -> bytes:
@@ -76,7 +78,9 @@ with form_tab:
                     entered[column.key] = st.number_input(column.header, min_value=0, step=1,
                                                           value=int(values[column.key]), key=f"{P}.f.{column.key}")  # fmt: skip
         a, b, c = st.columns(3)
-        entered["filled_by"] = a.text_input("填报人", value=values.get("filled_by") or "", key=f"{P}.f.filled_by")
+        entered["filled_by"] = a.text_input(
+            "填报人", value=values.get("filled_by") or "", key=f"{P}.f.filled_by"
+        )
         entered["phone"] = b.text_input("联系电话", value=values.get("phone") or "", key=f"{P}.f.phone")
         entered["filled_on"] = c.date_input("填报日期", value=values.get("filled_on") or dt.date.today(),
                                             key=f"{P}.f.filled_on")  # fmt: skip
@@ -86,7 +90,9 @@ with form_tab:
 
         def _save() -> object:
             with iu.writing(sel.url) as s:
-                return mt.save_monthly_numbers(s, principal=who, jurisdiction_id=ref.id, month=month, values=entered)
+                return mt.save_monthly_numbers(
+                    s, principal=who, jurisdiction_id=ref.id, month=month, values=entered
+                )
 
         iu.attempt(_save, success=f"已保存 {ref.name} {month} 汇总表")
 

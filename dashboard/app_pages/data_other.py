@@ -20,7 +20,9 @@ who = iu.principal()
 st.title("自查、举报、曝光与总结")
 iu.read_only_note(who)
 today = min(dt.date.today(), sel.as_of)
-self_tab, tip_tab, exposure_tab, summary_tab = st.tabs(["自查自改", "12350举报线索", "曝光与黑名单", "总结报告"])
+self_tab, tip_tab, exposure_tab, summary_tab = st.tabs(
+    ["自查自改", "12350举报线索", "曝光与黑名单", "总结报告"]
+)
 
 with self_tab:
     ref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.self_jurisdiction")
@@ -37,7 +39,9 @@ with self_tab:
         listed = self_inspections.list_self_inspections(s, principal=who, jurisdiction_id=ref.id)
     if targets and who.can_write:
         with st.form(f"{P}.self_form"):
-            target = st.selectbox("单位", list(targets), format_func=lambda i: targets[i], key=f"{P}.self_target")
+            target = st.selectbox(
+                "单位", list(targets), format_func=lambda i: targets[i], key=f"{P}.self_target"
+            )
             submitted_on = st.date_input("报送日期", value=today, key=f"{P}.self_date")
             summary = st.text_area("自查情况", key=f"{P}.self_summary")
             problem = st.text_input("发现的问题（一条；更多问题请在问题清单中补充）", key=f"{P}.self_problem")
@@ -50,7 +54,11 @@ with self_tab:
             sent = st.form_submit_button("保存自查报告")
         if sent:
             got = iu.uploaded_bytes(report_file)
-            problems = [FindingInput(problem, measure=measure, deadline=deadline, responsible_person=responsible)] if problem.strip() else []
+            problems = (
+                [FindingInput(problem, measure=measure, deadline=deadline, responsible_person=responsible)]
+                if problem.strip()
+                else []
+            )
 
             def _self() -> object:
                 with iu.writing(sel.url) as s:
@@ -82,7 +90,9 @@ with tip_tab:
             received_on = st.date_input("受理日期", value=today, key=f"{P}.tip_received")
             content = st.text_area("举报内容", key=f"{P}.tip_content")
             target_name = st.text_input("被举报单位", key=f"{P}.tip_target")
-            assign_to = st.selectbox("交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign")
+            assign_to = st.selectbox(
+                "交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign"
+            )
             added = st.form_submit_button("登记")
         if added:
 
@@ -106,7 +116,9 @@ with tip_tab:
 
             def _check() -> object:
                 with iu.writing(sel.url) as s:
-                    tips.record_check(s, principal=who, tip_id=chosen, check_result=check, substantiated=true == "是")
+                    tips.record_check(
+                        s, principal=who, tip_id=chosen, check_result=check, substantiated=true == "是"
+                    )
                     return tips.answer_tip(s, principal=who, tip_id=chosen, close=True) if answer else None
 
             iu.attempt(_check, success="核查情况已保存")

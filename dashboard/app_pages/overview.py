@@ -39,7 +39,7 @@ with right:
         st.markdown("**各项截止日期均已过。**")
 
 # --- KPI cards ------------------------------------------------------------------------------------
-kpis = data.kpis(sel.url, sel.month, sel.as_of)
+kpis = data.kpis(sel.url, campaign.id, sel.month, sel.as_of)
 columns = st.columns(len(ov.KPI_GROUPS))
 for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
     with column:
@@ -75,9 +75,11 @@ else:
 # --- the rows behind a number ---------------------------------------------------------------------
 with st.expander("查看数字背后的记录", icon="🔎"):
     labels = {k.code: f"{k.group} · {k.label}" for k in kpis}
-    code = st.selectbox("选择指标", list(labels), format_func=labels.__getitem__, key="overview.detail")
-    frame = data.detail(sel.url, ov.DETAIL_OF[code], sel.month, sel.as_of)
-    ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
+    code = st.selectbox("选择指标", list(labels), format_func=labels.__getitem__, key="overview.detail", index=None,
+                        placeholder="选择一个数字，列出它统计的每一条记录")  # fmt: skip
+    if code is not None:
+        frame = data.detail(sel.url, ov.DETAIL_OF[code], sel.month, sel.as_of)
+        ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- ranking and grid -----------------------------------------------------------------------------
 st.subheader(f"乡镇（街道）排名 · {ov.month_label(sel.month)}")
@@ -151,7 +153,8 @@ months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first 
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
-    table = frames.trend_table(data.trends(sel.url, months, sel.as_of))
+    read = data.trends(sel.url, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of)
+    table = frames.trend_table([t for t in read if t.month in months])
     specs = [
         ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),
         ("findings", "问题发现与整改（条）", ["本月发现问题", "月末整改中", "月末逾期未整改"], "bars",

@@ -132,11 +132,9 @@ ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problem
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
-reports = data.monthly_reports(
-    sel.url, jid, campaign.enforcement_months and tuple(campaign.enforcement_months)
-)
-st.dataframe(reports.style.map(ui.status_style, subset=["状态"]), hide_index=True, placeholder="—", width="stretch",
-             key="township.reports")  # fmt: skip
+reports = ui.whole_numbers(data.monthly_reports(sel.url, jid, tuple(campaign.enforcement_months)))
+st.dataframe(reports.style.map(ui.status_style, subset=["状态"]).format({"罚款金额（万元）": "{:.2f}"}, na_rep="—"),
+             hide_index=True, placeholder="—", width="stretch", key="township.reports")  # fmt: skip
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")

@@ -220,3 +220,16 @@ def test_assessment_button_opens_the_township_page(app_env: str) -> None:
     name = _assessment(app_env, "2023Q3").find(chosen)
     assert name is not None
     assert at.title[0].value == name.member.name
+
+
+def test_sidebar_choices_survive_a_page_switch(app_env: str) -> None:
+    at = _run()
+    at.selectbox(key="sidebar.month").set_value("2023-05").run()
+    at.switch_page("app_pages/assessment.py").run()  # the month selector is not drawn here
+    at.selectbox(key="sidebar.quarter").set_value("2023Q2").run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.selectbox(key="sidebar.month").value == "2023-05"
+    assert "2023年5月" in at.caption[0].value
+    at.switch_page("app_pages/assessment.py").run()
+    assert at.title[0].value == "季度考核 · 2023年第二季度"

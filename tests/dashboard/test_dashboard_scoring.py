@@ -47,13 +47,17 @@ def test_default_rule_file_loads_and_matches_the_campaign_defaults() -> None:
     rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
     assert rules.total_points == 100 and rules.max_points == 100
     assert [i.code for i in rules.indicators] == [i["code"] for i in DEFAULT_SCORING_RULES["indicators"]]
-    assert [i.max_points for i in rules.indicators] == [i["max_points"] for i in DEFAULT_SCORING_RULES["indicators"]]
+    assert [i.max_points for i in rules.indicators] == [
+        i["max_points"] for i in DEFAULT_SCORING_RULES["indicators"]
+    ]
     assert rules.guard.method == "shrinkage" and rules.guard.prior_strength == 5
     assert not rules.indicator_by_code("monthly_on_time").guard
     assert rules.grade_of(95) == "优秀" and rules.grade_of(59.9) == "不合格" and rules.grade_of(None) == ""
 
 
-def test_rules_from_an_edited_file_via_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rules_from_an_edited_file_via_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     edited = tmp_path / "rules.json"
     edited.write_text(json.dumps({"name": "试行规则", "total_points": 50, "indicators": [
         {"code": "t", "label": "按时报送", "max_points": 10, "numerator": "months_on_time", "denominator": ["months_due"]},
@@ -124,14 +128,20 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped() -> None:
 
 def test_an_empty_quarter_scores_nobody() -> None:
     members = _members("甲镇", "乙镇")
-    out = sc.score_group(sc.load_rules(), members=members, measures={1: {}, 2: dict.fromkeys(sc.MEASURES, 0.0)})
+    out = sc.score_group(
+        sc.load_rules(), members=members, measures={1: {}, 2: dict.fromkeys(sc.MEASURES, 0.0)}
+    )
     assert all(s.score is None and s.rank is None and s.grade == "" for s in out)
     assert all(i.status == "not_applicable" and i.deduction == 0 for s in out for i in s.indicators)
 
 
 def test_not_applicable_indicators_leave_the_maximum() -> None:
     rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
-    only_tables = {"months_due": 3, "months_on_time": 2, "months_late": 1}  # a unit with no target enterprises
+    only_tables = {
+        "months_due": 3,
+        "months_on_time": 2,
+        "months_late": 1,
+    }  # a unit with no target enterprises
     out = sc.score_group(rules, members=_members("县教委"), measures={1: only_tables})[0]
     assert out.available == 20 and out.earned == pytest.approx(20 * (2 + 0.5) / 3, abs=1e-3)
     assert out.score == pytest.approx(100 * 2.5 / 3, abs=1e-3)
@@ -143,7 +153,10 @@ def test_not_applicable_indicators_leave_the_maximum() -> None:
 def test_nothing_to_do_is_not_full_marks(when_empty: str, expected: float | None) -> None:
     rules = _rules({"method": "none", "when_empty": when_empty})
     members = _members("有企业的镇", "没有企业的镇")
-    out = {s.member.name: s for s in sc.score_group(rules, members=members, measures={1: _cov(3, 4), 2: _cov(0, 0)})}
+    out = {
+        s.member.name: s
+        for s in sc.score_group(rules, members=members, measures={1: _cov(3, 4), 2: _cov(0, 0)})
+    }
     empty = out["没有企业的镇"]
     assert empty.score == expected
     assert empty.indicators[0].status == ("empty_average" if expected else "not_applicable")
@@ -175,10 +188,15 @@ def test_shrinkage_keeps_a_tiny_township_from_winning_or_losing_by_luck() -> Non
         ("exclude", "excluded", None, None),
     ],
 )
-def test_minimum_denominator_options(below_min: str, status: str, rate: float | None, score: float | None) -> None:
+def test_minimum_denominator_options(
+    below_min: str, status: str, rate: float | None, score: float | None
+) -> None:
     rules = _rules({"method": "min_denominator", "min_denominator": 5, "below_min": below_min})
     members = _members("大镇", "小镇")
-    out = {s.member.name: s for s in sc.score_group(rules, members=members, measures={1: _cov(73, 100), 2: _cov(2, 2)})}
+    out = {
+        s.member.name: s
+        for s in sc.score_group(rules, members=members, measures={1: _cov(73, 100), 2: _cov(2, 2)})
+    }
     small = out["小镇"].indicators[0]
     assert small.status == status
     if rate is None:
@@ -214,7 +232,9 @@ def test_rank_change_against_last_quarter() -> None:
 
 def test_guard_is_explained_in_chinese() -> None:
     assert "贝叶斯收缩" in sc.Guard(method="shrinkage", prior_strength=5).describe()
-    assert "少于 3 时，按同类单位平均率计分" in sc.Guard(method="min_denominator", min_denominator=3).describe()
+    assert (
+        "少于 3 时，按同类单位平均率计分" in sc.Guard(method="min_denominator", min_denominator=3).describe()
+    )
     assert "未设置" in sc.Guard(method="none").describe()
 
 
@@ -267,7 +287,9 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
         campaign = ov.get_campaign(s)
         assert campaign is not None
         window = sc.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31))
-        m = sc.quarter_measures(s, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]])
+        m = sc.quarter_measures(
+            s, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
+        )
     assert window.months == ("2023-04", "2023-05", "2023-06") and not window.provisional
     a, b = m[ids["甲镇"]], m[ids["乙镇"]]
     assert (a["months_due"], a["months_on_time"], a["months_late"]) == (3, 1, 1)
@@ -284,7 +306,9 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
         assert campaign is not None
         window = sc.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 5, 31))
         m = sc.quarter_measures(s, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]])
-    assert window.provisional and window.months == ("2023-04", "2023-05") and window.due_months == ("2023-04",)
+    assert (
+        window.provisional and window.months == ("2023-04", "2023-05") and window.due_months == ("2023-04",)
+    )
     assert m[ids["甲镇"]]["months_due"] == 1 and m[ids["甲镇"]]["months_on_time"] == 1
     assert m[ids["甲镇"]]["findings_due"] == 2  # deadlines up to the cut-off
 
@@ -294,8 +318,12 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         campaign = ov.get_campaign(s)
         assert campaign is not None
-        q3 = sc.assess_quarter(s, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules)
-        q1 = sc.assess_quarter(s, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules)
+        q3 = sc.assess_quarter(
+            s, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules
+        )
+        q1 = sc.assess_quarter(
+            s, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules
+        )
         history = sc.score_history(s, campaign=campaign, jurisdiction_id=q3.townships[0].member.jurisdiction_id,
                                    as_of=dt.date(2023, 10, 31), rules=rules)  # fmt: skip
     assert len(q3.townships) == 30 and len(q3.member_units) == 15
@@ -314,8 +342,12 @@ def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         campaign = ov.get_campaign(s)
         assert campaign is not None
-        a = sc.assess_quarter(s, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules)
-    data = circular_xlsx(a, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=dt.date(2023, 7, 20))
+        a = sc.assess_quarter(
+            s, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules
+        )
+    data = circular_xlsx(
+        a, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=dt.date(2023, 7, 20)
+    )
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["乡镇（街道）", "安委会成员单位", "评分说明"]
     ws = wb["乡镇（街道）"]

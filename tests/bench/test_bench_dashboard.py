@@ -1,0 +1,155 @@
+"""Server-side work of the dashboard's pages, cold and warm, on a seeded county. Prints its figures.
+
+Targets (issue 4): the overview under 1 s cold at the sample county (scale 1), well under warm;
+under 3 s at scale 40 on PostgreSQL. "Cold" is a fresh engine (new connections, nothing compiled)
+running every service call the 总览 page makes; "warm" is the best of three repeats (what a second
+visitor pays when Streamlit's cache has expired but the database's has not; a cache hit is ~0).
+
+Run: `make bench` or `.venv/bin/pytest tests/bench/test_bench_dashboard.py -s -o addopts=""`.
+Scale 40 on PostgreSQL seeds for several minutes; choose the cases with ANPEI_BENCH_DASHBOARD
+(default `sqlite:1,postgresql:1,postgresql:40`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from db import overview as ov
+from db import queries as q
+from db import scoring as sc
+from db.engine import make_engine
+
+AS_OF = dt.date(2023, 10, 31)
+MONTH = "2023-07"
+CASES = [
+    c.split(":")
+    for c in os.environ.get("ANPEI_BENCH_DASHBOARD", "sqlite:1,postgresql:1,postgresql:40").split(",")
+]
+TARGETS = {("sqlite", 1.0): 1.0, ("postgresql", 1.0): 1.0, ("postgresql", 40.0): 3.0}
+
+
+def overview_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+    """Every service call of `dashboard/app_pages/overview.py` (via `dashboard/data.py`) for the
+    default selection; the "rows behind a number" table is read only when a number is chosen."""
+    trends = ov.county_trends(
+        session, months=ov.trend_months(campaign, month=MONTH, as_of=AS_OF), as_of=AS_OF
+    )
+    summary = q.township_month_summary(session, month=MONTH, as_of=ov.month_as_of(MONTH, AS_OF))
+    cells = ov.status_grid(session, campaign=campaign, as_of=AS_OF)
+    codes = ov.jurisdiction_codes(session)
+    return [
+        ov.kpis_from_trends(trends, month=MONTH),
+        *(ov.ranking_of(summary, kind=k, month=MONTH, codes=codes, cells=cells) for k in q.DEFAULT_KINDS),
+        q.list_jurisdictions(session),
+    ]
+
+
+def detail_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+    """The rows behind two numbers of the overview (chosen by the user, read on demand)."""
+    return [
+        ov.detail_rows(session, kind="inspected", month=MONTH, as_of=AS_OF),
+        ov.detail_rows(session, kind="findings_overdue", month=MONTH, as_of=AS_OF),
+    ]
+
+
+def township_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+    """The township page's service calls for the largest township (三合街道), without the scores."""
+    jid = next(r.id for r in q.list_jurisdictions(session) if r.name == "三合街道")
+    months = campaign.enforcement_months
+    return [
+        ov.jurisdiction_months(
+            session, jurisdiction_id=jid, months=[ov.previous_month(MONTH), *months], as_of=AS_OF
+        ),
+        ov.enterprise_mix(session, jurisdiction_id=jid, month=MONTH, campaign_months=months),
+        ov.detail_rows(session, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid),
+        ov.certificate_outcomes(
+            session, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)
+        ),
+        ov.problem_checks(session, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)),
+        ov.monthly_reports(session, jurisdiction_id=jid, months=months),
+    ]
+
+
+def assessment_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+    """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
+    return [
+        sc.assess_quarter(session, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=sc.load_rules())
+    ]
+
+
+def _time(
+    engine_factory: Callable[[], Engine], work: Callable[[Session, ov.CampaignInfo], list[Any]]
+) -> tuple[float, float]:
+    engine = engine_factory()
+    try:
+        started = time.perf_counter()
+        with Session(engine) as session:
+            campaign = ov.get_campaign(session)
+            assert campaign is not None
+            work(session, campaign)
+        cold = time.perf_counter() - started
+        warm = []
+        for _ in range(3):
+            started = time.perf_counter()
+            with Session(engine) as session:
+                campaign = ov.get_campaign(session)
+                assert campaign is not None
+                work(session, campaign)
+            warm.append(time.perf_counter() - started)
+        return cold, min(warm)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=[pytest.param(c, id=f"{c[0]}-scale{c[1]}") for c in CASES])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, float, Callable[[], Engine], float]]:
+    backend, scale_text = request.param
+    scale = float(scale_text)
+    from db.sample.seed import seed_sample
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('bench-dash') / 'county.db'}"
+        engine = make_engine(url)
+        started = time.perf_counter()
+        seed_sample(engine, scale=scale)
+        seconds = time.perf_counter() - started
+        engine.dispose()
+        yield backend, scale, lambda: make_engine(url), seconds
+        return
+    from tests.conftest import PgSchema
+
+    base = request.getfixturevalue("pg_url")
+    pg = PgSchema(base)
+    try:
+        started = time.perf_counter()
+        seed_sample(pg.engine, scale=scale)
+        seconds = time.perf_counter() - started
+        pg.engine.dispose()
+        yield backend, scale, lambda: make_engine(pg.url_with_schema), seconds
+    finally:
+        pg.drop()
+
+
+def test_bench_dashboard_pages(seeded: tuple[str, float, Callable[[], Engine], float]) -> None:
+    backend, scale, factory, seed_seconds = seeded
+    figures = {name: _time(factory, work) for name, work in
+               (("总览", overview_calls), ("总览明细", detail_calls), ("乡镇详情", township_calls),
+                ("季度考核", assessment_calls))}  # fmt: skip
+    print(f"\n[dashboard bench] {backend} scale {scale:g} (seeded in {seed_seconds:.1f} s)")
+    for name, (cold, warm) in figures.items():
+        print(f"  {name}: cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms")
+    target = TARGETS.get((backend, scale))
+    if target is not None:
+        cold, warm = figures["总览"]
+        assert cold < target, f"overview cold {cold:.2f} s ≥ {target} s"
+        assert warm < target / 2, f"overview warm {warm:.2f} s"
