@@ -188,9 +188,14 @@ def serve(
     port: int | None = typer.Option(None, "--port", help="监听端口，默认 8601（设置 ANPEI_VERIFIER_PORT）。"),
 ) -> None:
     """启动核验服务（HTTP 接口，文档见 /docs）；配置 ANPEI_VERIFIER_TOKEN 后需携带令牌访问。"""
+    from verifier.service import OpenBindRefused
     from verifier.service import serve as run
 
-    run(host=host, port=port)
+    try:
+        run(host=host, port=port)
+    except OpenBindRefused as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def register(app: typer.Typer) -> None:

@@ -572,10 +572,31 @@ def serve(*, host: str | None = None, port: int | None = None, settings: Setting
     import uvicorn
 
     settings = settings or get_settings()
+    bind = host or settings.verifier_host
+    if not settings.verifier_token and not is_loopback(bind):
+        raise OpenBindRefused(
+            f"拒绝在 {bind} 上无令牌运行核验服务：对本机以外开放时必须设置 ANPEI_VERIFIER_TOKEN"
+        )
     app = create_app(settings)
     uvicorn.run(
         app,
-        host=host or settings.verifier_host,
+        host=bind,
         port=settings.verifier_port if port is None else port,
         log_level="info",
+        access_log=False,  # paths and query strings stay out of the logs
     )
+
+
+class OpenBindRefused(RuntimeError):
+    """The service would listen beyond this machine without a token."""
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

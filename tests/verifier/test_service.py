@@ -442,3 +442,36 @@ def test_sigkill_mid_batch_loses_no_row_and_asks_no_person_twice(
     text = log_path.read_text(errors="replace")
     assert all(p.id_number not in text and p.name not in text for p in people[:20])
     assert "Uvicorn running" in text or "Application startup complete" in text
+
+
+def test_serve_refuses_open_bind_without_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from anpei.cli import app
+    from anpei.settings import get_settings
+
+    monkeypatch.delenv("ANPEI_VERIFIER_TOKEN", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["verifier", "serve", "--host", "0.0.0.0", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "ANPEI_VERIFIER_TOKEN" in result.output
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("example", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    from verifier.service import is_loopback
+
+    assert is_loopback(host) is loopback
