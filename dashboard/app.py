@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from dashboard import state, ui
 
@@ -21,11 +22,33 @@ st.set_page_config(
 )
 ui.inject_css()
 
-PAGES = [
-    st.Page(HERE / "app_pages" / "overview.py", title="总览", icon="📊", url_path="overview", default=True),
-    st.Page(HERE / "app_pages" / "township.py", title="乡镇（街道）详情", icon="🏘️", url_path="township"),
-    st.Page(HERE / "app_pages" / "assessment.py", title="季度考核", icon="🏆", url_path="assessment"),
-]
+
+def _page(file: str, title: str, icon: str, *, default: bool = False) -> StreamlitPage:
+    return st.Page(
+        HERE / "app_pages" / file, title=title, icon=icon, url_path=file.removesuffix(".py"), default=default
+    )
+
+
+PAGES = {
+    "看板": [
+        _page("overview.py", "总览", "📊", default=True),
+        _page("township.py", "乡镇（街道）详情", "🏘️"),
+        _page("assessment.py", "季度考核", "🏆"),
+    ],
+    "数据填报": [
+        _page("data_monthly.py", "月度汇总表", "🗓️"),
+        _page("data_inspections.py", "检查记录", "🔍"),
+        _page("data_findings.py", "问题清单", "📋"),
+        _page("data_other.py", "自查、举报、曝光与总结", "📣"),
+    ],
+    "证书核验": [
+        _page("verify.py", "核验名单", "🪪"),
+        _page("captcha.py", "验证码队列", "🔢"),
+    ],
+    "导出": [
+        _page("exports.py", "导出", "📤"),
+    ],
+}
 page = st.navigation(PAGES)
 state.keep_sidebar_state()
 chosen = state.sidebar(period="quarter" if page.url_path == "assessment" else "month")
