@@ -32,9 +32,8 @@ def main(
 def _register() -> None:
     from anpei import demo
     from db import cli as db_cli
-    from db import cli_data
+    from db import cli_data, cli_users
     from db import cli_exports as export_cli
-    from db import cli_users
     from verifier import cli as verifier_cli
 
     db_cli.register(app)

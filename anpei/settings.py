@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         description="signs login cookies; set a long random value in a deployment",
     )
 
+    scoring_rules_file: Path | None = Field(
+        default=None,
+        validation_alias="ANPEI_SCORING_RULES",
+        description="the quarterly assessment's rule file (TOML); the shipped db/scoring_rules.default.toml when unset",
+    )
+
     # --- dashboard -----------------------------------------------------------------------
     dashboard_host: str = Field(default="127.0.0.1", validation_alias="ANPEI_DASHBOARD_HOST")
     dashboard_port: int = Field(default=8501, validation_alias="ANPEI_DASHBOARD_PORT")

@@ -13,7 +13,6 @@ Townships and member units are scored and ranked separately, each against its ow
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -257,9 +256,11 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
 
 
 def rules_path() -> Path:
-    """The rule file in use: `$ANPEI_SCORING_RULES` when set, else the shipped default."""
-    env = os.environ.get(RULES_ENV)
-    return Path(env) if env else DEFAULT_RULES_PATH
+    """The rule file in use: `Settings.scoring_rules_file` ($ANPEI_SCORING_RULES) when set, else the default."""
+    from anpei.settings import Settings
+
+    configured = Settings().scoring_rules_file
+    return Path(configured) if configured else DEFAULT_RULES_PATH
 
 
 def load_rules(path: Path | str | None = None) -> ScoringRules:
