@@ -9,6 +9,7 @@ every child on Ctrl-C.
 from __future__ import annotations
 
 import importlib.util
+import signal
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ def _prepare_database(url: str, *, scale: float) -> None:
     from db.sample.seed import database_is_empty, seed_sample
 
     if database_is_empty(engine):
-        typer.echo("数据库为空，正在载入示例县数据（约一分钟）…", err=True)
+        typer.echo("数据库为空，正在载入示例县数据（约 10 秒）…", err=True)
         started = time.monotonic()
         report = seed_sample(engine, scale=scale)
         typer.echo(f"示例县数据已载入（{time.monotonic() - started:.0f} 秒）：{report}", err=True)
@@ -76,6 +77,16 @@ def _start_verifier(group: ProcessGroup, *, platform_url: str) -> str | None:
     return url
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop the demo like Ctrl-C does, so no child outlives it."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def demo(
     port: int = typer.Option(8501, "--port", help="看板端口（被占用时自动换一个空闲端口）。"),
     scale: float = typer.Option(1.0, "--scale", help="示例县数据规模（1 = 丰都县实际规模）。"),
@@ -83,6 +94,7 @@ def demo(
     """启动完整演示：SQLite 数据库、示例县数据、平台替身、核验服务和看板，并打印看板地址。"""
     settings = get_settings()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _stop_on_signals()
     _prepare_database(settings.database_url, scale=scale)
     group = ProcessGroup()
     try:
