@@ -1,6 +1,9 @@
-"""安培看板: page config, navigation over `app_pages/`, the shared sidebar, then the page.
+"""安培看板: page config, the login gate, navigation by role over `app_pages/`, the shared sidebar, then
+the page.
 
 Start with `anpei dashboard` (or `streamlit run dashboard/app.py`); the database is DATABASE_URL.
+Nobody sees anything but the login page before logging in; the pages offered depend on the role
+(`dashboard.nav`), and every service the pages call checks the role and jurisdiction again.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from dashboard import state, ui
+from dashboard import auth_ui, data, nav, sso, state, ui
 
 HERE = Path(__file__).resolve().parent
+NO_SIDEBAR_SELECTION = {"admin_users", "admin_audit"}  # these pages work on an empty database too
 
 st.set_page_config(
     page_title="安全生产培训“走过场”专项整治看板",
@@ -23,35 +27,34 @@ st.set_page_config(
 ui.inject_css()
 
 
-def _page(file: str, title: str, icon: str, *, default: bool = False) -> StreamlitPage:
-    return st.Page(
-        HERE / "app_pages" / file, title=title, icon=icon, url_path=file.removesuffix(".py"), default=default
-    )
+def _page(spec: nav.PageSpec, *, default: bool = False) -> StreamlitPage:
+    return st.Page(HERE / "app_pages" / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                   default=default)  # fmt: skip
 
 
-PAGES = {
-    "看板": [
-        _page("overview.py", "总览", "📊", default=True),
-        _page("township.py", "乡镇（街道）详情", "🏘️"),
-        _page("assessment.py", "季度考核", "🏆"),
-    ],
-    "数据填报": [
-        _page("data_monthly.py", "月度汇总表", "🗓️"),
-        _page("data_inspections.py", "检查记录", "🔍"),
-        _page("data_findings.py", "问题清单", "📋"),
-        _page("data_other.py", "自查、举报、曝光与总结", "📣"),
-    ],
-    "证书核验": [
-        _page("verify.py", "核验名单", "🪪"),
-        _page("captcha.py", "验证码队列", "🔢"),
-    ],
-    "导出": [
-        _page("exports.py", "导出", "📤"),
-    ],
-}
-page = st.navigation(PAGES)
-state.keep_sidebar_state()
-chosen = state.sidebar(period="quarter" if page.url_path == "assessment" else "month")
-if chosen is None:
+url = data.database_url()
+try:
+    who = auth_ui.resolve(url) or sso.resolve(url)
+except Exception as exc:  # the database is unreachable or not migrated
+    auth_ui.render_cookie_script()
+    st.error(f"无法读取数据库：{str(exc).splitlines()[0][:200]}")
+    st.caption("请检查 DATABASE_URL，或先运行 anpei db upgrade。")
     st.stop()
+auth_ui.render_cookie_script()
+
+if who is None:
+    st.navigation([_page(nav.LOGIN, default=True)], position="hidden").run()
+    st.stop()
+
+sections = nav.pages_for(who.role)
+first = next(iter(sections.values()))[0]
+page = st.navigation(
+    {title: [_page(spec, default=spec is first) for spec in specs] for title, specs in sections.items()}
+)
+auth_ui.account_sidebar(url, who)
+state.keep_sidebar_state()
+if page.url_path not in NO_SIDEBAR_SELECTION:
+    chosen = state.sidebar(period="quarter" if page.url_path == "assessment" else "month")
+    if chosen is None:
+        st.stop()
 page.run()

@@ -1,7 +1,10 @@
 """Cached access to the read services: one engine per database URL, query results with a TTL.
 
-Every cached function takes the database URL first, so two databases never share a cache entry.
-Results are read models (frozen dataclasses) or DataFrames, never ORM rows.
+Every cached function takes the database URL first, so two databases never share a cache entry,
+and the reader's scope (`db.access.read_scope` of the logged-in user) second, so users who may read
+the same share entries and a township's cache never holds another township's rows. The services
+check the scope themselves (AccessDenied for another jurisdiction). Results are read models (frozen
+dataclasses) or DataFrames, never ORM rows.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from anpei.settings import Settings
 from db import overview as ov
 from db import queries as q
 from db import scoring as sc
+from db.access import Principal, read_scope
 from db.engine import make_engine
 
 TTL = dt.timedelta(minutes=5)
@@ -62,23 +66,31 @@ def jurisdictions(url: str) -> list[q.JurisdictionRef]:
         return q.list_jurisdictions(s)
 
 
-def kpis(url: str, campaign_id: int, month: str, as_of: dt.date) -> list[ov.Kpi]:
+def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[ov.Kpi]:
     """The KPI cards, from the same cached month rows as the trend charts (one pass for both)."""
     months = tuple(ov.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
-    return ov.kpis_from_trends(trends(url, months, as_of), month=month)
+    return ov.kpis_from_trends(trends(url, who, months, as_of), month=month)
+
+
+def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
+    """Every readable township and member unit in `month` (`queries.township_month_summary`)."""
+    return _month_summary(url, read_scope(who), month, as_of)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def month_summary(url: str, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
-    """Every township and member unit in `month` (`queries.township_month_summary`)."""
+def _month_summary(url: str, scope: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
     with session(url) as s:
-        return q.township_month_summary(s, month=month, as_of=ov.month_as_of(month, as_of))
+        return q.township_month_summary(s, principal=scope, month=month, as_of=ov.month_as_of(month, as_of))
+
+
+def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
+    return _grid(url, read_scope(who), campaign_id, as_of)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def grid(url: str, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
+def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
     with session(url) as s:
-        return ov.status_grid(s, campaign=campaign(url, campaign_id), as_of=as_of)
+        return ov.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -87,24 +99,34 @@ def codes(url: str) -> dict[int, str]:
         return ov.jurisdiction_codes(s)
 
 
-def ranking(url: str, campaign_id: int, month: str, as_of: dt.date, kind: str) -> list[ov.RankRow]:
+def ranking(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str) -> list[ov.RankRow]:
     """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
-    return ov.ranking_of(month_summary(url, month, as_of), kind=kind, month=month, codes=codes(url),
-                         cells=grid(url, campaign_id, as_of))  # fmt: skip
+    return ov.ranking_of(month_summary(url, who, month, as_of), kind=kind, month=month, codes=codes(url),
+                         cells=grid(url, who, campaign_id, as_of))  # fmt: skip
+
+
+def trends(url: str, who: Principal, months: tuple[str, ...], as_of: dt.date) -> list[ov.MonthTrend]:
+    return _trends(url, read_scope(who), months, as_of)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def trends(url: str, months: tuple[str, ...], as_of: dt.date) -> list[ov.MonthTrend]:
+def _trends(url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date) -> list[ov.MonthTrend]:
     with session(url) as s:
-        return ov.county_trends(s, months=months, as_of=as_of)
+        return ov.county_trends(s, principal=scope, months=months, as_of=as_of)
+
+
+def detail(url: str, who: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None = None
+           ) -> pd.DataFrame:  # fmt: skip
+    return _detail(url, read_scope(who), kind, month, as_of, jurisdiction_id)
 
 
 @st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
-def detail(
-    url: str, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None = None
+def _detail(
+    url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
     with session(url) as s:
-        table = ov.detail_rows(s, kind=kind, month=month, as_of=as_of, jurisdiction_id=jurisdiction_id)
+        table = ov.detail_rows(s, principal=scope, kind=kind, month=month, as_of=as_of,
+                               jurisdiction_id=jurisdiction_id)  # fmt: skip
     return table_frame(table)
 
 
@@ -114,35 +136,57 @@ def table_frame(table: ov.Table) -> pd.DataFrame:
     return frame
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def jurisdiction_months(url: str, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
+def jurisdiction_months(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
                         ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
-    with session(url) as s:
-        return ov.jurisdiction_months(s, jurisdiction_id=jurisdiction_id, months=months, as_of=as_of)
+    return _jurisdiction_months(url, read_scope(who), jurisdiction_id, months, as_of)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def enterprise_mix(
-    url: str, jurisdiction_id: int, month: str, months: tuple[str, ...]
+def _jurisdiction_months(url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
+                         ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
+    with session(url) as s:
+        return ov.jurisdiction_months(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months,
+                                      as_of=as_of)  # fmt: skip
+
+
+def enterprise_mix(url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
+                   ) -> list[ov.EnterpriseMix]:  # fmt: skip
+    return _enterprise_mix(url, read_scope(who), jurisdiction_id, month, months)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def _enterprise_mix(
+    url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
 ) -> list[ov.EnterpriseMix]:
     with session(url) as s:
-        return ov.enterprise_mix(s, jurisdiction_id=jurisdiction_id, month=month, campaign_months=months)
+        return ov.enterprise_mix(s, principal=scope, jurisdiction_id=jurisdiction_id, month=month,
+                                 campaign_months=months)  # fmt: skip
+
+
+def certificates(url: str, who: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    return _certificates(url, read_scope(who), jurisdiction_id, first, last)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def certificates(
-    url: str, jurisdiction_id: int, first: dt.date, last: dt.date
+def _certificates(
+    url: str, scope: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     with session(url) as s:
-        outcomes = ov.certificate_outcomes(s, jurisdiction_id=jurisdiction_id, first=first, last=last)
-        problems = ov.problem_checks(s, jurisdiction_id=jurisdiction_id, first=first, last=last)
+        outcomes = ov.certificate_outcomes(s, principal=scope, jurisdiction_id=jurisdiction_id, first=first,
+                                           last=last)  # fmt: skip
+        problems = ov.problem_checks(s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last)
     return table_frame(outcomes), table_frame(problems)
 
 
+def monthly_reports(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...]) -> pd.DataFrame:
+    return _monthly_reports(url, read_scope(who), jurisdiction_id, months)
+
+
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def monthly_reports(url: str, jurisdiction_id: int, months: tuple[str, ...]) -> pd.DataFrame:
+def _monthly_reports(url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...]) -> pd.DataFrame:
     with session(url) as s:
-        return table_frame(ov.monthly_reports(s, jurisdiction_id=jurisdiction_id, months=months))
+        return table_frame(ov.monthly_reports(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months))
 
 
 # --- scoring --------------------------------------------------------------------------------------
@@ -162,19 +206,28 @@ def rules(key: tuple[str, float]) -> sc.ScoringRules:
     return sc.load_rules(Path(key[0]))
 
 
+def assessment(url: str, who: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
+               ) -> sc.Assessment:  # fmt: skip
+    return _assessment(url, read_scope(who), campaign_id, quarter, as_of, key)
+
+
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def assessment(
-    url: str, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
+def _assessment(
+    url: str, scope: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
 ) -> sc.Assessment:
     with session(url) as s:
-        return sc.assess_quarter(
-            s, campaign=campaign(url, campaign_id), quarter=quarter, as_of=as_of, rules=rules(key)
-        )
+        return sc.assess_quarter(s, principal=scope, campaign=campaign(url, campaign_id), quarter=quarter,
+                                 as_of=as_of, rules=rules(key))  # fmt: skip
+
+
+def score_history(url: str, who: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date,
+                  key: tuple[str, float]) -> list[sc.ScorePoint]:  # fmt: skip
+    return _score_history(url, read_scope(who), campaign_id, jurisdiction_id, as_of, key)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def score_history(url: str, campaign_id: int, jurisdiction_id: int, as_of: dt.date, key: tuple[str, float],
-                  ) -> list[sc.ScorePoint]:  # fmt: skip
+def _score_history(url: str, scope: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date,
+                   key: tuple[str, float]) -> list[sc.ScorePoint]:  # fmt: skip
     with session(url) as s:
-        return sc.score_history(s, campaign=campaign(url, campaign_id), jurisdiction_id=jurisdiction_id,
-                                as_of=as_of, rules=rules(key))  # fmt: skip
+        return sc.score_history(s, principal=scope, campaign=campaign(url, campaign_id),
+                                jurisdiction_id=jurisdiction_id, as_of=as_of, rules=rules(key))  # fmt: skip

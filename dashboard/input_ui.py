@@ -22,27 +22,15 @@ from db.access import AccessDenied, Principal, narrow
 from db.input_common import InputError
 from db.xlsx_io import ImportRefused
 
-PRINCIPAL_KEY = "auth.principal"
+PRINCIPAL_KEY = "auth.principal"  # set by the login gate (dashboard.auth_ui)
 T = TypeVar("T")
 
 
 def principal() -> Principal:
     """The acting user; stops the page with a login prompt when nobody is logged in."""
-    found = st.session_state.get(PRINCIPAL_KEY)
-    if isinstance(found, Principal):
-        return found
-    from db.sessions import COOKIE_NAME, principal_from_token
+    from dashboard.auth_ui import current
 
-    token = st.context.cookies.get(COOKIE_NAME) if st.context.cookies else None
-    if token:
-        with data.session(data.database_url()) as s:
-            found = principal_from_token(s, token)
-        if found is not None:
-            st.session_state[PRINCIPAL_KEY] = found
-            return found
-    st.warning("请先登录后再填报或修改数据。")
-    st.stop()
-    raise AssertionError  # pragma: no cover - st.stop() ends the run
+    return current()
 
 
 @contextmanager

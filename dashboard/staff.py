@@ -1,9 +1,8 @@
 """Shared pieces of the staff pages (核验名单, 验证码队列, 导出): who is acting, the verifier client,
 cached choices of jurisdictions and enterprises, links between pages.
 
-The dashboard has no login yet: the acting principal is the one a login page leaves in
-`st.session_state["auth.principal"]`, else `db.access.SYSTEM` (county staff rights, audited as
-`system`).
+The acting principal is the one the login gate leaves in `st.session_state["auth.principal"]`
+(`dashboard.auth_ui`); without a login the page asks to log in and stops — there is no fallback.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from dashboard import data
 from dashboard.verifier_api import VerifierClient
 from db import cert_results
 from db import queries as q
-from db.access import SYSTEM, Principal, readable_jurisdiction_ids
+from db.access import Principal, read_scope, readable_jurisdiction_ids
 
 KEY_PRINCIPAL = "auth.principal"
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
@@ -25,8 +24,10 @@ REFRESH_S = 1.5  # live progress and the captcha queue look again this often
 
 
 def principal() -> Principal:
-    found = st.session_state.get(KEY_PRINCIPAL)
-    return found if isinstance(found, Principal) else SYSTEM
+    """The logged-in user; stops the page with a login prompt when there is none."""
+    from dashboard.auth_ui import current
+
+    return current()
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,15 +55,15 @@ def jurisdictions(who: Principal | None = None) -> list[q.JurisdictionRef]:
 
 
 @st.cache_data(ttl=data.TTL, max_entries=64, show_spinner=False)
-def _enterprises(url: str, jurisdiction_id: int) -> list[cert_results.EnterpriseChoice]:
+def _enterprises(url: str, scope: Principal, jurisdiction_id: int) -> list[cert_results.EnterpriseChoice]:
     with data.session(url) as s:
-        return cert_results.enterprise_choices(s, principal=SYSTEM, jurisdiction_id=jurisdiction_id)
+        return cert_results.enterprise_choices(s, principal=scope, jurisdiction_id=jurisdiction_id)
 
 
 def enterprises(jurisdiction_id: int) -> list[cert_results.EnterpriseChoice]:
     if not any(r.id == jurisdiction_id for r in jurisdictions()):
         return []
-    return _enterprises(data.database_url(), jurisdiction_id)
+    return _enterprises(data.database_url(), read_scope(principal()), jurisdiction_id)
 
 
 def page_link(file: str, label: str, icon: str) -> None:

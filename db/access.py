@@ -113,3 +113,20 @@ def narrow(principal: Principal, wanted: Iterable[int] | None) -> list[int] | No
     if wanted is None:
         return sorted(allowed)
     return [j for j in wanted if j in allowed]
+
+
+def require_county_wide(principal: Principal) -> None:
+    """County-wide figures (totals, trends, the whole grid) are for roles that read every jurisdiction."""
+    if not principal.sees_all:
+        raise AccessDenied("全县汇总数据只有县局、领导和管理员账号可以查看")
+
+
+def read_scope(principal: Principal) -> Principal:
+    """The least principal with the same read rights: a cache key shared by users who may read the same.
+
+    Use it only for reads (it carries no user id, so it must never be used to write or audit).
+    """
+    if principal.sees_all:
+        return Principal(username="scope:all", role=Role.LEADER)
+    return Principal(username=f"scope:{principal.jurisdiction_id}", role=Role.LOCAL_STAFF,
+                     jurisdiction_id=principal.jurisdiction_id)  # fmt: skip

@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
+from db.access import SYSTEM
 from db.engine import DatabaseUrlError, make_engine
 
 db_app = typer.Typer(help="数据库：建表升级、载入示例县数据。", no_args_is_help=True, rich_markup_mode=None)
@@ -166,10 +167,12 @@ def summary_cmd(
                     )
                 ids = [known[name.strip()] for name in jurisdiction]
             rows = queries.township_month_summary(
-                session, month=parsed.label, jurisdiction_ids=ids, as_of=cutoff
+                session, principal=SYSTEM, month=parsed.label, jurisdiction_ids=ids, as_of=cutoff
             )
             totals = (
-                None if ids else queries.county_totals(session, month=parsed.label, as_of=cutoff, rows=rows)
+                None
+                if ids
+                else queries.county_totals(session, principal=SYSTEM, month=parsed.label, as_of=cutoff, rows=rows)
             )
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" in str(exc) or "does not exist" in str(exc):

@@ -195,7 +195,7 @@ def summary_sheets(
         raise InputError(f"数据来源“{source}”无法识别：应为 auto、reported 或 records")
     m = q.parse_month(month)
     ids = narrow(principal, jurisdiction_ids)
-    rows = q.township_month_summary(session, month=m.label, jurisdiction_ids=ids, kinds=kinds)
+    rows = q.township_month_summary(session, principal=principal, month=m.label, jurisdiction_ids=ids, kinds=kinds)
     wanted = [r.jurisdiction_id for r in rows]
     if not wanted:
         return []
@@ -636,7 +636,8 @@ def circular_workbook(
             f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
         )
     day = as_of or ov.default_as_of(campaign, today=dt.date.today())
-    result = sc.assess_quarter(session, campaign=campaign, quarter=quarter, as_of=day, rules=sc.load_rules())
+    result = sc.assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=day,
+                               rules=sc.load_rules())
     data = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=day)
     audit(
         session, principal=principal, action=AuditAction.EXPORT, entity="assessment", entity_id=quarter,

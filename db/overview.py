@@ -5,6 +5,11 @@ page needs: the campaign and its timeline, KPI cards with the change from last m
 jurisdiction × month grid of monthly tables as of a date, a ranking, trend series, and the rows
 behind every number. Aggregation happens in SQL; Python only arranges grouped rows. Results are
 frozen dataclasses or `Table`s (column labels in Chinese, plain values), never ORM rows.
+
+Every function returning campaign data takes the acting `principal` (`db.access`). County-wide
+figures (KPIs, trends) need a role that reads every jurisdiction; the grid and rankings list only
+readable jurisdictions; one jurisdiction's rows (detail, mix, checks, tables) raise AccessDenied for
+another township's or unit's staff. Campaigns and jurisdiction codes are reference data.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, not_,
 from sqlmodel import Session, SQLModel
 
 from db import queries as q
+from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
 from db.models import mask_id_number
 
@@ -341,14 +347,15 @@ def month_as_of(month: str, as_of: dt.date | None) -> dt.date:
     return min(last, as_of) if as_of else last
 
 
-def county_kpis(session: Session, *, month: str, as_of: dt.date | None = None) -> list[Kpi]:
+def county_kpis(session: Session, *, principal: Principal, month: str, as_of: dt.date | None = None) -> list[Kpi]:
     """The KPI cards of the county for `month`, each with last month's value for the change.
 
     Same numbers as `queries.county_totals` (the tests hold them equal), read in one grouped pass
     over both months by `county_trends`.
     """
     return kpis_from_trends(
-        county_trends(session, months=[previous_month(month), month], as_of=as_of), month=month
+        county_trends(session, principal=principal, months=[previous_month(month), month], as_of=as_of),
+        month=month,
     )
 
 
@@ -411,12 +418,12 @@ def grid_status(*, stored: str, submitted_on: dt.date | None, due: dt.date, as_o
 
 
 def status_grid(
-    session: Session, *, campaign: CampaignInfo, as_of: dt.date, months: Sequence[str] | None = None,
-    kinds: Sequence[str] | None = q.DEFAULT_KINDS,
+    session: Session, *, principal: Principal, campaign: CampaignInfo, as_of: dt.date,
+    months: Sequence[str] | None = None, kinds: Sequence[str] | None = q.DEFAULT_KINDS,
 ) -> list[GridCell]:  # fmt: skip
-    """Every jurisdiction × enforcement month with the table's state on `as_of`."""
+    """Every readable jurisdiction × enforcement month with the table's state on `as_of`."""
     labels = list(months) if months is not None else campaign.enforcement_months
-    cells = q.monthly_status_grid(session, months=labels, kinds=kinds)
+    cells = q.monthly_status_grid(session, principal=principal, months=labels, kinds=kinds)
     out: list[GridCell] = []
     for c in cells:
         submitted = c.submitted_at.date() if c.submitted_at else None
@@ -522,12 +529,17 @@ def jurisdiction_codes(session: Session) -> dict[int, str]:
 
 
 def month_ranking(
-    session: Session, *, campaign: CampaignInfo, month: str, as_of: dt.date, kind: str = JurisdictionKind.TOWNSHIP.value,
+    session: Session, *, principal: Principal, campaign: CampaignInfo, month: str, as_of: dt.date,
+    kind: str = JurisdictionKind.TOWNSHIP.value,
 ) -> list[RankRow]:  # fmt: skip
-    """The month's ranking of one kind of jurisdiction, with the table state on `as_of`."""
+    """The month's ranking of one kind of jurisdiction, with the table state on `as_of`.
+
+    County-wide: AccessDenied for township and unit staff (a ranking of one row says nothing).
+    """
+    require_county_wide(principal)
     day = month_as_of(month, as_of)
-    rows = q.township_month_summary(session, month=month, as_of=day, kinds=[kind])
-    cells = status_grid(session, campaign=campaign, as_of=as_of, months=[month], kinds=[kind])
+    rows = q.township_month_summary(session, principal=principal, month=month, as_of=day, kinds=[kind])
+    cells = status_grid(session, principal=principal, campaign=campaign, as_of=as_of, months=[month], kinds=[kind])
     return ranking_of(rows, kind=kind, month=month, codes=jurisdiction_codes(session), cells=cells)
 
 
@@ -602,13 +614,15 @@ def _rectified_by(day: dt.date) -> ColumnElement[bool]:
 
 
 def county_trends(
-    session: Session, *, months: Sequence[str], as_of: dt.date | None = None,
+    session: Session, *, principal: Principal, months: Sequence[str], as_of: dt.date | None = None,
     kinds: Sequence[str] | None = q.DEFAULT_KINDS,
 ) -> list[MonthTrend]:  # fmt: skip
     """One row per month: coverage, findings (stock at month end), checks and actions.
 
-    A handful of grouped queries whatever the number of months.
+    A handful of grouped queries whatever the number of months. AccessDenied for township and
+    unit staff (county-wide figures).
     """
+    require_county_wide(principal)
     labels = [q.parse_month(m).label for m in months]
     if not labels:
         return []
@@ -738,14 +752,19 @@ DETAIL_OF: dict[str, str] = {
 
 
 def detail_rows(
-    session: Session, *, kind: str, month: str, as_of: dt.date | None = None, jurisdiction_id: int | None = None,
-    kinds: Sequence[str] | None = q.DEFAULT_KINDS, limit: int = DETAIL_LIMIT,
+    session: Session, *, principal: Principal, kind: str, month: str, as_of: dt.date | None = None,
+    jurisdiction_id: int | None = None, kinds: Sequence[str] | None = q.DEFAULT_KINDS, limit: int = DETAIL_LIMIT,
 ) -> Table:  # fmt: skip
     """The records a KPI counts (`kind`: a value of `DETAIL_OF`), newest first, at most `limit`.
 
     County-wide (`jurisdiction_id` None) the rows match `county_kpis`; for one jurisdiction they
-    match its row of `queries.township_month_summary`. ID numbers are masked.
+    match its row of `queries.township_month_summary`. ID numbers are masked. Township and unit
+    staff get their own jurisdiction's rows (also when asking county-wide); another's: AccessDenied.
     """
+    if jurisdiction_id is None and not principal.sees_all:
+        jurisdiction_id = principal.jurisdiction_id
+    if jurisdiction_id is not None:
+        require_read(principal, jurisdiction_id)
     m = q.parse_month(month)
     day = month_as_of(month, as_of)
     if kind.startswith("inspected"):
@@ -958,9 +977,10 @@ class EnterpriseMix:
 
 
 def enterprise_mix(
-    session: Session, *, jurisdiction_id: int, month: str, campaign_months: Sequence[str],
+    session: Session, *, principal: Principal, jurisdiction_id: int, month: str, campaign_months: Sequence[str],
 ) -> list[EnterpriseMix]:  # fmt: skip
     """Registered enterprises of a jurisdiction by risk class; inspected in the month and campaign."""
+    require_read(principal, jurisdiction_id)
     m = q.parse_month(month)
     first = q.parse_month(campaign_months[0]).first if campaign_months else m.first
     last = q.parse_month(campaign_months[-1]).last if campaign_months else m.last
@@ -993,13 +1013,16 @@ def enterprise_mix(
 
 
 def jurisdiction_months(
-    session: Session, *, jurisdiction_id: int, months: Sequence[str], as_of: dt.date | None = None,
+    session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[str],
+    as_of: dt.date | None = None,
 ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
     """The jurisdiction's row of `township_month_summary` for each month (any kind)."""
+    require_read(principal, jurisdiction_id)
     out: list[q.JurisdictionMonthRow] = []
     for month in months:
         rows = q.township_month_summary(
             session,
+            principal=principal,
             month=month,
             jurisdiction_ids=[jurisdiction_id],
             as_of=month_as_of(month, as_of),
@@ -1010,9 +1033,10 @@ def jurisdiction_months(
 
 
 def certificate_outcomes(
-    session: Session, *, jurisdiction_id: int, first: dt.date, last: dt.date,
+    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
 ) -> Table:  # fmt: skip
     """Certificate checks by the jurisdiction in [first, last], counted by family and problem."""
+    require_read(principal, jurisdiction_id)
     problem = func.coalesce(func.nullif(_C.c.problem, ""), "无问题")
     stmt = (
         select(_C.c.family, problem.label("problem"), func.count(), func.count(distinct(_C.c.person_id)))
@@ -1026,9 +1050,11 @@ def certificate_outcomes(
 
 
 def problem_checks(
-    session: Session, *, jurisdiction_id: int, first: dt.date, last: dt.date, limit: int = DETAIL_LIMIT,
+    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
+    limit: int = DETAIL_LIMIT,
 ) -> Table:  # fmt: skip
     """Checks by the jurisdiction with a problem (无证上岗, 疑似持假证, …), newest first, IDs masked."""
+    require_read(principal, jurisdiction_id)
     conds = [_C.c.jurisdiction_id == jurisdiction_id, _C.c.as_of.between(first, last), _C.c.problem != ""]
     src = _C.outerjoin(_P, _P.c.id == _C.c.person_id).outerjoin(_E, _E.c.id == _C.c.enterprise_id)
     stmt = (
@@ -1046,8 +1072,9 @@ def problem_checks(
     return _table(session, stmt, count, columns, limit, convert)
 
 
-def monthly_reports(session: Session, *, jurisdiction_id: int, months: Sequence[str]) -> Table:
+def monthly_reports(session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[str]) -> Table:
     """The jurisdiction's 汇总表 rows for `months` (未报 where none)."""
+    require_read(principal, jurisdiction_id)
     stored = {
         r["month"]: r
         for r in session.execute(

@@ -18,6 +18,11 @@ Definitions used throughout (documented here once):
   *overdue* = open with a deadline before D.
 - **Monthly table status**: the stored `MonthlyReport.status`, or 未报 (`unreported`) when the
   jurisdiction has no row for the month.
+
+Every function returning campaign data takes the acting `principal` (`db.access`): township and
+unit staff get their own jurisdiction's rows only (asking for another's yields nothing, or
+AccessDenied where one jurisdiction is named); county-wide totals need a role that reads everything.
+The list of jurisdictions itself (names and codes) is reference data, readable by everyone.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from sqlalchemy import ColumnElement, Table, and_, case, distinct, func, not_, o
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from db.access import Principal, narrow, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
 
 PROBLEM_UNLICENSED = "无证上岗"
@@ -283,18 +289,19 @@ def _rectified_by(day: dt.date) -> ColumnElement[bool]:
 
 
 def township_month_summary(
-    session: Session, *, month: str, jurisdiction_ids: Iterable[int] | None = None, as_of: dt.date | None = None,
-    kinds: Sequence[str] | None = DEFAULT_KINDS,
+    session: Session, *, principal: Principal, month: str, jurisdiction_ids: Iterable[int] | None = None,
+    as_of: dt.date | None = None, kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> list[JurisdictionMonthRow]:  # fmt: skip
     """Per jurisdiction, the month's coverage, findings, checks, actions and table status.
 
     `month` is `YYYY-MM` (MonthFormatError otherwise); `as_of` (default: the month's last day)
     fixes the date for open / rectified / overdue findings. `jurisdiction_ids` narrows the rows;
     by default every active township and member unit is listed, also those with nothing to show.
+    Only jurisdictions the principal may read are listed.
     """
     m = parse_month(month)
     day = as_of or m.last
-    refs = list_jurisdictions(session, kinds=kinds, ids=jurisdiction_ids)
+    refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs:
         return []
     wanted = [r.id for r in refs]
@@ -408,18 +415,19 @@ def _findings_as_of(wanted: list[int], m: Month, day: dt.date) -> Any:
 
 
 def county_totals(
-    session: Session, *, month: str, as_of: dt.date | None = None,
+    session: Session, *, principal: Principal, month: str, as_of: dt.date | None = None,
     rows: Sequence[JurisdictionMonthRow] | None = None,
 ) -> CountyTotals:  # fmt: skip
     """The whole county in one month; an enterprise inspected by several units counts once.
 
     Additive figures (findings, checks, actions, statuses) are summed over the townships and member
     units; pass `rows` (the unfiltered `township_month_summary` of the same month and `as_of`) to
-    avoid computing them twice.
+    avoid computing them twice. AccessDenied for township and unit staff.
     """
+    require_county_wide(principal)
     m = parse_month(month)
     if rows is None:
-        rows = township_month_summary(session, month=month, as_of=as_of)
+        rows = township_month_summary(session, principal=principal, month=month, as_of=as_of)
     e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
     e_it = _E.c.risk_class == RiskClass.INDUSTRY_TRADE.value
     registered = session.execute(
@@ -472,15 +480,15 @@ def county_totals(
 
 
 def monthly_status_grid(
-    session: Session, *, months: Sequence[str], jurisdiction_ids: Iterable[int] | None = None,
+    session: Session, *, principal: Principal, months: Sequence[str], jurisdiction_ids: Iterable[int] | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> list[StatusCell]:  # fmt: skip
-    """Every (jurisdiction, month) with its table status, 未报 where no row exists.
+    """Every readable (jurisdiction, month) with its table status, 未报 where no row exists.
 
     Ordered by jurisdiction `sort_order`, then month as given.
     """
     labels = [parse_month(m).label for m in months]
-    refs = list_jurisdictions(session, kinds=kinds, ids=jurisdiction_ids)
+    refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs or not labels:
         return []
     stored = {
@@ -530,9 +538,12 @@ class EnterpriseRef:
 
 
 def overdue_findings(
-    session: Session, *, as_of: dt.date, jurisdiction_ids: Iterable[int] | None = None, limit: int = 200
-) -> list[FindingItem]:
-    """Findings open on `as_of` whose deadline has passed, longest overdue first (then by id)."""
+    session: Session, *, principal: Principal, as_of: dt.date, jurisdiction_ids: Iterable[int] | None = None,
+    limit: int = 200,
+) -> list[FindingItem]:  # fmt: skip
+    """Findings open on `as_of` whose deadline has passed, longest overdue first (then by id);
+    only those of jurisdictions the principal may read."""
+    jurisdiction_ids = narrow(principal, jurisdiction_ids)
     target = func.coalesce(_E.c.name, _TI.c.name, "")
     stmt = (
         select(
@@ -562,12 +573,14 @@ def overdue_findings(
 
 
 def uninspected_targets(
-    session: Session, *, month: str, jurisdiction_id: int, limit: int = 1000
+    session: Session, *, principal: Principal, month: str, jurisdiction_id: int, limit: int = 1000
 ) -> list[EnterpriseRef]:
     """High-risk and 工贸 enterprises registered to the jurisdiction and not inspected in the month.
 
     "Inspected" as in `township_month_summary`: by the jurisdiction itself or jointly.
+    AccessDenied for another township's or unit's list.
     """
+    require_read(principal, jurisdiction_id)
     m = parse_month(month)
     visited = (
         select(_I.c.id)

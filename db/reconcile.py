@@ -114,7 +114,8 @@ def reconcile_month(session: Session, *, principal: Principal, jurisdiction_id: 
     """One jurisdiction's table for the month compared with its records."""
     require_read(principal, jurisdiction_id)
     label = _month(month)
-    rows = township_month_summary(session, month=label, jurisdiction_ids=[jurisdiction_id], kinds=None)
+    rows = township_month_summary(session, principal=principal, month=label, jurisdiction_ids=[jurisdiction_id],
+                                  kinds=None)  # fmt: skip
     if not rows:
         raise InputError(f"找不到编号为 {jurisdiction_id} 的单位")
     report = session.exec(
@@ -127,7 +128,7 @@ def reconcile_all(session: Session, *, principal: Principal, month: str) -> list
     """Every jurisdiction the principal may read (townships and member units), in sort order."""
     label = _month(month)
     ids = narrow(principal, None)
-    rows = township_month_summary(session, month=label, jurisdiction_ids=ids,
+    rows = township_month_summary(session, principal=principal, month=label, jurisdiction_ids=ids,
                                   kinds=(JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value))  # fmt: skip
     reports = {
         r.jurisdiction_id: r

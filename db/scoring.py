@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 
 from db import overview as ov
 from db import queries as q
+from db.access import Principal, can_read, narrow, require_read
 from db.codes import (
     ActionKind,
     FindingStatus,
@@ -31,6 +32,7 @@ from db.codes import (
     JurisdictionKind,
     PersonRole,
     RiskClass,
+    Role,
     TargetKind,
 )
 
@@ -483,9 +485,23 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def quarter_measures(
+    session: Session, *, principal: Principal, campaign: ov.CampaignInfo, window: QuarterWindow,
+    jurisdiction_ids: Sequence[int],
+) -> dict[int, dict[str, float]]:  # fmt: skip
+    """Every measure of `MEASURES` per jurisdiction for the window (grouped SQL, a few queries);
+    only the jurisdictions the principal may read."""
+    wanted = narrow(principal, jurisdiction_ids)
+    assert wanted is not None
+    return _measures(session, campaign=campaign, window=window, jurisdiction_ids=wanted)
+
+
+# Ranking needs every unit's statistics whoever asks; only the ranking leaves `assess_quarter`.
+_RANKING = Principal(username="system", role=Role.LEADER, display_name="考核计算")
+
+
+def _measures(
     session: Session, *, campaign: ov.CampaignInfo, window: QuarterWindow, jurisdiction_ids: Sequence[int],
 ) -> dict[int, dict[str, float]]:  # fmt: skip
-    """Every measure of `MEASURES` per jurisdiction for the window (grouped SQL, a few queries)."""
     out: dict[int, dict[str, float]] = {j: dict.fromkeys(MEASURES, 0.0) for j in jurisdiction_ids}
     if window.empty or not jurisdiction_ids:
         return out
@@ -501,8 +517,8 @@ def quarter_measures(
     for jid in wanted:
         out[jid]["months_due"] = float(len(window.due_months))
     if window.due_months:
-        for cell in ov.status_grid(session, campaign=campaign, as_of=window.cutoff, months=window.due_months,
-                                   kinds=None):  # fmt: skip
+        for cell in ov.status_grid(session, principal=_RANKING, campaign=campaign, as_of=window.cutoff,
+                                   months=window.due_months, kinds=None):  # fmt: skip
             if cell.jurisdiction_id in out:
                 if cell.status in ("on_time", "zero"):
                     out[cell.jurisdiction_id]["months_on_time"] += 1
@@ -669,23 +685,28 @@ def _members(session: Session) -> list[Member]:
 
 
 def assess_quarter(
-    session: Session, *, campaign: ov.CampaignInfo, quarter: str, as_of: dt.date, rules: ScoringRules,
-    with_previous: bool = True,
+    session: Session, *, principal: Principal, campaign: ov.CampaignInfo, quarter: str, as_of: dt.date,
+    rules: ScoringRules, with_previous: bool = True,
 ) -> Assessment:  # fmt: skip
     """Score every township and member unit for `quarter` as of `as_of`, with last quarter's ranks.
 
     The previous quarter is the calendar quarter before; when it had no enforcement month there
     is no rank change to show.
+
+    Who reads what: the ranking (scores, ranks, grades, indicator points — what the quarterly
+    circular publishes to every township and unit) is public inside the government, so every role
+    gets all of it; the raw statistics behind a unit's score (`Assessment.measures`, the drill-down)
+    are kept only for the jurisdictions the principal may read.
     """
     window = quarter_window(campaign, quarter=quarter, as_of=as_of)
     members = _members(session)
-    measures = quarter_measures(session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id
+    measures = _measures(session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id
                                                                                              for m in members])  # fmt: skip
     prev_label = previous_quarter(quarter)
     previous: Assessment | None = None
     if with_previous:
-        previous = assess_quarter(session, campaign=campaign, quarter=prev_label, as_of=as_of, rules=rules,
-                                  with_previous=False)  # fmt: skip
+        previous = assess_quarter(session, principal=principal, campaign=campaign, quarter=prev_label, as_of=as_of,
+                                  rules=rules, with_previous=False)  # fmt: skip
         if previous.empty:
             previous = None
     groups: dict[str, list[JurisdictionScore]] = {}
@@ -698,7 +719,8 @@ def assess_quarter(
         groups[kind] = score_group(rules, members=group, measures=measures, previous_ranks=prev_ranks)
         ids = {m.jurisdiction_id for m in group}
         rates[kind] = group_rates(rules, {j: v for j, v in measures.items() if j in ids})
-    return Assessment(quarter, window, rules, groups, rates, measures, prev_label if previous else None)
+    readable = {j: v for j, v in measures.items() if can_read(principal, j)}
+    return Assessment(quarter, window, rules, groups, rates, readable, prev_label if previous else None)
 
 
 def previous_quarter(quarter: str) -> str:
@@ -717,15 +739,20 @@ class ScorePoint:
 
 
 def score_history(
-    session: Session, *, campaign: ov.CampaignInfo, jurisdiction_id: int, as_of: dt.date, rules: ScoringRules,
+    session: Session, *, principal: Principal, campaign: ov.CampaignInfo, jurisdiction_id: int, as_of: dt.date,
+    rules: ScoringRules,
 ) -> list[ScorePoint]:  # fmt: skip
-    """The jurisdiction's score and rank in every quarter of the campaign begun by `as_of`."""
+    """The jurisdiction's score and rank in every quarter of the campaign begun by `as_of`.
+
+    Part of a jurisdiction's own page: AccessDenied for another township's or unit's staff.
+    """
+    require_read(principal, jurisdiction_id)
     out: list[ScorePoint] = []
     for quarter in campaign.quarters:
         if ov.quarter_bounds(quarter)[0] > as_of:
             break
-        a = assess_quarter(session, campaign=campaign, quarter=quarter, as_of=as_of, rules=rules,
-                           with_previous=False)  # fmt: skip
+        a = assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=as_of,
+                           rules=rules, with_previous=False)  # fmt: skip
         mine = a.find(jurisdiction_id)
         if mine is None:
             continue

@@ -1,14 +1,21 @@
-"""季度考核: townships and member units scored from the rule file, ranked separately, explained."""
+"""季度考核: townships and member units scored from the rule file, ranked separately, explained.
+
+The ranking is public inside the government (every role sees it, as in the circular); the breakdown
+of one unit's score is offered only for jurisdictions the user may read, and the circular file only
+to roles that read the whole county.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, frames, state, ui
+from dashboard import auth_ui, data, frames, state, ui
 from db import overview as ov
 from db import scoring as sc
+from db.access import can_read
 from db.exports_circular import circular_title, circular_xlsx
 
+who = auth_ui.current()
 sel = state.selection()
 campaign = sel.campaign
 if sel.quarter is None:
@@ -21,7 +28,7 @@ try:
 except sc.ScoringRulesError as exc:
     st.error(f"评分规则有误，无法考核：{exc}")
     st.stop()
-result = data.assessment(sel.url, campaign.id, sel.quarter, sel.as_of, key)
+result = data.assessment(sel.url, who, campaign.id, sel.quarter, sel.as_of, key)
 window = result.window
 
 st.title(f"季度考核 · {ov.quarter_label(sel.quarter)}")
@@ -34,12 +41,13 @@ if result.empty:
     st.info("本季度没有执法检查月份或尚无可考核的数据。")
     st.stop()
 
-xlsx = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=sel.as_of)
-st.download_button(
-    "下载本季度通报（Excel，A4 打印）", xlsx, file_name=f"{circular_title(campaign.name, sel.quarter)}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment.circular",
-    type="primary",
-)  # fmt: skip
+if who.sees_all:
+    xlsx = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=sel.as_of)
+    st.download_button(
+        "下载本季度通报（Excel，A4 打印）", xlsx, file_name=f"{circular_title(campaign.name, sel.quarter)}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment.circular",
+        type="primary",
+    )  # fmt: skip
 
 lowest = sorted(rules.grades, key=lambda g: g.min_score)[0].label if rules.grades else ""
 
@@ -97,7 +105,10 @@ else:
 # --- one jurisdiction's breakdown -----------------------------------------------------------------
 st.subheader("单位得分明细")
 everyone = result.townships + result.member_units
-names = {s.member.jurisdiction_id: s for s in everyone}
+names = {s.member.jurisdiction_id: s for s in everyone if can_read(who, s.member.jurisdiction_id)}
+if not names:
+    st.info("本单位不在考核名单中。")
+    st.stop()
 jid = st.selectbox(
     "选择单位", list(names), key="assessment.jurisdiction",
     format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name,

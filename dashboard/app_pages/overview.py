@@ -5,11 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, frames, state, ui
+from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as ov
 from db import queries as q
 from db.codes import JurisdictionKind
 
+who = auth_ui.current()
+if not who.sees_all:
+    st.warning("总览为全县汇总，只有县局、领导和管理员账号可以查看；请打开本单位的详情页。")
+    st.stop()
 sel = state.selection()
 campaign = sel.campaign
 TOWNSHIP = JurisdictionKind.TOWNSHIP.value
@@ -39,7 +43,7 @@ with right:
         st.markdown("**各项截止日期均已过。**")
 
 # --- KPI cards ------------------------------------------------------------------------------------
-kpis = data.kpis(sel.url, campaign.id, sel.month, sel.as_of)
+kpis = data.kpis(sel.url, who, campaign.id, sel.month, sel.as_of)
 columns = st.columns(len(ov.KPI_GROUPS))
 for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
     with column:
@@ -51,8 +55,8 @@ for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
             )  # fmt: skip
 
 # --- who is behind --------------------------------------------------------------------------------
-townships = data.ranking(sel.url, campaign.id, sel.month, sel.as_of, TOWNSHIP)
-units = data.ranking(sel.url, campaign.id, sel.month, sel.as_of, UNIT)
+townships = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, TOWNSHIP)
+units = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, UNIT)
 behind = [r for r in townships if r.behind]
 late_units = [r for r in units if r.monthly_status in ("missing", "late")]
 if behind or late_units:
@@ -78,7 +82,7 @@ with st.expander("查看数字背后的记录", icon="🔎"):
     code = st.selectbox("选择指标", list(labels), format_func=labels.__getitem__, key="overview.detail", index=None,
                         placeholder="选择一个数字，列出它统计的每一条记录")  # fmt: skip
     if code is not None:
-        frame = data.detail(sel.url, ov.DETAIL_OF[code], sel.month, sel.as_of)
+        frame = data.detail(sel.url, who, ov.DETAIL_OF[code], sel.month, sel.as_of)
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- ranking and grid -----------------------------------------------------------------------------
@@ -131,7 +135,7 @@ st.caption(
     f"按截至日期 {state.date_label(sel.as_of)} 的情况：每月汇总表应于次月 {campaign.monthly_due_day} 日前报送。"
 )
 ui.legend()
-cells = data.grid(sel.url, campaign.id, sel.as_of)
+cells = data.grid(sel.url, who, campaign.id, sel.as_of)
 g_left, g_right = st.columns(2)
 with g_left:
     st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
@@ -153,7 +157,7 @@ months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first 
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
-    read = data.trends(sel.url, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of)
+    read = data.trends(sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of)
     table = frames.trend_table([t for t in read if t.month in months])
     specs = [
         ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),
@@ -182,7 +186,7 @@ else:
                     )
                     ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
-    cluster = frames.cluster_frame(data.month_summary(sel.url, sel.month, sel.as_of))
+    cluster = frames.cluster_frame(data.month_summary(sel.url, who, sel.month, sel.as_of))
     st.markdown(f"##### {ov.month_label(sel.month)} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")

@@ -1,19 +1,26 @@
-"""One 乡镇（街道） or member unit in depth; reached from any township name (`?j=<code>`)."""
+"""One 乡镇（街道） or member unit in depth; reached from any township name (`?j=<code>`).
+
+Township and unit staff see only their own jurisdiction: the choice is fixed to it and a `?j=` of
+another is ignored (the services refuse another's rows in any case).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, frames, state, ui
+from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as ov
 from db import queries as q
+from db.access import narrow
 
 KEY_SELECT = "township.select"
 
+who = auth_ui.current()
 sel = state.selection()
 campaign = sel.campaign
-refs = data.jurisdictions(sel.url)
+readable = narrow(who, None)
+refs = [r for r in data.jurisdictions(sel.url) if readable is None or r.id in readable]
 if not refs:
     st.warning("还没有乡镇（街道）或成员单位。")
     st.stop()
@@ -31,7 +38,7 @@ if st.session_state.get(KEY_SELECT) not in by_id:
     st.session_state[KEY_SELECT] = refs[0].id
 
 jid = st.selectbox(
-    "乡镇（街道）或安委会成员单位", list(by_id), key=KEY_SELECT,
+    "乡镇（街道）或安委会成员单位", list(by_id), key=KEY_SELECT, disabled=len(by_id) == 1,
     format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）",
 )  # fmt: skip
 ref = by_id[jid]
@@ -46,7 +53,7 @@ st.caption(
 
 months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first <= sel.as_of)
 shown_months = tuple(dict.fromkeys([*months, sel.month]))
-rows = {r.month: r for r in data.jurisdiction_months(sel.url, jid, (ov.previous_month(sel.month), *shown_months),
+rows = {r.month: r for r in data.jurisdiction_months(sel.url, who, jid, (ov.previous_month(sel.month), *shown_months),
                                                      sel.as_of)}  # fmt: skip
 now, before = rows[sel.month], rows.get(ov.previous_month(sel.month))
 
@@ -75,7 +82,7 @@ with columns[-1]:
 st.subheader("辖区企业与检查覆盖")
 left, right = st.columns([1, 1])
 with left:
-    mix = data.enterprise_mix(sel.url, jid, sel.month, months)
+    mix = data.enterprise_mix(sel.url, who, jid, sel.month, months)
     mix_df = pd.DataFrame(
         [
             {"类别": m.label, "在册": m.registered, "本月已检": m.inspected_in_month,
@@ -104,7 +111,7 @@ with st.expander("各月检查、问题、核查与处罚", icon="📄", expande
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, "findings_open", sel.month, sel.as_of, jid).drop(
+open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).drop(
     columns=["责任单位", "整改完成日期"]
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
@@ -121,7 +128,7 @@ ui.detail_block(open_df, name=f"{ref.name}_整改中问题", key="township.findi
 st.subheader("证书核查结果")
 first = q.parse_month(months[0]).first if months else q.parse_month(sel.month).first
 last = ov.month_as_of(sel.month, sel.as_of)
-outcomes, problems = data.certificates(sel.url, jid, first, last)
+outcomes, problems = data.certificates(sel.url, who, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])
 with c_left:
@@ -132,13 +139,13 @@ ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problem
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
-reports = ui.whole_numbers(data.monthly_reports(sel.url, jid, tuple(campaign.enforcement_months)))
+reports = ui.whole_numbers(data.monthly_reports(sel.url, who, jid, tuple(campaign.enforcement_months)))
 st.dataframe(reports.style.map(ui.status_style, subset=["状态"]).format({"罚款金额（万元）": "{:.2f}"}, na_rep="—"),
              hide_index=True, placeholder="—", width="stretch", key="township.reports")  # fmt: skip
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")
-history = data.score_history(sel.url, campaign.id, jid, sel.as_of, data.rules_key())
+history = data.score_history(sel.url, who, campaign.id, jid, sel.as_of, data.rules_key())
 if not history:
     st.info("暂无季度考核结果。")
 else:

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from db import overview as ov
 from db import queries as q
 from db import scoring as sc
+from db.access import SYSTEM
 from db.engine import make_engine
 
 AS_OF = dt.date(2023, 10, 31)
@@ -40,10 +41,10 @@ def overview_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     """Every service call of `dashboard/app_pages/overview.py` (via `dashboard/data.py`) for the
     default selection; the "rows behind a number" table is read only when a number is chosen."""
     trends = ov.county_trends(
-        session, months=ov.trend_months(campaign, month=MONTH, as_of=AS_OF), as_of=AS_OF
+        session, principal=SYSTEM, months=ov.trend_months(campaign, month=MONTH, as_of=AS_OF), as_of=AS_OF
     )
-    summary = q.township_month_summary(session, month=MONTH, as_of=ov.month_as_of(MONTH, AS_OF))
-    cells = ov.status_grid(session, campaign=campaign, as_of=AS_OF)
+    summary = q.township_month_summary(session, principal=SYSTEM, month=MONTH, as_of=ov.month_as_of(MONTH, AS_OF))
+    cells = ov.status_grid(session, principal=SYSTEM, campaign=campaign, as_of=AS_OF)
     codes = ov.jurisdiction_codes(session)
     return [
         ov.kpis_from_trends(trends, month=MONTH),
@@ -55,8 +56,8 @@ def overview_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
 def detail_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     """The rows behind two numbers of the overview (chosen by the user, read on demand)."""
     return [
-        ov.detail_rows(session, kind="inspected", month=MONTH, as_of=AS_OF),
-        ov.detail_rows(session, kind="findings_overdue", month=MONTH, as_of=AS_OF),
+        ov.detail_rows(session, principal=SYSTEM, kind="inspected", month=MONTH, as_of=AS_OF),
+        ov.detail_rows(session, principal=SYSTEM, kind="findings_overdue", month=MONTH, as_of=AS_OF),
     ]
 
 
@@ -66,22 +67,22 @@ def township_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     months = campaign.enforcement_months
     return [
         ov.jurisdiction_months(
-            session, jurisdiction_id=jid, months=[ov.previous_month(MONTH), *months], as_of=AS_OF
+            session, principal=SYSTEM, jurisdiction_id=jid, months=[ov.previous_month(MONTH), *months], as_of=AS_OF
         ),
-        ov.enterprise_mix(session, jurisdiction_id=jid, month=MONTH, campaign_months=months),
-        ov.detail_rows(session, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid),
+        ov.enterprise_mix(session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=months),
+        ov.detail_rows(session, principal=SYSTEM, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid),
         ov.certificate_outcomes(
-            session, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)
+            session, principal=SYSTEM, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)
         ),
-        ov.problem_checks(session, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)),
-        ov.monthly_reports(session, jurisdiction_id=jid, months=months),
+        ov.problem_checks(session, principal=SYSTEM, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)),
+        ov.monthly_reports(session, principal=SYSTEM, jurisdiction_id=jid, months=months),
     ]
 
 
 def assessment_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
     return [
-        sc.assess_quarter(session, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=sc.load_rules())
+        sc.assess_quarter(session, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=sc.load_rules())
     ]
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from db import overview as ov
 from db import queries as q
+from db.access import SYSTEM
 from db.codes import JurisdictionKind, MonthlyStatus
 
 AS_OF = dt.date(2023, 10, 31)
@@ -116,9 +117,9 @@ def test_grid_status_as_of_a_day(
 def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        cells = ov.status_grid(s, campaign=c, as_of=AS_OF)
-        stored = q.monthly_status_grid(s, months=c.enforcement_months)
-        early = ov.status_grid(s, campaign=c, as_of=dt.date(2023, 4, 20))
+        cells = ov.status_grid(s, principal=SYSTEM, campaign=c, as_of=AS_OF)
+        stored = q.monthly_status_grid(s, principal=SYSTEM, months=c.enforcement_months)
+        early = ov.status_grid(s, principal=SYSTEM, campaign=c, as_of=dt.date(2023, 4, 20))
     assert len(cells) == 45 * 4
     assert {c.status for c in cells} <= set(ov.GRID_LABELS)
     # on the campaign's end every stored 未报 is missing, every zero report stays a zero report
@@ -136,9 +137,9 @@ def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) 
 
 def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in ov.county_kpis(s, month="2023-06", as_of=AS_OF)}
-        now = q.county_totals(s, month="2023-06")
-        before = q.county_totals(s, month="2023-05")
+        kpis = {k.code: k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=AS_OF)}
+        now = q.county_totals(s, principal=SYSTEM, month="2023-06")
+        before = q.county_totals(s, principal=SYSTEM, month="2023-05")
     assert list(kpis) == list(ov.KPI_DEFS)
     assert kpis["enterprises_inspected"].value == now.enterprises_inspected
     assert kpis["enterprises_inspected"].previous == before.enterprises_inspected
@@ -155,16 +156,16 @@ def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine:
 def test_kpis_as_of_a_day_inside_the_month(seeded_engine: Engine) -> None:
     day = dt.date(2023, 6, 10)
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in ov.county_kpis(s, month="2023-06", as_of=day)}
-        partial = q.county_totals(s, month="2023-06", as_of=day)
+        kpis = {k.code: k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=day)}
+        partial = q.county_totals(s, principal=SYSTEM, month="2023-06", as_of=day)
     assert kpis["findings_open"].value == partial.findings_open
 
 
 def test_trends_agree_with_county_totals_month_by_month(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         months = _campaign(s).enforcement_months
-        trends = ov.county_trends(s, months=months, as_of=AS_OF)
-        totals = [q.county_totals(s, month=m) for m in months]
+        trends = ov.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF)
+        totals = [q.county_totals(s, principal=SYSTEM, month=m) for m in months]
     assert [t.month for t in trends] == months
     fields = ("enterprises_inspected", "high_risk_inspected", "industry_trade_inspected", "findings_found",
               "findings_open", "findings_overdue", "findings_rectified", "workers_checked", "unlicensed",
@@ -178,8 +179,8 @@ def test_trends_agree_with_county_totals_month_by_month(seeded_engine: Engine) -
 @pytest.mark.parametrize("code", list(ov.DETAIL_OF))
 def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> None:
     with Session(seeded_engine) as s:
-        kpi = next(k for k in ov.county_kpis(s, month="2023-05", as_of=AS_OF) if k.code == code)
-        table = ov.detail_rows(s, kind=ov.DETAIL_OF[code], month="2023-05", as_of=AS_OF)
+        kpi = next(k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-05", as_of=AS_OF) if k.code == code)
+        table = ov.detail_rows(s, principal=SYSTEM, kind=ov.DETAIL_OF[code], month="2023-05", as_of=AS_OF)
     assert len(table.rows) == table.total  # small county: nothing cut
     if code == "fines":
         assert sum(r[4] for r in table.rows) / 10000 == pytest.approx(kpi.value)
@@ -193,12 +194,12 @@ def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> 
 
 def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        rows = q.township_month_summary(s, month="2023-05")
+        rows = q.township_month_summary(s, principal=SYSTEM, month="2023-05")
         row = max(rows, key=lambda r: r.enterprises_inspected + r.findings_open)
         jid = row.jurisdiction_id
-        inspected = ov.detail_rows(s, kind="inspected", month="2023-05", jurisdiction_id=jid)
-        open_ = ov.detail_rows(s, kind="findings_open", month="2023-05", jurisdiction_id=jid)
-        checked = ov.detail_rows(s, kind="workers_checked", month="2023-05", jurisdiction_id=jid)
+        inspected = ov.detail_rows(s, principal=SYSTEM, kind="inspected", month="2023-05", jurisdiction_id=jid)
+        open_ = ov.detail_rows(s, principal=SYSTEM, kind="findings_open", month="2023-05", jurisdiction_id=jid)
+        checked = ov.detail_rows(s, principal=SYSTEM, kind="workers_checked", month="2023-05", jurisdiction_id=jid)
     assert inspected.total == row.enterprises_inspected > 0
     assert open_.total == row.findings_open
     assert checked.total == row.workers_checked
@@ -206,11 +207,11 @@ def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engin
 
 def test_detail_rows_limit_and_unknown_kind(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        table = ov.detail_rows(s, kind="findings_rectified", month="2023-07", limit=3)
+        table = ov.detail_rows(s, principal=SYSTEM, kind="findings_rectified", month="2023-07", limit=3)
         assert len(table.rows) == 3 and table.total > 3 and table.truncated
         assert table.records()[0].keys() == set(table.columns)
         with pytest.raises(ValueError, match="未知的明细类型"):
-            ov.detail_rows(s, kind="nonsense", month="2023-07")
+            ov.detail_rows(s, principal=SYSTEM, kind="nonsense", month="2023-07")
 
 
 # --- ranking --------------------------------------------------------------------------------------
@@ -249,9 +250,9 @@ def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
 def test_month_ranking_lists_every_township(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        towns = ov.month_ranking(s, campaign=c, month="2023-07", as_of=AS_OF)
+        towns = ov.month_ranking(s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF)
         units = ov.month_ranking(
-            s, campaign=c, month="2023-07", as_of=AS_OF, kind=JurisdictionKind.MEMBER_UNIT.value
+            s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF, kind=JurisdictionKind.MEMBER_UNIT.value
         )
     assert len(towns) == 30 and len(units) == 15
     assert all(r.code for r in towns)
@@ -268,15 +269,15 @@ def test_one_jurisdiction_in_depth(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
         sanhe = next(r for r in q.list_jurisdictions(s) if r.name == "三合街道")
-        months = ov.jurisdiction_months(s, jurisdiction_id=sanhe.id, months=c.enforcement_months, as_of=AS_OF)
+        months = ov.jurisdiction_months(s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months, as_of=AS_OF)
         mix = ov.enterprise_mix(
-            s, jurisdiction_id=sanhe.id, month="2023-05", campaign_months=c.enforcement_months
+            s, principal=SYSTEM, jurisdiction_id=sanhe.id, month="2023-05", campaign_months=c.enforcement_months
         )
-        summary = q.township_month_summary(s, month="2023-05", jurisdiction_ids=[sanhe.id])[0]
-        reports = ov.monthly_reports(s, jurisdiction_id=sanhe.id, months=c.enforcement_months)
-        outcomes = ov.certificate_outcomes(s, jurisdiction_id=sanhe.id, first=dt.date(2023, 4, 1),
+        summary = q.township_month_summary(s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[sanhe.id])[0]
+        reports = ov.monthly_reports(s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months)
+        outcomes = ov.certificate_outcomes(s, principal=SYSTEM, jurisdiction_id=sanhe.id, first=dt.date(2023, 4, 1),
                                            last=dt.date(2023, 7, 31))  # fmt: skip
-        problems = ov.problem_checks(s, jurisdiction_id=sanhe.id, first=dt.date(2023, 4, 1),
+        problems = ov.problem_checks(s, principal=SYSTEM, jurisdiction_id=sanhe.id, first=dt.date(2023, 4, 1),
                                      last=dt.date(2023, 7, 31))  # fmt: skip
     assert [r.month for r in months] == c.enforcement_months
     assert months[1] == summary

@@ -7,6 +7,7 @@ the quarter must change what is shown.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 
 import pandas as pd
@@ -18,7 +19,9 @@ from dashboard import ui
 from db import overview as ov
 from db import queries as q
 from db import scoring as sc
+from db.access import SYSTEM
 from db.engine import make_engine
+from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
 
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
@@ -32,8 +35,8 @@ def app_env(sample_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield sample_url
 
 
-def _run(page: str | None = None, *, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+def _run(page: str | None = None, *, query: dict[str, str] | None = None, user: str = "county") -> AppTest:
+    at = logged_in(AppTest.from_file(APP, default_timeout=60), os.environ["DATABASE_URL"], user)
     if query:
         at.query_params.update(query)
     at.run()
@@ -66,8 +69,8 @@ def test_overview_shows_the_query_layers_numbers(app_env: str) -> None:
     month = at.selectbox(key="sidebar.month").value
     assert month == "2023-07"
     with _session(app_env) as s:
-        kpis = ov.county_kpis(s, month=month, as_of=AS_OF)
-        townships = q.township_month_summary(s, month=month, kinds=["township"])
+        kpis = ov.county_kpis(s, principal=SYSTEM, month=month, as_of=AS_OF)
+        townships = q.township_month_summary(s, principal=SYSTEM, month=month, kinds=["township"])
     shown = _metrics(at)
     for k in kpis:
         label = k.label if k.unit == "%" else f"{k.label}（{k.unit}）"
@@ -85,7 +88,7 @@ def test_overview_changes_with_the_month(app_env: str) -> None:
     assert not at.exception
     after = _metrics(at)
     with _session(app_env) as s:
-        april = {k.code: k for k in ov.county_kpis(s, month="2023-04", as_of=AS_OF)}
+        april = {k.code: k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-04", as_of=AS_OF)}
     assert after["检查生产经营单位（家）"] == ui.fmt_value(april["enterprises_inspected"].value, "家")
     assert after["无证上岗（人）"] == ui.fmt_value(april["unlicensed"].value, "人")
     assert after != before
@@ -97,7 +100,7 @@ def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
     at.selectbox(key="overview.detail").set_value("unlicensed").run()
     rows = _tables(at, "身份证号")[0]
     with _session(app_env) as s:
-        kpi = next(k for k in ov.county_kpis(s, month="2023-07", as_of=AS_OF) if k.code == "unlicensed")
+        kpi = next(k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF) if k.code == "unlicensed")
     assert len(rows) == kpi.value
     assert list(rows.columns) == [
         "核查日期",
@@ -148,7 +151,7 @@ def test_township_page_from_a_link(app_env: str) -> None:
     at = _run("app_pages/township.py", query={"j": ref.code})
     assert at.title[0].value == "三合街道"
     with _session(app_env) as s:
-        row = q.township_month_summary(s, month="2023-07", jurisdiction_ids=[ref.id])[0]
+        row = q.township_month_summary(s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[ref.id])[0]
     shown = _metrics(at)
     assert shown["检查生产经营单位（家）"] == str(row.enterprises_inspected)
     assert shown["逾期未整改（条）"] == str(row.findings_overdue)
@@ -167,7 +170,7 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
     assert not at.exception
     assert at.title[0].value == "名山街道"
     with _session(app_env) as s:
-        row = q.township_month_summary(s, month="2023-07", jurisdiction_ids=[other.id])[0]
+        row = q.township_month_summary(s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[other.id])[0]
     assert _metrics(at)["检查生产经营单位（家）"] == str(row.enterprises_inspected)
     assert at.query_params["j"] == [other.code] or at.query_params["j"] == other.code
 
@@ -179,7 +182,7 @@ def _assessment(url: str, quarter: str) -> sc.Assessment:
     with _session(url) as s:
         campaign = ov.get_campaign(s)
         assert campaign is not None
-        return sc.assess_quarter(s, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=sc.load_rules())
+        return sc.assess_quarter(s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=sc.load_rules())
 
 
 def test_assessment_page_ranks_townships_and_units_separately(app_env: str) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from db import overview as ov
 from db import scoring as sc
+from db.access import SYSTEM
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
 from db.exports_circular import circular_title, circular_xlsx
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
@@ -288,7 +289,7 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
         assert campaign is not None
         window = sc.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31))
         m = sc.quarter_measures(
-            s, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
+            s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
         )
     assert window.months == ("2023-04", "2023-05", "2023-06") and not window.provisional
     a, b = m[ids["甲镇"]], m[ids["乙镇"]]
@@ -305,7 +306,7 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
         campaign = ov.get_campaign(s)
         assert campaign is not None
         window = sc.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 5, 31))
-        m = sc.quarter_measures(s, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]])
+        m = sc.quarter_measures(s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]])
     assert (
         window.provisional and window.months == ("2023-04", "2023-05") and window.due_months == ("2023-04",)
     )
@@ -319,12 +320,12 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
         campaign = ov.get_campaign(s)
         assert campaign is not None
         q3 = sc.assess_quarter(
-            s, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules
+            s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules
         )
         q1 = sc.assess_quarter(
-            s, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules
+            s, principal=SYSTEM, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules
         )
-        history = sc.score_history(s, campaign=campaign, jurisdiction_id=q3.townships[0].member.jurisdiction_id,
+        history = sc.score_history(s, principal=SYSTEM, campaign=campaign, jurisdiction_id=q3.townships[0].member.jurisdiction_id,
                                    as_of=dt.date(2023, 10, 31), rules=rules)  # fmt: skip
     assert len(q3.townships) == 30 and len(q3.member_units) == 15
     assert {s.member.kind for s in q3.townships} == {TOWN}
@@ -343,7 +344,7 @@ def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
         campaign = ov.get_campaign(s)
         assert campaign is not None
         a = sc.assess_quarter(
-            s, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules
+            s, principal=SYSTEM, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules
         )
     data = circular_xlsx(
         a, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=dt.date(2023, 7, 20)

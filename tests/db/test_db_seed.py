@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from db import queries
+from db.access import SYSTEM
 from db.codes import MonthlyStatus, PersonRole, RiskClass
 from db.models import CertificateCheck, Enterprise, MonthlyReport, Person
 from db.sample.ids import is_valid_id_number
@@ -99,11 +100,11 @@ def test_monthly_tables_reconcile_with_records(seeded: Engine) -> None:
     with Session(seeded) as session:
         reports = {(r.jurisdiction_id, r.month): r for r in session.exec(select(MonthlyReport)).all()}
         months = queries.campaign_months(session)
-        grid = queries.monthly_status_grid(session, months=months)
+        grid = queries.monthly_status_grid(session, principal=SYSTEM, months=months)
         rows = {
             (r.jurisdiction_id, r.month): r
             for m in months
-            for r in queries.township_month_summary(session, month=m)
+            for r in queries.township_month_summary(session, principal=SYSTEM, month=m)
         }
     statuses = [cell.status for cell in grid]
     assert len(grid) == 45 * 4

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.verifier_api import VerifierClient
+from tests.authkit import acting
 from tests.staff.conftest import ROOT
 from tests.staff.kit import CAPTCHA, ServiceRun, csv_bytes, roster_rows
 
@@ -38,7 +39,7 @@ def test_captchas_are_typed_one_after_another(
         client.submit_roster(csv_bytes(roster_rows(crowd)), filename="名单.csv", family="special")["job_id"]
     )
 
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = acting(AppTest.from_file(PAGE, default_timeout=30))
     at.run()
     assert any("没有等待输入" in i.value for i in at.info) or at.get("image")
     _wait(lambda: client.captcha(job_id) is not None)
@@ -69,7 +70,7 @@ def test_a_wrong_answer_is_asked_again(queue_service: ServiceRun, monkeypatch: p
         ]
     )
     _wait(lambda: client.captcha(job_id) is not None)
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = acting(AppTest.from_file(PAGE, default_timeout=30))
     at.run()
     at.text_input(key="captcha.code").input("0000")
     at.button[0].click().run()

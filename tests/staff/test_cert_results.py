@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from db import queries as q
-from db.access import AccessDenied
+from db.access import SYSTEM, AccessDenied
 from db.cert_results import (
     enterprise_choices,
     job_ref_for,
@@ -77,7 +77,7 @@ def test_verdicts_saved_against_people_and_enterprise(county: County) -> None:
         persons = s.exec(select(Person)).all()
         assert {p.id_number for p in persons} == {p.id_number for p in CROWD[:3]}
         assert {p.role for p in persons} == {PersonRole.SPECIAL_WORKER.value}
-        summary = q.township_month_summary(s, month="2023-05", jurisdiction_ids=[county.ids["三合街道"]])[0]
+        summary = q.township_month_summary(s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[county.ids["三合街道"]])[0]
         assert (summary.workers_checked, summary.unlicensed, summary.suspected_fake) == (3, 1, 1)
     entries = county.audit_entries(action="import", entity="certificatecheck")
     assert len(entries) == 1 and "三合化工有限公司" in entries[0].detail

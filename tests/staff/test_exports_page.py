@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from db.models import AuditLog
+from tests.authkit import logged_in_page
 from tests.staff.conftest import ROOT
 
 PAGE = str(ROOT / "dashboard" / "app_pages" / "exports.py")
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
 def test_each_export_is_built_offered_and_audited(sample_url: str, monkeypatch: pytest.MonkeyPatch, key: str,
                                                   name: str) -> None:  # fmt: skip
     monkeypatch.setenv("DATABASE_URL", sample_url)
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = logged_in_page(AppTest.from_file(PAGE, default_timeout=120), sample_url)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="exports.month").value == "2023-07"

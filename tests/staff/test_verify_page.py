@@ -18,6 +18,7 @@ from dashboard.verifier_api import VerifierClient
 from db import migrate
 from db.engine import make_engine
 from db.models import AuditLog, CertificateCheck, Person
+from tests.authkit import acting
 from tests.staff.conftest import ROOT, County, build_county
 from tests.staff.kit import ServiceRun, csv_bytes, roster_rows, xlsx_bytes
 from verifier.ids import make_id
@@ -56,7 +57,7 @@ def _selectbox(at: AppTest, label: str) -> object:
 
 
 def _start(data: bytes, name: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = acting(AppTest.from_file(PAGE, default_timeout=60))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.file_uploader(key="verify.upload").set_value((name, data, "application/octet-stream"))
@@ -172,7 +173,7 @@ def test_submission_creates_a_job_and_results_are_shown_and_saved(env: tuple[Cou
 def test_service_down_is_a_chinese_message(county_file: County, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", county_file.url)
     monkeypatch.setenv("ANPEI_VERIFIER_URL", "http://127.0.0.1:9")
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = acting(AppTest.from_file(PAGE, default_timeout=30))
     at.run()
     assert any("无法连接核验服务" in e.value for e in at.error)
 
@@ -189,7 +190,7 @@ def test_a_saved_platform_page_is_evidence_for_one_person(
     monkeypatch.setenv("ANPEI_UPLOAD_DIR", str(tmp_path / "uploads"))
     get_settings.cache_clear()
     html = (SAVED_PAGES / "current-valid.html").read_bytes()
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = acting(AppTest.from_file(PAGE, default_timeout=60))
     at.run()
     at.file_uploader(key="verify.page.upload").set_value(("查询结果.html", html, "text/html"))
     at.text_input(key="verify.page.name").input("刘洋")

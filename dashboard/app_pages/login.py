@@ -1,0 +1,57 @@
+"""登录: username and password (`db.auth.authenticate`: lock-out after repeated failures), or the
+bureau's single sign-on when `.streamlit/secrets.toml` configures one (`dashboard.sso`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import select
+
+from dashboard import auth_ui, data, sso
+from db import auth
+from db.models import User
+
+
+def has_accounts(url: str) -> bool:
+    with data.session(url) as s:
+        return s.exec(select(User.id).limit(1)).first() is not None
+
+
+url = data.database_url()
+_, middle, _ = st.columns([1, 2, 1])
+with middle:
+    st.title("安全生产培训“走过场”专项整治看板")
+    st.caption("请使用县应急管理局分配的账号登录。账号由系统管理员开通；忘记密码请联系管理员重置。")
+    try:
+        first_run = not has_accounts(url)
+    except Exception as exc:  # the database is unreachable or not migrated
+        st.error(f"无法读取数据库：{str(exc).splitlines()[0][:200]}")
+        st.caption("请检查 DATABASE_URL，或先运行 anpei db upgrade。")
+        st.stop()
+    if first_run:
+        st.warning(
+            "还没有任何账号。正式部署：在服务器上运行 anpei user add <用户名> --role admin 创建第一个管理员；"
+            "演示：运行 anpei db seed --sample 载入示例县数据（含演示账号），或直接运行 anpei demo。"
+        )
+    notice = st.session_state.pop(auth_ui.KEY_NOTICE, None)
+    if notice:
+        st.info(notice)
+    with st.form("login", clear_on_submit=True):
+        username = st.text_input("用户名", max_chars=50, autocomplete="username")
+        password = st.text_input("密码", type="password", max_chars=auth.MAX_PASSWORD_LENGTH,
+                                 autocomplete="current-password")  # fmt: skip
+        submitted = st.form_submit_button("登录", type="primary", width="stretch")
+    if submitted:
+        try:
+            with data.session(url) as s:
+                who = auth.authenticate(s, username=username, password=password)
+        except auth.LoginFailed as exc:
+            st.error(exc.message, icon="🚫")
+        except Exception as exc:  # the database is unreachable or not migrated
+            st.error(f"无法读取数据库：{str(exc).splitlines()[0][:200]}")
+        else:
+            assert who.user_id is not None
+            auth_ui.log_in(url, who.user_id)
+            st.rerun()
+    if sso.configured():
+        st.divider()
+        sso.login_button()
