@@ -2,8 +2,9 @@
 
 `anpei demo` runs everything on the embedded default: the SQLite file under var/, the sample county
 (loaded when the database is empty), the platform double serving `sample_data/cassettes`, the
-verifier service pointed at the double, and the dashboard. It prints the dashboard URL and stops
-every child on Ctrl-C.
+verifier service pointed at the double, and the dashboard. It prints the dashboard URL and the
+sample county's demo accounts (one per role, `db.sample.seed.DEMO_PASSWORD`), and stops every child
+on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -39,6 +40,31 @@ def _prepare_database(url: str, *, scale: float) -> None:
         report = seed_sample(engine, scale=scale)
         typer.echo(f"示例县数据已载入（{time.monotonic() - started:.0f} 秒）：{report}", err=True)
     engine.dispose()
+
+
+def demo_accounts(url: str) -> list[str]:
+    """Lines describing the sample county's demo accounts that still have the demo password."""
+    if importlib.util.find_spec("db.sample.seed") is None:
+        return []
+    from sqlmodel import Session, select
+
+    from db.auth import verify_password
+    from db.cli import open_engine
+    from db.models import User
+    from db.sample.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    engine = open_engine(url)
+    try:
+        with Session(engine) as s:
+            stored = {u.username: u for u in s.exec(select(User))}
+    finally:
+        engine.dispose()
+    lines = []
+    for username, _display, role, unit in DEMO_ACCOUNTS:
+        user = stored.get(username)
+        if user is not None and user.active and verify_password(user.password_hash, DEMO_PASSWORD):
+            lines.append(f"  {username:<8}{role.label}" + (f"（{unit}）" if unit else ""))
+    return lines
 
 
 def _start_double(group: ProcessGroup) -> str | None:
@@ -114,6 +140,13 @@ def demo(
         if verifier_url:
             typer.echo(f"核验服务：{verifier_url}/docs")
         typer.echo(f"看板地址：{dash_url}")
+        accounts = demo_accounts(settings.database_url)
+        if accounts:
+            from db.sample.seed import DEMO_PASSWORD
+
+            typer.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅示例县数据）：")
+            for line in accounts:
+                typer.echo(line)
         typer.echo("按 Ctrl-C 停止。")
         sys.stdout.flush()
         while (dead := group.first_dead()) is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import functools
 import itertools
 import random
 import time
@@ -56,6 +57,28 @@ PROBLEM_INVALID = "证书失效或不符"
 PROBLEM_MANAGER_OVERDUE = "逾期未考核合格"
 
 # The state of the data set: the campaign is over, the summary reports are in.
+# The sample county's demo accounts all get this password, so that `anpei demo` can be tried at once
+# (printed by `anpei demo`). Only `seed_sample` sets it — a real deployment never loads the sample
+# county and creates its accounts with `anpei user add`, which enforces the password policy.
+DEMO_PASSWORD = "anpei-demo-2023"
+# username, display name, role, unit (local staff)
+DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
+    ("admin", "系统管理员", Role.ADMIN, ""),
+    ("leader", "局领导", Role.LEADER, ""),
+    ("county", "宣教法规科", Role.COUNTY_STAFF, ""),
+    ("sanhe", "三合街道应急办", Role.LOCAL_STAFF, "三合街道"),
+    ("jxw", "县经济信息委", Role.LOCAL_STAFF, "县经济信息委"),
+)
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    """One argon2id hash of DEMO_PASSWORD per process (hashing is deliberately slow)."""
+    from db.auth import hash_password
+
+    return hash_password(DEMO_PASSWORD)
+
+
 SNAPSHOT = dt.date(2023, 11, 6)
 ISSUER = "重庆市应急管理局"
 
@@ -938,14 +961,8 @@ class _Generator:
 
     def users(self, existing: dict[str, int]) -> None:
         """One sample account per role; accounts that already exist are linked again, not duplicated."""
-        sanhe = self.township_ids[0]
-        rows = (
-            ("admin", "系统管理员", Role.ADMIN, None),
-            ("leader", "局领导", Role.LEADER, None),
-            ("county", "宣教法规科", Role.COUNTY_STAFF, None),
-            ("sanhe", "三合街道应急办", Role.LOCAL_STAFF, sanhe),
-            ("jxw", "县经济信息委", Role.LOCAL_STAFF, self.unit_ids["jxw"]),
-        )
+        units = {"sanhe": self.township_ids[0], "jxw": self.unit_ids["jxw"]}
+        rows = [(username, display, role, units.get(username)) for username, display, role, _ in DEMO_ACCOUNTS]
         self.w.next_ids["user"] = max(existing.values(), default=0)
         for username, display, role, jid in rows:
             if username in existing:
@@ -953,7 +970,7 @@ class _Generator:
                     self.relink[username] = jid
                 continue
             self.w.add("user", {"id": self.w.next_id("user"), "username": username, "display_name": display,
-                                "password_hash": "", "role": role.value, "jurisdiction_id": jid, "active": True,
+                                "password_hash": demo_password_hash(), "role": role.value, "jurisdiction_id": jid, "active": True,
                                 "failed_logins": 0, "locked_until": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
 
     def run(self, existing_users: dict[str, int]) -> None:
