@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select, update
 
 from db import audit
-from db.access import AccessDenied, Principal, can_read
+from db.access import AccessDenied, Principal, can_read, require_read
 from db.codes import AuditAction
 from db.models import CertificateCheck, Enterprise, Person, mask_id_number
 
@@ -54,6 +54,43 @@ def reveal_id_number(
     )  # fmt: skip
     session.commit()
     return person.id_number
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    """A person offered for a reveal: the masked number only."""
+
+    person_id: int
+    name: str
+    id_masked: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.id_masked}）"
+
+
+def problem_people(
+    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
+    limit: int = 500,
+) -> list[PersonChoice]:  # fmt: skip
+    """People whose certificate check by the jurisdiction in [first, last] found a problem, by name
+    (the rows of a township page's problem list, to choose whom to reveal). Masked numbers only."""
+    require_read(principal, jurisdiction_id)
+    stmt = (
+        select(Person.id, Person.name, Person.id_number)
+        .join(CertificateCheck, col(CertificateCheck.person_id) == col(Person.id))
+        .where(
+            CertificateCheck.jurisdiction_id == jurisdiction_id,
+            col(CertificateCheck.as_of).between(first, last),
+            CertificateCheck.problem != "",
+        )
+        .distinct()
+        .order_by(col(Person.name), col(Person.id))
+        .limit(limit)
+    )
+    return [
+        PersonChoice(int(pid or 0), name, mask_id_number(number)) for pid, name, number in session.exec(stmt)
+    ]
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,19 @@ digits and pressing Enter sends the answer and shows the next captcha at once.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import streamlit as st
 
-from dashboard import staff
+from dashboard import data, staff
 from dashboard.verifier_api import Captcha, VerifierClient, VerifierError
+from db import verifier_jobs
 
 K = "captcha."
 INPUT_LABEL = "验证码"
 NEXT_WAIT_S = 8.0  # after an answer: how long to wait for the next captcha before showing "waiting"
 
+principal = staff.principal()
 client: VerifierClient = staff.client()
 st.session_state.setdefault(K + "answered", 0)
 st.session_state.setdefault(K + "seconds", 0.0)
@@ -76,10 +79,19 @@ def focus_input() -> None:
     )
 
 
+def mine(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The waiting jobs this user may type for (township and unit staff: their own unit's)."""
+    if principal.sees_all or not jobs:
+        return jobs
+    with data.session(data.database_url()) as session:
+        ids = verifier_jobs.visible_job_ids(session, principal=principal, job_ids=[int(j["id"]) for j in jobs])
+    return [j for j in jobs if int(j["id"]) in ids]
+
+
 def waiting_panel() -> None:
     """Nothing to type: look again every moment and draw the page anew once a captcha waits."""
     try:
-        waiting = client.waiting_captchas()
+        waiting = mine(client.waiting_captchas())
     except VerifierError as exc:
         st.error(exc.message, icon="🔌")
         return
@@ -89,7 +101,7 @@ def waiting_panel() -> None:
 
 
 try:
-    queue = client.waiting_captchas()
+    queue = mine(client.waiting_captchas())
 except VerifierError as exc:
     st.error(exc.message, icon="🔌")
     st.stop()

@@ -16,7 +16,7 @@ from dashboard import page_evidence as pe
 from dashboard import roster_preview as rp
 from dashboard import verify_results as vr
 from dashboard.verifier_api import VerifierClient, VerifierError
-from db import cert_results
+from db import cert_results, verifier_jobs
 from db.access import AccessDenied
 from db.codes import AuditAction
 from db.exports import XLSX_MEDIA, download_name
@@ -160,6 +160,10 @@ try:
 except VerifierError as exc:
     st.error(exc.message, icon="🔌")
     st.stop()
+if not principal.sees_all:  # township and unit staff: only the jobs of their own unit
+    with data.session(data.database_url()) as session:
+        mine = verifier_jobs.visible_job_ids(session, principal=principal, job_ids=[int(j["id"]) for j in recent])
+    recent = [j for j in recent if int(j["id"]) in mine]
 
 with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K + "job_id" not in st.session_state):
     if not recent:
@@ -322,6 +326,12 @@ def job_section() -> None:
     """② the open job's progress and controls, ③ its results and saving."""
     job_id = st.session_state.get(K + "job_id")
     if job_id is None:
+        return
+    try:
+        with data.session(data.database_url()) as session:
+            verifier_jobs.require_job(session, principal=principal, job_id=int(job_id))
+    except AccessDenied as exc:
+        st.error(str(exc))
         return
     try:
         job = client.job(int(job_id))
