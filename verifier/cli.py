@@ -198,6 +198,34 @@ def serve(
         raise typer.Exit(2) from exc
 
 
+@verifier_app.command("purge")
+def purge(
+    days: float | None = typer.Option(
+        None, "--days", help="保留天数，默认取 ANPEI_RAW_RESPONSE_DAYS（180）。", min=0
+    ),
+    record_dir: Path | None = typer.Option(
+        None, "--record-dir", help="记录模式文件所在目录，默认 var/recordings。"
+    ),
+) -> None:
+    """删除超过保留期限的平台原始答复（答复缓存和记录模式文件）；核验任务的结果不受影响。"""
+    from anpei.settings import get_settings
+    from verifier.retention import purge_raw_responses
+    from verifier.store import JobStore
+    from verifier.worker import DEFAULT_RECORD_DIR
+
+    settings = get_settings()
+    store = JobStore.from_url(settings.verifier_database_url)
+    try:
+        store.create_tables()
+        report = purge_raw_responses(
+            store, days=settings.raw_response_days if days is None else days,
+            record_dir=record_dir or DEFAULT_RECORD_DIR,
+        )  # fmt: skip
+    finally:
+        store.dispose()
+    typer.echo(str(report))
+
+
 def register(app: typer.Typer) -> None:
     """Attach the verifier's commands to the root `anpei` app."""
     from verifier import cli_double

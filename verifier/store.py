@@ -184,6 +184,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _naive(moment: dt.datetime) -> dt.datetime:
+    """Naive UTC for the timestamp columns (an aware time is converted first)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def make_store_engine(url: str) -> Engine:
     """An engine for the job store: SQLite (WAL, foreign keys) or PostgreSQL through psycopg 3."""
     if url.startswith("postgres://"):
@@ -641,3 +646,13 @@ class JobStore:
     def clear_cache(self) -> int:
         with self.engine.begin() as conn:
             return int(conn.execute(delete(answers_table)).rowcount)
+
+    def purge_answers(self, *, fetched_before: dt.datetime) -> int:
+        """Delete cached platform answers fetched before the cut-off (raw-response retention).
+
+        Job rows (the results of every job) are not touched; a person asked again later is simply
+        queried afresh. Returns the number of answers deleted.
+        """
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(answers_table).where(_a.fetched_at < _naive(fetched_before)))
+            return int(result.rowcount)

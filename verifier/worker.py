@@ -2,28 +2,34 @@
 
 Only one job talks to the platform at any moment, so the pacing between queries holds for the whole
 service. On start it picks up jobs left running by a service that died (their pending rows are simply
-asked next; every answered row is already stored).
+asked next; every answered row is already stored). Between jobs, once a day (and at start), it purges
+raw platform responses older than `Settings.raw_response_days` (`verifier.retention`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
-from anpei.settings import Settings
+from anpei.settings import VAR_DIR, Settings
 from verifier.captcha import CaptchaSolver, solver_from_spec
 from verifier.captcha_queue import DEFAULT_WAIT_S, CaptchaHub, QueueSolver
 from verifier.client import DEFAULT_BACKOFF_BASE_S, PlatformClient
 from verifier.jobs import JobRunner, Querier
 from verifier.keymap import DEFAULT_KEY_MAP, KeyMap, load_key_map
+from verifier.retention import purge_raw_responses
 from verifier.store import ACTIVE, JobInfo, JobStatus, JobStore
 
 log = logging.getLogger(__name__)
 
 QUEUE = "queue"
 INTERNAL_ERROR_REASON = "核验服务内部错误（{kind}），本批已中止；请查看服务日志后继续"
+PURGE_EVERY_S = 24 * 3600.0
+DEFAULT_RECORD_DIR = VAR_DIR / "recordings"  # where record-mode files are kept, if any
 
 
 def check_captcha_spec(spec: str) -> str:
@@ -51,6 +57,8 @@ class Worker:
         backoff_base_s: float | None = None,
         captcha_wait_s: float = DEFAULT_WAIT_S,
         idle_wait_s: float = 0.5,
+        purge_every_s: float | None = PURGE_EVERY_S,
+        record_dir: Path | None = DEFAULT_RECORD_DIR,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -60,6 +68,9 @@ class Worker:
         self.backoff_base_s = backoff_base_s
         self.captcha_wait_s = captcha_wait_s
         self.idle_wait_s = idle_wait_s
+        self.purge_every_s = purge_every_s  # None: never purge (tests that count cache entries)
+        self.record_dir = record_dir
+        self._next_purge = 0.0  # due at the first look
         self.key_map: KeyMap = (
             load_key_map(settings.key_map_file) if settings.key_map_file else DEFAULT_KEY_MAP
         )
@@ -103,8 +114,24 @@ class Worker:
         """A job was queued or resumed: look now instead of at the next idle tick."""
         self._wake.set()
 
+    def purge_if_due(self, *, now: float | None = None) -> bool:
+        """Purge old raw responses when a day has passed since the last purge; True when it ran."""
+        moment = time.monotonic() if now is None else now
+        if self.purge_every_s is None or moment < self._next_purge:
+            return False
+        self._next_purge = moment + self.purge_every_s
+        try:
+            report = purge_raw_responses(
+                self.store, days=self.settings.raw_response_days, record_dir=self.record_dir
+            )
+            log.info("raw responses purged: %d cached answers, %d files", report.answers, report.files)
+        except Exception as exc:  # retention must never stop the worker
+            log.error("raw response purge failed: %s", type(exc).__name__)
+        return True
+
     def _loop(self) -> None:
         while not self._stopping.is_set():
+            self.purge_if_due()
             job = self.store.next_job()
             if job is None:
                 self._wake.wait(self.idle_wait_s)
