@@ -43,7 +43,12 @@ except Exception as exc:  # the database is unreachable or not migrated
 auth_ui.render_cookie_script()
 
 if who is None:
-    st.navigation([_page(nav.LOGIN, default=True)], position="hidden").run()
+    # every page address leads to the login form (a deep link opens its page after the login)
+    login = [_page(nav.LOGIN, default=True)] + [
+        st.Page(HERE / "app_pages" / nav.LOGIN.file, title=nav.LOGIN.title, icon=nav.LOGIN.icon, url_path=path)
+        for path in sorted(nav.all_url_paths())
+    ]
+    st.navigation(login, position="hidden").run()
     st.stop()
 
 sections = nav.pages_for(who.role)

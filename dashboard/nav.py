@@ -58,3 +58,8 @@ def pages_for(role: Role) -> dict[str, tuple[PageSpec, ...]]:
 def allowed_files(role: Role) -> frozenset[str]:
     """The page files this role may open."""
     return frozenset(p.file for pages in pages_for(role).values() for p in pages)
+
+
+def all_url_paths() -> frozenset[str]:
+    """The address of every page any role may be offered."""
+    return frozenset(p.url_path for role in Role for pages in pages_for(role).values() for p in pages)

@@ -58,3 +58,15 @@ def logged_in_page(at: Any, url: str, username: str = "county") -> Any:
     finally:
         engine.dispose()
     return at
+
+
+def browser_log_in(page: Any, base: str, username: str, password: str | None = None) -> None:
+    """Log in through the login page in a Playwright page; returns once the cookie is written."""
+    from db.sample.seed import DEMO_PASSWORD
+
+    page.goto(f"{base}/", wait_until="domcontentloaded")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="退出登录").wait_for(timeout=60_000)
+    page.wait_for_function("() => document.cookie.includes('anpei_session=')", timeout=30_000)

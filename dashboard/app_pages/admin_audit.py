@@ -30,7 +30,8 @@ today = dt.datetime.now(zone).date()
 
 c1, c2, c3 = st.columns([2, 3, 3])
 username = c1.text_input("用户名", key=K + "username", max_chars=50)
-actions = c2.multiselect("操作", list(AuditAction), format_func=lambda a: a.label, key=K + "actions")
+actions = c2.multiselect("操作", list(AuditAction), format_func=lambda a: a.label, key=K + "actions",
+                         placeholder="全部操作")  # fmt: skip
 text = c3.text_input("包含文字（说明、对象编号、修改前后内容）", key=K + "text", max_chars=100)
 d1, d2, d3 = st.columns([2, 2, 4])
 since = d1.date_input("起始日期", value=today - dt.timedelta(days=30), key=K + "since")

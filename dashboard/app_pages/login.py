@@ -19,7 +19,8 @@ def has_accounts(url: str) -> bool:
 url = data.database_url()
 _, middle, _ = st.columns([1, 2, 1])
 with middle:
-    st.title("安全生产培训“走过场”专项整治看板")
+    st.header("安全生产培训“走过场”专项整治看板", anchor=False)
+    st.subheader("登录", anchor=False)
     st.caption("请使用县应急管理局分配的账号登录。账号由系统管理员开通；忘记密码请联系管理员重置。")
     try:
         first_run = not has_accounts(url)

@@ -1,8 +1,10 @@
 """The running dashboard in Debian's Chromium (Playwright): every page renders real content.
 
 Starts `streamlit run dashboard/app.py` (the project's own command line) on a free loopback port
-against a seeded temporary SQLite county (full scale), opens each page, waits for a known Chinese text and
-saves a screenshot to docs/screenshots/<page>.png (the README shows them).
+against a seeded temporary SQLite county (full scale), logs in through the login page (the sample
+county's demo accounts), opens each page, waits for a known Chinese text and saves a screenshot to
+docs/screenshots/<page>.png (the README shows them). The login itself is captured too, and the
+administrator's pages.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from anpei.procs import free_port, streamlit_command, wait_http
+from tests.authkit import browser_log_in
 from tests.dashboard.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -33,6 +37,10 @@ PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "township": ("township?j=500230001", "问题清单：整改中与逾期", CHART,
                  ("三合街道", "辖区企业与检查覆盖", "证书核查结果")),
     "assessment": ("assessment", "单位得分明细", TABLE, ("季度考核", "下载本季度通报", "小分母保护")),
+}  # fmt: skip
+ADMIN_PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "admin_users": ("admin_users", "修改账号", TABLE, ("账号管理", "新增账号", "系统管理员")),
+    "admin_audit": ("admin_audit", "导出这", TABLE, ("审计日志", "包含文字")),
 }  # fmt: skip
 
 
@@ -86,10 +94,90 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+def _settled(page: Any) -> None:
+    """Wait until the script run has finished (no running indicator)."""
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000)
+
+
+def log_in(browser: Any, base: str, username: str, *, viewport: dict[str, int] = VIEWPORT) -> Any:
+    """A browser context logged in as `username` through the login page (the cookie is kept)."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    browser_log_in(page, base, username)
+    page.close()
+    return context
+
+
+@pytest.fixture(scope="module")
+def county_staff(dashboard_url: str, browser: Any) -> Iterator[Any]:
+    context = log_in(browser, dashboard_url, "county")
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def administrator(dashboard_url: str, browser: Any) -> Iterator[Any]:
+    context = log_in(browser, dashboard_url, "admin", viewport={"width": 1440, "height": 900})
+    yield context
+    context.close()
+
+
+def test_login_page_is_all_a_visitor_sees_and_is_captured(dashboard_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_url}/township?j=500230001", wait_until="domcontentloaded")
+        page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+        _settled(page)
+        body = page.inner_text("body")
+        assert "请使用县应急管理局分配的账号登录" in body and "三合街道" not in body
+        page.get_by_label("用户名").fill("sanhe")
+        page.get_by_label("密码", exact=True).fill("wrong-password-1")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("用户名或密码不正确").wait_for(timeout=30_000)
+        page.get_by_label("用户名").fill("sanhe")
+        page.wait_for_timeout(300)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "login.png"))
+        # a forged cookie is no login either
+        context.add_cookies([{"name": "anpei_session", "value": "v1.1.0.0.99999999999.Zm9yZ2Vk",
+                              "url": dashboard_url}])  # fmt: skip
+        page.goto(f"{dashboard_url}/", wait_until="domcontentloaded")
+        page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+        assert page.get_by_role("button", name="退出登录").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_township_user_sees_only_its_own_pages(dashboard_url: str, browser: Any) -> None:
+    context = log_in(browser, dashboard_url, "sanhe")
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_url}/township?j=500230002", wait_until="domcontentloaded")  # another township
+        page.get_by_text("问题清单：整改中与逾期").wait_for(timeout=60_000)
+        _settled(page)
+        nav = page.inner_text('[data-testid="stSidebarNav"]')
+        assert "总览" not in nav and "账号管理" not in nav and "月度汇总表" in nav
+        title = page.locator("h1").first.inner_text()
+        assert title.strip() == "三合街道"
+        assert "三合街道应急办" in page.inner_text('[data-testid="stSidebar"]')
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", list(ADMIN_PAGES))
+def test_admin_page_renders_and_is_captured(dashboard_url: str, administrator: Any, name: str) -> None:
+    _capture(administrator, dashboard_url, name, ADMIN_PAGES[name])
+
+
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_renders_real_content_and_is_captured(dashboard_url: str, browser: object, name: str) -> None:
-    path, ready, drawn, expected = PAGES[name]
-    page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")  # type: ignore[attr-defined]
+def test_page_renders_real_content_and_is_captured(dashboard_url: str, county_staff: Any, name: str) -> None:
+    _capture(county_staff, dashboard_url, name, PAGES[name])
+
+
+def _capture(context: Any, dashboard_url: str, name: str, spec: tuple[str, str, str, tuple[str, ...]]) -> None:
+    path, ready, drawn, expected = spec
+    page = context.new_page()  # a new page = a refresh: the login cookie keeps the user logged in
     try:
         page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")
         page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
@@ -108,6 +196,6 @@ def test_page_renders_real_content_and_is_captured(dashboard_url: str, browser: 
         SHOTS.mkdir(parents=True, exist_ok=True)
         target = SHOTS / f"{name}.png"
         page.screenshot(path=str(target))
-        assert target.stat().st_size > 50_000  # a drawn page, not an empty shell
+        assert target.stat().st_size > 30_000  # a drawn page, not an empty shell
     finally:
         page.close()

@@ -4,7 +4,8 @@ file, then export the 汇总表. Prints the seconds per row; saves docs/screensh
 captcha.png and exports.png.
 
 The platform double runs in queue mode (a person must type each code), the verifier service and the
-dashboard on free loopback ports.
+dashboard on free loopback ports. The person first logs in through the login page (the sample
+county's county-staff demo account); every tab then rides on the login cookie.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from anpei.procs import free_port, wait_http
+from tests.authkit import browser_log_in
 from tests.staff.conftest import ROOT
 from tests.staff.kit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
 
@@ -33,14 +35,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 2000}
 ROWS = 10
-FRAME = ROOT / "tests" / "staff" / "frame_app.py"
-
-
-def _app_file() -> Path:
-    """dashboard/app.py once it lists the staff pages; until then the test frame."""
-    app = ROOT / "dashboard" / "app.py"
-    text = app.read_text(encoding="utf-8")
-    return app if all(f'"{name}.py"' in text for name in ("verify", "captcha", "exports")) else FRAME
+APP = ROOT / "dashboard" / "app.py"
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +54,7 @@ def dashboard_url(
     log = tmp_path_factory.mktemp("dash") / "streamlit.log"
     env = {**os.environ, "DATABASE_URL": sample_url, "ANPEI_VERIFIER_URL": services.url,
            "ANPEI_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads"))}  # fmt: skip
-    cmd = [sys.executable, "-m", "streamlit", "run", str(_app_file()), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]  # fmt: skip
     with log.open("wb") as out:
@@ -101,7 +96,8 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
     verify = context.new_page()
-    verify.goto(f"{dashboard_url}/{'verify' if _app_file() != FRAME else ''}")  # the frame's default page
+    browser_log_in(verify, dashboard_url, "county")
+    verify.goto(f"{dashboard_url}/verify")
     _ready(verify, "① 上传名单")
     roster = tmp_path / "三合街道特种作业人员名单.xlsx"
     rows = [[p.name, p.id_number, "低压电工作业", ""] for p in services.crowd]
