@@ -21,6 +21,7 @@ from db.access import AccessDenied
 from db.codes import AuditAction
 from db.exports import XLSX_MEDIA, download_name
 from db.input_common import InputError, audit
+from verifier.ids import mask_ids_in
 from verifier.roster import RosterError
 from verifier.types import Family
 
@@ -149,7 +150,7 @@ def evidence_panel() -> None:
     decision = check.decision
     shown = f"结论：{decision.outcome.label}" + (f"（{decision.problem}）" if decision.problem else "")
     (st.success if decision.outcome.value.startswith("VALID") else st.warning)(shown)
-    st.write(decision.explanation)
+    st.write(mask_ids_in(decision.explanation))  # masked on screen like everywhere else
     st.caption(report.summary if report.saved else "这个结论不是对人员的判断，未保存。")
 
 

@@ -1,0 +1,41 @@
+"""Single sign-on maps a verified e-mail in the configured domain to an existing, active account."""
+
+from __future__ import annotations
+
+import pytest
+from accountkit import NOW, World
+from sqlmodel import Session, select
+
+from db.codes import AuditAction, Role
+from db.models import AuditLog
+from db.sso import login_by_email, username_for_email
+
+DOMAIN = "yjj.example.gov.cn"
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("ZhangSan@yjj.example.gov.cn", "zhangsan"),
+        ("zhangsan@YJJ.example.gov.cn", "zhangsan"),
+        ("zhangsan@other.example.cn", None),
+        ("zhangsan@evil.yjj.example.gov.cn", None),
+        ("not-an-address", None),
+        ("@yjj.example.gov.cn", None),
+    ],
+)
+def test_username_for_email(email: str, expected: str | None) -> None:
+    assert username_for_email(email, domain=DOMAIN) == expected
+    assert username_for_email(email, domain="") is None  # no domain configured: nobody
+
+
+def test_login_by_email(session: Session, world: World) -> None:
+    world.user("zhangsan", Role.COUNTY_STAFF)
+    world.user("lisi", Role.LEADER, active=False)
+    who = login_by_email(session, email="zhangsan@yjj.example.gov.cn", domain=DOMAIN, now=NOW)
+    assert who is not None and who.username == "zhangsan" and who.role is Role.COUNTY_STAFF
+    assert login_by_email(session, email="zhangsan@yjj.example.gov.cn", domain=DOMAIN, verified=False) is None
+    assert login_by_email(session, email="lisi@yjj.example.gov.cn", domain=DOMAIN) is None  # disabled
+    assert login_by_email(session, email="wangwu@yjj.example.gov.cn", domain=DOMAIN) is None  # no account
+    actions = [e.action for e in session.exec(select(AuditLog).order_by(AuditLog.id)).all()]  # type: ignore[arg-type]
+    assert actions == [AuditAction.LOGIN.value] + [AuditAction.LOGIN_FAILED.value] * 3
