@@ -45,6 +45,9 @@ def wait_http(url: str, *, timeout_s: float = 30.0, proc: subprocess.Popen[bytes
 
 
 def streamlit_command(*, host: str, port: int) -> list[str]:
+    """`streamlit run dashboard/app.py`, headless and quiet, uploads capped at ANPEI_MAX_UPLOAD_MB."""
+    from anpei.settings import get_settings
+
     app = ROOT / "dashboard" / "app.py"
     return [
         sys.executable, "-m", "streamlit", "run", str(app),
@@ -54,6 +57,7 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "viewer",
+        "--server.maxUploadSize", str(get_settings().max_upload_mb),
     ]  # fmt: skip
 
 
