@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from db.access import AccessDenied, Principal, require_write
 from db.codes import ActionKind, AuditAction, ItemResult, JurisdictionKind, TargetKind
-from db.findings import FindingInput, add_finding
+from db.findings import FindingInput, add_finding, is_recurring
 from db.input_common import (
     InputError,
     audit,
@@ -37,6 +37,7 @@ from db.input_common import (
 from db.models import (
     EnforcementAction,
     Enterprise,
+    Finding,
     Inspection,
     InspectionItemResult,
     Jurisdiction,
@@ -232,16 +233,199 @@ def record_inspection(
 def add_action(
     session: Session, *, principal: Principal, jurisdiction_id: int, target_kind: TargetKind | str,
     enterprise_id: int | None, institution_id: int | None, action: ActionInput, inspection_id: int | None = None,
+    today: dt.date | None = None,
 ) -> EnforcementAction:  # fmt: skip
-    """An action taken later (a case, an exposure, a blacklist entry), audited."""
+    """An action taken later (立案, 罚款, 曝光, 黑名单, 责令整改), audited.
+
+    The target must belong to the acting jurisdiction (the county may act on any), unless the action
+    follows a (joint) inspection by that jurisdiction of that target, named by `inspection_id`.
+    """
     require_write(principal, jurisdiction_id)
-    target_jurisdictions(session, enterprise_id=enterprise_id, institution_id=institution_id)
-    problems = _check_action(action, None)
+    owners = target_jurisdictions(session, enterprise_id=enterprise_id, institution_id=institution_id)
+    try:
+        kind = TargetKind(str(target_kind))
+    except ValueError:
+        raise InputError(f"处理对象类型“{target_kind}”无法识别") from None
+    if (kind is TargetKind.ENTERPRISE) != (enterprise_id is not None):
+        raise InputError(f"处理对象应为一家{kind.label}")
+    actor = jurisdiction_by_id(session, jurisdiction_id)
+    inspected_on: dt.date | None = None
+    if inspection_id is not None:
+        inspection = _load_inspection(session, inspection_id)
+        if (inspection.jurisdiction_id, inspection.enterprise_id, inspection.institution_id) != (
+            jurisdiction_id, enterprise_id, institution_id
+        ):
+            raise InputError(f"检查记录 {inspection_id} 不是{actor.name}对该对象的检查")
+        inspected_on = inspection.inspected_on
+    elif actor.kind != JurisdictionKind.COUNTY.value and jurisdiction_id not in owners:
+        name = target_name(session, enterprise_id=enterprise_id, institution_id=institution_id)
+        raise InputError(f"{name}不属于{actor.name}；联合检查后的处理请从该次检查记录登记")
+    problems = _check_action(action, inspected_on)
+    if action.action_date > (today or local_today()):
+        problems.append(f"处理日期 {action.action_date} 晚于今天")
     if problems:
         raise InputError("；".join(problems))
     return _store_action(session, principal=principal, action=action, jurisdiction_id=jurisdiction_id,
-                         target_kind=str(target_kind), enterprise_id=enterprise_id, institution_id=institution_id,
+                         target_kind=kind.value, enterprise_id=enterprise_id, institution_id=institution_id,
                          inspection_id=inspection_id)  # fmt: skip
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+
+def _load_inspection(session: Session, inspection_id: int) -> Inspection:
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise InputError(f"找不到编号为 {inspection_id} 的检查记录")
+    return inspection
+
+
+def _stored_results(session: Session, inspection_id: int) -> dict[int, InspectionItemResult]:
+    rows = session.exec(select(InspectionItemResult).where(InspectionItemResult.inspection_id == inspection_id)).all()
+    return {row.item_number: row for row in rows}
+
+
+def _snapshot(inspection: Inspection, results: Mapping[int, str]) -> dict[str, Any]:
+    return {**inspection.model_dump(), "results": {str(n): results[n] for n in sorted(results)}}
+
+
+def _linked(session: Session, inspection_id: int) -> tuple[list[Finding], list[EnforcementAction]]:
+    findings = session.exec(select(Finding).where(Finding.inspection_id == inspection_id).order_by(col(Finding.id))).all()
+    actions = session.exec(
+        select(EnforcementAction).where(EnforcementAction.inspection_id == inspection_id).order_by(col(EnforcementAction.id))
+    ).all()
+    return list(findings), list(actions)
+
+
+def update_inspection(
+    session: Session, *, principal: Principal, inspection_id: int, inspected_on: dt.date | None = None,
+    joint: bool | None = None, joint_units: str | None = None, results: Mapping[int, ItemResult | str] | None = None,
+    inspectors: str | None = None, notes: str | None = None, today: dt.date | None = None,
+) -> Inspection:  # fmt: skip
+    """Correct an inspection record (only the fields given), audited with before and after.
+
+    A new date moves the inspection's findings along (their 发现日期). An item turned 不合格 gets a
+    finding (the item's text); an item with a finding cannot be turned 合格 or 不适用. InputError
+    lists every problem; nothing is changed then.
+    """
+    inspection = _load_inspection(session, inspection_id)
+    require_write(principal, inspection.jurisdiction_id)
+    kind = TargetKind(inspection.target_kind)
+    items = check_items(session, target_kind=kind)
+    stored = _stored_results(session, inspection_id)
+    old = {n: row.result for n, row in stored.items()}
+    findings, actions = _linked(session, inspection_id)
+    day = inspected_on or inspection.inspected_on
+    new_joint = inspection.joint if joint is None else joint
+    problems: list[str] = []
+    if day > (today or local_today()):
+        problems.append(f"检查日期 {day} 晚于今天")
+    if day != inspection.inspected_on:
+        for finding in findings:
+            latest = max((d for d in (finding.deadline, finding.rectified_on, finding.revisit_date) if d), default=None)
+            if latest is not None and latest < day:
+                problems.append(f"问题“{finding.description[:20]}”的整改期限或整改、复查日期早于新的检查日期 {day}")
+        problems += [f"{ActionKind(a.kind).label}日期 {a.action_date} 早于新的检查日期 {day}"
+                     for a in actions if a.action_date < day]  # fmt: skip
+        duplicate = session.exec(
+            select(Inspection.id).where(
+                Inspection.jurisdiction_id == inspection.jurisdiction_id, Inspection.inspected_on == day,
+                Inspection.enterprise_id == inspection.enterprise_id,
+                Inspection.institution_id == inspection.institution_id, Inspection.id != inspection_id,
+            )
+        ).first()  # fmt: skip
+        if duplicate is not None:
+            problems.append(f"在 {day} 已登记过该单位对该对象的检查（编号 {duplicate}）")
+    if not new_joint:
+        inspector = jurisdiction_by_id(session, inspection.jurisdiction_id)
+        owners = target_jurisdictions(session, enterprise_id=inspection.enterprise_id,
+                                      institution_id=inspection.institution_id)  # fmt: skip
+        if inspector.kind != JurisdictionKind.COUNTY.value and inspection.jurisdiction_id not in owners:
+            problems.append(f"检查对象不属于{inspector.name}，只能作为联合检查登记")
+    merged = dict(old)
+    for number, value in (results or {}).items():
+        if number not in items:
+            problems.append(f"{kind.label}没有第 {number} 项检查内容（共 {len(items)} 项）")
+            continue
+        try:
+            merged[number] = _result(value).value
+        except ValueError:
+            problems.append(f"第 {number} 项检查结果“{value}”无法识别，应为合格、不合格或不适用")
+    covered = {f.check_item_number for f in findings if f.check_item_number is not None}
+    for number in sorted(covered):
+        if merged.get(number, ItemResult.FAIL.value) != ItemResult.FAIL.value:
+            label = ItemResult(merged[number]).label
+            problems.append(f"第 {number} 项已登记问题，不能改为“{label}”；请先在问题清单中处理该问题")
+    if problems:
+        raise InputError("；".join(problems))
+
+    before = _snapshot(inspection.model_copy(), old)
+    previous_day = inspection.inspected_on
+    inspection.inspected_on, inspection.joint = day, new_joint
+    inspection.joint_units = (inspection.joint_units if joint_units is None else joint_units.strip()) if new_joint else ""
+    if inspectors is not None:
+        inspection.inspectors = inspectors.strip()
+    if notes is not None:
+        inspection.notes = notes.strip()
+    for number, value in merged.items():
+        if number in stored:
+            stored[number].result = value
+            session.add(stored[number])
+        else:
+            session.add(InspectionItemResult(inspection_id=inspection_id, item_number=number, result=value))
+    after = _snapshot(inspection, merged)
+    if after == before:
+        return inspection
+    session.add(inspection)
+    session.flush()
+    name = target_name(session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id)
+    audit(session, principal=principal, action=AuditAction.UPDATE, entity="inspection", entity_id=inspection_id,
+          before=before, after=after, detail=f"更正检查记录 {name} {day}")  # fmt: skip
+    if day != previous_day:
+        for finding in findings:
+            was = finding.model_copy()
+            finding.found_on = day
+            finding.recurring = is_recurring(session, enterprise_id=finding.enterprise_id,
+                                             institution_id=finding.institution_id,
+                                             check_item_number=finding.check_item_number, found_on=day,
+                                             exclude_id=finding.id)  # fmt: skip
+            session.add(finding)
+            audit(session, principal=principal, action=AuditAction.UPDATE, entity="finding", entity_id=finding.id,
+                  before=was, after=finding, detail=f"检查日期由 {previous_day} 更正为 {day}")  # fmt: skip
+    order_deadline = next((a.deadline for a in actions if a.kind == ActionKind.ORDER_RECTIFY.value), None)
+    for number in sorted(merged):
+        if merged[number] == ItemResult.FAIL.value and old.get(number) != ItemResult.FAIL.value and number not in covered:
+            add_finding(
+                session, principal=principal, jurisdiction_id=inspection.jurisdiction_id, target_kind=kind.value,
+                enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id, found_on=day,
+                finding=FindingInput(description=items[number].text, check_item_number=number,
+                                     deadline=order_deadline if order_deadline and order_deadline >= day else None),
+                inspection_id=inspection_id,
+            )  # fmt: skip
+    session.flush()
+    return inspection
+
+
+def delete_inspection(session: Session, *, principal: Principal, inspection_id: int) -> None:
+    """Delete an inspection entered by mistake, audited; refused once it has findings or actions."""
+    inspection = _load_inspection(session, inspection_id)
+    require_write(principal, inspection.jurisdiction_id)
+    findings, actions = _linked(session, inspection_id)
+    if findings or actions:
+        raise InputError(
+            f"检查记录 {inspection_id} 已有 {len(findings)} 条问题、{len(actions)} 项处理措施，不能删除；"
+            "请更正这条记录，或先处理问题清单和处理措施"
+        )
+    stored = _stored_results(session, inspection_id)
+    before = _snapshot(inspection, {n: row.result for n, row in stored.items()})
+    name = target_name(session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id)
+    for row in stored.values():
+        session.delete(row)
+    session.flush()
+    session.delete(inspection)
+    session.flush()
+    audit(session, principal=principal, action=AuditAction.DELETE, entity="inspection", entity_id=inspection_id,
+          before=before, detail=f"删除检查记录 {name} {before['inspected_on']}")  # fmt: skip
 
 
 # --- spreadsheet import ----------------------------------------------------------------------
@@ -556,6 +740,6 @@ def import_inspections(
 
 
 __all__ = [
-    "ActionInput", "InspectionImportReport", "InspectionInput", "add_action", "check_inspection",
-    "import_inspections", "inspections_template", "record_inspection",
+    "ActionInput", "InspectionImportReport", "InspectionInput", "add_action", "check_inspection", "delete_inspection",
+    "import_inspections", "inspections_template", "record_inspection", "update_inspection",
 ]

@@ -3,16 +3,54 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
+import pandas as pd
 import streamlit as st
+from sqlmodel import Session, col, select
 
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import exposures, self_inspections, summary_reports, tips
-from db.codes import TargetKind
+from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
 from db.findings import FindingInput
-from db.input_common import registered_enterprises
-from db.models import TrainingInstitution
+from db.input_common import active_campaign, registered_enterprises
+from db.inspections import ActionInput, add_action
+from db.models import Enterprise, TrainingInstitution
+
+
+def flag_rows(column: str) -> Callable[[pd.DataFrame], Any]:
+    """A styler painting the rows whose `column` is non-empty red (the tips past their time)."""
+
+    def paint(frame: pd.DataFrame) -> Any:
+        def colours(table: pd.DataFrame) -> pd.DataFrame:
+            out = pd.DataFrame("", index=table.index, columns=table.columns)
+            out.loc[table[column].astype(str) != "", :] = "background-color: #f5c6c1; color: #78281f"
+            return out
+
+        return frame.style.apply(colours, axis=None)
+
+    return paint
+
+
+def tip_action_days(url: str) -> int:
+    with data.session(url) as s:
+        return active_campaign(s).tip_action_days
+
+
+def action_targets_of(s: Session, *, jurisdiction_id: int, kind: TargetKind, county: bool) -> dict[int, str]:
+    """Who a jurisdiction may act against: its own enterprises or institutions (the county: all)."""
+    if kind is TargetKind.ENTERPRISE:
+        found = (s.exec(select(Enterprise).where(col(Enterprise.active)).order_by(col(Enterprise.name))).all() if county
+                 else registered_enterprises(s, jurisdiction_id))  # fmt: skip
+        return {e.id: e.name for e in found if e.id is not None}
+    stmt = select(TrainingInstitution).order_by(col(TrainingInstitution.name))
+    if not county:
+        stmt = stmt.where(TrainingInstitution.jurisdiction_id == jurisdiction_id)
+    return {i.id: i.name for i in s.exec(stmt).all() if i.id is not None}
+
 
 P = "data_other"
 sel = state.selection()
@@ -32,8 +70,6 @@ with self_tab:
         if kind is TargetKind.ENTERPRISE:
             targets = {e.id: e.name for e in registered_enterprises(s, ref.id) if e.id is not None}
         else:
-            from sqlmodel import select
-
             targets = {i.id: i.name for i in s.exec(select(TrainingInstitution)
                        .where(TrainingInstitution.jurisdiction_id == ref.id)).all() if i.id is not None}  # fmt: skip
         listed = self_inspections.list_self_inspections(s, principal=who, jurisdiction_id=ref.id)
@@ -79,11 +115,14 @@ with tip_tab:
     flagged_only = st.checkbox("只看超期未处理", key=f"{P}.tip_flagged")
     with data.session(sel.url) as s:
         rows = tips.list_tips(s, principal=who, flagged_only=flagged_only, as_of=sel.as_of)
-    st.caption(f"共 {len(rows)} 条；超期未处理 {sum(r.flagged for r in rows)} 条")
+    late = sum(r.flagged for r in rows)
+    limit_days = tip_action_days(sel.url)
+    st.caption(f"共 {len(rows)} 条；" + (f":red[**超期未处理 {late} 条**]（受理后超过 {limit_days} 天未核查）" if late
+               else f"超期未处理 0 条（受理后超过 {limit_days} 天未核查即标红）"))  # fmt: skip
     iu.table([{"编号": r.id, "受理日期": r.received_on, "来源": r.channel, "举报内容": r.content, "被举报单位": r.target_name,
-               "承办单位": r.jurisdiction, "状态": r.status_label, "已过天数": r.days_open,
-               "超期未处理": "是" if r.flagged else "", "核查情况": r.check_result}
-              for r in rows], empty="没有举报线索。")  # fmt: skip
+               "承办单位": r.jurisdiction or "未交办", "交办日期": r.assigned_on, "状态": r.status_label,
+               "已过天数": r.days_open, "超期未处理": "是" if r.flagged else "", "核查情况": r.check_result}
+              for r in rows], empty="没有举报线索。", styler=flag_rows("超期未处理"), key=f"{P}.tip_table")  # fmt: skip
     if who.can_write and who.sees_all:
         with st.form(f"{P}.tip_form"):
             st.markdown("**登记举报线索**")
@@ -102,6 +141,22 @@ with tip_tab:
                                            target_name=target_name, jurisdiction_id=assign_to or None)  # fmt: skip
 
             iu.attempt(_tip, success="举报线索已登记")
+        open_tips = {r.id: r for r in rows if r.status not in (TipStatus.ANSWERED.value, TipStatus.CLOSED.value)}
+        if open_tips:
+            with st.form(f"{P}.tip_reassign"):
+                st.markdown("**交办或改派**")
+                moved = st.selectbox("线索", list(open_tips), key=f"{P}.tip_move_chosen",
+                                     format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}")  # fmt: skip
+                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=f"{P}.tip_move_to")
+                move_on = st.date_input("交办日期", value=today, key=f"{P}.tip_move_on")
+                reassigned = st.form_submit_button("交办")
+            if reassigned:
+
+                def _move() -> object:
+                    with iu.writing(sel.url) as s:
+                        return tips.assign_tip(s, principal=who, tip_id=moved, jurisdiction_id=move_to, assigned_on=move_on)
+
+                iu.attempt(_move, success=f"线索 {moved} 已交办给{names[move_to]}")
     handled = [r for r in rows if r.jurisdiction_id is not None and r.status not in ("answered", "closed")]
     if who.can_write and handled:
         with st.form(f"{P}.tip_check"):
@@ -124,11 +179,56 @@ with tip_tab:
             iu.attempt(_check, success="核查情况已保存")
 
 with exposure_tab:
+    every_kind = st.checkbox("同时列出立案和责令整改", key=f"{P}.exposure_all")
     with data.session(sel.url) as s:
-        listed_actions = exposures.list_exposures(s, principal=who)
+        listed_actions = exposures.list_exposures(
+            s, principal=who, kinds=[k.value for k in ActionKind] if every_kind else exposures.PUBLISHED_KINDS
+        )
     iu.table([{"单位名称": r.target_name, "统一社会信用代码": r.uscc, "处理方式": r.kind_label, "日期": r.action_date,
                "案号/文号": r.case_ref, "罚款金额（元）": float(r.fine_amount) if r.fine_amount is not None else None,
-               "查处单位": r.jurisdiction} for r in listed_actions], empty="还没有罚款、曝光或纳入黑名单的记录。")  # fmt: skip
+               "查处单位": r.jurisdiction, "备注": r.notes} for r in listed_actions],
+             empty="还没有罚款、曝光或纳入黑名单的记录。")  # fmt: skip
+    if who.can_write:
+        st.markdown("**登记检查后的处理措施**（立案、罚款、曝光、纳入黑名单、责令整改）")
+        aref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.action_jurisdiction", label="查处单位")
+        akind = TargetKind(st.radio("处理对象类型", [k.value for k in TargetKind], format_func=lambda v: TargetKind(v).label,
+                                    horizontal=True, key=f"{P}.action_target_kind"))  # fmt: skip
+        with data.session(sel.url) as s:
+            action_targets = action_targets_of(s, jurisdiction_id=aref.id, kind=akind, county=aref.kind == JurisdictionKind.COUNTY.value)
+        if not action_targets:
+            st.caption(f"{aref.name}没有登记的{akind.label}。")
+        else:
+            with st.form(f"{P}.action_form"):
+                a_target = st.selectbox(akind.label, list(action_targets), format_func=lambda i: action_targets[i],
+                                        key=f"{P}.action_target")  # fmt: skip
+                a1, a2 = st.columns(2)
+                a_kind = a1.selectbox("处理方式", [k.value for k in ActionKind], format_func=lambda v: ActionKind(v).label,
+                                      key=f"{P}.action_kind")  # fmt: skip
+                a_date = a2.date_input("处理日期", value=today, key=f"{P}.action_date")
+                b1, b2 = st.columns(2)
+                a_deadline = b1.date_input("整改期限（责令整改时填写）", value=None, key=f"{P}.action_deadline")
+                a_fine = b2.number_input("罚款金额（元，罚款时填写）", min_value=0.0, step=1000.0, format="%.2f",
+                                         key=f"{P}.action_fine")  # fmt: skip
+                a_ref = st.text_input("案号/文号", key=f"{P}.action_ref")
+                a_notes = st.text_input("备注", key=f"{P}.action_notes")
+                a_sent = st.form_submit_button("登记处理措施")
+            if a_sent:
+                chosen_kind = ActionKind(a_kind)
+
+                def _action() -> object:
+                    with iu.writing(sel.url) as s:
+                        return add_action(
+                            s, principal=who, jurisdiction_id=aref.id, target_kind=akind,
+                            enterprise_id=a_target if akind is TargetKind.ENTERPRISE else None,
+                            institution_id=a_target if akind is TargetKind.INSTITUTION else None,
+                            action=ActionInput(
+                                chosen_kind, a_date, deadline=a_deadline if chosen_kind is ActionKind.ORDER_RECTIFY else None,
+                                fine_amount=Decimal(str(a_fine)) if chosen_kind is ActionKind.FINE and a_fine else None,
+                                case_ref=a_ref, notes=a_notes,
+                            ),
+                        )  # fmt: skip
+
+                iu.attempt(_action, success=f"已登记：{action_targets[a_target]} {chosen_kind.label}")
 
     def _exposures() -> bytes:
         with iu.writing(sel.url) as s:
