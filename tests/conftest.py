@@ -105,3 +105,32 @@ def engine(empty_engine: Engine) -> Engine:
 
     migrate.upgrade(empty_engine)
     return empty_engine
+
+
+# --- Streamlit AppTests ------------------------------------------------------------------------
+
+SAMPLE_SCALE = 0.05  # about 125 enterprises: every page has something to show, seeding takes < 1 s
+
+
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The seeded sample county (small scale) in a SQLite file, seeded once per test module."""
+    from db.sample.seed import seed_sample
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}"
+    engine = make_engine(url)
+    seed_sample(engine, scale=SAMPLE_SCALE)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def clean_streamlit_caches() -> Iterator[None]:
+    """Empty Streamlit's caches before and after: the cached engine would leak the previous test's database."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import County
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 from anpei.cli import app
 from db import monthly_table as mt
 from db.models import AuditLog, Inspection, MonthlyReport
+from tests.countykit import County
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,13 +6,13 @@ import datetime as dt
 import io
 
 import pytest
-from conftest import County
 from openpyxl import load_workbook
 
 from db import findings as fx
 from db.access import AccessDenied
 from db.codes import FindingStatus, RevisitResult, TargetKind
 from db.input_common import InputError
+from tests.countykit import County
 
 
 def add(county: County, *, town: str = "三合街道", enterprise: str = "三合化工有限公司", found: dt.date,

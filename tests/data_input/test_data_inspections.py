@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import County, xlsx
 from openpyxl import load_workbook
 from sqlmodel import select
 
@@ -19,6 +18,8 @@ from db.findings import FindingInput
 from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
 from db.xlsx_io import ImportRefused
+from tests.countykit import County
+from tests.data_input.kit import xlsx
 
 TODAY = dt.date(2023, 8, 1)
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}

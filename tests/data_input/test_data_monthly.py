@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LATE, ON_TIME, County, xlsx
 from openpyxl import load_workbook
 from sqlmodel import select
 
@@ -19,6 +18,8 @@ from db.codes import MonthlyStatus
 from db.input_common import InputError
 from db.models import MonthlyReport
 from db.xlsx_io import ImportRefused
+from tests.countykit import County
+from tests.data_input.kit import LATE, ON_TIME, xlsx
 
 HEADERS = [c.header for c in mt.DEFAULT_LAYOUT]
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import County
 from openpyxl import load_workbook
 
 from db import exposures, self_inspections, summary_reports, tips
@@ -17,6 +16,7 @@ from db.codes import ActionKind, TargetKind, TipStatus
 from db.findings import FindingInput, list_findings
 from db.input_common import InputError
 from db.inspections import ActionInput, add_action
+from tests.countykit import County
 
 
 def test_self_inspection_with_problems(county: County, uploads: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import ON_TIME, County
-
 from db import inspections as ins
 from db import monthly_table as mt
 from db import reconcile
 from db.codes import ActionKind, ItemResult, TargetKind
+from tests.countykit import County
+from tests.data_input.kit import ON_TIME
 
 TODAY = dt.date(2023, 8, 1)
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import County
 from sqlmodel import select
 
 from db import inspections as ins
@@ -16,6 +15,7 @@ from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
 from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
+from tests.countykit import County
 
 TODAY = dt.date(2023, 8, 1)
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import County, open_page, texts
 from sqlmodel import select
 
 from db import findings as fx
 from db.codes import TargetKind
 from db.models import Finding
+from tests.countykit import County
+from tests.data_input.kit import open_page, texts
 
 P = "data_findings"
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import County, open_page, texts
 from sqlmodel import select
 
 from db import tips
 from db.models import AuditLog, EnforcementAction, Tip
+from tests.countykit import County
+from tests.data_input.kit import open_page, texts
 
 P = "data_other"
 

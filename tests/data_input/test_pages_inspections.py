@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from conftest import County, open_page, texts, xlsx
 from sqlmodel import select
 
 from db import inspections as ins
 from db.models import EnforcementAction, Finding, Inspection
+from tests.countykit import County
+from tests.data_input.kit import open_page, texts, xlsx
 
 P = "data_inspections"
 HEADER = [c.header for c in ins.COLUMNS]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import County, open_page, texts, xlsx
 from sqlmodel import select
 
 from db import monthly_table as mt
 from db.models import MonthlyReport
+from tests.countykit import County
+from tests.data_input.kit import open_page, texts, xlsx
 
 P = "data_monthly"
 MONTH = "2023-07"  # the sidebar's default month for the 2023 campaign

@@ -6,12 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import County, open_page, texts
 from sqlmodel import select
 
 from db.codes import ActionKind
 from db.inspections import ActionInput, add_action
 from db.models import SelfInspectionReport, SummaryReport, Tip
+from tests.countykit import County
+from tests.data_input.kit import open_page, texts
 
 P = "data_other"
 

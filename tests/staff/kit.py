@@ -21,23 +21,15 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from openpyxl import Workbook
 
 from anpei.settings import Settings
+from tests.certkit import GIVEN, HEADERS, SURNAMES, Person, certificate_record, roster_workbook
+from tests.certkit import roster_rows as roster_rows  # re-exported for the tests
 from verifier.double import running_double
 from verifier.ids import make_id
 
 TODAY = dt.date.today()  # the service checks as of today: certificates are dated around it
 CAPTCHA = "8888"
-HEADERS = ("姓名", "身份证号", "操作项目", "证书编号")
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    id_number: str
 
 
 def people(n: int, *, region: str = "500230") -> list[Person]:
@@ -45,30 +37,17 @@ def people(n: int, *, region: str = "500230") -> list[Person]:
     out = []
     for i in range(n):
         birth = dt.date(1965, 1, 1) + dt.timedelta(days=(i * 37) % 12000)
-        name = _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i * 3) % len(_GIVEN)]
+        name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 3) % len(GIVEN)]
         out.append(Person(name, make_id(region, birth, 100 + i % 800)))
     return out
 
 
 def valid_record(person: Person, **overrides: Any) -> dict[str, Any]:
     """A current low-voltage electrician certificate, valid today, review not yet due."""
-    record: dict[str, Any] = {
-        "name": person.name,
-        "sex": "男" if int(person.id_number[16]) % 2 else "女",
-        "certNum": "T" + person.id_number,
-        "jobTypeName": "电工作业",
-        "operItemName": "低压电工作业",
-        "firstIssueDate": "2021-03-01",
-        "validBeginDate": "2021-03-01",
-        "validEndDate": (TODAY + dt.timedelta(days=3 * 365)).isoformat(),
-        "shouldReviewDate": (TODAY + dt.timedelta(days=365)).isoformat(),
-        "actualReviewDate": None,
-        "issueOrgName": "重庆市应急管理局",
-        "certStatus": "有效",
-        "isHistory": False,
-    }
-    record.update(overrides)
-    return record
+    return certificate_record(
+        person, valid_end=(TODAY + dt.timedelta(days=3 * 365)).isoformat(),
+        should_review=(TODAY + dt.timedelta(days=365)).isoformat(), **overrides,
+    )  # fmt: skip
 
 
 def write_cassettes(
@@ -95,10 +74,6 @@ def write_cassettes(
     return directory
 
 
-def roster_rows(crowd: Sequence[Person]) -> list[list[Any]]:
-    return [[p.name, p.id_number, "低压电工作业", ""] for p in crowd]
-
-
 def csv_bytes(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -110,16 +85,8 @@ def csv_bytes(rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS
 def xlsx_bytes(
     rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS, title: str | None = None
 ) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    if title:
-        sheet.append([title])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    roster_workbook(rows, headers=headers, title=title).save(buffer)
     return buffer.getvalue()
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from openpyxl import Workbook
-
 from anpei.settings import Settings
+from tests.certkit import GIVEN, HEADERS, SURNAMES, Person, certificate_record, roster_workbook
+from tests.certkit import roster_rows as roster_rows  # re-exported for the tests
 from verifier.captcha import FixedSolver
 from verifier.client import PlatformClient
 from verifier.double import QUERY_PATH, create_app, serving
@@ -28,13 +28,6 @@ from verifier.ids import make_id
 AS_OF = dt.date(2023, 6, 30)
 JOB_CASSETTES = Path(__file__).resolve().parent / "job_cassettes"
 SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
-HEADERS = ("姓名", "身份证号", "操作项目", "证书编号")
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    id_number: str
 
 
 # The people of job_cassettes/people.json (as of 2023-06-30).
@@ -46,39 +39,20 @@ BLOCK_THEN_OK = Person("孙丽", make_id("500233", dt.date(1992, 2, 29), 64))
 ERROR_ALWAYS = Person("钱军", make_id("500234", dt.date(1975, 5, 5), 73))
 RATE_THEN_OK = Person("周敏", make_id("500235", dt.date(1983, 8, 18), 86))
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
-
 
 def synthetic_people(n: int, *, region: str = "500240") -> list[Person]:
     """`n` distinct made-up people (distinct IDs; names may repeat, as in real rosters)."""
     people = []
     for i in range(n):
         birth = dt.date(1960 + (i // 1000) % 40, 1 + i % 12, 1 + (i // 12) % 28)
-        name = _SURNAMES[i % len(_SURNAMES)] + _GIVEN[(i // len(_SURNAMES)) % len(_GIVEN)]
+        name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
         people.append(Person(name, make_id(region, birth, i % 1000)))
     return people
 
 
 def valid_record(person: Person, **overrides: Any) -> dict[str, Any]:
     """A current low-voltage electrician certificate, valid on AS_OF, reviewed on time."""
-    record: dict[str, Any] = {
-        "name": person.name,
-        "sex": "男" if int(person.id_number[16]) % 2 else "女",
-        "certNum": "T" + person.id_number,
-        "jobTypeName": "电工作业",
-        "operItemName": "低压电工作业",
-        "firstIssueDate": "2021-03-01",
-        "validBeginDate": "2021-03-01",
-        "validEndDate": "2027-02-28",
-        "shouldReviewDate": "2024-02-28",
-        "actualReviewDate": None,
-        "issueOrgName": "重庆市应急管理局",
-        "certStatus": "有效",
-        "isHistory": False,
-    }
-    record.update(overrides)
-    return record
+    return certificate_record(person, valid_end="2027-02-28", should_review="2024-02-28", **overrides)
 
 
 def ok(*records: dict[str, Any]) -> dict[str, Any]:
@@ -106,22 +80,10 @@ def valid_cassettes(directory: Path, people: Sequence[Person]) -> Path:
     return directory
 
 
-def roster_rows(people: Sequence[Person]) -> list[list[Any]]:
-    return [[p.name, p.id_number, "低压电工作业", ""] for p in people]
-
-
 def write_xlsx(
     path: Path, rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS, title: str | None = None
 ) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    if title:
-        sheet.append([title])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    workbook.save(path)
+    roster_workbook(rows, headers=headers, title=title).save(path)
     return path
 
 
