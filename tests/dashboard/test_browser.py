@@ -9,24 +9,16 @@ administrator's pages.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from anpei.procs import free_port, streamlit_command, wait_http
 from tests.authkit import browser_log_in
-from tests.dashboard.conftest import ROOT
+from tests.browserkit import SHOTS, launch_browser, running_dashboard
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 2200}
 
 CHART = '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas'
@@ -59,39 +51,15 @@ def county_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def dashboard_url(county_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("缺少 /usr/bin/chromium：请运行 make browser（安装 chromium 与 fonts-noto-cjk）")
-    port = free_port()
     log = tmp_path_factory.mktemp("dashboard") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": county_url}
-    env.pop("ANPEI_SCORING_RULES", None)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(streamlit_command(host="127.0.0.1", port=port), env=env, cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        if not wait_http(f"{url}/_stcore/health", proc=proc, timeout_s=60):
-            pytest.fail(f"看板未能启动：{log.read_text(errors='replace')[-2000:]}")
+    with running_dashboard({"DATABASE_URL": county_url}, log=log) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser() -> Iterator[Any]:
+    with launch_browser() as chromium:
+        yield chromium
 
 
 def _settled(page: Any) -> None:
@@ -182,10 +150,7 @@ def _capture(context: Any, dashboard_url: str, name: str, spec: tuple[str, str, 
         page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")
         page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
         page.get_by_text(ready, exact=False).first.wait_for(timeout=60_000)
-        # charts and tables draw after the text; wait until the script has finished running
-        page.wait_for_function(
-            """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000
-        )
+        _settled(page)  # charts and tables draw after the text; wait until the script has finished
         page.wait_for_selector(drawn, timeout=60_000)
         page.wait_for_timeout(1500)
         body = page.inner_text("body")

@@ -11,9 +11,6 @@ county's county-staff demo account); every tab then rides on the login cookie.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,20 +19,14 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from anpei.procs import free_port, wait_http
 from tests.authkit import browser_log_in
-from tests.staff.conftest import ROOT
+from tests.browserkit import SHOTS, launch_browser, running_dashboard
 from tests.staff.kit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-SHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 2000}
 ROWS = 10
-APP = ROOT / "dashboard" / "app.py"
 
 
 @pytest.fixture(scope="module")
@@ -48,41 +39,16 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceRun]:
 def dashboard_url(
     sample_url: str, services: ServiceRun, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("缺少 /usr/bin/chromium：请运行 make browser（安装 chromium 与 fonts-noto-cjk）")
-    port = free_port()
-    log = tmp_path_factory.mktemp("dash") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": sample_url, "ANPEI_VERIFIER_URL": services.url,
+    env = {"DATABASE_URL": sample_url, "ANPEI_VERIFIER_URL": services.url,
            "ANPEI_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads"))}  # fmt: skip
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        if not wait_http(f"{url}/_stcore/health", proc=proc, timeout_s=60):
-            pytest.fail(f"看板未能启动：{log.read_text(errors='replace')[-2000:]}")
+    with running_dashboard(env, log=tmp_path_factory.mktemp("dash") / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch_browser() as chromium:
+        yield chromium
 
 
 def _ready(page: Any, text: str, timeout_ms: int = 60_000) -> None:
