@@ -19,10 +19,11 @@ from sqlmodel import Session
 from dashboard import data
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow
-from db.input_common import InputError
+from db.input_common import FileImporter, ImportSummary, InputError
 from db.xlsx_io import ImportRefused
 
 PRINCIPAL_KEY = "auth.principal"  # set by the login gate (dashboard.auth_ui)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = TypeVar("T")
 
 
@@ -102,6 +103,24 @@ def uploaded_bytes(upload: Any) -> tuple[bytes, str] | None:
     if upload is None:
         return None
     return upload.getvalue(), upload.name
+
+
+def template_and_import(*, key: str, url: str, who: Principal, template: Callable[[], bytes], template_label: str,
+                        template_name: str, upload_label: str, importer: FileImporter) -> None:  # fmt: skip
+    """A template download, an uploader for the filled-in file and 校验并导入, which imports it as `who`
+    in one transaction and says the import's summary (or every reason it was refused)."""
+    st.download_button(template_label, data=template, file_name=template_name, mime=XLSX_MIME,
+                       key=f"{key}.template")  # fmt: skip
+    upload = st.file_uploader(upload_label, type=["xlsx", "csv"], key=f"{key}.upload", disabled=not who.can_write)
+    if st.button("校验并导入", key=f"{key}.import", disabled=upload is None or not who.can_write):
+        got = uploaded_bytes(upload)
+        assert got is not None
+
+        def _import() -> ImportSummary:
+            with writing(url) as s:
+                return importer(s, principal=who, data=got[0], filename=got[1])
+
+        attempt(_import, success=lambda r: r.summary)
 
 
 def table(rows: Sequence[dict[str, Any]], *, empty: str, styler: Callable[[pd.DataFrame], Any] | None = None,

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from anpei.settings import get_settings
 from db.access import SYSTEM, AccessDenied
 from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine
-from db.input_common import InputError
+from db.input_common import FileImporter, InputError
 from db.xlsx_io import ImportRefused
 
 template_app = typer.Typer(help="下载填报模板（汇总表、检查记录）。", no_args_is_help=True, rich_markup_mode=None)
@@ -100,16 +100,13 @@ def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATA
     typer.echo(f"模板已保存：{out}", err=True)
 
 
-@import_app.command("monthly")
-def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
-    """导入填好的汇总表；任何一处错误都整份拒收（列出所在工作表、行、列），同一文件不会重复计入。"""
-    from db import monthly_table
-
+def _import(file: Path, database_url: str | None, importer: FileImporter) -> None:
+    """Read `file`, import it as the system in one transaction, print the summary; refusals end the command."""
     data = _read_upload(file)
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
-            report = monthly_table.import_monthly(session, principal=SYSTEM, data=data, filename=file.name)
+            report = importer(session, principal=SYSTEM, data=data, filename=file.name)
             session.commit()
     except ImportRefused as exc:
         _refused(exc, file.name)
@@ -118,6 +115,14 @@ def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DA
     except (OperationalError, ProgrammingError) as exc:
         _db_error(exc)
     typer.echo(report.summary)
+
+
+@import_app.command("monthly")
+def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
+    """导入填好的汇总表；任何一处错误都整份拒收（列出所在工作表、行、列），同一文件不会重复计入。"""
+    from db import monthly_table
+
+    _import(file, database_url, monthly_table.import_monthly)
 
 
 @import_app.command("inspections")
@@ -125,19 +130,7 @@ def import_inspections_cmd(file: Path = FILE_ARGUMENT, database_url: str | None 
     """批量导入检查记录；任何一行有错都整份拒收（列出行号和原因），同一文件不会重复计入。"""
     from db import inspections
 
-    data = _read_upload(file)
-    engine = open_engine(database_url)
-    try:
-        with Session(engine) as session:
-            report = inspections.import_inspections(session, principal=SYSTEM, data=data, filename=file.name)
-            session.commit()
-    except ImportRefused as exc:
-        _refused(exc, file.name)
-    except (InputError, AccessDenied) as exc:
-        fail(str(exc))
-    except (OperationalError, ProgrammingError) as exc:
-        _db_error(exc)
-    typer.echo(report.summary)
+    _import(file, database_url, inspections.import_inspections)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel, col, select
@@ -24,6 +24,19 @@ from db.models import AuditLog, Campaign, CheckItem, Enterprise, Jurisdiction, T
 
 class InputError(ValueError):
     """Input the services refuse; the message is Chinese and safe to show."""
+
+
+class ImportSummary(Protocol):
+    """What a file import reports back: one Chinese line for the person who uploaded the file."""
+
+    @property
+    def summary(self) -> str: ...
+
+
+class FileImporter(Protocol):
+    """A file import service (`monthly_table.import_monthly`, `inspections.import_inspections`)."""
+
+    def __call__(self, session: Session, *, principal: Principal, data: bytes, filename: str) -> ImportSummary: ...
 
 
 def aware_now() -> dt.datetime:

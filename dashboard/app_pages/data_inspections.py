@@ -113,16 +113,8 @@ with import_tab:
         with data.session(sel.url) as s:
             return ins.inspections_template(s)
 
-    st.download_button("下载检查记录导入模板（.xlsx）", data=_template, file_name="检查记录导入模板.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{P}.template")  # fmt: skip
-    upload = st.file_uploader("上传填好的检查记录（.xlsx 或 .csv）", type=["xlsx", "csv"], key=f"{P}.upload",
-                              disabled=not who.can_write)  # fmt: skip
-    if st.button("校验并导入", key=f"{P}.import", disabled=upload is None or not who.can_write):
-        got = iu.uploaded_bytes(upload)
-        assert got is not None
-
-        def _import() -> ins.InspectionImportReport:
-            with iu.writing(sel.url) as s:
-                return ins.import_inspections(s, principal=who, data=got[0], filename=got[1])
-
-        iu.attempt(_import, success=lambda r: r.summary)
+    iu.template_and_import(
+        key=P, url=sel.url, who=who, template=_template, template_label="下载检查记录导入模板（.xlsx）",
+        template_name="检查记录导入模板.xlsx", upload_label="上传填好的检查记录（.xlsx 或 .csv）",
+        importer=ins.import_inspections,
+    )  # fmt: skip

@@ -49,19 +49,11 @@ def _template() -> bytes:
 
 
 with upload_tab:
-    st.download_button("下载本月汇总表模板（.xlsx）", data=_template, file_name=f"{ref.name}{month}汇总表.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{P}.template")  # fmt: skip
-    upload = st.file_uploader("上传填好的汇总表（.xlsx 或 .csv）", type=["xlsx", "csv"], key=f"{P}.upload",
-                              disabled=not who.can_write)  # fmt: skip
-    if st.button("校验并导入", key=f"{P}.import", disabled=upload is None or not who.can_write):
-        got = iu.uploaded_bytes(upload)
-        assert got is not None
-
-        def _import() -> mt.ImportReport:
-            with iu.writing(sel.url) as s:
-                return mt.import_monthly(s, principal=who, data=got[0], filename=got[1])
-
-        iu.attempt(_import, success=lambda r: r.summary)
+    iu.template_and_import(
+        key=P, url=sel.url, who=who, template=_template, template_label="下载本月汇总表模板（.xlsx）",
+        template_name=f"{ref.name}{month}汇总表.xlsx", upload_label="上传填好的汇总表（.xlsx 或 .csv）",
+        importer=mt.import_monthly,
+    )  # fmt: skip
 
 with form_tab:
     values = mt.form_values(stored, columns)
