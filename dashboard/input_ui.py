@@ -129,5 +129,5 @@ def table(rows: Sequence[dict[str, Any]], *, empty: str, styler: Callable[[pd.Da
     if frame.empty:
         st.caption(empty)
         return frame
-    st.dataframe(styler(frame) if styler else frame, hide_index=True, width="stretch", key=key)
+    st.dataframe(styler(frame) if styler else frame, hide_index=True, placeholder="—", width="stretch", key=key)
     return frame

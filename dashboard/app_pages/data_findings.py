@@ -22,7 +22,7 @@ by_id = {r.id: r.name for r in refs}
 a, b, c, d = st.columns([2, 2, 1, 1])
 scope = a.selectbox("单位", [0, *by_id], format_func=lambda i: by_id.get(i, "全部"), key=f"{P}.jurisdiction")
 statuses = b.multiselect("状态", [s.value for s in FindingStatus], format_func=lambda v: FindingStatus(v).label,
-                         key=f"{P}.status")  # fmt: skip
+                         key=f"{P}.status", placeholder="全部状态")  # fmt: skip
 overdue_only = c.checkbox("只看逾期", key=f"{P}.overdue")
 recurring_only = d.checkbox("只看重复发生", key=f"{P}.recurring")
 e, f, g = st.columns([1, 1, 2])
@@ -54,7 +54,7 @@ def _highlight(table: pd.DataFrame) -> pd.DataFrame:
 if frame.empty:
     st.caption("没有符合条件的问题。")
 else:
-    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, width="stretch")
+    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, placeholder="—", width="stretch")
 
 
 def _export() -> bytes:
