@@ -23,12 +23,22 @@ VIEWPORT = {"width": 1440, "height": 2200}
 
 CHART = '[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas'
 TABLE = '[data-testid="stDataFrame"] canvas'
+FORM = '[data-testid="stForm"] >> visible=true'  # hidden tabs hold forms too
+UPLOADER = '[data-testid="stFileUploader"]'
 # page → (path, a text that only appears once the page's data is drawn, a drawn element, texts that must be there)
 PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "overview": ("", "月报（汇总表）报送情况", CHART, ("总览", "检查覆盖", "无证上岗", "乡镇（街道）排名", "需关注")),
     "township": ("township?j=500230001", "问题清单：整改中与逾期", CHART,
                  ("三合街道", "辖区企业与检查覆盖", "证书核查结果")),
     "assessment": ("assessment", "单位得分明细", TABLE, ("季度考核", "下载本季度通报", "小分母保护")),
+    "data_monthly": ("data_monthly", "报送截止", UPLOADER,
+                     ("月度汇总表", "上传汇总表", "在线填报", "零报告", "盖章扫描件", "数据核对", "下载本月汇总表模板")),
+    "data_inspections": ("data_inspections", "保存检查记录", FORM,
+                         ("检查记录", "录入一次检查", "批量导入", "对象名称", "检查日期", "检查项", "处理措施")),
+    "data_findings": ("data_findings", "逾期未整改", TABLE,
+                      ("问题清单", "只看逾期", "导出问题清单", "整改与复查销号", "报告已整改", "复查销号")),
+    "data_other": ("data_other", "保存自查报告", FORM,
+                   ("自查、举报、曝光与总结", "自查自改", "12350举报线索", "曝光与黑名单", "总结报告", "自查情况")),
 }  # fmt: skip
 ADMIN_PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "admin_users": ("admin_users", "修改账号", TABLE, ("账号管理", "新增账号", "系统管理员")),
