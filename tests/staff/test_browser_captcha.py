@@ -77,8 +77,8 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     queue = context.new_page()
     queue.goto(f"{dashboard_url}/captcha")
     _ready(queue, "验证码队列")
-    queue.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
-    queue.get_by_text(services.crowd[0].name, exact=False).first.wait_for(timeout=30_000)
+    queue.locator('[data-testid="stImage"] img').first.wait_for(timeout=90_000)
+    queue.get_by_text(services.crowd[0].name, exact=False).first.wait_for(timeout=90_000)
     time.sleep(0.3)  # let the focusing script run, as a person's eyes would need a moment anyway
     queue.screenshot(path=str(SHOTS / "captcha.png"))
     per_row: list[float] = []
@@ -89,13 +89,13 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
         queue.keyboard.press("Enter")
         if index + 1 < ROWS:
             try:
-                queue.get_by_text(services.crowd[index + 1].name, exact=False).first.wait_for(timeout=30_000)
+                queue.get_by_text(services.crowd[index + 1].name, exact=False).first.wait_for(timeout=90_000)
             except Exception:
                 queue.screenshot(path=str(tmp_path / f"stuck-{index}.png"))
                 raise
-            queue.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
+            queue.locator('[data-testid="stImage"] img').first.wait_for(timeout=90_000)
         else:
-            queue.get_by_text("现在没有等待输入的验证码", exact=False).first.wait_for(timeout=30_000)
+            queue.get_by_text("现在没有等待输入的验证码", exact=False).first.wait_for(timeout=90_000)
         per_row.append(time.monotonic() - shown)
     total = time.monotonic() - started
     print(
@@ -105,8 +105,8 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     assert total / ROWS < 5, per_row
 
     # back on the first tab: the progress refreshed by itself and the results are there
-    _ready(verify, "③ 核验结果", timeout_ms=30_000)
-    _ready(verify, "已保存 10 条", timeout_ms=30_000)
+    _ready(verify, "③ 核验结果", timeout_ms=90_000)
+    _ready(verify, "已保存 10 条", timeout_ms=90_000)
     with verify.expect_download() as info:
         verify.get_by_role("button", name="下载结果").click()
     download = info.value
