@@ -27,6 +27,7 @@ from verifier.roster import (
     RosterReadResult,
     cell_text,
     read_roster,
+    xls_row_values,
 )
 from verifier.types import Family
 
@@ -157,15 +158,7 @@ def sheet_rows(data: bytes, *, filename: str) -> list[tuple[str, list[list[Any]]
         for sheet in book.sheets():
             rows = []
             for index in range(sheet.nrows):
-                values: list[Any] = []
-                for cell in sheet.row(index):
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
-                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        values.append(None)
-                    else:
-                        values.append(cell.value)
-                rows.append(values)
+                rows.append(xls_row_values(sheet.row(index), datemode=book.datemode))
             sheets.append((sheet.name, rows))
         return sheets
     raise RosterError(f"文件“{filename}”的类型不受支持：请上传 .xlsx、.csv 或 .xls 文件")

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -169,6 +169,21 @@ def _numbered(rows: Iterable[Iterable[Any]]) -> RowIter:
         yield number, list(values)
 
 
+def xls_row_values(cells: Sequence[Any], *, datemode: int) -> list[Any]:
+    """One legacy .xls row as plain values: dates as datetimes, empty cells as None."""
+    import xlrd
+
+    values: list[Any] = []
+    for cell in cells:
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            values.append(xlrd.xldate_as_datetime(cell.value, datemode))
+        elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            values.append(None)
+        else:
+            values.append(cell.value)
+    return values
+
+
 def _xlsx_sheets(source: Path | bytes, filename: str) -> Iterator[tuple[str, RowIter]]:
     import openpyxl  # heavy import, only when needed
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -201,15 +216,7 @@ def _xls_sheets(source: Path | bytes, filename: str) -> Iterator[tuple[str, RowI
 
     def rows(sheet: Any) -> RowIter:
         for index in range(sheet.nrows):
-            values: list[Any] = []
-            for cell in sheet.row(index):
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
-                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                    values.append(None)
-                else:
-                    values.append(cell.value)
-            yield index + 1, values
+            yield index + 1, xls_row_values(sheet.row(index), datemode=book.datemode)
 
     try:
         for index in range(book.nsheets):
