@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, col, select
 
-from db.access import AccessDenied, Principal, require_write
+from db.access import AccessDenied, Principal, require_read, require_write, scope_filter
 from db.codes import ActionKind, AuditAction, ItemResult, JurisdictionKind, TargetKind
 from db.findings import FindingInput, add_finding, is_recurring
 from db.input_common import (
@@ -428,6 +428,71 @@ def delete_inspection(session: Session, *, principal: Principal, inspection_id: 
           before=before, detail=f"删除检查记录 {name} {before['inspected_on']}")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class InspectionRow:
+    """One stored inspection as the correction form shows it."""
+
+    id: int
+    inspected_on: dt.date
+    jurisdiction_id: int
+    jurisdiction: str
+    target_kind: str
+    target_name: str
+    joint: bool
+    joint_units: str
+    inspectors: str
+    notes: str
+    results: dict[int, str]  # check item number → ItemResult value
+    findings: int  # findings recorded from this inspection
+    actions: int  # enforcement actions recorded from this inspection
+
+    @property
+    def label(self) -> str:
+        return f"{self.inspected_on} {self.target_name}（{self.jurisdiction}，编号 {self.id}）"
+
+
+def list_inspections(
+    session: Session, *, principal: Principal, jurisdiction_id: int | None = None, limit: int = 200
+) -> list[InspectionRow]:
+    """The most recent inspections the principal may read (newest first), with results and link counts."""
+    if jurisdiction_id is not None:
+        require_read(principal, jurisdiction_id)
+    stmt: Any = (
+        select(Inspection, Jurisdiction.name, Enterprise.name, TrainingInstitution.name)
+        .join(Jurisdiction, col(Jurisdiction.id) == Inspection.jurisdiction_id)
+        .outerjoin(Enterprise, col(Enterprise.id) == Inspection.enterprise_id)
+        .outerjoin(TrainingInstitution, col(TrainingInstitution.id) == Inspection.institution_id)
+    )
+    if (scope := scope_filter(principal, Inspection.jurisdiction_id)) is not None:
+        stmt = stmt.where(scope)
+    if jurisdiction_id is not None:
+        stmt = stmt.where(Inspection.jurisdiction_id == jurisdiction_id)
+    stmt = stmt.order_by(col(Inspection.inspected_on).desc(), col(Inspection.id).desc()).limit(limit)
+    found = session.exec(stmt).all()
+    ids = [int(i.id) for i, *_ in found]
+    results: dict[int, dict[int, str]] = defaultdict(dict)
+    findings: dict[int, int] = defaultdict(int)
+    actions: dict[int, int] = defaultdict(int)
+    if ids:
+        for r in session.exec(select(InspectionItemResult).where(col(InspectionItemResult.inspection_id).in_(ids))):
+            results[r.inspection_id][r.item_number] = r.result
+        for fid in session.exec(select(Finding.inspection_id).where(col(Finding.inspection_id).in_(ids))):
+            findings[int(fid or 0)] += 1
+        for aid in session.exec(
+            select(EnforcementAction.inspection_id).where(col(EnforcementAction.inspection_id).in_(ids))
+        ):
+            actions[int(aid or 0)] += 1
+    return [
+        InspectionRow(
+            id=int(i.id), inspected_on=i.inspected_on, jurisdiction_id=i.jurisdiction_id, jurisdiction=jname,
+            target_kind=i.target_kind, target_name=ename or iname or "", joint=i.joint, joint_units=i.joint_units,
+            inspectors=i.inspectors, notes=i.notes, results=dict(sorted(results[int(i.id)].items())),
+            findings=findings[int(i.id)], actions=actions[int(i.id)],
+        )
+        for i, jname, ename, iname in found
+    ]  # fmt: skip
+
+
 # --- spreadsheet import ----------------------------------------------------------------------
 
 SHEET = "检查记录"
@@ -740,6 +805,7 @@ def import_inspections(
 
 
 __all__ = [
-    "ActionInput", "InspectionImportReport", "InspectionInput", "add_action", "check_inspection", "delete_inspection",
-    "import_inspections", "inspections_template", "record_inspection", "update_inspection",
+    "ActionInput", "InspectionImportReport", "InspectionInput", "InspectionRow", "add_action", "check_inspection",
+    "delete_inspection", "import_inspections", "inspections_template", "list_inspections", "record_inspection",
+    "update_inspection",
 ]

@@ -1,4 +1,5 @@
-"""检查记录: enter one inspection (check items, problem, actions) or import many from a spreadsheet."""
+"""检查记录: enter one inspection (check items, problem, actions), import many from a spreadsheet,
+or correct / delete one already stored."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ sel = state.selection()
 who = iu.principal()
 st.title("检查记录")
 iu.read_only_note(who)
-enter_tab, import_tab = st.tabs(["录入一次检查", "批量导入"])
+enter_tab, import_tab, edit_tab = st.tabs(["录入一次检查", "批量导入", "更正或删除"])
 
 with enter_tab:
     ref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.jurisdiction", label="检查单位")
@@ -118,3 +119,76 @@ with import_tab:
         template_name="检查记录导入模板.xlsx", upload_label="上传填好的检查记录（.xlsx 或 .csv）",
         importer=ins.import_inspections,
     )  # fmt: skip
+
+with edit_tab:
+    E = "inspections.edit"
+    if (flash := st.session_state.pop(f"{E}.flash", None)) is not None:
+        st.success(flash)
+    if not who.can_write:
+        st.caption(f"{who.role.label}账号为只读，不能更正或删除检查记录。")
+    else:
+        with data.session(sel.url) as s:
+            recent = ins.list_inspections(s, principal=who)
+            item_texts = {k.value: check_items(s, target_kind=k) for k in TargetKind}
+        if not recent:
+            st.caption("还没有可以更正的检查记录。")
+        else:
+            by_id = {r.id: r for r in recent}
+            if st.session_state.get(f"{E}.pick") not in by_id:
+                st.session_state[f"{E}.pick"] = recent[0].id
+            chosen = st.selectbox("选择检查记录（最近 200 次）", list(by_id), format_func=lambda i: by_id[i].label,
+                                  key=f"{E}.pick")  # fmt: skip
+            row = by_id[chosen]
+            edit_items = item_texts[row.target_kind]
+            st.markdown("**当前内容**")
+            iu.table([{
+                "检查日期": row.inspected_on, "检查单位": row.jurisdiction, "检查对象": row.target_name,
+                "联合检查": "是" if row.joint else "否", "联合单位": row.joint_units, "检查人员": row.inspectors,
+                "备注": row.notes, "问题": row.findings, "处理措施": row.actions,
+            }], empty="")  # fmt: skip
+            iu.table([
+                {"检查项": f"{n}. {item.text}",
+                 "结果": ItemResult(row.results[n]).label if n in row.results else ""}
+                for n, item in edit_items.items()
+            ], empty="")  # fmt: skip
+            K = f"{E}.{row.id}"
+            with st.form(f"{K}.form"):
+                a, b, c = st.columns([1, 1, 2])
+                new_day = a.date_input("检查日期", value=row.inspected_on, key=f"{K}.date")
+                new_joint = b.checkbox("联合检查", value=row.joint, key=f"{K}.joint")
+                new_units = c.text_input("联合单位", value=row.joint_units, key=f"{K}.joint_units")
+                new_inspectors = st.text_input("检查人员", value=row.inspectors, key=f"{K}.inspectors")
+                new_results: dict[int, str] = {}
+                choices = [r.value for r in ItemResult]
+                for number, item in edit_items.items():
+                    current = row.results.get(number, ItemResult.PASS.value)
+                    new_results[number] = st.radio(
+                        f"{number}. {item.text}", choices, index=choices.index(current),
+                        format_func=lambda v: ItemResult(v).label, horizontal=True, key=f"{K}.item{number}",
+                    )  # fmt: skip
+                new_notes = st.text_area("备注", value=row.notes, key=f"{K}.notes")
+                save = st.form_submit_button("保存更正")
+            if save:
+
+                def _update() -> object:
+                    with iu.writing(sel.url) as s:
+                        return ins.update_inspection(
+                            s, principal=who, inspection_id=row.id, inspected_on=new_day, joint=new_joint,
+                            joint_units=new_units, results=new_results, inspectors=new_inspectors, notes=new_notes,
+                        )  # fmt: skip
+
+                if iu.attempt(_update) is not None:
+                    st.session_state[f"{E}.flash"] = f"已更正检查记录：{row.target_name} {new_day}（编号 {row.id}）"
+                    st.rerun()
+            st.markdown("**删除**（仅用于误录且尚无问题、处理措施的记录）")
+            confirm = st.checkbox("确认删除这条检查记录", key=f"{K}.confirm")
+            if st.button("删除检查记录", key=f"{K}.delete", disabled=not confirm):
+
+                def _delete() -> bool:
+                    with iu.writing(sel.url) as s:
+                        ins.delete_inspection(s, principal=who, inspection_id=row.id)
+                    return True
+
+                if iu.attempt(_delete):
+                    st.session_state[f"{E}.flash"] = f"已删除检查记录：{row.label}"
+                    st.rerun()
