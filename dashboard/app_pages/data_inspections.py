@@ -121,7 +121,7 @@ with import_tab:
     )  # fmt: skip
 
 with edit_tab:
-    E = "inspections.edit"
+    E = "data_inspections.edit"
     if (flash := st.session_state.pop(f"{E}.flash", None)) is not None:
         st.success(flash)
     if not who.can_write:

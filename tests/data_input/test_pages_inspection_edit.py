@@ -15,7 +15,7 @@ from db.models import Finding, Inspection, InspectionItemResult
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 
-E = "inspections.edit"
+E = "data_inspections.edit"
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
 
 
