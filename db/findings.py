@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from db.access import Principal, require_read, require_write, scope_filter
 from db.codes import AuditAction, FindingStatus, RevisitResult, TargetKind
-from db.input_common import InputError, audit, local_today
-from db.models import Enterprise, Finding, Jurisdiction, TrainingInstitution
+from db.input_common import InputError, audit, local_today, select_with_names
+from db.models import Finding
 from db.xlsx_io import simple_workbook
 
 
@@ -132,12 +132,7 @@ def list_findings(
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
     day = as_of or local_today()
-    stmt: Any = (
-        select(Finding, Jurisdiction.name, Enterprise.name, TrainingInstitution.name)
-        .join(Jurisdiction, col(Jurisdiction.id) == Finding.jurisdiction_id)
-        .outerjoin(Enterprise, col(Enterprise.id) == Finding.enterprise_id)
-        .outerjoin(TrainingInstitution, col(TrainingInstitution.id) == Finding.institution_id)
-    )
+    stmt: Any = select_with_names(Finding)
     if (scope := scope_filter(principal, Finding.jurisdiction_id)) is not None:
         stmt = stmt.where(scope)
     if jurisdiction_id is not None:

@@ -191,3 +191,14 @@ def store_attachment(
         tmp.write_bytes(data)
         tmp.replace(target)
     return relative.as_posix()
+
+
+def select_with_names(model: Any) -> Any:
+    """`select(model, unit name, enterprise name, institution name)` for lists of records that carry
+    `jurisdiction_id`, `enterprise_id` and `institution_id` (findings, inspections)."""
+    return (
+        select(model, Jurisdiction.name, Enterprise.name, TrainingInstitution.name)
+        .join(Jurisdiction, col(Jurisdiction.id) == model.jurisdiction_id)
+        .outerjoin(Enterprise, col(Enterprise.id) == model.enterprise_id)
+        .outerjoin(TrainingInstitution, col(TrainingInstitution.id) == model.institution_id)
+    )

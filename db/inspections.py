@@ -30,6 +30,7 @@ from db.input_common import (
     check_items,
     jurisdiction_by_id,
     local_today,
+    select_with_names,
     sha256_hex,
     target_jurisdictions,
     target_name,
@@ -457,12 +458,7 @@ def list_inspections(
     """The most recent inspections the principal may read (newest first), with results and link counts."""
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
-    stmt: Any = (
-        select(Inspection, Jurisdiction.name, Enterprise.name, TrainingInstitution.name)
-        .join(Jurisdiction, col(Jurisdiction.id) == Inspection.jurisdiction_id)
-        .outerjoin(Enterprise, col(Enterprise.id) == Inspection.enterprise_id)
-        .outerjoin(TrainingInstitution, col(TrainingInstitution.id) == Inspection.institution_id)
-    )
+    stmt: Any = select_with_names(Inspection)
     if (scope := scope_filter(principal, Inspection.jurisdiction_id)) is not None:
         stmt = stmt.where(scope)
     if jurisdiction_id is not None:
