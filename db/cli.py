@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -35,6 +36,17 @@ def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def write_xlsx_file(out: Path, data: bytes) -> None:
+    """Write a workbook the command built; a wrong suffix or an unwritable path is one clear line."""
+    if out.suffix.lower() != ".xlsx":
+        fail(f"输出文件“{out}”应以 .xlsx 结尾")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"无法写入“{out}”：{exc.strerror or exc}")
 
 
 def open_engine(url: str | None) -> Engine:

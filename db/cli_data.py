@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from anpei.settings import get_settings
 from db.access import SYSTEM, AccessDenied
-from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine
+from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
 from db.input_common import FileImporter, InputError
 from db.xlsx_io import ImportRefused
 
@@ -33,16 +33,6 @@ def _read_upload(path: Path) -> bytes:
     limit = get_settings().max_upload_mb * 1024 * 1024
     with path.open("rb") as handle:
         return handle.read(limit + 1)
-
-
-def _write(out: Path, data: bytes) -> None:
-    if out.suffix.lower() != ".xlsx":
-        fail(f"输出文件应以 .xlsx 结尾：{out}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-    except OSError as exc:
-        fail(f"无法写入 {out}：{exc.strerror or exc}")
 
 
 def _refused(exc: ImportRefused, filename: str) -> None:
@@ -80,7 +70,7 @@ def template_monthly(
         fail(str(exc))
     except (OperationalError, ProgrammingError) as exc:
         _db_error(exc)
-    _write(out, data)
+    write_xlsx_file(out, data)
     typer.echo(f"模板已保存：{out}", err=True)
 
 
@@ -96,7 +86,7 @@ def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATA
             session.commit()
     except (OperationalError, ProgrammingError) as exc:
         _db_error(exc)
-    _write(out, data)
+    write_xlsx_file(out, data)
     typer.echo(f"模板已保存：{out}", err=True)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from db.access import SYSTEM, AccessDenied
-from db.cli import DATABASE_URL_OPTION, fail, open_engine
+from db.cli import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
 
 export_app = typer.Typer(
     help="导出打印版表格：乡镇汇总表、证书核验结果、问题清单、季度通报（均为 .xlsx，A4 打印）。",
@@ -65,13 +65,7 @@ def _jurisdiction_id(session: Session, name: str) -> int:
 
 
 def _write(out: Path, data: bytes) -> None:
-    if out.suffix.lower() != ".xlsx":
-        fail(f"输出文件“{out}”应以 .xlsx 结尾")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-    except OSError as exc:
-        fail(f"无法写入“{out}”：{exc.strerror or exc}")
+    write_xlsx_file(out, data)
     typer.echo(f"已导出：{out}（{len(data) / 1024:.0f} KB）")
 
 
