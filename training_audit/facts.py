@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from training_audit.prepare import Prepared
 from training_audit.rules_config import CategoryRow, Rules
@@ -52,7 +53,7 @@ def derive(prepared: Prepared, rules: Rules) -> Facts:
                            count=len(sessions.credited))  # fmt: skip
     signins = prepared.signins
     person = signins.person[prepared.attendance_signin]
-    pair = np.unique(person * max(len(sessions.row), 1) + prepared.attendance_session)
+    pair = pd.unique(person * max(len(sessions.row), 1) + prepared.attendance_session)
     attend_person, attend_session = np.divmod(pair, max(len(sessions.row), 1))
 
     first_date: dict[int, int] = {}

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from training_audit.columns import CLASSES, EXAMS, SESSIONS, SIGNINS
+from training_audit.ids import check_ids
 from training_audit.read import ArchiveError
 from training_audit.rules_config import Rules
 from training_audit.tables import Archive, Column, InputProblem, IntArray, Sheet
@@ -27,15 +29,15 @@ from training_audit.values import (
     is_high_risk,
     is_online,
     key_text,
+    name_key,
     parse_date,
     parse_number,
     parse_time,
     plain_text,
     result_pass,
     split_teachers,
+    strip_space,
 )
-from verifier.ids import check_id
-from verifier.names import name_key, strip_space
 
 BoolArray = npt.NDArray[np.bool_]
 NO_TIME = -1
@@ -189,7 +191,6 @@ class _Preparer:
         self.ids: dict[str, int] = {}
         self.names: dict[str, int] = {}
         self.name_texts: list[str] = []
-        self.id_checks: dict[Any, tuple[str, str | None]] = {}
         for index, archive in enumerate(self.archives):
             for problem in archive.problems:
                 self.problems.add(index, problem.sheet, problem.row, problem.message)
@@ -309,7 +310,7 @@ class _Preparer:
     def _people(self, archive: int, sheet: Sheet, keep: BoolArray) -> tuple[IntArray, IntArray, BoolArray]:
         """Person and name indexes per row; rows with an invalid ID are listed."""
         column = sheet.column("身份证号")
-        checked = [self._check_id(value) for value in column.values]
+        checked = check_ids(column.values, as_of=self.as_of)
         people = np.append(
             np.fromiter((self._person(id18) if error is None else UNKNOWN for id18, error in checked),
                         dtype=np.int64, count=len(checked)),
@@ -320,15 +321,6 @@ class _Preparer:
         self.problems.add_rows(archive, sheet, bad & keep, lambda i: str(errors[column.codes[i]]))
         names = _ints(sheet.column("姓名"), self._name, UNKNOWN)
         return people, names, bad
-
-    def _check_id(self, raw: Any) -> tuple[str, str | None]:
-        found = self.id_checks.get(raw)
-        if found is None:
-            id18, errors, _ = check_id(raw, as_of=self.as_of)
-            message = errors[0].replace("核验基准日", "核查当日") if errors else None
-            found = (id18, message)
-            self.id_checks[raw] = found
-        return found
 
     def _person(self, id18: str) -> int:
         return self.ids.setdefault(id18, len(self.ids))
@@ -516,7 +508,8 @@ class _Preparer:
         first_name = np.full(len(self.ids), UNKNOWN, dtype=np.int64)
         first_at = np.zeros(len(self.ids), dtype=np.int64)
         if len(person):
-            people, first = np.unique(person, return_index=True)
+            first = np.flatnonzero(~pd.Series(person).duplicated().to_numpy())
+            people = person[first]
             first_name[people] = name[first]
             first_at[people] = first
         differs = np.flatnonzero(name != first_name[person]) if len(person) else np.empty(0, dtype=np.int64)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import numpy as np
 import pandas as pd
@@ -328,26 +328,33 @@ def passed_without_hours(ctx: Context, below: dict[int, int]) -> list[Lead]:
     prepared = ctx.prepared
     exams, signins, sessions = prepared.exams, prepared.signins, prepared.sessions
     width = max(len(prepared.ids), 1)
+    # scaled 学时 a person needs in each class: −1 when the rule does not apply to the class
+    needed = np.full(max(len(prepared.classes), 1), -1, dtype=np.int64)
+    for cls, minimum in ctx.facts.minimums.items():
+        if cls not in below:
+            needed[cls] = int((minimum * ctx.facts.scale).to_integral_value(rounding=ROUND_CEILING))
     passed = np.flatnonzero(exams.passed)
-    passed_keys = np.unique(exams.cls[passed] * width + exams.person[passed])
-    signed_keys = np.unique(signins.cls * width + signins.person)
-    candidates = np.intersect1d(passed_keys, signed_keys)
+    candidates = pd.unique(exams.cls[passed] * width + exams.person[passed])
+    candidates = candidates[needed[candidates // width] >= 0]
+    signed_keys = pd.unique(signins.cls * width + signins.person)
+    candidates = candidates[np.isin(candidates, signed_keys)]
     if not len(candidates):
         return []
     attend_cls = sessions.cls[ctx.facts.attend_session]
     attend_keys = attend_cls * width + ctx.facts.attend_person
     hours = pd.Series(ctx.facts.credited[ctx.facts.attend_session]).groupby(attend_keys).sum()
+    got_all = hours.reindex(candidates, fill_value=0).to_numpy()
+    short = got_all < needed[candidates // width]
     signin_index = Index(signins.cls * width + signins.person)
     exam_index = Index(exams.cls * width + exams.person)
     leads: list[Lead] = []
-    for key in candidates.tolist():
+    for key, got in zip(
+        np.sort(candidates[short]).tolist(),
+        got_all[short][np.argsort(candidates[short])].tolist(),
+        strict=True,
+    ):
         cls, person = divmod(int(key), width)
-        minimum = ctx.facts.minimums.get(cls)
-        if minimum is None or cls in below:
-            continue
-        got = int(hours.get(key, 0))
-        if Decimal(got) >= minimum * ctx.facts.scale:
-            continue
+        minimum = ctx.facts.minimums[cls]
         row = ctx.facts.category_rows[cls]
         assert row is not None
         mine = signin_index.get(key)
@@ -364,14 +371,17 @@ def exam_without_attendance(ctx: Context, missing: set[int]) -> list[Lead]:
     prepared = ctx.prepared
     exams, signins = prepared.exams, prepared.signins
     width = max(len(prepared.ids), 1)
-    signed = set(np.unique(signins.cls * width + signins.person).tolist())
     keys = exams.cls * width + exams.person
+    absent = np.zeros(max(len(prepared.classes), 1), dtype=bool)
+    absent[list(missing)] = True
+    unsigned = np.flatnonzero(
+        ~np.isin(keys, pd.unique(signins.cls * width + signins.person)) & ~absent[exams.cls]
+    )
     leads: list[Lead] = []
-    for group in _groups(keys):
+    for part in _groups(keys[unsigned]):
+        group = unsigned[part]
         key = int(keys[group[0]])
         cls, person = divmod(key, width)
-        if key in signed or cls in missing:
-            continue
         text = f"该人在该班有 {len(group)} 条考试记录，但没有一条可用的签到记录"
         lead = _person_lead(ctx, "EXAM_WITHOUT_ATTENDANCE", cls, person, RECORDS_BASIS, text)
         lead.evidence = ctx.exam_refs(group)
@@ -436,12 +446,28 @@ def person_overlap(ctx: Context) -> list[Lead]:
 
 
 def _multi_class_days(day_keys: IntArray, cls: IntArray) -> IntArray:
-    """Positions whose (person, date) group spans at least two classes."""
+    """Positions whose (person, date) group spans at least two classes (its classes are not all one)."""
     if not len(day_keys):
         return np.empty(0, dtype=np.int64)
-    frame = pd.DataFrame({"key": day_keys, "cls": cls})
-    spread = frame.groupby("key")["cls"].transform("nunique").to_numpy()
-    return np.flatnonzero(spread >= 2).astype(np.int64)
+    order = np.argsort(day_keys, kind="stable")
+    keys, classes = day_keys[order], cls[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    spread = np.minimum.reduceat(classes, starts) != np.maximum.reduceat(classes, starts)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    return np.sort(order[np.repeat(spread, sizes)]).astype(np.int64)
+
+
+def _group_sizes(keys: IntArray) -> IntArray:
+    """For each position, how many positions share its key."""
+    if not len(keys):
+        return np.empty(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    result = np.empty(len(keys), dtype=np.int64)
+    result[order] = np.repeat(sizes, sizes)
+    return result
 
 
 def _signin_rows(ctx: Context, by_session: Index, person: int, sessions: set[int]) -> list[int]:
@@ -483,7 +509,7 @@ def teacher_overlap(ctx: Context) -> list[Lead]:
     sessions = ctx.prepared.sessions
     owner, teacher = sessions.teacher_session, sessions.teacher
     keys = teacher * DAY_SPAN + sessions.date[owner]
-    counts = pd.Series(keys).groupby(keys).transform("size").to_numpy() if len(keys) else np.empty(0)
+    counts = _group_sizes(keys)
     busy = np.flatnonzero(counts >= 2)
     found: dict[tuple[int, int, int], tuple[int, set[int]]] = {}
     for group in _groups(keys[busy]):

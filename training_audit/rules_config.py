@@ -6,6 +6,7 @@ only the keys it sets (a category it names replaces that category's rows).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from verifier.names import item_key
+from training_audit.values import item_key
 
 DEFAULT_FILE = Path(__file__).with_name("rules.default.toml")
 NUMBER_KEYS = (
@@ -54,15 +55,20 @@ class Rules:
     area_per_person: Decimal
     categories: dict[str, tuple[CategoryRow, ...]]  # code → rows, earliest first
 
+    def __post_init__(self) -> None:
+        lookup: dict[str, str] = {}
+        for code, rows in self.categories.items():
+            lookup.setdefault("code:" + item_key(code).casefold(), code)
+            for row in rows:
+                for label in row.labels:
+                    lookup.setdefault(item_key(label), code)
+        object.__setattr__(self, "_labels", lookup)
+
     def category_code(self, text: str) -> str | None:
         """A 培训类别 cell (label or code, any case) → code; None when unknown."""
         key = item_key(text)
-        for code, rows in self.categories.items():
-            if key.casefold() == code.casefold():
-                return code
-            if any(key == item_key(label) for row in rows for label in row.labels):
-                return code
-        return None
+        lookup: dict[str, str] = self.__dict__["_labels"]
+        return lookup.get(key) or lookup.get("code:" + key.casefold())
 
     def category_row(self, code: str, on: dt.date | None) -> CategoryRow | None:
         """The row in effect on `on` (a class's first session date); None when none is yet in effect."""
@@ -75,7 +81,7 @@ class Rules:
     def with_daily_cap(self, cap: Decimal | None) -> Rules:
         if cap is None:
             return self
-        return Rules(**{**self.__dict__, "daily_cap": cap})
+        return dataclasses.replace(self, daily_cap=cap)
 
 
 def _number(value: Any, where: str, *, integer: bool = False) -> Decimal:
@@ -120,7 +126,9 @@ def _parse(data: dict[str, Any], base: Rules | None) -> Rules:
     unknown = set(data) - {*NUMBER_KEYS, "categories"}
     if unknown:
         raise RulesError(f"规则文件中有不认识的项：{'、'.join(sorted(unknown))}")
-    values: dict[str, Any] = dict(base.__dict__) if base else {}
+    values: dict[str, Any] = (
+        {item.name: getattr(base, item.name) for item in dataclasses.fields(base)} if base else {}
+    )
     for key in NUMBER_KEYS:
         if key in data:
             integer = key in ("unit_minutes_offline", "unit_minutes_online", "crowd_threshold")

@@ -37,6 +37,16 @@ class Column:
             codes = np.where(codes >= 0, np.where(blank[np.maximum(codes, 0)], -1, codes), -1)
         return cls(codes=codes, values=values)
 
+    @classmethod
+    def from_categorical(cls, series: pd.Series[Any]) -> Column:
+        """A column pandas' reader already dictionary-encoded (`dtype="category"`)."""
+        values = list(series.cat.categories)
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        blank = np.fromiter((is_blank(value) for value in values), dtype=bool, count=len(values))
+        if blank.any():
+            codes = np.where(codes >= 0, np.where(blank[np.maximum(codes, 0)], -1, codes), -1)
+        return cls(codes=codes, values=values)
+
     def take(self, rows: IntArray) -> Column:
         return Column(codes=self.codes[rows], values=self.values)
 

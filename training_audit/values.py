@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from verifier.names import item_key, strip_space
+from verifier.names import MIDDLE_DOTS
 
 _DATE_RES = (
     re.compile(r"^([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?:(?:\s+|T)(.+))?$"),
@@ -24,6 +24,12 @@ _NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _TEACHER_SPLIT = re.compile(r"[、，,/;；]")
 _SECONDS_IN_FORMAT = re.compile(r"s")
 _QUOTED = re.compile(r'"[^"]*"')
+
+# The white space of `str.isspace()` plus the zero-width characters (verifier.names.strip_space),
+# removed by one regular expression: the same result, many times faster on a million cells.
+_SPACE = re.compile("[\\s\u200b\u200c\u200d\u2060\ufeff]+")
+_NOT_SPACE = re.compile("[^\\s\u200b\u200c\u200d\u2060\ufeff]")
+_DOTS = str.maketrans(dict.fromkeys(MIDDLE_DOTS, "·"))
 
 HIGH_RISK_WORDS = ("煤矿", "非煤矿山", "危险化学品", "危化", "烟花爆竹", "金属冶炼", "高危")
 ONLINE_WORDS = frozenset({"线上", "网络", "在线"})
@@ -47,8 +53,23 @@ class TimeValue:
     carries_seconds: bool
 
 
+def strip_space(text: str) -> str:
+    """All white space (including U+3000) and zero-width characters removed."""
+    return _SPACE.sub("", text)
+
+
+def item_key(text: str) -> str:
+    """NFKC, no white space (as `verifier.names.item_key`); ASCII text is already NFKC."""
+    return strip_space(text if text.isascii() else unicodedata.normalize("NFKC", text))
+
+
+def name_key(text: str) -> str:
+    """Names compare equal when these are equal (as `verifier.names.name_key`)."""
+    return item_key(text).translate(_DOTS)
+
+
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not strip_space(value))
+    return value is None or (isinstance(value, str) and _NOT_SPACE.search(value) is None)
 
 
 def format_shows_seconds(number_format: str | None) -> bool:
