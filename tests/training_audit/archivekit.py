@@ -18,14 +18,15 @@ CLASS_HEADER = ["班次编号", "培训单位", "培训类别", "行业", "培�
 SESSION_HEADER = ["班次编号", "日期", "开始时间", "结束时间", "授课教师", "学时"]
 SIGNIN_HEADER = ["班次编号", "日期", "姓名", "身份证号", "签到时间", "签退时间"]
 EXAM_HEADER = ["班次编号", "姓名", "身份证号", "考试日期", "成绩", "结果"]
-NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨强", "赵磊", "黄敏", "周杰", "吴涛", "徐丽", "孙明"]
+NAMES = [
+    "张伟", "王芳", "李娜", "刘洋", "陈静", "杨强", "赵磊", "黄敏", "周杰", "吴涛", "徐丽", "孙明",
+    "胡军", "朱艳", "高超", "林勇", "何平", "郭亮", "马兰", "罗宁",
+]  # fmt: skip
 
 
 def person(n: int) -> tuple[str, str]:
-    """(name, 18-character ID) of synthetic person n."""
-    return NAMES[n % len(NAMES)] + ("" if n < len(NAMES) else str(n // len(NAMES)).translate(str.maketrans("0123456789", "零一二三四五六七八九"))), make_id(
-        "500230", dt.date(1980, 1, 1) + dt.timedelta(days=n), n % 1000
-    )
+    """(name, 18-character ID) of synthetic person n (0 ≤ n < 20)."""
+    return NAMES[n], make_id("500230", dt.date(1980, 1, 1) + dt.timedelta(days=n), n)
 
 
 def clean_class(
