@@ -55,8 +55,9 @@ def _too_many_rows(archive: str, limits: Limits) -> ArchiveError:
 
 
 def _too_large(archive: str, limits: Limits) -> ArchiveError:
-    megabytes = limits.max_bytes // (1024 * 1024)
-    return ArchiveError(f"档案“{archive}”解压后超过 {megabytes} MB 的上限，已整份拒收；请分成几份再核查")
+    size = limits.max_bytes
+    limit = f"{size // 2**20} MB" if size >= 2**20 else f"{size} 字节"
+    return ArchiveError(f"档案“{archive}”解压后超过 {limit} 的上限，已整份拒收；请分成几份再核查")
 
 
 class _RowBudget:
