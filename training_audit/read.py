@@ -56,7 +56,7 @@ def _too_many_rows(archive: str, limits: Limits) -> ArchiveError:
 
 def _too_large(archive: str, limits: Limits) -> ArchiveError:
     size = limits.max_bytes
-    limit = f"{size // 2**20} MB" if size >= 2**20 else f"{size} 字节"
+    limit = f"{size // 2**20} MB" if size >= 2**20 else f"{size}字节"
     return ArchiveError(f"档案“{archive}”解压后超过 {limit} 的上限，已整份拒收；请分成几份再核查")
 
 

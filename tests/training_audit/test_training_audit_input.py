@@ -201,7 +201,7 @@ def test_row_cap_names_the_limit(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "a", clean_class())
     with pytest.raises(ArchiveError, match="10 行的上限"):
         read_archive(folder, limits=Limits(max_rows=10, max_bytes=10**9))
-    with pytest.raises(ArchiveError, match="1000 字节的上限"):
+    with pytest.raises(ArchiveError, match="1000字节 的上限"):
         read_archive(
             write_xlsx(tmp_path / "b.xlsx", clean_class()),
             limits=Limits(max_rows=10**6, max_bytes=1000),
