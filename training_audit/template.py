@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
 from training_audit.columns import CLASSES, EXAMS, SESSIONS, SIGNINS
+from verifier.ids import make_id
+
+EXAMPLE_ID = make_id("500230", dt.date(1990, 1, 1), 1)  # a synthetic person
 
 # sheet → (note row above the header, header, example row: a synthetic class and person)
 TEMPLATE: dict[str, tuple[str, list[str], list[Any]]] = {
@@ -24,12 +28,12 @@ TEMPLATE: dict[str, tuple[str, list[str], list[Any]]] = {
     SIGNINS: (
         "填写说明：每行一人一天的签到；身份证号请设为文本格式填写完整 18 位；签到、签退时间可空（如 08:25:13）。",
         ["班次编号*", "日期*", "姓名*", "身份证号*", "签到时间", "签退时间"],
-        ["2023-001", "2023-05-06", "示例学员", "500230199001010019", "08:25", "11:50"],
+        ["2023-001", "2023-05-06", "示例学员", EXAMPLE_ID, "08:25", "11:50"],
     ),
     EXAMS: (
         "填写说明：每行一条考试记录；结果填 合格 或 不合格，结果为空时按成绩（80 分及以上为合格）判断。",
         ["班次编号*", "姓名*", "身份证号*", "考试日期*", "成绩", "结果"],
-        ["2023-001", "示例学员", "500230199001010019", "2023-05-10", 86, "合格"],
+        ["2023-001", "示例学员", EXAMPLE_ID, "2023-05-10", 86, "合格"],
     ),
 }
 
