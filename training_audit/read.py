@@ -223,14 +223,14 @@ def _fast_csv(rest: str, first_line: int, width: int) -> tuple[IntArray, list[Co
         return np.empty(0, dtype=np.int64), [Column.encode([]) for _ in range(width)]
     try:
         frame = pd.read_csv(
-            io.StringIO(rest), header=None, names=list(range(width)), dtype="category", keep_default_na=False,
+            io.StringIO(rest), header=None, names=list(range(width)), dtype=str, keep_default_na=False,
             na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
         )  # fmt: skip
     except (pd.errors.ParserError, ValueError):
         return None
     if len(frame) != lines:
         return None
-    columns = [Column.from_categorical(frame[index]) for index in range(width)]
+    columns = [Column.encode(frame[index]) for index in range(width)]
     del frame
     blank = np.ones(len(columns[0].codes), dtype=bool)
     for column in columns:

@@ -29,20 +29,11 @@ class Column:
 
     @classmethod
     def encode(cls, raw: Sequence[Any] | pd.Series[Any]) -> Column:
-        codes, uniques = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=True)
+        series = raw if isinstance(raw, pd.Series) else pd.Series(raw, dtype=object)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
         values = list(uniques)
         blank = np.fromiter((is_blank(value) for value in values), dtype=bool, count=len(values))
         codes = codes.astype(np.int64)
-        if blank.any():
-            codes = np.where(codes >= 0, np.where(blank[np.maximum(codes, 0)], -1, codes), -1)
-        return cls(codes=codes, values=values)
-
-    @classmethod
-    def from_categorical(cls, series: pd.Series[Any]) -> Column:
-        """A column pandas' reader already dictionary-encoded (`dtype="category"`)."""
-        values = list(series.cat.categories)
-        codes = series.cat.codes.to_numpy().astype(np.int64)
-        blank = np.fromiter((is_blank(value) for value in values), dtype=bool, count=len(values))
         if blank.any():
             codes = np.where(codes >= 0, np.where(blank[np.maximum(codes, 0)], -1, codes), -1)
         return cls(codes=codes, values=values)

@@ -45,7 +45,9 @@ def generate(folder: Path) -> int:
         writer.writerow(["县安全生产培训档案（基准测试）"])
         writer.writerow(["班次编号", "培训单位", "培训类别", "行业", "培训方式", "教室面积"])
         for cls in range(CLASSES):
-            writer.writerow([f"B{cls:05d}", f"培训机构{cls // 100:03d}", CATEGORIES[cls % 4], "建筑施工", "线下", 80])
+            writer.writerow(
+                [f"B{cls:05d}", f"培训机构{cls // 100:03d}", CATEGORIES[cls % 4], "建筑施工", "线下", 80]
+            )
     days = {cls: [(BASE + dt.timedelta(days=(cls // 2) % 290 + day)).isoformat() for day in range(DAYS)]
             for cls in range(CLASSES)}  # fmt: skip
     with (folder / "课程安排.csv").open("w", encoding="utf-8", newline="") as handle:
@@ -71,7 +73,9 @@ def generate(folder: Path) -> int:
             for day in days[cls]:
                 for k, number in enumerate(group):
                     name, id_number = people[number]
-                    lines.append(f"B{cls:05d},{day},{name},{id_number},08:{10 + k}:{(cls + k) % 60:02d},16:50\n")
+                    lines.append(
+                        f"B{cls:05d},{day},{name},{id_number},08:{10 + k}:{(cls + k) % 60:02d},16:50\n"
+                    )
             handle.write("".join(lines))
             rows += len(lines)
     with (folder / "考试.csv").open("w", encoding="utf-8", newline="") as handle:

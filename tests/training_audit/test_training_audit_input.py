@@ -226,3 +226,19 @@ def test_rules_file_overrides_only_its_keys_and_rows_take_effect_by_date(tmp_pat
     (tmp_path / "bad.toml").write_text("daily_cap = -1\n", encoding="utf-8")
     with pytest.raises(RulesError):
         load_rules(tmp_path / "bad.toml")
+
+
+def test_csv_cells_stay_text_even_when_every_value_looks_numeric(tmp_path: Path) -> None:
+    """IDs, class codes and dates in a clean CSV are text: no digit or leading zero is lost."""
+    sheets = clean_class(code="007")
+    for rows in sheets.values():
+        for row in rows:
+            row[0] = "007"
+    sheets["签到"] = [row for row in sheets["签到"] if not row[3].endswith("X")]
+    folder = write_folder(tmp_path / "数字", sheets)
+    archive = read_archive(folder)
+    ids = archive.sheets["签到"].columns["身份证号"].values
+    assert ids and all(isinstance(value, str) and len(value) == 18 for value in ids)
+    assert archive.sheets["班次"].columns["班次编号"].values == ["007"]
+    result = audit([archive], as_of=AS_OF)
+    assert result.problems == []
