@@ -3,7 +3,7 @@
 `python -m training_audit.sample sample_data/training` writes them: a training school's workbook
 and an enterprise's CSV folder. Every person is synthetic (`verifier.ids.make_id`).
 
-Planted: a day over the cap and an inflated session (class 2023-02), ten identical sign-in times
+Planted: a class below its minimum (2023-05), a day over the cap and an inflated session (class 2023-02), ten identical sign-in times
 and ten equal scores and an exam before the last session (2023-03), one person signed in at the
 school and at the enterprise at the same time, one teacher teaching at both at once, a person who
 passed after one day, an exam without sign-in, a class without sign-in sheet rows, a crowded
@@ -75,6 +75,8 @@ def school() -> dict[str, Rows]:
     sheets[EXAMS][-1][3] = "2023-05-15"
     # 2023-04: the teacher 刘明 also teaches at the company on 2023-06-05 morning
     _class(sheets, "2023-04", SCHOOL, "特种作业复审培训", ["2023-06-05"], list(range(40, 46)))
+    # 2023-05: a refresher for principals needs 12 学时; one day gives 8
+    _class(sheets, "2023-05", SCHOOL, "主要负责人再培训", ["2023-07-10"], list(range(50, 54)), teacher="黄敏")
     return sheets
 
 
