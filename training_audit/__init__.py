@@ -7,6 +7,7 @@ Standalone like `verifier/`: no database, no dashboard. Public API:
 
 from training_audit.audit import AuditResult, audit
 from training_audit.leads import Lead, RowRef
+from training_audit.output import write_result
 from training_audit.read import ArchiveError, read_archive
 from training_audit.rules_config import Rules, RulesError, default_rules, load_rules
 from training_audit.tables import Archive, InputProblem, Sheet
@@ -25,4 +26,5 @@ __all__ = [
     "default_rules",
     "load_rules",
     "read_archive",
+    "write_result",
 ]

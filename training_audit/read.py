@@ -274,7 +274,8 @@ def _read_csv_sheet(archive: Archive, sheet: str, path: Path, budget: _RowBudget
 
 def _record_width(rest: str, width: int) -> int:
     """The widest of the header's mapped columns and the first data line (extra columns are read, not used)."""
-    first = rest.split("\n", 1)[0]
+    end = rest.find("\n")
+    first = rest if end < 0 else rest[:end]
     return max(width, len(next(csv.reader([first]), [])))
 
 
