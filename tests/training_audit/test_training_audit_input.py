@@ -242,3 +242,33 @@ def test_csv_cells_stay_text_even_when_every_value_looks_numeric(tmp_path: Path)
     assert archive.sheets["班次"].columns["班次编号"].values == ["007"]
     result = audit([archive], as_of=AS_OF)
     assert result.problems == []
+
+
+def test_fast_and_careful_csv_readers_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_folder(tmp_path / "档案", clean_class(people=range(6)))
+    text = (folder / "签到.csv").read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    lines = text.split("\n")
+    lines[3:3] = ["", ",,,,,", "  ,　,,,,"]  # blank rows are skipped but keep their line numbers
+    lines[8] = lines[8].replace("2023-05-06", '"2023-05-06"')
+    lines.insert(10, "A1,2023-05-06,王芳,1234,,")
+    (folder / "签到.csv").write_text("\r\n".join(lines), encoding="utf-8")
+    from training_audit import read as reading
+
+    used: list[bool] = []
+    original = reading._fast_csv
+
+    def spy(*args: object) -> object:
+        found = original(*args)  # type: ignore[arg-type]
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(reading, "_fast_csv", spy)
+    fast = audit([read_archive(folder)], as_of=AS_OF)
+    assert used == [True, True, True, True]
+    monkeypatch.setattr(reading, "_fast_csv", lambda *args: None)
+    careful = audit([read_archive(folder)], as_of=AS_OF)
+    assert [(p.row, p.message) for p in fast.problems] == [(p.row, p.message) for p in careful.problems]
+    assert [p.row for p in fast.problems] == [11]
+    assert [lead.evidence for lead in fast.leads] == [lead.evidence for lead in careful.leads]
