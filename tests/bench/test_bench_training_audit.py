@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import resource
 import subprocess
 import sys
@@ -94,20 +95,31 @@ def test_audit_one_million_signin_rows(tmp_path: Path) -> None:
     assert rows == CLASSES * PEOPLE * DAYS
     out = tmp_path / "线索.csv"
     anpei = Path(sys.executable).with_name("anpei")
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     done = subprocess.run([str(anpei), "audit-training", str(archive), "--out", str(out)],
                           capture_output=True, text=True, check=False)  # fmt: skip
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # kilobytes on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss * 1024  # kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime
     print(done.stdout)
     print(done.stderr, file=sys.stderr)
     assert done.returncode == 0
     size_mb = sum(file.stat().st_size for file in archive.iterdir()) / 2**20
+    cores = os.cpu_count() or 1
     print(
         f"\ntraining audit: {rows:,} sign-in rows, {CLASSES:,} classes, archive {size_mb:.0f} MiB: "
-        f"{elapsed:.1f} s wall, peak RSS {peak / 2**20:.0f} MiB"
+        f"{elapsed:.1f} s wall, {cpu:.1f} s CPU (user + system), peak RSS {peak / 2**20:.0f} MiB; "
+        f"load average {load:.1f} on {cores} cores when it started"
     )
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert any(line.startswith("PERSON_OVERLAP") for line in lines)
-    assert elapsed <= MAX_SECONDS
     assert peak <= MAX_RSS_BYTES
+    # The run is single-threaded: on an idle machine wall time is CPU time. When other work keeps every
+    # core busy, the wall time measures the queue, not the audit, and the CPU time is what is held.
+    if load < cores:
+        assert elapsed <= MAX_SECONDS
+    else:
+        print(f"machine busy (load {load:.1f} ≥ {cores} cores): holding the CPU time to {MAX_SECONDS:.0f} s")
+    assert cpu <= MAX_SECONDS

@@ -27,3 +27,17 @@ def test_sample_csv_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     folder = ARCHIVES[1].name
     for file in sorted((SAMPLE / folder).iterdir()):
         assert (tmp_path / folder / file.name).read_bytes() == file.read_bytes(), file.name
+
+
+def test_the_engine_stands_alone() -> None:
+    """Like verifier/: no database, no dashboard behind `training_audit`."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, training_audit, training_audit.cli, training_audit.output, training_audit.sample, "
+        "training_audit.template; print(sorted({m.split('.')[0] for m in sys.modules} & {'db', 'dashboard', 'streamlit'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert done.stdout.strip() == "[]"
