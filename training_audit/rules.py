@@ -14,7 +14,7 @@ import pandas as pd
 from training_audit.columns import CLASSES, EXAMS, SESSIONS, SIGNINS
 from training_audit.facts import Facts
 from training_audit.leads import AQ_BASIS, RECORDS_BASIS, Lead, RowRef
-from training_audit.prepare import ClassInfo, Prepared
+from training_audit.prepare import BoolArray, ClassInfo, Prepared
 from training_audit.rules_config import Rules
 from training_audit.tables import IntArray
 from training_audit.values import format_decimal
@@ -418,6 +418,9 @@ def person_overlap(ctx: Context) -> list[Lead]:
     cls, date = sessions.cls[session], sessions.date[session]
     day_keys = person * DAY_SPAN + date
     multi = _multi_class_days(day_keys, cls)
+    multi = multi[
+        _with_overlap(day_keys[multi], sessions.start[session[multi]], sessions.end[session[multi]])
+    ]
     found: dict[tuple[int, int, int], tuple[int, set[int]]] = {}
     by_session = Index(prepared.attendance_session)
     for group in _groups(day_keys[multi]):
@@ -457,17 +460,17 @@ def _multi_class_days(day_keys: IntArray, cls: IntArray) -> IntArray:
     return np.sort(order[np.repeat(spread, sizes)]).astype(np.int64)
 
 
-def _group_sizes(keys: IntArray) -> IntArray:
-    """For each position, how many positions share its key."""
+def _with_overlap(keys: IntArray, start: IntArray, end: IntArray) -> BoolArray:
+    """Per position: does its key's group hold two intervals that overlap? (A cheap filter before pairing.)"""
     if not len(keys):
-        return np.empty(0, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
-    result = np.empty(len(keys), dtype=np.int64)
-    result[order] = np.repeat(sizes, sizes)
-    return result
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((start, keys))
+    sorted_keys, starts, ends = keys[order], start[order], end[order]
+    latest_end = pd.Series(ends).groupby(sorted_keys).cummax().to_numpy()
+    same_group = np.r_[False, sorted_keys[1:] == sorted_keys[:-1]]
+    overlaps = same_group & (starts < np.r_[np.iinfo(np.int64).min, latest_end[:-1]])
+    hit_keys = np.unique(sorted_keys[overlaps])
+    return np.isin(keys, hit_keys)
 
 
 def _signin_rows(ctx: Context, by_session: Index, person: int, sessions: set[int]) -> list[int]:
@@ -509,8 +512,7 @@ def teacher_overlap(ctx: Context) -> list[Lead]:
     sessions = ctx.prepared.sessions
     owner, teacher = sessions.teacher_session, sessions.teacher
     keys = teacher * DAY_SPAN + sessions.date[owner]
-    counts = _group_sizes(keys)
-    busy = np.flatnonzero(counts >= 2)
+    busy = np.flatnonzero(_with_overlap(keys, sessions.start[owner], sessions.end[owner]))
     found: dict[tuple[int, int, int], tuple[int, set[int]]] = {}
     for group in _groups(keys[busy]):
         members = owner[busy[group]]

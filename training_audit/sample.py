@@ -95,7 +95,9 @@ def company() -> dict[str, Rows]:
     sheets[SIGNINS] = [row for row in sheets[SIGNINS] if row[0] != "SJ-2307"]
     # input problems: an ID with a wrong check character, and another name for one ID
     bad = person(62)[1]
-    sheets[SIGNINS].append(["SJ-2306", days[0], "韩梅", bad[:-1] + ("0" if bad[-1] != "0" else "1"), "08:20", ""])
+    sheets[SIGNINS].append(
+        ["SJ-2306", days[0], "韩梅", bad[:-1] + ("0" if bad[-1] != "0" else "1"), "08:20", ""]
+    )
     sheets[EXAMS][0][1] = sheets[EXAMS][0][1] + "华"
     return sheets
 
