@@ -56,8 +56,7 @@ def audit_training(
 ) -> None:
     """核查培训档案：读取班次、课程安排、签到、考试记录，按规则列出需要人工核实的线索和无法使用的行。"""
     from training_audit.audit import audit
-    from training_audit.output import OutputError, render
-    from training_audit.output import _replace_all as replace_all
+    from training_audit.output import OutputError, write_result
     from training_audit.read import ArchiveError, read_archive
     from training_audit.rules_config import RulesError, load_rules
 
@@ -74,8 +73,7 @@ def audit_training(
     except ArchiveError as exc:
         _stop(f"{exc.message}。未写出任何文件", ARCHIVE_ERROR)
     try:
-        files = render(result, out, full_ids=full_ids)
-        replace_all(files)
+        written = write_result(result, out, full_ids=full_ids)
     except OutputError as exc:
         _stop(str(exc), USAGE_ERROR)
     counts = Counter(lead.code for lead in result.leads)
@@ -84,7 +82,7 @@ def audit_training(
     )
     for code, count in sorted(counts.items()):
         typer.echo(f"  {code}：{count} 条")
-    for path, _ in files:
+    for path in written:
         typer.echo(f"已保存：{path}")
 
 

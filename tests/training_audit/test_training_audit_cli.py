@@ -98,6 +98,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         ["--out", str(tmp_path / "x.csv"), "--daily-cap", "八"],
         ["--out", str(tmp_path / "x.csv"), "--rules", str(bad_rules)],
         ["--out", str(tmp_path / "x.csv"), "--rules", str(tmp_path / "missing.toml")],
+        ["--out", str(archive / "x.csv")],  # a folder that cannot be made: the archive is a file
     ):
         result = runner.invoke(app, ["audit-training", str(archive), *extra])
         assert result.exit_code == 2, (extra, result.output)
