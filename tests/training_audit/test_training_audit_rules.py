@@ -340,3 +340,34 @@ def test_leads_sorted_by_code_then_key(tmp_path: Path) -> None:
         ("ROOM_OVER_CAPACITY", "乙学校", "B2"),
         ("ROOM_OVER_CAPACITY", "甲学校", "C1"),
     ]  # 乙 (U+4E59) sorts before 甲 (U+7532) in code-point order
+
+
+def test_person_day_over_cap_also_when_one_class_alone_is_over(tmp_path: Path) -> None:
+    day = ("2023-05-06",)
+    long_day = clean_class("A1", people=(0, 1), days=day)
+    long_day["课程安排"].append(["A1", "2023-05-06", "17:00", "19:15", "王老师", None])  # 12 学时 alone
+    evening = clean_class("A2", people=(0, 2), days=day, teacher="李老师")
+    evening["课程安排"] = [["A2", "2023-05-06", "19:30", "20:15", "李老师", None]]
+    found = codes(run(tmp_path, merge(long_day, evening)))
+    assert found.count("CLASS_DAY_OVER_CAP") == 1 and found.count("PERSON_DAY_OVER_CAP") == 1
+    assert found.count("CLASS_BELOW_MINIMUM") == 2 and "PASSED_WITHOUT_HOURS" not in found
+
+
+def test_a_class_without_sessions_never_has_an_exam_too_early(tmp_path: Path) -> None:
+    sheets = clean_class()
+    sheets["课程安排"] = []
+    sheets["签到"] = []
+    assert codes(run(tmp_path, sheets)) == ["NO_ATTENDANCE_RECORDS"]
+
+
+def test_negative_hours_count_as_not_given(tmp_path: Path) -> None:
+    sheets = clean_class()
+    sheets["课程安排"][0][5] = -2
+    sheets["课程安排"][1][5] = "四"
+    assert codes(run(tmp_path, sheets)) == []
+
+
+def test_signin_date_time_text_carries_seconds(tmp_path: Path) -> None:
+    sheets = clean_class(people=range(10), area=None)
+    _signins_at(sheets, "2023-05-06T08:25:13", 10)
+    assert codes(run(tmp_path, sheets)) == ["IDENTICAL_SIGNIN"]
