@@ -41,3 +41,25 @@ def test_the_engine_stands_alone() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[2])  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_archives_built_from_stored_rows_audit_like_files(tmp_path: Path) -> None:
+    """The engine's input is tabular: rows from elsewhere (a database) give the same leads as the file."""
+    from tests.training_audit.archivekit import HEADERS, clean_class, write_xlsx
+    from training_audit import Archive, Sheet
+
+    sheets = clean_class(area=1)
+    from_file = audit([read_archive(write_xlsx(tmp_path / "a.xlsx", sheets))], as_of=dt.date(2024, 1, 1))
+    stored = Archive(
+        name="a.xlsx",
+        sheets={
+            name: Sheet.from_rows(name, [(number, dict(zip(HEADERS[name], row, strict=True)))
+                                         for number, row in enumerate(rows, start=2)])
+            for name, rows in sheets.items()
+        },
+    )  # fmt: skip
+    from_rows = audit([stored], as_of=dt.date(2024, 1, 1))
+    assert [(lead.code, lead.text, lead.evidence) for lead in from_rows.leads] == [
+        (lead.code, lead.text, lead.evidence) for lead in from_file.leads
+    ]
+    assert [lead.code for lead in from_rows.leads] == ["ROOM_OVER_CAPACITY"]
