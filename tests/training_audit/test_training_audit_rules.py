@@ -99,7 +99,7 @@ def test_class_below_minimum_for_high_risk_industry(tmp_path: Path) -> None:
     sheets = clean_class()
     sheets["班次"][0][3] = "煤矿"  # 高危: 从业人员岗前培训 needs 72
     lead = only(run(tmp_path, sheets), "CLASS_BELOW_MINIMUM")
-    assert lead.basis == "《生产经营单位安全培训规定》第十三条"
+    assert lead.basis == "《生产经营单位安全培训规定》（原安监总局令第3号）第十三条"
     assert "24 学时" in lead.text and "72 学时" in lead.text
     assert lead.date is None
 
