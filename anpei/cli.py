@@ -34,6 +34,7 @@ def _register() -> None:
     from db import cli as db_cli
     from db import cli_data, cli_users
     from db import cli_exports as export_cli
+    from training_audit import cli as training_audit_cli
     from verifier import cli as verifier_cli
 
     db_cli.register(app)
@@ -41,6 +42,7 @@ def _register() -> None:
     export_cli.register(app)
     cli_users.register(app)
     verifier_cli.register(app)
+    training_audit_cli.register(app)
     demo.register(app)
 
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     cache_ttl_days: float = Field(default=30.0, validation_alias="ANPEI_CACHE_TTL_DAYS")
     key_map_file: Path | None = Field(default=None, validation_alias="ANPEI_KEY_MAP_FILE")
     max_upload_mb: int = Field(default=20, validation_alias="ANPEI_MAX_UPLOAD_MB")
+    # Training-archive audit (training-audit.md): caps per archive, all sheets together.
+    audit_max_rows: int = Field(default=2_000_000, gt=0, validation_alias="ANPEI_AUDIT_MAX_ROWS")
+    audit_max_unpacked_mb: int = Field(default=500, gt=0, validation_alias="ANPEI_AUDIT_MAX_UNPACKED_MB")
 
     # --- files and personal data -------------------------------------------------------
     upload_dir: Path = Field(

@@ -18,7 +18,7 @@ from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_
 from db.input_common import FileImporter, InputError
 from db.xlsx_io import ImportRefused
 
-template_app = typer.Typer(help="下载填报模板（汇总表、检查记录）。", no_args_is_help=True, rich_markup_mode=None)
+template_app = typer.Typer(help="下载填报模板（汇总表、检查记录、培训档案）。", no_args_is_help=True, rich_markup_mode=None)
 import_app = typer.Typer(help="导入填好的表格（汇总表、检查记录）；有错误时整份拒收。", no_args_is_help=True,
                          rich_markup_mode=None)  # fmt: skip
 
@@ -87,6 +87,15 @@ def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATA
     except (OperationalError, ProgrammingError) as exc:
         _db_error(exc)
     write_xlsx_file(out, data)
+    typer.echo(f"模板已保存：{out}", err=True)
+
+
+@template_app.command("training")
+def template_training(out: Path = OUT_OPTION) -> None:
+    """下载培训档案模板（班次、课程安排、签到、考试四张表，含填写说明和示例行），供 anpei audit-training 核查。"""
+    from training_audit.template import training_template
+
+    write_xlsx_file(out, training_template())
     typer.echo(f"模板已保存：{out}", err=True)
 
 

@@ -1,0 +1,78 @@
+"""The four sheets of an archive, their columns and synonyms (training-audit.md §1)."""
+
+from __future__ import annotations
+
+from verifier.roster import header_key
+
+CLASSES = "班次"
+SESSIONS = "课程安排"
+SIGNINS = "签到"
+EXAMS = "考试"
+SHEETS: tuple[str, ...] = (CLASSES, SESSIONS, SIGNINS, EXAMS)
+SHEET_ORDER: dict[str, int] = {name: index for index, name in enumerate(SHEETS)}
+
+# field → accepted headers (the field's own name first). Synonyms apply in every sheet.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "班次编号": ("班次编号", "班级编号", "期次"),
+    "培训单位": ("培训单位", "培训机构", "单位名称"),
+    "培训类别": ("培训类别", "类别"),
+    "行业": ("行业", "所属行业"),
+    "培训方式": ("培训方式", "方式"),
+    "教室面积": ("教室面积", "面积", "教室面积㎡", "面积㎡"),
+    "日期": ("日期",),
+    "开始时间": ("开始时间",),
+    "结束时间": ("结束时间",),
+    "授课教师": ("授课教师", "教师", "授课人"),
+    "学时": ("学时",),
+    "姓名": ("姓名",),
+    "身份证号": ("身份证号", "身份证号码", "证件号码", "公民身份号码"),
+    "签到时间": ("签到时间",),
+    "签退时间": ("签退时间",),
+    "考试日期": ("考试日期",),
+    "成绩": ("成绩", "分数"),
+    "结果": ("结果", "考试结果", "是否合格"),
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    CLASSES: ("班次编号", "培训单位", "培训类别"),
+    SESSIONS: ("班次编号", "日期", "开始时间", "结束时间", "授课教师"),
+    SIGNINS: ("班次编号", "日期", "姓名", "身份证号"),
+    EXAMS: ("班次编号", "姓名", "身份证号", "考试日期"),
+}
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    CLASSES: ("行业", "培训方式", "教室面积"),
+    SESSIONS: ("学时",),
+    SIGNINS: ("签到时间", "签退时间"),
+    EXAMS: ("成绩", "结果"),
+}
+# Columns whose workbook cells are times: their number format tells whether a time carries seconds.
+TIME_FIELDS = frozenset({"开始时间", "结束时间", "签到时间", "签退时间"})
+
+
+def sheet_fields(sheet: str) -> tuple[str, ...]:
+    return REQUIRED[sheet] + OPTIONAL[sheet]
+
+
+def header_lookup() -> dict[str, str]:
+    """Normalised header text → field, for every field and synonym (names normalised like headers)."""
+    lookup: dict[str, str] = {}
+    for field, names in SYNONYMS.items():
+        for name in names:
+            lookup.setdefault(header_key(name), field)
+    return lookup
+
+
+HEADER_LOOKUP = header_lookup()
+
+
+def match_header(cells: list[object], sheet: str) -> dict[str, int] | None:
+    """Field → column index when `cells` hold every required column of `sheet` (leftmost wins), else None."""
+    wanted = set(sheet_fields(sheet))
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        field = HEADER_LOOKUP.get(header_key(cell))
+        if field in wanted and field not in found:
+            found[field] = index
+    if all(field in found for field in REQUIRED[sheet]):
+        return found
+    return None
