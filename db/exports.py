@@ -24,15 +24,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from db import overview as ov
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow, require_read
-from db.codes import AuditAction, FindingStatus, MonthlyStatus
+from db.codes import AuditAction, MonthlyStatus
 from db.input_common import InputError, audit, jurisdiction_by_id
+from db.metrics import count_if, item_key, rectified_by
 from db.models import MonthlyReport, mask_id_number
 from db.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
 from db.xlsx_io import (
@@ -110,8 +111,7 @@ class SummarySheet:
     status: str = MonthlyStatus.UNREPORTED.value
 
 
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+_count_if = count_if
 
 
 def _record_extras(session: Session, *, wanted: list[int], m: q.Month) -> dict[int, dict[str, Any]]:
@@ -126,11 +126,8 @@ def _record_extras(session: Session, *, wanted: list[int], m: q.Month) -> dict[i
         .group_by(_F.c.jurisdiction_id, _F.c.target_kind, _F.c.check_item_number)
     )
     for jid, kind, number, n in session.execute(stmt):
-        extras[jid]["by_item"][f"{kind}-{number}"] = int(n)
-    rectified = or_(
-        and_(_F.c.rectified_on.is_not(None), _F.c.rectified_on <= m.last),
-        and_(_F.c.rectified_on.is_(None), _F.c.status != FindingStatus.OPEN.value),
-    )
+        extras[jid]["by_item"][item_key(kind, number)] = int(n)
+    rectified = rectified_by(m.last)
     stmt = (
         select(_F.c.jurisdiction_id, _count_if(rectified))
         .where(_F.c.jurisdiction_id.in_(wanted), in_month)
