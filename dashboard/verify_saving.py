@@ -65,6 +65,8 @@ def save_if_finished(
     if target is None:
         return SaveOutcome(None, False, "这个任务提交时没有登记名单所属单位，请在下面选择后保存。")
     done = int(job["progress"]["done"])
+    if done == 0:
+        return SaveOutcome(target, False, f"还没有核验结果；有结果后会自动保存到“{target.label}”。")
     if not target.needs_saving(done):
         return SaveOutcome(target, False,
                            f"核验结果已于 {_when(target.saved_at)} 保存到“{target.label}”：{target.saved_summary}")  # fmt: skip
