@@ -72,4 +72,6 @@ def save_if_finished(
                            f"核验结果已于 {_when(target.saved_at)} 保存到“{target.label}”：{target.saved_summary}")  # fmt: skip
     summary = save_job(session, principal=principal, client=client, job=job, jurisdiction_id=target.jurisdiction_id,
                        enterprise_id=target.enterprise_id)  # fmt: skip
-    return SaveOutcome(target, True, f"核验完成，结果已自动保存到提交时选择的“{target.label}”：{summary}")
+    return SaveOutcome(
+        target, True, f"已核验的 {done} 行结果已自动保存到提交时选择的“{target.label}”：{summary}"
+    )

@@ -50,7 +50,9 @@ class SaveTarget:
         return self.saved_rows != int(answered_rows)
 
 
-def _owner(session: Session, *, principal: Principal, jurisdiction_id: int | None, enterprise_id: int | None) -> int:
+def _owner(
+    session: Session, *, principal: Principal, jurisdiction_id: int | None, enterprise_id: int | None
+) -> int:
     if principal.jurisdiction_id is not None:
         return principal.jurisdiction_id
     if jurisdiction_id is not None:
@@ -147,7 +149,9 @@ def set_target(
     session.flush()
 
 
-def mark_saved(session: Session, *, job: JobKey, rows: int, summary: str, now: dt.datetime | None = None) -> None:
+def mark_saved(
+    session: Session, *, job: JobKey, rows: int, summary: str, now: dt.datetime | None = None
+) -> None:
     """Note that the job's results were saved with `rows` rows answered (flushes)."""
     row = _find(session, job)
     if row is None:
@@ -161,4 +165,3 @@ __all__ = [
     "ENTITY", "JobKey", "SaveTarget", "job_key", "mark_saved", "record_submission", "require_job", "set_target",
     "target_of", "visible_jobs",
 ]  # fmt: skip
-

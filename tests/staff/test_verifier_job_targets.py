@@ -25,14 +25,22 @@ def test_a_reset_verifier_store_does_not_hand_over_another_units_job(county: Cou
         s.commit()
         assert verifier_jobs.visible_jobs(s, principal=sanhe, jobs=[AFTER_RESET]) == set()
         assert verifier_jobs.visible_jobs(s, principal=mingshan, jobs=[AFTER_RESET]) == {AFTER_RESET}
-        assert verifier_jobs.visible_jobs(s, principal=sanhe, jobs=[BEFORE_RESET, AFTER_RESET]) == {BEFORE_RESET}
-        assert verifier_jobs.visible_jobs(s, principal=county.county_staff, jobs=[AFTER_RESET]) == {AFTER_RESET}
+        assert verifier_jobs.visible_jobs(s, principal=sanhe, jobs=[BEFORE_RESET, AFTER_RESET]) == {
+            BEFORE_RESET
+        }
+        assert verifier_jobs.visible_jobs(s, principal=county.county_staff, jobs=[AFTER_RESET]) == {
+            AFTER_RESET
+        }
         with pytest.raises(AccessDenied):
             verifier_jobs.require_job(s, principal=sanhe, job=AFTER_RESET)
         with pytest.raises(AccessDenied):
             verifier_jobs.target_of(s, principal=sanhe, job=AFTER_RESET)
         mine = verifier_jobs.target_of(s, principal=sanhe, job=BEFORE_RESET)
-    assert mine is not None and mine.enterprise_id == county.ids["三合化工有限公司"] and mine.jurisdiction_id is None
+    assert (
+        mine is not None
+        and mine.enterprise_id == county.ids["三合化工有限公司"]
+        and mine.jurisdiction_id is None
+    )
     assert mine.needs_saving(12)
 
 
@@ -44,7 +52,9 @@ def test_the_target_is_saved_once_per_answered_rows(county: County) -> None:
         verifier_jobs.mark_saved(s, job=BEFORE_RESET, rows=5, summary="已保存 5 条")
         s.commit()
         target = verifier_jobs.target_of(s, principal=sanhe, job=BEFORE_RESET)
-        assert target is not None and not target.needs_saving(5) and target.needs_saving(7)  # resumed: save again
+        assert (
+            target is not None and not target.needs_saving(5) and target.needs_saving(7)
+        )  # resumed: save again
         with pytest.raises(InputError):  # one record per job
             verifier_jobs.record_submission(s, principal=sanhe, job=BEFORE_RESET, jurisdiction_id=county.ids["三合街道"],
                                             enterprise_id=None, label="三合街道")  # fmt: skip
