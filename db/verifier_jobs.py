@@ -44,6 +44,7 @@ class SaveTarget:
     saved_rows: int | None = None
     saved_at: dt.datetime | None = None
     saved_summary: str = ""
+    area_id: int | None = None  # the township/unit the target lies in (the enterprise's township)
 
     def needs_saving(self, answered_rows: int) -> bool:
         """Not saved yet, or saved before more rows were answered (a resumed job)."""
@@ -128,8 +129,10 @@ def target_of(session: Session, *, principal: Principal, job: JobKey) -> SaveTar
     row = _find(session, job)
     if row is None:
         return None
+    enterprise = session.get(Enterprise, row.enterprise_id) if row.enterprise_id is not None else None
+    area = row.jurisdiction_id if enterprise is None else int(enterprise.jurisdiction_id)
     return SaveTarget(row.jurisdiction_id, row.enterprise_id, row.target_label, row.saved_rows, row.saved_at,
-                      row.saved_summary)  # fmt: skip
+                      row.saved_summary, area)  # fmt: skip
 
 
 def set_target(

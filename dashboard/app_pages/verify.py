@@ -440,7 +440,7 @@ def job_section() -> None:
             st.warning(outcome.message, icon="💾")
         else:
             st.success(outcome.message, icon="💾")
-            known = {"jurisdiction_id": outcome.target.jurisdiction_id, "enterprise_id": outcome.target.enterprise_id}
+            known = {"jurisdiction_id": outcome.target.area_id, "enterprise_id": outcome.target.enterprise_id}
     with st.expander("保存到其他单位或企业", expanded=known is None):
         chosen = choose_target(K + f"save.{job['id']}.", default=known)
         if st.button("保存核验结果", key=K + f"save.{job['id']}", disabled=chosen is None) and chosen is not None:

@@ -41,6 +41,7 @@ def test_a_reset_verifier_store_does_not_hand_over_another_units_job(county: Cou
         and mine.enterprise_id == county.ids["三合化工有限公司"]
         and mine.jurisdiction_id is None
     )
+    assert mine.area_id == county.ids["三合街道"]  # where the page's chooser opens
     assert mine.needs_saving(12)
 
 
