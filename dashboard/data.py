@@ -72,6 +72,15 @@ def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date)
     return ov.kpis_from_trends(trends(url, who, months, as_of), month=month)
 
 
+def county_vs_units(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[q.CountyVsUnits]:
+    """检查生产经营单位 (and 其中): the KPI's 全县（去重） next to the sum of the units' rows."""
+    months = tuple(ov.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
+    county = next((t for t in trends(url, who, months, as_of) if t.month == month), None)
+    if county is None:
+        return []
+    return q.county_vs_units(county=county, units_sum=q.units_sum(month_summary(url, who, month, as_of)))
+
+
 def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
     """Every readable township and member unit in `month` (`queries.township_month_summary`)."""
     return _month_summary(url, read_scope(who), month, as_of)

@@ -170,7 +170,7 @@ def assessment_frame(scores: Sequence[sc.JurisdictionScore], rules: sc.ScoringRu
             "排名": s.rank,
             "单位": township_link(s.member.code, s.member.name) if links else s.member.name,
             "总分": round(s.score, 1) if s.score is not None else None,
-            "等次": s.grade or "无考核数据",
+            "等次": s.grade or ("不参与排名" if s.not_ranked else "无考核数据"),
             "排名变化": rank_change_label(s.rank_change, s.previous_rank),
             "上季度排名": s.previous_rank,
         }
@@ -178,6 +178,7 @@ def assessment_frame(scores: Sequence[sc.JurisdictionScore], rules: sc.ScoringRu
             heading = rules.indicator_by_code(ind.code).heading
             row[f"{heading}（{ind.max_points:g}）"] = round(ind.points, 1) if ind.points is not None else None
         row["扣分"] = round(sum(i.deduction for i in s.indicators), 1)
+        row["备注"] = s.not_ranked
         records.append(row)
     return pd.DataFrame(records)
 
@@ -190,6 +191,8 @@ STATUS_LABELS = {
     "excluded": "小分母，不计入",
     "empty_average": "无应完成事项，按平均计",
     "not_applicable": "不适用",
+    "idle_zero": "有企业却未检查，按实际计（无保护）",
+    "not_ranked": "不参与排名",
 }
 
 

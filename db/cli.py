@@ -196,6 +196,10 @@ def summary_cmd(
             "as_of": (cutoff or parsed.last).isoformat(),
             "jurisdictions": [row.to_dict() for row in rows],
             "county": totals.to_dict() if totals else None,
+            "county_vs_units": [
+                {"key": f.key, "label": f.label, "county": f.county, "units": f.units, "text": f.text}
+                for f in (queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows)) if totals else [])
+            ],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -224,6 +228,7 @@ def summary_cmd(
     typer.echo(f"{parsed.label} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
     typer.echo(render_table(SUMMARY_HEADER, body))
     if totals is not None:
+        typer.echo(queries.county_vs_units_text(queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))))
         c = totals.status_counts
         typer.echo(
             f"月报：已报 {c['submitted']}，零报告 {c['zero']}，逾期 {c['late']}，未报 {c['unreported']}"

@@ -24,15 +24,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from db import overview as ov
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow, require_read
-from db.codes import AuditAction, FindingStatus, MonthlyStatus
+from db.codes import AuditAction, MonthlyStatus
 from db.input_common import InputError, audit, jurisdiction_by_id
+from db.metrics import count_if, item_key, rectified_by
 from db.models import MonthlyReport, mask_id_number
 from db.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
 from db.xlsx_io import (
@@ -110,8 +111,7 @@ class SummarySheet:
     status: str = MonthlyStatus.UNREPORTED.value
 
 
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+_count_if = count_if
 
 
 def _record_extras(session: Session, *, wanted: list[int], m: q.Month) -> dict[int, dict[str, Any]]:
@@ -126,11 +126,8 @@ def _record_extras(session: Session, *, wanted: list[int], m: q.Month) -> dict[i
         .group_by(_F.c.jurisdiction_id, _F.c.target_kind, _F.c.check_item_number)
     )
     for jid, kind, number, n in session.execute(stmt):
-        extras[jid]["by_item"][f"{kind}-{number}"] = int(n)
-    rectified = or_(
-        and_(_F.c.rectified_on.is_not(None), _F.c.rectified_on <= m.last),
-        and_(_F.c.rectified_on.is_(None), _F.c.status != FindingStatus.OPEN.value),
-    )
+        extras[jid]["by_item"][item_key(kind, number)] = int(n)
+    rectified = rectified_by(m.last)
     stmt = (
         select(_F.c.jurisdiction_id, _count_if(rectified))
         .where(_F.c.jurisdiction_id.in_(wanted), in_month)
@@ -373,13 +370,31 @@ def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[Monthl
     _finish_sheet(ws, header_row=3)
 
 
+TOTAL_ROW = "各单位合计"
+
+
+def county_vs_units_of(
+    session: Session, *, principal: Principal, sheets: Sequence[SummarySheet], columns: Sequence[MonthlyColumn]
+) -> list[q.CountyVsUnits]:
+    """For the county total sheet: 全县（去重） from the records next to the 各单位合计 the sheet shows.
+    Empty for township and unit staff (county-wide figures are not theirs to read)."""
+    if not principal.sees_all or not sheets:
+        return []
+    county = q.county_totals(session, principal=principal, month=sheets[0].month)
+    sums = total_values(sheets, columns)
+    return q.county_vs_units(county=county, units_sum={k: int(sums.get(k, 0)) for k, _ in q.NOT_ADDITIVE})
+
+
 def _write_total(
-    ws: Worksheet, sheets: Sequence[SummarySheet], columns: Sequence[MonthlyColumn], *, unit: str
-) -> int:
-    """One row per jurisdiction, then 合计 (the sum of the township sheets). Returns the 合计 row."""
+    ws: Worksheet, sheets: Sequence[SummarySheet], columns: Sequence[MonthlyColumn], *, unit: str,
+    county_vs_units: Sequence[q.CountyVsUnits] = (),
+) -> int:  # fmt: skip
+    """One row per jurisdiction, then 各单位合计 (the sum of the township sheets). Returns that row."""
     month = sheets[0].month
     reported = sum(s.source == "reported" for s in sheets)
-    note = f"共 {len(sheets)} 个单位，{reported} 个用报送数、{len(sheets) - reported} 个用系统记录；合计为各单位工作表之和"
+    note = f"共 {len(sheets)} 个单位，{reported} 个用报送数、{len(sheets) - reported} 个用系统记录；“{TOTAL_ROW}”为各单位工作表之和"
+    if county_vs_units:
+        note += "（检查生产经营单位数不是全县去重数，见表下说明）"
     _title_rows(ws, width=len(columns), unit=unit, month_label=ov.month_label(month), note=note)
     _header(ws, columns, group_row=3)
     row = 5
@@ -387,11 +402,19 @@ def _write_total(
         _data_row(ws, row, columns, {**sheet.values, "jurisdiction": sheet.jurisdiction, "month": sheet.month,
                                      "filled_by": sheet.filled_by, "phone": sheet.phone, "filled_on": sheet.filled_on})  # fmt: skip
         row += 1
-    _data_row(ws, row, columns, {**total_values(sheets, columns), "jurisdiction": "合计", "month": month})
+    _data_row(ws, row, columns, {**total_values(sheets, columns), "jurisdiction": TOTAL_ROW, "month": month})
     for index in range(1, len(columns) + 1):
         ws.cell(row=row, column=index).font = Font(name="宋体", size=10, bold=True)
         ws.cell(row=row, column=index).fill = PatternFill("solid", fgColor="F2F2F2")
-    _footer_rows(ws, row=row + 2, width=len(columns), filled_by="", phone="", filled_on=None)
+    footer = row + 2
+    if county_vs_units:
+        explained = ws.cell(row=row + 1, column=1, value=safe_text("说明：" + q.county_vs_units_text(county_vs_units)))
+        explained.font = Font(name="宋体", size=10)
+        explained.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
+        ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=len(columns))
+        ws.row_dimensions[row + 1].height = 36
+        footer = row + 3
+    _footer_rows(ws, row=footer, width=len(columns), filled_by="", phone="", filled_on=None)
     _finish_sheet(ws, header_row=3)
     return row
 
@@ -425,7 +448,8 @@ def township_summary_xlsx(
     used: set[str] = set()
     if jurisdiction_id is None:
         first.title = sheet_title(TOTAL_SHEET, used)
-        _write_total(first, sheets, columns, unit=county_name)
+        figures = county_vs_units_of(session, principal=principal, sheets=sheets, columns=columns)
+        _write_total(first, sheets, columns, unit=county_name, county_vs_units=figures)
         for sheet in sheets:
             _write_township(workbook.create_sheet(sheet_title(sheet.jurisdiction, used)), sheet, columns)
     else:

@@ -68,7 +68,7 @@ def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores
             s.rank if s.rank is not None else "—",
             s.member.name,
             round(s.score, 1) if s.score is not None else "—",
-            s.grade or "无考核数据",
+            s.grade or ("不参与排名" if s.not_ranked else "无考核数据"),
             _rank_change(s),
         ]
         values += [round(i.points, 1) if i.points is not None else "不适用" for i in s.indicators]
@@ -82,6 +82,18 @@ def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores
             if isinstance(value, float):
                 cell.number_format = "0.0"
         ws.row_dimensions[n].height = 20
+    not_ranked = [s for s in scores if s.not_ranked]
+    if not_ranked:
+        note_row = header_row + len(scores) + 1
+        ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=width)
+        reasons: dict[str, list[str]] = {}
+        for s in not_ranked:
+            reasons.setdefault(s.not_ranked, []).append(s.member.name)
+        note = ws.cell(row=note_row, column=1, value="不参与排名：" + "；".join(
+            f"{'、'.join(names)}（{reason}）" for reason, names in reasons.items()
+        ))  # fmt: skip
+        note.font, note.alignment = BODY_FONT, LEFT
+        ws.row_dimensions[note_row].height = 32
     widths = [6, 18, 8, 8, 8] + [12] * len(rules.indicators) + [8]
     for col, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = w

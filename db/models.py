@@ -340,3 +340,28 @@ class AuditLog(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     detail: str = ""
+
+
+class VerifierJobTarget(SQLModel, table=True):
+    """Who submitted a verifier job and where its results are saved (chosen at submit).
+
+    A job is named by the verifier's id AND its creation time: the verifier numbers jobs from 1
+    again after its store is reset, so the id alone could name another unit's job.
+    """
+
+    __table_args__ = (UniqueConstraint("job_id", "job_created_at", name="uq_verifierjobtarget_job"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(index=True)
+    job_created_at: str = Field(sa_type=String(40))  # the verifier's created_at, as it sent it
+    owner_jurisdiction_id: int | None = Field(default=None, foreign_key="jurisdiction.id", index=True)
+    # the save target: a whole township or unit (rows matched by enterprise name), or one enterprise
+    jurisdiction_id: int | None = Field(default=None, foreign_key="jurisdiction.id")
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id")
+    target_label: str = Field(default="", sa_type=String(200))
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    submitted_username: str = Field(default="", sa_type=String(50))
+    submitted_at: dt.datetime = Field(default_factory=utcnow)
+    saved_rows: int | None = None  # rows answered when the results were last saved
+    saved_at: dt.datetime | None = None
+    saved_summary: str = ""

@@ -40,6 +40,7 @@ from db.input_common import (
     sha256_hex,
     store_attachment,
 )
+from db.metrics import item_key
 from db.models import CheckItem, Enterprise, Jurisdiction, MonthlyReport
 from db.queries import MonthFormatError, parse_month
 from db.xlsx_io import (
@@ -97,7 +98,7 @@ def layout(items: Sequence[tuple[str, int, str]] = ()) -> tuple[MonthlyColumn, .
     items = items or [(i.target_kind.value, i.number, i.short) for i in CHECK_ITEMS]
     by_item = tuple(
         MonthlyColumn(
-            f"{ITEM_PREFIX}{kind}-{number}",
+            ITEM_PREFIX + item_key(kind, number),
             f"{'企业' if kind == TargetKind.ENTERPRISE.value else '机构'}{number}.{short}",
             "count", "发现问题（按检查项）", 7.0, required=False,
         )
@@ -392,10 +393,11 @@ def sanity_problems(
     limit(["unlicensed", "suspected_fake"], v("workers_checked"), "核查特种作业人员数")
     limit(["managers_passed", "managers_overdue"], v("managers_due"), "应考核人数")
     item_total = sum(by_item.values())
-    if item_total > v("problems_found"):
+    if item_total != v("problems_found"):  # each problem has exactly one check item
         problems.append(ImportProblem(
-            sheet, row, ref("problems_found"), str(v("problems_found")), f"不小于各检查项问题数之和（{item_total}）",
-            "发现问题数小于按检查项填写的问题数之和",
+            sheet, row, ref("problems_found"), str(v("problems_found")), f"等于各检查项问题数之和（{item_total}）",
+            f"发现问题数（{v('problems_found')}）与按检查项填写的问题数之和（{item_total}）不一致：每个问题对应一个检查项，"
+            "请按检查项填写各列，使其合计等于发现问题数",
         ))  # fmt: skip
     return problems
 

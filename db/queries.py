@@ -35,17 +35,18 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, distinct, func, not_, or_, select, union_all
+from sqlalchemy import Table, and_, case, distinct, func, not_, or_, select
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from db.access import Principal, narrow, require_county_wide, require_read
-from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
+from db.codes import ActionKind, JurisdictionKind, MonthlyStatus, RiskClass
+from db.metrics import Problem, count_if, inspected_by_or_jointly, rectified_by, registered_to
 
-PROBLEM_UNLICENSED = "无证上岗"
-PROBLEM_FAKE = "疑似持假证"
-PROBLEM_INVALID = "证书失效或不符"
-PROBLEM_MANAGER_OVERDUE = "逾期未考核合格"
+PROBLEM_UNLICENSED = Problem.UNLICENSED.value
+PROBLEM_FAKE = Problem.FAKE.value
+PROBLEM_INVALID = Problem.INVALID.value
+PROBLEM_MANAGER_OVERDUE = Problem.MANAGER_OVERDUE.value
 
 DEFAULT_KINDS: tuple[str, ...] = (JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value)
 
@@ -224,8 +225,7 @@ class StatusCell:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+_count_if = count_if
 
 
 def list_jurisdictions(
@@ -269,20 +269,10 @@ def campaign_months(session: Session) -> list[str]:
 
 def _ownership() -> Any:
     """(owner, eid, risk) for every active enterprise: once for its township, once for its unit."""
-    by_place = select(
-        _E.c.jurisdiction_id.label("owner"), _E.c.id.label("eid"), _E.c.risk_class.label("risk")
-    ).where(_E.c.active)
-    by_unit = select(
-        _E.c.member_unit_id.label("owner"), _E.c.id.label("eid"), _E.c.risk_class.label("risk")
-    ).where(_E.c.active, _E.c.member_unit_id.is_not(None))
-    return union_all(by_place, by_unit).subquery("own")
+    return registered_to()
 
 
-def _rectified_by(day: dt.date) -> ColumnElement[bool]:
-    return or_(
-        and_(_F.c.rectified_on.is_not(None), _F.c.rectified_on <= day),
-        and_(_F.c.rectified_on.is_(None), _F.c.status != FindingStatus.OPEN.value),
-    )
+_rectified_by = rectified_by
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -337,7 +327,7 @@ def township_month_summary(
         .where(
             own.c.owner.in_(wanted),
             _I.c.inspected_on.between(m.first, m.last),
-            or_(_I.c.jurisdiction_id == own.c.owner, _I.c.joint),
+            inspected_by_or_jointly(own.c.owner),
         )
         .group_by(own.c.owner)
     )
@@ -605,3 +595,53 @@ def uninspected_targets(
     return [
         EnterpriseRef(r.id, r.name, r.sector, r.risk_class, r.jurisdiction_id) for r in session.execute(stmt)
     ]
+
+
+# --- county figures that are not the sum of the units ----------------------------------------
+
+# 检查生产经营单位 and its 其中 columns: the county counts each enterprise once (全县（去重）); the units'
+# tables count an enterprise for every unit it belongs to, and a joint inspection for every party
+# (各单位合计). Wherever a county total of these is shown, both figures are named.
+NOT_ADDITIVE: tuple[tuple[str, str], ...] = (
+    ("enterprises_inspected", "检查生产经营单位"),
+    ("high_risk_inspected", "其中高危行业"),
+    ("industry_trade_inspected", "其中工贸行业"),
+)
+UNITS_SUM_EXPLAINED = "各单位合计中，同一企业归属乡镇和行业部门时两处都计，联合检查各方都计"
+
+
+@dataclass(frozen=True)
+class CountyVsUnits:
+    """One county figure that is not the sum of the units: both numbers, each named."""
+
+    key: str
+    label: str
+    county: int  # 全县（去重）: distinct enterprises
+    units: int  # 各单位合计: the sum over the units' rows
+
+    @property
+    def text(self) -> str:
+        return f"全县（去重）{self.county}；各单位合计 {self.units}"
+
+    @property
+    def line(self) -> str:
+        return f"{self.label}：{self.text}"
+
+
+def county_vs_units(*, county: Any, units_sum: dict[str, int]) -> list[CountyVsUnits]:
+    """`county` has the distinct counts as attributes (CountyTotals, overview.MonthTrend);
+    `units_sum` the same keys summed over the units (rows or exported sheets)."""
+    return [
+        CountyVsUnits(key, label, int(getattr(county, key)), int(units_sum.get(key, 0))) for key, label in NOT_ADDITIVE
+    ]
+
+
+def units_sum(rows: Iterable[Any]) -> dict[str, int]:
+    """The NOT_ADDITIVE figures summed over per-unit rows (JurisdictionMonthRow)."""
+    listed = list(rows)
+    return {key: sum(int(getattr(r, key)) for r in listed) for key, _ in NOT_ADDITIVE}
+
+
+def county_vs_units_text(figures: Sequence[CountyVsUnits]) -> str:
+    """One sentence for a caption, a note cell or a CLI line."""
+    return "。".join(f.line for f in figures) + f"。{UNITS_SUM_EXPLAINED}。"

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from db.access import Principal, narrow, require_read
 from db.codes import JurisdictionKind
 from db.input_common import InputError
+from db.metrics import item_key
 from db.models import Finding, MonthlyReport
 from db.monthly_table import ITEM_PREFIX, layout_for
 from db.queries import JurisdictionMonthRow, MonthFormatError, parse_month, township_month_summary
@@ -99,7 +100,7 @@ def _reconcile_row(session: Session, row: JurisdictionMonthRow, report: MonthlyR
                col(Finding.check_item_number).is_not(None))
         .group_by(col(Finding.target_kind), col(Finding.check_item_number))
     ).all()  # fmt: skip
-    recorded_items = {f"{kind}-{number}": int(n) for kind, number, n in by_item}
+    recorded_items = {item_key(kind, number or 0): int(n) for kind, number, n in by_item}
     reported_items = {k: int(v) for k, v in (report.problems_by_item or {}).items()}
     if reported_items:  # per-item counts are optional in the table
         for item in sorted(set(recorded_items) | set(reported_items)):

@@ -16,10 +16,11 @@ import datetime as dt
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, or_, select, union_all
+from sqlalchemy import case, distinct, exists, func, select
 from sqlmodel import Session, SQLModel
 
 from db import overview as ov
@@ -27,13 +28,20 @@ from db import queries as q
 from db.access import Principal, can_read, narrow, require_read
 from db.codes import (
     ActionKind,
-    FindingStatus,
     ItemResult,
     JurisdictionKind,
     PersonRole,
     RiskClass,
     Role,
     TargetKind,
+)
+from db.metrics import (
+    Problem,
+    cert_problem,
+    count_if,
+    inspected_by_or_jointly,
+    rectified_by,
+    registered_to,
 )
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("scoring_rules.default.toml")
@@ -62,11 +70,17 @@ MEASURES: dict[str, str] = {
     "violation_enterprises_acted": "其中已采取执法措施的企业数",
     "serious_enterprises": "持证或考核项不合格的企业数",
     "serious_enterprises_punished": "其中已立案或曝光的企业数",
+    "enterprises_registered": "登记在本单位（属地或行业监管）的生产经营单位数",
+    "enterprises_inspected": "本季度检查到的上述单位数（本单位检查或联合检查）",
+    "inspections": "本单位本季度开展的检查次数",
 }
 
 GUARD_METHODS = ("shrinkage", "min_denominator", "none")
 BELOW_MIN = ("county_average", "neutral", "exclude")
 WHEN_EMPTY = ("group_average", "not_applicable")
+IDLE = ("zero", "guard")
+NOT_RANKED_REASON = "辖区（监管范围）内没有登记的生产经营单位，本季度也未开展任何检查：无可考核事项，不参与排名"
+SCORE_DIGITS = 1  # the total is shown, graded and ranked with one decimal
 GROUP_LABEL = {
     JurisdictionKind.TOWNSHIP.value: "乡镇（街道）",
     JurisdictionKind.MEMBER_UNIT.value: "安委会成员单位",
@@ -87,6 +101,7 @@ class Guard:
     min_denominator: float = 5.0
     below_min: str = "county_average"
     when_empty: str = "group_average"  # a guarded indicator with nothing to do that quarter
+    idle: str = "zero"  # a unit with enterprises that inspected none: "zero" = no guard, no group average
 
     def describe(self) -> str:
         """One paragraph in Chinese for the screen and the circular."""
@@ -111,8 +126,15 @@ class Guard:
 
     def _empty_text(self) -> str:
         if self.when_empty == "group_average":
-            return "本季度某项无应完成事项的单位，该项按同类单位平均率计分（既不因无事可做得满分，也不因此扣分）。"
-        return "本季度某项无应完成事项的单位，该项不计入满分。"
+            text = "本季度某项无应完成事项的单位，该项按同类单位平均率计分（既不因无事可做得满分，也不因此扣分）。"
+        else:
+            text = "本季度某项无应完成事项的单位，该项不计入满分。"
+        if self.idle == "zero":
+            text += (
+                "有登记的生产经营单位、本季度却一家也未检查的单位，各项不做小分母保护、不按同类平均计分："
+                "检查覆盖率计 0，因未检查而无应完成事项的各项也计 0 分。"
+            )
+        return text + "辖区（监管范围）内没有任何生产经营单位、也未开展检查的单位不参与排名。"
 
 
 @dataclass(frozen=True)
@@ -230,6 +252,7 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
         min_denominator=float(g.get("min_denominator", data.get("min_denominator", 5))),
         below_min=str(g.get("below_min", "county_average")),
         when_empty=str(g.get("when_empty", "group_average")),
+        idle=str(g.get("idle", "zero")),
     )
     if guard.method not in GUARD_METHODS:
         raise ScoringRulesError(f"[guard] method 只能是 {'、'.join(GUARD_METHODS)}，而不是 {guard.method!r}")
@@ -241,6 +264,8 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
         raise ScoringRulesError(
             f"[guard] when_empty 只能是 {'、'.join(WHEN_EMPTY)}，而不是 {guard.when_empty!r}"
         )
+    if guard.idle not in IDLE:
+        raise ScoringRulesError(f"[guard] idle 只能是 {'、'.join(IDLE)}，而不是 {guard.idle!r}")
     if guard.prior_strength < 0 or guard.min_denominator < 0:
         raise ScoringRulesError("[guard] 的数值不能为负")
     grades = tuple(
@@ -328,6 +353,7 @@ class JurisdictionScore:
     indicators: tuple[IndicatorScore, ...]
     rank: int | None = None
     previous_rank: int | None = None
+    not_ranked: str = ""  # why the unit is not scored (不参与排名), e.g. nothing to supervise
 
     @property
     def rank_change(self) -> int | None:
@@ -340,10 +366,17 @@ class JurisdictionScore:
         return next((i for i in self.indicators if i.code == code), None)
 
 
-def competition_ranks(scores: Sequence[float | None], *, digits: int = 2) -> list[int | None]:
-    """1, 2, 2, 4 … by score (rounded to `digits`), highest first; None stays unranked."""
+def shown_score(score: float, *, digits: int = SCORE_DIGITS) -> float:
+    """The score as it is shown (half up to `digits` decimals): what is graded and ranked."""
+    step = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(score)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def competition_ranks(scores: Sequence[float | None], *, digits: int = SCORE_DIGITS) -> list[int | None]:
+    """1, 2, 2, 4 … by the score as shown (half up to `digits`), highest first; None stays unranked.
+    Equal shown scores share a rank; different shown scores never do."""
     keyed = sorted(
-        ((round(s, digits), i) for i, s in enumerate(scores) if s is not None), key=lambda x: -x[0]
+        ((shown_score(s, digits=digits), i) for i, s in enumerate(scores) if s is not None), key=lambda x: -x[0]
     )
     ranks: list[int | None] = [None] * len(scores)
     previous: float | None = None
@@ -372,9 +405,30 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+def is_idle(measures: Mapping[str, float]) -> bool:
+    """Has enterprises to supervise and inspected none of them this quarter."""
+    return measures.get("enterprises_registered", 0) > 0 and measures.get("enterprises_inspected", 0) <= 0
+
+
+def has_nothing_to_supervise(measures: Mapping[str, float]) -> bool:
+    """No enterprise registered to the unit and no inspection of its own: nothing to assess (only
+    when the measures say so: hand-made measures without these counts are scored)."""
+    if "enterprises_registered" not in measures:
+        return False
+    return measures["enterprises_registered"] <= 0 and measures.get("inspections", 0) <= 0
+
+
 def score_indicator(ind: Indicator, measures: Mapping[str, float], *, guard: Guard,
                     group_rate: float | None) -> IndicatorScore:  # fmt: skip
     num, den = ind.ratio_parts(measures)
+    if ind.guard and guard.idle == "zero" and is_idle(measures):
+        idle = "有登记的生产经营单位，本季度未检查任何一家"
+        if den <= 0:
+            return IndicatorScore(ind.code, ind.label, num, den, None, 0.0, 0.0, ind.max_points, "idle_zero",
+                                  f"{idle}：本项无可计分事项，计 0 分（不按同类平均）")  # fmt: skip
+        raw = min(num, den) / den
+        return IndicatorScore(ind.code, ind.label, num, den, raw, raw, round(ind.max_points * raw, 4), ind.max_points,
+                              "idle_zero", f"{idle}：{_num(min(num, den))}/{_num(den)}，不做小分母保护")  # fmt: skip
     if den <= 0 and ind.guard and guard.when_empty == "group_average" and group_rate is not None:
         points = round(ind.max_points * group_rate, 4)
         return IndicatorScore(ind.code, ind.label, num, den, None, group_rate, points, ind.max_points, "empty_average",
@@ -420,13 +474,22 @@ def score_group(
     scored: list[JurisdictionScore] = []
     for member in members:
         values = measures.get(member.jurisdiction_id, {})
+        if has_nothing_to_supervise(values):
+            parts = tuple(
+                IndicatorScore(
+                    ind.code, ind.label, 0.0, 0.0, None, None, None, ind.max_points, "not_ranked", "不参与排名"
+                )
+                for ind in rules.indicators
+            )
+            scored.append(JurisdictionScore(member, None, 0.0, 0.0, "", parts, not_ranked=NOT_RANKED_REASON))
+            continue
         parts = tuple(
             score_indicator(ind, values, guard=rules.guard, group_rate=rates[ind.code])
             for ind in rules.indicators
         )
         earned = sum(p.points for p in parts if p.points is not None)
         available = sum(p.max_points for p in parts if p.points is not None)
-        score = round(earned / available * rules.total_points, 4) if available > 0 else None
+        score = shown_score(earned / available * rules.total_points) if available > 0 else None
         scored.append(JurisdictionScore(member, score, earned, available, rules.grade_of(score), parts))
     ranks = competition_ranks([s.score for s in scored])
     prev = previous_ranks or {}
@@ -440,6 +503,7 @@ def score_group(
             s.indicators,
             rank,
             prev.get(s.member.jurisdiction_id),
+            s.not_ranked,
         )
         for s, rank in zip(scored, ranks, strict=True)
     ]
@@ -480,8 +544,7 @@ def quarter_window(campaign: ov.CampaignInfo, *, quarter: str, as_of: dt.date) -
     return QuarterWindow(quarter, begun, due, first, min(last, cutoff), cutoff, final_on)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+_count_if = count_if
 
 
 def quarter_measures(
@@ -525,12 +588,30 @@ def _measures(
                 elif cell.status == "late":
                     out[cell.jurisdiction_id]["months_late"] += 1
 
-    target = _E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value])
-    by_place = select(_E.c.jurisdiction_id.label("owner"), _E.c.id.label("eid")).where(_E.c.active, target)
-    by_unit = select(_E.c.member_unit_id.label("owner"), _E.c.id.label("eid")).where(
-        _E.c.active, target, _E.c.member_unit_id.is_not(None)
+    # everything the unit supervises, and whether it inspected any of it (idle / nothing to supervise)
+    every = registered_to()
+    merge(
+        select(every.c.owner.label("jid"), func.count().label("enterprises_registered"))
+        .where(every.c.owner.in_(wanted))
+        .group_by(every.c.owner)
     )
-    own = union_all(by_place, by_unit).subquery("own")
+    merge(
+        select(every.c.owner.label("jid"), func.count(distinct(every.c.eid)).label("enterprises_inspected"))
+        .select_from(every.join(_I, _I.c.enterprise_id == every.c.eid))
+        .where(
+            every.c.owner.in_(wanted),
+            _I.c.inspected_on.between(window.first, window.last),
+            inspected_by_or_jointly(every.c.owner),
+        )
+        .group_by(every.c.owner)
+    )
+    merge(
+        select(_I.c.jurisdiction_id.label("jid"), func.count().label("inspections"))
+        .where(_I.c.jurisdiction_id.in_(wanted), _I.c.inspected_on.between(window.first, window.last))
+        .group_by(_I.c.jurisdiction_id)
+    )
+
+    own = registered_to(_E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value]))
     months = len(window.months)
     merge(
         select(own.c.owner.label("jid"), (func.count() * months).label("targets_due"))
@@ -544,7 +625,7 @@ def _measures(
         .where(
             own.c.owner.in_(wanted),
             _I.c.inspected_on.between(window.first, window.last),
-            or_(_I.c.jurisdiction_id == own.c.owner, _I.c.joint),
+            inspected_by_or_jointly(own.c.owner),
         )
         .distinct()
         .subquery("visits")
@@ -555,10 +636,7 @@ def _measures(
         .group_by(visits.c.owner)
     )
 
-    on_time = or_(
-        and_(_F.c.rectified_on.is_not(None), _F.c.rectified_on <= _F.c.deadline),
-        and_(_F.c.rectified_on.is_(None), _F.c.status != FindingStatus.OPEN.value),
-    )
+    on_time = rectified_by(_F.c.deadline)
     merge(
         select(
             _F.c.jurisdiction_id.label("jid"),
@@ -602,7 +680,7 @@ def _measures(
         .where(
             _C.c.jurisdiction_id.in_(wanted),
             in_window_c,
-            _C.c.problem.in_([q.PROBLEM_UNLICENSED, q.PROBLEM_FAKE]),
+            cert_problem(Problem.UNLICENSED, Problem.FAKE),
         )
         .distinct()
         .subquery("violations")

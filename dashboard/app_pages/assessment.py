@@ -86,6 +86,9 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
     )
     st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", column_config=config,
                  height=ui.table_height(len(frame)), key=f"assessment.{key}")  # fmt: skip
+    for s in scores:
+        if s.not_ranked:
+            st.caption(f"{s.member.name}：不参与排名——{s.not_ranked}。")
     ui.download_csv(frames.assessment_frame(scores, rules, links=False), name=f"{name_label}_{sel.quarter}",
                     key=f"assessment.{key}.csv")  # fmt: skip
 
@@ -118,7 +121,9 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric("总分", f"{chosen.score:.1f}" if chosen.score is not None else "—", border=True)
 group_size = sum(1 for s in result.groups.get(chosen.member.kind, []) if s.rank is not None)
 m2.metric("排名", f"{chosen.rank} / {group_size}" if chosen.rank else "—", border=True)
-m3.metric("等次", chosen.grade or "—", border=True)
+m3.metric("等次", chosen.grade or ("不参与排名" if chosen.not_ranked else "—"), border=True)
+if chosen.not_ranked:
+    st.info(f"{chosen.member.name}不参与排名：{chosen.not_ranked}。")
 m4.metric("排名变化", frames.rank_change_label(chosen.rank_change, chosen.previous_rank), border=True)
 breakdown = frames.breakdown_frame(chosen)
 st.dataframe(

@@ -84,8 +84,8 @@ def mine(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if principal.sees_all or not jobs:
         return jobs
     with data.session(data.database_url()) as session:
-        ids = verifier_jobs.visible_job_ids(session, principal=principal, job_ids=[int(j["id"]) for j in jobs])
-    return [j for j in jobs if int(j["id"]) in ids]
+        keys = verifier_jobs.visible_jobs(session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in jobs])
+    return [j for j in jobs if verifier_jobs.job_key(j) in keys]
 
 
 def waiting_panel() -> None:

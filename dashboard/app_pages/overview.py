@@ -53,6 +53,9 @@ for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
                 k.label if k.unit == "%" else f"{k.label}（{k.unit}）", ui.fmt_value(k.value, k.unit), ui.fmt_delta(k.delta, k.unit),
                 delta_color="inverse" if k.lower_is_better else "normal", help=k.note, border=True,
             )  # fmt: skip
+figures = data.county_vs_units(sel.url, who, campaign.id, sel.month, sel.as_of)
+if figures:
+    st.caption(q.county_vs_units_text(figures))
 
 # --- who is behind --------------------------------------------------------------------------------
 townships = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, TOWNSHIP)

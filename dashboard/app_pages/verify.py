@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, staff
+from dashboard import data, staff, verify_saving
 from dashboard import page_evidence as pe
 from dashboard import roster_preview as rp
 from dashboard import verify_results as vr
@@ -32,8 +32,6 @@ FAMILIES = {Family.SPECIAL.value: "特种作业操作证", Family.SAFETY.value: 
 
 principal = staff.principal()
 client: VerifierClient = staff.client()
-targets: dict[int, dict[str, Any]] = st.session_state.setdefault(K + "targets", {})
-saved: dict[str, str] = st.session_state.setdefault(K + "saved", {})
 
 st.title("核验名单")
 st.caption(
@@ -81,17 +79,27 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
 
 
 def save_results(job: dict[str, Any], target: dict[str, Any]) -> str:
-    """Store the job's verdicts in the campaign database; the summary line."""
-    rows = vr.read_result_workbook(client.results_file(int(job["id"]), fmt="xlsx", full_ids=True))
-    ref = cert_results.job_ref_for(int(job["id"]), str(job["created_at"]))
+    """Store the job's verdicts against a target chosen by hand (recorded as the job's target); the summary."""
+    key = verifier_jobs.job_key(job)
     with data.session(data.database_url()) as session:
-        report = cert_results.save_job_results(
-            session, principal=principal, job_ref=ref, as_of=dt.date.fromisoformat(job["as_of"]), rows=rows,
-            enterprise_id=target.get("enterprise_id"), jurisdiction_id=target.get("jurisdiction_id"),
-        )  # fmt: skip
+        verifier_jobs.set_target(session, principal=principal, job=key, jurisdiction_id=target.get("jurisdiction_id"),
+                                 enterprise_id=target.get("enterprise_id"), label=target_label(target))  # fmt: skip
+        summary = verify_saving.save_job(session, principal=principal, client=client, job=job,
+                                         jurisdiction_id=target.get("jurisdiction_id"),
+                                         enterprise_id=target.get("enterprise_id"))  # fmt: skip
         session.commit()
     st.cache_data.clear()  # the overview's certificate numbers change
-    return f"{target_label(target)}：{report.summary}"
+    return f"已保存到“{target_label(target)}”：{summary}"
+
+
+def autosave(job: dict[str, Any]) -> verify_saving.SaveOutcome:
+    """A finished job's results saved to the target recorded at submit (no second click)."""
+    with data.session(data.database_url()) as session:
+        outcome = verify_saving.save_if_finished(session, principal=principal, client=client, job=job)
+        session.commit()
+    if outcome.saved_now:
+        st.cache_data.clear()  # the overview's certificate numbers change
+    return outcome
 
 
 def audit_download(job_id: int, full_ids: bool) -> None:
@@ -163,8 +171,8 @@ except VerifierError as exc:
     st.stop()
 if not principal.sees_all:  # township and unit staff: only the jobs of their own unit
     with data.session(data.database_url()) as session:
-        mine = verifier_jobs.visible_job_ids(session, principal=principal, job_ids=[int(j["id"]) for j in recent])
-    recent = [j for j in recent if int(j["id"]) in mine]
+        mine = verifier_jobs.visible_jobs(session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in recent])
+    recent = [j for j in recent if verifier_jobs.job_key(j) in mine]
 
 with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K + "job_id" not in st.session_state):
     if not recent:
@@ -313,10 +321,17 @@ def upload_section() -> None:
             st.error(exc.message)
         else:
             job_id = int(answer["job_id"])
-            if target is not None:
-                targets[job_id] = target
+            try:
+                created_at = str(answer.get("created_at") or client.job(job_id)["created_at"])
+            except VerifierError as exc:
+                st.error(f"任务 {job_id} 已提交，但读取任务信息失败：{exc.message}")
+                return
             open_job(job_id)
             with data.session(data.database_url()) as session:
+                verifier_jobs.record_submission(
+                    session, principal=principal, job=(job_id, created_at), label=target_label(target or {}),
+                    jurisdiction_id=(target or {}).get("jurisdiction_id"), enterprise_id=(target or {}).get("enterprise_id"),
+                )  # fmt: skip
                 audit(session, principal=principal, action=AuditAction.IMPORT, entity="verifier_job", entity_id=job_id,
                       detail=f"提交名单核验：{upload.name}，{preview.total} 行（{target_label(target or {})}）")  # fmt: skip
                 session.commit()
@@ -329,15 +344,15 @@ def job_section() -> None:
     if job_id is None:
         return
     try:
-        with data.session(data.database_url()) as session:
-            verifier_jobs.require_job(session, principal=principal, job_id=int(job_id))
-    except AccessDenied as exc:
-        st.error(str(exc))
-        return
-    try:
         job = client.job(int(job_id))
     except VerifierError as exc:
         st.error(exc.message)
+        return
+    try:
+        with data.session(data.database_url()) as session:
+            verifier_jobs.require_job(session, principal=principal, job=verifier_jobs.job_key(job))
+    except AccessDenied as exc:
+        st.error(str(exc))
         return
 
     st.divider()
@@ -415,24 +430,22 @@ def job_section() -> None:
     st.markdown(
         "**保存到数据库**（总览和乡镇页面的持证核查数字来自这里；只保存结论，同一任务重复保存会替换）"
     )
-    known = targets.get(int(job["id"]))
-    save_key = (
-        f"{job['id']}:{job['progress']['done']}"  # a resumed job that answered more rows is saved again
-    )
-    if save_key in saved:
-        st.success(saved[save_key], icon="💾")
-    elif known is not None:
-        try:
-            saved[save_key] = save_results(job, known)
-            st.success(saved[save_key], icon="💾")
-        except (InputError, AccessDenied, VerifierError, ValueError) as exc:
-            st.error(f"保存失败：{exc}")
-    with st.container(border=True):
-        chosen = choose_target(K + "save.", default=known)
-        if st.button("保存核验结果", key=K + "save", disabled=chosen is None) and chosen is not None:
+    known: dict[str, Any] | None = None
+    try:
+        outcome = autosave(job)
+    except (InputError, AccessDenied, VerifierError, ValueError) as exc:
+        st.error(f"自动保存失败，结果还没有保存：{exc}。请检查下面的所属单位后点“保存核验结果”。")
+    else:
+        if outcome.target is None:
+            st.warning(outcome.message, icon="💾")
+        else:
+            st.success(outcome.message, icon="💾")
+            known = {"jurisdiction_id": outcome.target.area_id, "enterprise_id": outcome.target.enterprise_id}
+    with st.expander("保存到其他单位或企业", expanded=known is None):
+        chosen = choose_target(K + f"save.{job['id']}.", default=known)
+        if st.button("保存核验结果", key=K + f"save.{job['id']}", disabled=chosen is None) and chosen is not None:
             try:
-                saved[save_key] = save_results(job, chosen)
-                targets[int(job["id"])] = chosen
+                st.toast(save_results(job, chosen))
                 st.rerun()
             except (InputError, AccessDenied, VerifierError, ValueError) as exc:
                 st.error(f"保存失败：{exc}")

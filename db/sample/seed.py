@@ -44,6 +44,7 @@ from db.codes import (
     TipStatus,
     risk_class_of,
 )
+from db.metrics import Problem, item_key
 from db.sample import fengdu
 from db.sample.bulk import CST, SEED_TIMESTAMP, BulkWriter
 from db.sample.catalogue import SECTOR_OPERATIONS, category_of
@@ -51,10 +52,10 @@ from db.sample.ids import make_uscc, random_id_number
 from db.sample.names import random_name
 from verifier.types import Outcome, WarningCode
 
-PROBLEM_UNLICENSED = "无证上岗"
-PROBLEM_FAKE = "疑似持假证"
-PROBLEM_INVALID = "证书失效或不符"
-PROBLEM_MANAGER_OVERDUE = "逾期未考核合格"
+PROBLEM_UNLICENSED = Problem.UNLICENSED.value
+PROBLEM_FAKE = Problem.FAKE.value
+PROBLEM_INVALID = Problem.INVALID.value
+PROBLEM_MANAGER_OVERDUE = Problem.MANAGER_OVERDUE.value
 
 # The state of the data set: the campaign is over, the summary reports are in.
 # The sample county's demo accounts all get this password, so that `anpei demo` can be tried at once
@@ -736,7 +737,7 @@ class _Generator:
                                    "revisit_by": "、".join(random_name(rng, male=True) for _ in range(2)) if revisit_date else "",
                                    "recurring": recurring, "created_at": SEED_TIMESTAMP})  # fmt: skip
             for t in tallies:
-                t.problems_by_item[str(item)] += 1
+                t.problems_by_item[item_key(target_kind, item)] += 1
                 t.rectified += rectified_on is not None and rectified_on <= report_day
         # 责令整改 for every inspection with a failed item; cases and penalties for the serious ones
         serious = (target_kind == TargetKind.ENTERPRISE and bool({3, 4} & set(failed))) or (

@@ -49,14 +49,18 @@ def jobs(
         "乙镇": world.principal("yi", Role.LOCAL_STAFF, jurisdiction="乙镇"),
     }
     ids: dict[str, int] = {}
+    keys: dict[str, verifier_jobs.JobKey] = {}
     for n, (town, who) in enumerate(people.items()):
         answer = client.submit_roster(csv_bytes(roster_rows(service.crowd[n : n + 1])), filename=f"{town}名单.csv",
                                       family="special")  # fmt: skip
         ids[town] = int(answer["job_id"])
+        keys[town] = verifier_jobs.job_key(client.job(ids[town]))
+        verifier_jobs.record_submission(world.session, principal=who, job=keys[town], jurisdiction_id=who.jurisdiction_id,
+                                        enterprise_id=None, label=town)  # fmt: skip
         audit.record(world.session, principal=who, action=AuditAction.IMPORT, entity=verifier_jobs.ENTITY,
                      entity_id=ids[town], detail=f"提交名单核验：{town}名单.csv")  # fmt: skip
     world.session.commit()
-    yield {"ids": ids, "people": people, "client": client}
+    yield {"ids": ids, "keys": keys, "people": people, "client": client}
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -71,16 +75,16 @@ def test_the_service_wants_its_token(service: ServiceRun) -> None:
 
 
 def test_job_visibility_by_role(world: World, jobs: dict[str, object]) -> None:
-    ids: dict[str, int] = jobs["ids"]  # type: ignore[assignment]
+    keys: dict[str, verifier_jobs.JobKey] = jobs["keys"]  # type: ignore[assignment]
     people: dict[str, Principal] = jobs["people"]  # type: ignore[assignment]
     s: Session = world.session
-    every = set(ids.values())
-    assert verifier_jobs.visible_job_ids(s, principal=people["甲镇"], job_ids=every) == {ids["甲镇"]}
-    assert verifier_jobs.visible_job_ids(s, principal=people["乙镇"], job_ids=every) == {ids["乙镇"]}
+    every = set(keys.values())
+    assert verifier_jobs.visible_jobs(s, principal=people["甲镇"], jobs=every) == {keys["甲镇"]}
+    assert verifier_jobs.visible_jobs(s, principal=people["乙镇"], jobs=every) == {keys["乙镇"]}
     county = world.principal("county1", Role.COUNTY_STAFF)
-    assert verifier_jobs.visible_job_ids(s, principal=county, job_ids=every) == every
+    assert verifier_jobs.visible_jobs(s, principal=county, jobs=every) == every
     with pytest.raises(AccessDenied):
-        verifier_jobs.require_job(s, principal=people["甲镇"], job_id=ids["乙镇"])
+        verifier_jobs.require_job(s, principal=people["甲镇"], job=keys["乙镇"])
 
 
 def test_a_township_user_sees_only_its_own_jobs_on_the_pages(jobs: dict[str, object]) -> None:

@@ -133,7 +133,9 @@ def test_an_empty_quarter_scores_nobody() -> None:
         sc.load_rules(), members=members, measures={1: {}, 2: dict.fromkeys(sc.MEASURES, 0.0)}
     )
     assert all(s.score is None and s.rank is None and s.grade == "" for s in out)
-    assert all(i.status == "not_applicable" and i.deduction == 0 for s in out for i in s.indicators)
+    # no measures at all: nothing applies; all-zero measures: nothing to supervise, 不参与排名
+    assert all(i.status == "not_applicable" and i.deduction == 0 for i in out[0].indicators)
+    assert all(i.status == "not_ranked" and i.deduction == 0 for i in out[1].indicators) and out[1].not_ranked
 
 
 def test_not_applicable_indicators_leave_the_maximum() -> None:
@@ -145,7 +147,7 @@ def test_not_applicable_indicators_leave_the_maximum() -> None:
     }  # a unit with no target enterprises
     out = sc.score_group(rules, members=_members("县教委"), measures={1: only_tables})[0]
     assert out.available == 20 and out.earned == pytest.approx(20 * (2 + 0.5) / 3, abs=1e-3)
-    assert out.score == pytest.approx(100 * 2.5 / 3, abs=1e-3)
+    assert out.score == 83.3  # 100 × 2.5 / 3, stored as shown (one decimal)
     assert out.indicator("monthly_on_time").status == "scored"  # type: ignore[union-attr]
     assert out.indicator("coverage").status == "not_applicable"  # type: ignore[union-attr]
 
@@ -206,7 +208,7 @@ def test_minimum_denominator_options(
         # the group rate is pooled: (73 + 2) / (100 + 2) for county_average
         expected = (73 + 2) / 102 if below_min == "county_average" else rate
         assert small.rate == pytest.approx(expected)
-        assert out["小镇"].score == pytest.approx(100 * expected)
+        assert out["小镇"].score == pytest.approx(100 * expected, abs=0.05)  # stored as shown
     assert out["大镇"].indicators[0].status == "scored" and out["大镇"].score == pytest.approx(73.0)
     assert score is None or score > 0
 

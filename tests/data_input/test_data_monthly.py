@@ -26,7 +26,7 @@ HEADERS = [c.header for c in mt.DEFAULT_LAYOUT]
 
 def row(name: str = "三合街道", month: Any = "2023-05", **numbers: Any) -> list[Any]:
     values = {"enterprises_inspected": 3, "high_risk_inspected": 2, "industry_trade_inspected": 1,
-              "institutions_inspected": 1, "problems_found": 4, "item:enterprise-1": 2, "item:enterprise-3": 1,
+              "institutions_inspected": 1, "problems_found": 3, "item:enterprise-1": 2, "item:enterprise-3": 1,
               "ordered_rectify": 3, "rectified": 2, "workers_checked": 10, "unlicensed": 1, "suspected_fake": 1,
               "managers_due": 4, "managers_passed": 3, "managers_overdue": 1, "cases": 1, "fines_wan": 0.5,
               "exposures": 1, "blacklisted": 0, "filled_by": "张三", "phone": "023-70000000",
@@ -155,12 +155,23 @@ def test_bad_values(county: County, key: str, value: Any, fragment: str) -> None
         ({"ordered_rectify": 5, "rectified": 1}, "责令整改数大于发现问题数"),
         ({"unlicensed": 6, "suspected_fake": 5}, "无证上岗人数与疑似持假证人数之和大于核查特种作业人员数"),
         ({"managers_passed": 4}, "已考核合格数与逾期未考核数之和大于应考核人数"),
-        ({"item:enterprise-2": 5}, "发现问题数小于按检查项填写的问题数之和"),
+        ({"item:enterprise-2": 5}, "发现问题数（3）与按检查项填写的问题数之和（8）不一致"),
     ],
 )
 def test_sanity_rules(county: County, numbers: dict[str, Any], fragment: str) -> None:
     messages = refused(county, table(row(**numbers)))
     assert any(fragment in m for m in messages), messages
+
+
+@pytest.mark.parametrize("numbers", [{"problems_found": 5}, {"item:enterprise-3": None, "ordered_rectify": 2,
+                                                        "rectified": 1}])  # fmt: skip
+def test_item_columns_add_up_to_problems_found(county: County, numbers: dict[str, Any]) -> None:
+    """Each problem has one check item: a row whose item columns do not add up to 发现问题数 is refused,
+    named by file, sheet, row and column (the 发现问题数 column)."""
+    messages = refused(county, table(row(**numbers)))
+    assert len(messages) == 1, messages
+    assert "与按检查项填写的问题数之和" in messages[0] and f" {col('problems_found')}（发现问题数）" in messages[0], messages
+    assert messages[0].startswith("工作表“汇总表”第 4 行 "), messages
 
 
 @pytest.mark.parametrize("value", ["2023-06-02", "2023/6/2", "2023年6月2日", dt.date(2023, 6, 2), "20230602"])

@@ -119,7 +119,7 @@ def test_all_townships_total_equals_the_sum_of_the_sheets(sample_url: str) -> No
     assert names[0] == ex.TOTAL_SHEET and len(names) == len(sheets) + 1
     total = book[ex.TOTAL_SHEET]  # type: ignore[index]
     header = [total.cell(row=4, column=c).value for c in range(1, total.max_column + 1)]
-    total_row = next(r for r in range(5, total.max_row + 1) if total.cell(row=r, column=1).value == "合计")
+    total_row = next(r for r in range(5, total.max_row + 1) if total.cell(row=r, column=1).value == "各单位合计")
     assert total_row == 5 + len(sheets)
     numeric = [i for i, column in enumerate(DEFAULT_LAYOUT, start=1) if column.kind in ("count", "money")]
     assert [header[i - 1] for i in numeric][:3] == ["检查生产经营单位数", "其中：高危行业", "其中：工贸行业"]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.verifier_api import VerifierClient
 from db import migrate
 from db.engine import make_engine
-from db.models import AuditLog, CertificateCheck, Person
+from db.models import AuditLog, CertificateCheck, Person, VerifierJobTarget
 from tests.authkit import acting
 from tests.staff.conftest import ROOT, County, build_county
 from tests.staff.kit import ServiceRun, csv_bytes, roster_rows, xlsx_bytes
@@ -218,3 +218,32 @@ def test_a_saved_platform_page_is_evidence_for_one_person(
     at.run()
     at.button(key="verify.page.save").click().run()
     assert any("无法识别" in e.value for e in at.error)
+
+
+def test_finished_results_are_saved_to_the_submit_target_in_a_new_session(env: tuple[County, ServiceRun]) -> None:
+    """The target chosen at submit is stored with the job: a later session (another tab, the next
+    morning) that opens the finished job saves its results there without a second click, and says so."""
+    county, service = env
+    at = _start(xlsx_bytes(roster_rows(service.crowd)), "三合化工名单.xlsx")
+    at.selectbox(key="verify.target.enterprise").set_value(county.ids["三合化工有限公司"]).run()
+    at.button(key="verify.submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job_id = at.session_state["verify.job_id"]
+    _wait_done(service, job_id)
+
+    later = acting(AppTest.from_file(PAGE, default_timeout=60))  # a new browser session: nothing in its state
+    later.run()
+    later.selectbox(key="verify.pick").set_value(job_id).run()
+    later.button(key="verify.open").click().run()
+    assert not later.exception, [e.value for e in later.exception]
+    saved = [s.value for s in later.success if "自动保存到" in s.value]
+    assert saved and "三合化工有限公司" in saved[0] and "已保存 12 条" in saved[0], [s.value for s in later.success]
+    with Session(county.engine) as s:
+        checks = s.exec(select(CertificateCheck)).all()
+        assert len(checks) == 12 and {c.enterprise_id for c in checks} == {county.ids["三合化工有限公司"]}
+        target = s.exec(select(VerifierJobTarget)).one()
+        assert (target.job_id, target.saved_rows) == (job_id, 12)
+    later.run()  # shown again: not saved twice, and the page says where the results went
+    assert any("保存到“三合化工有限公司" in s.value for s in later.success)
+    with Session(county.engine) as s:
+        assert len(s.exec(select(CertificateCheck)).all()) == 12

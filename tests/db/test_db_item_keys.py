@@ -1,0 +1,89 @@
+"""Per-check-item problem counts have one key scheme (`enterprise-3`, `institution-1`) everywhere:
+the seed writes it, the migration converts rows stored under the old bare `"3"`, and the sample
+county reconciles, fills the form and adds up in the exported county total."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from db import exports, migrate, reconcile
+from db import monthly_table as mt
+from db import queries as q
+from db.access import Principal
+from db.campaign_defaults import CHECK_ITEMS
+from db.codes import JurisdictionKind, MonthlyStatus, Role, TargetKind
+from db.models import Finding, Jurisdiction, MonthlyReport
+
+STAFF = Principal(username="county", role=Role.COUNTY_STAFF)
+ITEM_KEYS = {f"{i.target_kind.value}-{i.number}" for i in CHECK_ITEMS}
+
+
+def test_sample_county_uses_one_key_scheme_and_reconciles(seeded: Engine) -> None:
+    with Session(seeded) as s:
+        reports = s.exec(select(MonthlyReport)).all()
+        assert any(r.problems_by_item for r in reports)
+        for r in reports:
+            assert set(r.problems_by_item) <= ITEM_KEYS, r.problems_by_item
+            assert sum(r.problems_by_item.values()) == r.problems_found
+        months = q.campaign_months(s)
+        false_differences = [
+            (row.jurisdiction, m, [(d.key, d.reported, d.recorded) for d in row.differences])
+            for m in months
+            for row in reconcile.reconcile_all(s, principal=STAFF, month=m)
+            if row.differences
+        ]
+    assert false_differences == []
+
+
+def test_form_and_county_total_show_the_stored_items(seeded: Engine) -> None:
+    with Session(seeded) as s:
+        columns = mt.layout_for(s)
+        item_columns = [c.key for c in columns if c.key.startswith(mt.ITEM_PREFIX)]
+        report = next(r for r in s.exec(select(MonthlyReport)).all() if r.problems_found >= 2)
+        values = mt.form_values(report, columns)
+        assert sum(values[k] for k in item_columns) == report.problems_found  # 在线填报 shows them, not 0
+        month = report.month
+        sheets = exports.summary_sheets(s, principal=STAFF, month=month)
+        totals = exports.total_values(sheets, columns)
+    assert totals["problems_found"] > 0
+    assert sum(totals[k] for k in item_columns) == totals["problems_found"]  # 全县合计 adds up
+
+
+def test_migration_rewrites_bare_item_keys(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0a2bcd6fd2af")
+    now = dt.datetime(2023, 8, 1, tzinfo=dt.UTC)
+    with Session(empty_engine) as s:
+        town = Jurisdiction(code="J01", name="三合街道", kind=JurisdictionKind.TOWNSHIP.value)
+        s.add(town)
+        s.flush()
+        s.add(MonthlyReport(jurisdiction_id=town.id, month="2023-05", status=MonthlyStatus.SUBMITTED.value,
+                            problems_found=5, problems_by_item={"1": 2, "3": 1, "5": 1, "enterprise-2": 1}))  # fmt: skip
+        s.add(MonthlyReport(jurisdiction_id=town.id, month="2023-06", status=MonthlyStatus.SUBMITTED.value,
+                            problems_found=1, problems_by_item={"enterprise-4": 1}))  # fmt: skip
+        # one institution problem of item 1 recorded in May: one of the two bare "1" is the institution's
+        s.add(Finding(jurisdiction_id=town.id, target_kind=TargetKind.INSTITUTION.value, check_item_number=1,
+                      found_on=dt.date(2023, 5, 9), description="制度不健全", created_at=now))  # fmt: skip
+        s.commit()
+    migrate.upgrade(empty_engine)
+    with Session(empty_engine) as s:
+        stored = {r.month: r.problems_by_item for r in s.exec(select(MonthlyReport)).all()}
+    assert stored == {
+        "2023-05": {
+            "enterprise-1": 1,
+            "enterprise-2": 1,
+            "enterprise-3": 1,
+            "enterprise-5": 1,
+            "institution-1": 1,
+        },
+        "2023-06": {"enterprise-4": 1},
+    }
+
+
+def test_convert_keys_is_pure() -> None:
+    module = importlib.import_module("db.migrations.versions.5c1e7a90b3d4_item_keys_and_verifier_job_targets")
+    assert module.convert_keys({"4": 3}, {4: 5}) == {"institution-4": 3}
+    assert module.convert_keys({"2": 2, "enterprise-2": 1}, {}) == {"enterprise-2": 3}

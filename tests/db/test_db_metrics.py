@@ -1,0 +1,43 @@
+"""The metric definitions of `db.metrics` give the same numbers wherever they are read: the month
+summary (screen, exports, CLI) and the quarterly scoring count a unit's registered and inspected
+enterprises alike (registered to the township and the member unit; inspected by it or jointly)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from db import overview as ov
+from db import queries as q
+from db import scoring as sc
+from db.access import SYSTEM
+from db.codes import TargetKind
+from db.metrics import Problem, item_key
+
+
+def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine) -> None:
+    with Session(seeded) as s:
+        campaign = ov.get_campaign(s)
+        assert campaign is not None
+        window = sc.quarter_window(campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31))
+        assert window.months == ("2023-07",)  # the quarter's only enforcement month
+        rows = q.township_month_summary(s, principal=SYSTEM, month="2023-07")
+        measures = sc.quarter_measures(s, principal=SYSTEM, campaign=campaign, window=window,
+                                       jurisdiction_ids=[r.jurisdiction_id for r in rows])  # fmt: skip
+    assert any(r.enterprises_inspected for r in rows)
+    for r in rows:
+        m = measures[r.jurisdiction_id]
+        assert m["enterprises_registered"] == r.enterprises_registered, r.jurisdiction
+        assert m["enterprises_inspected"] == r.enterprises_inspected, r.jurisdiction
+        assert m["targets_due"] == r.high_risk_registered + r.industry_trade_registered, r.jurisdiction
+        assert m["targets_inspected"] == r.high_risk_inspected + r.industry_trade_inspected, r.jurisdiction
+
+
+def test_problem_codes_and_item_keys() -> None:
+    assert [p.label for p in Problem] == ["无证上岗", "疑似持假证", "证书失效或不符", "逾期未考核合格"]
+    assert Problem.UNLICENSED.code == q.PROBLEM_UNLICENSED and Problem.FAKE.code == q.PROBLEM_FAKE
+    assert (
+        item_key(TargetKind.ENTERPRISE, 3) == "enterprise-3" and item_key("institution", 1) == "institution-1"
+    )
