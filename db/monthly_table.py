@@ -12,7 +12,7 @@ All services flush and never commit: the caller's transaction holds the change a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -328,9 +328,12 @@ def _where(sheet: str, row: int, index: int, column: MonthlyColumn) -> tuple[str
 
 def parse_values(
     raw: Mapping[str, Any], *, columns: Sequence[MonthlyColumn], sheet: str, row: int,
-    positions: Mapping[str, int] | None = None,
+    positions: Mapping[str, int] | None = None, unreadable: set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, int], list[ImportProblem]]:  # fmt: skip
-    """Typed numbers, by-item counts and problems from raw cell values keyed by layout key."""
+    """Typed numbers, by-item counts and problems from raw cell values keyed by layout key.
+
+    The keys whose value could not be read are added to `unreadable` when given (so the row's
+    cross-column rules can still be judged on the rest, see `sanity_problems`)."""
     values: dict[str, Any] = {}
     by_item: dict[str, int] = {}
     problems: list[ImportProblem] = []
@@ -351,6 +354,8 @@ def parse_values(
             parsed = parse_text(value, max_len=50)
         if isinstance(parsed, ImportProblem):
             problems.append(parsed)
+            if unreadable is not None:
+                unreadable.add(column.key)
         elif column.key.startswith(ITEM_PREFIX):
             if parsed:
                 by_item[column.key[len(ITEM_PREFIX):]] = int(parsed)
@@ -362,8 +367,12 @@ def parse_values(
 def sanity_problems(
     values: Mapping[str, Any], by_item: Mapping[str, int], *, columns: Sequence[MonthlyColumn], sheet: str,
     row: int, registered: int | None = None, positions: Mapping[str, int] | None = None,
+    unreadable: Collection[str] = (),
 ) -> list[ImportProblem]:  # fmt: skip
-    """Numbers that cannot all be true (inspected > registered, rectified > ordered, …)."""
+    """Numbers that cannot all be true (inspected > registered, rectified > ordered, …).
+
+    A rule involving an `unreadable` key (one already reported as unreadable) is not judged: its
+    value is unknown, and guessing 0 would report violations that are not there."""
     headers = {c.key: c.header for c in columns}
 
     def ref(key: str) -> str:
@@ -375,7 +384,9 @@ def sanity_problems(
 
     problems: list[ImportProblem] = []
 
-    def limit(keys: Sequence[str], bound: int, bound_text: str) -> None:
+    def limit(keys: Sequence[str], bound: int, bound_text: str, bound_key: str | None = None) -> None:
+        if any(k in unreadable for k in (*keys, bound_key)):
+            return
         total = sum(v(k) for k in keys)
         if total > bound:
             names = "与".join(headers[k] for k in keys)
@@ -386,13 +397,15 @@ def sanity_problems(
 
     if registered is not None:
         limit(["enterprises_inspected"], registered, "本单位登记的生产经营单位数")
-    limit(["high_risk_inspected", "industry_trade_inspected"], v("enterprises_inspected"), "检查生产经营单位数")
-    limit(["ordered_rectify"], v("problems_found"), "发现问题数")
-    limit(["rectified"], v("ordered_rectify"), "责令整改数")
-    limit(["unlicensed", "suspected_fake"], v("workers_checked"), "核查特种作业人员数")
-    limit(["managers_passed", "managers_overdue"], v("managers_due"), "应考核人数")
+    limit(["high_risk_inspected", "industry_trade_inspected"], v("enterprises_inspected"), "检查生产经营单位数",
+          "enterprises_inspected")  # fmt: skip
+    limit(["ordered_rectify"], v("problems_found"), "发现问题数", "problems_found")
+    limit(["rectified"], v("ordered_rectify"), "责令整改数", "ordered_rectify")
+    limit(["unlicensed", "suspected_fake"], v("workers_checked"), "核查特种作业人员数", "workers_checked")
+    limit(["managers_passed", "managers_overdue"], v("managers_due"), "应考核人数", "managers_due")
     item_total = sum(by_item.values())
-    if item_total > v("problems_found"):
+    items_unknown = "problems_found" in unreadable or any(k.startswith(ITEM_PREFIX) for k in unreadable)
+    if item_total > v("problems_found") and not items_unknown:
         problems.append(ImportProblem(
             sheet, row, ref("problems_found"), str(v("problems_found")), f"不小于各检查项问题数之和（{item_total}）",
             "发现问题数小于按检查项填写的问题数之和",
@@ -462,13 +475,14 @@ def validate_monthly_file(
             row_problems.append(ImportProblem(
                 *_where(table.name, row, positions["month"], columns[1]), month, f"不晚于本月（{today:%Y-%m}）", "月份还没到",
             ))  # fmt: skip
-        values, by_item, value_problems = parse_values(raw, columns=columns, sheet=table.name, row=row, positions=positions)
+        unreadable: set[str] = set()
+        values, by_item, value_problems = parse_values(raw, columns=columns, sheet=table.name, row=row,
+                                                       positions=positions, unreadable=unreadable)  # fmt: skip
         row_problems += value_problems
-        if not value_problems:
-            row_problems += sanity_problems(
-                values, by_item, columns=columns, sheet=table.name, row=row, positions=positions,
-                registered=registered.get(name) if registered is not None else None,
-            )  # fmt: skip
+        row_problems += sanity_problems(
+            values, by_item, columns=columns, sheet=table.name, row=row, positions=positions,
+            registered=registered.get(name) if registered is not None else None, unreadable=unreadable,
+        )  # fmt: skip
         if isinstance(month, str) and name:
             key = (name, month)
             if key in seen:
@@ -649,10 +663,10 @@ def save_monthly_numbers(
     label = _month_label(month)
     jurisdiction_by_id(session, jurisdiction_id)
     columns = layout_for(session)
-    parsed, by_item, problems = parse_values(values, columns=columns, sheet=FORM_SHEET, row=0)
-    if not problems:
-        problems = sanity_problems(parsed, by_item, columns=columns, sheet=FORM_SHEET, row=0,
-                                   registered=registered_counts(session).get(jurisdiction_id, 0))  # fmt: skip
+    unreadable: set[str] = set()
+    parsed, by_item, problems = parse_values(values, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable)
+    problems += sanity_problems(parsed, by_item, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable,
+                                registered=registered_counts(session).get(jurisdiction_id, 0))  # fmt: skip
     if problems:
         raise ImportRefused(problems)
     campaign = active_campaign(session)
