@@ -42,6 +42,7 @@ from db.input_common import (
 )
 from db.models import CheckItem, Enterprise, Jurisdiction, MonthlyReport
 from db.queries import MonthFormatError, parse_month
+from db.row_versions import check_version, flush_checked
 from db.xlsx_io import (
     BODY_FONT,
     BORDER,
@@ -653,15 +654,19 @@ def submit_zero_report(
 
 def save_monthly_numbers(
     session: Session, *, principal: Principal, jurisdiction_id: int, month: str, values: Mapping[str, Any],
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, expected_version: int | None = None,
 ) -> MonthlyReport:  # fmt: skip
     """Enter or correct a month's numbers on screen (keys as in `layout`; item:<kind>-<n> for items).
 
     Same checks as a file; raises ImportRefused listing every problem (sheet “在线填报”).
+    `expected_version` is the version of the table the form was loaded with (`row_versions.NO_ROW`
+    when there was none): a table changed, or first reported, since then is not overwritten
+    (StaleRecord). None skips the check (callers without a form).
     """
     require_write(principal, jurisdiction_id)
     label = _month_label(month)
-    jurisdiction_by_id(session, jurisdiction_id)
+    jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
+    what = f"{jurisdiction.name} {label} 汇总表"
     columns = layout_for(session)
     unreadable: set[str] = set()
     parsed, by_item, problems = parse_values(values, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable)
@@ -671,7 +676,9 @@ def save_monthly_numbers(
         raise ImportRefused(problems)
     campaign = active_campaign(session)
     report = _find_report(session, jurisdiction_id, label)
+    check_version(what=what, stored=report, expected=expected_version)
     was_submitted = _submitted(report)
+    creating = report is None
     before = report.model_copy() if report is not None else None
     if report is None:
         report = MonthlyReport(jurisdiction_id=jurisdiction_id, month=label)
@@ -683,7 +690,7 @@ def save_monthly_numbers(
                                   due_day=campaign.monthly_due_day, zero=zero).value  # fmt: skip
     report.source_sha256 = None
     session.add(report)
-    session.flush()
+    flush_checked(session, what=what, creating=creating)
     audit(session, principal=principal, action=AuditAction.UPDATE if was_submitted else AuditAction.CREATE,
           entity="monthlyreport", entity_id=report.id, before=before if was_submitted else None, after=report,
           detail=f"在线填报汇总表 {label}")  # fmt: skip
