@@ -151,44 +151,46 @@ with edit_tab:
                  "结果": ItemResult(row.results[n]).label if n in row.results else ""}
                 for n, item in edit_items.items()
             ], empty="")  # fmt: skip
-            K = f"{E}.{row.id}"
-            with st.form(f"{K}.form"):
+            # the inputs of the chosen record: keyed by its id, loaded with its version
+            form = iu.record_form(E, (row.id,), row.version)
+            with st.form(form.key("form")):
                 a, b, c = st.columns([1, 1, 2])
-                new_day = a.date_input("检查日期", value=row.inspected_on, key=f"{K}.date")
-                new_joint = b.checkbox("联合检查", value=row.joint, key=f"{K}.joint")
-                new_units = c.text_input("联合单位", value=row.joint_units, key=f"{K}.joint_units")
-                new_inspectors = st.text_input("检查人员", value=row.inspectors, key=f"{K}.inspectors")
+                new_day = a.date_input("检查日期", value=row.inspected_on, key=form.key("date"))
+                new_joint = b.checkbox("联合检查", value=row.joint, key=form.key("joint"))
+                new_units = c.text_input("联合单位", value=row.joint_units, key=form.key("joint_units"))
+                new_inspectors = st.text_input("检查人员", value=row.inspectors, key=form.key("inspectors"))
                 new_results: dict[int, str] = {}
                 choices = [r.value for r in ItemResult]
                 for number, item in edit_items.items():
                     current = row.results.get(number, ItemResult.PASS.value)
                     new_results[number] = st.radio(
                         f"{number}. {item.text}", choices, index=choices.index(current),
-                        format_func=lambda v: ItemResult(v).label, horizontal=True, key=f"{K}.item{number}",
+                        format_func=lambda v: ItemResult(v).label, horizontal=True, key=form.key(f"item{number}"),
                     )  # fmt: skip
-                new_notes = st.text_area("备注", value=row.notes, key=f"{K}.notes")
+                new_notes = st.text_area("备注", value=row.notes, key=form.key("notes"))
                 save = st.form_submit_button("保存更正")
             if save:
 
-                def _update() -> object:
+                def _update() -> int:
                     with iu.writing(sel.url) as s:
                         return ins.update_inspection(
                             s, principal=who, inspection_id=row.id, inspected_on=new_day, joint=new_joint,
                             joint_units=new_units, results=new_results, inspectors=new_inspectors, notes=new_notes,
-                        )  # fmt: skip
+                            expected_version=form.version,
+                        ).version  # fmt: skip
 
-                if iu.attempt(_update) is not None:
+                if iu.attempt(_update, form=form) is not None:
                     st.session_state[f"{E}.flash"] = f"已更正检查记录：{row.target_name} {new_day}（编号 {row.id}）"
                     st.rerun()
             st.markdown("**删除**（仅用于误录且尚无问题、处理措施的记录）")
-            confirm = st.checkbox("确认删除这条检查记录", key=f"{K}.confirm")
-            if st.button("删除检查记录", key=f"{K}.delete", disabled=not confirm):
+            confirm = st.checkbox("确认删除这条检查记录", key=form.key("confirm"))
+            if st.button("删除检查记录", key=form.key("delete"), disabled=not confirm):
 
                 def _delete() -> bool:
                     with iu.writing(sel.url) as s:
-                        ins.delete_inspection(s, principal=who, inspection_id=row.id)
+                        ins.delete_inspection(s, principal=who, inspection_id=row.id, expected_version=form.version)
                     return True
 
-                if iu.attempt(_delete):
+                if iu.attempt(_delete, form=form):
                     st.session_state[f"{E}.flash"] = f"已删除检查记录：{row.label}"
                     st.rerun()
