@@ -182,3 +182,27 @@ def test_concurrent_first_reports_of_one_month_the_second_is_refused(county: Cou
     assert isinstance(error.__cause__, IntegrityError)  # refused by the database's unique (unit, month)
     stored = stored_month(county, jid)
     assert stored is not None and stored.enterprises_inspected == 2
+
+
+def test_tip_refuses_a_stale_form(county: County) -> None:
+    from db import tips
+    from db.models import Tip
+
+    with county.session() as s:
+        tid = int(tips.record_tip(s, principal=county.county_staff, received_on=dt.date(2023, 9, 1),
+                                  content="某厂培训记录造假", jurisdiction_id=county.ids["三合街道"]).id or 0)  # fmt: skip
+        s.commit()
+    with county.session() as s:
+        loaded = version_of(s.get(Tip, tid))
+        tips.record_check(s, principal=county.county_staff, tip_id=tid, check_result="属实，已立案", substantiated=True,
+                          expected_version=loaded)  # fmt: skip
+        s.commit()
+    with county.session() as s, pytest.raises(StaleRecord, match=f"举报线索 {tid}"):
+        tips.assign_tip(s, principal=county.county_staff, tip_id=tid, jurisdiction_id=county.ids["名山街道"],
+                        expected_version=loaded)  # fmt: skip
+    with county.session() as s, pytest.raises(StaleRecord):
+        tips.record_check(s, principal=county.county_staff, tip_id=tid, check_result="不属实", substantiated=False,
+                          expected_version=loaded)  # fmt: skip
+    with county.session() as s:
+        tip = s.get(Tip, tid)
+        assert tip is not None and tip.check_result == "属实，已立案" and tip.jurisdiction_id == county.ids["三合街道"]
