@@ -736,7 +736,7 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
             for key, action_kind in (("exposure", ActionKind.EXPOSURE), ("blacklist", ActionKind.BLACKLIST)):
                 if take(parse_yes_no(cell(key), where=where(key))):
                     actions.append(ActionInput(action_kind, action_date, case_ref=case_ref))
-        if row_problems or inspected_on is None or jid is None or kind is None:
+        if inspected_on is None or jid is None or kind is None or (enterprise_id is None and institution_id is None):
             problems += row_problems
             continue
         items = {i: _item_short(session, kind, i) for i in failed}
@@ -755,9 +755,14 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
             joint_units=parse_text(cell("joint_units")), inspectors=parse_text(cell("inspectors")),
             notes=parse_text(cell("notes"), max_len=2000),
         )  # fmt: skip
-        for message in check_inspection(session, candidate, today=today):
-            problems.append(ImportProblem(table.name, r, "", "", "", message))
-        rows.append((r, candidate))
+        checks = check_inspection(session, candidate, today=today)
+        if row_problems:
+            # the row's other problems too, in the same report — not again what its cells already said
+            problems += row_problems
+            checks = [m for m in checks if not _said_by_cells(m, row_problems)]
+        problems += [ImportProblem(table.name, r, "", "", "", message) for message in checks]
+        if not row_problems:
+            rows.append((r, candidate))
     seen: dict[tuple[Any, ...], int] = {}
     for r, item in rows:
         same = (item.jurisdiction_id, item.inspected_on, item.enterprise_id, item.institution_id)
@@ -767,6 +772,18 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
     if not rows and not problems:
         problems.append(ImportProblem(table.name, header_row + 1, "", "", "至少一行检查记录", "表头下面没有数据行"))
     return rows, problems
+
+
+def _said_by_cells(message: str, cell_problems: Sequence[ImportProblem]) -> bool:
+    """A whole-row check repeating a problem already reported on one of the row's cells."""
+    columns = " ".join(p.column for p in cell_problems)
+    texts = " ".join(p.message for p in cell_problems)
+    return (
+        ("未填写检查结果" in message and "检查项" in columns)
+        or ("晚于今天" in message and "检查日期还没到" in texts)
+        or ("责令整改须填写" in message and ("责令整改须填写" in texts or "整改期限" in columns))
+        or ("罚款" in message and "罚款" in columns)
+    )
 
 
 def _item_short(session: Session, kind: str, number: int) -> str:
