@@ -80,12 +80,12 @@ def log_in(url: str, user_id: int) -> None:
 
 
 def log_out(url: str, who: Principal) -> None:
-    """End every session of the user (all cookies stop working), forget the token, clear the cookie."""
+    """End every session of the user (all cookies stop working), clear the cookie, and forget
+    everything this browser session held: the token, every page's choices and inputs, generated
+    files (full-ID exports), verification jobs — the next person on the same tab starts empty."""
     with data.session(url) as s:
         sessions.logout(s, principal=who)
-    for key in list(st.session_state.keys()):
-        if str(key).startswith(("auth.", "sidebar.", "township.", "admin.")):
-            del st.session_state[key]
+    st.session_state.clear()
     st.session_state[KEY_COOKIE_SCRIPT] = sessions.clear_cookie_script(secure=cookie_secure())
     st.session_state[KEY_NOTICE] = "已退出登录。"
 

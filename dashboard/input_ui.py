@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -20,6 +21,7 @@ from dashboard import data
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow
 from db.input_common import FileImporter, ImportSummary, InputError
+from db.row_versions import StaleRecord
 from db.xlsx_io import ImportRefused
 
 PRINCIPAL_KEY = "auth.principal"  # set by the login gate (dashboard.auth_ui)
@@ -47,10 +49,66 @@ def writing(url: str) -> Iterator[Session]:
     st.cache_data.clear()
 
 
-def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None = None) -> T | None:
-    """Run a write; show refusals (with every problem) instead of a traceback. None when refused."""
+@dataclass(frozen=True)
+class RecordForm:
+    """The inputs editing one record (a unit's month, a problem, an inspection …).
+
+    Every widget key is made by `key`, so it carries the record's identity: another record gets
+    other widgets, drawn from its own stored values, never the inputs left from the previous one.
+    `version` is the record's version when the form was first drawn for it (kept across reruns until
+    a save); the save service refuses a record changed since (`db.row_versions`).
+    """
+
+    page: str
+    prefix: str
+    version: int
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+
+def _loaded_slot(page: str) -> str:
+    return f"{page}.loaded_form"
+
+
+def record_form(page: str, identity: Sequence[object], version: int) -> RecordForm:
+    """The form of the record `identity` (e.g. unit id and month) whose stored `version` is given;
+    shows the refusal of the previous run when the record had changed under the form."""
+    prefix = ".".join([page, *(str(part) for part in identity)])
+    slot = _loaded_slot(page)
+    held = st.session_state.get(slot)
+    if not (isinstance(held, tuple) and held[0] == prefix):
+        held = (prefix, version)
+        st.session_state[slot] = held
+    if (refusal := st.session_state.pop(f"{slot}.refusal", None)) is not None:
+        st.error(refusal)
+    return RecordForm(page, prefix, int(held[1]))
+
+
+def _reload(form: RecordForm, message: str) -> None:
+    """The record changed under the form: forget its inputs and loaded version, rerun from the database."""
+    for key in [k for k in st.session_state if str(k).startswith(form.prefix + ".")]:
+        del st.session_state[key]
+    slot = _loaded_slot(form.page)
+    st.session_state.pop(slot, None)
+    st.session_state[f"{slot}.refusal"] = message
+    st.rerun()
+
+
+def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None = None,
+            form: RecordForm | None = None) -> T | None:  # fmt: skip
+    """Run a write; show refusals (with every problem) instead of a traceback. None when refused.
+
+    With `form`, the action returns the record's new version, which the form keeps; a refusal
+    because the record changed since the form was loaded reloads the form from the database."""
     try:
         result = action()
+    except StaleRecord as exc:
+        if form is None:
+            st.error(f"未保存：{exc}")
+            return None
+        _reload(form, f"未保存：{exc}")
+        return None
     except ImportRefused as exc:
         st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。")
         st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
@@ -58,6 +116,8 @@ def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None
     except (InputError, AccessDenied, ValueError) as exc:
         st.error(f"未保存：{exc}")
         return None
+    if form is not None and type(result) is int:  # the record's new version
+        st.session_state[_loaded_slot(form.page)] = (form.prefix, result)
     if success:
         st.success(success(result) if callable(success) else success)
     return result

@@ -20,6 +20,7 @@ from db.access import Principal, require_read, require_write, scope_filter
 from db.codes import AuditAction, FindingStatus, RevisitResult, TargetKind
 from db.input_common import InputError, audit, local_today, select_with_names
 from db.models import Finding
+from db.row_versions import check_version, flush_checked
 from db.xlsx_io import simple_workbook
 
 
@@ -108,6 +109,7 @@ class FindingRow:
     recurring: bool
     overdue: bool
     days_overdue: int
+    version: int = 1  # the row version a form editing this problem carries
 
     @property
     def status_label(self) -> str:
@@ -161,7 +163,7 @@ def list_findings(
             target_name=ename or iname or "", check_item_number=f.check_item_number, found_on=f.found_on,
             description=f.description, measure=f.measure, deadline=f.deadline, responsible_person=f.responsible_person,
             status=f.status, rectified_on=f.rectified_on, revisit_date=f.revisit_date, revisit_result=f.revisit_result,
-            revisit_by=f.revisit_by, recurring=f.recurring, overdue=overdue,
+            revisit_by=f.revisit_by, recurring=f.recurring, overdue=overdue, version=f.version,
             days_overdue=(day - f.deadline).days if overdue and f.deadline else 0,
         ))  # fmt: skip
     rows.sort(key=lambda r: (not r.overdue, -r.days_overdue))
@@ -182,9 +184,14 @@ def _load(session: Session, principal: Principal, finding_id: int) -> Finding:
 def update_finding(
     session: Session, *, principal: Principal, finding_id: int, measure: str | None = None,
     deadline: dt.date | None = None, responsible_person: str | None = None, rectified_on: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Finding:  # fmt: skip
-    """Change the measure, deadline or responsible person, or report it rectified (待复查)."""
+    """Change the measure, deadline or responsible person, or report it rectified (待复查).
+
+    `expected_version`: the version the form was loaded with; a problem changed since is refused
+    (StaleRecord). None skips the check."""
     finding = _load(session, principal, finding_id)
+    check_version(what=f"问题 {finding_id}", stored=finding, expected=expected_version)
     if finding.status == FindingStatus.CLOSED.value:
         raise InputError("该问题已复查销号，不能再修改")
     before = finding.model_copy()
@@ -202,7 +209,7 @@ def update_finding(
         finding.rectified_on = rectified_on
         finding.status = FindingStatus.RECTIFIED.value
     session.add(finding)
-    session.flush()
+    flush_checked(session, what=f"问题 {finding_id}")
     audit(session, principal=principal, action=AuditAction.UPDATE, entity="finding", entity_id=finding.id,
           before=before, after=finding)  # fmt: skip
     return finding
@@ -210,10 +217,13 @@ def update_finding(
 
 def close_finding(
     session: Session, *, principal: Principal, finding_id: int, revisit_date: dt.date | None,
-    revisit_result: RevisitResult | str | None, revisit_by: str,
+    revisit_result: RevisitResult | str | None, revisit_by: str, expected_version: int | None = None,
 ) -> Finding:  # fmt: skip
-    """Record the revisit (复查): passed → 已销号; failed → back to 整改中. All three are required."""
+    """Record the revisit (复查): passed → 已销号; failed → back to 整改中. All three are required.
+
+    `expected_version` as for `update_finding`."""
     finding = _load(session, principal, finding_id)
+    check_version(what=f"问题 {finding_id}", stored=finding, expected=expected_version)
     missing = [name for name, value in (("复查日期", revisit_date), ("复查结果", revisit_result),
                                         ("复查人", (revisit_by or "").strip())) if not value]  # fmt: skip
     if missing:
@@ -236,7 +246,7 @@ def close_finding(
         finding.status = FindingStatus.OPEN.value
         finding.rectified_on = None
     session.add(finding)
-    session.flush()
+    flush_checked(session, what=f"问题 {finding_id}")
     audit(session, principal=principal, action=AuditAction.UPDATE, entity="finding", entity_id=finding.id,
           before=before, after=finding, detail=f"复查：{result.label}")  # fmt: skip
     return finding

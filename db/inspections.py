@@ -44,6 +44,7 @@ from db.models import (
     Jurisdiction,
     TrainingInstitution,
 )
+from db.row_versions import check_version, flush_checked, touch
 from db.xlsx_io import (
     ImportProblem,
     ImportRefused,
@@ -302,15 +303,19 @@ def update_inspection(
     session: Session, *, principal: Principal, inspection_id: int, inspected_on: dt.date | None = None,
     joint: bool | None = None, joint_units: str | None = None, results: Mapping[int, ItemResult | str] | None = None,
     inspectors: str | None = None, notes: str | None = None, today: dt.date | None = None,
+    expected_version: int | None = None,
 ) -> Inspection:  # fmt: skip
     """Correct an inspection record (only the fields given), audited with before and after.
 
     A new date moves the inspection's findings along (their 发现日期). An item turned 不合格 gets a
     finding (the item's text); an item with a finding cannot be turned 合格 or 不适用. InputError
-    lists every problem; nothing is changed then.
+    lists every problem; nothing is changed then. `expected_version`: the version the form was
+    loaded with; a record changed since is refused (StaleRecord). None skips the check.
     """
     inspection = _load_inspection(session, inspection_id)
     require_write(principal, inspection.jurisdiction_id)
+    what = f"检查记录 {inspection_id}"
+    check_version(what=what, stored=inspection, expected=expected_version)
     kind = TargetKind(inspection.target_kind)
     items = check_items(session, target_kind=kind)
     stored = _stored_results(session, inspection_id)
@@ -377,8 +382,10 @@ def update_inspection(
     after = _snapshot(inspection, merged)
     if after == before:
         return inspection
+    touch(inspection, "notes")  # a change of the item results alone is a change of the record too
     session.add(inspection)
-    session.flush()
+    flush_checked(session, what=what)
+    after = _snapshot(inspection, merged)
     name = target_name(session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id)
     audit(session, principal=principal, action=AuditAction.UPDATE, entity="inspection", entity_id=inspection_id,
           before=before, after=after, detail=f"更正检查记录 {name} {day}")  # fmt: skip
@@ -407,10 +414,14 @@ def update_inspection(
     return inspection
 
 
-def delete_inspection(session: Session, *, principal: Principal, inspection_id: int) -> None:
-    """Delete an inspection entered by mistake, audited; refused once it has findings or actions."""
+def delete_inspection(
+    session: Session, *, principal: Principal, inspection_id: int, expected_version: int | None = None
+) -> None:
+    """Delete an inspection entered by mistake, audited; refused once it has findings or actions, or
+    (with `expected_version`) when it changed after the form showing it was loaded."""
     inspection = _load_inspection(session, inspection_id)
     require_write(principal, inspection.jurisdiction_id)
+    check_version(what=f"检查记录 {inspection_id}", stored=inspection, expected=expected_version)
     findings, actions = _linked(session, inspection_id)
     if findings or actions:
         raise InputError(
@@ -424,7 +435,7 @@ def delete_inspection(session: Session, *, principal: Principal, inspection_id: 
         session.delete(row)
     session.flush()
     session.delete(inspection)
-    session.flush()
+    flush_checked(session, what=f"检查记录 {inspection_id}")
     audit(session, principal=principal, action=AuditAction.DELETE, entity="inspection", entity_id=inspection_id,
           before=before, detail=f"删除检查记录 {name} {before['inspected_on']}")  # fmt: skip
 
@@ -446,6 +457,7 @@ class InspectionRow:
     results: dict[int, str]  # check item number → ItemResult value
     findings: int  # findings recorded from this inspection
     actions: int  # enforcement actions recorded from this inspection
+    version: int = 1  # the row version the correction form carries
 
     @property
     def label(self) -> str:
@@ -483,7 +495,7 @@ def list_inspections(
             id=int(i.id), inspected_on=i.inspected_on, jurisdiction_id=i.jurisdiction_id, jurisdiction=jname,
             target_kind=i.target_kind, target_name=ename or iname or "", joint=i.joint, joint_units=i.joint_units,
             inspectors=i.inspectors, notes=i.notes, results=dict(sorted(results[int(i.id)].items())),
-            findings=findings[int(i.id)], actions=actions[int(i.id)],
+            findings=findings[int(i.id)], actions=actions[int(i.id)], version=i.version,
         )
         for i, jname, ename, iname in found
     ]  # fmt: skip
@@ -724,7 +736,7 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
             for key, action_kind in (("exposure", ActionKind.EXPOSURE), ("blacklist", ActionKind.BLACKLIST)):
                 if take(parse_yes_no(cell(key), where=where(key))):
                     actions.append(ActionInput(action_kind, action_date, case_ref=case_ref))
-        if row_problems or inspected_on is None or jid is None or kind is None:
+        if inspected_on is None or jid is None or kind is None or (enterprise_id is None and institution_id is None):
             problems += row_problems
             continue
         items = {i: _item_short(session, kind, i) for i in failed}
@@ -743,9 +755,14 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
             joint_units=parse_text(cell("joint_units")), inspectors=parse_text(cell("inspectors")),
             notes=parse_text(cell("notes"), max_len=2000),
         )  # fmt: skip
-        for message in check_inspection(session, candidate, today=today):
-            problems.append(ImportProblem(table.name, r, "", "", "", message))
-        rows.append((r, candidate))
+        checks = check_inspection(session, candidate, today=today)
+        if row_problems:
+            # the row's other problems too, in the same report — not again what its cells already said
+            problems += row_problems
+            checks = [m for m in checks if not _said_by_cells(m, row_problems)]
+        problems += [ImportProblem(table.name, r, "", "", "", message) for message in checks]
+        if not row_problems:
+            rows.append((r, candidate))
     seen: dict[tuple[Any, ...], int] = {}
     for r, item in rows:
         same = (item.jurisdiction_id, item.inspected_on, item.enterprise_id, item.institution_id)
@@ -755,6 +772,18 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
     if not rows and not problems:
         problems.append(ImportProblem(table.name, header_row + 1, "", "", "至少一行检查记录", "表头下面没有数据行"))
     return rows, problems
+
+
+def _said_by_cells(message: str, cell_problems: Sequence[ImportProblem]) -> bool:
+    """A whole-row check repeating a problem already reported on one of the row's cells."""
+    columns = " ".join(p.column for p in cell_problems)
+    texts = " ".join(p.message for p in cell_problems)
+    return (
+        ("未填写检查结果" in message and "检查项" in columns)
+        or ("晚于今天" in message and "检查日期还没到" in texts)
+        or ("责令整改须填写" in message and ("责令整改须填写" in texts or "整改期限" in columns))
+        or ("罚款" in message and "罚款" in columns)
+    )
 
 
 def _item_short(session: Session, kind: str, number: int) -> str:

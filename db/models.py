@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Integer, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.codes import risk_class_of
@@ -27,6 +27,18 @@ def mask_id_number(id_number: str | None) -> str:
     if len(id_number) < 10:
         return "*" * len(id_number)
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+
+
+def version_column() -> Column[int]:
+    """The row version of a table edited through forms (optimistic locking).
+
+    Mapped as the table's `version_id_col`: every ORM UPDATE or DELETE of the row carries
+    `WHERE id = :id AND version = :version` and bumps it, and a row changed in between raises
+    StaleDataError instead of being overwritten. A form keeps the version it was loaded with and the
+    save service refuses a different one (`db.input_common.check_version`). Rows start at 1; 0
+    stands for "nothing was stored when the form was loaded".
+    """
+    return Column("version", Integer, nullable=False, server_default="1")
 
 
 # --- campaign settings (data, not code) -----------------------------------------------------
@@ -165,8 +177,13 @@ class CertificateCheck(SQLModel, table=True):
 # --- enforcement ----------------------------------------------------------------------------
 
 
+_INSPECTION_VERSION = version_column()
+
+
 class Inspection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_INSPECTION_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _INSPECTION_VERSION}
     inspected_on: dt.date = Field(index=True)
     jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)  # who inspected
     joint: bool = False  # 联合执法检查
@@ -203,10 +220,15 @@ class SelfInspectionReport(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+_FINDING_VERSION = version_column()
+
+
 class Finding(SQLModel, table=True):
     """One line of a 问题清单: problem, measure, deadline, responsible person, revisit."""
 
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_FINDING_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _FINDING_VERSION}
     jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
     inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
     self_inspection_id: int | None = Field(default=None, foreign_key="selfinspectionreport.id")
@@ -243,11 +265,16 @@ class EnforcementAction(SQLModel, table=True):
     notes: str = ""
 
 
+_MONTHLY_VERSION = version_column()
+
+
 class MonthlyReport(SQLModel, table=True):
     """汇总表: one row per jurisdiction and month (the numbers of the campaign's summary table)."""
 
     __table_args__ = (UniqueConstraint("jurisdiction_id", "month"),)
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_MONTHLY_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _MONTHLY_VERSION}
     jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
     month: str = Field(sa_type=String(7), index=True)  # YYYY-MM
     status: str = Field(default="unreported", sa_type=String(12), index=True)  # MonthlyStatus
@@ -277,10 +304,15 @@ class MonthlyReport(SQLModel, table=True):
     source_sha256: str | None = Field(default=None, sa_type=String(64))
 
 
+_TIP_VERSION = version_column()
+
+
 class Tip(SQLModel, table=True):
     """A 12350 (or website) tip and its handling."""
 
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1, sa_column=_TIP_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _TIP_VERSION}
     received_on: dt.date = Field(index=True)
     channel: str = Field(default="12350", sa_type=String(20))
     reference: str = Field(default="", sa_type=String(50))

@@ -12,7 +12,7 @@ All services flush and never commit: the caller's transaction holds the change a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +43,7 @@ from db.input_common import (
 from db.metrics import item_key
 from db.models import CheckItem, Enterprise, Jurisdiction, MonthlyReport
 from db.queries import MonthFormatError, parse_month
+from db.row_versions import check_version, flush_checked
 from db.xlsx_io import (
     BODY_FONT,
     BORDER,
@@ -329,9 +330,12 @@ def _where(sheet: str, row: int, index: int, column: MonthlyColumn) -> tuple[str
 
 def parse_values(
     raw: Mapping[str, Any], *, columns: Sequence[MonthlyColumn], sheet: str, row: int,
-    positions: Mapping[str, int] | None = None,
+    positions: Mapping[str, int] | None = None, unreadable: set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, int], list[ImportProblem]]:  # fmt: skip
-    """Typed numbers, by-item counts and problems from raw cell values keyed by layout key."""
+    """Typed numbers, by-item counts and problems from raw cell values keyed by layout key.
+
+    The keys whose value could not be read are added to `unreadable` when given (so the row's
+    cross-column rules can still be judged on the rest, see `sanity_problems`)."""
     values: dict[str, Any] = {}
     by_item: dict[str, int] = {}
     problems: list[ImportProblem] = []
@@ -352,6 +356,8 @@ def parse_values(
             parsed = parse_text(value, max_len=50)
         if isinstance(parsed, ImportProblem):
             problems.append(parsed)
+            if unreadable is not None:
+                unreadable.add(column.key)
         elif column.key.startswith(ITEM_PREFIX):
             if parsed:
                 by_item[column.key[len(ITEM_PREFIX):]] = int(parsed)
@@ -363,8 +369,12 @@ def parse_values(
 def sanity_problems(
     values: Mapping[str, Any], by_item: Mapping[str, int], *, columns: Sequence[MonthlyColumn], sheet: str,
     row: int, registered: int | None = None, positions: Mapping[str, int] | None = None,
+    unreadable: Collection[str] = (),
 ) -> list[ImportProblem]:  # fmt: skip
-    """Numbers that cannot all be true (inspected > registered, rectified > ordered, …)."""
+    """Numbers that cannot all be true (inspected > registered, rectified > ordered, …).
+
+    A rule involving an `unreadable` key (one already reported as unreadable) is not judged: its
+    value is unknown, and guessing 0 would report violations that are not there."""
     headers = {c.key: c.header for c in columns}
 
     def ref(key: str) -> str:
@@ -376,7 +386,9 @@ def sanity_problems(
 
     problems: list[ImportProblem] = []
 
-    def limit(keys: Sequence[str], bound: int, bound_text: str) -> None:
+    def limit(keys: Sequence[str], bound: int, bound_text: str, bound_key: str | None = None) -> None:
+        if any(k in unreadable for k in (*keys, bound_key)):
+            return
         total = sum(v(k) for k in keys)
         if total > bound:
             names = "与".join(headers[k] for k in keys)
@@ -387,13 +399,15 @@ def sanity_problems(
 
     if registered is not None:
         limit(["enterprises_inspected"], registered, "本单位登记的生产经营单位数")
-    limit(["high_risk_inspected", "industry_trade_inspected"], v("enterprises_inspected"), "检查生产经营单位数")
-    limit(["ordered_rectify"], v("problems_found"), "发现问题数")
-    limit(["rectified"], v("ordered_rectify"), "责令整改数")
-    limit(["unlicensed", "suspected_fake"], v("workers_checked"), "核查特种作业人员数")
-    limit(["managers_passed", "managers_overdue"], v("managers_due"), "应考核人数")
+    limit(["high_risk_inspected", "industry_trade_inspected"], v("enterprises_inspected"), "检查生产经营单位数",
+          "enterprises_inspected")  # fmt: skip
+    limit(["ordered_rectify"], v("problems_found"), "发现问题数", "problems_found")
+    limit(["rectified"], v("ordered_rectify"), "责令整改数", "ordered_rectify")
+    limit(["unlicensed", "suspected_fake"], v("workers_checked"), "核查特种作业人员数", "workers_checked")
+    limit(["managers_passed", "managers_overdue"], v("managers_due"), "应考核人数", "managers_due")
     item_total = sum(by_item.values())
-    if item_total != v("problems_found"):  # each problem has exactly one check item
+    items_unknown = "problems_found" in unreadable or any(k.startswith(ITEM_PREFIX) for k in unreadable)
+    if item_total != v("problems_found") and not items_unknown:  # each problem has exactly one check item
         problems.append(ImportProblem(
             sheet, row, ref("problems_found"), str(v("problems_found")), f"等于各检查项问题数之和（{item_total}）",
             f"发现问题数（{v('problems_found')}）与按检查项填写的问题数之和（{item_total}）不一致：每个问题对应一个检查项，"
@@ -464,13 +478,14 @@ def validate_monthly_file(
             row_problems.append(ImportProblem(
                 *_where(table.name, row, positions["month"], columns[1]), month, f"不晚于本月（{today:%Y-%m}）", "月份还没到",
             ))  # fmt: skip
-        values, by_item, value_problems = parse_values(raw, columns=columns, sheet=table.name, row=row, positions=positions)
+        unreadable: set[str] = set()
+        values, by_item, value_problems = parse_values(raw, columns=columns, sheet=table.name, row=row,
+                                                       positions=positions, unreadable=unreadable)  # fmt: skip
         row_problems += value_problems
-        if not value_problems:
-            row_problems += sanity_problems(
-                values, by_item, columns=columns, sheet=table.name, row=row, positions=positions,
-                registered=registered.get(name) if registered is not None else None,
-            )  # fmt: skip
+        row_problems += sanity_problems(
+            values, by_item, columns=columns, sheet=table.name, row=row, positions=positions,
+            registered=registered.get(name) if registered is not None else None, unreadable=unreadable,
+        )  # fmt: skip
         if isinstance(month, str) and name:
             key = (name, month)
             if key in seen:
@@ -641,25 +656,31 @@ def submit_zero_report(
 
 def save_monthly_numbers(
     session: Session, *, principal: Principal, jurisdiction_id: int, month: str, values: Mapping[str, Any],
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, expected_version: int | None = None,
 ) -> MonthlyReport:  # fmt: skip
     """Enter or correct a month's numbers on screen (keys as in `layout`; item:<kind>-<n> for items).
 
     Same checks as a file; raises ImportRefused listing every problem (sheet “在线填报”).
+    `expected_version` is the version of the table the form was loaded with (`row_versions.NO_ROW`
+    when there was none): a table changed, or first reported, since then is not overwritten
+    (StaleRecord). None skips the check (callers without a form).
     """
     require_write(principal, jurisdiction_id)
     label = _month_label(month)
-    jurisdiction_by_id(session, jurisdiction_id)
+    jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
+    what = f"{jurisdiction.name} {label} 汇总表"
     columns = layout_for(session)
-    parsed, by_item, problems = parse_values(values, columns=columns, sheet=FORM_SHEET, row=0)
-    if not problems:
-        problems = sanity_problems(parsed, by_item, columns=columns, sheet=FORM_SHEET, row=0,
-                                   registered=registered_counts(session).get(jurisdiction_id, 0))  # fmt: skip
+    unreadable: set[str] = set()
+    parsed, by_item, problems = parse_values(values, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable)
+    problems += sanity_problems(parsed, by_item, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable,
+                                registered=registered_counts(session).get(jurisdiction_id, 0))  # fmt: skip
     if problems:
         raise ImportRefused(problems)
     campaign = active_campaign(session)
     report = _find_report(session, jurisdiction_id, label)
+    check_version(what=what, stored=report, expected=expected_version)
     was_submitted = _submitted(report)
+    creating = report is None
     before = report.model_copy() if report is not None else None
     if report is None:
         report = MonthlyReport(jurisdiction_id=jurisdiction_id, month=label)
@@ -671,7 +692,7 @@ def save_monthly_numbers(
                                   due_day=campaign.monthly_due_day, zero=zero).value  # fmt: skip
     report.source_sha256 = None
     session.add(report)
-    session.flush()
+    flush_checked(session, what=what, creating=creating)
     audit(session, principal=principal, action=AuditAction.UPDATE if was_submitted else AuditAction.CREATE,
           entity="monthlyreport", entity_id=report.id, before=before if was_submitted else None, after=report,
           detail=f"在线填报汇总表 {label}")  # fmt: skip

@@ -17,6 +17,7 @@ from db.access import Principal, require_write, scope_filter
 from db.codes import AuditAction, TipStatus
 from db.input_common import InputError, active_campaign, audit, jurisdiction_by_id, local_today
 from db.models import Jurisdiction, Tip
+from db.row_versions import check_version, flush_checked
 
 ACTED = frozenset({TipStatus.CHECKING.value, TipStatus.ANSWERED.value, TipStatus.CLOSED.value})
 
@@ -56,17 +57,19 @@ def _load(session: Session, tip_id: int) -> Tip:
 
 def _save(session: Session, principal: Principal, tip: Tip, before: Tip, detail: str) -> Tip:
     session.add(tip)
-    session.flush()
+    flush_checked(session, what=f"举报线索 {tip.id}")
     audit(session, principal=principal, action=AuditAction.UPDATE, entity="tip", entity_id=tip.id,
           before=before, after=tip, detail=detail)  # fmt: skip
     return tip
 
 
 def assign_tip(session: Session, *, principal: Principal, tip_id: int, jurisdiction_id: int,
-               assigned_on: dt.date | None = None) -> Tip:  # fmt: skip
-    """交办: hand the tip to a jurisdiction (county staff)."""
+               assigned_on: dt.date | None = None, expected_version: int | None = None) -> Tip:  # fmt: skip
+    """交办: hand the tip to a jurisdiction (county staff). `expected_version`: the version the form
+    was loaded with; a tip changed since is refused (StaleRecord). None skips the check."""
     require_write(principal, None)
     tip = _load(session, tip_id)
+    check_version(what=f"举报线索 {tip_id}", stored=tip, expected=expected_version)
     target = jurisdiction_by_id(session, jurisdiction_id)
     if tip.status in (TipStatus.ANSWERED.value, TipStatus.CLOSED.value):
         raise InputError("该线索已答复或办结，不能再交办")
@@ -78,9 +81,11 @@ def assign_tip(session: Session, *, principal: Principal, tip_id: int, jurisdict
 
 
 def record_check(session: Session, *, principal: Principal, tip_id: int, check_result: str,
-                 substantiated: bool | None) -> Tip:  # fmt: skip
-    """核查: what the check found, and whether the tip was substantiated."""
+                 substantiated: bool | None, expected_version: int | None = None) -> Tip:  # fmt: skip
+    """核查: what the check found, and whether the tip was substantiated (`expected_version` as for
+    `assign_tip`)."""
     tip = _load(session, tip_id)
+    check_version(what=f"举报线索 {tip_id}", stored=tip, expected=expected_version)
     if tip.jurisdiction_id is None:
         raise InputError("该线索尚未交办，请先交办给乡镇（街道）或成员单位")
     require_write(principal, tip.jurisdiction_id)
@@ -128,6 +133,7 @@ class TipRow:
     answered_on: dt.date | None
     days_open: int
     flagged: bool  # no action past the campaign's tip_action_days
+    version: int = 1  # the row version a form editing this tip carries
 
     @property
     def status_label(self) -> str:
@@ -157,7 +163,7 @@ def list_tips(
         rows.append(TipRow(
             int(tip.id), tip.received_on, tip.channel, tip.reference, tip.content, tip.target_name,
             tip.jurisdiction_id, jname or "", tip.assigned_on, tip.status, tip.check_result, tip.substantiated,
-            tip.answered_on, days, flagged,
+            tip.answered_on, days, flagged, tip.version,
         ))  # fmt: skip
     rows.sort(key=lambda r: not r.flagged)
     return rows

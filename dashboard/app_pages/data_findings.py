@@ -70,33 +70,37 @@ if who.can_write and open_rows:
     st.subheader("整改与复查销号")
     chosen = st.selectbox("选择问题", list(open_rows), key=f"{P}.chosen",
                           format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}")  # fmt: skip
+    # the inputs of the chosen problem: keyed by its id, loaded with its version
+    form = iu.record_form(P, (chosen,), open_rows[chosen].version)
     left, right = st.columns(2)
-    with left, st.form(f"{P}.rectify"):
+    with left, st.form(form.key("rectify")):
         rectified_on = st.date_input(
-            "整改完成日期", value=min(dt.date.today(), as_of), key=f"{P}.rectified_on"
+            "整改完成日期", value=min(dt.date.today(), as_of), key=form.key("rectified_on")
         )
-        measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=f"{P}.measure")
+        measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=form.key("measure"))
         done = st.form_submit_button("报告已整改")
     if done:
 
-        def _rectify() -> object:
+        def _rectify() -> int:
             with iu.writing(sel.url) as s:
                 return fx.update_finding(
-                    s, principal=who, finding_id=chosen, rectified_on=rectified_on, measure=measure
-                )
+                    s, principal=who, finding_id=chosen, rectified_on=rectified_on, measure=measure,
+                    expected_version=form.version,
+                ).version  # fmt: skip
 
-        iu.attempt(_rectify, success=f"问题 {chosen} 已标记为已整改，待复查")
-    with right, st.form(f"{P}.revisit"):
-        revisit_date = st.date_input("复查日期", value=None, key=f"{P}.revisit_date")
+        iu.attempt(_rectify, success=f"问题 {chosen} 已标记为已整改，待复查", form=form)
+    with right, st.form(form.key("revisit")):
+        revisit_date = st.date_input("复查日期", value=None, key=form.key("revisit_date"))
         result = st.radio("复查结果", [r.value for r in RevisitResult], format_func=lambda v: RevisitResult(v).label,
-                          horizontal=True, index=None, key=f"{P}.revisit_result")  # fmt: skip
-        revisit_by = st.text_input("复查人", key=f"{P}.revisit_by")
+                          horizontal=True, index=None, key=form.key("revisit_result"))  # fmt: skip
+        revisit_by = st.text_input("复查人", key=form.key("revisit_by"))
         closed = st.form_submit_button("复查销号")
     if closed:
 
-        def _close() -> object:
+        def _close() -> int:
             with iu.writing(sel.url) as s:
                 return fx.close_finding(s, principal=who, finding_id=chosen, revisit_date=revisit_date,
-                                        revisit_result=result, revisit_by=revisit_by)  # fmt: skip
+                                        revisit_result=result, revisit_by=revisit_by,
+                                        expected_version=form.version).version  # fmt: skip
 
-        iu.attempt(_close, success=f"问题 {chosen} 已记录复查")
+        iu.attempt(_close, success=f"问题 {chosen} 已记录复查", form=form)

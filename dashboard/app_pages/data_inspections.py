@@ -16,6 +16,7 @@ from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
 from db.input_common import check_items, registered_enterprises
 from db.models import TrainingInstitution
+from db.row_versions import NO_ROW
 
 P = "data_inspections"
 sel = state.selection()
@@ -45,36 +46,38 @@ with enter_tab:
     if not targets:
         st.caption(f"{ref.name} 没有登记的{kind.label}。")
     else:
-        with st.form(f"{P}.form"):
+        # a new inspection by this unit of this kind of target: another unit or kind gets fresh inputs
+        new = iu.record_form(f"{P}.new", (ref.id, kind.value), NO_ROW)
+        with st.form(new.key("form")):
             a, b = st.columns([2, 1])
             target = a.selectbox(
-                "对象名称", list(targets), format_func=lambda i: targets[i], key=f"{P}.target"
+                "对象名称", list(targets), format_func=lambda i: targets[i], key=new.key("target")
             )
-            day = b.date_input("检查日期", value=min(dt.date.today(), sel.as_of), key=f"{P}.date")
+            day = b.date_input("检查日期", value=min(dt.date.today(), sel.as_of), key=new.key("date"))
             c, d = st.columns([1, 2])
-            joint = c.checkbox("联合检查", key=f"{P}.joint")
-            joint_units = d.text_input("联合单位", key=f"{P}.joint_units")
-            inspectors = st.text_input("检查人员", key=f"{P}.inspectors")
+            joint = c.checkbox("联合检查", key=new.key("joint"))
+            joint_units = d.text_input("联合单位", key=new.key("joint_units"))
+            inspectors = st.text_input("检查人员", key=new.key("inspectors"))
             st.markdown("**检查项**")
             results: dict[int, str] = {}
             for number, item in items.items():
                 results[number] = st.radio(
                     f"{number}. {item.text}", [r.value for r in ItemResult], format_func=lambda v: ItemResult(v).label,
-                    horizontal=True, key=f"{P}.item{number}",
+                    horizontal=True, key=new.key(f"item{number}"),
                 )  # fmt: skip
             st.markdown("**发现的问题**（有不合格项时填写）")
-            description = st.text_area("问题描述", key=f"{P}.description")
+            description = st.text_area("问题描述", key=new.key("description"))
             e, f, g = st.columns(3)
-            measure = e.text_input("整改措施", key=f"{P}.measure")
-            deadline = f.date_input("整改期限", value=None, key=f"{P}.deadline")
-            responsible = g.text_input("责任人", key=f"{P}.responsible")
+            measure = e.text_input("整改措施", key=new.key("measure"))
+            deadline = f.date_input("整改期限", value=None, key=new.key("deadline"))
+            responsible = g.text_input("责任人", key=new.key("responsible"))
             st.markdown("**处理措施**")
             h, i, j, k, m = st.columns(5)
-            order = h.checkbox("责令整改", key=f"{P}.order")
-            case_ref = i.text_input("立案案号", key=f"{P}.case_ref")
-            fine = j.number_input("罚款金额（元）", min_value=0.0, step=100.0, key=f"{P}.fine")
-            exposure = k.checkbox("曝光", key=f"{P}.exposure")
-            blacklist = m.checkbox("纳入黑名单", key=f"{P}.blacklist")
+            order = h.checkbox("责令整改", key=new.key("order"))
+            case_ref = i.text_input("立案案号", key=new.key("case_ref"))
+            fine = j.number_input("罚款金额（元）", min_value=0.0, step=100.0, key=new.key("fine"))
+            exposure = k.checkbox("曝光", key=new.key("exposure"))
+            blacklist = m.checkbox("纳入黑名单", key=new.key("blacklist"))
             submitted = st.form_submit_button("保存检查记录", disabled=not who.can_write)
         if submitted:
             failed = [n for n, r in results.items() if r == ItemResult.FAIL.value]
@@ -151,44 +154,46 @@ with edit_tab:
                  "结果": ItemResult(row.results[n]).label if n in row.results else ""}
                 for n, item in edit_items.items()
             ], empty="")  # fmt: skip
-            K = f"{E}.{row.id}"
-            with st.form(f"{K}.form"):
+            # the inputs of the chosen record: keyed by its id, loaded with its version
+            form = iu.record_form(E, (row.id,), row.version)
+            with st.form(form.key("form")):
                 a, b, c = st.columns([1, 1, 2])
-                new_day = a.date_input("检查日期", value=row.inspected_on, key=f"{K}.date")
-                new_joint = b.checkbox("联合检查", value=row.joint, key=f"{K}.joint")
-                new_units = c.text_input("联合单位", value=row.joint_units, key=f"{K}.joint_units")
-                new_inspectors = st.text_input("检查人员", value=row.inspectors, key=f"{K}.inspectors")
+                new_day = a.date_input("检查日期", value=row.inspected_on, key=form.key("date"))
+                new_joint = b.checkbox("联合检查", value=row.joint, key=form.key("joint"))
+                new_units = c.text_input("联合单位", value=row.joint_units, key=form.key("joint_units"))
+                new_inspectors = st.text_input("检查人员", value=row.inspectors, key=form.key("inspectors"))
                 new_results: dict[int, str] = {}
                 choices = [r.value for r in ItemResult]
                 for number, item in edit_items.items():
                     current = row.results.get(number, ItemResult.PASS.value)
                     new_results[number] = st.radio(
                         f"{number}. {item.text}", choices, index=choices.index(current),
-                        format_func=lambda v: ItemResult(v).label, horizontal=True, key=f"{K}.item{number}",
+                        format_func=lambda v: ItemResult(v).label, horizontal=True, key=form.key(f"item{number}"),
                     )  # fmt: skip
-                new_notes = st.text_area("备注", value=row.notes, key=f"{K}.notes")
+                new_notes = st.text_area("备注", value=row.notes, key=form.key("notes"))
                 save = st.form_submit_button("保存更正")
             if save:
 
-                def _update() -> object:
+                def _update() -> int:
                     with iu.writing(sel.url) as s:
                         return ins.update_inspection(
                             s, principal=who, inspection_id=row.id, inspected_on=new_day, joint=new_joint,
                             joint_units=new_units, results=new_results, inspectors=new_inspectors, notes=new_notes,
-                        )  # fmt: skip
+                            expected_version=form.version,
+                        ).version  # fmt: skip
 
-                if iu.attempt(_update) is not None:
+                if iu.attempt(_update, form=form) is not None:
                     st.session_state[f"{E}.flash"] = f"已更正检查记录：{row.target_name} {new_day}（编号 {row.id}）"
                     st.rerun()
             st.markdown("**删除**（仅用于误录且尚无问题、处理措施的记录）")
-            confirm = st.checkbox("确认删除这条检查记录", key=f"{K}.confirm")
-            if st.button("删除检查记录", key=f"{K}.delete", disabled=not confirm):
+            confirm = st.checkbox("确认删除这条检查记录", key=form.key("confirm"))
+            if st.button("删除检查记录", key=form.key("delete"), disabled=not confirm):
 
                 def _delete() -> bool:
                     with iu.writing(sel.url) as s:
-                        ins.delete_inspection(s, principal=who, inspection_id=row.id)
+                        ins.delete_inspection(s, principal=who, inspection_id=row.id, expected_version=form.version)
                     return True
 
-                if iu.attempt(_delete):
+                if iu.attempt(_delete, form=form):
                     st.session_state[f"{E}.flash"] = f"已删除检查记录：{row.label}"
                     st.rerun()

@@ -14,6 +14,7 @@ from db import monthly_table as mt
 from db import reconcile
 from db.codes import MonthlyStatus
 from db.input_common import active_campaign, local_today, local_zone
+from db.row_versions import version_of
 
 P = "data_monthly"
 sel = state.selection()
@@ -55,9 +56,12 @@ with upload_tab:
         importer=mt.import_monthly,
     )  # fmt: skip
 
+# the inputs of this unit's month: keyed by (unit, month), loaded with the table's version
+form = iu.record_form(P, (ref.id, month), version_of(stored))
+
 with form_tab:
     values = mt.form_values(stored, columns)
-    with st.form(f"{P}.form"):
+    with st.form(form.key("form")):
         entered: dict[str, object] = {}
         numbers = [c for c in columns if c.kind in ("count", "money")]
         grid = st.columns(4)
@@ -65,56 +69,57 @@ with form_tab:
             with grid[n % 4]:
                 if column.kind == "money":
                     entered[column.key] = st.number_input(column.header, min_value=0.0, step=0.1, format="%.4f",
-                                                          value=float(values[column.key]), key=f"{P}.f.{column.key}")  # fmt: skip
+                                                          value=float(values[column.key]), key=form.key(f"f.{column.key}"))  # fmt: skip
                 else:
                     entered[column.key] = st.number_input(column.header, min_value=0, step=1,
-                                                          value=int(values[column.key]), key=f"{P}.f.{column.key}")  # fmt: skip
+                                                          value=int(values[column.key]), key=form.key(f"f.{column.key}"))  # fmt: skip
         a, b, c = st.columns(3)
         entered["filled_by"] = a.text_input(
-            "填报人", value=values.get("filled_by") or "", key=f"{P}.f.filled_by"
+            "填报人", value=values.get("filled_by") or "", key=form.key("f.filled_by")
         )
-        entered["phone"] = b.text_input("联系电话", value=values.get("phone") or "", key=f"{P}.f.phone")
+        entered["phone"] = b.text_input("联系电话", value=values.get("phone") or "", key=form.key("f.phone"))
         entered["filled_on"] = c.date_input("填报日期", value=values.get("filled_on") or dt.date.today(),
-                                            key=f"{P}.f.filled_on")  # fmt: skip
+                                            key=form.key("f.filled_on"))  # fmt: skip
         saved = st.form_submit_button("保存汇总表", disabled=not who.can_write)
     if saved:
         entered["fines_wan"] = Decimal(str(entered["fines_wan"])).quantize(Decimal("0.0001"))
 
-        def _save() -> object:
+        def _save() -> int:
             with iu.writing(sel.url) as s:
                 return mt.save_monthly_numbers(
-                    s, principal=who, jurisdiction_id=ref.id, month=month, values=entered
-                )
+                    s, principal=who, jurisdiction_id=ref.id, month=month, values=entered,
+                    expected_version=form.version,
+                ).version  # fmt: skip
 
-        iu.attempt(_save, success=f"已保存 {ref.name} {month} 汇总表")
+        iu.attempt(_save, success=f"已保存 {ref.name} {month} 汇总表", form=form)
 
 with zero_tab:
     st.write("本月没有检查任务或没有可报数据时，请明确提交“零报告”，不要不报。")
     zb, zp = st.columns(2)
-    zero_by = zb.text_input("填报人", key=f"{P}.zero_by")
-    zero_phone = zp.text_input("联系电话", key=f"{P}.zero_phone")
+    zero_by = zb.text_input("填报人", key=form.key("zero_by"))
+    zero_phone = zp.text_input("联系电话", key=form.key("zero_phone"))
     if st.button("提交零报告", key=f"{P}.zero", disabled=not who.can_write):
 
-        def _zero() -> object:
+        def _zero() -> int:
             with iu.writing(sel.url) as s:
                 return mt.submit_zero_report(s, principal=who, jurisdiction_id=ref.id, month=month,
-                                             filled_by=zero_by, phone=zero_phone)  # fmt: skip
+                                             filled_by=zero_by, phone=zero_phone).version  # fmt: skip
 
-        iu.attempt(_zero, success=f"已提交 {ref.name} {month} 零报告")
+        iu.attempt(_zero, success=f"已提交 {ref.name} {month} 零报告", form=form)
 
 with scan_tab:
     scan = st.file_uploader("上传盖章后的扫描件（PDF 或图片）", type=["pdf", "png", "jpg", "jpeg", "tif", "tiff"],
-                            key=f"{P}.scan", disabled=not who.can_write)  # fmt: skip
+                            key=form.key("scan"), disabled=not who.can_write)  # fmt: skip
     if st.button("上传扫描件", key=f"{P}.scan_save", disabled=scan is None or not who.can_write):
         got_scan = iu.uploaded_bytes(scan)
         assert got_scan is not None
 
-        def _scan() -> object:
+        def _scan() -> int:
             with iu.writing(sel.url) as s:
                 return mt.attach_scan(s, principal=who, jurisdiction_id=ref.id, month=month, data=got_scan[0],
-                                      filename=got_scan[1])  # fmt: skip
+                                      filename=got_scan[1]).version  # fmt: skip
 
-        iu.attempt(_scan, success="扫描件已保存")
+        iu.attempt(_scan, success="扫描件已保存", form=form)
 
 with check_tab:
     with data.session(sel.url) as s:

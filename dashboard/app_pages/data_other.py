@@ -19,6 +19,7 @@ from db.findings import FindingInput
 from db.input_common import active_campaign, registered_enterprises
 from db.inspections import ActionInput, add_action
 from db.models import Enterprise, TrainingInstitution
+from db.row_versions import NO_ROW
 
 
 def flag_rows(column: str) -> Callable[[pd.DataFrame], Any]:
@@ -74,19 +75,21 @@ with self_tab:
                        .where(TrainingInstitution.jurisdiction_id == ref.id)).all() if i.id is not None}  # fmt: skip
         listed = self_inspections.list_self_inspections(s, principal=who, jurisdiction_id=ref.id)
     if targets and who.can_write:
-        with st.form(f"{P}.self_form"):
+        # a report of this unit's enterprise or institution: another unit or kind gets fresh inputs
+        self_form = iu.record_form(f"{P}.self", (ref.id, kind.value), NO_ROW)
+        with st.form(self_form.key("form")):
             target = st.selectbox(
-                "单位", list(targets), format_func=lambda i: targets[i], key=f"{P}.self_target"
+                "单位", list(targets), format_func=lambda i: targets[i], key=self_form.key("target")
             )
-            submitted_on = st.date_input("报送日期", value=today, key=f"{P}.self_date")
-            summary = st.text_area("自查情况", key=f"{P}.self_summary")
-            problem = st.text_input("发现的问题（一条；更多问题请在问题清单中补充）", key=f"{P}.self_problem")
+            submitted_on = st.date_input("报送日期", value=today, key=self_form.key("date"))
+            summary = st.text_area("自查情况", key=self_form.key("summary"))
+            problem = st.text_input("发现的问题（一条；更多问题请在问题清单中补充）", key=self_form.key("problem"))
             a, b, c = st.columns(3)
-            measure = a.text_input("整改措施", key=f"{P}.self_measure")
-            deadline = b.date_input("整改期限", value=None, key=f"{P}.self_deadline")
-            responsible = c.text_input("责任人", key=f"{P}.self_responsible")
+            measure = a.text_input("整改措施", key=self_form.key("measure"))
+            deadline = b.date_input("整改期限", value=None, key=self_form.key("deadline"))
+            responsible = c.text_input("责任人", key=self_form.key("responsible"))
             report_file = st.file_uploader("自查报告（PDF、Word 或图片，可不传）", type=["pdf", "doc", "docx", "png", "jpg", "jpeg"],
-                                           key=f"{P}.self_file")  # fmt: skip
+                                           key=self_form.key("file"))  # fmt: skip
             sent = st.form_submit_button("保存自查报告")
         if sent:
             got = iu.uploaded_bytes(report_file)
@@ -143,40 +146,45 @@ with tip_tab:
             iu.attempt(_tip, success="举报线索已登记")
         open_tips = {r.id: r for r in rows if r.status not in (TipStatus.ANSWERED.value, TipStatus.CLOSED.value)}
         if open_tips:
-            with st.form(f"{P}.tip_reassign"):
-                st.markdown("**交办或改派**")
-                moved = st.selectbox("线索", list(open_tips), key=f"{P}.tip_move_chosen",
-                                     format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}")  # fmt: skip
-                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=f"{P}.tip_move_to")
-                move_on = st.date_input("交办日期", value=today, key=f"{P}.tip_move_on")
+            st.markdown("**交办或改派**")
+            moved = st.selectbox("线索", list(open_tips), key=f"{P}.tip_move_chosen",
+                                 format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}")  # fmt: skip
+            move_form = iu.record_form(f"{P}.tip_move", (moved,), open_tips[moved].version)
+            with st.form(move_form.key("form")):
+                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=move_form.key("to"))
+                move_on = st.date_input("交办日期", value=today, key=move_form.key("on"))
                 reassigned = st.form_submit_button("交办")
             if reassigned:
 
-                def _move() -> object:
+                def _move() -> int:
                     with iu.writing(sel.url) as s:
-                        return tips.assign_tip(s, principal=who, tip_id=moved, jurisdiction_id=move_to, assigned_on=move_on)
+                        return tips.assign_tip(s, principal=who, tip_id=moved, jurisdiction_id=move_to, assigned_on=move_on,
+                                               expected_version=move_form.version).version  # fmt: skip
 
-                iu.attempt(_move, success=f"线索 {moved} 已交办给{names[move_to]}")
+                iu.attempt(_move, success=f"线索 {moved} 已交办给{names[move_to]}", form=move_form)
     handled = [r for r in rows if r.jurisdiction_id is not None and r.status not in ("answered", "closed")]
     if who.can_write and handled:
-        with st.form(f"{P}.tip_check"):
-            st.markdown("**核查与答复**")
-            chosen = st.selectbox("线索", [r.id for r in handled], key=f"{P}.tip_chosen",
-                                  format_func=lambda i: next(f"{r.id}｜{r.content[:30]}" for r in handled if r.id == i))  # fmt: skip
-            check = st.text_area("核查情况", key=f"{P}.tip_check_text")
-            true = st.radio("是否属实", ["是", "否"], horizontal=True, key=f"{P}.tip_true")
-            answer = st.checkbox("同时答复并办结", key=f"{P}.tip_answer")
+        st.markdown("**核查与答复**")
+        by_tip = {r.id: r for r in handled}
+        chosen = st.selectbox("线索", list(by_tip), key=f"{P}.tip_chosen",
+                              format_func=lambda i: f"{i}｜{by_tip[i].content[:30]}")  # fmt: skip
+        check_form = iu.record_form(f"{P}.tip_check", (chosen,), by_tip[chosen].version)
+        with st.form(check_form.key("form")):
+            check = st.text_area("核查情况", value=by_tip[chosen].check_result, key=check_form.key("text"))
+            true = st.radio("是否属实", ["是", "否"], horizontal=True, key=check_form.key("true"))
+            answer = st.checkbox("同时答复并办结", key=check_form.key("answer"))
             checked = st.form_submit_button("保存核查情况")
         if checked:
 
-            def _check() -> object:
+            def _check() -> int:
                 with iu.writing(sel.url) as s:
-                    tips.record_check(
-                        s, principal=who, tip_id=chosen, check_result=check, substantiated=true == "是"
-                    )
-                    return tips.answer_tip(s, principal=who, tip_id=chosen, close=True) if answer else None
+                    tip = tips.record_check(s, principal=who, tip_id=chosen, check_result=check,
+                                            substantiated=true == "是", expected_version=check_form.version)  # fmt: skip
+                    if answer:
+                        tip = tips.answer_tip(s, principal=who, tip_id=chosen, close=True)
+                    return tip.version
 
-            iu.attempt(_check, success="核查情况已保存")
+            iu.attempt(_check, success="核查情况已保存", form=check_form)
 
 with exposure_tab:
     every_kind = st.checkbox("同时列出立案和责令整改", key=f"{P}.exposure_all")
@@ -198,19 +206,21 @@ with exposure_tab:
         if not action_targets:
             st.caption(f"{aref.name}没有登记的{akind.label}。")
         else:
-            with st.form(f"{P}.action_form"):
+            # an action by this unit against this kind of target: another unit or kind gets fresh inputs
+            action_form = iu.record_form(f"{P}.action", (aref.id, akind.value), NO_ROW)
+            with st.form(action_form.key("form")):
                 a_target = st.selectbox(akind.label, list(action_targets), format_func=lambda i: action_targets[i],
-                                        key=f"{P}.action_target")  # fmt: skip
+                                        key=action_form.key("target"))  # fmt: skip
                 a1, a2 = st.columns(2)
                 a_kind = a1.selectbox("处理方式", [k.value for k in ActionKind], format_func=lambda v: ActionKind(v).label,
-                                      key=f"{P}.action_kind")  # fmt: skip
-                a_date = a2.date_input("处理日期", value=today, key=f"{P}.action_date")
+                                      key=action_form.key("kind"))  # fmt: skip
+                a_date = a2.date_input("处理日期", value=today, key=action_form.key("date"))
                 b1, b2 = st.columns(2)
-                a_deadline = b1.date_input("整改期限（责令整改时填写）", value=None, key=f"{P}.action_deadline")
+                a_deadline = b1.date_input("整改期限（责令整改时填写）", value=None, key=action_form.key("deadline"))
                 a_fine = b2.number_input("罚款金额（元，罚款时填写）", min_value=0.0, step=1000.0, format="%.2f",
-                                         key=f"{P}.action_fine")  # fmt: skip
-                a_ref = st.text_input("案号/文号", key=f"{P}.action_ref")
-                a_notes = st.text_input("备注", key=f"{P}.action_notes")
+                                         key=action_form.key("fine"))  # fmt: skip
+                a_ref = st.text_input("案号/文号", key=action_form.key("ref"))
+                a_notes = st.text_input("备注", key=action_form.key("notes"))
                 a_sent = st.form_submit_button("登记处理措施")
             if a_sent:
                 chosen_kind = ActionKind(a_kind)
@@ -246,9 +256,10 @@ with summary_tab:
               for r in status_rows], empty="没有需要报送总结的单位。")  # fmt: skip
     if who.can_write:
         sref = iu.pick_jurisdiction(sel.url, who, key=f"{P}.summary_jurisdiction")
-        title = st.text_input("标题", key=f"{P}.summary_title")
+        summary_form = iu.record_form(f"{P}.summary", (sref.id,), NO_ROW)  # the chosen unit's report
+        title = st.text_input("标题", key=summary_form.key("title"))
         summary_file = st.file_uploader("总结报告（PDF、Word 或图片）", type=["pdf", "doc", "docx", "png", "jpg", "jpeg"],
-                                        key=f"{P}.summary_file")  # fmt: skip
+                                        key=summary_form.key("file"))  # fmt: skip
         if st.button("上传总结报告", key=f"{P}.summary_save", disabled=summary_file is None):
             got_summary = iu.uploaded_bytes(summary_file)
             assert got_summary is not None

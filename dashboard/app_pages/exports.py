@@ -50,6 +50,11 @@ names = {r.id: r.name for r in refs}
 townships = [r.id for r in refs if r.kind != "county"]
 
 
+def file_key(key: str) -> str:
+    """Where a generated file is kept: under the user who generated it, offered to nobody else."""
+    return f"{K}file.{principal.username}.{key}"
+
+
 def build(key: str, make: Callable[[Session], tuple[bytes, str]]) -> None:
     """Run an export builder in a transaction (its audit entry is committed with it) and keep the file."""
     try:
@@ -57,15 +62,15 @@ def build(key: str, make: Callable[[Session], tuple[bytes, str]]) -> None:
             payload, name = make(session)
             session.commit()
     except (InputError, AccessDenied, MonthFormatError, LookupError) as exc:
-        st.session_state.pop(K + key, None)
+        st.session_state.pop(file_key(key), None)
         st.error(str(exc))
         return
-    st.session_state[K + key] = (payload, name)
+    st.session_state[file_key(key)] = (payload, name)
     st.toast(f"已生成：{name}")
 
 
 def offer(key: str) -> None:
-    found = st.session_state.get(K + key)
+    found = st.session_state.get(file_key(key))
     if found:
         payload, name = found
         st.download_button(f"下载 {name}", payload, file_name=name, mime=ex.XLSX_MEDIA, key=K + key + ".download",

@@ -80,7 +80,8 @@ else:
     st.success("本月各乡镇（街道）检查覆盖、月报和整改均无落后项。", icon="✅")
 
 # --- the rows behind a number ---------------------------------------------------------------------
-with st.expander("查看数字背后的记录", icon="🔎"):
+# stateful (key + on_change): picking a number reruns the page and the expander stays as the user left it
+with st.expander("查看数字背后的记录", icon="🔎", key="overview.detail.open", on_change="rerun"):
     labels = {k.code: f"{k.group} · {k.label}" for k in kpis}
     code = st.selectbox("选择指标", list(labels), format_func=labels.__getitem__, key="overview.detail", index=None,
                         placeholder="选择一个数字，列出它统计的每一条记录")  # fmt: skip

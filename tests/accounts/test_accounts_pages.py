@@ -311,6 +311,6 @@ def test_admin_audit_page_searches_and_exports(url: str) -> None:
     _ok(at.run())
     next(b for b in at.button if b.label.startswith("导出")).click()
     _ok(at.run())
-    payload = at.session_state["admin.audit.file"]
+    payload = at.session_state["admin.audit.file.admin"]  # kept under the admin who exported it
     assert payload[:2] == b"PK"
     assert any(e.entity == "auditlog" for e in _audit(url, AuditAction.EXPORT))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -113,6 +114,25 @@ def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
         "核查结论",
     ]
     assert all("*" in x for x in rows["身份证号"])
+
+
+def _detail_expander(at: AppTest) -> Any:
+    (found,) = [e for e in at.expander if e.label == "查看数字背后的记录"]
+    return found
+
+
+def test_overview_detail_stays_open_when_a_number_is_picked(app_env: str) -> None:
+    """The leader opens 查看数字背后的记录 and picks a number: it stays open (issue 10 item 10)."""
+    at = _run(user="leader")
+    assert not _detail_expander(at).proto.expanded
+    at.session_state["overview.detail.open"] = True  # the leader opens it (the browser reports its state)
+    at.run()
+    at.selectbox(key="overview.detail").set_value("unlicensed").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _detail_expander(at).proto.expanded, "the expander closed itself when a number was picked"
+    assert _tables(at, "身份证号")
+    at.selectbox(key="overview.detail").set_value("enterprises_inspected").run()
+    assert _detail_expander(at).proto.expanded
 
 
 def test_overview_as_of_day_moves_the_timeline(app_env: str) -> None:

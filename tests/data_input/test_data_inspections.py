@@ -177,6 +177,23 @@ def test_import_refused_with_row_numbers(county: County, values: dict[str, Any],
     assert all("第 3 行" in m for m in messages)
 
 
+def test_import_reports_every_problem_of_a_row_at_once(county: County) -> None:
+    """An unreadable cell does not hide the row's other problems (issue 10 item 9)."""
+    messages = _refused(county, sheet(irow(fine="五百", jurisdiction="名山街道", item3="不合格", description="焊工无证",
+                                           deadline="2023-05-01")))  # fmt: skip
+    assert any("金额列填写了文字" in m for m in messages), messages
+    assert any("检查对象不属于名山街道" in m for m in messages), messages
+    assert any("整改期限早于检查日期" in m for m in messages), messages
+    assert all("第 3 行" in m for m in messages)
+
+
+def test_import_does_not_repeat_a_cell_problem_as_a_row_problem(county: County) -> None:
+    messages = _refused(county, sheet(irow(item2="还行", inspected_on="2099-01-01", item1="不合格", order="是")))
+    assert len([m for m in messages if "检查项2" in m or "第 2 项" in m]) == 1, messages
+    assert len([m for m in messages if "晚于今天" in m or "检查日期还没到" in m]) == 1, messages
+    assert len([m for m in messages if "责令整改须填写" in m]) == 1, messages
+
+
 def test_import_all_or_nothing(county: County) -> None:
     messages = _refused(county, sheet(irow(), irow(inspected_on="2023-05-11", jurisdiction="火星镇")))
     assert len(messages) == 1 and "第 4 行" in messages[0]

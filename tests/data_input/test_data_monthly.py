@@ -174,6 +174,36 @@ def test_item_columns_add_up_to_problems_found(county: County, numbers: dict[str
     assert messages[0].startswith("工作表“汇总表”第 4 行 "), messages
 
 
+def test_every_problem_of_a_row_is_reported_at_once(county: County) -> None:
+    """A −1 does not hide the cross-column violations of the same row (issue 10 item 9)."""
+    numbers = {"rectified": 4, "ordered_rectify": 3, "unlicensed": -1, "high_risk_inspected": 3,
+               "industry_trade_inspected": 1, "managers_passed": 4}  # fmt: skip
+    messages = refused(county, table(row(**numbers)))
+    assert any("数量不能为负数" in m and f" {col('unlicensed')}（" in m for m in messages), messages
+    assert any("已整改数大于责令整改数" in m for m in messages), messages
+    assert any("其中：高危行业与其中：工贸行业之和大于检查生产经营单位数" in m for m in messages), messages
+    assert any("已考核合格数与逾期未考核数之和大于应考核人数" in m for m in messages), messages
+    # a rule that involves the unreadable number is not judged on a guess
+    assert not any("核查特种作业人员数" in m and "之和大于" in m for m in messages), messages
+    assert len(messages) == 4, messages
+
+
+def test_unreadable_bound_does_not_raise_false_violations(county: County) -> None:
+    messages = refused(county, table(row(enterprises_inspected="三家", rectified=4)))
+    assert any("数量列填写了文字" in m for m in messages) and any("已整改数大于责令整改数" in m for m in messages)
+    assert not any("大于检查生产经营单位数" in m for m in messages), messages
+
+
+def test_form_reports_every_problem_at_once(county: County) -> None:
+    jid = county.ids["三合街道"]
+    with county.session() as s, pytest.raises(ImportRefused) as info:
+        mt.save_monthly_numbers(s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05",
+                                values={"enterprises_inspected": 1, "high_risk_inspected": 2, "workers_checked": -1,
+                                        "ordered_rectify": 1, "rectified": 2, "problems_found": 1})  # fmt: skip
+    text = str(info.value)
+    assert "数量不能为负数" in text and "已整改数大于责令整改数" in text and "之和大于检查生产经营单位数" in text, text
+
+
 @pytest.mark.parametrize("value", ["2023-06-02", "2023/6/2", "2023年6月2日", dt.date(2023, 6, 2), "20230602"])
 def test_dates_in_several_formats(county: County, value: Any) -> None:
     with county.session() as s:

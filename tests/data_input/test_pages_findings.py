@@ -43,13 +43,14 @@ def test_list_and_overdue(two_findings: County, monkeypatch: pytest.MonkeyPatch)
 
 def test_close_requires_revisit(two_findings: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_findings.py", two_findings.township("三合街道"), monkeypatch)
-    at.button(key=f"FormSubmitter:{P}.revisit-复查销号").click()
+    F = f"{P}.{at.selectbox(key=f'{P}.chosen').value}"  # the form's keys carry the problem's id
+    at.button(key=f"FormSubmitter:{F}.revisit-复查销号").click()
     at.run()
     assert any("销号须填写复查日期、复查结果、复查人" in e.value for e in at.error)
-    at.date_input(key=f"{P}.revisit_date").set_value(dt.date(2023, 6, 10))
-    at.radio(key=f"{P}.revisit_result").set_value("passed")
-    at.text_input(key=f"{P}.revisit_by").input("赵六")
-    at.button(key=f"FormSubmitter:{P}.revisit-复查销号").click()
+    at.date_input(key=f"{F}.revisit_date").set_value(dt.date(2023, 6, 10))
+    at.radio(key=f"{F}.revisit_result").set_value("passed")
+    at.text_input(key=f"{F}.revisit_by").input("赵六")
+    at.button(key=f"FormSubmitter:{F}.revisit-复查销号").click()
     at.run()
     assert "已记录复查" in texts(at)
     with two_findings.session() as s:

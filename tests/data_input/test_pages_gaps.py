@@ -36,10 +36,11 @@ def tip_frame(at: Any) -> Any:
 def test_county_staff_reassigns_a_tip(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = seed_tips(page_county)
     at = open_page("data_other.py", page_county.county_staff, monkeypatch)
-    at.selectbox(key=f"{P}.tip_move_chosen").set_value(ids["三合"])
-    at.selectbox(key=f"{P}.tip_move_to").set_value(page_county.ids["名山街道"])
-    at.date_input(key=f"{P}.tip_move_on").set_value(dt.date(2023, 9, 3))
-    at.button(key=f"FormSubmitter:{P}.tip_reassign-交办").click()
+    at.selectbox(key=f"{P}.tip_move_chosen").set_value(ids["三合"]).run()
+    F = f"{P}.tip_move.{ids['三合']}"  # the form's keys carry the tip's id
+    at.selectbox(key=f"{F}.to").set_value(page_county.ids["名山街道"])
+    at.date_input(key=f"{F}.on").set_value(dt.date(2023, 9, 3))
+    at.button(key=f"FormSubmitter:{F}.form-交办").click()
     at.run()
     assert f"线索 {ids['三合']} 已交办给名山街道" in texts(at), texts(at)
     with page_county.session() as s:
@@ -48,9 +49,10 @@ def test_county_staff_reassigns_a_tip(page_county: County, monkeypatch: pytest.M
         entry = s.exec(select(AuditLog).where(AuditLog.entity == "tip", AuditLog.detail == "交办给名山街道")).one()
         assert entry.before is not None and entry.before["jurisdiction_id"] == page_county.ids["三合街道"]
     # the unassigned one is assigned through the same form
-    at.selectbox(key=f"{P}.tip_move_chosen").set_value(ids["未交办"])
-    at.selectbox(key=f"{P}.tip_move_to").set_value(page_county.ids["三合街道"])
-    at.button(key=f"FormSubmitter:{P}.tip_reassign-交办").click()
+    at.selectbox(key=f"{P}.tip_move_chosen").set_value(ids["未交办"]).run()
+    F = f"{P}.tip_move.{ids['未交办']}"
+    at.selectbox(key=f"{F}.to").set_value(page_county.ids["三合街道"])
+    at.button(key=f"FormSubmitter:{F}.form-交办").click()
     at.run()
     at.run()  # the list is drawn above the form: the next run shows the change
     frame = tip_frame(at)
@@ -73,7 +75,7 @@ def test_township_staff_see_only_their_tips_and_cannot_reassign(page_county: Cou
     frame = tip_frame(at)
     assert list(frame["编号"]) == [ids["三合"]] and list(frame["承办单位"]) == ["三合街道"]
     assert not [s for s in at.selectbox if s.key == f"{P}.tip_move_chosen"]
-    assert not [b for b in at.button if "tip_reassign" in str(b.key)]
+    assert not [b for b in at.button if "tip_move" in str(b.key)]
     # the check form offers only their own tip
     assert at.selectbox(key=f"{P}.tip_chosen").options == [f"{ids['三合']}｜三合：培训记录造假"]
 
@@ -81,17 +83,18 @@ def test_township_staff_see_only_their_tips_and_cannot_reassign(page_county: Cou
 def test_township_registers_a_fine_against_its_enterprise(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_other.py", page_county.township("三合街道"), monkeypatch)
     chem = page_county.ids["三合化工有限公司"]
-    target = at.selectbox(key=f"{P}.action_target")
+    F = f"{P}.action.{page_county.ids['三合街道']}.enterprise"  # the form's keys carry the unit and the kind
+    target = at.selectbox(key=f"{F}.target")
     assert "名山采石场" not in target.options and "三合化工有限公司" in target.options
     target.set_value(chem)
-    at.selectbox(key=f"{P}.action_kind").set_value("fine")
-    at.date_input(key=f"{P}.action_date").set_value(dt.date(2023, 7, 1))
-    at.text_input(key=f"{P}.action_ref").input("丰应急罚〔2023〕12号")
-    at.button(key=f"FormSubmitter:{P}.action_form-登记处理措施").click()
+    at.selectbox(key=f"{F}.kind").set_value("fine")
+    at.date_input(key=f"{F}.date").set_value(dt.date(2023, 7, 1))
+    at.text_input(key=f"{F}.ref").input("丰应急罚〔2023〕12号")
+    at.button(key=f"FormSubmitter:{F}.form-登记处理措施").click()
     at.run()
     assert "未保存：罚款须填写大于 0 的金额（元）" in texts(at), texts(at)
-    at.number_input(key=f"{P}.action_fine").set_value(8000.0)
-    at.button(key=f"FormSubmitter:{P}.action_form-登记处理措施").click()
+    at.number_input(key=f"{F}.fine").set_value(8000.0)
+    at.button(key=f"FormSubmitter:{F}.form-登记处理措施").click()
     at.run()
     assert "已登记：三合化工有限公司 罚款" in texts(at), texts(at)
     with page_county.session() as s:
@@ -109,14 +112,15 @@ def test_county_orders_rectification_and_lists_every_kind(page_county: County, m
     at = open_page("data_other.py", page_county.county_staff, monkeypatch)
     at.selectbox(key=f"{P}.action_jurisdiction").set_value(page_county.ids["名山街道"])
     at.run()
-    at.selectbox(key=f"{P}.action_target").set_value(page_county.ids["名山采石场"])
-    at.selectbox(key=f"{P}.action_kind").set_value("order_rectify")
-    at.date_input(key=f"{P}.action_date").set_value(dt.date(2023, 7, 1))
-    at.button(key=f"FormSubmitter:{P}.action_form-登记处理措施").click()
+    F = f"{P}.action.{page_county.ids['名山街道']}.enterprise"
+    at.selectbox(key=f"{F}.target").set_value(page_county.ids["名山采石场"])
+    at.selectbox(key=f"{F}.kind").set_value("order_rectify")
+    at.date_input(key=f"{F}.date").set_value(dt.date(2023, 7, 1))
+    at.button(key=f"FormSubmitter:{F}.form-登记处理措施").click()
     at.run()
     assert "责令整改须填写不早于处理日期的整改期限" in texts(at), texts(at)
-    at.date_input(key=f"{P}.action_deadline").set_value(dt.date(2023, 7, 31))
-    at.button(key=f"FormSubmitter:{P}.action_form-登记处理措施").click()
+    at.date_input(key=f"{F}.deadline").set_value(dt.date(2023, 7, 31))
+    at.button(key=f"FormSubmitter:{F}.form-登记处理措施").click()
     at.run()
     assert "已登记：名山采石场 责令整改" in texts(at), texts(at)
     with page_county.session() as s:
@@ -132,5 +136,5 @@ def test_county_orders_rectification_and_lists_every_kind(page_county: County, m
 
 def test_leader_sees_no_action_form(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_other.py", page_county.leader, monkeypatch)
-    assert not [s for s in at.selectbox if s.key == f"{P}.action_target"]
+    assert not [s for s in at.selectbox if str(s.key).startswith(f"{P}.action.")]
     assert "只读" in texts(at)

@@ -32,17 +32,18 @@ def count(county: County, model: Any) -> int:
 def test_enter_one_inspection(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_inspections.py", page_county.township("三合街道"), monkeypatch)
     assert at.title[0].value == "检查记录"
-    assert set(at.selectbox(key=f"{P}.target").options) == {"三合化工有限公司", "三合烟花爆竹经营部", "三合机械厂", "三合商贸公司"}
-    at.radio(key=f"{P}.item3").set_value("fail")
-    at.text_area(key=f"{P}.description").input("电工无证上岗")
-    at.checkbox(key=f"{P}.order").check()
-    at.button(key=f"FormSubmitter:{P}.form-保存检查记录").click()
+    F = f"{P}.new.{page_county.ids['三合街道']}.enterprise"  # the form's keys carry the unit and the kind
+    assert set(at.selectbox(key=f"{F}.target").options) == {"三合化工有限公司", "三合烟花爆竹经营部", "三合机械厂", "三合商贸公司"}
+    at.radio(key=f"{F}.item3").set_value("fail")
+    at.text_area(key=f"{F}.description").input("电工无证上岗")
+    at.checkbox(key=f"{F}.order").check()
+    at.button(key=f"FormSubmitter:{F}.form-保存检查记录").click()
     at.run()
     assert any("责令整改须填写" in e.value for e in at.error)  # no deadline yet
     assert count(page_county, Inspection) == 0
-    at.date_input(key=f"{P}.deadline").set_value(dt.date(2023, 11, 30))
-    at.date_input(key=f"{P}.date").set_value(dt.date(2023, 10, 20))
-    at.button(key=f"FormSubmitter:{P}.form-保存检查记录").click()
+    at.date_input(key=f"{F}.deadline").set_value(dt.date(2023, 11, 30))
+    at.date_input(key=f"{F}.date").set_value(dt.date(2023, 10, 20))
+    at.button(key=f"FormSubmitter:{F}.form-保存检查记录").click()
     at.run()
     assert "已保存对" in texts(at), texts(at)
     assert (count(page_county, Inspection), count(page_county, Finding), count(page_county, EnforcementAction)) == (1, 1, 1)

@@ -97,19 +97,20 @@ def test_dates_in_three_formats(page_county: County, monkeypatch: pytest.MonkeyP
 
 def test_form_zero_report_and_scan(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_monthly.py", page_county.township("名山街道"), monkeypatch)
-    at.text_input(key=f"{P}.zero_by").input("李四")
+    F = f"{P}.{page_county.ids['名山街道']}.{MONTH}"  # the form's keys carry the unit and the month
+    at.text_input(key=f"{F}.zero_by").input("李四")
     at.button(key=f"{P}.zero").click()
     at.run()
     assert "已提交 名山街道 2023-07 零报告" in texts(at)
     assert stored(page_county)[0].status == "zero"
-    at.file_uploader(key=f"{P}.scan").set_value(("盖章.pdf", b"%PDF-1.4 stamped", "application/pdf"))
+    at.file_uploader(key=f"{F}.scan").set_value(("盖章.pdf", b"%PDF-1.4 stamped", "application/pdf"))
     at.run()
     at.button(key=f"{P}.scan_save").click()
     at.run()
     assert "扫描件已保存" in texts(at)
-    at.number_input(key=f"{P}.f.enterprises_inspected").set_value(1)
-    at.number_input(key=f"{P}.f.high_risk_inspected").set_value(1)
-    at.button(key=f"FormSubmitter:{P}.form-保存汇总表").click()
+    at.number_input(key=f"{F}.f.enterprises_inspected").set_value(1)
+    at.number_input(key=f"{F}.f.high_risk_inspected").set_value(1)
+    at.button(key=f"FormSubmitter:{F}.form-保存汇总表").click()
     at.run()
     assert "已保存 名山街道 2023-07 汇总表" in texts(at), texts(at)
     (row,) = stored(page_county)
@@ -118,8 +119,9 @@ def test_form_zero_report_and_scan(page_county: County, monkeypatch: pytest.Monk
 
 def test_form_refuses_impossible_numbers(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_monthly.py", page_county.county_staff, monkeypatch)
-    at.number_input(key=f"{P}.f.high_risk_inspected").set_value(3)
-    at.button(key=f"FormSubmitter:{P}.form-保存汇总表").click()
+    F = f"{P}.{at.selectbox(key=f'{P}.jurisdiction').value}.{MONTH}"
+    at.number_input(key=f"{F}.f.high_risk_inspected").set_value(3)
+    at.button(key=f"FormSubmitter:{F}.form-保存汇总表").click()
     at.run()
     assert any("未保存" in e.value for e in at.error) and stored(page_county) == []
 

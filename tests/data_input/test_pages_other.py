@@ -20,9 +20,10 @@ P = "data_other"
 def test_self_inspection_form(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_other.py", page_county.township("三合街道"), monkeypatch)
     assert at.title[0].value == "自查、举报、曝光与总结"
-    at.text_area(key=f"{P}.self_summary").input("已自查培训档案")
-    at.text_input(key=f"{P}.self_problem").input("培训记录缺签字")
-    at.button(key=f"FormSubmitter:{P}.self_form-保存自查报告").click()
+    F = f"{P}.self.{page_county.ids['三合街道']}.enterprise"  # the form's keys carry the unit and the kind
+    at.text_area(key=f"{F}.summary").input("已自查培训档案")
+    at.text_input(key=f"{F}.problem").input("培训记录缺签字")
+    at.button(key=f"FormSubmitter:{F}.form-保存自查报告").click()
     at.run()
     assert "的自查报告" in texts(at), texts(at)
     with page_county.session() as s:
@@ -51,7 +52,7 @@ def test_exposure_list_and_summary_upload(page_county: County, monkeypatch: pyte
         s.commit()
     at = open_page("data_other.py", page_county.township("三合街道"), monkeypatch)
     assert any("三合化工有限公司" in list(d.value.get("单位名称", [])) for d in at.dataframe)
-    at.file_uploader(key=f"{P}.summary_file").set_value(("总结.pdf", b"%PDF-1.4 summary", "application/pdf"))
+    at.file_uploader(key=f"{P}.summary.{page_county.ids['三合街道']}.file").set_value(("总结.pdf", b"%PDF-1.4 summary", "application/pdf"))
     at.run()
     at.button(key=f"{P}.summary_save").click()
     at.run()

@@ -34,7 +34,7 @@ def test_each_export_is_built_offered_and_audited(sample_url: str, monkeypatch: 
     assert at.selectbox(key="exports.month").value == "2023-07"
     at.button(key=f"exports.{key}.build").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    payload, file_name = at.session_state[f"exports.{key}"]
+    payload, file_name = at.session_state[f"exports.file.county.{key}"]  # kept under the user who made it
     assert file_name == name
     assert payload[:2] == b"PK"
     assert at.get("download_button"), "a download button is offered"
