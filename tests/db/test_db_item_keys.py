@@ -53,8 +53,12 @@ def test_form_and_county_total_show_the_stored_items(seeded: Engine) -> None:
     assert sum(totals[k] for k in item_columns) == totals["problems_found"]  # 全县合计 adds up
 
 
+ITEM_KEYS_MIGRATION = "db.migrations.versions.5c1e7a90b3d4_item_keys_and_verifier_job_targets"
+
+
 def test_migration_rewrites_bare_item_keys(empty_engine: Engine) -> None:
-    migrate.upgrade(empty_engine, "0a2bcd6fd2af")
+    # the schema just before the item-key migration (the rows below use today's models)
+    migrate.upgrade(empty_engine, importlib.import_module(ITEM_KEYS_MIGRATION).down_revision)
     now = dt.datetime(2023, 8, 1, tzinfo=dt.UTC)
     with Session(empty_engine) as s:
         town = Jurisdiction(code="J01", name="三合街道", kind=JurisdictionKind.TOWNSHIP.value)
@@ -84,6 +88,6 @@ def test_migration_rewrites_bare_item_keys(empty_engine: Engine) -> None:
 
 
 def test_convert_keys_is_pure() -> None:
-    module = importlib.import_module("db.migrations.versions.5c1e7a90b3d4_item_keys_and_verifier_job_targets")
+    module = importlib.import_module(ITEM_KEYS_MIGRATION)
     assert module.convert_keys({"4": 3}, {4: 5}) == {"institution-4": 3}
     assert module.convert_keys({"2": 2, "enterprise-2": 1}, {}) == {"enterprise-2": 3}

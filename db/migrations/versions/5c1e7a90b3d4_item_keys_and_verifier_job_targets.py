@@ -11,7 +11,7 @@
 Downgrade drops the table; the rewritten keys stay (the older code reads them already).
 
 Revision ID: 5c1e7a90b3d4
-Revises: 0a2bcd6fd2af
+Revises: b7e41c09d2a3
 Create Date: 2026-12-05 21:00:00
 """
 
@@ -24,7 +24,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "5c1e7a90b3d4"
-down_revision: str | None = "0a2bcd6fd2af"
+down_revision: str | None = "b7e41c09d2a3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

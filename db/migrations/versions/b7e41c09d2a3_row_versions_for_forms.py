@@ -5,7 +5,7 @@ Adds `version` (integer, starting at 1) to the tables edited through forms: `mon
 whose version moved in between; a form carries the version it was loaded with (issue 10 item 3).
 
 Revision ID: b7e41c09d2a3
-Revises: 5c1e7a90b3d4
+Revises: 0a2bcd6fd2af
 Create Date: 2026-12-05 21:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = 'b7e41c09d2a3'
-down_revision: str | None = '5c1e7a90b3d4'
+down_revision: str | None = '0a2bcd6fd2af'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
