@@ -144,6 +144,7 @@ def verify(
         client_factory=single_client(client),
         cache_ttl_days=settings.cache_ttl_days,
         on_person=on_person,
+        timezone=settings.timezone,
     )
     interrupted = False
     bar.draw()
