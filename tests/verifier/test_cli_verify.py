@@ -27,6 +27,7 @@ from jobkit import (
 from openpyxl import load_workbook
 
 from verifier.ids import mask_id
+from verifier.results import FILE_COLUMNS
 
 BAD_ID = "500230198503120112"
 
@@ -71,7 +72,7 @@ def test_verify_writes_outcomes_and_lists_roster_problems(
     assert "核验进度 6/6 行" in done.stderr
     assert "查询平台 4 次" in done.stderr
     results = _csv(out)
-    assert [(r["行号"], r["outcome"]) for r in results] == [
+    assert [(r["行号"], r["结论代码"]) for r in results] == [
         ("3", "VALID"), ("4", "EXPIRED"), ("5", "VALID"), ("6", "NAME_MISMATCH"), ("7", "INPUT_INVALID"), ("8", "NOT_FOUND"),
     ]  # fmt: skip
     assert results[0]["身份证号"] == mask_id(VALID.id_number)
@@ -86,9 +87,11 @@ def test_verify_writes_outcomes_and_lists_roster_problems(
     sheet = load_workbook(again).active
     assert sheet is not None
     table = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert table[0][:5] == ["姓名", "身份证号", "操作项目", "证书编号", "行号"]
-    assert table[1][1] == VALID.id_number and table[1][4 + 2] == VALID.id_number  # original cell, 身份证号
-    assert [r[4 + 4] for r in table[1:]] == [r["outcome"] for r in results]
+    width = len(FILE_COLUMNS)
+    assert table[0][:5] == ["行号", "姓名", "身份证号", "证书类型", "结论代码"]
+    assert table[0][width:] == ["姓名", "身份证号", "操作项目", "证书编号"]  # the roster's own, after
+    assert table[1][2] == VALID.id_number and table[1][width + 1] == VALID.id_number  # 身份证号, original
+    assert [r[4] for r in table[1:]] == [r["结论代码"] for r in results]
 
 
 def test_verify_after_a_block_exits_zero_and_says_why(tmp_path: Path, double: tuple[str, QueryLog]) -> None:
@@ -98,7 +101,7 @@ def test_verify_after_a_block_exits_zero_and_says_why(tmp_path: Path, double: tu
     done = _verify(tmp_path, str(roster), "--out", str(out), url=url)
     assert done.returncode == 0, done.stderr
     assert "核验已中止：平台拒绝访问" in done.stderr
-    assert [r["outcome"] for r in _csv(out)] == ["VALID", "BLOCKED", "NOT_CHECKED"]
+    assert [r["结论代码"] for r in _csv(out)] == ["VALID", "BLOCKED", "NOT_CHECKED"]
     assert len(log) == 2
 
 
@@ -111,7 +114,7 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
     env_args = [str(roster), "--out", str(out), "--platform-url", url, "--captcha", "manual"]
     done = _verify(tmp_path, *env_args)
     assert done.returncode == 0, done.stderr
-    assert [r["outcome"] for r in _csv(out)] == ["CAPTCHA_REQUIRED", "CAPTCHA_REQUIRED"]
+    assert [r["结论代码"] for r in _csv(out)] == ["CAPTCHA_REQUIRED", "CAPTCHA_REQUIRED"]
     assert "验证码" in done.stderr and len(log) == 0
 
 

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine
 
 from anpei.settings import Settings
 from verifier.ids import mask_id
-from verifier.results import RESULT_COLUMNS
+from verifier.results import FILE_COLUMNS
 from verifier.service import create_app
 from verifier.store import JobStore
 
@@ -129,14 +129,20 @@ def test_roster_upload_runs_to_results(api: TestClient, double: tuple[str, Query
     assert csv_response.status_code == 200 and csv_response.headers["content-type"].startswith("text/csv")
     assert "filename*=UTF-8''" in csv_response.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
-    assert tuple(table[0][: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+    assert tuple(table[0][: len(FILE_COLUMNS)]) == FILE_COLUMNS
     assert [r[4] for r in table[1:]] == [r["outcome"] for r in results]
 
     xlsx_response = api.get(f"/v1/jobs/{created['job_id']}/results", params={"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
     assert sheet is not None
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:4] == ["姓名", "身份证号", "操作项目", "证书编号"] and header[4] == "行号"
+    width = len(FILE_COLUMNS)
+    assert tuple(header[:width]) == FILE_COLUMNS and header[width:] == [
+        "姓名",
+        "身份证号",
+        "操作项目",
+        "证书编号",
+    ]
     assert sheet.max_row == 7
 
     listed = api.get("/v1/jobs").json()
