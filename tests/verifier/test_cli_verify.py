@@ -38,8 +38,10 @@ def double() -> Iterator[tuple[str, QueryLog]]:
         yield running
 
 
-def _verify(tmp_path: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}"}
+def _verify(
+    tmp_path: Path, *args: str, url: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}", **(env or {})}
     command = [sys.executable, "-m", "anpei.cli", "verify", *args, "--as-of", AS_OF.isoformat()]
     if url:
         command += ["--platform-url", url, "--captcha", "fixed:8888", "--min-interval", "0"]
@@ -116,6 +118,7 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
     assert done.returncode == 0, done.stderr
     assert [r["结论代码"] for r in _csv(out)] == ["CAPTCHA_REQUIRED", "CAPTCHA_REQUIRED"]
     assert "验证码" in done.stderr and len(log) == 0
+    assert "查询平台 0 次" in done.stderr  # only a captcha image was fetched (issue 12.9)
 
 
 @pytest.mark.parametrize(
@@ -126,18 +129,27 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
         ("ok", ["r.csv", "--out", "o.txt"], ".csv 或 .xlsx"),
         ("ok", ["r.csv", "--out", "o.csv", "--family", "other"], "证书类型"),
         ("ok", ["r.csv", "--out", "o.csv", "--captcha", "auto"], "验证码方式"),
+        ("ok", ["r.csv", "--out", "o.csv", "--min-interval", "-1"], "--min-interval 应为不小于 0 的秒数"),
+        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MAX_ATTEMPTS=2"], "ANPEI_MAX_ATTEMPTS='2'：应不小于 3"),
+        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MIN_INTERVAL=abc"], "ANPEI_MIN_INTERVAL='abc'：应为数字"),
+        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_VERIFIER_DATABASE_URL=bogus://x"], "无法打开核验任务库"),
+        ("ok", ["r.csv", "--out", "/proc/o.csv"], "无法写入"),
     ],
-    ids=["missing", "no-name-column", "out-suffix", "family", "captcha"],
-)
+    ids=["missing", "no-name-column", "out-suffix", "family", "captcha", "min-interval", "max-attempts",
+         "min-interval-env", "database-url", "unwritable-out"],
+)  # fmt: skip
 def test_unusable_input_exits_non_zero_with_one_line(
     tmp_path: Path, make: str | None, args: list[str], message: str
 ) -> None:
+    """Issue 12.7–8: a Chinese line, never a traceback or English; nothing queried before it."""
     if make == "nonames":
         (tmp_path / "r.csv").write_text("编号,电话\n1,2\n", encoding="utf-8")
     elif make == "ok":
         write_csv(tmp_path / "r.csv", roster_rows([VALID]))
-    done = _verify(tmp_path, *args)
-    assert done.returncode != 0
+    env = dict(args.pop(i + 1).split("=", 1) for i, a in enumerate(list(args)) if a == "--env")
+    args = [a for a in args if a != "--env"]
+    done = _verify(tmp_path, *args, "--platform-url", "http://127.0.0.1:9", env=env)  # never the network
+    assert done.returncode != 0 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：") and message in lines[0], done.stderr
     assert not (tmp_path / "o.csv").exists()
