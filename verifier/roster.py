@@ -459,6 +459,9 @@ def _row(
     default_family: Family,
     as_of: dt.date,
 ) -> RosterRow:
+    # NUL cannot be stored in PostgreSQL text: shown as U+FFFD (a name holding it is INPUT_INVALID)
+    values = [v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v for v in values]
+
     def get(field_name: str) -> Any:
         index = header.fields.get(field_name)
         return values[index] if index is not None and index < len(values) else None
