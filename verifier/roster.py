@@ -90,9 +90,14 @@ def too_many_rows(filename: str) -> RosterTooLarge:
 
 def _too_big(filename: str, detail: str) -> RosterTooLarge:
     return RosterTooLarge(
-        f"文件“{filename}”{detail}，超过上限（解压后不超过 {MAX_UNPACKED_MB} MB、"
-        f"不超过 {MAX_ROWS:,} 行数据），请拆分为多个名单分批核验"
+        f"文件“{filename}”{detail}，超出名单的上限（不超过 {MAX_ROWS:,} 行数据、解压后不超过 "
+        f"{MAX_UNPACKED_MB} MB），请拆分为多个名单分批核验"
     )
+
+
+def _megabytes(size: int) -> str:
+    """Rounded up to 0.1 MB, so a size just over the cap never reads as the cap itself."""
+    return f"{-(-size // 100_000) / 10:.1f}"
 
 
 def _size_of(source: Path | bytes) -> int:
@@ -115,7 +120,7 @@ def check_roster_size(source: Path | bytes, *, filename: str) -> None:
             )
         if suffix not in (".xlsx", ".xlsm"):
             if _size_of(source) > MAX_UNPACKED_BYTES:
-                raise _too_big(filename, f"有 {_size_of(source) / 1e6:.0f} MB")
+                raise _too_big(filename, f"有 {_megabytes(_size_of(source))} MB")
             if suffix in (".csv", ".txt"):
                 handle.seek(0)
                 lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
@@ -131,7 +136,7 @@ def check_roster_size(source: Path | bytes, *, filename: str) -> None:
             infos = archive.infolist()
             unpacked = sum(info.file_size for info in infos)
             if unpacked > MAX_UNPACKED_BYTES:
-                raise _too_big(filename, f"解压后有 {unpacked / 1e6:.0f} MB")
+                raise _too_big(filename, f"解压后有 {_megabytes(unpacked)} MB")
             for info in infos:
                 name = info.filename.lower()
                 if name.endswith("sharedstrings.xml"):
