@@ -339,3 +339,13 @@ def test_warnings_joined_with_semicolon() -> None:
     (out,) = result_rows([(row, decision)], checked_at="2023-06-30")
     assert out["warnings"] == "EXPIRES_SOON;REVIEW_DATE_MISSING;LEGACY_ID_CONVERTED"
     assert out["核验时间"] == "2023-06-30"
+
+
+def test_an_unrecognised_family_is_shown_as_written() -> None:
+    """Issue 12.9: a row whose 证书类型 was unrecognised was labelled with the default family."""
+    from verifier.roster import read_roster
+
+    data = f"姓名,身份证号,证书类型\n张伟,{ID1},驾驶证\n".encode()
+    (row,) = read_roster(data, filename="r.csv", default_family=None, as_of=AS_OF).rows
+    (out,) = result_rows([(row, decide(row, None, as_of=AS_OF))], checked_at=CHECKED)
+    assert out["证书类型"] == "驾驶证" and out["outcome"] == "INPUT_INVALID"

@@ -590,3 +590,17 @@ def test_nul_bytes_are_refused_or_marked_never_a_500(db_url_engine: tuple[str, A
         )
         assert upload.status_code == 201, upload.text
         assert upload.json()["problems"][0]["message"].startswith("姓名中含有不可见的控制字符")
+
+
+def test_the_api_workbook_masks_every_id_column(api: TestClient) -> None:
+    """Issue 12.2 through the API: malformed IDs in the roster's own column leaked in full."""
+    malformed = "500230-19860819-6114"
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in VALID.id_number)  # full-width digits
+    data = f"姓名,身份证号码,备注\n吴刚,{malformed},x\n{VALID.name},{wide},\n".encode()
+    created = _submit(api, data, name="r.csv")
+    _wait(api, created["job_id"], "done", "stopped")
+    xlsx = api.get(f"/v1/jobs/{created['job_id']}/results", params={"format": "xlsx"}).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None
+    text = "".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    assert "19860819" not in text and VALID.id_number[6:14] not in text and wide[6:14] not in text
