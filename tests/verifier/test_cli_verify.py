@@ -41,7 +41,11 @@ def double() -> Iterator[tuple[str, QueryLog]]:
 def _verify(
     tmp_path: Path, *args: str, url: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}", **(env or {})}
+    env = {
+        **os.environ,
+        "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}",
+        **(env or {}),
+    }
     command = [sys.executable, "-m", "anpei.cli", "verify", *args, "--as-of", AS_OF.isoformat()]
     if url:
         command += ["--platform-url", url, "--captcha", "fixed:8888", "--min-interval", "0"]
