@@ -404,3 +404,20 @@ def test_reuse_counts_days_and_as_of() -> None:
     assert not may_reuse((record,), fetched_for=AS_OF, as_of=dt.date(2023, 7, 10), **base)  # type: ignore[arg-type]
     assert not may_reuse((), fetched_for=AS_OF, as_of=AS_OF, **{**base, "today": dt.date(2026, 12, 6)})  # type: ignore[arg-type]
     assert may_reuse((), fetched_for=AS_OF, as_of=AS_OF, **base)  # type: ignore[arg-type]
+
+
+def test_a_store_made_before_fetched_for_gains_the_column(db_url_engine: tuple[str, Engine]) -> None:
+    """`create_all` never alters a table: a store of an earlier version gets the new column once."""
+    from sqlalchemy import inspect, text
+
+    engine = db_url_engine[1]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE verifier_answers (family VARCHAR(10), id_number VARCHAR(32), name_key TEXT,"
+            " records JSON NOT NULL, fetched_at TIMESTAMP NOT NULL, recheck_after TIMESTAMP NOT NULL,"
+            " evidence TEXT, PRIMARY KEY (family, id_number, name_key))"
+        ))  # fmt: skip
+    store = JobStore(engine)
+    store.create_tables()
+    store.create_tables()  # a second start finds it in place
+    assert "fetched_for" in {c["name"] for c in inspect(engine).get_columns("verifier_answers")}
