@@ -196,6 +196,42 @@ class _InFlight:
                     sock.shutdown(socket.SHUT_RDWR)
 
 
+class _Watchdog:
+    """One daemon thread for every client: aborts calls whose deadline passed (a timer thread per call
+    would cost a thread start on every captcha and query)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, tuple[float, _InFlight]] = {}
+        self._thread: threading.Thread | None = None
+
+    def arm(self, call: _InFlight, seconds: float) -> None:
+        with self._cond:
+            self._armed[id(call)] = (time.monotonic() + seconds, call)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="verifier-deadline", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, call: _InFlight) -> None:
+        with self._cond:
+            self._armed.pop(id(call), None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, (due, call) in list(self._armed.items()):
+                    if due <= now:
+                        del self._armed[key]
+                        call.abort()
+                soonest = min((due for due, _ in self._armed.values()), default=None)
+                self._cond.wait(None if soonest is None else max(soonest - now, 0.001))
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Tracked:
     def request(self, *args: Any, **kwargs: Any) -> None:
         call = getattr(_CALL, "current", None)
@@ -412,10 +448,8 @@ class PlatformClient:
     def _get(self, path: str, *, params: dict[str, str] | None, call: str) -> requests.Response | _Failure:
         """Step 1 of §3. Exception texts are not passed on: they can carry the query string (ID, name)."""
         in_flight = _InFlight()
-        timer = threading.Timer(self.call_deadline_s, in_flight.abort)
-        timer.daemon = True
         _CALL.current = in_flight
-        timer.start()
+        _WATCHDOG.arm(in_flight, self.call_deadline_s)
         try:
             response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
         except requests.Timeout:
@@ -429,7 +463,7 @@ class PlatformClient:
                 return self._past_deadline(call)
             return _Failure(_Kind.RETRY, f"无法连接{call}（{type(exc).__name__}）")
         finally:
-            timer.cancel()
+            _WATCHDOG.disarm(in_flight)
             _CALL.current = None
         if in_flight.expired:  # cut after the last byte arrived: what came may be incomplete
             return self._past_deadline(call)
