@@ -220,6 +220,10 @@ def test_captcha_queue_pause_resume_cancel(
     data = _xlsx_bytes(tmp_path, roster_rows([VALID, EXPIRED, NOT_FOUND]))
     job_id = _submit(api, data, captcha="queue")["job_id"]
     _answer_next(api, job_id)
+    deadline = time.monotonic() + 15  # the status reads waiting_captcha until the worker takes the answer
+    while (job := api.get(f"/v1/jobs/{job_id}").json())["progress"]["done"] < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     _wait(api, job_id, "waiting_captcha")
     assert api.get(f"/v1/jobs/{job_id}").json()["progress"]["done"] == 1
 
