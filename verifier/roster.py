@@ -34,6 +34,7 @@ MAX_SHARED_STRINGS = 500_000
 _SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z0-9]{1,8}:)?si[ >]")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z0-9]{1,8}:)?row[ >]")
 ROW_SLACK = 1_000  # title and blank rows a worksheet may hold beyond the data rows (counted exactly later)
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted .xlsx is an OLE2 container
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -115,8 +116,14 @@ def check_roster_size(source: Path | bytes, *, filename: str) -> None:
     with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as handle:
         head = handle.read(8)
         if head == _OLE_SIGNATURE and suffix in (".xlsx", ".xlsm"):
+            handle.seek(0)
+            if _ENCRYPTION_INFO in handle.read(8 << 20):  # the stream a password-protected workbook has
+                raise RosterError(
+                    f"文件“{filename}”已加密（设置了打开密码），无法读取：请在 Excel 中取消密码后重新上传"
+                )
             raise RosterError(
-                f"文件“{filename}”已加密（设置了打开密码），无法读取：请在 Excel 中取消密码后重新上传"
+                f"文件“{filename}”是 Excel 97-2003 格式（.xls），却以 {suffix} 结尾：请把扩展名改为 .xls，"
+                "或在 Excel 中另存为 .xlsx 后重新上传"
             )
         if suffix not in (".xlsx", ".xlsm"):
             if _size_of(source) > MAX_UNPACKED_BYTES:

@@ -424,9 +424,11 @@ def test_millions_of_tiny_shared_strings_are_refused() -> None:
 
 
 def test_a_password_protected_xlsx_says_so() -> None:
-    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096
     with pytest.raises(RosterError, match="加密"):
-        read(data)
+        read(ole + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64)
+    with pytest.raises(RosterError, match=r"97-2003 格式（\.xls），却以 \.xlsx 结尾"):
+        read(ole)
 
 
 def test_a_million_line_csv_is_refused_before_reading_rows() -> None:
