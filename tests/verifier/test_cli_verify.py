@@ -138,9 +138,10 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
         ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MIN_INTERVAL=abc"], "ANPEI_MIN_INTERVAL='abc'：应为数字"),
         ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_VERIFIER_DATABASE_URL=bogus://x"], "无法打开核验任务库"),
         ("ok", ["r.csv", "--out", "/proc/o.csv"], "无法写入"),
+        ("huge", ["r.csv", "--out", "o.csv"], "60,000 行"),
     ],
     ids=["missing", "no-name-column", "out-suffix", "family", "captcha", "min-interval", "max-attempts",
-         "min-interval-env", "database-url", "unwritable-out"],
+         "min-interval-env", "database-url", "unwritable-out", "over-60000-rows"],
 )  # fmt: skip
 def test_unusable_input_exits_non_zero_with_one_line(
     tmp_path: Path, make: str | None, args: list[str], message: str
@@ -150,6 +151,8 @@ def test_unusable_input_exits_non_zero_with_one_line(
         (tmp_path / "r.csv").write_text("编号,电话\n1,2\n", encoding="utf-8")
     elif make == "ok":
         write_csv(tmp_path / "r.csv", roster_rows([VALID]))
+    elif make == "huge":
+        write_csv(tmp_path / "r.csv", roster_rows([VALID]) * 70_000)
     env = dict(args.pop(i + 1).split("=", 1) for i, a in enumerate(list(args)) if a == "--env")
     args = [a for a in args if a != "--env"]
     done = _verify(tmp_path, *args, "--platform-url", "http://127.0.0.1:9", env=env)  # never the network
