@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     min_interval_s: float = Field(default=3.0, validation_alias="ANPEI_MIN_INTERVAL")
     connect_timeout_s: float = Field(default=5.0, validation_alias="ANPEI_CONNECT_TIMEOUT")
     read_timeout_s: float = Field(default=15.0, validation_alias="ANPEI_READ_TIMEOUT")
+    call_deadline_s: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias="ANPEI_CALL_DEADLINE",
+        description="seconds a whole platform call may take, however slowly the bytes trickle in",
+    )
     max_attempts: int = Field(default=3, ge=3, validation_alias="ANPEI_MAX_ATTEMPTS")
     backoff_base_s: float = Field(default=1.0, ge=0, validation_alias="ANPEI_BACKOFF_BASE")
     contact: str = Field(

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,15 @@ from verifier.jobs import roster_problems
 from verifier.roster import (
     FIELD_LABELS,
     HEADER_SCAN_ROWS,
+    MAX_ROWS,
+    ROW_SLACK,
     RosterError,
     RosterReadResult,
     cell_text,
+    check_roster_size,
+    csv_dialect,
     read_roster,
+    too_many_rows,
     xls_row_values,
 )
 from verifier.types import Family
@@ -122,18 +130,15 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise RosterError("文件的文字编码无法识别（应为 UTF-8 或 GBK）")
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:65536], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), csv_dialect(text[:65536]))]
 
 
 def sheet_rows(data: bytes, *, filename: str) -> list[tuple[str, list[list[Any]]]]:
     """Every sheet's rows (cell values as read), for the header choice and the rewrite."""
+    check_roster_size(data, filename=filename)  # the §8 caps, as the service applies them
     suffix = Path(filename).suffix.lower()
     if suffix in (".csv", ".txt"):
-        return [("", _csv_rows(data))]
+        return [("", _capped(_csv_rows(data), filename=filename))]
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
@@ -143,7 +148,8 @@ def sheet_rows(data: bytes, *, filename: str) -> list[tuple[str, list[list[Any]]
             raise RosterError(f"文件“{filename}”不是可读取的 Excel（.xlsx）文件：{exc}") from exc
         try:
             return [
-                (ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in workbook.worksheets
+                (ws.title, _capped((list(r) for r in ws.iter_rows(values_only=True)), filename=filename))
+                for ws in workbook.worksheets
             ]
         finally:
             workbook.close()
@@ -156,12 +162,23 @@ def sheet_rows(data: bytes, *, filename: str) -> list[tuple[str, list[list[Any]]
             raise RosterError(f"文件“{filename}”不是可读取的 Excel 97-2003（.xls）文件：{exc}") from exc
         sheets = []
         for sheet in book.sheets():
+            if sheet.nrows > MAX_ROWS + ROW_SLACK:
+                raise too_many_rows(filename)
             rows = []
             for index in range(sheet.nrows):
                 rows.append(xls_row_values(sheet.row(index), datemode=book.datemode))
             sheets.append((sheet.name, rows))
         return sheets
     raise RosterError(f"文件“{filename}”的类型不受支持：请上传 .xlsx、.csv 或 .xls 文件")
+
+
+def _capped(rows: Iterable[list[Any]], *, filename: str) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    for row in rows:
+        if len(out) >= MAX_ROWS + ROW_SLACK:
+            raise too_many_rows(filename)
+        out.append(row)
+    return out
 
 
 def header_candidates(data: bytes, *, filename: str) -> tuple[str, list[list[str]]]:
@@ -177,6 +194,33 @@ def columns_of(roster: RosterReadResult) -> list[ColumnInfo]:
     """Every named column of the header row, with the field it was read as (None: not used)."""
     used = {header: field_name for field_name, header in roster.columns.items()}
     return [ColumnInfo(header, used.get(header)) for header in roster.headers]
+
+
+_PREVIEWS: OrderedDict[tuple[str, str, str, dt.date], Preview | RosterError] = OrderedDict()
+_PREVIEWS_KEPT = 8
+_PREVIEWS_LOCK = threading.Lock()
+
+
+def cached_preview(data: bytes, *, filename: str, family: Family, as_of: dt.date) -> Preview:
+    """`preview_roster`, kept by the file's digest: a rerun of the page never reads the file again,
+    and a refused file (over the caps) is refused again at once. RosterError as `preview_roster`."""
+    key = (hashlib.sha256(data).hexdigest(), filename, family.value, as_of)
+    with _PREVIEWS_LOCK:
+        found = _PREVIEWS.get(key)
+        if found is not None:
+            _PREVIEWS.move_to_end(key)
+    if found is None:
+        try:
+            found = preview_roster(data, filename=filename, family=family, as_of=as_of)
+        except RosterError as exc:
+            found = exc
+        with _PREVIEWS_LOCK:
+            _PREVIEWS[key] = found
+            while len(_PREVIEWS) > _PREVIEWS_KEPT:
+                _PREVIEWS.popitem(last=False)
+    if isinstance(found, RosterError):
+        raise found
+    return found
 
 
 def preview_roster(data: bytes, *, filename: str, family: Family, as_of: dt.date) -> Preview:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from verifier.results import ALL_COLUMNS, COLOURS, ORIGINAL_KEY, outcome_class
+from verifier.results import COLOURS, outcome_class, rows_from_file
 from verifier.types import Outcome, WarningCode
 
 _ASK_CARD = "向本人索要证书原件（或电子证书）核对，必要时向发证机关核实"
@@ -95,29 +95,13 @@ def outcome_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def read_result_workbook(data: bytes) -> list[dict[str, Any]]:
-    """The service's result .xlsx → §7 rows with the roster's own cells under `_original`.
-
-    The last `len(ALL_COLUMNS)` columns are the results; everything before them is the roster's.
-    """
+    """The service's result .xlsx → §7 rows (keys as the service's JSON rows) with the roster's own
+    cells under `_original`; also files of the earlier layout (`verifier.results.rows_from_file`)."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(v) if v is not None else "" for v in next(rows, ())]
-        split = len(header) - len(ALL_COLUMNS)
-        if split < 0 or tuple(header[split:]) != ALL_COLUMNS:
-            raise ValueError("结果文件的列与核验服务的结果列不一致")
-        out = []
-        for values in rows:
-            cells = list(values) + [None] * (len(header) - len(values))
-            row: dict[str, Any] = {
-                name: ("" if value is None else value)
-                for name, value in zip(header[split:], cells[split:], strict=True)
-            }
-            row[ORIGINAL_KEY] = dict(zip(header[:split], cells[:split], strict=True))
-            out.append(row)
-        return out
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        return rows_from_file(list(next(rows, ())), rows)
     finally:
         workbook.close()

@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from anpei.settings import Settings
+    from verifier.store import JobStore
 
 verifier_app = typer.Typer(
     name="verifier",
@@ -23,6 +28,56 @@ OUT_FORMATS = (".csv", ".xlsx")
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"错误：{message}", err=True)
     return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """The settings, or a Chinese message naming each bad value (never a traceback)."""
+    from pydantic import ValidationError
+
+    from anpei.settings import Settings as _Settings
+    from anpei.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error.get("loc") else ""
+            info = _Settings.model_fields.get(field)
+            name = (
+                info.validation_alias
+                if info is not None and isinstance(info.validation_alias, str)
+                else field
+            )
+            problems.append(f"{name}={error.get('input')!r}：{_setting_problem(error)}")
+        raise _fail("设置有误（环境变量或 .env）：" + "；".join(problems)) from exc
+
+
+def _setting_problem(error: Any) -> str:
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"应不小于 {context.get('ge')}"
+    if kind == "greater_than":
+        return f"应大于 {context.get('gt')}"
+    if kind.startswith(("float", "int")):
+        return "应为数字"
+    if kind.startswith("bool"):
+        return "应为 true 或 false"
+    return "取值无法识别"
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before the first query when the result file cannot be written (an existing file is kept)."""
+    existed = out.exists()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "ab"):
+            pass
+    except OSError as exc:
+        raise _fail(f"结果文件“{out}”无法写入（{exc.strerror or type(exc).__name__}），请换一个位置") from exc
+    if not existed:
+        out.unlink(missing_ok=True)
 
 
 def _parse_as_of(text: str | None) -> dt.date:
@@ -80,24 +135,26 @@ def verify(
         help="验证码方式：manual 人工输入（保存图片后提示输入），fixed:验证码 用于平台替身。",
     ),
     min_interval: float | None = typer.Option(
-        None, "--min-interval", min=0, help="两次查询之间的最小间隔（秒），默认取设置（3 秒）。"
+        None, "--min-interval", help="两次查询之间的最小间隔（秒，不小于 0），默认取设置（3 秒）。"
     ),
     full_ids: bool = typer.Option(False, "--full-ids", help="结果文件中显示完整身份证号（默认打码）。"),
 ) -> None:
     """批量核验名单中人员的证书，结果写入 --out 指定的文件；进度与问题输出到标准错误。"""
-    from anpei.settings import get_settings
     from verifier.captcha import solver_from_spec
     from verifier.client import PlatformClient
     from verifier.exports import write_results
     from verifier.jobs import JobRunner, PersonDone, create_job, pause_job, run_to_end, single_client
     from verifier.keymap import DEFAULT_KEY_MAP, KeyMapError, load_key_map
     from verifier.roster import RosterError, read_roster
-    from verifier.store import JobStatus, JobStore
+    from verifier.store import JobStatus
     from verifier.types import Family, Outcome
 
-    settings = get_settings()
+    settings = load_settings()
     if out.suffix.lower() not in OUT_FORMATS:
         raise _fail(f"结果文件“{out.name}”的扩展名应为 .csv 或 .xlsx")
+    if min_interval is not None and not min_interval >= 0:
+        raise _fail(f"--min-interval 应为不小于 0 的秒数（给出的是 {min_interval:g}）")
+    _check_writable(out)
     try:
         default_family = Family(family)
     except ValueError as exc:
@@ -123,7 +180,7 @@ def verify(
         if len(invalid) > 50:
             typer.echo(f"  ……另有 {len(invalid) - 50} 行，详见结果文件", err=True)
 
-    store = JobStore.from_url(settings.verifier_database_url)
+    store = open_store(settings.verifier_database_url)
     job_id = create_job(
         store, read, filename=roster.name, as_of=day, default_family=default_family, captcha=captcha
     )
@@ -144,6 +201,7 @@ def verify(
         client_factory=single_client(client),
         cache_ttl_days=settings.cache_ttl_days,
         on_person=on_person,
+        timezone=settings.timezone,
     )
     interrupted = False
     bar.draw()
@@ -159,8 +217,16 @@ def verify(
 
     job = store.get_job(job_id)
     assert job is not None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_results(store, job, out, fmt=out.suffix.lower().lstrip("."), full_ids=full_ids)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_results(store, job, out, fmt=out.suffix.lower().lstrip("."), full_ids=full_ids)
+    except OSError as exc:
+        store.dispose()
+        raise _fail(
+            f"结果文件“{out}”写入失败（{exc.strerror or type(exc).__name__}）；结果已保存在任务 {job_id} 中，"
+            "换一个位置重新运行本命令即可（已有结论的人员不再查询平台）",
+            code=1,
+        ) from exc
     progress = store.progress(job_id)
     summary = "，".join(f"{Outcome(code).label} {n}" for code, n in _ordered(progress.by_outcome))
     typer.echo(f"已写入 {out}：共 {progress.total} 行（{summary}）；查询平台 {job.queries} 次", err=True)
@@ -171,6 +237,21 @@ def verify(
         store.dispose()
         raise typer.Exit(130)
     store.dispose()
+
+
+def open_store(url: str) -> JobStore:
+    """The verifier's store, or a Chinese message when its URL is wrong or the database unreachable."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from verifier.store import JobStore
+
+    try:
+        return JobStore.from_url(url)
+    except (ArgumentError, SQLAlchemyError, ValueError, ImportError, OSError) as exc:
+        raise _fail(
+            f"无法打开核验任务库（设置 ANPEI_VERIFIER_DATABASE_URL）：{type(exc).__name__}；"
+            "请检查地址的写法（如 sqlite:///var/verifier.db 或 postgresql://用户@主机/库名）以及数据库是否可用"
+        ) from exc
 
 
 def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -191,6 +272,7 @@ def serve(
     from verifier.service import OpenBindRefused
     from verifier.service import serve as run
 
+    load_settings()
     try:
         run(host=host, port=port)
     except OpenBindRefused as exc:
@@ -208,13 +290,11 @@ def purge(
     ),
 ) -> None:
     """删除超过保留期限的平台原始答复（答复缓存和记录模式文件）；核验任务的结果不受影响。"""
-    from anpei.settings import get_settings
     from verifier.retention import purge_raw_responses
-    from verifier.store import JobStore
     from verifier.worker import DEFAULT_RECORD_DIR
 
-    settings = get_settings()
-    store = JobStore.from_url(settings.verifier_database_url)
+    settings = load_settings()
+    store = open_store(settings.verifier_database_url)
     try:
         store.create_tables()
         report = purge_raw_responses(

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import enum
 import json
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -20,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from anpei import __version__
 from anpei.settings import Settings, get_settings
@@ -166,6 +172,100 @@ class Scrubber:
         return obj
 
 
+# --- the whole-call deadline (§3) ------------------------------------------------------------
+#
+# requests' timeouts bound each wait for bytes, not the call: a server sending one byte every 5 s
+# never trips a 15 s read timeout. A timer shuts the call's socket down when the deadline passes;
+# the blocked read then fails at once, and the call counts as a timeout.
+
+_CALL = threading.local()  # the calling thread's `_InFlight`, seen by the connection it uses
+
+
+class _InFlight:
+    def __init__(self) -> None:
+        self.connection: HTTPConnection | None = None
+        self.expired = False
+        self._lock = threading.Lock()
+
+    def abort(self) -> None:
+        with self._lock:
+            self.expired = True
+            sock = getattr(self.connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One daemon thread for every client: aborts calls whose deadline passed (a timer thread per call
+    would cost a thread start on every captcha and query)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, tuple[float, _InFlight]] = {}
+        self._thread: threading.Thread | None = None
+
+    def arm(self, call: _InFlight, seconds: float) -> None:
+        with self._cond:
+            self._armed[id(call)] = (time.monotonic() + seconds, call)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="verifier-deadline", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, call: _InFlight) -> None:
+        with self._cond:
+            self._armed.pop(id(call), None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, (due, call) in list(self._armed.items()):
+                    if due <= now:
+                        del self._armed[key]
+                        call.abort()
+                soonest = min((due for due, _ in self._armed.values()), default=None)
+                self._cond.wait(None if soonest is None else max(soonest - now, 0.001))
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _Tracked:
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        call = getattr(_CALL, "current", None)
+        if call is not None:
+            call.connection = self
+            if call.expired:  # the deadline passed while connecting
+                call.abort()
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_Tracked, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Tracked, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """An adapter whose connections a deadline timer can cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 # --- the client ----------------------------------------------------------------------------
 
 
@@ -184,6 +284,7 @@ class PlatformClient:
         read_timeout_s: float | None = None,
         min_interval_s: float | None = None,
         backoff_base_s: float | None = None,
+        call_deadline_s: float | None = None,
         paths: PlatformPaths = PlatformPaths(),
         person_type_codes: Mapping[Family, str] = DEFAULT_PERSON_TYPE_CODES,
         contact: str | None = None,
@@ -204,6 +305,7 @@ class PlatformClient:
             settings.connect_timeout_s if connect_timeout_s is None else connect_timeout_s,
             settings.read_timeout_s if read_timeout_s is None else read_timeout_s,
         )
+        self.call_deadline_s = settings.call_deadline_s if call_deadline_s is None else call_deadline_s
         self.min_interval_s = settings.min_interval_s if min_interval_s is None else min_interval_s
         self.backoff_base_s = settings.backoff_base_s if backoff_base_s is None else backoff_base_s
         self.paths = paths
@@ -215,6 +317,8 @@ class PlatformClient:
         self._last_query_at: float | None = None
         self._recorded = 0
         self.session = requests.Session()
+        self.session.mount("http://", _DeadlineAdapter())
+        self.session.mount("https://", _DeadlineAdapter())
         self.session.headers["User-Agent"] = user_agent(contact or settings.contact or DEFAULT_CONTACT)
         self.session.headers["Accept"] = "application/json, text/plain, */*"
 
@@ -343,8 +447,11 @@ class PlatformClient:
 
     def _get(self, path: str, *, params: dict[str, str] | None, call: str) -> requests.Response | _Failure:
         """Step 1 of §3. Exception texts are not passed on: they can carry the query string (ID, name)."""
+        in_flight = _InFlight()
+        _CALL.current = in_flight
+        _WATCHDOG.arm(in_flight, self.call_deadline_s)
         try:
-            return self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
         except requests.Timeout:
             return _Failure(
                 _Kind.RETRY, f"{call}超时（连接 {self.timeout[0]:g} 秒 / 读取 {self.timeout[1]:g} 秒）"
@@ -352,7 +459,18 @@ class PlatformClient:
         except requests.TooManyRedirects:
             return _stop(Outcome.PARSE_ERROR, f"{call}重定向次数过多，接口可能已变更")
         except requests.RequestException as exc:
+            if in_flight.expired:
+                return self._past_deadline(call)
             return _Failure(_Kind.RETRY, f"无法连接{call}（{type(exc).__name__}）")
+        finally:
+            _WATCHDOG.disarm(in_flight)
+            _CALL.current = None
+        if in_flight.expired:  # cut after the last byte arrived: what came may be incomplete
+            return self._past_deadline(call)
+        return response
+
+    def _past_deadline(self, call: str) -> _Failure:
+        return _Failure(_Kind.RETRY, f"{call}超时（整次调用超过 {self.call_deadline_s:g} 秒）")
 
     # -- record mode --
 

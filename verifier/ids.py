@@ -53,7 +53,9 @@ def _numeric_to_text(raw: int | float) -> tuple[str | None, list[str]]:
     """A number from a spreadsheet cell: exactly 15 digits is a legacy ID, more lost digits."""
     if isinstance(raw, float):
         if not raw.is_integer():
-            return None, [STORED_AS_NUMBER]
+            if len(str(int(abs(raw)))) > 15:
+                return None, [STORED_AS_NUMBER]
+            return None, [f"身份证号“{raw!r}”是带小数的数字，不是身份证号，请核对"]
         raw = int(raw)
     text = str(abs(raw))
     if len(text) > 15:

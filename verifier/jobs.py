@@ -183,8 +183,10 @@ class JobRunner:
         cache_ttl_days: float,
         on_person: Callable[[PersonDone], None] | None = None,
         should_yield: Callable[[JobInfo], bool] | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.store = store
+        self.timezone = timezone  # whose calendar days the reuse rule counts
         self.client_factory = client_factory
         self.cache_ttl_days = cache_ttl_days
         self.on_person = on_person
@@ -226,7 +228,9 @@ class JobRunner:
             return True
         first = rows[0][1]
         family, id_number, name_key_ = dedupe_key(first)
-        cached = self.store.cached_records(family=family, id_number=id_number, name_key=name_key_)
+        cached = self.store.cached_records(
+            family=family, id_number=id_number, name_key=name_key_, as_of=job.as_of, timezone=self.timezone
+        )
         if cached is not None:
             answer = PlatformAnswer(records=cached, detail="使用有效期内的平台答复缓存")
             decisions = [(seq, decide(row, answer, as_of=job.as_of)) for seq, row in rows]
@@ -256,6 +260,7 @@ class JobRunner:
                     answer.records, fetched_at=utcnow(), ttl_days=self.cache_ttl_days
                 ),
                 evidence=answer.evidence,
+                fetched_for=job.as_of,
             )
         stop: tuple[Outcome, str] | None = None
         not_checked: list[tuple[int, Decision]] = []
@@ -274,7 +279,8 @@ class JobRunner:
             job.id,
             decisions=decisions,
             from_cache=False,
-            queried=True,
+            # a run with no captcha answer fetched an image, never asked the platform about anyone
+            queried=not (answer.failure is Outcome.CAPTCHA_REQUIRED and answer.attempts <= 1),
             cache=cache,
             not_checked=not_checked,
             stop=stop,

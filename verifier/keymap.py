@@ -53,6 +53,10 @@ TEXT_FIELDS: tuple[str, ...] = (
     "status",
 )
 
+# Read but not used by the decision (§3: such fields are ignored whatever their type): a value that
+# is not text is dropped instead of stopping the batch. `sex` counts only when it is 男 or 女.
+LENIENT_FIELDS: frozenset[str] = frozenset({"sex", "industry", "issuer"})
+
 _DATE_RE = re.compile(r"^(\d{4})([-/])(\d{2})\2(\d{2})$")
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
@@ -150,7 +154,12 @@ def parse_record(obj: Any, key_map: KeyMap = DEFAULT_KEY_MAP, *, index: int = 0)
     values: dict[str, Any] = {"name": name.strip()}
     for field_name in TEXT_FIELDS:
         key = key_map[field_name]
-        values[field_name] = _text(obj.get(key), label=f"{where}的 {key}")
+        try:
+            values[field_name] = _text(obj.get(key), label=f"{where}的 {key}")
+        except RecordShapeError:
+            if field_name not in LENIENT_FIELDS:
+                raise
+            values[field_name] = None
     for field_name in DATE_FIELDS:
         key = key_map[field_name]
         values[field_name] = parse_date(obj.get(key), label=f"{where}的 {key}")

@@ -36,11 +36,18 @@ def item_key(text: str) -> str:
     return strip_space(unicodedata.normalize("NFKC", text))
 
 
+MAX_NAME_LENGTH = 30
+
+
 def name_errors(name: str) -> list[str]:
-    """The §2 checks on a name: not empty, no digits. Chinese messages."""
+    """The §2 checks on a name: not empty, no digits, at most 30 characters. Chinese messages."""
     key = name_key(name)
     if not key:
         return ["姓名为空"]
+    if any(ch == "\ufffd" or unicodedata.category(ch) == "Cc" for ch in key):
+        return ["姓名中含有不可见的控制字符或乱码，请核对"]
+    if len(key) > MAX_NAME_LENGTH:
+        return [f"姓名有 {len(key)} 个字，超过 {MAX_NAME_LENGTH} 个字的上限，请核对"]
     if any(ch.isdigit() for ch in key):
         return ["姓名中含有数字，请核对"]
     return []

@@ -20,10 +20,22 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 
 from verifier.ids import check_id, normalise_id
-from verifier.names import name_errors, name_key, strip_space
+from verifier.names import MAX_NAME_LENGTH, name_errors, name_key, strip_space
 from verifier.types import Family, RosterRow
 
 HEADER_SCAN_ROWS = 20
+# §8: a roster over these is refused as a whole (before any row is kept).
+MAX_ROWS = 60_000  # data rows
+MAX_UNPACKED_BYTES = 200_000_000  # the file as read: a CSV or .xls itself, an .xlsx's unpacked parts
+MAX_UNPACKED_MB = MAX_UNPACKED_BYTES // 1_000_000
+# An .xlsx keeps its texts in one shared table that the reader holds whole in memory: a real roster of
+# MAX_ROWS rows has well under this many different texts; a few million tiny ones are a size bomb.
+MAX_SHARED_STRINGS = 500_000
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z0-9]{1,8}:)?si[ >]")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z0-9]{1,8}:)?row[ >]")
+ROW_SLACK = 1_000  # title and blank rows a worksheet may hold beyond the data rows (counted exactly later)
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted .xlsx is an OLE2 container
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字", "人员姓名"),
@@ -41,6 +53,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 FIELD_LABELS: dict[str, str] = {field: names[0] for field, names in HEADER_SYNONYMS.items()}
 
 FAMILY_VALUES: dict[str, Family] = {
+    "special": Family.SPECIAL,  # the API's own codes (JSON rows pass through this reader)
+    "safety": Family.SAFETY,
     "特种作业操作证": Family.SPECIAL,
     "特种作业证": Family.SPECIAL,
     "特种作业": Family.SPECIAL,
@@ -65,6 +79,96 @@ class RosterError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RosterTooLarge(RosterError):
+    """The roster is over the §8 caps: refused as a whole, never read further (no fallback reading)."""
+
+
+def too_many_rows(filename: str) -> RosterTooLarge:
+    return RosterTooLarge(f"文件“{filename}”超过 {MAX_ROWS:,} 行数据的上限，请拆分为多个名单分批核验")
+
+
+def _too_big(filename: str, detail: str) -> RosterTooLarge:
+    return RosterTooLarge(
+        f"文件“{filename}”{detail}，超出名单的上限（不超过 {MAX_ROWS:,} 行数据、解压后不超过 "
+        f"{MAX_UNPACKED_MB} MB），请拆分为多个名单分批核验"
+    )
+
+
+def _megabytes(size: int) -> str:
+    """Rounded up to 0.1 MB, so a size just over the cap never reads as the cap itself."""
+    return f"{-(-size // 100_000) / 10:.1f}"
+
+
+def _size_of(source: Path | bytes) -> int:
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def check_roster_size(source: Path | bytes, *, filename: str) -> None:
+    """Refuse a roster over the §8 caps before reading it: the file (CSV, .xls) or the unpacked parts of
+    an .xlsx over 200 MB, or an .xlsx shared-text table beyond any real roster's. Also an encrypted
+    workbook (a clear message instead of "not a zip file"). Reads only the zip directory and streams
+    the shared-text part. Raises RosterError / RosterTooLarge."""
+    import zipfile
+
+    suffix = Path(filename).suffix.lower()
+    with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as handle:
+        head = handle.read(8)
+        if head == _OLE_SIGNATURE and suffix in (".xlsx", ".xlsm"):
+            handle.seek(0)
+            if _ENCRYPTION_INFO in handle.read(8 << 20):  # the stream a password-protected workbook has
+                raise RosterError(
+                    f"文件“{filename}”已加密（设置了打开密码），无法读取：请在 Excel 中取消密码后重新上传"
+                )
+            raise RosterError(
+                f"文件“{filename}”是 Excel 97-2003 格式（.xls），却以 {suffix} 结尾：请把扩展名改为 .xls，"
+                "或在 Excel 中另存为 .xlsx 后重新上传"
+            )
+        if suffix not in (".xlsx", ".xlsm"):
+            if _size_of(source) > MAX_UNPACKED_BYTES:
+                raise _too_big(filename, f"有 {_megabytes(_size_of(source))} MB")
+            if suffix in (".csv", ".txt"):
+                handle.seek(0)
+                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+                if lines > MAX_ROWS + ROW_SLACK:
+                    raise too_many_rows(filename)
+            return
+        handle.seek(0)
+        try:
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, OSError):
+            return  # the Excel reader says what is wrong with it
+        with archive:
+            infos = archive.infolist()
+            unpacked = sum(info.file_size for info in infos)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise _too_big(filename, f"解压后有 {_megabytes(unpacked)} MB")
+            for info in infos:
+                name = info.filename.lower()
+                if name.endswith("sharedstrings.xml"):
+                    _count_tags(archive, info, _SHARED_STRING_TAG, MAX_SHARED_STRINGS, filename=filename,
+                                detail=f"含有超过 {MAX_SHARED_STRINGS:,} 个不同的文字")  # fmt: skip
+                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _count_tags(archive, info, _ROW_TAG, MAX_ROWS + ROW_SLACK, filename=filename,
+                                detail=f"的工作表有超过 {MAX_ROWS:,} 行")  # fmt: skip
+
+
+def _count_tags(
+    archive: Any, info: Any, tag: re.Pattern[bytes], limit: int, *, filename: str, detail: str
+) -> None:
+    """Stream one part of the zip and refuse it once `tag` occurs more than `limit` times."""
+    count = 0
+    tail = b""
+    with archive.open(info) as part:
+        while chunk := part.read(1 << 20):
+            # a tag cut by the chunk boundary is found in `tail + chunk`; one wholly in `tail` was
+            # counted with the chunk before
+            data = tail + chunk
+            count += sum(1 for m in tag.finditer(data) if m.end() > len(tail))
+            tail = chunk[-12:]
+            if count > limit:
+                raise _too_big(filename, detail)
 
 
 @dataclass
@@ -109,8 +213,8 @@ def build_header_lookup(extra_synonyms: Mapping[str, Iterable[str]] | None = Non
 
 
 def family_from_text(text: str) -> Family | None:
-    """A 证书类型 value → family, None when it is not in the list."""
-    return FAMILY_VALUES.get(strip_space(unicodedata.normalize("NFKC", text)))
+    """A 证书类型 value (or the API's `special` / `safety`) → family, None when it is not in the list."""
+    return FAMILY_VALUES.get(strip_space(unicodedata.normalize("NFKC", text)).lower())
 
 
 def dedupe_key(row: RosterRow) -> tuple[str, str, str]:
@@ -212,9 +316,15 @@ def _xls_sheets(source: Path | bytes, filename: str) -> Iterator[tuple[str, RowI
         else:
             book = xlrd.open_workbook(str(source), on_demand=True)
     except Exception as exc:  # xlrd raises its own and struct errors
+        if "encrypt" in str(exc).lower():
+            raise RosterError(
+                f"文件“{filename}”已加密（设置了打开密码），无法读取：请在 Excel 中取消密码后重新上传"
+            ) from exc
         raise RosterError(f"文件“{filename}”不是可读取的 Excel 97-2003（.xls）文件：{exc}") from exc
 
     def rows(sheet: Any) -> RowIter:
+        if sheet.nrows > MAX_ROWS + ROW_SLACK:
+            raise too_many_rows(filename)
         for index in range(sheet.nrows):
             yield index + 1, xls_row_values(sheet.row(index), datemode=book.datemode)
 
@@ -242,6 +352,26 @@ def _detect_encoding(stream: IO[bytes]) -> str:
     return "utf-8"
 
 
+def csv_dialect(sample: str) -> type[csv.Dialect]:
+    """§8: commas, unless the header line holds none; then tabs or semicolons, whichever it has.
+
+    The header line is not known yet (titles may stand above it): a comma on any of the first
+    `HEADER_SCAN_ROWS` lines keeps commas, so a `;` inside a cell never changes the separator.
+    """
+    lines = [line for line in sample.splitlines()[:HEADER_SCAN_ROWS] if line.strip()]
+    if not lines or any("," in line for line in lines):
+        return csv.excel
+    if any("\t" in line for line in lines):
+        return csv.excel_tab
+    if any(";" in line for line in lines):
+        return _Semicolon
+    return csv.excel
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
 def _csv_sheets(source: Path | bytes, filename: str) -> Iterator[tuple[str, RowIter]]:
     raw: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     try:
@@ -250,11 +380,7 @@ def _csv_sheets(source: Path | bytes, filename: str) -> Iterator[tuple[str, RowI
         text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
         sample = text.read(64 * 1024)
         text.seek(0)
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        yield "", _numbered(csv.reader(text, dialect))
+        yield "", _numbered(csv.reader(text, csv_dialect(sample)))
     finally:
         raw.close()
 
@@ -345,19 +471,26 @@ def _row(
     default_family: Family,
     as_of: dt.date,
 ) -> RosterRow:
+    # NUL cannot be stored in PostgreSQL text: shown as U+FFFD (a name holding it is INPUT_INVALID)
+    values = [v.replace("\x00", "\ufffd") if isinstance(v, str) and "\x00" in v else v for v in values]
+
     def get(field_name: str) -> Any:
         index = header.fields.get(field_name)
         return values[index] if index is not None and index < len(values) else None
 
     errors: list[str] = []
+    unrecognised_family: str | None = None
     name = cell_text(get("name"))
     errors.extend(name_errors(name))
+    if len(name) > 2 * MAX_NAME_LENGTH:  # refused anyway: never store or echo a page of text as a name
+        name = name[: 2 * MAX_NAME_LENGTH] + "…"
 
     family = default_family
     family_text = cell_text(get("family"))
     if family_text:
         found = family_from_text(family_text)
         if found is None:
+            unrecognised_family = family_text
             errors.append(
                 f"证书类型“{family_text}”无法识别，应为“特种作业操作证”或“安全生产知识和管理能力考核合格证”"
             )
@@ -400,6 +533,7 @@ def _row(
         issue_date=dates["issue_date"],
         enterprise=texts["enterprise"],
         uscc=texts["uscc"],
+        family_text=unrecognised_family,
         errors=errors,
         warnings=warnings,
         original=original,
@@ -428,16 +562,19 @@ def read_roster(
         filename = filename or data.name
         if not data.is_file():
             raise RosterError(f"找不到名单文件“{filename}”")
+    check_roster_size(data, filename=filename)
     lookup = build_header_lookup(extra_synonyms)
     family = default_family or Family.SPECIAL
     sheets = _sheets(data, filename)
     try:
         sheet_name, header, rows_iter = _find_header(sheets, lookup, filename)
-        rows = [
-            _row(number, values, header, default_family=family, as_of=as_of)
-            for number, values in rows_iter
-            if not all(_is_blank(v) for v in values)
-        ]
+        rows: list[RosterRow] = []
+        for number, values in rows_iter:
+            if all(_is_blank(v) for v in values):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise too_many_rows(filename)
+            rows.append(_row(number, values, header, default_family=family, as_of=as_of))
     except UnicodeDecodeError as exc:
         raise RosterError(f"文件“{filename}”的文字编码无法识别（应为 UTF-8 或 GBK）：{exc}") from exc
     except (OSError, csv.Error) as exc:

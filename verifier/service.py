@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,7 +34,15 @@ from anpei.settings import Settings, get_settings
 from verifier import jobs
 from verifier.captcha_queue import DEFAULT_WAIT_S, CaptchaHub
 from verifier.exports import EXPORT_MEDIA, export_bytes, result_table
-from verifier.roster import FIELD_LABELS, RosterError, RosterReadResult, read_roster
+from verifier.roster import (
+    FIELD_LABELS,
+    MAX_ROWS,
+    RosterError,
+    RosterReadResult,
+    RosterTooLarge,
+    read_roster,
+    too_many_rows,
+)
 from verifier.store import ACTIVE, JobInfo, JobStore
 from verifier.types import Family
 from verifier.worker import QUEUE, Worker, check_captcha_spec
@@ -52,6 +61,19 @@ STATUS_TEXT = {
     422: "请求参数有误",
     500: "核验服务内部错误",
 }
+
+
+MAX_JOB_ID = 2**31 - 1
+
+
+def roster_http_error(exc: RosterError) -> HTTPException:
+    """A roster over the caps is 413 (content too large), any other unusable roster 422."""
+    return HTTPException(413 if isinstance(exc, RosterTooLarge) else 422, exc.message)
+
+
+def clean_filename(name: str) -> str:
+    """An uploaded file's name without control characters (PostgreSQL text refuses NUL)."""
+    return "".join(ch for ch in name if unicodedata.category(ch) != "Cc").strip() or "名单"
 
 
 # --- request and response shapes ----------------------------------------------------------------
@@ -73,6 +95,13 @@ class PersonIn(BaseModel):
     issue_date: str | None = Field(default=None, description="发证日期")
     enterprise: str | None = Field(default=None, description="单位名称")
     uscc: str | None = Field(default=None, description="统一社会信用代码")
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and any(unicodedata.category(ch) == "Cc" for ch in value):
+            raise ValueError("含有不可见的控制字符（如 NUL），请删除后重新提交")
+        return value
 
 
 class VerifyIn(PersonIn):
@@ -287,12 +316,8 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append(f"{where}：{err.get('msg', '')}" if where else str(err.get("msg", "")))
         return JSONResponse(
-            {"detail": "请求参数有误：" + "；".join(problems), "errors": jsonable_errors(exc)},
+            {"detail": "请求参数有误：" + validation_text(exc.errors()), "errors": jsonable_errors(exc)},
             status_code=422,
         )
 
@@ -302,6 +327,8 @@ def create_app(
         return _json_error(500, STATUS_TEXT[500])
 
     def get_job_or_404(job_id: int) -> JobInfo:
+        if not 1 <= job_id <= MAX_JOB_ID:  # beyond any stored id (and the databases' integers)
+            raise HTTPException(404, f"任务 {job_id} 不存在")
         job = store.get_job(job_id)
         if job is None:
             raise HTTPException(404, f"任务 {job_id} 不存在")
@@ -408,7 +435,7 @@ def create_app(
             if upload is None or isinstance(upload, str):
                 raise HTTPException(422, "请以 file 字段上传名单文件")
             data = await upload.read()
-            filename = upload.filename or "名单.xlsx"
+            filename = clean_filename(upload.filename or "名单.xlsx")
             family = _form_family(form.get("family"))
             as_of = _form_date(form.get("as_of"))
             captcha = captcha_or_422(_form_text(form.get("captcha")))
@@ -417,18 +444,22 @@ def create_app(
                     read_roster, data, filename=filename, default_family=family, as_of=as_of
                 )
             except RosterError as exc:
-                raise HTTPException(422, exc.message) from exc
+                raise roster_http_error(exc) from exc
         elif content_type.startswith("application/json"):
             try:
                 body = JobRowsIn.model_validate(json.loads(await request.body()))
-            except (ValueError, ValidationError) as exc:
+            except ValidationError as exc:
+                raise HTTPException(422, f"JSON 名单格式有误：{validation_text(exc.errors())}") from exc
+            except ValueError as exc:
                 raise HTTPException(422, f"JSON 名单格式有误：{_short(exc)}") from exc
-            family, as_of, filename = body.family, body.as_of or _today(), body.filename
+            family, as_of, filename = body.family, body.as_of or _today(), clean_filename(body.filename)
             captcha = captcha_or_422(body.captcha)
+            if len(body.rows) > MAX_ROWS:
+                raise roster_http_error(too_many_rows(filename))
             try:
-                roster = _read_json_rows(body.rows, family=family, as_of=as_of)
+                roster = await asyncio.to_thread(_read_json_rows, body.rows, family=family, as_of=as_of)
             except RosterError as exc:
-                raise HTTPException(422, exc.message) from exc
+                raise roster_http_error(exc) from exc
         else:
             raise HTTPException(
                 415, "请以 multipart/form-data 上传名单文件，或以 application/json 提交名单行"
@@ -505,7 +536,9 @@ def create_app(
             return JSONResponse({"job_id": job.id, "status": job.status.value, "rows": rows})
         data = export_bytes(store, job, fmt=format, full_ids=full_ids)
         name = _download_name(job, format)
-        disposition = f"attachment; filename=\"results-{job.id}.{format}\"; filename*=UTF-8''{quote(name)}"
+        disposition = (
+            f"attachment; filename=\"results-{job.id}.{format}\"; filename*=UTF-8''{quote(name, safe='')}"
+        )
         return Response(data, media_type=EXPORT_MEDIA[format], headers={"Content-Disposition": disposition})
 
     def control(job_id: int, action: Callable[[JobStore, int], bool], verb: str) -> dict[str, Any]:
@@ -533,6 +566,32 @@ def create_app(
         return data
 
     return app
+
+
+_PYDANTIC_TEXT = {
+    "missing": "缺少该字段",
+    "string_type": "应为文本",
+    "enum": "取值无法识别（应为 special 或 safety）",
+    "date_from_datetime_parsing": "应为 YYYY-MM-DD 格式的日期",
+    "date_parsing": "应为 YYYY-MM-DD 格式的日期",
+    "too_short": "不能为空",
+    "list_type": "应为列表",
+    "bool_parsing": "应为 true 或 false",
+}
+
+
+def validation_text(errors: Any) -> str:
+    """Pydantic errors as one Chinese line: where (rows.3.name) and what (our own messages as written)."""
+    parts = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        kind = str(error.get("type", ""))
+        if kind == "value_error":
+            what = str(error.get("ctx", {}).get("error", error.get("msg", "")))
+        else:
+            what = _PYDANTIC_TEXT.get(kind, str(error.get("msg", "")))
+        parts.append(f"{where}：{what}" if where else what)
+    return "；".join(parts[:10])
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

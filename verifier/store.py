@@ -137,6 +137,7 @@ answers_table = Table(
     Column("fetched_at", DateTime, nullable=False),
     Column("recheck_after", DateTime, nullable=False),
     Column("evidence", Text),
+    Column("fetched_for", Date),  # the as-of date of the run that fetched it (verification.md §3)
 )
 
 
@@ -148,7 +149,7 @@ _JOB_STATUS = select(jobs_table.c.status).where(jobs_table.c.id == bindparam("jo
 _PERSON_ROWS = select(_r.seq, _r.roster).where(
     _r.job_id == bindparam("job_id"), _r.person_key == bindparam("person_key"), _r.outcome.is_(None)
 )
-_CACHE_GET = select(_a.records, _a.recheck_after).where(
+_CACHE_GET = select(_a.records, _a.recheck_after, _a.fetched_at, _a.fetched_for).where(
     _a.family == bindparam("family"),
     _a.id_number == bindparam("id_number"),
     _a.name_key == bindparam("name_key"),
@@ -277,6 +278,40 @@ class CacheEntry:
     records: tuple[CertRecord, ...]
     recheck_after: dt.datetime
     evidence: str | None = None
+    fetched_for: dt.date | None = None  # the job's as-of date
+
+
+def may_reuse(
+    records: tuple[CertRecord, ...],
+    *,
+    name_key: str,
+    fetched_day: dt.date,
+    fetched_for: dt.date | None,
+    today: dt.date,
+    as_of: dt.date,
+) -> bool:
+    """verification.md §3 "Reusing answers", beyond the time-to-live (checked by the caller).
+
+    An answer without a record carrying the roster's name (empty, or other names only) stands in only
+    on the day it was fetched, for the same as-of date: a lagging platform or a newly issued
+    certificate changes exactly those answers, and they lead to the gravest 问题. Any answer whose
+    validity-end or review-due dates fall between the as-of date it was fetched for and the new one
+    is asked again (a renewal or review may have appeared).
+    """
+    from verifier.names import name_key as key_of
+
+    fetched_as_of = fetched_for or fetched_day
+    own = any(key_of(record.name) == name_key for record in records)
+    if not own and (fetched_day != today or fetched_for != as_of):
+        return False
+    low, high = sorted((fetched_as_of, as_of))
+    if low == high:
+        return True
+    for record in records:
+        for day in (record.valid_until, record.review_due):
+            if day is not None and low <= day <= high:
+                return False
+    return True
 
 
 def _job_info(m: Any) -> JobInfo:
@@ -328,6 +363,16 @@ class JobStore:
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added after a store was first created (`create_all` never alters a table)."""
+        from sqlalchemy import inspect, text
+
+        present = {c["name"] for c in inspect(self.engine).get_columns(answers_table.name)}
+        if "fetched_for" not in present:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {answers_table.name} ADD COLUMN fetched_for DATE"))
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -619,15 +664,42 @@ class JobStore:
     # --- answer cache ---------------------------------------------------------------------------
 
     def cached_records(
-        self, *, family: str, id_number: str, name_key: str, now: dt.datetime | None = None
+        self,
+        *,
+        family: str,
+        id_number: str,
+        name_key: str,
+        as_of: dt.date,
+        now: dt.datetime | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> tuple[CertRecord, ...] | None:
-        """The cached verdict answer for the person while it is fresh, else None."""
+        """The cached answer for the person when it may stand in for a query (`may_reuse`), else None.
+
+        Calendar days are those of `timezone` (the users' clock); stored times are naive UTC.
+        """
+        from zoneinfo import ZoneInfo
+
         key = {"family": family, "id_number": id_number, "name_key": name_key}
         with self.engine.connect() as conn:
             m = conn.execute(_CACHE_GET, key).first()
-        if m is None or m[1] <= (now or utcnow()):
+        moment = now or utcnow()
+        if m is None or m[1] <= moment:
             return None
-        return records_from_json(list(m[0]))
+        records = records_from_json(list(m[0]))
+        zone = ZoneInfo(timezone)
+
+        def day(naive_utc: dt.datetime) -> dt.date:
+            return naive_utc.replace(tzinfo=dt.UTC).astimezone(zone).date()
+
+        reusable = may_reuse(
+            records,
+            name_key=name_key,
+            fetched_day=day(m[2]),
+            fetched_for=m[3],
+            today=day(moment),
+            as_of=as_of,
+        )
+        return records if reusable else None
 
     def _put_cache(self, conn: Connection, entry: CacheEntry, *, at: dt.datetime) -> None:
         key = {"family": entry.family, "id_number": entry.id_number, "name_key": entry.name_key}
@@ -640,6 +712,7 @@ class JobStore:
                 "fetched_at": at,
                 "recheck_after": entry.recheck_after,
                 "evidence": entry.evidence,
+                "fetched_for": entry.fetched_for,
             },
         )
 

@@ -189,6 +189,7 @@ class RosterRow:
     issue_date: dt.date | None = None
     enterprise: str | None = None
     uscc: str | None = None
+    family_text: str | None = None  # a 证书类型 value that is not in the list (the row is INPUT_INVALID)
     errors: list[str] = field(default_factory=list)  # non-empty → INPUT_INVALID, never queried
     warnings: list[WarningCode] = field(default_factory=list)  # row warnings (LEGACY_ID_CONVERTED)
     original: dict[str, Any] = field(default_factory=dict)  # the original cells, header → value

@@ -84,6 +84,7 @@ class Worker:
             client_factory=self._client_for,
             cache_ttl_days=settings.cache_ttl_days,
             should_yield=self._should_yield,
+            timezone=settings.timezone,
         )
 
     # --- lifecycle ------------------------------------------------------------------------------

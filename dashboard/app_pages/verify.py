@@ -22,7 +22,7 @@ from db.codes import AuditAction
 from db.exports import XLSX_MEDIA, download_name
 from db.input_common import InputError, audit
 from verifier.ids import mask_ids_in
-from verifier.roster import RosterError
+from verifier.roster import RosterError, RosterTooLarge
 from verifier.types import Family
 
 K = "verify."
@@ -247,9 +247,12 @@ def upload_section() -> None:
     header_row: int | None = None
     sheet: str | None = None
     try:
-        first = rp.preview_roster(raw, filename=upload.name, family=Family(family), as_of=as_of)
+        first = rp.cached_preview(raw, filename=upload.name, family=Family(family), as_of=as_of)
         header_row, sheet = first.roster.header_row, first.roster.sheet
         columns, recognised = first.columns, set(first.roster.columns)
+    except RosterTooLarge as exc:  # over the caps: never read further by hand
+        st.error(exc.message)
+        return
     except RosterError as exc:
         first = None
         st.warning(f"{exc.message}。请指定表头所在的行，并说明各列的含义。", icon="🧭")
@@ -284,7 +287,7 @@ def upload_section() -> None:
             send_bytes, send_name = rp.apply_mapping(
                 raw, filename=upload.name, mapping=mapping, header_row=header_row, sheet=sheet
             )
-            preview = rp.preview_roster(send_bytes, filename=send_name, family=Family(family), as_of=as_of)
+            preview = rp.cached_preview(send_bytes, filename=send_name, family=Family(family), as_of=as_of)
         except RosterError as exc:
             preview = None
             st.error(exc.message)

@@ -27,6 +27,7 @@ from jobkit import (
 from openpyxl import load_workbook
 
 from verifier.ids import mask_id
+from verifier.results import FILE_COLUMNS
 
 BAD_ID = "500230198503120112"
 
@@ -37,8 +38,14 @@ def double() -> Iterator[tuple[str, QueryLog]]:
         yield running
 
 
-def _verify(tmp_path: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}"}
+def _verify(
+    tmp_path: Path, *args: str, url: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}",
+        **(env or {}),
+    }
     command = [sys.executable, "-m", "anpei.cli", "verify", *args, "--as-of", AS_OF.isoformat()]
     if url:
         command += ["--platform-url", url, "--captcha", "fixed:8888", "--min-interval", "0"]
@@ -71,7 +78,7 @@ def test_verify_writes_outcomes_and_lists_roster_problems(
     assert "核验进度 6/6 行" in done.stderr
     assert "查询平台 4 次" in done.stderr
     results = _csv(out)
-    assert [(r["行号"], r["outcome"]) for r in results] == [
+    assert [(r["行号"], r["结论代码"]) for r in results] == [
         ("3", "VALID"), ("4", "EXPIRED"), ("5", "VALID"), ("6", "NAME_MISMATCH"), ("7", "INPUT_INVALID"), ("8", "NOT_FOUND"),
     ]  # fmt: skip
     assert results[0]["身份证号"] == mask_id(VALID.id_number)
@@ -86,9 +93,11 @@ def test_verify_writes_outcomes_and_lists_roster_problems(
     sheet = load_workbook(again).active
     assert sheet is not None
     table = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert table[0][:5] == ["姓名", "身份证号", "操作项目", "证书编号", "行号"]
-    assert table[1][1] == VALID.id_number and table[1][4 + 2] == VALID.id_number  # original cell, 身份证号
-    assert [r[4 + 4] for r in table[1:]] == [r["outcome"] for r in results]
+    width = len(FILE_COLUMNS)
+    assert table[0][:5] == ["行号", "姓名", "身份证号", "证书类型", "结论代码"]
+    assert table[0][width:] == ["姓名", "身份证号", "操作项目", "证书编号"]  # the roster's own, after
+    assert table[1][2] == VALID.id_number and table[1][width + 1] == VALID.id_number  # 身份证号, original
+    assert [r[4] for r in table[1:]] == [r["结论代码"] for r in results]
 
 
 def test_verify_after_a_block_exits_zero_and_says_why(tmp_path: Path, double: tuple[str, QueryLog]) -> None:
@@ -98,7 +107,7 @@ def test_verify_after_a_block_exits_zero_and_says_why(tmp_path: Path, double: tu
     done = _verify(tmp_path, str(roster), "--out", str(out), url=url)
     assert done.returncode == 0, done.stderr
     assert "核验已中止：平台拒绝访问" in done.stderr
-    assert [r["outcome"] for r in _csv(out)] == ["VALID", "BLOCKED", "NOT_CHECKED"]
+    assert [r["结论代码"] for r in _csv(out)] == ["VALID", "BLOCKED", "NOT_CHECKED"]
     assert len(log) == 2
 
 
@@ -111,8 +120,9 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
     env_args = [str(roster), "--out", str(out), "--platform-url", url, "--captcha", "manual"]
     done = _verify(tmp_path, *env_args)
     assert done.returncode == 0, done.stderr
-    assert [r["outcome"] for r in _csv(out)] == ["CAPTCHA_REQUIRED", "CAPTCHA_REQUIRED"]
+    assert [r["结论代码"] for r in _csv(out)] == ["CAPTCHA_REQUIRED", "CAPTCHA_REQUIRED"]
     assert "验证码" in done.stderr and len(log) == 0
+    assert "查询平台 0 次" in done.stderr  # only a captcha image was fetched (issue 12.9)
 
 
 @pytest.mark.parametrize(
@@ -123,18 +133,30 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
         ("ok", ["r.csv", "--out", "o.txt"], ".csv 或 .xlsx"),
         ("ok", ["r.csv", "--out", "o.csv", "--family", "other"], "证书类型"),
         ("ok", ["r.csv", "--out", "o.csv", "--captcha", "auto"], "验证码方式"),
+        ("ok", ["r.csv", "--out", "o.csv", "--min-interval", "-1"], "--min-interval 应为不小于 0 的秒数"),
+        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MAX_ATTEMPTS=2"], "ANPEI_MAX_ATTEMPTS='2'：应不小于 3"),
+        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MIN_INTERVAL=abc"], "ANPEI_MIN_INTERVAL='abc'：应为数字"),
+        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_VERIFIER_DATABASE_URL=bogus://x"], "无法打开核验任务库"),
+        ("ok", ["r.csv", "--out", "/proc/o.csv"], "无法写入"),
+        ("huge", ["r.csv", "--out", "o.csv"], "60,000 行"),
     ],
-    ids=["missing", "no-name-column", "out-suffix", "family", "captcha"],
-)
+    ids=["missing", "no-name-column", "out-suffix", "family", "captcha", "min-interval", "max-attempts",
+         "min-interval-env", "database-url", "unwritable-out", "over-60000-rows"],
+)  # fmt: skip
 def test_unusable_input_exits_non_zero_with_one_line(
     tmp_path: Path, make: str | None, args: list[str], message: str
 ) -> None:
+    """Issue 12.7–8: a Chinese line, never a traceback or English; nothing queried before it."""
     if make == "nonames":
         (tmp_path / "r.csv").write_text("编号,电话\n1,2\n", encoding="utf-8")
     elif make == "ok":
         write_csv(tmp_path / "r.csv", roster_rows([VALID]))
-    done = _verify(tmp_path, *args)
-    assert done.returncode != 0
+    elif make == "huge":
+        write_csv(tmp_path / "r.csv", roster_rows([VALID]) * 70_000)
+    env = dict(args.pop(i + 1).split("=", 1) for i, a in enumerate(list(args)) if a == "--env")
+    args = [a for a in args if a != "--env"]
+    done = _verify(tmp_path, *args, "--platform-url", "http://127.0.0.1:9", env=env)  # never the network
+    assert done.returncode != 0 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：") and message in lines[0], done.stderr
     assert not (tmp_path / "o.csv").exists()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -445,3 +448,68 @@ def test_requests_never_disable_tls_verification() -> None:
     source = (Path(__file__).resolve().parents[2] / "verifier" / "client.py").read_text(encoding="utf-8")
     assert "verify=False" not in source and "verify = False" not in source
     assert isinstance(requests.Session().verify, bool)
+
+
+# --- the whole-call deadline (§3) -----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _trickling_server(*, headers_too: bool) -> Iterator[str]:
+    """A server on 127.0.0.1 that sends one byte every 0.2 s and never finishes (issue 12.5)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(0.2)
+            with contextlib.suppress(OSError):
+                conn.recv(65536)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+                body = head if headers_too else b""
+                if not headers_too:
+                    conn.sendall(head)
+                stream = body + b"{" + b" " * 100000
+                for byte in stream:
+                    if stop.is_set():
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.2)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_a_trickling_server_cannot_hold_a_call_beyond_its_deadline(headers_too: bool) -> None:
+    """A byte every 0.2 s never trips the 5 s read timeout; the 1 s whole-call deadline does."""
+    with _trickling_server(headers_too=headers_too) as url:
+        started = time.monotonic()
+        answer = _ask(url, "500224198405143090", "韩冰", call_deadline_s=1.0)
+        elapsed = time.monotonic() - started
+    assert answer.failure is Outcome.PLATFORM_ERROR and answer.attempts == 3
+    assert "整次调用超过 1 秒" in answer.detail
+    assert elapsed < 6  # three attempts of about 1 s, never the 100,000 bytes' 5.5 hours
+
+
+def test_the_deadline_comes_from_the_settings() -> None:
+    settings = Settings(_env_file=None, ANPEI_CALL_DEADLINE=7)  # type: ignore[call-arg]
+    with PlatformClient("http://127.0.0.1:9", solver=FixedSolver("1"), settings=settings) as client:
+        assert client.call_deadline_s == 7
+    assert SETTINGS.call_deadline_s == 30

@@ -15,6 +15,7 @@ from jobkit import (
     BLOCK_THEN_OK,
     ERROR_ALWAYS,
     EXPIRED,
+    HEADERS,
     JOB_CASSETTES,
     NAME_MISMATCH,
     NOT_FOUND,
@@ -23,10 +24,14 @@ from jobkit import (
     Person,
     QueryLog,
     counting_double,
+    interaction,
     make_client,
+    ok,
     roster_rows,
     synthetic_people,
     valid_cassettes,
+    valid_record,
+    write_cassette,
     write_csv,
     write_xlsx,
 )
@@ -48,7 +53,7 @@ from verifier.jobs import (
     single_client,
 )
 from verifier.roster import read_roster
-from verifier.store import JobStatus, JobStore
+from verifier.store import JobStatus, JobStore, may_reuse
 from verifier.types import CertRecord, Family
 
 BAD_ID = "500230198503120112"  # wrong check character
@@ -308,3 +313,111 @@ def test_queue_solver_timeout_pauses_the_job(
     job = store.get_job(job_id)
     assert job is not None and job.stop_reason == CAPTCHA_TIMEOUT_REASON
     assert store.progress(job_id).pending == 1 and len(log) == 0
+
+
+# --- reusing answers (verification.md §3) -------------------------------------------------------
+
+
+def _lagging_runs(
+    store: JobStore, tmp_path: Path, *, rows: list[list[Any]], headers: tuple[str, ...], family: Family,
+    first: dict[str, Any], second: dict[str, Any], as_ofs: tuple[dt.date, dt.date],
+) -> tuple[list[str], list[str], int]:  # fmt: skip
+    """Run the roster twice against two doubles (the platform before and after it gained a record)."""
+    path = write_csv(tmp_path / "r.csv", rows, headers=headers)
+    outcomes: list[list[str]] = []
+    queries = 0
+    for index, (response, as_of) in enumerate(zip((first, second), as_ofs, strict=True)):
+        directory = tmp_path / f"c{index}"
+        answer = interaction(LAGGING, response)
+        answer["match"]["family"] = family.value
+        write_cassette(directory, "p.json", [answer])
+        with counting_double(directory) as (url, log):
+            roster = read_roster(path, default_family=family, as_of=as_of)
+            job_id = create_job(
+                store, roster, filename=path.name, as_of=as_of, default_family=family, captcha="fixed:8888"
+            )
+            run_to_end(_runner(store, url), job_id)
+            outcomes.append([o for _, o in _outcomes(store, job_id)])
+            queries = len(log)
+    return outcomes[0], outcomes[1], queries
+
+
+LAGGING = synthetic_people(1, region="500250")[0]
+
+
+def test_an_empty_answer_is_not_reused_for_a_later_as_of(store: JobStore, tmp_path: Path) -> None:
+    """Issue 12.1: NOT_FOUND + DATA_MAY_LAG, then the platform gains the record: asked again."""
+    rows = [[LAGGING.name, LAGGING.id_number, "低压电工作业", "", "2023-06-29"]]
+    first, second, asked = _lagging_runs(
+        store, tmp_path, rows=rows, headers=(*HEADERS, "发证日期"), family=Family.SPECIAL,
+        first=ok(), second=ok(valid_record(LAGGING)), as_ofs=(AS_OF, AS_OF + dt.timedelta(days=4)),
+    )  # fmt: skip
+    assert first == ["NOT_FOUND"]
+    assert second == ["VALID"] and asked == 1
+
+
+def test_an_other_names_answer_is_not_reused_for_a_later_as_of(store: JobStore, tmp_path: Path) -> None:
+    other = valid_record(LAGGING, name="王某某")
+    first, second, asked = _lagging_runs(
+        store, tmp_path, rows=roster_rows([LAGGING]), headers=HEADERS, family=Family.SPECIAL,
+        first=ok(other), second=ok(other, valid_record(LAGGING)), as_ofs=(AS_OF, AS_OF + dt.timedelta(days=1)),
+    )  # fmt: skip
+    assert first == ["NAME_MISMATCH"] and second == ["VALID"] and asked == 1
+
+
+def test_a_grace_recheck_asks_again(store: JobStore, tmp_path: Path) -> None:
+    """A safety NOT_FOUND within the 6-month grace, re-checked after it: the platform is asked again."""
+    rows = [[LAGGING.name, LAGGING.id_number, "安全合格证", "主要负责人", "2023-03-01"]]
+    headers = ("姓名", "身份证号", "证书类型", "人员类型", "任职日期")
+    safety = {"status": 200, "json": {"code": 200, "msg": "查询成功", "data": []}}
+    first, second, asked = _lagging_runs(
+        store, tmp_path, rows=rows, headers=headers, family=Family.SAFETY,
+        first=safety, second=safety, as_ofs=(AS_OF, dt.date(2023, 9, 5)),
+    )  # fmt: skip
+    assert first == ["NOT_FOUND"] and second == ["NOT_FOUND"]
+    assert asked == 1  # not the cached empty answer of June
+
+
+def test_a_same_day_empty_answer_is_reused(store: JobStore, tmp_path: Path) -> None:
+    first, second, asked = _lagging_runs(
+        store, tmp_path, rows=roster_rows([LAGGING]), headers=HEADERS, family=Family.SPECIAL,
+        first=ok(), second=ok(valid_record(LAGGING)), as_ofs=(AS_OF, AS_OF),
+    )  # fmt: skip
+    assert first == second == ["NOT_FOUND"] and asked == 0
+
+
+def test_an_answer_whose_end_date_passed_in_between_is_asked_again(store: JobStore, tmp_path: Path) -> None:
+    soon = valid_record(LAGGING, validEndDate="2023-07-10")
+    renewed = valid_record(LAGGING, validEndDate="2029-07-10")
+    first, second, asked = _lagging_runs(
+        store, tmp_path, rows=roster_rows([LAGGING]), headers=HEADERS, family=Family.SPECIAL,
+        first=ok(soon), second=ok(renewed), as_ofs=(AS_OF, dt.date(2023, 7, 20)),
+    )  # fmt: skip
+    assert first == ["VALID_WITH_WARNINGS"] and second == ["VALID"] and asked == 1
+
+
+def test_reuse_counts_days_and_as_of() -> None:
+    record = CertRecord(name="王磊", valid_until=dt.date(2023, 7, 10))
+    base = {"name_key": "王磊", "fetched_day": dt.date(2026, 12, 5), "today": dt.date(2026, 12, 5)}
+    assert may_reuse((record,), fetched_for=AS_OF, as_of=AS_OF, **base)  # type: ignore[arg-type]
+    assert may_reuse((record,), fetched_for=AS_OF, as_of=dt.date(2023, 7, 5), **base)  # type: ignore[arg-type]
+    assert not may_reuse((record,), fetched_for=AS_OF, as_of=dt.date(2023, 7, 10), **base)  # type: ignore[arg-type]
+    assert not may_reuse((), fetched_for=AS_OF, as_of=AS_OF, **{**base, "today": dt.date(2026, 12, 6)})  # type: ignore[arg-type]
+    assert may_reuse((), fetched_for=AS_OF, as_of=AS_OF, **base)  # type: ignore[arg-type]
+
+
+def test_a_store_made_before_fetched_for_gains_the_column(db_url_engine: tuple[str, Engine]) -> None:
+    """`create_all` never alters a table: a store of an earlier version gets the new column once."""
+    from sqlalchemy import inspect, text
+
+    engine = db_url_engine[1]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE verifier_answers (family VARCHAR(10), id_number VARCHAR(32), name_key TEXT,"
+            " records JSON NOT NULL, fetched_at TIMESTAMP NOT NULL, recheck_after TIMESTAMP NOT NULL,"
+            " evidence TEXT, PRIMARY KEY (family, id_number, name_key))"
+        ))  # fmt: skip
+    store = JobStore(engine)
+    store.create_tables()
+    store.create_tables()  # a second start finds it in place
+    assert "fetched_for" in {c["name"] for c in inspect(engine).get_columns("verifier_answers")}

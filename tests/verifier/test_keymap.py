@@ -120,3 +120,10 @@ def test_load_key_map_rejects_bad_files(tmp_path: Path, content: str) -> None:
     path.write_text(content, encoding="utf-8")
     with pytest.raises(KeyMapError):
         load_key_map(path)
+
+
+@pytest.mark.parametrize("value", [True, False, {"code": 1}, [1, 2]])
+def test_unused_fields_of_any_type_are_ignored(value: Any) -> None:
+    """§3: a field the decision does not use (sex when not 男/女, issuer) never stops the batch."""
+    (record,) = parse_records([{"name": "甲", "sex": value, "issueOrgName": value}])
+    assert record.name == "甲" and record.sex is None and record.issuer is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -15,10 +16,13 @@ from verifier.ids import make_id, mask_id
 from verifier.results import (
     ALL_COLUMNS,
     COLOURS,
+    FILE_COLUMNS,
+    LOST_DIGITS,
     ORIGINAL_KEY,
     RESULT_COLUMNS,
     outcome_class,
     result_rows,
+    rows_from_file,
     safe_text,
     summary_counts,
     write_csv,
@@ -35,6 +39,11 @@ SECTION_7 = [
     "行号", "姓名", "身份证号", "证书类型", "outcome", "结论", "问题", "warnings", "说明",
     "证号", "作业类别", "操作项目", "初领日期", "有效期开始", "有效期结束", "应复审日期", "实际复审日期", "签发机关",
     "核验时间",
+]  # fmt: skip
+FILE_SECTION_7 = [
+    "行号", "姓名", "身份证号", "证书类型", "结论代码", "结论", "问题", "提示代码", "说明",
+    "平台·证号", "平台·作业类别", "平台·操作项目", "平台·初领日期", "平台·有效期开始", "平台·有效期结束",
+    "平台·应复审日期", "平台·实际复审日期", "平台·签发机关",
 ]  # fmt: skip
 
 
@@ -136,7 +145,7 @@ def test_write_csv_bom_and_injection(tmp_path: Path) -> None:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0][: len(SECTION_7)] == SECTION_7
+    assert table[0][: len(FILE_SECTION_7)] == FILE_SECTION_7 and table[0][-1] == "核验时间"
     assert len(table) == 4
     assert table[2][1] == '\'=HYPERLINK("x")'
     assert table[1][2] == mask_id(ID1)
@@ -165,24 +174,25 @@ def test_write_xlsx_with_original_columns(tmp_path: Path) -> None:
     sheet = workbook.active
     assert sheet is not None
     header = [c.value for c in sheet[1]]
-    assert header[:5] == original
-    assert header[5 : 5 + len(SECTION_7)] == SECTION_7
-    assert sheet.freeze_panes == "A2"
+    width = len(FILE_COLUMNS)
+    assert header[: len(FILE_SECTION_7)] == FILE_SECTION_7 and header[width - 1] == "核验时间"
+    assert header[width:] == original  # the roster's own columns after the §7 ones
+    assert sheet.freeze_panes == "C2"
     assert sheet[1][0].font.bold
-    assert sheet.column_dimensions["N"].width == 60  # 说明 is the 9th result column after 5 original ones
+    assert sheet.column_dimensions["I"].width == 60  # 说明 is the 9th column
     data = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
     assert len(data) == 3
-    first = dict(zip(header, data[0], strict=True))
+    first = dict(zip(header[:width], data[0][:width], strict=True))
     assert first["身份证号"] == mask_id(ID1)
-    assert data[0][2] == mask_id(ID1.lower())  # original ID column masked too
-    assert first["outcome"] == "VALID_WITH_WARNINGS" and first["有效期结束"] == "2023-08-01"
+    assert data[0][width + 2] == mask_id(ID1.lower())  # original ID column masked too
+    assert first["结论代码"] == "VALID_WITH_WARNINGS" and first["平台·有效期结束"] == dt.datetime(2023, 8, 1)
     # formula injection: stored as text, shown with a quote prefix
-    formula_cell = sheet.cell(row=2, column=5)
+    formula_cell = sheet.cell(row=2, column=width + 5)
     assert formula_cell.value == "=1+1" and formula_cell.data_type == "s" and formula_cell.quotePrefix
-    name_cell = sheet.cell(row=3, column=7)
+    name_cell = sheet.cell(row=3, column=2)
     assert name_cell.value == '=HYPERLINK("x")' and name_cell.data_type == "s"
     # fills by outcome class
-    outcome_col = header.index("outcome") + 1
+    outcome_col = header.index("结论代码") + 1
     colours = [sheet.cell(row=r, column=outcome_col).fill.fgColor.rgb for r in (2, 3, 4)]
     assert colours == ["00" + COLOURS["warn"], "00" + COLOURS["red"], "00" + COLOURS["grey"]]
 
@@ -192,7 +202,100 @@ def test_write_xlsx_to_buffer_without_original() -> None:
     write_xlsx(result_rows(pairs(), checked_at=CHECKED), buffer)
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     assert sheet is not None
-    assert [c.value for c in sheet[1]][: len(SECTION_7)] == SECTION_7
+    assert [c.value for c in sheet[1]][: len(FILE_SECTION_7)] == FILE_SECTION_7
+
+
+def _workbook(rows: list[dict[str, object]], original: list[str]) -> openpyxl.Workbook:
+    buffer = io.BytesIO()
+    write_xlsx(rows, buffer, original_columns=original)
+    return openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+
+
+def test_the_file_a_clerk_opens() -> None:
+    """Issue 15.2: Chinese headers, platform columns told apart, date cells, print setup."""
+    row = RosterRow(
+        row_number=4, name="张伟", id_number=ID1, family=Family.SPECIAL,
+        original={"姓名": "张伟", "身份证号": ID1, "证号": "T" + ID1, "发证日期": "2022-03-15T00:00:00"},
+    )  # fmt: skip
+    rows = result_rows([(row, decide(row, PlatformAnswer(records=(record(),)), as_of=AS_OF))],
+                       checked_at=CHECKED, with_original=True)  # fmt: skip
+    sheet = _workbook(rows, list(row.original)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert "outcome" not in header and "warnings" not in header
+    assert header.count("证号") == 1 and "平台·证号" in header  # the roster's and the platform's
+    values = dict(zip(header, [c.value for c in sheet[2]], strict=False))
+    assert values["结论代码"] == "VALID_WITH_WARNINGS" and values["结论"] == "有效(需关注)"
+    assert values["提示代码"] == "EXPIRES_SOON"
+    cells = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert cells["平台·有效期结束"].is_date and cells["平台·有效期结束"].number_format == "yyyy-mm-dd"
+    assert cells["发证日期"].is_date and cells["发证日期"].value.date() == dt.date(2022, 3, 15)
+    assert cells["核验时间"].is_date and cells["核验时间"].value == CHECKED
+    assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_lost_digits_are_never_written_as_a_number() -> None:
+    """Issue 15.2: an ID Excel stored as a number looked real once masked (500230********1632)."""
+    from verifier.roster import read_roster
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["姓名", "身份证号"])
+    sheet.append(["张伟", int(ID1[:-1] + "0") * 1.0])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    roster = read_roster(buffer.getvalue(), filename="r.xlsx", default_family=None, as_of=AS_OF)
+    (row,) = roster.rows
+    for full_ids in (False, True):
+        (out,) = result_rows([(row, decide(row, None, as_of=AS_OF))], checked_at=CHECKED,
+                             full_ids=full_ids, with_original=True)  # fmt: skip
+        assert out["身份证号"] == LOST_DIGITS
+        assert out[ORIGINAL_KEY]["身份证号"] == LOST_DIGITS
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "５００２３０１９９００１０１００１１",  # full-width digits
+        "500230\u00a0199001010011",  # NBSP
+        "500230\u200b199001010011",  # zero-width space
+        "500230-19860819-6114",  # hyphens (malformed)
+        "50023019900101001",  # 17 digits
+    ],
+)
+def test_every_id_column_is_masked_malformed_ids_too(raw: str) -> None:
+    """Issue 12.2: the roster's own ID column and 身份证号 leaked everything but clean 15/18-digit runs."""
+    from verifier.roster import read_roster
+
+    data = f"姓名,身份证号码,证书编号,备注\n张伟,{raw},T{raw},{raw}\n".encode()
+    (row,) = read_roster(data, filename="r.csv", default_family=None, as_of=AS_OF).rows
+    (out,) = result_rows([(row, decide(row, None, as_of=AS_OF))], checked_at=CHECKED, with_original=True)
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch.isdigit())
+    middle = digits[6:-4]
+    for value in [out["身份证号"], *out[ORIGINAL_KEY].values()]:
+        compact = "".join(ch for ch in unicodedata.normalize("NFKC", str(value)) if ch.isdigit())
+        assert middle not in compact, value
+    assert out[ORIGINAL_KEY]["身份证号码"].count("*") >= 7
+
+
+def test_rows_read_back_from_the_file_and_from_the_earlier_layout() -> None:
+    rows = result_rows(pairs(), checked_at=CHECKED, full_ids=True, with_original=True)
+    sheet = _workbook(rows, ["序号", "姓名", "身份证号码", "证书编号", "备注"]).active
+    assert sheet is not None
+    table = [[c.value for c in r] for r in sheet.iter_rows()]
+    back = rows_from_file(table[0], table[1:])
+    assert back[0]["outcome"] == "VALID_WITH_WARNINGS" and back[0]["身份证号"] == ID1
+    assert back[0]["证号"] == "T" + ID1 and back[0]["有效期结束"] == dt.datetime(2023, 8, 1)
+    assert back[0][ORIGINAL_KEY]["证书编号"] == "T" + ID1
+    legacy_header = ["序号", *ALL_COLUMNS]
+    legacy = rows_from_file(legacy_header, [[1, *(rows[0].get(c, "") for c in ALL_COLUMNS)]])
+    assert legacy[0]["outcome"] == "VALID_WITH_WARNINGS" and legacy[0][ORIGINAL_KEY] == {"序号": 1}
+    with pytest.raises(ValueError, match="结果列"):
+        rows_from_file(["a", "b"], [])
 
 
 @pytest.mark.parametrize(
@@ -236,3 +339,13 @@ def test_warnings_joined_with_semicolon() -> None:
     (out,) = result_rows([(row, decision)], checked_at="2023-06-30")
     assert out["warnings"] == "EXPIRES_SOON;REVIEW_DATE_MISSING;LEGACY_ID_CONVERTED"
     assert out["核验时间"] == "2023-06-30"
+
+
+def test_an_unrecognised_family_is_shown_as_written() -> None:
+    """Issue 12.9: a row whose 证书类型 was unrecognised was labelled with the default family."""
+    from verifier.roster import read_roster
+
+    data = f"姓名,身份证号,证书类型\n张伟,{ID1},驾驶证\n".encode()
+    (row,) = read_roster(data, filename="r.csv", default_family=None, as_of=AS_OF).rows
+    (out,) = result_rows([(row, decide(row, None, as_of=AS_OF))], checked_at=CHECKED)
+    assert out["证书类型"] == "驾驶证" and out["outcome"] == "INPUT_INVALID"

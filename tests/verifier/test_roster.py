@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,11 @@ import pytest
 
 from verifier.ids import STORED_AS_NUMBER, convert_legacy, make_id
 from verifier.roster import (
+    MAX_ROWS,
+    MAX_SHARED_STRINGS,
+    MAX_UNPACKED_BYTES,
     RosterError,
+    RosterTooLarge,
     dedupe_key,
     family_from_text,
     header_key,
@@ -320,3 +325,115 @@ def test_dedupe_key() -> None:
 def test_csv_tab_separated() -> None:
     data = f"姓名\t身份证号\n张伟\t{ID1}\n".encode()
     assert read(data, filename="x.csv").rows[0].id_number == ID1
+
+
+# --- issue 12: separators, the API's family codes, names, caps, encrypted files ---------------------
+
+
+def test_a_semicolon_inside_a_cell_keeps_commas() -> None:
+    """Issue 12.3: one cell `见;"附件";说明` made the sniffer choose `;` and lose the header."""
+    data = f'姓名,身份证号,备注\n张伟,{ID1},"见;""附件"";说明"\n王芳,{ID2},\n'.encode()
+    roster = read(data, filename="x.csv")
+    assert [r.id_number for r in roster.rows] == [ID1, ID2]
+    assert roster.rows[0].original["备注"] == '见;"附件";说明'
+
+
+def test_semicolon_file_without_commas() -> None:
+    data = f"姓名;身份证号\n张伟;{ID1}\n".encode()
+    assert read(data, filename="x.csv").rows[0].id_number == ID1
+
+
+@pytest.mark.parametrize(
+    ("text", "family"), [("special", Family.SPECIAL), ("safety", Family.SAFETY), ("SAFETY", Family.SAFETY)]
+)
+def test_the_api_family_codes_are_accepted(text: str, family: Family) -> None:
+    """Issue 12.4: the service's own enum values reach the reader through JSON rows."""
+    (row,) = read(xlsx_bytes([["姓名", "身份证号", "证书类型"], ["张伟", ID1, text]])).rows
+    assert row.is_valid and row.family is family
+
+
+def test_an_unrecognised_family_is_kept_as_written() -> None:
+    (row,) = read(xlsx_bytes([["姓名", "身份证号", "证书类型"], ["张伟", ID1, "驾驶证"]])).rows
+    assert not row.is_valid and row.family_text == "驾驶证"
+
+
+def test_a_name_over_30_characters_is_invalid_and_not_kept_whole() -> None:
+    long_name = "张" * 31
+    huge = "王" * 100_000
+    a, b = read(xlsx_bytes([["姓名", "身份证号"], [long_name, ID1], [huge, ID2]])).rows
+    assert not a.is_valid and "30" in a.errors[0]
+    assert not b.is_valid and len(b.name) <= 61
+    (ok_row,) = read(xlsx_bytes([["姓名", "身份证号"], ["张" * 30, ID1]])).rows
+    assert ok_row.is_valid
+
+
+def test_more_than_60000_rows_are_refused_naming_the_limit() -> None:
+    data = ("姓名,身份证号\n" + f"张伟,{ID1}\n" * (MAX_ROWS + 1)).encode()
+    with pytest.raises(RosterTooLarge, match="60,000"):
+        read(data, filename="x.csv")
+    assert len(read(data[: data.rindex(b"\n", 0, -1) + 1], filename="x.csv").rows) == MAX_ROWS
+
+
+def test_a_million_row_xlsx_is_refused_within_seconds() -> None:
+    """Issue 12.6 / 11.5: a small .xlsx expanding to 1,000,000 rows took 110 s and 2.65 GB."""
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
+        for i in range(1, 1_000_001)
+    )
+    sheet = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    )
+    data = _zip_bomb(part="xl/worksheets/sheet1.xml", content=sheet)
+    started = time.monotonic()
+    with pytest.raises(RosterTooLarge, match="60,000"):
+        read(data)
+    assert time.monotonic() - started < 10
+
+
+def _zip_bomb(*, part: str = "xl/sharedStrings.xml", content: bytes) -> bytes:
+    """A valid-looking .xlsx with one part replaced by `content` (which compresses to almost nothing)."""
+    import zipfile
+
+    template = xlsx_bytes([["姓名", "身份证号"], ["张伟", ID1]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != part:
+                dst.writestr(info.filename, src.read(info.filename))
+        dst.writestr(part, content)
+    return out.getvalue()
+
+
+def test_an_xlsx_unpacking_beyond_200_mb_is_refused_before_reading() -> None:
+    """Issue 12.6: one 200 MB shared string (a small file) took 4.9 GB and 118 s."""
+    body = (
+        b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+    )
+    data = _zip_bomb(content=body + b"A" * (MAX_UNPACKED_BYTES + 1) + b"</t></si></sst>")
+    assert len(data) < 1_000_000
+    with pytest.raises(RosterTooLarge, match="200 MB"):
+        read(data)
+
+
+def test_millions_of_tiny_shared_strings_are_refused() -> None:
+    body = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    data = _zip_bomb(content=body + b"<si><t>a</t></si>" * (MAX_SHARED_STRINGS + 1) + b"</sst>")
+    with pytest.raises(RosterTooLarge):
+        read(data)
+
+
+def test_a_password_protected_xlsx_says_so() -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096
+    with pytest.raises(RosterError, match="加密"):
+        read(ole + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64)
+    with pytest.raises(RosterError, match=r"97-2003 格式（\.xls），却以 \.xlsx 结尾"):
+        read(ole)
+
+
+def test_a_million_line_csv_is_refused_before_reading_rows() -> None:
+    data = ("姓名,身份证号\n" + f"张伟,{ID1}\n" * 1_000_000).encode()
+    started = time.monotonic()
+    with pytest.raises(RosterTooLarge, match="60,000"):
+        read(data, filename="x.csv")
+    assert time.monotonic() - started < 5

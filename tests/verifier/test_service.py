@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine
 
 from anpei.settings import Settings
 from verifier.ids import mask_id
-from verifier.results import RESULT_COLUMNS
+from verifier.results import FILE_COLUMNS
 from verifier.service import create_app
 from verifier.store import JobStore
 
@@ -129,14 +129,20 @@ def test_roster_upload_runs_to_results(api: TestClient, double: tuple[str, Query
     assert csv_response.status_code == 200 and csv_response.headers["content-type"].startswith("text/csv")
     assert "filename*=UTF-8''" in csv_response.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
-    assert tuple(table[0][: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+    assert tuple(table[0][: len(FILE_COLUMNS)]) == FILE_COLUMNS
     assert [r[4] for r in table[1:]] == [r["outcome"] for r in results]
 
     xlsx_response = api.get(f"/v1/jobs/{created['job_id']}/results", params={"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
     assert sheet is not None
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:4] == ["姓名", "身份证号", "操作项目", "证书编号"] and header[4] == "行号"
+    width = len(FILE_COLUMNS)
+    assert tuple(header[:width]) == FILE_COLUMNS and header[width:] == [
+        "姓名",
+        "身份证号",
+        "操作项目",
+        "证书编号",
+    ]
     assert sheet.max_row == 7
 
     listed = api.get("/v1/jobs").json()
@@ -214,6 +220,10 @@ def test_captcha_queue_pause_resume_cancel(
     data = _xlsx_bytes(tmp_path, roster_rows([VALID, EXPIRED, NOT_FOUND]))
     job_id = _submit(api, data, captcha="queue")["job_id"]
     _answer_next(api, job_id)
+    deadline = time.monotonic() + 15  # the status reads waiting_captcha until the worker takes the answer
+    while (job := api.get(f"/v1/jobs/{job_id}").json())["progress"]["done"] < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     _wait(api, job_id, "waiting_captcha")
     assert api.get(f"/v1/jobs/{job_id}").json()["progress"]["done"] == 1
 
@@ -475,3 +485,126 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     from verifier.service import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+# --- issue 12 and issue 11.13 ---------------------------------------------------------------------
+
+
+def test_the_service_accepts_its_own_family_codes(api: TestClient) -> None:
+    """Issue 12.4: `special` / `safety` in JSON rows and /v1/verify were INPUT_INVALID."""
+    rows = [
+        {"name": VALID.name, "id_number": VALID.id_number, "family": "special", "item": "低压电工作业"},
+        {"name": NOT_FOUND.name, "id_number": NOT_FOUND.id_number, "family": "safety",
+         "person_type": "主要负责人", "appointment_date": "2023-05-01"},
+    ]  # fmt: skip
+    created = api.post("/v1/jobs", json={"rows": rows, "as_of": AS_OF.isoformat(), "captcha": "fixed:8888"})
+    assert created.status_code == 201, created.text
+    assert created.json()["problems"] == []
+    _wait(api, created.json()["job_id"], "done")
+    results = api.get(f"/v1/jobs/{created.json()['job_id']}/results").json()["rows"]
+    assert results[0]["outcome"] == "VALID" and results[0]["证书类型"] == "特种作业操作证"
+    assert (
+        results[1]["证书类型"] == "安全生产知识和管理能力考核合格证"
+        and results[1]["outcome"] != "INPUT_INVALID"
+    )
+    one = api.post(
+        "/v1/verify",
+        json={"name": VALID.name, "id_number": VALID.id_number, "family": "special",
+              "as_of": AS_OF.isoformat(), "captcha": "fixed:8888"},
+    )  # fmt: skip
+    assert one.status_code == 200 and one.json()["result"]["outcome"] == "VALID", one.text
+
+
+def test_oversized_rosters_are_refused_at_once(api: TestClient) -> None:
+    """Issue 12.6: the service took any roster under 20 MB, however many rows it unpacked to."""
+    import zipfile
+
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
+        for i in range(1, 200_001)
+    )
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+    template = io.BytesIO()
+    write_xlsx(Path(api.app.state.store.engine.url.database).parent / "t.xlsx", roster_rows([VALID]))  # type: ignore[attr-defined]
+    source = (Path(api.app.state.store.engine.url.database).parent / "t.xlsx").read_bytes()  # type: ignore[attr-defined]
+    with (
+        zipfile.ZipFile(io.BytesIO(source)) as src,
+        zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            dst.writestr(
+                info.filename,
+                sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename),
+            )
+    started = time.monotonic()
+    response = api.post("/v1/jobs", files={"file": ("名单.xlsx", template.getvalue(), "application/octet-stream")},
+                        data={"captcha": "fixed:8888"})  # fmt: skip
+    assert response.status_code == 413 and "60,000" in response.json()["detail"], response.text
+    assert time.monotonic() - started < 10
+    many = [{"name": "张伟", "id_number": VALID.id_number}] * 60_001
+    response = api.post("/v1/jobs", json={"rows": many, "captcha": "fixed:8888"})
+    assert response.status_code == 413 and "60,000" in response.json()["detail"]
+    assert api.get("/v1/jobs").json() == []  # nothing was stored
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/jobs/99999999999999999999", "/v1/jobs/99999999999999999999/results", "/v1/jobs/0", "/v1/jobs/-1"],
+)
+def test_job_ids_beyond_any_stored_one_are_404(api: TestClient, path: str) -> None:
+    """Issue 12.8 / 11.13: a job id of 10**20 answered 500."""
+    response = api.get(path)
+    assert response.status_code == 404 and "不存在" in response.json()["detail"]
+    assert api.post("/v1/jobs/99999999999999999999/pause").status_code == 404
+
+
+def test_download_name_quotes_slashes(api: TestClient) -> None:
+    """Issue 11.13: `filename*` must percent-encode `/` (a client could read it as a path)."""
+    rows = [{"name": "吴刚", "id_number": BAD_ID}]
+    created = api.post(
+        "/v1/jobs", json={"rows": rows, "captcha": "fixed:8888", "filename": "../乡/镇名单.xlsx"}
+    )
+    job_id = created.json()["job_id"]
+    _wait(api, job_id, "done")
+    disposition = api.get(f"/v1/jobs/{job_id}/results", params={"format": "csv"}).headers[
+        "content-disposition"
+    ]
+    encoded = disposition.split("filename*=UTF-8''", 1)[1]
+    assert "/" not in encoded and "%2F" in encoded
+
+
+def test_nul_bytes_are_refused_or_marked_never_a_500(db_url_engine: tuple[str, Any], tmp_path: Path) -> None:
+    """Issue 11.13: NUL bytes in names answered 500 on PostgreSQL."""
+    app = create_app(_settings(tmp_path), store=JobStore(db_url_engine[1]), start_worker=False)
+    app.state.store.create_tables()
+    with TestClient(app) as client:
+        response = client.post(
+            "/v1/jobs", json={"rows": [{"name": "张\x00伟", "id_number": VALID.id_number}]}
+        )
+        assert response.status_code == 422 and "控制字符" in response.json()["detail"], response.text
+        one = client.post("/v1/verify", json={"name": "张\x00伟", "id_number": VALID.id_number, "wait_s": 0})
+        assert one.status_code == 422
+        data = f"姓名,身份证号\n张\x00伟,{VALID.id_number}\n".encode()
+        upload = client.post(
+            "/v1/jobs", files={"file": ("名\x00单.csv", data, "text/csv")}, data={"captcha": "fixed:8888"}
+        )
+        assert upload.status_code == 201, upload.text
+        assert upload.json()["problems"][0]["message"].startswith("姓名中含有不可见的控制字符")
+
+
+def test_the_api_workbook_masks_every_id_column(api: TestClient) -> None:
+    """Issue 12.2 through the API: malformed IDs in the roster's own column leaked in full."""
+    malformed = "500230-19860819-6114"
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in VALID.id_number)  # full-width digits
+    data = f"姓名,身份证号码,备注\n吴刚,{malformed},x\n{VALID.name},{wide},\n".encode()
+    created = _submit(api, data, name="r.csv")
+    _wait(api, created["job_id"], "done", "stopped")
+    xlsx = api.get(f"/v1/jobs/{created['job_id']}/results", params={"format": "xlsx"}).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None
+    text = "".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    assert "19860819" not in text and VALID.id_number[6:14] not in text and wide[6:14] not in text
