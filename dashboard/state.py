@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from anpei import clock
 from dashboard import data
 from db import overview as ov
 from db import queries as q
@@ -69,7 +70,7 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             campaign.starts_on + dt.timedelta(days=n)
             for n in range((campaign.ends_on - campaign.starts_on).days + 1)
         ]
-        default_day = ov.default_as_of(campaign, today=today or dt.date.today())
+        default_day = ov.default_as_of(campaign, today=today or clock.local_today())
         _ensure(KEY_AS_OF, list(days), default_day)
         as_of = st.select_slider(
             "截至日期", options=days, format_func=date_label, key=KEY_AS_OF,

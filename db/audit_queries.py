@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from anpei import clock
 from db import audit
 from db.access import Principal, require_admin
 from db.codes import AuditAction
@@ -186,7 +187,7 @@ def export_audit_xlsx(
         sheet.append([
             safe_cell(v)
             for v in (
-                e.id, e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action_label, e.entity,
+                e.id, clock.to_local(e.at, zone).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action_label, e.entity,
                 e.entity_id, _json(e.before), _json(e.after), e.detail,
             )
         ])  # fmt: skip

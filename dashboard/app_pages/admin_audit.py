@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from anpei.settings import get_settings
+from anpei import clock
 from dashboard import auth_ui, data
 from db import audit_queries as aq
 from db.access import AccessDenied
@@ -25,8 +24,7 @@ if not who.is_admin:
     st.error("只有管理员可以查看审计日志。")
     st.stop()
 st.caption("记录每次新增、修改、删除、导入、导出、查看完整身份证号和登录。日志只能查询和导出，任何人都不能修改或删除。")
-zone = ZoneInfo(get_settings().timezone)
-today = dt.datetime.now(zone).date()
+today = clock.local_today()
 
 c1, c2, c3 = st.columns([2, 3, 3])
 username = c1.text_input("用户名", key=K + "username", max_chars=50)
@@ -40,7 +38,7 @@ entity = d3.text_input("对象类型（如 user、person、finding、monthlyrepo
 
 
 def start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=clock.local_zone())
 
 
 where = aq.AuditFilter(
@@ -66,7 +64,7 @@ def changes_text(entry: aq.AuditEntry) -> str:
 st.caption(f"共 {total:,} 条" + (f"，显示最近 {len(entries)} 条" if total > len(entries) else ""))
 st.dataframe(
     pd.DataFrame([
-        {"时间": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), "用户": e.username, "操作": e.action_label,
+        {"时间": clock.format_local(e.at, seconds=True), "用户": e.username, "操作": e.action_label,
          "对象": e.entity, "编号": e.entity_id, "说明": e.detail, "修改内容": changes_text(e)}
         for e in entries
     ], columns=["时间", "用户", "操作", "对象", "编号", "说明", "修改内容"]),

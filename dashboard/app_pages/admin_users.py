@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from anpei.settings import get_settings
+from anpei import clock
 from dashboard import auth_ui, data
 from db import queries as q
 from db import users
@@ -25,14 +24,10 @@ if not who.is_admin:
     st.error("只有管理员可以管理账号。")
     st.stop()
 st.caption("停用账号、重置密码或更改角色后，该账号已登录的页面立即失效。所有操作记入审计日志。")
-zone = ZoneInfo(get_settings().timezone)
 
 
 def when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return clock.format_local(moment)
 
 
 def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) -> None:
@@ -56,7 +51,7 @@ if message := st.session_state.pop(K + "message", None):
     kind, text = message
     (st.success if kind == "success" else st.error)(text)
 
-now = dt.datetime.now(dt.UTC)
+now = clock.utc_now()
 st.dataframe(
     pd.DataFrame([
         {"用户名": u.username, "姓名": u.display_name, "角色": u.role_label, "所属单位": u.jurisdiction_name,

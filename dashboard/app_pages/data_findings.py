@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import findings as fx
@@ -73,7 +72,7 @@ if who.can_write and open_rows:
     left, right = st.columns(2)
     with left, st.form(f"{P}.rectify"):
         rectified_on = st.date_input(
-            "整改完成日期", value=min(dt.date.today(), as_of), key=f"{P}.rectified_on"
+            "整改完成日期", value=min(clock.local_today(), as_of), key=f"{P}.rectified_on"
         )
         measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=f"{P}.measure")
         done = st.form_submit_button("报告已整改")

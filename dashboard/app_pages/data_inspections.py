@@ -3,12 +3,12 @@ or correct / delete one already stored."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import streamlit as st
 from sqlmodel import col, select
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import inspections as ins
@@ -50,7 +50,7 @@ with enter_tab:
             target = a.selectbox(
                 "对象名称", list(targets), format_func=lambda i: targets[i], key=f"{P}.target"
             )
-            day = b.date_input("检查日期", value=min(dt.date.today(), sel.as_of), key=f"{P}.date")
+            day = b.date_input("检查日期", value=min(clock.local_today(), sel.as_of), key=f"{P}.date")
             c, d = st.columns([1, 2])
             joint = c.checkbox("联合检查", key=f"{P}.joint")
             joint_units = d.text_input("联合单位", key=f"{P}.joint_units")

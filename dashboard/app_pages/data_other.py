@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -11,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, col, select
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import exposures, self_inspections, summary_reports, tips
@@ -57,7 +57,7 @@ sel = state.selection()
 who = iu.principal()
 st.title("自查、举报、曝光与总结")
 iu.read_only_note(who)
-today = min(dt.date.today(), sel.as_of)
+today = min(clock.local_today(), sel.as_of)
 self_tab, tip_tab, exposure_tab, summary_tab = st.tabs(
     ["自查自改", "12350举报线索", "曝光与黑名单", "总结报告"]
 )

@@ -4,12 +4,12 @@ township's verification results and problem list, and the quarterly circular. Ev
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
 from sqlmodel import Session
 
+from anpei import clock
 from dashboard import data, staff, state
 from db import exports as ex
 from db import overview as ov
@@ -44,7 +44,7 @@ months = campaign.enforcement_months or campaign.months
 default_month = (
     selection.month
     if isinstance(selection, state.Selection)
-    else ov.default_month(campaign, as_of=ov.default_as_of(campaign, today=dt.date.today()))
+    else ov.default_month(campaign, as_of=ov.default_as_of(campaign, today=clock.local_today()))
 )
 names = {r.id: r.name for r in refs}
 townships = [r.id for r in refs if r.kind != "county"]

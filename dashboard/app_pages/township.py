@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from anpei import clock
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as ov
 from db import personal_data
@@ -76,7 +77,7 @@ for column, (label, value, prev, unit, lower) in zip(columns, cards, strict=Fals
         st.metric(label, ui.fmt_value(float(value), unit), ui.fmt_delta(delta, unit),
                   delta_color="inverse" if lower else "normal", border=True)  # fmt: skip
 with columns[-1]:
-    submitted = f"{now.submitted_at:%m-%d} 报送" if now.submitted_at else "尚未报送"
+    submitted = f"{clock.to_local(now.submitted_at):%m-%d} 报送" if now.submitted_at else "尚未报送"
     st.metric("本月汇总表", now.monthly_status_label, help=submitted, border=True)
 
 # --- enterprises and coverage ---------------------------------------------------------------------

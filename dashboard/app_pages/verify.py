@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from anpei import clock
 from dashboard import data, staff
 from dashboard import page_evidence as pe
 from dashboard import roster_preview as rp
@@ -125,7 +126,7 @@ def evidence_panel() -> None:
     )
     c6, c7 = st.columns(2)
     appointed = c6.date_input("任职日期（安全合格证，可不填）", value=None, key=K + "page.appointed")
-    as_of = c7.date_input("核验基准日（查询当天）", value=dt.date.today(), key=K + "page.as_of")
+    as_of = c7.date_input("核验基准日（查询当天）", value=clock.local_today(), key=K + "page.as_of")
     target = choose_target(K + "page.target.")
     if not st.button("核对页面并保存", key=K + "page.save", disabled=page is None or target is None):
         return
@@ -134,7 +135,7 @@ def evidence_panel() -> None:
         row = pe.person_row(name=name, id_number=id_number, family=Family(fam), as_of=as_of, cert_number=cert,
                             item=item, person_type=person_type, appointment_date=appointed)  # fmt: skip
         html = page.getvalue()
-        check = pe.check_page(html, row, as_of=as_of, checked_at=dt.datetime.now())
+        check = pe.check_page(html, row, as_of=as_of, checked_at=clock.utc_now())
         with data.session(data.database_url()) as session:
             path = cert_results.store_page(data=html, filename=page.name)
             report = cert_results.save_job_results(
@@ -173,7 +174,7 @@ with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K
         table = pd.DataFrame([
             {"任务": j["id"], "名单": j["filename"], "状态": j["status_label"],
              "进度": f"{j['progress']['done']}/{j['progress']['total']}",
-             "提交时间": str(j["created_at"])[:19].replace("T", " "), "基准日": j["as_of"]}
+             "提交时间": clock.format_local(j["created_at"]), "基准日": j["as_of"]}
             for j in recent
         ])  # fmt: skip
         st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 280))
@@ -229,7 +230,7 @@ def upload_section() -> None:
     raw = upload.getvalue()
     digest = hashlib.sha256(raw).hexdigest()[:12]
     as_of = st.date_input(
-        "核验基准日", value=dt.date.today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。"
+        "核验基准日", value=clock.local_today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。"
     )
     family = st.radio(
         "证书类型（名单中没有“证书类型”列时用）", list(FAMILIES), format_func=FAMILIES.__getitem__, horizontal=True,
