@@ -4,7 +4,6 @@ export the matches as .xlsx (the export itself is audited). Read only — the lo
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +12,7 @@ from anpei import clock
 from dashboard import auth_ui, data
 from db import audit_queries as aq
 from db.access import AccessDenied
+from db.audit_labels import ENTITY_LABELS
 from db.codes import AuditAction
 
 K = "admin.audit."
@@ -34,7 +34,8 @@ text = c3.text_input("包含文字（说明、对象编号、修改前后内容�
 d1, d2, d3 = st.columns([2, 2, 4])
 since = d1.date_input("起始日期", value=today - dt.timedelta(days=30), key=K + "since")
 until = d2.date_input("截止日期", value=today, key=K + "until")
-entity = d3.text_input("对象类型（如 user、person、finding、monthlyreport）", key=K + "entity", max_chars=50)
+entity = d3.selectbox("对象", list(ENTITY_LABELS), index=None, format_func=ENTITY_LABELS.__getitem__,
+                      placeholder="全部对象", key=K + "entity")  # fmt: skip
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -42,7 +43,7 @@ def start_of(day: dt.date) -> dt.datetime:
 
 
 where = aq.AuditFilter(
-    username=username.strip() or None, actions=tuple(actions), entity=entity.strip() or None,
+    username=username.strip() or None, actions=tuple(actions), entity=entity,
     since=start_of(since) if isinstance(since, dt.date) else None,
     until=start_of(until + dt.timedelta(days=1)) if isinstance(until, dt.date) else None,
     text=text.strip() or None,
@@ -56,16 +57,11 @@ except AccessDenied as exc:
     st.stop()
 
 
-def changes_text(entry: aq.AuditEntry) -> str:
-    return "；".join(f"{k}: {json.dumps(a, ensure_ascii=False)} → {json.dumps(b, ensure_ascii=False)}"
-                    for k, (a, b) in entry.changes.items())  # fmt: skip
-
-
 st.caption(f"共 {total:,} 条" + (f"，显示最近 {len(entries)} 条" if total > len(entries) else ""))
 st.dataframe(
     pd.DataFrame([
         {"时间": clock.format_local(e.at, seconds=True), "用户": e.username, "操作": e.action_label,
-         "对象": e.entity, "编号": e.entity_id, "说明": e.detail, "修改内容": changes_text(e)}
+         "对象": e.entity_label, "编号": e.entity_id_label, "说明": e.detail, "修改内容": e.changes_text}
         for e in entries
     ], columns=["时间", "用户", "操作", "对象", "编号", "说明", "修改内容"]),
     hide_index=True, width="stretch", key=K + "table",
