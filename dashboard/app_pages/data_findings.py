@@ -35,17 +35,19 @@ with data.session(sel.url) as s:
 overdue = sum(r.overdue for r in rows)
 st.caption(f"共 {len(rows)} 条，其中逾期未整改 {overdue} 条（截至 {as_of.isoformat()}）")
 frame = pd.DataFrame([
-    {"编号": r.id, "单位": r.jurisdiction, "检查对象": r.target_name, "检查项": r.check_item_number or "",
+    {"编号": r.id, "单位": r.jurisdiction, "检查对象": r.target_name, "检查项": r.check_item,
      "发现日期": r.found_on, "问题描述": r.description, "整改措施": r.measure, "整改期限": r.deadline,
-     "责任人": r.responsible_person, "状态": r.status_label, "逾期天数": r.days_overdue or "",
+     "责任人": r.responsible_person, "状态": r.status_label, "逾期天数": r.days_overdue if r.overdue else None,
      "复查日期": r.revisit_date, "复查人": r.revisit_by, "重复发生": "是" if r.recurring else ""}
     for r in rows
 ])  # fmt: skip
+if not frame.empty:
+    frame["逾期天数"] = frame["逾期天数"].astype("Int64")  # numbers, empty when not overdue (sorts as numbers)
 
 
 def _highlight(table: pd.DataFrame) -> pd.DataFrame:
     colours = pd.DataFrame("", index=table.index, columns=table.columns)
-    late = table["逾期天数"].astype(str) != ""
+    late = table["逾期天数"].notna()
     colours.loc[late, :] = "background-color: #f5c6c1; color: #78281f"
     return colours
 
