@@ -27,7 +27,7 @@ selection = st.session_state.get(state.KEY_SELECTION)
 st.title("导出")
 st.caption(
     "生成可直接打印的 Excel 文件（A4 横向、表头每页重复、按页宽缩放）。身份证号默认打码；"
-    "每次导出都记入审计日志。命令行同样可以导出：anpei export --help。"
+    "每次导出都记入审计日志。"
 )
 
 try:
