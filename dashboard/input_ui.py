@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from dashboard import data
+from dashboard import data, ui
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow
 from db.input_common import FileImporter, ImportSummary, InputError
@@ -90,7 +90,7 @@ def pick_jurisdiction(
     by_id = {r.id: r for r in refs}
     if st.session_state.get(key) not in by_id:
         st.session_state[key] = refs[0].id
-    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda i: by_id[i].name)
+    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda i: by_id[i].name, placeholder="请选择")
     return by_id[chosen]
 
 
@@ -111,7 +111,9 @@ def template_and_import(*, key: str, url: str, who: Principal, template: Callabl
     in one transaction and says the import's summary (or every reason it was refused)."""
     st.download_button(template_label, data=template, file_name=template_name, mime=XLSX_MIME,
                        key=f"{key}.template")  # fmt: skip
-    upload = st.file_uploader(upload_label, type=["xlsx", "csv"], key=f"{key}.upload", disabled=not who.can_write)
+    types = ("xlsx", "csv")  # the label says exactly the kinds the uploader takes
+    upload = st.file_uploader(f"{upload_label}（{ui.file_types_text(types)}）", type=list(types), key=f"{key}.upload",
+                              disabled=not who.can_write)  # fmt: skip
     if st.button("校验并导入", key=f"{key}.import", disabled=upload is None or not who.can_write):
         got = uploaded_bytes(upload)
         assert got is not None

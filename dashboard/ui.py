@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -39,8 +39,47 @@ div[data-testid="stMetricValue"] {font-size: 1.9rem;}
 """
 
 
+# Streamlit writes some of its own words in English and has no setting for them. Each rule below
+# keeps the element (found by its stable data-testid) but draws the words at size 0 and shows the
+# Chinese in a pseudo-element instead. tests/dashboard/test_browser.py walks every page and fails on
+# any English word still visible.
+CHINESE_CSS = """
+<style>
+a[data-testid="stSkipToContent"] {font-size: 0;}
+a[data-testid="stSkipToContent"]::after {content: "跳到主要内容"; font-size: 1rem;}
+div[data-testid="stStatusWidget"] button {font-size: 0;}
+div[data-testid="stStatusWidget"] button::after {content: "停止"; font-size: 0.875rem;}
+section[data-testid="stFileUploaderDropzone"] button div[data-testid="stMarkdownContainer"] p {font-size: 0;}
+section[data-testid="stFileUploaderDropzone"] button div[data-testid="stMarkdownContainer"] p::after {
+    content: "选择文件"; font-size: 0.875rem;}
+div[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
+div[data-testid="stFileUploaderDropzoneInstructions"] span::after {content: "单个文件不超过 __MB__ MB";
+                                                                   font-size: 0.875rem;}
+div[data-testid="InputInstructions"] > span:first-child {font-size: 0;}
+div[data-testid="InputInstructions"] > span:first-child::after {content: "按回车键确认"; font-size: 0.75rem;}
+div[data-testid="stForm"] div[data-testid="InputInstructions"] > span:first-child::after {content: "按回车键提交";}
+div[data-testid="stTextArea"] div[data-testid="InputInstructions"] > span:first-child::after {
+    content: "按 Ctrl+回车键确认";}
+div[data-testid="stDateInput"] span[data-placeholder="true"] {font-size: 0;}
+div[data-testid="stDateInput"] span[data-placeholder="true"]::after {font-size: 1rem; color: #a3a8b8;}
+div[data-testid="stDateInput"] span[data-placeholder="true"][data-type="year"]::after {content: "年";}
+div[data-testid="stDateInput"] span[data-placeholder="true"][data-type="month"]::after {content: "月";}
+div[data-testid="stDateInput"] span[data-placeholder="true"][data-type="day"]::after {content: "日";}
+</style>
+"""
+
+
 def inject_css() -> None:
-    st.markdown(CSS, unsafe_allow_html=True)
+    from anpei.settings import get_settings
+
+    chinese = CHINESE_CSS.replace("__MB__", str(get_settings().max_upload_mb))
+    st.markdown(CSS + chinese, unsafe_allow_html=True)
+
+
+def file_types_text(types: Sequence[str]) -> str:
+    """The file kinds an uploader takes, as its label says them: ".xlsx、.xlsm、.csv 或 .xls"."""
+    names = [f".{t.lstrip('.')}" for t in types]
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + " 或 " + names[-1]
 
 
 def fmt_int(x: float) -> str:

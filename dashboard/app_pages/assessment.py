@@ -111,7 +111,7 @@ if not names:
     st.stop()
 jid = st.selectbox(
     "选择单位", list(names), key="assessment.jurisdiction",
-    format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name,
+    format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name, placeholder="请选择"
 )  # fmt: skip
 chosen = names[jid]
 m1, m2, m3, m4 = st.columns(4)

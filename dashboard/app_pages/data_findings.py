@@ -19,7 +19,7 @@ iu.read_only_note(who)
 refs = iu.readable_jurisdictions(sel.url, who)
 by_id = {r.id: r.name for r in refs}
 a, b, c, d = st.columns([2, 2, 1, 1])
-scope = a.selectbox("单位", [0, *by_id], format_func=lambda i: by_id.get(i, "全部"), key=f"{P}.jurisdiction")
+scope = a.selectbox("单位", [0, *by_id], format_func=lambda i: by_id.get(i, "全部"), key=f"{P}.jurisdiction", placeholder="请选择")
 statuses = b.multiselect("状态", [s.value for s in FindingStatus], format_func=lambda v: FindingStatus(v).label,
                          key=f"{P}.status", placeholder="全部状态")  # fmt: skip
 overdue_only = c.checkbox("只看逾期", key=f"{P}.overdue")
@@ -70,7 +70,7 @@ open_rows = {r.id: r for r in rows if r.status != FindingStatus.CLOSED.value}
 if who.can_write and open_rows:
     st.subheader("整改与复查销号")
     chosen = st.selectbox("选择问题", list(open_rows), key=f"{P}.chosen",
-                          format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}")  # fmt: skip
+                          format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}", placeholder="请选择")  # fmt: skip
     left, right = st.columns(2)
     with left, st.form(f"{P}.rectify"):
         rectified_on = st.date_input(

@@ -47,7 +47,7 @@ def _template() -> bytes:
 with upload_tab:
     iu.template_and_import(
         key=P, url=sel.url, who=who, template=_template, template_label="下载本月汇总表模板（.xlsx）",
-        template_name=f"{ref.name}{month}汇总表.xlsx", upload_label="上传填好的汇总表（.xlsx 或 .csv）",
+        template_name=f"{ref.name}{month}汇总表.xlsx", upload_label="上传填好的汇总表",
         importer=mt.import_monthly,
     )  # fmt: skip
 

@@ -76,7 +76,7 @@ with self_tab:
     if targets and who.can_write:
         with st.form(f"{P}.self_form"):
             target = st.selectbox(
-                "单位", list(targets), format_func=lambda i: targets[i], key=f"{P}.self_target"
+                "单位", list(targets), format_func=lambda i: targets[i], key=f"{P}.self_target", placeholder="请选择"
             )
             submitted_on = st.date_input("报送日期", value=today, key=f"{P}.self_date")
             summary = st.text_area("自查情况", key=f"{P}.self_summary")
@@ -130,7 +130,7 @@ with tip_tab:
             content = st.text_area("举报内容", key=f"{P}.tip_content")
             target_name = st.text_input("被举报单位", key=f"{P}.tip_target")
             assign_to = st.selectbox(
-                "交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign"
+                "交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign", placeholder="请选择"
             )
             added = st.form_submit_button("登记")
         if added:
@@ -146,8 +146,8 @@ with tip_tab:
             with st.form(f"{P}.tip_reassign"):
                 st.markdown("**交办或改派**")
                 moved = st.selectbox("线索", list(open_tips), key=f"{P}.tip_move_chosen",
-                                     format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}")  # fmt: skip
-                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=f"{P}.tip_move_to")
+                                     format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}", placeholder="请选择")  # fmt: skip
+                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=f"{P}.tip_move_to", placeholder="请选择")
                 move_on = st.date_input("交办日期", value=today, key=f"{P}.tip_move_on")
                 reassigned = st.form_submit_button("交办")
             if reassigned:
@@ -162,7 +162,7 @@ with tip_tab:
         with st.form(f"{P}.tip_check"):
             st.markdown("**核查与答复**")
             chosen = st.selectbox("线索", [r.id for r in handled], key=f"{P}.tip_chosen",
-                                  format_func=lambda i: next(f"{r.id}｜{r.content[:30]}" for r in handled if r.id == i))  # fmt: skip
+                                  format_func=lambda i: next(f"{r.id}｜{r.content[:30]}" for r in handled if r.id == i), placeholder="请选择")  # fmt: skip
             check = st.text_area("核查情况", key=f"{P}.tip_check_text")
             true = st.radio("是否属实", ["是", "否"], horizontal=True, key=f"{P}.tip_true")
             answer = st.checkbox("同时答复并办结", key=f"{P}.tip_answer")
@@ -200,10 +200,10 @@ with exposure_tab:
         else:
             with st.form(f"{P}.action_form"):
                 a_target = st.selectbox(akind.label, list(action_targets), format_func=lambda i: action_targets[i],
-                                        key=f"{P}.action_target")  # fmt: skip
+                                        key=f"{P}.action_target", placeholder="请选择")  # fmt: skip
                 a1, a2 = st.columns(2)
                 a_kind = a1.selectbox("处理方式", [k.value for k in ActionKind], format_func=lambda v: ActionKind(v).label,
-                                      key=f"{P}.action_kind")  # fmt: skip
+                                      key=f"{P}.action_kind", placeholder="请选择")  # fmt: skip
                 a_date = a2.date_input("处理日期", value=today, key=f"{P}.action_date")
                 b1, b2 = st.columns(2)
                 a_deadline = b1.date_input("整改期限（责令整改时填写）", value=None, key=f"{P}.action_deadline")

@@ -41,7 +41,7 @@ if st.session_state.get(KEY_SELECT) not in by_id:
 
 jid = st.selectbox(
     "乡镇（街道）或安委会成员单位", list(by_id), key=KEY_SELECT, disabled=len(by_id) == 1,
-    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）",
+    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）", placeholder="请选择"
 )  # fmt: skip
 ref = by_id[jid]
 if st.query_params.get("j") != ref.code:
@@ -148,7 +148,7 @@ if who.may_reveal_ids:
         else:
             by_person = {p.person_id: p for p in people}
             person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
-                                     key="township.reveal.person")  # fmt: skip
+                                     key="township.reveal.person", placeholder="请选择")  # fmt: skip
             if st.button("显示完整身份证号", key="township.reveal"):
                 try:
                     with data.session(sel.url) as s:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from anpei import clock
-from dashboard import data, staff
+from dashboard import data, staff, ui
 from dashboard import page_evidence as pe
 from dashboard import roster_preview as rp
 from dashboard import verify_results as vr
@@ -27,6 +27,7 @@ from verifier.roster import RosterError
 from verifier.types import Family
 
 K = "verify."
+ROSTER_TYPES = ("xlsx", "xlsm", "csv", "xls")  # what the roster reader takes; the label says the same
 ACTIVE = {"queued", "running", "waiting_captcha"}
 RESUMABLE = {"paused", "stopped"}
 FAMILIES = {Family.SPECIAL.value: "特种作业操作证", Family.SAFETY.value: "安全生产知识和管理能力考核合格证"}
@@ -66,7 +67,7 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
     start = ids.index(default["jurisdiction_id"]) if default.get("jurisdiction_id") in ids else 0
     left, right = st.columns(2)
     jid = left.selectbox(
-        "所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction"
+        "所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction", placeholder="请选择"
     )
     choices = staff.enterprises(jid)
     options: list[int | None] = [None, *[e.id for e in choices]]
@@ -74,7 +75,7 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
     start_e = options.index(default.get("enterprise_id")) if default.get("enterprise_id") in options else 0
     eid = right.selectbox(
         "所属企业", options, index=start_e, key=prefix + "enterprise",
-        format_func=lambda i: "（整个辖区的名单：按“单位名称”列匹配企业）" if i is None else labels[i],
+        format_func=lambda i: "（整个辖区的名单：按“单位名称”列匹配企业）" if i is None else labels[i], placeholder="请选择"
     )  # fmt: skip
     if eid is None:
         return {"jurisdiction_id": jid, "enterprise_id": None, "label": names[jid]}
@@ -122,7 +123,7 @@ def evidence_panel() -> None:
     item = c3.text_input("操作项目（特种作业，可不填）", key=K + "page.item")
     cert = c4.text_input("名单所填证号（可不填）", key=K + "page.cert")
     person_type = c5.selectbox(
-        "人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type"
+        "人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type", placeholder="请选择"
     )
     c6, c7 = st.columns(2)
     appointed = c6.date_input("任职日期（安全合格证，可不填）", value=None, key=K + "page.appointed")
@@ -181,7 +182,7 @@ with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K
         by_id = {int(j["id"]): j for j in recent}
         pick = st.selectbox(
             "重新打开任务", list(by_id), key=K + "pick",
-            format_func=lambda i: f"任务 {i}：{by_id[i]['filename']}（{by_id[i]['status_label']}）",
+            format_func=lambda i: f"任务 {i}：{by_id[i]['filename']}（{by_id[i]['status_label']}）", placeholder="请选择"
         )  # fmt: skip
         st.button("打开", key=K + "open", on_click=open_job, args=(pick,))
 
@@ -222,7 +223,7 @@ def upload_section() -> None:
     """① the roster: columns, mapping, local problems, the owner, submission."""
     st.subheader("① 上传名单")
     upload = st.file_uploader(
-        "名单文件（.xlsx、.csv 或 .xls）", type=["xlsx", "xlsm", "csv", "xls"], key=K + "upload",
+        f"名单文件（{ui.file_types_text(ROSTER_TYPES)}）", type=list(ROSTER_TYPES), key=K + "upload",
         help="表头须有姓名列和身份证号（或证书编号）列；标题行可以在表头之上。",
     )  # fmt: skip
     if upload is None:
@@ -262,7 +263,7 @@ def upload_section() -> None:
         if column.field is None:
             choice = st.selectbox(
                 f"“{column.header}”列是", options, key=f"{K}map.{digest}.{column.header}",
-                format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"),
+                format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"), placeholder="请选择"
             )  # fmt: skip
             if choice:
                 mapping[column.header] = choice
@@ -370,9 +371,9 @@ def job_section() -> None:
     frame = vr.results_frame(rows)
     classes = [c for c in vr.CLASS_LABELS.values() if c in set(frame["类别"])]
     f1, f2, f3 = st.columns([3, 2, 2])
-    wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class")
+    wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class", placeholder="请选择（可多选）")
     problems = ["全部", *sorted({p for p in frame["问题"] if p})]
-    problem = f2.selectbox("问题", problems, key=K + "filter.problem")
+    problem = f2.selectbox("问题", problems, key=K + "filter.problem", placeholder="请选择")
     needle = f3.text_input("姓名或身份证号后四位", key=K + "filter.text")
     view = frame[frame["类别"].isin(wanted)]
     if problem != "全部":
