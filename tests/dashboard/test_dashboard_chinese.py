@@ -42,7 +42,11 @@ def test_upload_labels_do_not_spell_out_file_kinds_by_hand() -> None:
 
 @pytest.mark.parametrize(
     ("types", "text"),
-    [(("xlsx", "xlsm", "csv", "xls"), ".xlsx、.xlsm、.csv 或 .xls"), (("xlsx", "csv"), ".xlsx 或 .csv"), (("html",), ".html")],
+    [
+        (("xlsx", "xlsm", "csv", "xls"), ".xlsx、.xlsm、.csv 或 .xls"),
+        (("xlsx", "csv"), ".xlsx 或 .csv"),
+        (("html",), ".html"),
+    ],
 )
 def test_file_kinds_as_the_label_says_them(types: tuple[str, ...], text: str) -> None:
     assert ui.file_types_text(types) == text
