@@ -198,7 +198,7 @@ def progress_panel(job_id: int, was_active: bool) -> None:
     total = max(int(progress["total"]), 1)
     st.progress(
         int(progress["done"]) / total,
-        text=f"{now['status_label']}：已完成 {progress['done']} / {progress['total']} 行",
+        text=f"{now['status_label']}，已核验 {progress['done']} / {progress['total']} 行",
     )
     cols = st.columns(4)
     cols[0].metric("总行数", progress["total"])
