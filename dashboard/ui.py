@@ -102,18 +102,29 @@ def fmt_value(value: float, unit: str) -> str:
     return fmt_int(value)
 
 
-def fmt_delta(delta: float | None, unit: str) -> str | int | None:
-    """'+12 较上月' / '-3.2 个百分点 较上月'; the number 0 (grey) when unchanged."""
+UNCHANGED = "持平"
+
+
+def fmt_delta(delta: float | None, unit: str) -> str | None:
+    """'+12 较上月' / '-3.2 个百分点 较上月'; 持平 when unchanged (as shown, rounded)."""
     if delta is None:
         return None
     if unit == "%":
         points = round(delta * 100, 1)
-        return 0 if points == 0 else f"{points:+.1f} 个百分点 较上月"
+        return UNCHANGED if points == 0 else f"{points:+.1f} 个百分点 较上月"
     if unit == "万元":
         value = round(delta, 1)
-        return 0 if value == 0 else f"{value:+,.1f} 较上月"
+        return UNCHANGED if value == 0 else f"{value:+,.1f} 较上月"
     value = round(delta)
-    return 0 if value == 0 else f"{value:+,} 较上月"
+    return UNCHANGED if value == 0 else f"{value:+,} 较上月"
+
+
+def delta_args(delta: float | None, unit: str, *, lower_is_better: bool) -> dict[str, Any]:
+    """`st.metric`'s delta, its colour and arrow: 持平 in grey without an arrow when unchanged."""
+    text = fmt_delta(delta, unit)
+    if text == UNCHANGED:
+        return {"delta": text, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": text, "delta_color": "inverse" if lower_is_better else "normal"}
 
 
 def legend() -> None:

@@ -390,7 +390,7 @@ def kpis_from_trends(trends: Sequence[MonthTrend], *, month: str) -> list[Kpi]:
 
 # --- the grid of monthly tables -----------------------------------------------------------------
 
-GRID_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未报", "zero": "零报告", "not_due": "未到期"}
+GRID_LABELS = {"on_time": "已报", "late": "逾期", "missing": "未报", "zero": "零报告", "not_due": "未到期"}
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,8 @@ columns = [c for _ in range(2) for c in st.columns(4)]
 for column, (label, value, prev, unit, lower) in zip(columns, cards, strict=False):
     with column:
         delta = None if prev is None else float(value) - float(prev)
-        st.metric(label, ui.fmt_value(float(value), unit), ui.fmt_delta(delta, unit),
-                  delta_color="inverse" if lower else "normal", border=True)  # fmt: skip
+        st.metric(label, ui.fmt_value(float(value), unit), **ui.delta_args(delta, unit, lower_is_better=lower),
+                  border=True)  # fmt: skip
 with columns[-1]:
     submitted = f"{clock.to_local(now.submitted_at):%m-%d} 报送" if now.submitted_at else "尚未报送"
     st.metric("本月汇总表", now.monthly_status_label, help=submitted, border=True)

@@ -57,3 +57,23 @@ def test_the_css_replaces_streamlits_english_with_chinese() -> None:
                             ("stFileUploaderDropzoneInstructions", "单个文件不超过"), ("InputInstructions", "按回车键提交"),
                             ("stDateInput", "年"), ("stSkipToContent", "跳到主要内容")]:  # fmt: skip
         assert testid in ui.CHINESE_CSS and chinese in ui.CHINESE_CSS, testid
+
+
+def test_an_unchanged_value_says_chi_ping_in_grey_without_an_arrow() -> None:
+    """A lone grey "0" under a card read as a number; 持平 says it (issue 15 item 6)."""
+    assert ui.delta_args(0.0, "", lower_is_better=False) == {
+        "delta": "持平",
+        "delta_color": "off",
+        "delta_arrow": "off",
+    }
+    assert ui.delta_args(0.0004, "%", lower_is_better=True)["delta"] == "持平"  # 0.0 个百分点 as shown
+    assert ui.delta_args(3.0, "", lower_is_better=True) == {"delta": "+3 较上月", "delta_color": "inverse"}
+    assert ui.delta_args(None, "", lower_is_better=False)["delta"] is None
+
+
+def test_the_overview_grid_says_reported_like_the_monthly_pages() -> None:
+    """One word for a table reported in time: 已报 (the grid said 按时)."""
+    from db import overview as ov
+    from db.codes import MonthlyStatus
+
+    assert ov.GRID_LABELS["on_time"] == MonthlyStatus.SUBMITTED.label == "已报"
