@@ -52,8 +52,11 @@ def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None
     try:
         result = action()
     except ImportRefused as exc:
-        st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。")
-        st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
+        # a problem of the whole file (a missing sheet) is a sentence: said in full, not cut off in a cell
+        whole = "".join(f"\n\n{p}" for p in exc.problems if not p.row)
+        st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。{whole}")
+        st.dataframe(problems_frame(exc), hide_index=True, width="stretch",
+                     column_config={"问题": st.column_config.TextColumn(width="large")})  # fmt: skip
         return None
     except (InputError, AccessDenied, ValueError) as exc:
         st.error(f"未保存：{exc}")

@@ -116,7 +116,7 @@ def display(value: Any) -> str:
 def column_ref(index: int, header: str = "") -> str:
     """"C（检查生产经营单位数）"; a header with its own unit in brackets, 罚款金额（万元）, reads
     "Z（罚款金额，万元）" (no brackets inside brackets)."""
-    letter = get_column_letter(index)
+    letter = str(get_column_letter(index))
     if not header:
         return letter
     flat = re.sub(r"（([^（）]*)）$", r"，\1", header)

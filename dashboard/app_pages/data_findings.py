@@ -45,6 +45,16 @@ if not frame.empty:
     frame["逾期天数"] = frame["逾期天数"].astype("Int64")  # numbers, empty when not overdue (sorts as numbers)
 
 
+SHOWN = ["编号", "单位", "检查对象", "检查项", "问题描述", "整改期限", "状态", "逾期天数", "重复发生"]
+WIDTHS = {
+    "编号": st.column_config.NumberColumn(width=52), "单位": st.column_config.TextColumn(width=84),
+    "检查对象": st.column_config.TextColumn(width=160), "检查项": st.column_config.TextColumn(width=84),
+    "问题描述": st.column_config.TextColumn(width=250), "整改期限": st.column_config.DateColumn(width=92),
+    "状态": st.column_config.TextColumn(width=104), "逾期天数": st.column_config.NumberColumn(width=68),
+    "重复发生": st.column_config.TextColumn(width=64),
+}  # fmt: skip
+
+
 def _highlight(table: pd.DataFrame) -> pd.DataFrame:
     colours = pd.DataFrame("", index=table.index, columns=table.columns)
     late = table["逾期天数"].notna()
@@ -55,7 +65,11 @@ def _highlight(table: pd.DataFrame) -> pd.DataFrame:
 if frame.empty:
     st.caption("没有符合条件的问题。")
 else:
-    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, placeholder="—", width="stretch")
+    # the columns that decide what to do next, sized to fit a 1366×768 laptop; 发现日期, 整改措施, 责任人 and
+    # the revisit columns are in the exported list and shown for the problem chosen below
+    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, placeholder="—", width="stretch",
+                 column_order=SHOWN, column_config=WIDTHS)  # fmt: skip
+    st.caption("表中列出主要各列；发现日期、整改措施、责任人、复查情况见导出的问题清单。")
 
 
 def _export() -> bytes:

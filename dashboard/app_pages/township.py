@@ -94,7 +94,12 @@ with left:
         ]
     )  # fmt: skip
     st.dataframe(mix_df, hide_index=True, placeholder="—", width="stretch", key="township.mix",
-                 column_config={"本月覆盖率": ui.percent_bar()})  # fmt: skip
+                 column_config={  # half the page of a 1366×768 laptop: short headings, the rest in tooltips
+                     "类别": st.column_config.TextColumn(width=96), "在册": st.column_config.NumberColumn(width=52),
+                     "本月已检": st.column_config.NumberColumn(width=72), "本月覆盖率": ui.percent_bar(width=112),
+                     "执法检查阶段累计已检": st.column_config.NumberColumn(
+                         "累计已检", help="执法检查阶段累计已检查的企业数", width=72),
+                 })  # fmt: skip
 with right:
     month_df = frames.month_rows_frame([rows[m] for m in months])
     if month_df.empty:

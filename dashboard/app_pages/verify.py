@@ -390,9 +390,11 @@ def job_section() -> None:
 
     st.dataframe(
         view.style.apply(colour, axis=1), hide_index=True, width="stretch", key=K + "results",
+        # 行号 to 下一步 fit a 1366×768 laptop; 说明, 提示 and the certificate's details follow to the right
         column_config={"outcome": None, "类别": None, "行号": st.column_config.NumberColumn(width=48),
-                       "结论": st.column_config.TextColumn(width=96), "问题": st.column_config.TextColumn(width=124),
-                       "下一步": st.column_config.TextColumn(width=340), "说明": st.column_config.TextColumn(width=420),
+                       "姓名": st.column_config.TextColumn(width=64), "身份证号": st.column_config.TextColumn(width=150),
+                       "结论": st.column_config.TextColumn(width=88), "问题": st.column_config.TextColumn(width=110),
+                       "下一步": st.column_config.TextColumn(width=260), "说明": st.column_config.TextColumn(width=360),
                        "提示": st.column_config.TextColumn(width=140)},
     )  # fmt: skip
     st.caption(

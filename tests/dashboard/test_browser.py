@@ -185,7 +185,8 @@ def _capture(
 
 # Latin words a clerk may meet: file kinds and a few names everyone in the bureau uses
 ALLOWED_LATIN = frozenset({
-    "excel", "csv", "pdf", "id", "url", "xlsx", "xls", "xlsm", "jpg", "jpeg", "png", "mb", "kb", "uscc",
+    "excel", "word", "csv", "pdf", "id", "url", "xlsx", "xls", "xlsm", "doc", "docx", "jpg", "jpeg", "png", "tif",
+    "tiff", "html", "htm", "mb", "kb", "uscc",
 })  # fmt: skip
 LATIN_WORD = r"[A-Za-z][A-Za-z']+"
 ROLES = ("leader", "county", "sanhe", "jxw", "admin")
