@@ -32,8 +32,8 @@ div[data-testid="stMainBlockContainer"] {padding-left: 2.5rem; padding-right: 2.
                                          max-width: 100%;}
 div[data-testid="stMetric"] {padding: 0.35rem 0.6rem;}
 div[data-testid="stMetricValue"] {font-size: 1.9rem;}
-div[data-testid="stMetricLabel"], div[data-testid="stMetricLabel"] * {white-space: normal; overflow: visible;
-                                                                     text-overflow: clip;}
+[data-testid="stMetricLabel"] * {white-space: normal !important; overflow: visible !important;
+                                  text-overflow: clip !important;}
 .anpei-behind {color: #c0392b; font-weight: 600;}
 .anpei-legend span {display: inline-block; padding: 0.05rem 0.55rem; margin-right: 0.35rem; border-radius: 0.3rem;
                     font-size: 0.85rem;}

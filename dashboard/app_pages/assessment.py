@@ -133,12 +133,12 @@ breakdown = frames.breakdown_frame(chosen)
 st.dataframe(
     breakdown.drop(columns=["说明"]), hide_index=True, placeholder="—", width="stretch", key="assessment.breakdown",
     column_config={
-        "指标": st.column_config.TextColumn(width=190),
+        "指标": st.column_config.TextColumn(width=180),
         "满分": st.column_config.NumberColumn(width=52),
         "完成数": st.column_config.NumberColumn(width=64),
         "应完成数": st.column_config.NumberColumn(width=76),
         "实际比率": st.column_config.NumberColumn(format="%.1f%%", width=76),
-        "计分比率": ui.percent_bar(width=120),
+        "计分比率": ui.percent_bar(width=104),
         "得分": st.column_config.NumberColumn(width=56),
         "扣分": st.column_config.NumberColumn(width=56),
         "计分方式": st.column_config.TextColumn(width=150),
