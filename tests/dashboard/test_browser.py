@@ -75,9 +75,7 @@ def browser() -> Iterator[Any]:
 
 def _settled(page: Any) -> None:
     """Wait until the script run has finished (no running indicator)."""
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000
-    )
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000)
 
 
 def log_in(browser: Any, base: str, username: str, *, viewport: dict[str, int] = VIEWPORT) -> Any:
@@ -156,9 +154,7 @@ def test_page_renders_real_content_and_is_captured(dashboard_url: str, county_st
     _capture(county_staff, dashboard_url, name, PAGES[name])
 
 
-def _capture(
-    context: Any, dashboard_url: str, name: str, spec: tuple[str, str, str, tuple[str, ...]]
-) -> None:
+def _capture(context: Any, dashboard_url: str, name: str, spec: tuple[str, str, str, tuple[str, ...]]) -> None:
     path, ready, drawn, expected = spec
     page = context.new_page()  # a new page = a refresh: the login cookie keeps the user logged in
     try:

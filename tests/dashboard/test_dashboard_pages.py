@@ -100,11 +100,7 @@ def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
     at.selectbox(key="overview.detail").set_value("unlicensed").run()
     rows = _tables(at, "身份证号")[0]
     with _session(app_env) as s:
-        kpi = next(
-            k
-            for k in ov.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF)
-            if k.code == "unlicensed"
-        )
+        kpi = next(k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF) if k.code == "unlicensed")
     assert len(rows) == kpi.value
     assert list(rows.columns) == [
         "核查日期",
@@ -186,9 +182,7 @@ def _assessment(url: str, quarter: str) -> sc.Assessment:
     with _session(url) as s:
         campaign = ov.get_campaign(s)
         assert campaign is not None
-        return sc.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=sc.load_rules()
-        )
+        return sc.assess_quarter(s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=sc.load_rules())
 
 
 def test_assessment_page_ranks_townships_and_units_separately(app_env: str) -> None:
