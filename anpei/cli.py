@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from anpei import __version__
+from anpei import __version__, cli_text
+
+cli_text.install()  # click's own words (Usage:, Error: …) in Chinese
 
 app = typer.Typer(
     name="anpei",

@@ -10,11 +10,11 @@ on Ctrl-C.
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import typer
 
@@ -169,7 +169,11 @@ def dashboard(
     """只启动看板，使用已配置的 DATABASE_URL。"""
     cmd = streamlit_command(host=host, port=port)
     typer.echo(f"看板地址：http://{host}:{port}")
-    raise typer.Exit(subprocess.call(cmd, cwd=Path(ROOT)))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # become Streamlit (same process id): a service manager's SIGTERM reaches it, no child is left behind
+    os.chdir(ROOT)
+    os.execvp(cmd[0], cmd)
 
 
 def register(app: typer.Typer) -> None:

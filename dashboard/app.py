@@ -51,7 +51,8 @@ if who is None:
     st.navigation(login, position="hidden").run()
     st.stop()
 
-sections = nav.pages_for(who.role)
+own = next((r for r in data.jurisdictions(url) if r.id == who.jurisdiction_id), None)
+sections = nav.pages_for(who.role, member_unit=own is not None and own.kind == "member_unit")
 first = next(iter(sections.values()))[0]
 page = st.navigation(
     {title: [_page(spec, default=spec is first) for spec in specs] for title, specs in sections.items()}

@@ -217,4 +217,4 @@ def breakdown_frame(score: sc.JurisdictionScore) -> pd.DataFrame:
 
 
 def measures_frame(measures: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"统计量": sc.MEASURES[k], "代码": k, "数值": v} for k, v in measures.items()])
+    return pd.DataFrame([{"统计量": sc.MEASURES.get(k, k), "数值": v} for k, v in measures.items()])

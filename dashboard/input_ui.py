@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session
 
-from dashboard import data
+from dashboard import data, ui
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow
 from db.input_common import FileImporter, ImportSummary, InputError
@@ -110,8 +110,11 @@ def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None
         _reload(form, f"未保存：{exc}")
         return None
     except ImportRefused as exc:
-        st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。")
-        st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
+        # a problem of the whole file (a missing sheet) is a sentence: said in full, not cut off in a cell
+        whole = "".join(f"\n\n{p}" for p in exc.problems if not p.row)
+        st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。{whole}")
+        st.dataframe(problems_frame(exc), hide_index=True, width="stretch",
+                     column_config={"问题": st.column_config.TextColumn(width="large")})  # fmt: skip
         return None
     except (InputError, AccessDenied, ValueError) as exc:
         st.error(f"未保存：{exc}")
@@ -150,7 +153,7 @@ def pick_jurisdiction(
     by_id = {r.id: r for r in refs}
     if st.session_state.get(key) not in by_id:
         st.session_state[key] = refs[0].id
-    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda i: by_id[i].name)
+    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda i: by_id[i].name, placeholder="请选择")
     return by_id[chosen]
 
 
@@ -171,7 +174,9 @@ def template_and_import(*, key: str, url: str, who: Principal, template: Callabl
     in one transaction and says the import's summary (or every reason it was refused)."""
     st.download_button(template_label, data=template, file_name=template_name, mime=XLSX_MIME,
                        key=f"{key}.template")  # fmt: skip
-    upload = st.file_uploader(upload_label, type=["xlsx", "csv"], key=f"{key}.upload", disabled=not who.can_write)
+    types = ("xlsx", "csv")  # the label says exactly the kinds the uploader takes
+    upload = st.file_uploader(f"{upload_label}（{ui.file_types_text(types)}）", type=list(types), key=f"{key}.upload",
+                              disabled=not who.can_write)  # fmt: skip
     if st.button("校验并导入", key=f"{key}.import", disabled=upload is None or not who.can_write):
         got = uploaded_bytes(upload)
         assert got is not None

@@ -28,6 +28,7 @@ class PageSpec:
 
 OVERVIEW = PageSpec("overview.py", "总览", "📊")
 TOWNSHIP = PageSpec("township.py", "乡镇（街道）详情", "🏘️")
+UNIT_DETAIL = PageSpec("township.py", "单位详情", "🏢")  # the same page, as a member unit's staff see it
 ASSESSMENT = PageSpec("assessment.py", "季度考核", "🏆")
 DATA_ENTRY = (
     PageSpec("data_monthly.py", "月度汇总表", "🗓️"),
@@ -43,15 +44,16 @@ LOGIN = PageSpec("login.py", "登录", "🔐")
 DASHBOARD = (OVERVIEW, TOWNSHIP, ASSESSMENT)
 
 
-def pages_for(role: Role) -> dict[str, tuple[PageSpec, ...]]:
-    """Section heading → pages offered to this role, in navigation order (the first is the default)."""
+def pages_for(role: Role, *, member_unit: bool = False) -> dict[str, tuple[PageSpec, ...]]:
+    """Section heading → pages offered to this role, in navigation order (the first is the default).
+    A member unit's staff (`member_unit`) see their page as 单位详情, a township's as 乡镇（街道）详情."""
     if role is Role.LEADER:
         return {"看板": DASHBOARD}
     if role is Role.ADMIN:
         return {"看板": DASHBOARD, "系统管理": ADMIN}
     sections = {"数据填报": DATA_ENTRY, "证书核验": VERIFICATION, "导出": EXPORTS}
     if role is Role.LOCAL_STAFF:
-        return {"本单位": (TOWNSHIP, ASSESSMENT), **sections}
+        return {"本单位": (UNIT_DETAIL if member_unit else TOWNSHIP, ASSESSMENT), **sections}
     return {"看板": DASHBOARD, **sections}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -32,6 +32,8 @@ div[data-testid="stMainBlockContainer"] {padding-left: 2.5rem; padding-right: 2.
                                          max-width: 100%;}
 div[data-testid="stMetric"] {padding: 0.35rem 0.6rem;}
 div[data-testid="stMetricValue"] {font-size: 1.9rem;}
+[data-testid="stMetricLabel"] * {white-space: normal !important; overflow: visible !important;
+                                  text-overflow: clip !important;}
 .anpei-behind {color: #c0392b; font-weight: 600;}
 .anpei-legend span {display: inline-block; padding: 0.05rem 0.55rem; margin-right: 0.35rem; border-radius: 0.3rem;
                     font-size: 0.85rem;}
@@ -39,8 +41,47 @@ div[data-testid="stMetricValue"] {font-size: 1.9rem;}
 """
 
 
+# Streamlit writes some of its own words in English and has no setting for them. Each rule below
+# keeps the element (found by its stable data-testid) but draws the words at size 0 and shows the
+# Chinese in a pseudo-element instead. tests/dashboard/test_browser.py walks every page and fails on
+# any English word still visible.
+CHINESE_CSS = """
+<style>
+a[data-testid="stSkipToContent"] {font-size: 0;}
+a[data-testid="stSkipToContent"]::after {content: "跳到主要内容"; font-size: 1rem;}
+div[data-testid="stStatusWidget"] button {font-size: 0;}
+div[data-testid="stStatusWidget"] button::after {content: "停止"; font-size: 0.875rem;}
+section[data-testid="stFileUploaderDropzone"] button div[data-testid="stMarkdownContainer"] p {font-size: 0;}
+section[data-testid="stFileUploaderDropzone"] button div[data-testid="stMarkdownContainer"] p::after {
+    content: "选择文件"; font-size: 0.875rem;}
+div[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
+div[data-testid="stFileUploaderDropzoneInstructions"] span::after {content: "单个文件不超过 __MB__ MB";
+                                                                   font-size: 0.875rem;}
+div[data-testid="InputInstructions"] > span:first-child {font-size: 0;}
+div[data-testid="InputInstructions"] > span:first-child::after {content: "按回车键确认"; font-size: 0.75rem;}
+div[data-testid="stForm"] div[data-testid="InputInstructions"] > span:first-child::after {content: "按回车键提交";}
+div[data-testid="stTextArea"] div[data-testid="InputInstructions"] > span:first-child::after {
+    content: "按 Ctrl+回车键确认";}
+div[data-testid="stDateInput"] span[data-placeholder="true"] {font-size: 0;}
+div[data-testid="stDateInput"] span[data-placeholder="true"]::after {font-size: 1rem; color: #a3a8b8;}
+div[data-testid="stDateInput"] span[data-placeholder="true"][data-type="year"]::after {content: "年";}
+div[data-testid="stDateInput"] span[data-placeholder="true"][data-type="month"]::after {content: "月";}
+div[data-testid="stDateInput"] span[data-placeholder="true"][data-type="day"]::after {content: "日";}
+</style>
+"""
+
+
 def inject_css() -> None:
-    st.markdown(CSS, unsafe_allow_html=True)
+    from anpei.settings import get_settings
+
+    chinese = CHINESE_CSS.replace("__MB__", str(get_settings().max_upload_mb))
+    st.markdown(CSS + chinese, unsafe_allow_html=True)
+
+
+def file_types_text(types: Sequence[str]) -> str:
+    """The file kinds an uploader takes, as its label says them: ".xlsx、.xlsm、.csv 或 .xls"."""
+    names = [f".{t.lstrip('.')}" for t in types]
+    return names[0] if len(names) == 1 else "、".join(names[:-1]) + " 或 " + names[-1]
 
 
 def fmt_int(x: float) -> str:
@@ -63,18 +104,29 @@ def fmt_value(value: float, unit: str) -> str:
     return fmt_int(value)
 
 
-def fmt_delta(delta: float | None, unit: str) -> str | int | None:
-    """'+12 较上月' / '-3.2 个百分点 较上月'; the number 0 (grey) when unchanged."""
+UNCHANGED = "持平"
+
+
+def fmt_delta(delta: float | None, unit: str) -> str | None:
+    """'+12 较上月' / '-3.2 个百分点 较上月'; 持平 when unchanged (as shown, rounded)."""
     if delta is None:
         return None
     if unit == "%":
         points = round(delta * 100, 1)
-        return 0 if points == 0 else f"{points:+.1f} 个百分点 较上月"
+        return UNCHANGED if points == 0 else f"{points:+.1f} 个百分点 较上月"
     if unit == "万元":
         value = round(delta, 1)
-        return 0 if value == 0 else f"{value:+,.1f} 较上月"
+        return UNCHANGED if value == 0 else f"{value:+,.1f} 较上月"
     value = round(delta)
-    return 0 if value == 0 else f"{value:+,} 较上月"
+    return UNCHANGED if value == 0 else f"{value:+,} 较上月"
+
+
+def delta_args(delta: float | None, unit: str, *, lower_is_better: bool) -> dict[str, Any]:
+    """`st.metric`'s delta, its colour and arrow: 持平 in grey without an arrow when unchanged."""
+    text = fmt_delta(delta, unit)
+    if text == UNCHANGED:
+        return {"delta": text, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": text, "delta_color": "inverse" if lower_is_better else "normal"}
 
 
 def legend() -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from anpei.settings import Settings
+
+log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 30.0
@@ -73,12 +76,12 @@ class VerifierClient:
                 method, url, timeout=(CONNECT_TIMEOUT_S, timeout or self.timeout_s), **kwargs
             )
         except requests.Timeout as exc:
-            raise VerifierUnavailable(f"核验服务（{self.base_url}）响应超时，请稍后重试") from exc
+            raise VerifierUnavailable("核验服务响应超时，请稍后重试") from exc
         except requests.RequestException as exc:
-            raise VerifierUnavailable(
-                f"无法连接核验服务（{self.base_url}）：服务可能未启动。请运行 anpei verifier serve，"
-                "或检查 ANPEI_VERIFIER_URL 设置"
-            ) from exc
+            # the clerk reads a plain sentence; the administrator finds the address and the fix in the log
+            log.warning("无法连接核验服务 %s（anpei verifier serve 是否在运行？ANPEI_VERIFIER_URL 是否正确？）：%s",
+                        self.base_url, exc)  # fmt: skip
+            raise VerifierUnavailable("无法连接核验服务：服务可能未启动，请稍后重试或联系系统管理员") from exc
         if response.status_code >= 400:
             raise VerifierError(_detail(response), status=response.status_code)
         return response

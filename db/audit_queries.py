@@ -15,7 +15,9 @@ from sqlalchemy import String, cast, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from anpei import clock
 from db import audit
+from db import audit_labels as labels
 from db.access import Principal, require_admin
 from db.codes import AuditAction
 from db.models import AuditLog
@@ -55,6 +57,18 @@ class AuditEntry:
     @property
     def action_label(self) -> str:
         return self.action.label
+
+    @property
+    def entity_label(self) -> str:
+        return labels.entity_label(self.entity)
+
+    @property
+    def entity_id_label(self) -> str:
+        return labels.entity_id_label(self.entity_id)
+
+    @property
+    def changes_text(self) -> str:
+        return labels.changes_text(self.changes)
 
 
 def _like(text: str) -> str:
@@ -150,10 +164,6 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def _json(value: dict[str, Any] | None) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def export_audit_xlsx(
     session: Session,
     *,
@@ -186,8 +196,8 @@ def export_audit_xlsx(
         sheet.append([
             safe_cell(v)
             for v in (
-                e.id, e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action_label, e.entity,
-                e.entity_id, _json(e.before), _json(e.after), e.detail,
+                e.id, clock.to_local(e.at, zone).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action_label, e.entity_label,
+                e.entity_id_label, labels.snapshot_text(e.before), labels.snapshot_text(e.after), e.detail,
             )
         ])  # fmt: skip
     for index, width in enumerate((8, 20, 16, 14, 14, 10, 50, 50, 40), start=1):

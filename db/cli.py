@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from sqlalchemy.engine import Engine
@@ -17,6 +17,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from db.access import SYSTEM
 from db.engine import DatabaseUrlError, make_engine
+
+if TYPE_CHECKING:
+    from db.overview import CampaignInfo
 
 db_app = typer.Typer(help="数据库：建表升级、载入示例县数据。", no_args_is_help=True, rich_markup_mode=None)
 
@@ -153,6 +156,7 @@ def summary_cmd(
     from sqlmodel import Session
 
     from db import queries
+    from db.overview import get_campaign
 
     try:
         parsed = queries.parse_month(month)
@@ -186,6 +190,7 @@ def summary_cmd(
                 if ids
                 else queries.county_totals(session, principal=SYSTEM, month=parsed.label, as_of=cutoff, rows=rows)
             )
+            note = month_note(get_campaign(session), parsed.label)
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" in str(exc) or "does not exist" in str(exc):
             fail(EMPTY_MESSAGE)
@@ -200,6 +205,8 @@ def summary_cmd(
                 {"key": f.key, "label": f.label, "county": f.county, "units": f.units, "text": f.text}
                 for f in (queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows)) if totals else [])
             ],
+            "monthly_required": note is None,
+            "note": note or "",
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -226,13 +233,32 @@ def summary_cmd(
         )  # fmt: skip
     cutoff_text = (cutoff or parsed.last).isoformat()
     typer.echo(f"{parsed.label} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
+    if note:
+        typer.echo(f"注意：{note}")
     typer.echo(render_table(SUMMARY_HEADER, body))
     if totals is not None:
         typer.echo(queries.county_vs_units_text(queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))))
+    if note:
+        typer.echo("月报：本月无需报送，表中“未报”不代表逾期。")
+    elif totals is not None:
         c = totals.status_counts
         typer.echo(
             f"月报：已报 {c['submitted']}，零报告 {c['zero']}，逾期 {c['late']}，未报 {c['unreported']}"
         )
+
+
+def month_note(campaign: CampaignInfo | None, month: str) -> str | None:
+    """Why no monthly table was due in `month` (outside the campaign or its 执法检查 months); None
+    when it was due."""
+    if campaign is None:
+        return None
+    first, last = campaign.months[:1], campaign.months[-1:]
+    if not first or month < first[0] or month > last[0]:
+        return (f"{month} 不在专项整治期间（{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}），"
+                "各单位本月无需报送汇总表。")  # fmt: skip
+    if month not in campaign.enforcement_months:
+        return f"{month} 不在执法检查阶段，各单位本月无需报送汇总表。"
+    return None
 
 
 def register(app: typer.Typer) -> None:

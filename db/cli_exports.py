@@ -16,6 +16,7 @@ import typer
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from anpei import clock
 from db.access import SYSTEM, AccessDenied
 from db.cli import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
 
@@ -145,7 +146,7 @@ def verification(
         first, last = m.first, m.last
     else:
         first = _date(date_from, option="--from") or dt.date(2000, 1, 1)
-        last = _date(date_to, option="--to") or dt.date.today()
+        last = _date(date_to, option="--to") or clock.local_today()
     with _session(database_url) as session:
         jid = _jurisdiction_id(session, jurisdiction)
         data = verification_xlsx(

@@ -184,22 +184,20 @@ def reset_password_cmd(
 @user_app.command("list")
 def list_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     """列出全部账号（用户名、姓名、角色、所属单位、状态、最近登录）。"""
-    from anpei.settings import get_settings
     from db.users import list_users
 
     users = _run(database_url, lambda s: list_users(s, principal=SYSTEM_ADMIN))
     if not users:
         typer.echo("还没有账号。新增：anpei user add 用户名 --role admin", err=True)
         return
-    from zoneinfo import ZoneInfo
+    from anpei import clock
 
-    zone = ZoneInfo(get_settings().timezone)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.utc_now()
     rows = [
         [
             u.username, u.display_name or "-", u.role_label, u.jurisdiction_name or "全县",
             "已停用" if not u.active else ("已锁定" if u.is_locked(now=now) else "正常"),
-            u.last_login_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-",
+            clock.format_local(u.last_login_at, empty="-"),
         ]
         for u in users
     ]  # fmt: skip

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
+from anpei import clock
 from db import overview as ov
 from db import queries as q
 from db.access import AccessDenied, Principal, narrow, require_read
@@ -211,7 +212,7 @@ def summary_sheets(
                 _from_report(report) if reported and report is not None else dict.fromkeys(NUMBER_KEYS, 0)
             )
             if reported and report is not None:
-                when = report.submitted_at.date().isoformat() if report.submitted_at else ""
+                when = clock.local_date(report.submitted_at).isoformat() if report.submitted_at else ""
                 label = MonthlyStatus(report.status).label
                 note = f"数据来源：本单位报送的汇总表（{label}，{when} 报送）"
             else:
@@ -659,7 +660,7 @@ def circular_workbook(
         raise InputError(
             f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
         )
-    day = as_of or ov.default_as_of(campaign, today=dt.date.today())
+    day = as_of or ov.default_as_of(campaign, today=clock.local_today())
     result = sc.assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=day,
                                rules=sc.load_rules())
     data = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=day)

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from anpei import clock
 from db import overview as ov
 from db import scoring as sc
 
@@ -173,7 +174,7 @@ def circular_xlsx(
 ) -> bytes:  # fmt: skip
     """The circular workbook as bytes (open it in Excel or WPS and print on A4)."""
     window = assessment.window
-    day = issued_on or dt.date.today()
+    day = issued_on or clock.local_today()
     title = circular_title(campaign_name, assessment.quarter)
     months = "、".join(ov.month_label(m) for m in window.months) or "无"
     basis = (

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from db.access import Principal, require_read, require_write, scope_filter
 from db.codes import AuditAction, FindingStatus, RevisitResult, TargetKind
-from db.input_common import InputError, audit, local_today, select_with_names
+from db.input_common import InputError, audit, check_items, local_today, select_with_names
 from db.models import Finding
 from db.row_versions import check_version, flush_checked
 from db.xlsx_io import simple_workbook
@@ -110,10 +110,20 @@ class FindingRow:
     overdue: bool
     days_overdue: int
     version: int = 1  # the row version a form editing this problem carries
+    check_item: str = ""  # the item's short name (培训档案), "" when the finding names none
 
     @property
     def status_label(self) -> str:
         return FindingStatus(self.status).label
+
+
+def check_item_names(session: Session) -> dict[tuple[str, int], str]:
+    """(target kind, item number) → the item's short name, for the active campaign."""
+    return {
+        (kind.value, number): item.short
+        for kind in TargetKind
+        for number, item in check_items(session, target_kind=kind).items()
+    }
 
 
 def _overdue_clause(as_of: dt.date) -> ColumnElement[bool]:
@@ -156,6 +166,7 @@ def list_findings(
         stmt = stmt.where(col(Finding.recurring))
     stmt = stmt.order_by(col(Finding.deadline).is_(None), col(Finding.deadline), col(Finding.id)).limit(limit)
     rows: list[FindingRow] = []
+    names = check_item_names(session)
     for f, jname, ename, iname in session.exec(stmt).all():
         overdue = f.status == FindingStatus.OPEN.value and f.deadline is not None and f.deadline < day
         rows.append(FindingRow(
@@ -165,6 +176,8 @@ def list_findings(
             status=f.status, rectified_on=f.rectified_on, revisit_date=f.revisit_date, revisit_result=f.revisit_result,
             revisit_by=f.revisit_by, recurring=f.recurring, overdue=overdue, version=f.version,
             days_overdue=(day - f.deadline).days if overdue and f.deadline else 0,
+            check_item=names.get((f.target_kind, f.check_item_number), str(f.check_item_number))
+            if f.check_item_number is not None else "",
         ))  # fmt: skip
     rows.sort(key=lambda r: (not r.overdue, -r.days_overdue))
     return rows
@@ -261,14 +274,14 @@ def export_findings(session: Session, *, principal: Principal, as_of: dt.date | 
     day = as_of or local_today()
     rows = list_findings(session, principal=principal, as_of=day, **filters)
     body = [
-        [n, r.jurisdiction, r.target_name, r.check_item_number or "", r.found_on, r.description, r.measure,
+        [n, r.jurisdiction, r.target_name, r.check_item, r.found_on, r.description, r.measure,
          r.deadline or "", r.responsible_person, r.status_label, "是" if r.overdue else "", r.days_overdue or "",
          r.rectified_on or "", r.revisit_date or "", RevisitResult(r.revisit_result).label if r.revisit_result else "",
          r.revisit_by, "是" if r.recurring else ""]
         for n, r in enumerate(rows, start=1)
     ]  # fmt: skip
     data = simple_workbook(sheet="问题清单", header=EXPORT_HEADER, rows=body, title=f"问题清单（截至 {day.isoformat()}）",
-                           widths=[6, 12, 26, 7, 11, 36, 30, 11, 10, 12, 8, 8, 11, 11, 10, 10, 8])  # fmt: skip
+                           widths=[6, 12, 26, 12, 11, 36, 30, 11, 10, 12, 8, 8, 11, 11, 10, 10, 8])  # fmt: skip
     audit(session, principal=principal, action=AuditAction.EXPORT, entity="finding",
           detail=f"导出问题清单 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }")  # fmt: skip
     return data

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, SQLModel, col, select
 
+from anpei import clock
 from anpei.settings import get_settings
 from db.access import Principal
 from db.audit import record
@@ -41,15 +42,15 @@ class FileImporter(Protocol):
 
 def aware_now() -> dt.datetime:
     """Now, in UTC, timezone-aware (the UTCDateTime columns refuse naive values)."""
-    return dt.datetime.now(dt.UTC)
+    return clock.utc_now()
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
+    return clock.local_zone()
 
 
 def local_today() -> dt.date:
-    return aware_now().astimezone(local_zone()).date()
+    return clock.local_today()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -35,6 +35,7 @@ from db.input_common import (
     audit,
     aware_now,
     jurisdiction_by_id,
+    local_today,
     local_zone,
     registered_enterprises,
     sha256_hex,
@@ -458,7 +459,7 @@ def validate_monthly_file(
     problems = [p for p in problems if p.row <= last_data or p.message.startswith("缺少")]
     if problems and any(p.message.startswith("缺少") for p in problems):
         return ValidationResult(filename, sha, problems=problems)
-    today = today or dt.datetime.now(local_zone()).date()
+    today = today or local_today()
     rows: list[MonthlyRow] = []
     seen: dict[tuple[str, str], int] = {}
     for row in range(header_row + 1, last_data + 1):

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, not_, or_, select
 from sqlmodel import Session, SQLModel
 
+from anpei import clock
 from db import queries as q
 from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
@@ -389,7 +390,7 @@ def kpis_from_trends(trends: Sequence[MonthTrend], *, month: str) -> list[Kpi]:
 
 # --- the grid of monthly tables -----------------------------------------------------------------
 
-GRID_LABELS = {"on_time": "按时", "late": "逾期", "missing": "未报", "zero": "零报告", "not_due": "未到期"}
+GRID_LABELS = {"on_time": "已报", "late": "逾期", "missing": "未报", "zero": "零报告", "not_due": "未到期"}
 
 
 @dataclass(frozen=True)
@@ -426,7 +427,7 @@ def status_grid(
     cells = q.monthly_status_grid(session, principal=principal, months=labels, kinds=kinds)
     out: list[GridCell] = []
     for c in cells:
-        submitted = c.submitted_at.date() if c.submitted_at else None
+        submitted = clock.local_date(c.submitted_at) if c.submitted_at else None
         state = grid_status(
             stored=c.status, submitted_on=submitted, due=campaign.due_date(c.month), as_of=as_of
         )
@@ -1089,7 +1090,7 @@ def monthly_reports(session: Session, *, principal: Principal, jurisdiction_id: 
                 (month, MonthlyStatus.UNREPORTED.label, None, None, None, None, None, None, None, None, "")
             )
             continue
-        submitted = r["submitted_at"].date() if r["submitted_at"] else None
+        submitted = clock.local_date(r["submitted_at"]) if r["submitted_at"] else None
         rows.append(
             (
                 month, MonthlyStatus(r["status"]).label, submitted, r["enterprises_inspected"],

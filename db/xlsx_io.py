@@ -55,8 +55,13 @@ class ImportProblem:
             where += f" {self.column} 列"
         text = f"{where}：{self.message}"
         if self.value != "" or self.expected:
-            text += f"（读到“{self.value}”，应为{self.expected}）"
+            text += f"（读到{quoted(self.value)}，应为{self.expected}）"
         return text
+
+
+def quoted(text: str) -> str:
+    """“text”, unless it already is in quotes (a list of sheet names: “汇总表”、“企业名单”)."""
+    return text if text.startswith("“") and text.endswith("”") else f"“{text}”"
 
 
 class ImportRefused(Exception):
@@ -109,8 +114,13 @@ def display(value: Any) -> str:
 
 
 def column_ref(index: int, header: str = "") -> str:
-    letter = get_column_letter(index)
-    return f"{letter}（{header}）" if header else letter
+    """"C（检查生产经营单位数）"; a header with its own unit in brackets, 罚款金额（万元）, reads
+    "Z（罚款金额，万元）" (no brackets inside brackets)."""
+    letter = str(get_column_letter(index))
+    if not header:
+        return letter
+    flat = re.sub(r"（([^（）]*)）$", r"，\1", header)
+    return f"{letter}（{flat}）"
 
 
 # --- reading files --------------------------------------------------------------------------

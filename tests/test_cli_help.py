@@ -42,3 +42,31 @@ def test_help_is_chinese(name: str, cmd: Any) -> None:
     for param in cmd.params:
         if getattr(param, "param_type_name", "") == "option" and param.name != "help":
             assert param.help and CJK.search(param.help), f"anpei {name} {param.opts}: option without Chinese help"
+
+
+ENGLISH = ("Usage:", "Show this message", "Error:", "Missing option", "Options:", "Commands:", "for help")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["summary", "--help"], ["db", "--help"]])
+def test_help_has_no_click_english(args: list[str]) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("用法：anpei") and "显示本帮助并退出。" in result.output
+    for english in ENGLISH:
+        assert english not in result.output, english
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["summary"], "错误：缺少选项 '--month'。"),
+        (["summary", "--month", "2023-05", "--bogus"], "错误：没有这个选项：--bogus。"),
+        (["summry"], "错误：没有这个命令：summry。你是不是要用：summary？"),
+    ],
+)
+def test_command_line_mistakes_are_explained_in_chinese(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output and "用法：anpei" in result.output and "查看帮助：anpei" in result.output
+    for english in ENGLISH:
+        assert english not in result.output, english

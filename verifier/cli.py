@@ -82,7 +82,9 @@ def _check_writable(out: Path) -> None:
 
 def _parse_as_of(text: str | None) -> dt.date:
     if not text:
-        return dt.date.today()
+        from anpei.clock import local_today
+
+        return local_today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:

@@ -194,7 +194,9 @@ class GuardMiddleware:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    from anpei.clock import local_today
+
+    return local_today()
 
 
 def _rows_csv(rows: list[PersonIn]) -> bytes:

@@ -4,16 +4,15 @@ export the matches as .xlsx (the export itself is audited). Read only — the lo
 from __future__ import annotations
 
 import datetime as dt
-import json
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from anpei.settings import get_settings
+from anpei import clock
 from dashboard import auth_ui, data
 from db import audit_queries as aq
 from db.access import AccessDenied
+from db.audit_labels import ENTITY_LABELS
 from db.codes import AuditAction
 
 K = "admin.audit."
@@ -25,8 +24,7 @@ if not who.is_admin:
     st.error("只有管理员可以查看审计日志。")
     st.stop()
 st.caption("记录每次新增、修改、删除、导入、导出、查看完整身份证号和登录。日志只能查询和导出，任何人都不能修改或删除。")
-zone = ZoneInfo(get_settings().timezone)
-today = dt.datetime.now(zone).date()
+today = clock.local_today()
 
 c1, c2, c3 = st.columns([2, 3, 3])
 username = c1.text_input("用户名", key=K + "username", max_chars=50)
@@ -36,15 +34,16 @@ text = c3.text_input("包含文字（说明、对象编号、修改前后内容�
 d1, d2, d3 = st.columns([2, 2, 4])
 since = d1.date_input("起始日期", value=today - dt.timedelta(days=30), key=K + "since")
 until = d2.date_input("截止日期", value=today, key=K + "until")
-entity = d3.text_input("对象类型（如 user、person、finding、monthlyreport）", key=K + "entity", max_chars=50)
+entity = d3.selectbox("对象", list(ENTITY_LABELS), index=None, format_func=ENTITY_LABELS.__getitem__,
+                      placeholder="全部对象", key=K + "entity")  # fmt: skip
 
 
 def start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=clock.local_zone())
 
 
 where = aq.AuditFilter(
-    username=username.strip() or None, actions=tuple(actions), entity=entity.strip() or None,
+    username=username.strip() or None, actions=tuple(actions), entity=entity,
     since=start_of(since) if isinstance(since, dt.date) else None,
     until=start_of(until + dt.timedelta(days=1)) if isinstance(until, dt.date) else None,
     text=text.strip() or None,
@@ -58,16 +57,11 @@ except AccessDenied as exc:
     st.stop()
 
 
-def changes_text(entry: aq.AuditEntry) -> str:
-    return "；".join(f"{k}: {json.dumps(a, ensure_ascii=False)} → {json.dumps(b, ensure_ascii=False)}"
-                    for k, (a, b) in entry.changes.items())  # fmt: skip
-
-
 st.caption(f"共 {total:,} 条" + (f"，显示最近 {len(entries)} 条" if total > len(entries) else ""))
 st.dataframe(
     pd.DataFrame([
-        {"时间": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), "用户": e.username, "操作": e.action_label,
-         "对象": e.entity, "编号": e.entity_id, "说明": e.detail, "修改内容": changes_text(e)}
+        {"时间": clock.format_local(e.at, seconds=True), "用户": e.username, "操作": e.action_label,
+         "对象": e.entity_label, "编号": e.entity_id_label, "说明": e.detail, "修改内容": e.changes_text}
         for e in entries
     ], columns=["时间", "用户", "操作", "对象", "编号", "说明", "修改内容"]),
     hide_index=True, width="stretch", key=K + "table",

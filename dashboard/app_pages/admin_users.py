@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from anpei.settings import get_settings
+from anpei import clock
 from dashboard import auth_ui, data
 from db import queries as q
 from db import users
@@ -25,14 +24,10 @@ if not who.is_admin:
     st.error("只有管理员可以管理账号。")
     st.stop()
 st.caption("停用账号、重置密码或更改角色后，该账号已登录的页面立即失效。所有操作记入审计日志。")
-zone = ZoneInfo(get_settings().timezone)
 
 
 def when(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return clock.format_local(moment)
 
 
 def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) -> None:
@@ -56,7 +51,7 @@ if message := st.session_state.pop(K + "message", None):
     kind, text = message
     (st.success if kind == "success" else st.error)(text)
 
-now = dt.datetime.now(dt.UTC)
+now = clock.utc_now()
 st.dataframe(
     pd.DataFrame([
         {"用户名": u.username, "姓名": u.display_name, "角色": u.role_label, "所属单位": u.jurisdiction_name,
@@ -73,9 +68,9 @@ with tab_add, st.form(K + "add", clear_on_submit=True):
     c1, c2 = st.columns(2)
     username = c1.text_input("用户名", max_chars=50, help="2–50 个字母、数字、汉字或 _ . -")
     display_name = c2.text_input("姓名", max_chars=50)
-    role = c1.selectbox("角色", roles, format_func=lambda r: r.label)
+    role = c1.selectbox("角色", roles, format_func=lambda r: r.label, placeholder="请选择")
     unit = c2.selectbox("所属乡镇（街道）或部门（仅乡镇/部门工作人员）", [None, *unit_names],
-                        format_func=lambda i: "（无）" if i is None else unit_names[i])  # fmt: skip
+                        format_func=lambda i: "（无）" if i is None else unit_names[i], placeholder="请选择")  # fmt: skip
     password = c1.text_input("初始密码（至少 10 位）", type="password", autocomplete="new-password")
     if st.form_submit_button("新增", type="primary"):
         change("已新增账号", users.add_user, username=username, password=password, role=role,
@@ -88,7 +83,7 @@ with tab_edit:
         st.stop()
     by_name = {u.username: u for u in accounts}
     chosen = by_name[st.selectbox("账号", list(by_name), key=K + "pick",
-                                  format_func=lambda n: f"{n}（{by_name[n].display_name}，{by_name[n].role_label}）")]  # fmt: skip
+                                  format_func=lambda n: f"{n}（{by_name[n].display_name}，{by_name[n].role_label}）", placeholder="请选择")]  # fmt: skip
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**启用 / 停用**")
@@ -107,10 +102,10 @@ with tab_edit:
             st.rerun()
     with right, st.form(K + "role"):
         st.markdown("**更改角色**")
-        new_role = st.selectbox("角色", roles, index=roles.index(chosen.role), format_func=lambda r: r.label)
+        new_role = st.selectbox("角色", roles, index=roles.index(chosen.role), format_func=lambda r: r.label, placeholder="请选择")
         ids = [None, *unit_names]
         new_unit = st.selectbox("所属单位", ids, index=ids.index(chosen.jurisdiction_id) if chosen.jurisdiction_id in ids else 0,
-                                format_func=lambda i: "（无）" if i is None else unit_names[i])  # fmt: skip
+                                format_func=lambda i: "（无）" if i is None else unit_names[i], placeholder="请选择")  # fmt: skip
         if st.form_submit_button("更改角色"):
             change("已更改角色", users.change_role, username=chosen.username, role=new_role,
                    jurisdiction_id=new_unit if new_role is Role.LOCAL_STAFF else None)  # fmt: skip

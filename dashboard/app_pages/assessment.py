@@ -7,6 +7,8 @@ to roles that read the whole county.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard import auth_ui, data, frames, state, ui
@@ -57,14 +59,21 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
     failing = [s.member.name for s in scores if s.grade == lowest and s.score is not None]
     if failing:
         st.error(f"{lowest}（{len(failing)} 个）：" + "、".join(failing), icon="🚩")
-    config = {
-        "排名": st.column_config.NumberColumn(width="small"),
-        "单位": st.column_config.LinkColumn(name_label, display_text=ui.LINK_DISPLAY, width="medium"),
-        "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f"),
-        "上季度排名": st.column_config.NumberColumn("上季度", width=56),
+    # widths chosen so that every column fits a 1366×768 laptop (about 980 px beside the sidebar):
+    # the indicators are headed by their short name, their full marks in the column's tooltip
+    config: dict[str, Any] = {
+        "排名": st.column_config.NumberColumn(width=48),
+        "单位": st.column_config.LinkColumn(name_label, display_text=ui.LINK_DISPLAY, width=120),
+        "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f", width=112),
+        "上季度排名": st.column_config.NumberColumn("上季度", width=60),
         "排名变化": st.column_config.TextColumn("变化", width=52),
         "等次": st.column_config.TextColumn(width=60),
+        "扣分": st.column_config.NumberColumn(width=52),
     }
+    for ind in rules.indicators:
+        config[f"{ind.heading}（{ind.max_points:g}）"] = st.column_config.NumberColumn(
+            ind.heading, help=f"{ind.label}，满分 {ind.max_points:g} 分", width=76
+        )
 
     def red_grade(value: object) -> str:
         return f"color: {ui.RED}; font-weight: 600" if value == lowest else ""
@@ -114,7 +123,7 @@ if not names:
     st.stop()
 jid = st.selectbox(
     "选择单位", list(names), key="assessment.jurisdiction",
-    format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name,
+    format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name, placeholder="请选择"
 )  # fmt: skip
 chosen = names[jid]
 m1, m2, m3, m4 = st.columns(4)
@@ -127,13 +136,23 @@ if chosen.not_ranked:
 m4.metric("排名变化", frames.rank_change_label(chosen.rank_change, chosen.previous_rank), border=True)
 breakdown = frames.breakdown_frame(chosen)
 st.dataframe(
-    breakdown, hide_index=True, placeholder="—", width="stretch", key="assessment.breakdown",
+    breakdown.drop(columns=["说明"]), hide_index=True, placeholder="—", width="stretch", key="assessment.breakdown",
     column_config={
-        "实际比率": st.column_config.NumberColumn(format="%.1f%%"),
-        "计分比率": ui.percent_bar(),
-        "说明": st.column_config.TextColumn(width="large"),
+        "指标": st.column_config.TextColumn(width=180),
+        "满分": st.column_config.NumberColumn(width=52),
+        "完成数": st.column_config.NumberColumn(width=64),
+        "应完成数": st.column_config.NumberColumn(width=76),
+        "实际比率": st.column_config.NumberColumn(format="%.1f%%", width=76),
+        "计分比率": ui.percent_bar(width=104),
+        "得分": st.column_config.NumberColumn(width=56),
+        "扣分": st.column_config.NumberColumn(width=56),
+        "计分方式": st.column_config.TextColumn(width=150),
     },
 )  # fmt: skip
+# the explanations are sentences: as text under the table they wrap instead of being cut off
+notes = [(label, note) for label, note in zip(breakdown["指标"], breakdown["说明"], strict=True) if note]
+if notes:
+    st.markdown("\n".join(f"- **{label}**：{note}" for label, note in notes))
 with st.expander("统计量（分子、分母的来源）", icon="🔎"):
     st.dataframe(frames.measures_frame(result.measures.get(jid, {})), hide_index=True, placeholder="—", width="stretch",
                  key="assessment.measures")  # fmt: skip
@@ -161,4 +180,4 @@ if rules.guard.method == "shrinkage":
             f"有 200 家应检企业、检查了 200 家的乡镇，计分覆盖率仍接近 100%。"
         )
 st.caption(f"不适用的指标（本季度无应完成事项）不计入满分，总分 = 实得分 ÷ 可得满分 × {rules.total_points:g}。"
-           f"规则文件：{rules.source}（县应急管理局可直接修改，无需改代码）。")  # fmt: skip
+           "评分规则由县应急管理局制定，调整规则无需改动系统。")  # fmt: skip

@@ -19,8 +19,11 @@ NEXT_WAIT_S = 8.0  # after an answer: how long to wait for the next captcha befo
 
 principal = staff.principal()
 client: VerifierClient = staff.client()
+ACTIVE = {"queued", "running", "waiting_captcha"}
 st.session_state.setdefault(K + "answered", 0)
 st.session_state.setdefault(K + "seconds", 0.0)
+typed: dict[int, str] = st.session_state.setdefault(K + "typed", {})  # job → file name, typed for here
+announced: set[int] = st.session_state.setdefault(K + "announced", set())
 
 st.title("验证码队列")
 st.caption(
@@ -58,6 +61,7 @@ def send_answer(job_id: int, shown_at: float) -> None:
         return
     st.session_state[K + "answered"] += 1
     st.session_state[K + "seconds"] += time.monotonic() - shown_at
+    typed.setdefault(job_id, str(st.session_state.get(K + "filename", "")))
     wait_for_next(job_id)
 
 
@@ -88,14 +92,48 @@ def mine(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [j for j in jobs if verifier_jobs.job_key(j) in keys]
 
 
+def finished_jobs() -> list[dict[str, Any]]:
+    """The jobs typed for on this page that have ended (done, cancelled, stopped), oldest first."""
+    out = []
+    for job_id in sorted(typed):
+        try:
+            job = client.job(job_id)
+        except VerifierError:
+            continue
+        if job.get("status") not in ACTIVE:
+            out.append(job)
+    return out
+
+
+def open_results(job_id: int) -> None:
+    """Open 核验名单 on this job's results (the page shows the job kept in its session state)."""
+    st.session_state["verify.job_id"] = job_id
+    typed.pop(job_id, None)
+    st.switch_page("app_pages/verify.py")
+
+
+def finished_notices() -> None:
+    """Say which jobs typed for here have ended, each with a way to its results."""
+    for job in finished_jobs():
+        job_id = int(job["id"])
+        progress = job["progress"]
+        note = st.success if job.get("status") == "done" else st.warning
+        note(f"任务 {job_id}（{job['filename']}）{job['status_label']}：已核验 {progress['done']} / "
+             f"{progress['total']} 行。", icon="✅" if job.get("status") == "done" else "⚠️")  # fmt: skip
+        if st.button(f"查看任务 {job_id} 的核验结果", key=f"{K}results.{job_id}"):
+            open_results(job_id)
+        announced.add(job_id)
+
+
 def waiting_panel() -> None:
-    """Nothing to type: look again every moment and draw the page anew once a captcha waits."""
+    """Nothing to type: look again every moment and draw the page anew once a captcha waits or a
+    job typed for here has ended."""
     try:
         waiting = mine(client.waiting_captchas())
     except VerifierError as exc:
         st.error(exc.message, icon="🔌")
         return
-    if waiting:
+    if waiting or any(int(j["id"]) not in announced for j in finished_jobs()):
         st.rerun(scope="app")
     st.info("现在没有等待输入的验证码。提交核验后，验证码会自动出现在这里。", icon="⏳")
 
@@ -120,6 +158,7 @@ for candidate in queue:
         job = candidate
         break
 
+finished_notices()
 answered = int(st.session_state[K + "answered"])
 if answered:
     st.caption(f"本次已输入 {answered} 张，平均每张 {st.session_state[K + 'seconds'] / answered:.1f} 秒。")
@@ -129,6 +168,7 @@ if captcha is None or job is None:
     st.stop()
 
 progress = job["progress"]
+st.session_state[K + "filename"] = job["filename"]
 left, right = st.columns([2, 3])
 with left:
     st.image(captcha.image_png, width=240, caption="请输入图中的数字")
@@ -146,7 +186,7 @@ with right:
         + ("" if captcha.attempt <= 1 else f"，第 {captcha.attempt} 次尝试")
     )
     total = max(int(progress["total"]), 1)
-    st.progress(int(progress["done"]) / total, text=f"已完成 {progress['done']} / {progress['total']} 行")
+    st.progress(int(progress["done"]) / total, text=f"已核验 {progress['done']} / {progress['total']} 行")
     others = len(queue) - 1
     if others > 0:
         st.caption(f"另有 {others} 个任务在等待验证码，本任务完成后依次显示。")

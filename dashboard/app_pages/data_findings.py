@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import findings as fx
@@ -20,7 +19,7 @@ iu.read_only_note(who)
 refs = iu.readable_jurisdictions(sel.url, who)
 by_id = {r.id: r.name for r in refs}
 a, b, c, d = st.columns([2, 2, 1, 1])
-scope = a.selectbox("单位", [0, *by_id], format_func=lambda i: by_id.get(i, "全部"), key=f"{P}.jurisdiction")
+scope = a.selectbox("单位", [0, *by_id], format_func=lambda i: by_id.get(i, "全部"), key=f"{P}.jurisdiction", placeholder="请选择")
 statuses = b.multiselect("状态", [s.value for s in FindingStatus], format_func=lambda v: FindingStatus(v).label,
                          key=f"{P}.status", placeholder="全部状态")  # fmt: skip
 overdue_only = c.checkbox("只看逾期", key=f"{P}.overdue")
@@ -36,17 +35,29 @@ with data.session(sel.url) as s:
 overdue = sum(r.overdue for r in rows)
 st.caption(f"共 {len(rows)} 条，其中逾期未整改 {overdue} 条（截至 {as_of.isoformat()}）")
 frame = pd.DataFrame([
-    {"编号": r.id, "单位": r.jurisdiction, "检查对象": r.target_name, "检查项": r.check_item_number or "",
+    {"编号": r.id, "单位": r.jurisdiction, "检查对象": r.target_name, "检查项": r.check_item,
      "发现日期": r.found_on, "问题描述": r.description, "整改措施": r.measure, "整改期限": r.deadline,
-     "责任人": r.responsible_person, "状态": r.status_label, "逾期天数": r.days_overdue or "",
+     "责任人": r.responsible_person, "状态": r.status_label, "逾期天数": r.days_overdue if r.overdue else None,
      "复查日期": r.revisit_date, "复查人": r.revisit_by, "重复发生": "是" if r.recurring else ""}
     for r in rows
 ])  # fmt: skip
+if not frame.empty:
+    frame["逾期天数"] = frame["逾期天数"].astype("Int64")  # numbers, empty when not overdue (sorts as numbers)
+
+
+SHOWN = ["编号", "单位", "检查对象", "检查项", "问题描述", "整改期限", "状态", "逾期天数", "重复发生"]
+WIDTHS = {
+    "编号": st.column_config.NumberColumn(width=52), "单位": st.column_config.TextColumn(width=84),
+    "检查对象": st.column_config.TextColumn(width=160), "检查项": st.column_config.TextColumn(width=84),
+    "问题描述": st.column_config.TextColumn(width=250), "整改期限": st.column_config.DateColumn(width=92),
+    "状态": st.column_config.TextColumn(width=104), "逾期天数": st.column_config.NumberColumn(width=68),
+    "重复发生": st.column_config.TextColumn(width=64),
+}  # fmt: skip
 
 
 def _highlight(table: pd.DataFrame) -> pd.DataFrame:
     colours = pd.DataFrame("", index=table.index, columns=table.columns)
-    late = table["逾期天数"].astype(str) != ""
+    late = table["逾期天数"].notna()
     colours.loc[late, :] = "background-color: #f5c6c1; color: #78281f"
     return colours
 
@@ -54,7 +65,11 @@ def _highlight(table: pd.DataFrame) -> pd.DataFrame:
 if frame.empty:
     st.caption("没有符合条件的问题。")
 else:
-    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, placeholder="—", width="stretch")
+    # the columns that decide what to do next, sized to fit a 1366×768 laptop; 发现日期, 整改措施, 责任人 and
+    # the revisit columns are in the exported list and shown for the problem chosen below
+    st.dataframe(frame.style.apply(_highlight, axis=None), hide_index=True, placeholder="—", width="stretch",
+                 column_order=SHOWN, column_config=WIDTHS)  # fmt: skip
+    st.caption("表中列出主要各列；发现日期、整改措施、责任人、复查情况见导出的问题清单。")
 
 
 def _export() -> bytes:
@@ -69,13 +84,13 @@ open_rows = {r.id: r for r in rows if r.status != FindingStatus.CLOSED.value}
 if who.can_write and open_rows:
     st.subheader("整改与复查销号")
     chosen = st.selectbox("选择问题", list(open_rows), key=f"{P}.chosen",
-                          format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}")  # fmt: skip
+                          format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}", placeholder="请选择")  # fmt: skip
     # the inputs of the chosen problem: keyed by its id, loaded with its version
     form = iu.record_form(P, (chosen,), open_rows[chosen].version)
     left, right = st.columns(2)
     with left, st.form(form.key("rectify")):
         rectified_on = st.date_input(
-            "整改完成日期", value=min(dt.date.today(), as_of), key=form.key("rectified_on")
+            "整改完成日期", value=min(clock.local_today(), as_of), key=form.key("rectified_on")
         )
         measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=form.key("measure"))
         done = st.form_submit_button("报告已整改")

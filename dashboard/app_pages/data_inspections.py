@@ -3,12 +3,12 @@ or correct / delete one already stored."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import streamlit as st
 from sqlmodel import col, select
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import inspections as ins
@@ -51,9 +51,9 @@ with enter_tab:
         with st.form(new.key("form")):
             a, b = st.columns([2, 1])
             target = a.selectbox(
-                "对象名称", list(targets), format_func=lambda i: targets[i], key=new.key("target")
+                "对象名称", list(targets), format_func=lambda i: targets[i], key=new.key("target"), placeholder="请选择"
             )
-            day = b.date_input("检查日期", value=min(dt.date.today(), sel.as_of), key=new.key("date"))
+            day = b.date_input("检查日期", value=min(clock.local_today(), sel.as_of), key=new.key("date"))
             c, d = st.columns([1, 2])
             joint = c.checkbox("联合检查", key=new.key("joint"))
             joint_units = d.text_input("联合单位", key=new.key("joint_units"))
@@ -119,7 +119,7 @@ with import_tab:
 
     iu.template_and_import(
         key=P, url=sel.url, who=who, template=_template, template_label="下载检查记录导入模板（.xlsx）",
-        template_name="检查记录导入模板.xlsx", upload_label="上传填好的检查记录（.xlsx 或 .csv）",
+        template_name="检查记录导入模板.xlsx", upload_label="上传填好的检查记录",
         importer=ins.import_inspections,
     )  # fmt: skip
 
@@ -140,7 +140,7 @@ with edit_tab:
             if st.session_state.get(f"{E}.pick") not in by_id:
                 st.session_state[f"{E}.pick"] = recent[0].id
             chosen = st.selectbox("选择检查记录（最近 200 次）", list(by_id), format_func=lambda i: by_id[i].label,
-                                  key=f"{E}.pick")  # fmt: skip
+                                  key=f"{E}.pick", placeholder="请选择")  # fmt: skip
             row = by_id[chosen]
             edit_items = item_texts[row.target_kind]
             st.markdown("**当前内容**")

@@ -3,17 +3,17 @@ and the differences from the record-level data."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import streamlit as st
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import monthly_table as mt
 from db import reconcile
 from db.codes import MonthlyStatus
-from db.input_common import active_campaign, local_today, local_zone
+from db.input_common import active_campaign, local_today
 from db.row_versions import version_of
 
 P = "data_monthly"
@@ -29,11 +29,7 @@ with data.session(sel.url) as s:
     due_day = active_campaign(s).monthly_due_day
 due = mt.due_date(month, due_day)
 status = MonthlyStatus(stored.status) if stored is not None else MonthlyStatus.UNREPORTED
-when = (
-    stored.submitted_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-    if stored is not None and stored.submitted_at
-    else "—"
-)
+when = clock.format_local(stored.submitted_at if stored is not None else None, empty="—")
 st.caption(f"{ref.name}　·　{month}　·　报送截止 {due.isoformat()}　·　状态：{status.label}　·　报送时间：{when}"
            + ("　·　已上传盖章扫描件" if stored is not None and stored.scan_path else ""))  # fmt: skip
 if status is MonthlyStatus.UNREPORTED and local_today() > due:
@@ -52,7 +48,7 @@ def _template() -> bytes:
 with upload_tab:
     iu.template_and_import(
         key=P, url=sel.url, who=who, template=_template, template_label="下载本月汇总表模板（.xlsx）",
-        template_name=f"{ref.name}{month}汇总表.xlsx", upload_label="上传填好的汇总表（.xlsx 或 .csv）",
+        template_name=f"{ref.name}{month}汇总表.xlsx", upload_label="上传填好的汇总表",
         importer=mt.import_monthly,
     )  # fmt: skip
 
@@ -78,7 +74,7 @@ with form_tab:
             "填报人", value=values.get("filled_by") or "", key=form.key("f.filled_by")
         )
         entered["phone"] = b.text_input("联系电话", value=values.get("phone") or "", key=form.key("f.phone"))
-        entered["filled_on"] = c.date_input("填报日期", value=values.get("filled_on") or dt.date.today(),
+        entered["filled_on"] = c.date_input("填报日期", value=values.get("filled_on") or clock.local_today(),
                                             key=form.key("f.filled_on"))  # fmt: skip
         saved = st.form_submit_button("保存汇总表", disabled=not who.can_write)
     if saved:

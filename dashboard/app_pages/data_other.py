@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -11,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, col, select
 
+from anpei import clock
 from dashboard import data, state
 from dashboard import input_ui as iu
 from db import exposures, self_inspections, summary_reports, tips
@@ -58,7 +58,7 @@ sel = state.selection()
 who = iu.principal()
 st.title("自查、举报、曝光与总结")
 iu.read_only_note(who)
-today = min(dt.date.today(), sel.as_of)
+today = min(clock.local_today(), sel.as_of)
 self_tab, tip_tab, exposure_tab, summary_tab = st.tabs(
     ["自查自改", "12350举报线索", "曝光与黑名单", "总结报告"]
 )
@@ -79,7 +79,7 @@ with self_tab:
         self_form = iu.record_form(f"{P}.self", (ref.id, kind.value), NO_ROW)
         with st.form(self_form.key("form")):
             target = st.selectbox(
-                "单位", list(targets), format_func=lambda i: targets[i], key=self_form.key("target")
+                "单位", list(targets), format_func=lambda i: targets[i], key=self_form.key("target"), placeholder="请选择"
             )
             submitted_on = st.date_input("报送日期", value=today, key=self_form.key("date"))
             summary = st.text_area("自查情况", key=self_form.key("summary"))
@@ -133,7 +133,7 @@ with tip_tab:
             content = st.text_area("举报内容", key=f"{P}.tip_content")
             target_name = st.text_input("被举报单位", key=f"{P}.tip_target")
             assign_to = st.selectbox(
-                "交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign"
+                "交办给", [0, *names], format_func=lambda i: names.get(i, "暂不交办"), key=f"{P}.tip_assign", placeholder="请选择"
             )
             added = st.form_submit_button("登记")
         if added:
@@ -148,10 +148,10 @@ with tip_tab:
         if open_tips:
             st.markdown("**交办或改派**")
             moved = st.selectbox("线索", list(open_tips), key=f"{P}.tip_move_chosen",
-                                 format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}")  # fmt: skip
+                                 format_func=lambda i: f"{i}｜{open_tips[i].jurisdiction or '未交办'}｜{open_tips[i].content[:30]}", placeholder="请选择")  # fmt: skip
             move_form = iu.record_form(f"{P}.tip_move", (moved,), open_tips[moved].version)
             with st.form(move_form.key("form")):
-                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=move_form.key("to"))
+                move_to = st.selectbox("交办给", list(names), format_func=lambda i: names[i], key=move_form.key("to"), placeholder="请选择")
                 move_on = st.date_input("交办日期", value=today, key=move_form.key("on"))
                 reassigned = st.form_submit_button("交办")
             if reassigned:
@@ -167,7 +167,7 @@ with tip_tab:
         st.markdown("**核查与答复**")
         by_tip = {r.id: r for r in handled}
         chosen = st.selectbox("线索", list(by_tip), key=f"{P}.tip_chosen",
-                              format_func=lambda i: f"{i}｜{by_tip[i].content[:30]}")  # fmt: skip
+                              format_func=lambda i: f"{i}｜{by_tip[i].content[:30]}", placeholder="请选择")  # fmt: skip
         check_form = iu.record_form(f"{P}.tip_check", (chosen,), by_tip[chosen].version)
         with st.form(check_form.key("form")):
             check = st.text_area("核查情况", value=by_tip[chosen].check_result, key=check_form.key("text"))
@@ -210,10 +210,10 @@ with exposure_tab:
             action_form = iu.record_form(f"{P}.action", (aref.id, akind.value), NO_ROW)
             with st.form(action_form.key("form")):
                 a_target = st.selectbox(akind.label, list(action_targets), format_func=lambda i: action_targets[i],
-                                        key=action_form.key("target"))  # fmt: skip
+                                        key=action_form.key("target"), placeholder="请选择")  # fmt: skip
                 a1, a2 = st.columns(2)
                 a_kind = a1.selectbox("处理方式", [k.value for k in ActionKind], format_func=lambda v: ActionKind(v).label,
-                                      key=action_form.key("kind"))  # fmt: skip
+                                      key=action_form.key("kind"), placeholder="请选择")  # fmt: skip
                 a_date = a2.date_input("处理日期", value=today, key=action_form.key("date"))
                 b1, b2 = st.columns(2)
                 a_deadline = b1.date_input("整改期限（责令整改时填写）", value=None, key=action_form.key("deadline"))

@@ -4,12 +4,12 @@ township's verification results and problem list, and the quarterly circular. Ev
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
 from sqlmodel import Session
 
+from anpei import clock
 from dashboard import data, staff, state
 from db import exports as ex
 from db import overview as ov
@@ -27,7 +27,7 @@ selection = st.session_state.get(state.KEY_SELECTION)
 st.title("导出")
 st.caption(
     "生成可直接打印的 Excel 文件（A4 横向、表头每页重复、按页宽缩放）。身份证号默认打码；"
-    "每次导出都记入审计日志。命令行同样可以导出：anpei export --help。"
+    "每次导出都记入审计日志。"
 )
 
 try:
@@ -44,7 +44,7 @@ months = campaign.enforcement_months or campaign.months
 default_month = (
     selection.month
     if isinstance(selection, state.Selection)
-    else ov.default_month(campaign, as_of=ov.default_as_of(campaign, today=dt.date.today()))
+    else ov.default_month(campaign, as_of=ov.default_as_of(campaign, today=clock.local_today()))
 )
 names = {r.id: r.name for r in refs}
 townships = [r.id for r in refs if r.kind != "county"]
@@ -82,10 +82,10 @@ def offer(key: str) -> None:
 st.subheader("月度汇总表（打印报送版）")
 c1, c2, c3 = st.columns([2, 3, 3])
 month = c1.selectbox("月份", months, index=months.index(default_month) if default_month in months else 0,
-                     format_func=ov.month_label, key=K + "month")  # fmt: skip
+                     format_func=ov.month_label, key=K + "month", placeholder="请选择")  # fmt: skip
 choices = ([ALL] if principal.sees_all else []) + townships
 which = c2.selectbox("单位", choices, key=K + "summary.jurisdiction",
-                     format_func=lambda i: "全部单位（每个单位一张工作表 + 全县合计）" if i == ALL else names[i])  # fmt: skip
+                     format_func=lambda i: "全部单位（每个单位一张工作表 + 全县合计）" if i == ALL else names[i], placeholder="请选择")  # fmt: skip
 source = c3.radio("数字来源", list(ex.SOURCES), format_func=ex.SOURCES.__getitem__, key=K + "source",
                   help="报送数：各单位报送的汇总表；系统记录：按录入的检查、问题、核验和处罚记录统计。")  # fmt: skip
 st.caption(
@@ -112,9 +112,9 @@ st.divider()
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("证书核验结果")
-    jid = st.selectbox("单位", townships, format_func=names.__getitem__, key=K + "checks.jurisdiction")
+    jid = st.selectbox("单位", townships, format_func=names.__getitem__, key=K + "checks.jurisdiction", placeholder="请选择")
     span = st.selectbox("核验月份", ["全部", *months], key=K + "checks.month",
-                        format_func=lambda m: "专项整治全程" if m == "全部" else ov.month_label(m))  # fmt: skip
+                        format_func=lambda m: "专项整治全程" if m == "全部" else ov.month_label(m), placeholder="请选择")  # fmt: skip
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
     full_ids = principal.may_reveal_ids and st.checkbox(
         "含完整身份证号（会记入审计日志）", key=K + "checks.full"
@@ -140,7 +140,7 @@ with left:
 with right:
     st.subheader("问题清单")
     fid = st.selectbox("单位", choices, key=K + "findings.jurisdiction",
-                       format_func=lambda i: "全部单位" if i == ALL else names[i])  # fmt: skip
+                       format_func=lambda i: "全部单位" if i == ALL else names[i], placeholder="请选择")  # fmt: skip
     overdue = st.checkbox("只导出逾期未整改的问题", key=K + "findings.overdue")
     if st.button("生成问题清单", key=K + "findings.build"):
         day = selection.as_of if isinstance(selection, state.Selection) else None
@@ -171,7 +171,7 @@ else:
         else None
     )
     quarter = st.selectbox("考核季度", quarters, index=quarters.index(default_q) if default_q else len(quarters) - 1,
-                           format_func=ov.quarter_label, key=K + "circular.quarter")  # fmt: skip
+                           format_func=ov.quarter_label, key=K + "circular.quarter", placeholder="请选择")  # fmt: skip
     if st.button("生成季度通报", key=K + "circular.build"):
         as_of = selection.as_of if isinstance(selection, state.Selection) else None
         build(

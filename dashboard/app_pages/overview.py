@@ -50,8 +50,8 @@ for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
         st.markdown(f"#### {group}")
         for k in (k for k in kpis if k.group == group):
             st.metric(
-                k.label if k.unit == "%" else f"{k.label}（{k.unit}）", ui.fmt_value(k.value, k.unit), ui.fmt_delta(k.delta, k.unit),
-                delta_color="inverse" if k.lower_is_better else "normal", help=k.note, border=True,
+                k.label if k.unit == "%" else f"{k.label}（{k.unit}）", ui.fmt_value(k.value, k.unit),
+                **ui.delta_args(k.delta, k.unit, lower_is_better=k.lower_is_better), help=k.note, border=True,
             )  # fmt: skip
 figures = data.county_vs_units(sel.url, who, campaign.id, sel.month, sel.as_of)
 if figures:

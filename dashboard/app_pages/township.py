@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from anpei import clock
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as ov
 from db import personal_data
@@ -40,7 +41,7 @@ if st.session_state.get(KEY_SELECT) not in by_id:
 
 jid = st.selectbox(
     "乡镇（街道）或安委会成员单位", list(by_id), key=KEY_SELECT, disabled=len(by_id) == 1,
-    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）",
+    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）", placeholder="请选择"
 )  # fmt: skip
 ref = by_id[jid]
 if st.query_params.get("j") != ref.code:
@@ -73,10 +74,10 @@ columns = [c for _ in range(2) for c in st.columns(4)]
 for column, (label, value, prev, unit, lower) in zip(columns, cards, strict=False):
     with column:
         delta = None if prev is None else float(value) - float(prev)
-        st.metric(label, ui.fmt_value(float(value), unit), ui.fmt_delta(delta, unit),
-                  delta_color="inverse" if lower else "normal", border=True)  # fmt: skip
+        st.metric(label, ui.fmt_value(float(value), unit), **ui.delta_args(delta, unit, lower_is_better=lower),
+                  border=True)  # fmt: skip
 with columns[-1]:
-    submitted = f"{now.submitted_at:%m-%d} 报送" if now.submitted_at else "尚未报送"
+    submitted = f"{clock.to_local(now.submitted_at):%m-%d} 报送" if now.submitted_at else "尚未报送"
     st.metric("本月汇总表", now.monthly_status_label, help=submitted, border=True)
 
 # --- enterprises and coverage ---------------------------------------------------------------------
@@ -93,7 +94,12 @@ with left:
         ]
     )  # fmt: skip
     st.dataframe(mix_df, hide_index=True, placeholder="—", width="stretch", key="township.mix",
-                 column_config={"本月覆盖率": ui.percent_bar()})  # fmt: skip
+                 column_config={  # half the page of a 1366×768 laptop: short headings, the rest in tooltips
+                     "类别": st.column_config.TextColumn(width=96), "在册": st.column_config.NumberColumn(width=52),
+                     "本月已检": st.column_config.NumberColumn(width=72), "本月覆盖率": ui.percent_bar(width=112),
+                     "执法检查阶段累计已检": st.column_config.NumberColumn(
+                         "累计已检", help="执法检查阶段累计已检查的企业数", width=72),
+                 })  # fmt: skip
 with right:
     month_df = frames.month_rows_frame([rows[m] for m in months])
     if month_df.empty:
@@ -147,7 +153,7 @@ if who.may_reveal_ids:
         else:
             by_person = {p.person_id: p for p in people}
             person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
-                                     key="township.reveal.person")  # fmt: skip
+                                     key="township.reveal.person", placeholder="请选择")  # fmt: skip
             if st.button("显示完整身份证号", key="township.reveal"):
                 try:
                     with data.session(sel.url) as s:

@@ -4,14 +4,14 @@ service, follow the job live, read and download the results, save them against p
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, staff, verify_saving
+from anpei import clock
+from dashboard import data, staff, ui, verify_saving
 from dashboard import page_evidence as pe
 from dashboard import roster_preview as rp
 from dashboard import verify_results as vr
@@ -26,6 +26,7 @@ from verifier.roster import RosterError, RosterTooLarge
 from verifier.types import Family
 
 K = "verify."
+ROSTER_TYPES = ("xlsx", "xlsm", "csv", "xls")  # what the roster reader takes; the label says the same
 ACTIVE = {"queued", "running", "waiting_captcha"}
 RESUMABLE = {"paused", "stopped"}
 FAMILIES = {Family.SPECIAL.value: "特种作业操作证", Family.SAFETY.value: "安全生产知识和管理能力考核合格证"}
@@ -63,7 +64,7 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
     start = ids.index(default["jurisdiction_id"]) if default.get("jurisdiction_id") in ids else 0
     left, right = st.columns(2)
     jid = left.selectbox(
-        "所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction"
+        "所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction", placeholder="请选择"
     )
     choices = staff.enterprises(jid)
     options: list[int | None] = [None, *[e.id for e in choices]]
@@ -71,7 +72,7 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
     start_e = options.index(default.get("enterprise_id")) if default.get("enterprise_id") in options else 0
     eid = right.selectbox(
         "所属企业", options, index=start_e, key=prefix + "enterprise",
-        format_func=lambda i: "（整个辖区的名单：按“单位名称”列匹配企业）" if i is None else labels[i],
+        format_func=lambda i: "（整个辖区的名单：按“单位名称”列匹配企业）" if i is None else labels[i], placeholder="请选择"
     )  # fmt: skip
     if eid is None:
         return {"jurisdiction_id": jid, "enterprise_id": None, "label": names[jid]}
@@ -129,11 +130,11 @@ def evidence_panel() -> None:
     item = c3.text_input("操作项目（特种作业，可不填）", key=K + "page.item")
     cert = c4.text_input("名单所填证号（可不填）", key=K + "page.cert")
     person_type = c5.selectbox(
-        "人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type"
+        "人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type", placeholder="请选择"
     )
     c6, c7 = st.columns(2)
     appointed = c6.date_input("任职日期（安全合格证，可不填）", value=None, key=K + "page.appointed")
-    as_of = c7.date_input("核验基准日（查询当天）", value=dt.date.today(), key=K + "page.as_of")
+    as_of = c7.date_input("核验基准日（查询当天）", value=clock.local_today(), key=K + "page.as_of")
     target = choose_target(K + "page.target.")
     if not st.button("核对页面并保存", key=K + "page.save", disabled=page is None or target is None):
         return
@@ -142,7 +143,7 @@ def evidence_panel() -> None:
         row = pe.person_row(name=name, id_number=id_number, family=Family(fam), as_of=as_of, cert_number=cert,
                             item=item, person_type=person_type, appointment_date=appointed)  # fmt: skip
         html = page.getvalue()
-        check = pe.check_page(html, row, as_of=as_of, checked_at=dt.datetime.now())
+        check = pe.check_page(html, row, as_of=as_of, checked_at=clock.utc_now())
         with data.session(data.database_url()) as session:
             path = cert_results.store_page(data=html, filename=page.name)
             report = cert_results.save_job_results(
@@ -181,14 +182,14 @@ with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K
         table = pd.DataFrame([
             {"任务": j["id"], "名单": j["filename"], "状态": j["status_label"],
              "进度": f"{j['progress']['done']}/{j['progress']['total']}",
-             "提交时间": str(j["created_at"])[:19].replace("T", " "), "基准日": j["as_of"]}
+             "提交时间": clock.format_local(j["created_at"]), "基准日": j["as_of"]}
             for j in recent
         ])  # fmt: skip
         st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 280))
         by_id = {int(j["id"]): j for j in recent}
         pick = st.selectbox(
             "重新打开任务", list(by_id), key=K + "pick",
-            format_func=lambda i: f"任务 {i}：{by_id[i]['filename']}（{by_id[i]['status_label']}）",
+            format_func=lambda i: f"任务 {i}：{by_id[i]['filename']}（{by_id[i]['status_label']}）", placeholder="请选择"
         )  # fmt: skip
         st.button("打开", key=K + "open", on_click=open_job, args=(pick,))
 
@@ -204,7 +205,7 @@ def progress_panel(job_id: int, was_active: bool) -> None:
     total = max(int(progress["total"]), 1)
     st.progress(
         int(progress["done"]) / total,
-        text=f"{now['status_label']}：已完成 {progress['done']} / {progress['total']} 行",
+        text=f"{now['status_label']}，已核验 {progress['done']} / {progress['total']} 行",
     )
     cols = st.columns(4)
     cols[0].metric("总行数", progress["total"])
@@ -229,7 +230,7 @@ def upload_section() -> None:
     """① the roster: columns, mapping, local problems, the owner, submission."""
     st.subheader("① 上传名单")
     upload = st.file_uploader(
-        "名单文件（.xlsx、.csv 或 .xls）", type=["xlsx", "xlsm", "csv", "xls"], key=K + "upload",
+        f"名单文件（{ui.file_types_text(ROSTER_TYPES)}）", type=list(ROSTER_TYPES), key=K + "upload",
         help="表头须有姓名列和身份证号（或证书编号）列；标题行可以在表头之上。",
     )  # fmt: skip
     if upload is None:
@@ -237,7 +238,7 @@ def upload_section() -> None:
     raw = upload.getvalue()
     digest = hashlib.sha256(raw).hexdigest()[:12]
     as_of = st.date_input(
-        "核验基准日", value=dt.date.today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。"
+        "核验基准日", value=clock.local_today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。"
     )
     family = st.radio(
         "证书类型（名单中没有“证书类型”列时用）", list(FAMILIES), format_func=FAMILIES.__getitem__, horizontal=True,
@@ -272,7 +273,7 @@ def upload_section() -> None:
         if column.field is None:
             choice = st.selectbox(
                 f"“{column.header}”列是", options, key=f"{K}map.{digest}.{column.header}",
-                format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"),
+                format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"), placeholder="请选择"
             )  # fmt: skip
             if choice:
                 mapping[column.header] = choice
@@ -387,9 +388,9 @@ def job_section() -> None:
     frame = vr.results_frame(rows)
     classes = [c for c in vr.CLASS_LABELS.values() if c in set(frame["类别"])]
     f1, f2, f3 = st.columns([3, 2, 2])
-    wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class")
+    wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class", placeholder="请选择（可多选）")
     problems = ["全部", *sorted({p for p in frame["问题"] if p})]
-    problem = f2.selectbox("问题", problems, key=K + "filter.problem")
+    problem = f2.selectbox("问题", problems, key=K + "filter.problem", placeholder="请选择")
     needle = f3.text_input("姓名或身份证号后四位", key=K + "filter.text")
     view = frame[frame["类别"].isin(wanted)]
     if problem != "全部":
@@ -406,9 +407,11 @@ def job_section() -> None:
 
     st.dataframe(
         view.style.apply(colour, axis=1), hide_index=True, width="stretch", key=K + "results",
+        # 行号 to 下一步 fit a 1366×768 laptop; 说明, 提示 and the certificate's details follow to the right
         column_config={"outcome": None, "类别": None, "行号": st.column_config.NumberColumn(width=48),
-                       "结论": st.column_config.TextColumn(width=96), "问题": st.column_config.TextColumn(width=124),
-                       "下一步": st.column_config.TextColumn(width=340), "说明": st.column_config.TextColumn(width=420),
+                       "姓名": st.column_config.TextColumn(width=64), "身份证号": st.column_config.TextColumn(width=150),
+                       "结论": st.column_config.TextColumn(width=88), "问题": st.column_config.TextColumn(width=110),
+                       "下一步": st.column_config.TextColumn(width=260), "说明": st.column_config.TextColumn(width=360),
                        "提示": st.column_config.TextColumn(width=140)},
     )  # fmt: skip
     st.caption(

@@ -137,3 +137,25 @@ def test_safe_cell(value: object, expected: object) -> None:
     from db.audit_queries import safe_cell
 
     assert safe_cell(value) == expected
+
+
+def test_objects_numbers_and_changes_read_as_chinese(
+    session: Session, admin: Principal, logged: Principal
+) -> None:
+    """The audit log shows 账号, not `user`; a verifier job's reference, not "verifier:1:2026…"; and
+    its changes and export as "字段：值" text, not JSON (issue 15 item 4)."""
+    audit.record(session, principal=admin, action=AuditAction.CREATE, entity="certificatecheck",
+                 entity_id="verifier:12:20261205191603", after={"saved": 3, "as_of": "2026-12-05"},
+                 detail="保存核验结果", at=NOW + dt.timedelta(hours=6))  # fmt: skip
+    session.commit()
+    entries = search_audit(session, principal=admin)
+    assert [e.entity_label for e in entries][:3] == ["证书核查", "人员", "账号"]
+    assert entries[0].entity_id_label == "核验任务 12"
+    (update,) = search_audit(session, principal=admin, where=AuditFilter(actions=(AuditAction.UPDATE,)))
+    assert update.changes_text == '姓名：旧名 → =HYPERLINK("http://x")'
+    sheet = load_workbook(io.BytesIO(export_audit_xlsx(session, principal=admin, now=NOW))).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    newest = rows[1]
+    assert newest[4:8] == ("证书核查", "核验任务 12", None, "核验基准日：2026-12-05\n保存条数：3")
+    assert not any(isinstance(c, str) and "{" in c for row in rows for c in row)  # no JSON

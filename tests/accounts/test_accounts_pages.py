@@ -314,3 +314,11 @@ def test_admin_audit_page_searches_and_exports(url: str) -> None:
     payload = at.session_state["admin.audit.file.admin"]  # kept under the admin who exported it
     assert payload[:2] == b"PK"
     assert any(e.entity == "auditlog" for e in _audit(url, AuditAction.EXPORT))
+
+
+@pytest.mark.parametrize(("username", "title"), [("sanhe", "乡镇（街道）详情"), ("jxw", "单位详情")])
+def test_a_member_units_page_is_called_unit_detail(url: str, username: str, title: str) -> None:
+    """A member unit is no 乡镇（街道）: its own page is offered as 单位详情 (issue 15 item 6)."""
+    at = _ok(logged_in(_app(), url, username).run())
+    titles = {Path(str(info["script_path"])).stem: info["page_name"] for info in at._registered_pages.values()}
+    assert titles["township"] == title

@@ -256,3 +256,23 @@ def test_sidebar_choices_survive_a_page_switch(app_env: str) -> None:
     assert "2023年5月" in at.caption[0].value
     at.switch_page("app_pages/assessment.py").run()
     assert at.title[0].value == "季度考核 · 2023年第二季度"
+
+
+def _all_text(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize(("user", "page"), [("leader", "app_pages/assessment.py"), ("county", "app_pages/assessment.py"),
+                                            ("sanhe", "app_pages/exports.py"), ("county", "app_pages/exports.py")])  # fmt: skip
+def test_no_server_paths_or_commands_for_the_bureaus_staff(app_env: str, user: str, page: str) -> None:
+    """A leader is not shown where the rules file lives on the server; a clerk is not told to run
+    `anpei export --help` (issue 15 item 4)."""
+    text = _all_text(_run(page, user=user))
+    assert text  # the page drew its explanations
+    for technical in (".toml", "scoring_rules", "anpei ", "--help", str(sc.DEFAULT_RULES_PATH.parent)):
+        assert technical not in text, technical

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlmodel import select
 
@@ -39,6 +40,18 @@ def test_list_and_overdue(two_findings: County, monkeypatch: pytest.MonkeyPatch)
     assert list(at.dataframe[0].value["检查对象"]) == ["三合化工有限公司"]
     township = open_page("data_findings.py", two_findings.township("名山街道"), monkeypatch)
     assert list(township.dataframe[0].value["检查对象"]) == ["名山采石场"]
+
+
+def test_check_item_by_name_and_days_overdue_as_numbers(
+    two_findings: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """检查项 shows the item's short name, not a bare 5; 逾期天数 is a number column with empty cells
+    where nothing is overdue (a mixed text column made pyarrow fall back and sort as text)."""
+    at = open_page("data_findings.py", two_findings.county_staff, monkeypatch)
+    table = at.dataframe[0].value
+    assert list(table["检查项"]) == ["培训记录", "培训记录"]
+    assert pd.api.types.is_integer_dtype(table["逾期天数"])
+    assert table["逾期天数"].iloc[0] > 0 and pd.isna(table["逾期天数"].iloc[1])
 
 
 def test_close_requires_revisit(two_findings: County, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,6 +87,14 @@ def test_broken_uploads_are_refused(page_county: County, monkeypatch: pytest.Mon
     assert stored(page_county) == []
 
 
+def test_a_missing_sheet_is_said_in_full(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole-file problem is a long sentence: it is in the error box, not cut off in a table cell."""
+    at = open_page("data_monthly.py", page_county.county_staff, monkeypatch)
+    upload(at, "坏文件.xlsx", xlsx([["姓名"], ["张三"]], sheet="Sheet1"), XLSX)
+    (error,) = [e.value for e in at.error if "未保存" in e.value]
+    assert "找不到汇总表：文件中的工作表为 “Sheet1”，但没有一张含有汇总表的表头（请使用系统下载的模板）" in error
+
+
 @pytest.mark.parametrize("value", ["2023-08-02", "2023/8/2", "2023年8月2日"])
 def test_dates_in_three_formats(page_county: County, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     at = open_page("data_monthly.py", page_county.county_staff, monkeypatch)

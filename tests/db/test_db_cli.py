@@ -77,6 +77,32 @@ def test_summary_bad_input(db_url_engine: tuple[str, Engine], args: list[str], m
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("month", "why"),
+    [
+        ("2024-05", "2024-05 不在专项整治期间（2022-09-01 至 2023-10-31）"),
+        ("2022-10", "2022-10 不在执法检查阶段"),
+    ],
+)
+def test_summary_of_a_month_without_monthly_tables_says_so(
+    db_url_engine: tuple[str, Engine], month: str, why: str
+) -> None:
+    """45 units 未报 in a month nobody had to report is no failure: the summary says why (issue 15)."""
+    from db.sample.seed import seed_sample
+
+    url, engine = db_url_engine
+    seed_sample(engine, scale=0.02)
+    code, out, err = _run("summary", "--month", month, "--database-url", url)
+    assert code == 0, err
+    assert f"注意：{why}" in out and "各单位本月无需报送汇总表" in out
+    assert "月报：本月无需报送" in out and "月报：已报" not in out
+    code, out, err = _run("summary", "--month", month, "--json", "--database-url", url)
+    data = json.loads(out)
+    assert data["monthly_required"] is False and why in data["note"]
+    code, out, err = _run("summary", "--month", "2023-05", "--json", "--database-url", url)
+    assert json.loads(out)["monthly_required"] is True
+
+
 def test_seed_without_sample_flag() -> None:
     code, _, err = _run("db", "seed", "--database-url", "sqlite:///:memory:")
     assert code == 1 and "--sample" in err

@@ -55,6 +55,9 @@ def test_captchas_are_typed_one_after_another(
     assert client.job(job_id)["status"] == "done"
     assert any("没有等待输入" in i.value for i in at.info)
     assert "本次已输入 3 张" in "\n".join(c.value for c in at.caption)
+    # the finished job is announced, with the way to its results (issue 15 item 7)
+    assert [s.value for s in at.success] == [f"任务 {job_id}（名单.csv）已完成：已核验 3 / 3 行。"]
+    assert at.button(key=f"captcha.results.{job_id}").label == f"查看任务 {job_id} 的核验结果"
     rows = client.results(job_id)
     assert [r["结论"] for r in rows] == ["有效", "有效", "有效"]
 
