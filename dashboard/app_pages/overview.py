@@ -28,7 +28,7 @@ line = ov.timeline(campaign, today=sel.as_of)
 current = line.current
 left, right = st.columns([3, 1])
 with left:
-    st.altair_chart(charts.configure(charts.timeline_chart(line)), width="stretch")
+    ui.chart(charts.configure(charts.timeline_chart(line)), width="stretch")
 with right:
     st.metric(
         "当前阶段", current.name if current else ("已结束" if sel.as_of > campaign.ends_on else "未开始")
@@ -138,10 +138,10 @@ ui.legend()
 cells = data.grid(sel.url, who, campaign.id, sel.as_of)
 g_left, g_right = st.columns(2)
 with g_left:
-    st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
+    ui.chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
                                                            title="乡镇（街道）")), width="stretch")  # fmt: skip
 with g_right:
-    st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT),
+    ui.chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT),
                                                            title="安委会成员单位")), width="stretch")  # fmt: skip
 with st.expander("报送明细（含报送日期）", icon="📋"):
     wide = frames.grid_wide(cells, kind=TOWNSHIP)
@@ -178,7 +178,7 @@ else:
                     chart = charts.grouped_bars(
                         long, value="数值", series="项目", title=title, colours=colours
                     )
-                st.altair_chart(charts.configure(chart), width="stretch")
+                ui.chart(charts.configure(chart), width="stretch")
                 with st.expander("图表数据", icon="📄"):
                     shown = table[["月份", *cols]]
                     st.dataframe(
@@ -191,7 +191,7 @@ else:
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
     else:
-        st.altair_chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
+        ui.chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
         with st.expander("图表数据", icon="📄"):
             st.dataframe(cluster, hide_index=True, placeholder="—", width="stretch", key="overview.cluster")
             ui.download_csv(cluster, name=f"问题集中单位_{sel.month}", key="overview.cluster.csv")

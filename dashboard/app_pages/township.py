@@ -102,7 +102,7 @@ with right:
         long = frames.trend_long(month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100), ["覆盖率"], series="项目",
                                  value="数值")  # fmt: skip
         long["项目"] = "高危工贸覆盖率"
-        st.altair_chart(charts.configure(charts.line_chart(long, value="数值", series="项目", title="各月检查覆盖率",
+        ui.chart(charts.configure(charts.line_chart(long, value="数值", series="项目", title="各月检查覆盖率",
                                                            percent=True, colours=[ui.BLUE])),
                         width="stretch")  # fmt: skip
 with st.expander("各月检查、问题、核查与处罚", icon="📄", expanded=True):
@@ -179,7 +179,7 @@ else:
     )  # fmt: skip
     h_left, h_right = st.columns([3, 2])
     with h_left:
-        st.altair_chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
+        ui.chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
     with h_right:
         st.dataframe(hist_df, hide_index=True, placeholder="—", width="stretch", key="township.scores")
         if st.button("查看季度考核详情", key="township.to_assessment"):

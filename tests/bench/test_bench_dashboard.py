@@ -43,7 +43,9 @@ def overview_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     trends = ov.county_trends(
         session, principal=SYSTEM, months=ov.trend_months(campaign, month=MONTH, as_of=AS_OF), as_of=AS_OF
     )
-    summary = q.township_month_summary(session, principal=SYSTEM, month=MONTH, as_of=ov.month_as_of(MONTH, AS_OF))
+    summary = q.township_month_summary(
+        session, principal=SYSTEM, month=MONTH, as_of=ov.month_as_of(MONTH, AS_OF)
+    )
     cells = ov.status_grid(session, principal=SYSTEM, campaign=campaign, as_of=AS_OF)
     codes = ov.jurisdiction_codes(session)
     return [
@@ -67,14 +69,32 @@ def township_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     months = campaign.enforcement_months
     return [
         ov.jurisdiction_months(
-            session, principal=SYSTEM, jurisdiction_id=jid, months=[ov.previous_month(MONTH), *months], as_of=AS_OF
+            session,
+            principal=SYSTEM,
+            jurisdiction_id=jid,
+            months=[ov.previous_month(MONTH), *months],
+            as_of=AS_OF,
         ),
-        ov.enterprise_mix(session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=months),
-        ov.detail_rows(session, principal=SYSTEM, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid),
+        ov.enterprise_mix(
+            session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=months
+        ),
+        ov.detail_rows(
+            session, principal=SYSTEM, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid
+        ),
         ov.certificate_outcomes(
-            session, principal=SYSTEM, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)
+            session,
+            principal=SYSTEM,
+            jurisdiction_id=jid,
+            first=dt.date(2023, 4, 1),
+            last=dt.date(2023, 7, 31),
         ),
-        ov.problem_checks(session, principal=SYSTEM, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=dt.date(2023, 7, 31)),
+        ov.problem_checks(
+            session,
+            principal=SYSTEM,
+            jurisdiction_id=jid,
+            first=dt.date(2023, 4, 1),
+            last=dt.date(2023, 7, 31),
+        ),
         ov.monthly_reports(session, principal=SYSTEM, jurisdiction_id=jid, months=months),
     ]
 
@@ -82,7 +102,9 @@ def township_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
 def assessment_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
     """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
     return [
-        sc.assess_quarter(session, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=sc.load_rules())
+        sc.assess_quarter(
+            session, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=sc.load_rules()
+        )
     ]
 
 

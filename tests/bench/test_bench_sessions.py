@@ -101,9 +101,12 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: P
         + "".join(
             f"  server {i}: RSS {b.rss_mb:.0f} MB → peak {peak:.0f} MB (+{peak - b.rss_mb:.0f} MB), "
             f"CPU {cpu:.1f} s = {cpu / watcher.wall_s:.2f} cores, {cpu / max(len(every), 1) * 1000:.0f} ms per run\n"
-            for i, (b, peak, cpu) in enumerate(zip(watcher.before, watcher.peak_rss, watcher.cpu_s, strict=True))
+            for i, (b, peak, cpu) in enumerate(
+                zip(watcher.before, watcher.peak_rss, watcher.cpu_s, strict=True)
+            )
         )
-        + f"  errors: {len(errors)}" + "".join(f"\n    {e}" for e in errors[:10])
+        + f"  errors: {len(errors)}"
+        + "".join(f"\n    {e}" for e in errors[:10])
     )
     titles = {o.runs[0].title for o in outcomes if o.runs and not o.runs[0].error}
     print(f"  pages seen: {len(titles)} distinct titles, e.g. {sorted(titles)[:3]}")
