@@ -44,7 +44,7 @@ def writing(url: str) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
-    st.cache_data.clear()
+    data.invalidate()
 
 
 def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None = None) -> T | None:

@@ -90,7 +90,7 @@ def save_results(job: dict[str, Any], target: dict[str, Any]) -> str:
             enterprise_id=target.get("enterprise_id"), jurisdiction_id=target.get("jurisdiction_id"),
         )  # fmt: skip
         session.commit()
-    st.cache_data.clear()  # the overview's certificate numbers change
+    data.invalidate()  # the overview's certificate numbers change
     return f"{target_label(target)}：{report.summary}"
 
 
@@ -143,7 +143,7 @@ def evidence_panel() -> None:
                 jurisdiction_id=target.get("jurisdiction_id"), source="saved_page", evidence_ref=path,
             )  # fmt: skip
             session.commit()
-        st.cache_data.clear()
+        data.invalidate()
     except (pe.EvidenceError, InputError, AccessDenied) as exc:
         st.error(str(exc))
         return
