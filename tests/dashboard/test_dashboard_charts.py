@@ -97,3 +97,17 @@ def test_timeline_spec_is_valid_vega_lite(today: dt.date) -> None:
     names = {layer["data"]["name"] for layer in ready["layer"]}
     assert names <= set(ready["datasets"]) and ready["datasets"]["phases"]
     assert ("next" in names) == (today.year == 2023), "the next deadline is drawn while there is one"
+
+
+def test_trend_long_is_the_melted_table_with_short_months() -> None:
+    from dashboard import frames
+
+    table = pd.DataFrame(
+        {"月份": ["2023-04", "2023-05"], "立案": [1, 2], "曝光": [0, 3], "覆盖率": [0.5, 0.25]}
+    )
+    for columns in (["立案", "曝光"], ["立案", "覆盖率"]):
+        melted = table[["月份", *columns]].melt(id_vars="月份", var_name="项目", value_name="数值")
+        melted["月份"] = melted["月份"].map(frames.short_month)
+        got = frames.trend_long(table, columns, series="项目", value="数值")
+        pd.testing.assert_frame_equal(got, melted)
+        assert list(got["月份"]) == ["4月", "5月", "4月", "5月"]
