@@ -28,7 +28,7 @@ from anpei.settings import Settings
 from db import overview as ov
 from db import queries as q
 from db import scoring as sc
-from db.access import SYSTEM, Principal, read_scope, require_read
+from db.access import SYSTEM, Principal, can_read, read_scope, require_read
 from db.engine import make_engine
 
 TTL = dt.timedelta(minutes=5)
@@ -102,14 +102,18 @@ def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date)
 
 
 def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
-    """Every readable township and member unit in `month` (`queries.township_month_summary`)."""
-    return _month_summary(url, read_scope(who), month, as_of)
+    """Every readable township and member unit in `month` (`queries.township_month_summary`), cut from
+    the one county-wide summary of that month that every session shares."""
+    kinds = set(q.DEFAULT_KINDS)
+    return [r for r in _county_month(url, month, ov.month_as_of(month, as_of))
+            if r.kind in kinds and can_read(who, r.jurisdiction_id)]  # fmt: skip
 
 
 @_shared(max_entries=256)
-def _month_summary(url: str, scope: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
+def _county_month(url: str, month: str, day: dt.date) -> list[q.JurisdictionMonthRow]:
+    """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
     with session(url) as s:
-        return q.township_month_summary(s, principal=scope, month=month, as_of=ov.month_as_of(month, as_of))
+        return q.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
 
 
 def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
@@ -169,15 +173,11 @@ def table_frame(table: ov.Table) -> pd.DataFrame:
 
 def jurisdiction_months(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
                         ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
-    return _jurisdiction_months(url, read_scope(who), jurisdiction_id, months, as_of)
-
-
-@_shared(max_entries=256)
-def _jurisdiction_months(url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
-                         ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
-    with session(url) as s:
-        return ov.jurisdiction_months(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months,
-                                      as_of=as_of)  # fmt: skip
+    """The jurisdiction's row of each month (`overview.jurisdiction_months`: AccessDenied for another's
+    staff), from the county-wide month summaries every session shares."""
+    require_read(who, jurisdiction_id)
+    return [r for month in months for r in _county_month(url, month, ov.month_as_of(month, as_of))
+            if r.jurisdiction_id == jurisdiction_id]  # fmt: skip
 
 
 def enterprise_mix(url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]

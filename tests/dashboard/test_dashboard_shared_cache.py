@@ -91,3 +91,33 @@ def test_a_write_drops_the_shared_entries(url: str, tmp_path: Path) -> None:
     data.invalidate()
     after = data.jurisdictions(url)
     assert len(after) == len(before) + 1 and "新设街道" in {r.name for r in after}
+
+
+def _read(url: str, fn: object, **kwargs: object) -> object:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            return fn(s, **kwargs)  # type: ignore[operator]
+    finally:
+        engine.dispose()
+
+
+def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: str) -> None:
+    from db import queries as q
+
+    refs = data.jurisdictions(url)
+    months = ("2023-04", "2023-05", "2023-07")
+    for month in months:
+        for who in (SYSTEM, _local(refs[0].id), _local(refs[-1].id)):
+            assert data.month_summary(url, who, month, AS_OF) == _read(
+                url, q.township_month_summary, principal=who, month=month, as_of=ov.month_as_of(month, AS_OF)
+            )
+    for ref in (refs[0], refs[-1]):
+        who = _local(ref.id)
+        rows = data.jurisdiction_months(url, who, ref.id, months, AS_OF)
+        assert [r.month for r in rows] == list(months)
+        assert rows == _read(url, ov.jurisdiction_months, principal=who, jurisdiction_id=ref.id, months=months,
+                             as_of=AS_OF)  # fmt: skip
+    with pytest.raises(AccessDenied):
+        data.jurisdiction_months(url, _local(refs[0].id), refs[1].id, months, AS_OF)
+    assert len(data.month_summary(url, _local(refs[0].id), "2023-05", AS_OF)) == 1
