@@ -138,24 +138,30 @@ st.markdown("**发现问题的核查记录**")
 ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problems",
                 height=ui.table_height(len(problems), cap=420))  # fmt: skip
 if who.may_reveal_ids:
-    with st.expander("显示完整身份证号", icon="🔓"):
-        st.caption("仅在核对身份时使用；每次查看都会记入审计日志。")
-        with data.session(sel.url) as s:
-            people = personal_data.problem_people(s, principal=who, jurisdiction_id=jid, first=first, last=last)
-        if not people:
-            st.caption("本期没有发现问题的人员。")
-        else:
-            by_person = {p.person_id: p for p in people}
-            person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
-                                     key="township.reveal.person")  # fmt: skip
-            if st.button("显示完整身份证号", key="township.reveal"):
-                try:
-                    with data.session(sel.url) as s:
-                        full = personal_data.reveal_id_number(s, principal=who, person_id=person_id)
-                except (AccessDenied, personal_data.PersonNotFound) as exc:
-                    st.error(str(exc))
-                else:
-                    st.info(f"{by_person[person_id].name}：{full}（已记入审计日志）")
+    box_reveal = st.expander(
+        "显示完整身份证号", icon="🔓", key=f"township.reveal.box.{jid}", on_change="rerun"
+    )  # drawn only when opened
+    with box_reveal:
+        if box_reveal.open:
+            st.caption("仅在核对身份时使用；每次查看都会记入审计日志。")
+            with data.session(sel.url) as s:
+                people = personal_data.problem_people(
+                    s, principal=who, jurisdiction_id=jid, first=first, last=last
+                )
+            if not people:
+                st.caption("本期没有发现问题的人员。")
+            else:
+                by_person = {p.person_id: p for p in people}
+                person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
+                                         key="township.reveal.person")  # fmt: skip
+                if st.button("显示完整身份证号", key="township.reveal"):
+                    try:
+                        with data.session(sel.url) as s:
+                            full = personal_data.reveal_id_number(s, principal=who, person_id=person_id)
+                    except (AccessDenied, personal_data.PersonNotFound) as exc:
+                        st.error(str(exc))
+                    else:
+                        st.info(f"{by_person[person_id].name}：{full}（已记入审计日志）")
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")

@@ -236,3 +236,20 @@ def test_sidebar_choices_survive_a_page_switch(app_env: str) -> None:
     assert "2023年5月" in at.caption[0].value
     at.switch_page("app_pages/assessment.py").run()
     assert at.title[0].value == "季度考核 · 2023年第二季度"
+
+
+def test_overview_draws_the_closed_expanders_only_once_opened(app_env: str) -> None:
+    """Tables nobody opened are not built on every run (issue 16); opening one draws it."""
+    at = _run()
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("安委会成员单位") for label in labels) and "报送明细（含报送日期）" in labels
+    assert len(_tables(at, "排名")) == 1, "only the townships' ranking: the member units' stays closed"
+    assert not [t for t in at.dataframe if "4月" in t.value.columns], "the monthly-table detail stays closed"
+    at.session_state["overview.grid.box"] = True
+    at.session_state["overview.units.box"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    grid = [t.value for t in at.dataframe if "4月" in t.value.columns]
+    assert len(grid) == 1 and len(grid[0]) == 45, "opened: every township and unit, a column per month"
+    units = _tables(at, "排名")
+    assert len(units) == 2, "opened: the member units' ranking below the townships'"
