@@ -295,20 +295,39 @@ class Watcher:
         return [p - b.rss_mb for p, b in zip(self.peak_rss, self.before, strict=True)]
 
 
+def _command_of(root: Path, port: int) -> list[str]:
+    """The dashboard command as the checkout at `root` builds it (its own flags)."""
+    import json
+    import sys
+
+    code = ("import json; from anpei.procs import streamlit_command; "
+            f"print(json.dumps(streamlit_command(host='127.0.0.1', port={port})))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return [str(c) for c in json.loads(out)]
+
+
 @contextlib.contextmanager
-def dashboards(count: int, *, database_url: str, log_dir: Path, secret: str = BENCH_SECRET) -> Iterator[
-    list[tuple[str, int]]
-]:  # fmt: skip
+def dashboards(count: int, *, database_url: str, log_dir: Path, secret: str = BENCH_SECRET,
+               root: Path = ROOT) -> Iterator[list[tuple[str, int]]]:  # fmt: skip
     """`count` dashboard processes on free loopback ports: [(base URL, pid)]. Each runs in its own
-    process group and the whole group is stopped afterwards."""
+    process group and the whole group is stopped afterwards. `root`: another checkout of the project
+    (its `dashboard/app.py`, its packages first on the path), to measure an older version."""
     env = {**os.environ, "DATABASE_URL": database_url, "ANPEI_SECRET_KEY": secret}
+    if root != ROOT:
+        env["PYTHONPATH"] = str(root)
     env.pop("ANPEI_SCORING_RULES", None)
     procs: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         for n in range(count):
             port = free_port()
             with (log_dir / f"dashboard-{n}.log").open("wb") as out:
-                proc = subprocess.Popen(streamlit_command(host="127.0.0.1", port=port), env=env, cwd=ROOT,
+                command = (
+                    streamlit_command(host="127.0.0.1", port=port)
+                    if root == ROOT
+                    else _command_of(root, port)
+                )
+                proc = subprocess.Popen(command, env=env, cwd=root,
                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
             procs.append((f"http://127.0.0.1:{port}", proc))
         for base, proc in procs:

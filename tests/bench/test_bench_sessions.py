@@ -15,7 +15,8 @@ Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes`, comma-separ
 `sqlite:1:55:1,postgresql:1:55:1,postgresql:40:100:1,postgresql:40:100:2`). Several processes
 stand for several dashboards behind nginx with sticky sessions (docs/deployment.md): session i
 goes to process i mod P. The ×40 database is seeded once into `anpei_bench_x40` and kept
-(`benchdb.py`). Set ANPEI_BENCH_ASSERT=1 to fail on a missed target (the lead's quiet-machine run).
+(`benchdb.py`). Set ANPEI_BENCH_ASSERT=1 to fail on a missed target (the lead's quiet-machine run),
+ANPEI_BENCH_ROOT to measure another checkout of the project (the "before" figures).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ RAMP_S = float(os.environ.get("ANPEI_BENCH_RAMP", "1"))
 TIMEOUT_S = float(os.environ.get("ANPEI_BENCH_TIMEOUT", "120"))
 ASSERT = os.environ.get("ANPEI_BENCH_ASSERT") == "1"
 GROWTH_MB = 300.0
+# another checkout to measure instead of this one (e.g. `git archive <commit>` unpacked): before/after
+ROOT = Path(os.environ.get("ANPEI_BENCH_ROOT", str(sk.ROOT))).resolve()
 
 
 def target_p95(scale: float, sessions: int) -> float:
@@ -73,7 +76,7 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: P
     backend, scale, count, processes, url = case
     accounts = sk.bench_accounts(url, count)
     warmup = accounts[0]  # a leader: a session of its own before the others, then every cache cleared
-    with sk.dashboards(processes, database_url=url, log_dir=tmp_path) as servers:
+    with sk.dashboards(processes, database_url=url, log_dir=tmp_path, root=ROOT) as servers:
         bases = [b for b, _ in servers]
         for base in bases:
             warm = asyncio.run(sk.clear_caches(base, warmup))
