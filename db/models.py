@@ -147,6 +147,9 @@ class CertificateCheck(SQLModel, table=True):
     __table_args__ = (
         Index("ix_certificatecheck_as_of_cover", "as_of",
               postgresql_include=["jurisdiction_id", "family", "problem", "person_id", "enterprise_id"]),
+        # one jurisdiction's checks in a period (the township page)
+        Index("ix_certificatecheck_jurisdiction_as_of", "jurisdiction_id", "as_of",
+              postgresql_include=["family", "problem", "person_id"]),
     )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)

@@ -4,7 +4,8 @@ Issue 16: at 40 times the sample county the quarterly assessment, the overview a
 spent their time in sequential scans and in-memory sorts. These indexes let PostgreSQL answer the
 month's and quarter's aggregates from the indexes alone (INCLUDE columns; SQLite gets the plain
 index), count each enterprise's special workers from a partial index, and look up an enterprise's
-enforcement actions by jurisdiction and date.
+enforcement actions by jurisdiction and date, and read one jurisdiction's checks in a period (the
+township page).
 
 Revision ID: b7e4c2a91d10
 Revises: 0a2bcd6fd2af
@@ -34,6 +35,10 @@ def upgrade() -> None:
         postgresql_include=["jurisdiction_id", "family", "problem", "person_id", "enterprise_id"],
     )
     op.create_index(
+        "ix_certificatecheck_jurisdiction_as_of", "certificatecheck", ["jurisdiction_id", "as_of"],
+        postgresql_include=["family", "problem", "person_id"],
+    )
+    op.create_index(
         "ix_inspection_inspected_on_cover", "inspection", ["inspected_on"],
         postgresql_include=["enterprise_id", "jurisdiction_id", "joint"],
     )
@@ -46,5 +51,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_enforcementaction_enterprise_jurisdiction_date", table_name="enforcementaction")
     op.drop_index("ix_inspection_inspected_on_cover", table_name="inspection")
+    op.drop_index("ix_certificatecheck_jurisdiction_as_of", table_name="certificatecheck")
     op.drop_index("ix_certificatecheck_as_of_cover", table_name="certificatecheck")
     op.drop_index("ix_person_special_worker_enterprise", table_name="person")
