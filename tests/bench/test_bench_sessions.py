@@ -13,9 +13,8 @@ the machine (the figures mean little on a busy one). Targets (2 cores): 55 sessi
 
 Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes`, comma-separated (default
 `sqlite:1:55:1,postgresql:1:55:1,postgresql:1:55:2,postgresql:40:100:1,postgresql:40:100:2`).
-Several processes
-stand for several dashboards behind nginx with sticky sessions (docs/deployment.md): session i
-goes to process i mod P. The ×40 database is seeded once into `anpei_bench_x40` and kept
+Several processes stand for several dashboards behind nginx with sticky sessions
+(docs/deployment.md): session i goes to process i mod P. The ×40 database is seeded once into `anpei_bench_x40` and kept
 (`benchdb.py`). Set ANPEI_BENCH_ASSERT=1 to fail on a missed target (the lead's quiet-machine run),
 ANPEI_BENCH_ROOT to measure another checkout of the project (the "before" figures).
 """
