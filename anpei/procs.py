@@ -56,6 +56,7 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "--server.port", str(port),
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        "--runner.postScriptGC", "false",  # no full GC after every run (.streamlit/config.toml says why)
         "--client.toolbarMode", "viewer",
         "--server.maxUploadSize", str(get_settings().max_upload_mb),
     ]  # fmt: skip
@@ -67,14 +68,26 @@ class ProcessGroup:
 
     procs: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
 
-    def start(self, name: str, cmd: list[str], *, env: dict[str, str] | None = None,
-              stdout: int | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self,
+        name: str,
+        cmd: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        stdout: int | None = None,
+        log: Path | None = None,
+    ) -> subprocess.Popen[bytes]:
         out: Any = stdout
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             out = log.open("ab")
-        proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=out,
-                                stderr=subprocess.STDOUT if log is not None else None, cwd=ROOT)
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT if log is not None else None,
+            cwd=ROOT,
+        )
         self.procs.append((name, proc))
         return proc
 

@@ -1,5 +1,10 @@
 """Cached access to the read services: one engine per database URL, query results with a TTL.
 
+Results are shared by every session of the process (`st.cache_resource`, one object, never a copy per
+session: issue 16) and are read-only — pages build new frames from them, never change them. A write
+calls `invalidate()`, which drops them all in this process (other dashboard processes behind the same
+proxy see the change when their entries expire, after TTL).
+
 Every cached function takes the database URL first, so two databases never share a cache entry,
 and the reader's scope (`db.access.read_scope` of the logged-in user) second, so users who may read
 the same share entries and a township's cache never holds another township's rows. The services
@@ -10,7 +15,9 @@ dataclasses) or DataFrames, never ORM rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +28,7 @@ from anpei.settings import Settings
 from db import overview as ov
 from db import queries as q
 from db import scoring as sc
-from db.access import Principal, read_scope
+from db.access import SYSTEM, Principal, can_read, read_scope, require_read
 from db.engine import make_engine
 
 TTL = dt.timedelta(minutes=5)
@@ -30,6 +37,28 @@ TTL = dt.timedelta(minutes=5)
 def database_url() -> str:
     """`Settings.database_url` read afresh (tests and `anpei dashboard` set DATABASE_URL)."""
     return Settings().database_url
+
+
+_SHARED: list[Any] = []
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
+    """`st.cache_resource` with the TTL, registered for `invalidate`."""
+
+    def wrap(func: F) -> F:
+        cached = st.cache_resource(ttl=TTL, max_entries=max_entries, show_spinner=False)(func)
+        _SHARED.append(cached)
+        return cast(F, cached)
+
+    return wrap
+
+
+def invalidate() -> None:
+    """After a write: every cached read of this process is dropped (the engines stay)."""
+    st.cache_data.clear()
+    for cached in _SHARED:
+        cached.clear()
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,13 +70,13 @@ def session(url: str) -> Session:
     return Session(engine_for(url))
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_shared()
 def campaigns(url: str) -> list[ov.CampaignInfo]:
     with session(url) as s:
         return ov.list_campaigns(s)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_shared()
 def is_empty(url: str) -> bool:
     with session(url) as s:
         return q.is_empty(s)
@@ -60,7 +89,7 @@ def campaign(url: str, campaign_id: int) -> ov.CampaignInfo:
     return found
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_shared()
 def jurisdictions(url: str) -> list[q.JurisdictionRef]:
     with session(url) as s:
         return q.list_jurisdictions(s)
@@ -82,33 +111,39 @@ def county_vs_units(url: str, who: Principal, campaign_id: int, month: str, as_o
 
 
 def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
-    """Every readable township and member unit in `month` (`queries.township_month_summary`)."""
-    return _month_summary(url, read_scope(who), month, as_of)
+    """Every readable township and member unit in `month` (`queries.township_month_summary`), cut from
+    the one county-wide summary of that month that every session shares."""
+    kinds = set(q.DEFAULT_KINDS)
+    return [r for r in _county_month(url, month, ov.month_as_of(month, as_of))
+            if r.kind in kinds and can_read(who, r.jurisdiction_id)]  # fmt: skip
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _month_summary(url: str, scope: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
+@_shared(max_entries=256)
+def _county_month(url: str, month: str, day: dt.date) -> list[q.JurisdictionMonthRow]:
+    """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
     with session(url) as s:
-        return q.township_month_summary(s, principal=scope, month=month, as_of=ov.month_as_of(month, as_of))
+        return q.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
 
 
 def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
     return _grid(url, read_scope(who), campaign_id, as_of)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+@_shared(max_entries=256)
 def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
     with session(url) as s:
         return ov.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_shared()
 def codes(url: str) -> dict[int, str]:
     with session(url) as s:
         return ov.jurisdiction_codes(s)
 
 
-def ranking(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str) -> list[ov.RankRow]:
+def ranking(
+    url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str
+) -> list[ov.RankRow]:
     """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
     return ov.ranking_of(month_summary(url, who, month, as_of), kind=kind, month=month, codes=codes(url),
                          cells=grid(url, who, campaign_id, as_of))  # fmt: skip
@@ -118,7 +153,7 @@ def trends(url: str, who: Principal, months: tuple[str, ...], as_of: dt.date) ->
     return _trends(url, read_scope(who), months, as_of)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+@_shared(max_entries=256)
 def _trends(url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date) -> list[ov.MonthTrend]:
     with session(url) as s:
         return ov.county_trends(s, principal=scope, months=months, as_of=as_of)
@@ -129,7 +164,7 @@ def detail(url: str, who: Principal, kind: str, month: str, as_of: dt.date, juri
     return _detail(url, read_scope(who), kind, month, as_of, jurisdiction_id)
 
 
-@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
+@_shared(max_entries=256)
 def _detail(
     url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
@@ -147,15 +182,11 @@ def table_frame(table: ov.Table) -> pd.DataFrame:
 
 def jurisdiction_months(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
                         ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
-    return _jurisdiction_months(url, read_scope(who), jurisdiction_id, months, as_of)
-
-
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _jurisdiction_months(url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
-                         ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
-    with session(url) as s:
-        return ov.jurisdiction_months(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months,
-                                      as_of=as_of)  # fmt: skip
+    """The jurisdiction's row of each month (`overview.jurisdiction_months`: AccessDenied for another's
+    staff), from the county-wide month summaries every session shares."""
+    require_read(who, jurisdiction_id)
+    return [r for month in months for r in _county_month(url, month, ov.month_as_of(month, as_of))
+            if r.jurisdiction_id == jurisdiction_id]  # fmt: skip
 
 
 def enterprise_mix(url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
@@ -163,7 +194,7 @@ def enterprise_mix(url: str, who: Principal, jurisdiction_id: int, month: str, m
     return _enterprise_mix(url, read_scope(who), jurisdiction_id, month, months)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+@_shared(max_entries=256)
 def _enterprise_mix(
     url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
 ) -> list[ov.EnterpriseMix]:
@@ -177,14 +208,16 @@ def certificates(url: str, who: Principal, jurisdiction_id: int, first: dt.date,
     return _certificates(url, read_scope(who), jurisdiction_id, first, last)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+@_shared(max_entries=256)
 def _certificates(
     url: str, scope: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     with session(url) as s:
         outcomes = ov.certificate_outcomes(s, principal=scope, jurisdiction_id=jurisdiction_id, first=first,
                                            last=last)  # fmt: skip
-        problems = ov.problem_checks(s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last)
+        problems = ov.problem_checks(
+            s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
+        )
     return table_frame(outcomes), table_frame(problems)
 
 
@@ -192,10 +225,14 @@ def monthly_reports(url: str, who: Principal, jurisdiction_id: int, months: tupl
     return _monthly_reports(url, read_scope(who), jurisdiction_id, months)
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _monthly_reports(url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...]) -> pd.DataFrame:
+@_shared(max_entries=256)
+def _monthly_reports(
+    url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...]
+) -> pd.DataFrame:
     with session(url) as s:
-        return table_frame(ov.monthly_reports(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months))
+        return table_frame(
+            ov.monthly_reports(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months)
+        )
 
 
 # --- scoring --------------------------------------------------------------------------------------
@@ -210,33 +247,32 @@ def rules_key() -> tuple[str, float]:
         return str(path), 0.0
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_shared()
 def rules(key: tuple[str, float]) -> sc.ScoringRules:
     return sc.load_rules(Path(key[0]))
 
 
 def assessment(url: str, who: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
                ) -> sc.Assessment:  # fmt: skip
-    return _assessment(url, read_scope(who), campaign_id, quarter, as_of, key)
+    """The quarter's assessment as `who` may read it, from one county-wide computation shared by all."""
+    return sc.for_reader(_county_assessment(url, campaign_id, quarter, as_of, key, True), principal=who)
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def _assessment(
-    url: str, scope: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
-) -> sc.Assessment:
+@_shared(max_entries=32)
+def _county_assessment(url: str, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float],
+                       with_previous: bool) -> sc.Assessment:  # fmt: skip
+    """Every township's and unit's scores with every measure: shared (read-only) by every session and
+    never handed out as it is — `assessment` and `score_history` narrow it to the reader first."""
     with session(url) as s:
-        return sc.assess_quarter(s, principal=scope, campaign=campaign(url, campaign_id), quarter=quarter,
-                                 as_of=as_of, rules=rules(key))  # fmt: skip
+        return sc.assess_quarter(s, principal=SYSTEM, campaign=campaign(url, campaign_id), quarter=quarter,
+                                 as_of=as_of, rules=rules(key), with_previous=with_previous)  # fmt: skip
 
 
 def score_history(url: str, who: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date,
                   key: tuple[str, float]) -> list[sc.ScorePoint]:  # fmt: skip
-    return _score_history(url, read_scope(who), campaign_id, jurisdiction_id, as_of, key)
-
-
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def _score_history(url: str, scope: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date,
-                   key: tuple[str, float]) -> list[sc.ScorePoint]:  # fmt: skip
-    with session(url) as s:
-        return sc.score_history(s, principal=scope, campaign=campaign(url, campaign_id),
-                                jurisdiction_id=jurisdiction_id, as_of=as_of, rules=rules(key))  # fmt: skip
+    """One jurisdiction's quarters (`scoring.score_history`: AccessDenied for another's staff), from the
+    shared county-wide assessments rather than one computation per reader."""
+    require_read(who, jurisdiction_id)
+    quarters = sc.history_quarters(campaign(url, campaign_id), as_of=as_of)
+    return sc.history_points([_county_assessment(url, campaign_id, x, as_of, key, False) for x in quarters],
+                             jurisdiction_id=jurisdiction_id)  # fmt: skip

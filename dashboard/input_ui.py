@@ -46,7 +46,7 @@ def writing(url: str) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
-    st.cache_data.clear()
+    data.invalidate()
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,13 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def download_csv(frame: pd.DataFrame, *, name: str, key: str, label: str = "下载数据（CSV）") -> None:
-    st.download_button(label, csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=key)
+    """The CSV is written when the button is clicked, not on every run (nor kept per session)."""
+    st.download_button(label, lambda: csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=key)
+
+
+def chart(spec: dict[str, Any], *, width: Any = "stretch") -> None:
+    """A Vega-Lite spec from `dashboard.charts` (a plain dict: no Altair objects built per run)."""
+    st.vega_lite_chart(spec=spec, width=width)
 
 
 def detail_block(frame: pd.DataFrame, *, name: str, key: str, styler: Callable[[pd.DataFrame], Any] | None = None,

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from db.codes import risk_class_of
@@ -129,7 +129,13 @@ class TrainingInstitution(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """A worker or manager. The full ID number is stored once, here; screens show `id_masked`."""
 
-    __table_args__ = (UniqueConstraint("id_number", "enterprise_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("id_number", "enterprise_id", "role"),
+        # special workers per enterprise, counted by the quarterly assessment (issue 16)
+        Index("ix_person_special_worker_enterprise", "enterprise_id",
+              postgresql_where=text("active AND role = 'special_worker'"),
+              sqlite_where=text("active AND role = 'special_worker'")),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(50))
     id_number: str = Field(sa_type=String(18), index=True)
@@ -149,6 +155,14 @@ class Person(SQLModel, table=True):
 class CertificateCheck(SQLModel, table=True):
     """One verification result (verification.md outcome codes) for a person on a given day."""
 
+    # the month's and quarter's checks per jurisdiction read from the index alone (PostgreSQL, issue 16)
+    __table_args__ = (
+        Index("ix_certificatecheck_as_of_cover", "as_of",
+              postgresql_include=["jurisdiction_id", "family", "problem", "person_id", "enterprise_id"]),
+        # one jurisdiction's checks in a period (the township page)
+        Index("ix_certificatecheck_jurisdiction_as_of", "jurisdiction_id", "as_of",
+              postgresql_include=["family", "problem", "person_id"]),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
@@ -181,6 +195,11 @@ _INSPECTION_VERSION = version_column()
 
 
 class Inspection(SQLModel, table=True):
+    # a month's or quarter's inspections read from the index alone (PostgreSQL, issue 16)
+    __table_args__ = (
+        Index("ix_inspection_inspected_on_cover", "inspected_on",
+              postgresql_include=["enterprise_id", "jurisdiction_id", "joint"]),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1, sa_column=_INSPECTION_VERSION)
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _INSPECTION_VERSION}
@@ -251,6 +270,11 @@ class Finding(SQLModel, table=True):
 
 
 class EnforcementAction(SQLModel, table=True):
+    # "was this enterprise punished by this jurisdiction in the quarter" (assessment, issue 16)
+    __table_args__ = (
+        Index("ix_enforcementaction_enterprise_jurisdiction_date", "enterprise_id", "jurisdiction_id",
+              "action_date", postgresql_include=["kind"]),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
     inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)

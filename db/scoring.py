@@ -12,6 +12,7 @@ Townships and member units are scored and ranked separately, each against its ow
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -797,8 +798,15 @@ def assess_quarter(
         groups[kind] = score_group(rules, members=group, measures=measures, previous_ranks=prev_ranks)
         ids = {m.jurisdiction_id for m in group}
         rates[kind] = group_rates(rules, {j: v for j, v in measures.items() if j in ids})
-    readable = {j: v for j, v in measures.items() if can_read(principal, j)}
-    return Assessment(quarter, window, rules, groups, rates, readable, prev_label if previous else None)
+    return for_reader(Assessment(quarter, window, rules, groups, rates, measures, prev_label if previous else None),
+                      principal=principal)  # fmt: skip
+
+
+def for_reader(assessment: Assessment, *, principal: Principal) -> Assessment:
+    """The assessment as `principal` may read it: the whole ranking, the raw measures of only the
+    jurisdictions they may read. Lets one county-wide computation serve every reader (a cache)."""
+    readable = {j: v for j, v in assessment.measures.items() if can_read(principal, j)}
+    return dataclasses.replace(assessment, measures=readable)
 
 
 def previous_quarter(quarter: str) -> str:
@@ -825,16 +833,27 @@ def score_history(
     Part of a jurisdiction's own page: AccessDenied for another township's or unit's staff.
     """
     require_read(principal, jurisdiction_id)
+    assessments = [
+        assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=as_of, rules=rules,
+                       with_previous=False)
+        for quarter in history_quarters(campaign, as_of=as_of)
+    ]  # fmt: skip
+    return history_points(assessments, jurisdiction_id=jurisdiction_id)
+
+
+def history_quarters(campaign: ov.CampaignInfo, *, as_of: dt.date) -> list[str]:
+    """The campaign's quarters begun by `as_of` (those a score history shows)."""
+    return [quarter for quarter in campaign.quarters if ov.quarter_bounds(quarter)[0] <= as_of]
+
+
+def history_points(assessments: Sequence[Assessment], *, jurisdiction_id: int) -> list[ScorePoint]:
+    """One jurisdiction's score and rank in each of `assessments` (quarters it was not scored in are left out)."""
     out: list[ScorePoint] = []
-    for quarter in campaign.quarters:
-        if ov.quarter_bounds(quarter)[0] > as_of:
-            break
-        a = assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=as_of,
-                           rules=rules, with_previous=False)  # fmt: skip
+    for a in assessments:
         mine = a.find(jurisdiction_id)
         if mine is None:
             continue
         group = a.groups.get(mine.member.kind, [])
         ranked = sum(1 for s in group if s.rank is not None)
-        out.append(ScorePoint(quarter, mine.score, mine.rank, ranked, mine.grade, a.window.provisional))
+        out.append(ScorePoint(a.quarter, mine.score, mine.rank, ranked, mine.grade, a.window.provisional))
     return out

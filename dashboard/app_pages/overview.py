@@ -28,7 +28,7 @@ line = ov.timeline(campaign, today=sel.as_of)
 current = line.current
 left, right = st.columns([3, 1])
 with left:
-    st.altair_chart(charts.configure(charts.timeline_chart(line)), width="stretch")
+    ui.chart(charts.configure(charts.timeline_chart(line)), width="stretch")
 with right:
     st.metric(
         "当前阶段", current.name if current else ("已结束" if sel.as_of > campaign.ends_on else "未开始")
@@ -125,14 +125,18 @@ ui.download_csv(
     frames.ranking_frame(townships, links=False), name=f"乡镇排名_{sel.month}", key="overview.ranking.csv"
 )
 
-with st.expander(f"安委会成员单位 · {ov.month_label(sel.month)}", icon="🏢"):
-    unit_df = frames.ranking_frame(units)
-    st.dataframe(
-        unit_df.style.format({"排名": ui.fmt_rank}).map(ui.status_style, subset=["月报"]).map(ui.red_text, subset=["需关注"]),
-        hide_index=True, placeholder="—", width="stretch", height=ui.table_height(len(unit_df)),
-        column_config={**rank_cfg, "单位": st.column_config.LinkColumn("成员单位", display_text=ui.LINK_DISPLAY)},
-        key="overview.units",
-    )  # fmt: skip
+box_units = st.expander(
+    f"安委会成员单位 · {ov.month_label(sel.month)}", icon="🏢", key="overview.units.box", on_change="rerun"
+)  # drawn only when opened
+with box_units:
+    if box_units.open:
+        unit_df = frames.ranking_frame(units)
+        st.dataframe(
+            unit_df.style.format({"排名": ui.fmt_rank}).map(ui.status_style, subset=["月报"]).map(ui.red_text, subset=["需关注"]),
+            hide_index=True, placeholder="—", width="stretch", height=ui.table_height(len(unit_df)),
+            column_config={**rank_cfg, "单位": st.column_config.LinkColumn("成员单位", display_text=ui.LINK_DISPLAY)},
+            key="overview.units",
+        )  # fmt: skip
 
 st.subheader("月报（汇总表）报送情况")
 st.caption(
@@ -142,18 +146,22 @@ ui.legend()
 cells = data.grid(sel.url, who, campaign.id, sel.as_of)
 g_left, g_right = st.columns(2)
 with g_left:
-    st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
+    ui.chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
                                                            title="乡镇（街道）")), width="stretch")  # fmt: skip
 with g_right:
-    st.altair_chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT),
+    ui.chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT),
                                                            title="安委会成员单位")), width="stretch")  # fmt: skip
-with st.expander("报送明细（含报送日期）", icon="📋"):
-    wide = frames.grid_wide(cells, kind=TOWNSHIP)
-    wide_units = frames.grid_wide(cells, kind=UNIT)
-    both = pd.concat([wide, wide_units], ignore_index=True)
-    st.dataframe(both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])), hide_index=True, placeholder="—",
-                 width="stretch", height=ui.table_height(len(both), cap=600), key="overview.grid")  # fmt: skip
-    ui.download_csv(both, name="月报报送情况", key="overview.grid.csv")
+box_grid = st.expander(
+    "报送明细（含报送日期）", icon="📋", key="overview.grid.box", on_change="rerun"
+)  # drawn only when opened
+with box_grid:
+    if box_grid.open:
+        wide = frames.grid_wide(cells, kind=TOWNSHIP)
+        wide_units = frames.grid_wide(cells, kind=UNIT)
+        both = pd.concat([wide, wide_units], ignore_index=True)
+        st.dataframe(both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])), hide_index=True, placeholder="—",
+                     width="stretch", height=ui.table_height(len(both), cap=600), key="overview.grid")  # fmt: skip
+        ui.download_csv(both, name="月报报送情况", key="overview.grid.csv")
 
 # --- trends ---------------------------------------------------------------------------------------
 st.subheader("执法检查阶段趋势")
@@ -161,7 +169,9 @@ months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first 
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
-    read = data.trends(sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of)
+    read = data.trends(
+        sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of
+    )
     table = frames.trend_table([t for t in read if t.month in months])
     specs = [
         ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),
@@ -182,20 +192,34 @@ else:
                     chart = charts.grouped_bars(
                         long, value="数值", series="项目", title=title, colours=colours
                     )
-                st.altair_chart(charts.configure(chart), width="stretch")
-                with st.expander("图表数据", icon="📄"):
-                    shown = table[["月份", *cols]]
-                    st.dataframe(
-                        shown, hide_index=True, placeholder="—", width="stretch", key=f"overview.trend.{key}"
-                    )
-                    ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
+                ui.chart(charts.configure(chart), width="stretch")
+                box_data = st.expander(
+                    "图表数据", icon="📄", key=f"overview.trend.{key}.box", on_change="rerun"
+                )  # drawn only when opened
+                with box_data:
+                    if box_data.open:
+                        shown = table[["月份", *cols]]
+                        st.dataframe(
+                            shown,
+                            hide_index=True,
+                            placeholder="—",
+                            width="stretch",
+                            key=f"overview.trend.{key}",
+                        )
+                        ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
     cluster = frames.cluster_frame(data.month_summary(sel.url, who, sel.month, sel.as_of))
     st.markdown(f"##### {ov.month_label(sel.month)} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
     else:
-        st.altair_chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
-        with st.expander("图表数据", icon="📄"):
-            st.dataframe(cluster, hide_index=True, placeholder="—", width="stretch", key="overview.cluster")
-            ui.download_csv(cluster, name=f"问题集中单位_{sel.month}", key="overview.cluster.csv")
+        ui.chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
+        box_cluster = st.expander(
+            "图表数据", icon="📄", key="overview.cluster.box", on_change="rerun"
+        )  # drawn only when opened
+        with box_cluster:
+            if box_cluster.open:
+                st.dataframe(
+                    cluster, hide_index=True, placeholder="—", width="stretch", key="overview.cluster"
+                )
+                ui.download_csv(cluster, name=f"问题集中单位_{sel.month}", key="overview.cluster.csv")

@@ -108,7 +108,7 @@ with right:
         long = frames.trend_long(month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100), ["覆盖率"], series="项目",
                                  value="数值")  # fmt: skip
         long["项目"] = "高危工贸覆盖率"
-        st.altair_chart(charts.configure(charts.line_chart(long, value="数值", series="项目", title="各月检查覆盖率",
+        ui.chart(charts.configure(charts.line_chart(long, value="数值", series="项目", title="各月检查覆盖率",
                                                            percent=True, colours=[ui.BLUE])),
                         width="stretch")  # fmt: skip
 with st.expander("各月检查、问题、核查与处罚", icon="📄", expanded=True):
@@ -144,24 +144,30 @@ st.markdown("**发现问题的核查记录**")
 ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problems",
                 height=ui.table_height(len(problems), cap=420))  # fmt: skip
 if who.may_reveal_ids:
-    with st.expander("显示完整身份证号", icon="🔓"):
-        st.caption("仅在核对身份时使用；每次查看都会记入审计日志。")
-        with data.session(sel.url) as s:
-            people = personal_data.problem_people(s, principal=who, jurisdiction_id=jid, first=first, last=last)
-        if not people:
-            st.caption("本期没有发现问题的人员。")
-        else:
-            by_person = {p.person_id: p for p in people}
-            person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
-                                     key="township.reveal.person", placeholder="请选择")  # fmt: skip
-            if st.button("显示完整身份证号", key="township.reveal"):
-                try:
-                    with data.session(sel.url) as s:
-                        full = personal_data.reveal_id_number(s, principal=who, person_id=person_id)
-                except (AccessDenied, personal_data.PersonNotFound) as exc:
-                    st.error(str(exc))
-                else:
-                    st.info(f"{by_person[person_id].name}：{full}（已记入审计日志）")
+    box_reveal = st.expander(
+        "显示完整身份证号", icon="🔓", key=f"township.reveal.box.{jid}", on_change="rerun"
+    )  # drawn only when opened
+    with box_reveal:
+        if box_reveal.open:
+            st.caption("仅在核对身份时使用；每次查看都会记入审计日志。")
+            with data.session(sel.url) as s:
+                people = personal_data.problem_people(
+                    s, principal=who, jurisdiction_id=jid, first=first, last=last
+                )
+            if not people:
+                st.caption("本期没有发现问题的人员。")
+            else:
+                by_person = {p.person_id: p for p in people}
+                person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
+                                         key="township.reveal.person", placeholder="请选择")  # fmt: skip
+                if st.button("显示完整身份证号", key="township.reveal"):
+                    try:
+                        with data.session(sel.url) as s:
+                            full = personal_data.reveal_id_number(s, principal=who, person_id=person_id)
+                    except (AccessDenied, personal_data.PersonNotFound) as exc:
+                        st.error(str(exc))
+                    else:
+                        st.info(f"{by_person[person_id].name}：{full}（已记入审计日志）")
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
@@ -185,7 +191,7 @@ else:
     )  # fmt: skip
     h_left, h_right = st.columns([3, 2])
     with h_left:
-        st.altair_chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
+        ui.chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
     with h_right:
         st.dataframe(hist_df, hide_index=True, placeholder="—", width="stretch", key="township.scores")
         if st.button("查看季度考核详情", key="township.to_assessment"):

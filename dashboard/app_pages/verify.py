@@ -89,7 +89,7 @@ def save_results(job: dict[str, Any], target: dict[str, Any]) -> str:
                                          jurisdiction_id=target.get("jurisdiction_id"),
                                          enterprise_id=target.get("enterprise_id"))  # fmt: skip
         session.commit()
-    st.cache_data.clear()  # the overview's certificate numbers change
+    data.invalidate()  # the overview's certificate numbers change
     return f"已保存到“{target_label(target)}”：{summary}"
 
 
@@ -99,7 +99,7 @@ def autosave(job: dict[str, Any]) -> verify_saving.SaveOutcome:
         outcome = verify_saving.save_if_finished(session, principal=principal, client=client, job=job)
         session.commit()
     if outcome.saved_now:
-        st.cache_data.clear()  # the overview's certificate numbers change
+        data.invalidate()  # the overview's certificate numbers change
     return outcome
 
 
@@ -152,7 +152,7 @@ def evidence_panel() -> None:
                 jurisdiction_id=target.get("jurisdiction_id"), source="saved_page", evidence_ref=path,
             )  # fmt: skip
             session.commit()
-        st.cache_data.clear()
+        data.invalidate()
     except (pe.EvidenceError, InputError, AccessDenied) as exc:
         st.error(str(exc))
         return

@@ -276,3 +276,20 @@ def test_no_server_paths_or_commands_for_the_bureaus_staff(app_env: str, user: s
     assert text  # the page drew its explanations
     for technical in (".toml", "scoring_rules", "anpei ", "--help", str(sc.DEFAULT_RULES_PATH.parent)):
         assert technical not in text, technical
+
+
+def test_overview_draws_the_closed_expanders_only_once_opened(app_env: str) -> None:
+    """Tables nobody opened are not built on every run (issue 16); opening one draws it."""
+    at = _run()
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("安委会成员单位") for label in labels) and "报送明细（含报送日期）" in labels
+    assert len(_tables(at, "排名")) == 1, "only the townships' ranking: the member units' stays closed"
+    assert not [t for t in at.dataframe if "4月" in t.value.columns], "the monthly-table detail stays closed"
+    at.session_state["overview.grid.box"] = True
+    at.session_state["overview.units.box"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    grid = [t.value for t in at.dataframe if "4月" in t.value.columns]
+    assert len(grid) == 1 and len(grid[0]) == 45, "opened: every township and unit, a column per month"
+    units = _tables(at, "排名")
+    assert len(units) == 2, "opened: the member units' ranking below the townships'"
