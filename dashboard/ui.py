@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from anpei.cells import safe_cell
 from db import overview as ov
 
 RED = "#c0392b"
@@ -137,8 +138,10 @@ def table_height(rows: int, *, row: int = 35, cap: int = 1200) -> int:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV with a BOM so that Excel opens the Chinese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """CSV with a BOM so that Excel opens the Chinese text correctly; text is formula-safe."""
+    safe = frame.map(safe_cell)
+    safe.columns = [safe_cell(column) for column in frame.columns]
+    return str(safe.to_csv(index=False)).encode("utf-8-sig")
 
 
 def download_csv(frame: pd.DataFrame, *, name: str, key: str, label: str = "下载数据（CSV）") -> None:

@@ -15,13 +15,13 @@ from sqlalchemy import String, cast, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from anpei.cells import safe_cell
 from db import audit
 from db.access import Principal, require_admin
 from db.codes import AuditAction
 from db.models import AuditLog
 
 MAX_ROWS = 10_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -141,13 +141,6 @@ def count_audit(session: Session, *, principal: Principal, where: AuditFilter | 
 # --- export ---------------------------------------------------------------------------------------
 
 EXPORT_HEADER = ("编号", "时间", "用户", "操作", "对象", "对象编号", "修改前", "修改后", "说明")
-
-
-def safe_cell(value: object) -> object:
-    """A cell value that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _json(value: dict[str, Any] | None) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
+from anpei.cells import looks_like_formula, safe_cell
 from verifier.ids import mask_ids_in
 from verifier.types import Decision, Outcome, RosterRow
 
@@ -43,7 +44,6 @@ EXTRA_COLUMNS: tuple[str, ...] = ("人员类型", "行业类别")
 ALL_COLUMNS: tuple[str, ...] = RESULT_COLUMNS + EXTRA_COLUMNS
 ORIGINAL_KEY = "_original"  # in a result row: the roster's original cells (header → value)
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _RED = frozenset({Outcome.NOT_FOUND, Outcome.NAME_MISMATCH, Outcome.CERT_NUMBER_MISMATCH})
 _ORANGE = frozenset(
@@ -173,11 +173,7 @@ def result_rows(
     ]
 
 
-def safe_text(value: Any) -> Any:
-    """CSV: text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+safe_text = safe_cell  # CSV: text that a spreadsheet would run as a formula gets a leading apostrophe
 
 
 def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -249,7 +245,7 @@ def write_xlsx(
         out = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str) and value:
             out.data_type = "s"  # never a formula
-            if value.startswith(_FORMULA_START):
+            if looks_like_formula(value):
                 out.quotePrefix = True
         return out
 
