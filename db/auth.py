@@ -79,6 +79,65 @@ _DUMMY_HASH = hash_password("\x00anpei-no-such-user\x00")
 # --- policy -------------------------------------------------------------------------------------
 
 
+# Passwords that guessers try first: the sample county's public demo password (`anpeidemo`), and words whose
+# letters (digits and symbols taken away) are a common word or a keyboard run (`password12`,
+# `Admin12345`, `qwertyuiop`, `abc-123456`).
+_COMMON_WORDS = frozenset(
+    {
+        "password",
+        "passwrd",
+        "pass",
+        "admin",
+        "administrator",
+        "root",
+        "user",
+        "login",
+        "welcome",
+        "letmein",
+        "iloveyou",
+        "monkey",
+        "dragon",
+        "master",
+        "sunshine",
+        "princess",
+        "football",
+        "superman",
+        "shadow",
+        "secret",
+        "changeme",
+        "default",
+        "test",
+        "guest",
+        "hello",
+        "anpei",
+        "anpeidemo",
+        "mima",
+        "woaini",
+        "zhongguo",
+        "china",
+        "qwerty",
+        "azerty",
+    }
+)
+_KEYBOARD_RUNS = ("qwertyuiopasdfghjklzxcvbnm", "abcdefghijklmnopqrstuvwxyz", "qazwsxedcrfvtgbyhnujmikolp")
+
+
+_LEET = str.maketrans("@4310$5!7", "aaeiossit")
+
+
+def _is_common(password: str) -> bool:
+    folded = password.casefold()
+    letters = "".join(ch for ch in folded if ch.isalpha())
+    if len(letters) < 3:
+        return True  # digits and symbols with at most two letters: `1234567890ab`
+    if any(letters in run or letters in run[::-1] for run in _KEYBOARD_RUNS):
+        return True
+    for text in (letters, "".join(ch for ch in folded.translate(_LEET) if ch.isalpha())):
+        if text in _COMMON_WORDS or any(len(word) >= 6 and word in text for word in _COMMON_WORDS):
+            return True
+    return False
+
+
 def password_problem(password: str, *, username: str) -> str | None:
     """What is wrong with a proposed password (Chinese), or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -93,6 +152,8 @@ def password_problem(password: str, *, username: str) -> str | None:
         return "密码不能与用户名相同"
     if len(set(password)) == 1:
         return "密码不能由同一个字符重复组成"
+    if _is_common(password):
+        return "密码太常见（如 password12、Admin12345、qwertyuiop 或演示密码），请换一个不易猜到的密码"
     return None
 
 
@@ -232,3 +293,43 @@ def authenticate(
     )
     session.commit()
     return principal
+
+
+def check_own_password(
+    session: Session, *, user: User, password: str, now: dt.datetime | None = None
+) -> bool:
+    """The password a logged-in user types again (修改密码's 原密码), counted like a login attempt.
+
+    A wrong one counts towards the lock-out and is audited; a locked account is refused whatever
+    is typed. Commits (the count and the lock must outlast the caller's rollback).
+    """
+    now = _aware(now)
+    assert user.id is not None
+    number = _claim_attempt(session, name=user.username, now=now)
+    who = Principal(username=user.username, role=Role.LEADER, user_id=user.id)
+    if number is not None and number <= MAX_FAILED_LOGINS and verify_password(user.password_hash, password):
+        session.execute(
+            update(User)
+            .where(col(User.id) == user.id)
+            .values(failed_logins=0)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return True
+    if number is None or number > MAX_FAILED_LOGINS:
+        verify_password(_DUMMY_HASH, password)
+    detail = "修改密码时原密码错误"
+    if number is None or number >= MAX_FAILED_LOGINS:
+        _lock(session, user_id=user.id, now=now)
+        detail += "，账号锁定"
+    audit.record(
+        session,
+        principal=who,
+        action=AuditAction.LOGIN_FAILED,
+        entity="user",
+        entity_id=user.id,
+        detail=detail,
+        at=now,
+    )
+    session.commit()
+    return False
