@@ -57,6 +57,7 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "viewer",
+        "--client.showErrorDetails", "none",
         "--server.maxUploadSize", str(get_settings().max_upload_mb),
     ]  # fmt: skip
 

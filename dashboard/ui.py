@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +138,39 @@ def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 def table_height(rows: int, *, row: int = 35, cap: int = 1200) -> int:
     """A height that shows every row (no inner scroll) up to `cap` pixels."""
     return min(cap, (rows + 1) * row + 3)
+
+
+PAGE_FAILED = "页面出错了，请刷新页面后重试；如仍出错，请联系管理员（出错情况已记入服务器日志）。"
+_log = logging.getLogger("anpei.dashboard")
+
+
+def guarded(run: Callable[[], object], *, where: str) -> None:
+    """Run a page; a fault shows one Chinese line instead of a traceback (server paths, code).
+
+    The server log gets the exception's type and the traceback's frames, not its message (which may
+    quote a name or an ID number). Streamlit's own rerun/stop signals are not exceptions and pass.
+    """
+    try:
+        run()
+    except Exception as exc:
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        _log.error("页面 %s 出错：%s\n%s", where, type(exc).__name__, frames)
+        st.error(PAGE_FAILED, icon="⚠️")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """User text (a roster name, a file name, a header) made inert inside Streamlit markdown.
+
+    Every ASCII punctuation mark is backslash-escaped (CommonMark shows it as typed), so no link,
+    image, emphasis, HTML, `:red[…]` directive, `$math$` or bare-URL autolink can form; line breaks
+    become spaces (no headings or lists). Use it for every value put into `st.markdown`, a caption,
+    a message or a widget label.
+    """
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -30,7 +30,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from anpei.cells import safe_text
+from anpei.cells import safe_text as safe_text  # re-exported: the writers import it from here
 from anpei.settings import get_settings
 
 CSV_SHEET = "CSV"

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, col, select
 
-from dashboard import data, state
+from dashboard import data, state, ui
 from dashboard import input_ui as iu
 from db import exposures, self_inspections, summary_reports, tips
 from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
@@ -196,7 +196,7 @@ with exposure_tab:
         with data.session(sel.url) as s:
             action_targets = action_targets_of(s, jurisdiction_id=aref.id, kind=akind, county=aref.kind == JurisdictionKind.COUNTY.value)
         if not action_targets:
-            st.caption(f"{aref.name}没有登记的{akind.label}。")
+            st.caption(f"{ui.plain(aref.name)}没有登记的{akind.label}。")
         else:
             with st.form(f"{P}.action_form"):
                 a_target = st.selectbox(akind.label, list(action_targets), format_func=lambda i: action_targets[i],

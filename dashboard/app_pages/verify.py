@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, staff
+from dashboard import data, staff, ui
 from dashboard import page_evidence as pe
 from dashboard import roster_preview as rp
 from dashboard import verify_results as vr
@@ -257,10 +257,12 @@ def upload_section() -> None:
     st.markdown("**识别到的列**（请确认；未识别的列可以手动指定含义）")
     options = rp.mapping_options(recognised)
     shown = []
-    for column in columns:
-        if column.field is None:
+    asked: set[str] = set()  # one question per header text: `备注,备注` share one (the mapping is by text)
+    for index, column in enumerate(columns):
+        if column.field is None and column.header not in asked:
+            asked.add(column.header)
             choice = st.selectbox(
-                f"“{column.header}”列是", options, key=f"{K}map.{digest}.{column.header}",
+                f"“{ui.plain(column.header)}”列是", options, key=f"{K}map.{digest}.{index}.{column.header}",
                 format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"),
             )  # fmt: skip
             if choice:
@@ -341,7 +343,7 @@ def job_section() -> None:
         return
 
     st.divider()
-    st.subheader(f"② 任务 {job['id']}：{job['filename']}")
+    st.subheader(f"② 任务 {job['id']}：{ui.plain(job['filename'])}")
     active = job["status"] in ACTIVE
 
     st.fragment(progress_panel, run_every=staff.REFRESH_S if active else None)(int(job["id"]), active)

@@ -218,3 +218,23 @@ def test_a_saved_platform_page_is_evidence_for_one_person(
     at.run()
     at.button(key="verify.page.save").click().run()
     assert any("无法识别" in e.value for e in at.error)
+
+
+def test_two_identical_unknown_headers_do_not_crash_the_page(env: tuple[County, ServiceRun]) -> None:
+    """`备注,备注` crashed 核验名单 with StreamlitDuplicateElementKey and a traceback (issue 11 item 12)."""
+    _county, service = env
+    for headers in (("姓名", "身份证号", "备注", "备注"), ("职工名", "身份证号", "备注", "备注")):
+        data = csv_bytes(roster_rows(service.crowd[:2]), headers=headers)
+        at = _start(data, "名单.csv")  # asserts no exception
+        labels = [s.label for s in at.selectbox if "备注" in s.label]
+        assert labels and labels[0] == "“备注”列是" and len(set(labels)) == len(labels)
+        assert list(_frames(at, "文件中的列")[0]["文件中的列"])[:3] == [*headers[:2], "备注"]
+
+
+def test_markdown_in_an_unknown_header_is_shown_as_typed(env: tuple[County, ServiceRun]) -> None:
+    _county, service = env
+    header = "[点此领奖](http://127.0.0.1:9/x)"
+    data = csv_bytes(roster_rows(service.crowd[:2]), headers=("姓名", "身份证号", header, "证书编号"))
+    at = _start(data, "名单.csv")
+    labels = [s.label for s in at.selectbox if "点此领奖" in s.label]
+    assert labels == ["“\\[点此领奖\\]\\(http\\:\\/\\/127\\.0\\.0\\.1\\:9\\/x\\)”列是"]
