@@ -94,6 +94,7 @@ def _start_verifier(group: ProcessGroup, *, platform_url: str) -> str | None:
         env={
             "ANPEI_PLATFORM_URL": platform_url,
             "ANPEI_MIN_INTERVAL": "0",
+            "ANPEI_DEMO": "1",  # the only verifier that may run without a token
             "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{VAR_DIR / 'verifier-demo.db'}",
         },
         log=VAR_DIR / "verifier.log",

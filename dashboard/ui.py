@@ -158,19 +158,21 @@ def guarded(run: Callable[[], object], *, where: str) -> None:
         st.error(PAGE_FAILED, icon="⚠️")
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-\-:-@\[-`{-~])")  # ASCII punctuation but `.` and `/`
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
 
 
 def plain(text: object) -> str:
     """User text (a roster name, a file name, a header) made inert inside Streamlit markdown.
 
-    Every ASCII punctuation mark is backslash-escaped (CommonMark shows it as typed), so no link,
-    image, emphasis, HTML, `:red[…]` directive, `$math$` or bare-URL autolink can form; line breaks
-    become spaces (no headings or lists). Use it for every value put into `st.markdown`, a caption,
+    Every ASCII punctuation mark but `.` and `/` is backslash-escaped (CommonMark shows it as
+    typed), so no link, image, emphasis, HTML, `:red[…]` directive or `$math$` can form; `http:`,
+    `a@b` and `www.` are broken up so no bare-URL autolink forms either; line breaks become spaces
+    (no headings or lists). Use it for every value put into `st.markdown`, a caption,
     a message or a widget label.
     """
     flat = " ".join(str(text).split())
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
+    return _WWW.sub(r"\1\\.", _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat))
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

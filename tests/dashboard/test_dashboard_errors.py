@@ -38,3 +38,14 @@ def test_a_page_fault_is_one_chinese_line_without_the_traceback() -> None:
     at.run()
     assert not at.exception  # nothing for Streamlit to show with its traceback
     assert [e.value for e in at.error] == ["页面出错了，请刷新页面后重试；如仍出错，请联系管理员（出错情况已记入服务器日志）。"]
+
+
+def test_plain_user_text_forms_no_markdown() -> None:
+    from dashboard.ui import plain
+
+    attack = "[点此](http://127.0.0.1:9/x) ![i](https://127.0.0.1:9/p.png) **粗** <b>x</b> :red[红] $x$ www.a.cn\n# 标题"
+    out = plain(attack)
+    for forms in ("](", "![", "**", ":red[", "$x$", "http://", "www.", "\n"):
+        assert forms not in out, forms
+    assert "\\<b\\>" in out  # shown as typed
+    assert plain("甲镇名单.csv") == "甲镇名单.csv" and plain("王伟") == "王伟"

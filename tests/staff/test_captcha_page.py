@@ -98,5 +98,5 @@ def test_file_names_and_roster_names_are_not_markdown(
     text = _texts(at)
     assert "点此领奖" in text
     assert "](" not in text and "![" not in text  # every bracket and colon is escaped: no link, no image
-    assert "\\[点此领奖\\]\\(http\\:\\/\\/127\\.0\\.0\\.1\\:9\\/x\\)" in text
+    assert "\\[点此领奖\\]\\(http\\://127.0.0.1\\:9/x\\)" in text
     client.cancel(job_id)
