@@ -37,7 +37,7 @@ def _prepare_database(url: str, *, scale: float) -> None:
     if database_is_empty(engine):
         typer.echo("数据库为空，正在载入示例县数据（约 10 秒）…", err=True)
         started = time.monotonic()
-        report = seed_sample(engine, scale=scale)
+        report = seed_sample(engine, scale=scale, demo_accounts=True)
         typer.echo(f"示例县数据已载入（{time.monotonic() - started:.0f} 秒）：{report}", err=True)
     engine.dispose()
 

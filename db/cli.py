@@ -86,6 +86,9 @@ def seed_cmd(
     ),
     force: bool = typer.Option(False, "--force", help="数据库已有数据时，先清空全部业务数据再载入。"),
     seed: int = typer.Option(2024, "--seed", help="随机种子；同一种子和规模总是生成相同的数据。"),
+    demo_accounts: bool = typer.Option(
+        False, "--demo-accounts", help="同时建立公开密码的演示账号（只用于演示；库中已有其他账号时拒绝）。"
+    ),
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """载入示例县数据（先自动升级数据库结构）。已有数据时拒绝，除非加 --force。"""
@@ -96,7 +99,7 @@ def seed_cmd(
     engine = open_engine(database_url)
     typer.echo(f"正在载入示例县数据（规模 {scale:g}）…", err=True)
     try:
-        report = seed_sample(engine, scale=scale, seed=seed, force=force)
+        report = seed_sample(engine, scale=scale, seed=seed, force=force, demo_accounts=demo_accounts)
     except SeedRefused as exc:
         fail(str(exc))
     except (OperationalError, ProgrammingError) as exc:

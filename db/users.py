@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session, col, func, select
 
@@ -314,3 +315,21 @@ def list_users(session: Session, *, principal: Principal, include_disabled: bool
     if not include_disabled:
         stmt = stmt.where(col(User.active))
     return [_info(session, user) for user in session.exec(stmt)]
+
+
+@lru_cache(maxsize=1024)
+def _is_demo_hash(password_hash: str) -> bool:
+    from db.sample.seed import DEMO_PASSWORD  # the sample county's public password
+
+    return verify_password(password_hash, DEMO_PASSWORD)
+
+
+def demo_password_accounts(session: Session, *, principal: Principal) -> list[str]:
+    """Active accounts whose password is still the public demo password (the admin page warns).
+
+    Each stored hash is checked once per process (argon2 is slow on purpose); a changed password is
+    a new hash and is checked again.
+    """
+    require_admin(principal)
+    rows = session.exec(select(User.username, User.password_hash).where(col(User.active)).order_by(col(User.username)))
+    return [username for username, password_hash in rows if _is_demo_hash(password_hash)]
