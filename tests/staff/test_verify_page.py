@@ -238,3 +238,37 @@ def test_markdown_in_an_unknown_header_is_shown_as_typed(env: tuple[County, Serv
     at = _start(data, "名单.csv")
     labels = [s.label for s in at.selectbox if "点此领奖" in s.label]
     assert labels == ["“\\[点此领奖\\]\\(http\\://127.0.0.1\\:9/x\\)”列是"]
+
+
+def test_the_full_id_file_is_fetched_only_after_its_audit_entry(
+    env: tuple[County, ServiceRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ticking 下载文件含完整身份证号 built the file at once and served it before the audit row (item 4)."""
+    county, service = env
+    at = _start(csv_bytes(roster_rows(service.crowd[:2])), "名单.csv")
+    at.selectbox(key="verify.target.enterprise").set_value(county.ids["三合化工有限公司"]).run()
+    at.button(key="verify.submit").click().run()
+    job_id = at.session_state["verify.job_id"]
+    assert _wait_done(service, job_id)["status"] == "done"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    def reveals() -> int:
+        with Session(county.engine) as s:
+            return len(s.exec(select(AuditLog).where(AuditLog.action == "reveal")).all())
+
+    fetched: list[int] = []  # the number of reveal entries each time a full-ID file was fetched
+    real = VerifierClient.results_file
+
+    def spy(self: VerifierClient, job: int, **kwargs: object) -> bytes:
+        if kwargs.get("full_ids"):
+            fetched.append(reveals())
+        return real(self, job, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(VerifierClient, "results_file", spy)
+    at.checkbox(key="verify.full_ids").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert fetched == [] and reveals() == 0  # ticking alone fetches nothing
+    at.button(key=f"verify.full_ids.build.{job_id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert fetched == [1] and reveals() == 1  # audited first, then fetched
