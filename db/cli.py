@@ -78,6 +78,26 @@ def upgrade_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     typer.echo(f"数据库已升级到最新版本：{engine.url.render_as_string(hide_password=True)}", err=True)
 
 
+@db_app.command("grant-app-role")
+def grant_app_role_cmd(
+    role: str = typer.Argument(..., help="看板和核验服务登录数据库所用的角色（不是表的属主）。"),
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """以表属主身份运行：让应用角色只能读写数据行，不能改表、删触发器或清空审计日志（PostgreSQL）。"""
+    from db.roles import RoleError, grant_app_role
+
+    engine = open_engine(database_url)
+    try:
+        grant_app_role(engine, role=role)
+    except RoleError as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        fail(f"授权失败：{_first_line(exc)}")
+    finally:
+        engine.dispose()
+    typer.echo(f"已授权 {role}：读写数据行；表结构、触发器和 TRUNCATE 仍只属于表的属主", err=True)
+
+
 @db_app.command("seed")
 def seed_cmd(
     sample: bool = typer.Option(False, "--sample", help="载入示例县（丰都县，虚构数据）。"),
