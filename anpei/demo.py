@@ -37,7 +37,7 @@ def _prepare_database(url: str, *, scale: float) -> None:
     if database_is_empty(engine):
         typer.echo("数据库为空，正在载入示例县数据（约 10 秒）…", err=True)
         started = time.monotonic()
-        report = seed_sample(engine, scale=scale)
+        report = seed_sample(engine, scale=scale, demo_accounts=True)
         typer.echo(f"示例县数据已载入（{time.monotonic() - started:.0f} 秒）：{report}", err=True)
     engine.dispose()
 
@@ -94,6 +94,7 @@ def _start_verifier(group: ProcessGroup, *, platform_url: str) -> str | None:
         env={
             "ANPEI_PLATFORM_URL": platform_url,
             "ANPEI_MIN_INTERVAL": "0",
+            "ANPEI_DEMO": "1",  # the only verifier that may run without a token
             "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{VAR_DIR / 'verifier-demo.db'}",
         },
         log=VAR_DIR / "verifier.log",

@@ -58,6 +58,7 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "--server.fileWatcherType", "none",
         "--runner.postScriptGC", "false",  # no full GC after every run (.streamlit/config.toml says why)
         "--client.toolbarMode", "viewer",
+        "--client.showErrorDetails", "none",
         "--server.maxUploadSize", str(get_settings().max_upload_mb),
     ]  # fmt: skip
 

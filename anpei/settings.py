@@ -5,15 +5,29 @@ See `.env.example` for the list with comments.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
 SHARED_DIR = ROOT.parent / "shared"
+MIN_SECRET_LENGTH = 32
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` (and its folder) readable by its owner only (0600) unless it exists already.
+
+    SQLite files (the database, its -wal and -shm files take the same mode) and key files hold
+    names and ID numbers or signing keys: no other account on the machine may read them.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
 
 
 class Settings(BaseSettings):
@@ -84,6 +98,25 @@ class Settings(BaseSettings):
         validation_alias="ANPEI_SCORING_RULES",
         description="the quarterly assessment's rule file (TOML); the shipped db/scoring_rules.default.toml when unset",
     )
+
+    demo: bool = Field(
+        default=False,
+        validation_alias="ANPEI_DEMO",
+        description="set by `anpei demo` only: the sample county, demo accounts, a verifier without a token",
+    )
+
+    @field_validator("secret_key", "verifier_token")
+    @classmethod
+    def _long_enough(cls, value: str | None, info: object) -> str | None:
+        if value and len(value) < MIN_SECRET_LENGTH:
+            name = {"secret_key": "ANPEI_SECRET_KEY", "verifier_token": "ANPEI_VERIFIER_TOKEN"}[
+                getattr(info, "field_name", "")
+            ]
+            raise ValueError(
+                f"{name} 太短（{len(value)} 个字符）：至少需要 {MIN_SECRET_LENGTH} 个字符，"
+                "可用 `python -c 'import secrets; print(secrets.token_urlsafe(32))'` 生成"
+            )
+        return value
 
     # --- dashboard -----------------------------------------------------------------------
     dashboard_host: str = Field(default="127.0.0.1", validation_alias="ANPEI_DASHBOARD_HOST")

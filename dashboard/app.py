@@ -71,4 +71,4 @@ if page.url_path not in NO_SIDEBAR_SELECTION:
     chosen = state.sidebar(period="quarter" if page.url_path == "assessment" else "month")
     if chosen is None:
         st.stop()
-page.run()
+ui.guarded(page.run, where=page.url_path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, ui
 from db import sessions
 from db.access import Principal
 from db.models import User
@@ -126,7 +126,8 @@ def account_sidebar(url: str, who: Principal) -> None:
 
     with st.sidebar:
         unit = _unit_name(url, who)
-        st.markdown(f"**{who.display_name or who.username}**　{who.role.label}" + (f"  \n{unit}" if unit else ""))
+        name = ui.plain(who.display_name or who.username)
+        st.markdown(f"**{name}**　{who.role.label}" + (f"  \n{ui.plain(unit)}" if unit else ""))
         if st.button("退出登录", key="auth.logout", icon="🚪"):
             log_out(url, who)
             from dashboard import sso

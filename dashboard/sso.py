@@ -37,7 +37,7 @@ def resolve(url: str) -> Principal | None:
     if settings is None or not st.user.is_logged_in:
         return None
     email = str(st.user.get("email") or "")
-    verified = st.user.get("email_verified") is not False
+    verified = sso.email_verified({"email_verified": st.user.get("email_verified")})  # missing: not verified
     with data.session(url) as s:
         who = sso.login_by_email(s, email=email, domain=str(settings.get("anpei_email_domain", "")),
                                  verified=verified)  # fmt: skip

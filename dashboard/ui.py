@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from anpei.cells import safe_cell
 from db import overview as ov
 
 RED = "#c0392b"
@@ -188,9 +192,46 @@ def table_height(rows: int, *, row: int = 35, cap: int = 1200) -> int:
     return min(cap, (rows + 1) * row + 3)
 
 
+PAGE_FAILED = "页面出错了，请刷新页面后重试；如仍出错，请联系管理员（出错情况已记入服务器日志）。"
+_log = logging.getLogger("anpei.dashboard")
+
+
+def guarded(run: Callable[[], object], *, where: str) -> None:
+    """Run a page; a fault shows one Chinese line instead of a traceback (server paths, code).
+
+    The server log gets the exception's type and the traceback's frames, not its message (which may
+    quote a name or an ID number). Streamlit's own rerun/stop signals are not exceptions and pass.
+    """
+    try:
+        run()
+    except Exception as exc:
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        _log.error("页面 %s 出错：%s\n%s", where, type(exc).__name__, frames)
+        st.error(PAGE_FAILED, icon="⚠️")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-\-:-@\[-`{-~])")  # ASCII punctuation but `.` and `/`
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+
+
+def plain(text: object) -> str:
+    """User text (a roster name, a file name, a header) made inert inside Streamlit markdown.
+
+    Every ASCII punctuation mark but `.` and `/` is backslash-escaped (CommonMark shows it as
+    typed), so no link, image, emphasis, HTML, `:red[…]` directive or `$math$` can form; `http:`,
+    `a@b` and `www.` are broken up so no bare-URL autolink forms either; line breaks become spaces
+    (no headings or lists). Use it for every value put into `st.markdown`, a caption,
+    a message or a widget label.
+    """
+    flat = " ".join(str(text).split())
+    return _WWW.sub(r"\1\\.", _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat))
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV with a BOM so that Excel opens the Chinese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """CSV with a BOM so that Excel opens the Chinese text correctly; text is formula-safe."""
+    safe = frame.map(safe_cell)
+    safe.columns = [safe_cell(column) for column in frame.columns]
+    return str(safe.to_csv(index=False)).encode("utf-8-sig")
 
 
 def download_csv(frame: pd.DataFrame, *, name: str, key: str, label: str = "下载数据（CSV）") -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from anpei import clock
+from anpei.cells import safe_cell
 from db import audit
 from db import audit_labels as labels
 from db.access import Principal, require_admin
@@ -23,7 +24,6 @@ from db.codes import AuditAction
 from db.models import AuditLog
 
 MAX_ROWS = 10_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -157,11 +157,6 @@ def count_audit(session: Session, *, principal: Principal, where: AuditFilter | 
 EXPORT_HEADER = ("编号", "时间", "用户", "操作", "对象", "对象编号", "修改前", "修改后", "说明")
 
 
-def safe_cell(value: object) -> object:
-    """A cell value that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def export_audit_xlsx(

@@ -11,7 +11,8 @@ import datetime as dt
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, select
+from sqlalchemy import and_, case, or_, update
+from sqlmodel import Session, col, select
 
 from db import audit
 from db.access import Principal
@@ -23,7 +24,8 @@ MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 
-BAD_CREDENTIALS = "用户名或密码不正确"
+# One answer for an unknown username, a wrong password and a locked account (no hint which).
+BAD_CREDENTIALS = f"用户名或密码不正确（连续输错 {MAX_FAILED_LOGINS} 次的账号将锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟）"
 DISABLED = "账号已停用，请联系管理员"
 NO_JURISDICTION = "账号未设置所属乡镇（街道）或部门，请联系管理员"
 
@@ -77,6 +79,65 @@ _DUMMY_HASH = hash_password("\x00anpei-no-such-user\x00")
 # --- policy -------------------------------------------------------------------------------------
 
 
+# Passwords that guessers try first: the sample county's public demo password (`anpeidemo`), and words whose
+# letters (digits and symbols taken away) are a common word or a keyboard run (`password12`,
+# `Admin12345`, `qwertyuiop`, `abc-123456`).
+_COMMON_WORDS = frozenset(
+    {
+        "password",
+        "passwrd",
+        "pass",
+        "admin",
+        "administrator",
+        "root",
+        "user",
+        "login",
+        "welcome",
+        "letmein",
+        "iloveyou",
+        "monkey",
+        "dragon",
+        "master",
+        "sunshine",
+        "princess",
+        "football",
+        "superman",
+        "shadow",
+        "secret",
+        "changeme",
+        "default",
+        "test",
+        "guest",
+        "hello",
+        "anpei",
+        "anpeidemo",
+        "mima",
+        "woaini",
+        "zhongguo",
+        "china",
+        "qwerty",
+        "azerty",
+    }
+)
+_KEYBOARD_RUNS = ("qwertyuiopasdfghjklzxcvbnm", "abcdefghijklmnopqrstuvwxyz", "qazwsxedcrfvtgbyhnujmikolp")
+
+
+_LEET = str.maketrans("@4310$5!7", "aaeiossit")
+
+
+def _is_common(password: str) -> bool:
+    folded = password.casefold()
+    letters = "".join(ch for ch in folded if ch.isalpha())
+    if len(letters) < 3:
+        return True  # digits and symbols with at most two letters: `1234567890ab`
+    if any(letters in run or letters in run[::-1] for run in _KEYBOARD_RUNS):
+        return True
+    for text in (letters, "".join(ch for ch in folded.translate(_LEET) if ch.isalpha())):
+        if text in _COMMON_WORDS or any(len(word) >= 6 and word in text for word in _COMMON_WORDS):
+            return True
+    return False
+
+
 def password_problem(password: str, *, username: str) -> str | None:
     """What is wrong with a proposed password (Chinese), or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -91,6 +152,8 @@ def password_problem(password: str, *, username: str) -> str | None:
         return "密码不能与用户名相同"
     if len(set(password)) == 1:
         return "密码不能由同一个字符重复组成"
+    if _is_common(password):
+        return "密码太常见（如 password12、Admin12345、qwertyuiop 或演示密码），请换一个不易猜到的密码"
     return None
 
 
@@ -132,9 +195,39 @@ def is_locked(user: User, *, now: dt.datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-def _minutes_left(user: User, now: dt.datetime) -> int:
-    assert user.locked_until is not None
-    return max(1, -(-int((user.locked_until - now).total_seconds()) // 60))
+def _claim_attempt(session: Session, *, name: str, now: dt.datetime) -> int | None:
+    """Count this attempt before the password is checked; the attempt's number, or None.
+
+    One atomic UPDATE … RETURNING: parallel attempts each get their own number, so no more than
+    `MAX_FAILED_LOGINS` of them are ever checked (the counter is never read, then written). None when
+    the account is unknown or locked. A lock that has run out starts the count again at 1.
+    """
+    expired = and_(col(User.locked_until).is_not(None), col(User.locked_until) <= now)
+    statement = (
+        update(User)
+        .where(col(User.username) == name)
+        .where(or_(col(User.locked_until).is_(None), col(User.locked_until) <= now))
+        .values(
+            failed_logins=case((expired, 1), else_=col(User.failed_logins) + 1),
+            locked_until=case((expired, None), else_=col(User.locked_until)),
+        )
+        .returning(col(User.failed_logins))
+        .execution_options(synchronize_session=False)
+    )
+    number = session.execute(statement).scalar_one_or_none()
+    session.commit()
+    return number
+
+
+def _lock(session: Session, *, user_id: int, now: dt.datetime) -> None:
+    """Lock the account (once: a lock already running is not extended by later attempts)."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .where(or_(col(User.locked_until).is_(None), col(User.locked_until) <= now))
+        .values(locked_until=now + LOCKOUT)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def authenticate(
@@ -142,13 +235,16 @@ def authenticate(
 ) -> Principal:
     """The Principal for a correct username and password; LoginFailed(message) otherwise.
 
-    Commits: failure counters, the lock, a rehashed password and the audit entry are kept whether
-    the login succeeds or not. An unknown username and a wrong password give the same message.
+    Every attempt is counted before the password is checked (`_claim_attempt`), so the lock-out
+    holds under parallel guesses. Commits: failure counters, the lock, a rehashed password and the
+    audit entry are kept whether the login succeeds or not. An unknown username, a wrong password
+    and a locked account give the same message and cost the same time.
     """
     now = _aware(now)
     name = normalise_username(username)
-    user = session.exec(select(User).where(User.username == name)).first() if name else None
     anonymous = Principal(username=name[:50] or "(空)", role=Role.LEADER)
+    number = _claim_attempt(session, name=name, now=now) if name else None
+    user = session.exec(select(User).where(User.username == name)).first() if name else None
 
     def refuse(message: str, *, detail: str, who: Principal) -> LoginFailed:
         audit.record(
@@ -162,25 +258,22 @@ def authenticate(
         verify_password(_DUMMY_HASH, password)
         raise refuse(BAD_CREDENTIALS, detail="用户名不存在", who=anonymous)
 
+    assert user.id is not None
     who = Principal(username=user.username, role=Role.LEADER, user_id=user.id)
-    if is_locked(user, now=now):
-        raise refuse(
-            f"连续登录失败次数过多，账号已锁定，请 {_minutes_left(user, now)} 分钟后再试",
-            detail="账号锁定期间尝试登录", who=who,
-        )  # fmt: skip
-    if user.locked_until is not None:  # the lock has run out: start counting again
-        user.locked_until = None
-        user.failed_logins = 0
+    if number is None or number > MAX_FAILED_LOGINS:  # locked, or over the limit: never checked
+        verify_password(_DUMMY_HASH, password)
+        _lock(session, user_id=user.id, now=now)
+        raise refuse(BAD_CREDENTIALS, detail="账号锁定期间尝试登录", who=who)
 
     if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        detail = f"密码错误（连续第 {user.failed_logins} 次）"
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
+        detail = f"密码错误（连续第 {number} 次）"
+        if number >= MAX_FAILED_LOGINS:
+            _lock(session, user_id=user.id, now=now)
             detail += f"，账号锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟"
-        session.add(user)
         raise refuse(BAD_CREDENTIALS, detail=detail, who=who)
 
+    user.failed_logins = 0  # the password was right: the count starts again whatever follows
+    session.add(user)
     if not user.active:
         raise refuse(DISABLED, detail="账号已停用", who=who)
 
@@ -200,3 +293,43 @@ def authenticate(
     )
     session.commit()
     return principal
+
+
+def check_own_password(
+    session: Session, *, user: User, password: str, now: dt.datetime | None = None
+) -> bool:
+    """The password a logged-in user types again (修改密码's 原密码), counted like a login attempt.
+
+    A wrong one counts towards the lock-out and is audited; a locked account is refused whatever
+    is typed. Commits (the count and the lock must outlast the caller's rollback).
+    """
+    now = _aware(now)
+    assert user.id is not None
+    number = _claim_attempt(session, name=user.username, now=now)
+    who = Principal(username=user.username, role=Role.LEADER, user_id=user.id)
+    if number is not None and number <= MAX_FAILED_LOGINS and verify_password(user.password_hash, password):
+        session.execute(
+            update(User)
+            .where(col(User.id) == user.id)
+            .values(failed_logins=0)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return True
+    if number is None or number > MAX_FAILED_LOGINS:
+        verify_password(_DUMMY_HASH, password)
+    detail = "修改密码时原密码错误"
+    if number is None or number >= MAX_FAILED_LOGINS:
+        _lock(session, user_id=user.id, now=now)
+        detail += "，账号锁定"
+    audit.record(
+        session,
+        principal=who,
+        action=AuditAction.LOGIN_FAILED,
+        entity="user",
+        entity_id=user.id,
+        detail=detail,
+        at=now,
+    )
+    session.commit()
+    return False

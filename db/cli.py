@@ -81,6 +81,26 @@ def upgrade_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     typer.echo(f"数据库已升级到最新版本：{engine.url.render_as_string(hide_password=True)}", err=True)
 
 
+@db_app.command("grant-app-role")
+def grant_app_role_cmd(
+    role: str = typer.Argument(..., help="看板和核验服务登录数据库所用的角色（不是表的属主）。"),
+    database_url: str | None = DATABASE_URL_OPTION,
+) -> None:
+    """以表属主身份运行：让应用角色只能读写数据行，不能改表、删触发器或清空审计日志（PostgreSQL）。"""
+    from db.roles import RoleError, grant_app_role
+
+    engine = open_engine(database_url)
+    try:
+        grant_app_role(engine, role=role)
+    except RoleError as exc:
+        fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:
+        fail(f"授权失败：{_first_line(exc)}")
+    finally:
+        engine.dispose()
+    typer.echo(f"已授权 {role}：读写数据行；表结构、触发器和 TRUNCATE 仍只属于表的属主", err=True)
+
+
 @db_app.command("seed")
 def seed_cmd(
     sample: bool = typer.Option(False, "--sample", help="载入示例县（丰都县，虚构数据）。"),
@@ -89,6 +109,9 @@ def seed_cmd(
     ),
     force: bool = typer.Option(False, "--force", help="数据库已有数据时，先清空全部业务数据再载入。"),
     seed: int = typer.Option(2024, "--seed", help="随机种子；同一种子和规模总是生成相同的数据。"),
+    demo_accounts: bool = typer.Option(
+        False, "--demo-accounts", help="同时建立公开密码的演示账号（只用于演示；库中已有其他账号时拒绝）。"
+    ),
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """载入示例县数据（先自动升级数据库结构）。已有数据时拒绝，除非加 --force。"""
@@ -99,7 +122,7 @@ def seed_cmd(
     engine = open_engine(database_url)
     typer.echo(f"正在载入示例县数据（规模 {scale:g}）…", err=True)
     try:
-        report = seed_sample(engine, scale=scale, seed=seed, force=force)
+        report = seed_sample(engine, scale=scale, seed=seed, force=force, demo_accounts=demo_accounts)
     except SeedRefused as exc:
         fail(str(exc))
     except (OperationalError, ProgrammingError) as exc:

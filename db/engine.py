@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
-from anpei.settings import get_settings
+from anpei.settings import get_settings, private_file
 
 
 class DatabaseUrlError(ValueError):
@@ -39,7 +39,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))  # 0600: names and ID numbers
         engine = create_engine(
             parsed, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False}
         )

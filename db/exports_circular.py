@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from anpei import clock
+from anpei.cells import safe_cell
 from db import overview as ov
 from db import scoring as sc
 
@@ -76,7 +77,7 @@ def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores
         values.append(round(sum(i.deduction for i in s.indicators), 1))
         failing = s.score is not None and s.grade == _lowest_grade(rules)
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=n, column=col, value=value)
+            cell = ws.cell(row=n, column=col, value=safe_cell(value))
             cell.font = RED_FONT if failing and col in (2, 3, 4) else BODY_FONT
             cell.alignment = LEFT if col == 2 else CENTER
             cell.border = BORDER

@@ -17,9 +17,18 @@ from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from db.access import Principal, require_read, require_write, scope_filter
-from db.codes import AuditAction, FindingStatus, RevisitResult, TargetKind
-from db.input_common import InputError, audit, check_items, local_today, select_with_names
-from db.models import Finding
+from db.codes import AuditAction, FindingStatus, JurisdictionKind, RevisitResult, TargetKind
+from db.input_common import (
+    InputError,
+    audit,
+    check_items,
+    jurisdiction_by_id,
+    local_today,
+    select_with_names,
+    target_jurisdictions,
+    target_name,
+)
+from db.models import Finding, Inspection, SelfInspectionReport
 from db.row_versions import check_version, flush_checked
 from db.xlsx_io import simple_workbook
 
@@ -56,13 +65,57 @@ class FindingInput:
     responsible_person: str = ""
 
 
+def _check_target(
+    session: Session, *, jurisdiction_id: int, target_kind: TargetKind | str, enterprise_id: int | None,
+    institution_id: int | None, inspection_id: int | None, self_inspection_id: int | None,
+) -> None:  # fmt: skip
+    """InputError unless the jurisdiction may record a finding on this target (see `add_finding`)."""
+    try:
+        kind = TargetKind(str(target_kind))
+    except ValueError:
+        raise InputError(f"检查对象类型“{target_kind}”无法识别") from None
+    if (kind is TargetKind.ENTERPRISE) != (enterprise_id is not None) or (kind is TargetKind.INSTITUTION) != (
+        institution_id is not None
+    ):
+        raise InputError(f"问题的对象应为一家{kind.label}")
+    owners = target_jurisdictions(session, enterprise_id=enterprise_id, institution_id=institution_id)
+    actor = jurisdiction_by_id(session, jurisdiction_id)
+    target = (enterprise_id, institution_id)
+    if inspection_id is not None:
+        inspection = session.get(Inspection, inspection_id)
+        if inspection is None or (inspection.jurisdiction_id, inspection.enterprise_id, inspection.institution_id) != (
+            jurisdiction_id, *target
+        ):  # fmt: skip
+            raise InputError(f"检查记录 {inspection_id} 不是{actor.name}对该对象的检查")
+        return
+    if self_inspection_id is not None:
+        report = session.get(SelfInspectionReport, self_inspection_id)
+        if report is None or (report.jurisdiction_id, report.enterprise_id, report.institution_id) != (
+            jurisdiction_id, *target
+        ):  # fmt: skip
+            raise InputError(f"自查报告 {self_inspection_id} 不是该对象报送给{actor.name}的")
+        return
+    if actor.kind != JurisdictionKind.COUNTY.value and jurisdiction_id not in owners:
+        name = target_name(session, enterprise_id=enterprise_id, institution_id=institution_id)
+        raise InputError(f"{name}不属于{actor.name}，不能登记它的问题")
+
+
 def add_finding(
     session: Session, *, principal: Principal, jurisdiction_id: int, target_kind: TargetKind | str,
     enterprise_id: int | None, institution_id: int | None, found_on: dt.date, finding: FindingInput,
     inspection_id: int | None = None, self_inspection_id: int | None = None,
 ) -> Finding:  # fmt: skip
-    """Record one finding (flagged recurring when it is), audited."""
+    """Record one finding (flagged recurring when it is), audited.
+
+    The target must belong to the recording jurisdiction (the county may record on any), unless
+    the finding comes from that jurisdiction's inspection of that target or from the target's own
+    自查报告 (`inspection_id`, `self_inspection_id`).
+    """
     require_write(principal, jurisdiction_id)
+    _check_target(
+        session, jurisdiction_id=jurisdiction_id, target_kind=target_kind, enterprise_id=enterprise_id,
+        institution_id=institution_id, inspection_id=inspection_id, self_inspection_id=self_inspection_id,
+    )  # fmt: skip
     if not finding.description.strip():
         raise InputError("问题描述不能为空")
     if finding.deadline is not None and finding.deadline < found_on:

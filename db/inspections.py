@@ -10,6 +10,7 @@ month whoever inspected it. All services flush; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +103,33 @@ def _result(value: ItemResult | str) -> ItemResult:
         return ItemResult(ItemResult.from_label(value))
 
 
+_UNIT_SEPARATORS = re.compile(r"[,，、;；/\s]+")
+
+
+def joint_problem(
+    session: Session, *, inspector: Jurisdiction, owners: set[int], joint: bool, joint_units: str
+) -> str | None:
+    """Why `inspector` may not record an inspection of a target owned by `owners`, or None.
+
+    The county and the target's own township or member unit may always record it. Anyone else
+    only as a joint inspection whose 联合单位 name a unit that owns the target (its township or its
+    member unit): the owner took part, so a township cannot put another's enterprise on the
+    county's exposure list alone.
+    """
+    if inspector.kind == JurisdictionKind.COUNTY.value or inspector.id in owners:
+        return None
+    owner_names = [
+        row.name for row in session.exec(select(Jurisdiction).where(col(Jurisdiction.id).in_(sorted(owners))))
+    ]
+    listed = {part for part in _UNIT_SEPARATORS.split(joint_units) if part}
+    if joint and listed & set(owner_names):
+        return None
+    return (
+        f"检查对象属于{'、'.join(owner_names)}，不属于{inspector.name}；"
+        f"只能作为联合检查登记，并在“联合单位”中填写{'或'.join(owner_names)}"
+    )
+
+
 def check_inspection(session: Session, data: InspectionInput, *, today: dt.date | None = None) -> list[str]:
     """Every reason the inspection cannot be stored, in Chinese (empty when it can)."""
     problems: list[str] = []
@@ -118,8 +146,9 @@ def check_inspection(session: Session, data: InspectionInput, *, today: dt.date 
         inspector = jurisdiction_by_id(session, data.jurisdiction_id)
     except InputError as exc:
         return [str(exc)]
-    if not data.joint and inspector.kind != JurisdictionKind.COUNTY.value and data.jurisdiction_id not in owners:
-        problems.append(f"检查对象不属于{inspector.name}；联合检查请选择“联合检查”并填写参加单位")
+    joint = joint_problem(session, inspector=inspector, owners=owners, joint=data.joint, joint_units=data.joint_units)
+    if joint:
+        problems.append(joint)
     if data.inspected_on > (today or local_today()):
         problems.append(f"检查日期 {data.inspected_on} 晚于今天")
     items = check_items(session, target_kind=kind)
@@ -342,12 +371,13 @@ def update_inspection(
         ).first()  # fmt: skip
         if duplicate is not None:
             problems.append(f"在 {day} 已登记过该单位对该对象的检查（编号 {duplicate}）")
-    if not new_joint:
-        inspector = jurisdiction_by_id(session, inspection.jurisdiction_id)
-        owners = target_jurisdictions(session, enterprise_id=inspection.enterprise_id,
-                                      institution_id=inspection.institution_id)  # fmt: skip
-        if inspector.kind != JurisdictionKind.COUNTY.value and inspection.jurisdiction_id not in owners:
-            problems.append(f"检查对象不属于{inspector.name}，只能作为联合检查登记")
+    inspector = jurisdiction_by_id(session, inspection.jurisdiction_id)
+    owners = target_jurisdictions(session, enterprise_id=inspection.enterprise_id,
+                                  institution_id=inspection.institution_id)  # fmt: skip
+    new_units = (inspection.joint_units if joint_units is None else joint_units) if new_joint else ""
+    joint_refusal = joint_problem(session, inspector=inspector, owners=owners, joint=new_joint, joint_units=new_units)
+    if joint_refusal:
+        problems.append(joint_refusal)
     merged = dict(old)
     for number, value in (results or {}).items():
         if number not in items:

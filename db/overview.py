@@ -29,6 +29,7 @@ from db import queries as q
 from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
 from db.models import mask_id_number
+from verifier.ids import mask_ids_in
 
 _CAMPAIGN = SQLModel.metadata.tables["campaign"]
 _PHASE = SQLModel.metadata.tables["campaignphase"]
@@ -915,7 +916,7 @@ def _check_rows(session: Session, *, kind: str, m: q.Month, jurisdiction_id: int
     count = select(func.count()).select_from(_C).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (r[0], r[1], r[2], r[3], mask_id_number(r[4]), r[5] or "", r[6] or "无", r[7])
+        return (r[0], r[1], r[2], r[3], mask_id_number(r[4]), r[5] or "", r[6] or "无", mask_ids_in(r[7] or ""))
 
     columns = ("核查日期", "核查单位", "生产经营单位", "姓名", "身份证号", "操作项目", "问题", "核查结论")
     return _table(session, stmt, count, columns, limit, convert)
@@ -1067,7 +1068,7 @@ def problem_checks(
     count = select(func.count()).select_from(_C).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (r[0], r[1], r[2], mask_id_number(r[3]), r[4] or "", r[5], r[6])
+        return (r[0], r[1], r[2], mask_id_number(r[3]), r[4] or "", r[5], mask_ids_in(r[6] or ""))
 
     columns = ("核查日期", "生产经营单位", "姓名", "身份证号", "操作项目", "问题", "核查结论")
     return _table(session, stmt, count, columns, limit, convert)

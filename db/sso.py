@@ -9,6 +9,7 @@ sign-on is audited like a password login.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlmodel import Session, select
 
@@ -27,8 +28,14 @@ def username_for_email(email: str, *, domain: str) -> str | None:
     return normalise_username(local)
 
 
+def email_verified(claims: Mapping[str, object]) -> bool:
+    """True only when the provider says so (`email_verified` true); a missing claim is not verified."""
+    value = claims.get("email_verified")
+    return value is True or (isinstance(value, str) and value.strip().casefold() == "true")
+
+
 def login_by_email(
-    session: Session, *, email: str, domain: str, verified: bool = True, now: dt.datetime | None = None
+    session: Session, *, email: str, domain: str, verified: bool, now: dt.datetime | None = None
 ) -> Principal | None:
     """The Principal of the active account the provider's verified e-mail maps to, else None. Commits."""
     moment = now or dt.datetime.now(dt.UTC)

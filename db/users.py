@@ -12,12 +12,21 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session, col, func, select
 
 from db import audit
-from db.access import Principal, require_admin
-from db.auth import check_password_policy, hash_password, normalise_username, verify_password
+from db.access import SYSTEM, SYSTEM_ADMIN, Principal, require_admin
+from db.auth import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    check_own_password,
+    check_password_policy,
+    hash_password,
+    normalise_username,
+    verify_password,
+)
 from db.codes import AuditAction, Role
 from db.models import Jurisdiction, User
 from db.sessions import invalidate_sessions
@@ -55,11 +64,20 @@ class UserInfo:
 # --- validation ---------------------------------------------------------------------------------
 
 
+OLD_PASSWORD_WRONG = (
+    f"原密码不正确（连续输错 {MAX_FAILED_LOGINS} 次账号将锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟）"
+)
+# The command line acts as `system` (shown as 命令行) in the audit log: no account may look like it.
+RESERVED_USERNAMES = frozenset({SYSTEM.username, SYSTEM_ADMIN.username, SYSTEM.display_name})
+
+
 def clean_username(username: str) -> str:
     """The stored form of a username (trimmed, case-folded); UserError when not acceptable."""
     name = normalise_username(username)
     if not USERNAME_PATTERN.fullmatch(name):
         raise UserError("用户名须为 2–50 个字母、数字、汉字或 _ . -，不能含空格和其他符号")
+    if name in RESERVED_USERNAMES:
+        raise UserError(f"用户名“{name}”为系统保留，请换一个")
     return name
 
 
@@ -69,6 +87,8 @@ def clean_display_name(display_name: str) -> str:
         raise UserError("姓名不能超过 50 个字")
     if any(unicodedata.category(ch).startswith("C") for ch in text):
         raise UserError("姓名不能含控制字符")
+    if text.casefold() in RESERVED_USERNAMES:
+        raise UserError(f"姓名“{text}”为系统保留，请换一个")
     return text
 
 
@@ -236,8 +256,8 @@ def change_password(
     user = session.get(User, principal.user_id)
     if user is None or not user.active:
         raise UserError("账号不存在或已停用")
-    if not verify_password(user.password_hash, old_password):
-        raise UserError("原密码不正确")
+    if not check_own_password(session, user=user, password=old_password, now=now):
+        raise UserError(OLD_PASSWORD_WRONG)
     check_password_policy(new_password, username=user.username)
     if verify_password(user.password_hash, new_password):
         raise UserError("新密码不能与原密码相同")
@@ -295,3 +315,21 @@ def list_users(session: Session, *, principal: Principal, include_disabled: bool
     if not include_disabled:
         stmt = stmt.where(col(User.active))
     return [_info(session, user) for user in session.exec(stmt)]
+
+
+@lru_cache(maxsize=1024)
+def _is_demo_hash(password_hash: str) -> bool:
+    from db.sample.seed import DEMO_PASSWORD  # the sample county's public password
+
+    return verify_password(password_hash, DEMO_PASSWORD)
+
+
+def demo_password_accounts(session: Session, *, principal: Principal) -> list[str]:
+    """Active accounts whose password is still the public demo password (the admin page warns).
+
+    Each stored hash is checked once per process (argon2 is slow on purpose); a changed password is
+    a new hash and is checked again.
+    """
+    require_admin(principal)
+    rows = session.exec(select(User.username, User.password_hash).where(col(User.active)).order_by(col(User.username)))
+    return [username for username, password_hash in rows if _is_demo_hash(password_hash)]

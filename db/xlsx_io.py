@@ -30,6 +30,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from anpei.cells import safe_text as safe_text  # re-exported: the writers import it from here
 from anpei.settings import get_settings
 
 CSV_SHEET = "CSV"
@@ -399,7 +400,6 @@ def parse_choice(value: Any, *, choices: dict[str, str], where: tuple[str, int, 
 
 # --- writing ---------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -409,12 +409,8 @@ BODY_FONT = Font(name="宋体", size=10)
 WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet program shows as text, never runs as a formula (=, +, -, @ …)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def safe_cell(value: Any) -> Any:
+    """A cell value: text formula-safe (`anpei.cells.safe_text`), a Decimal as a float."""
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, Decimal):

@@ -119,7 +119,7 @@ def sample_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}"
     engine = make_engine(url)
-    seed_sample(engine, scale=SAMPLE_SCALE)
+    seed_sample(engine, scale=SAMPLE_SCALE, demo_accounts=True)
     engine.dispose()
     yield url
 

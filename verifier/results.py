@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
+from anpei.cells import looks_like_formula, safe_cell
 from verifier.ids import STORED_AS_NUMBER, mask_ids_in
 from verifier.names import strip_space
 from verifier.types import Decision, Outcome, RosterRow
@@ -68,7 +69,6 @@ LEGACY_FILE_COLUMNS: tuple[str, ...] = ALL_COLUMNS
 DATE_KEYS = frozenset({"初领日期", "有效期开始", "有效期结束", "应复审日期", "实际复审日期"})
 LOST_DIGITS = "（Excel 存成数字，后几位已丢失）"
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _RED = frozenset({Outcome.NOT_FOUND, Outcome.NAME_MISMATCH, Outcome.CERT_NUMBER_MISMATCH})
 _ORANGE = frozenset(
@@ -276,11 +276,7 @@ def result_rows(
     ]
 
 
-def safe_text(value: Any) -> Any:
-    """CSV: text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+safe_text = safe_cell  # CSV: text that a spreadsheet would run as a formula gets a leading apostrophe
 
 
 def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -392,7 +388,7 @@ def write_xlsx(
             out.number_format = DATE_FORMAT
         elif isinstance(value, str) and value:
             out.data_type = "s"  # never a formula
-            if value.startswith(_FORMULA_START):
+            if looks_like_formula(value):
                 out.quotePrefix = True
         return out
 
@@ -400,7 +396,7 @@ def write_xlsx(
     for index, name in enumerate([*(file_header(c) for c in columns), *original_columns]):
         head = WriteOnlyCell(sheet, value=name)
         head.data_type = "s"
-        if isinstance(name, str) and name.startswith(_FORMULA_START):
+        if isinstance(name, str) and looks_like_formula(name):
             head.quotePrefix = True
         head.font = header_font
         head.fill = header_fill if index < len(columns) else original_fill

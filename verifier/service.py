@@ -638,6 +638,11 @@ def serve(*, host: str | None = None, port: int | None = None, settings: Setting
         raise OpenBindRefused(
             f"拒绝在 {bind} 上无令牌运行核验服务：对本机以外开放时必须设置 ANPEI_VERIFIER_TOKEN"
         )
+    if not settings.verifier_token and not settings.demo:
+        raise OpenBindRefused(
+            "核验服务需要令牌：请设置 ANPEI_VERIFIER_TOKEN（至少 32 个字符，看板设置同一个值）；"
+            "只有演示（anpei demo）可以不设"
+        )
     app = create_app(settings)
     uvicorn.run(
         app,

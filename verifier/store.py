@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, make_url
 
+from anpei.settings import private_file
 from verifier.serial import decision_from_parts, record_to_json, records_from_json, records_to_json
 from verifier.serial import row_from_json as _row_from_json
 from verifier.types import CertRecord, Decision, Outcome, RosterRow
@@ -199,7 +200,7 @@ def make_store_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))  # 0600: names and ID numbers
         engine = create_engine(
             parsed, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
         )

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from anpei import clock
-from dashboard import auth_ui, data
+from dashboard import auth_ui, data, ui
 from db import queries as q
 from db import users
 from db.access import AccessDenied
@@ -45,7 +45,16 @@ def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) 
 with data.session(url) as s:
     accounts = users.list_users(s, principal=who)
     units = q.list_jurisdictions(s)
+    demo_password = users.demo_password_accounts(s, principal=who)
 unit_names = {u.id: u.name for u in units}
+
+if demo_password:
+    st.warning(
+        f"以下 {len(demo_password)} 个账号仍在使用公开的演示密码，任何人都能登录："
+        + "、".join(ui.plain(name) for name in demo_password)
+        + "。请立即重置密码或停用（演示账号只应出现在演示数据库中）。",
+        icon="🚨",
+    )
 
 if message := st.session_state.pop(K + "message", None):
     kind, text = message

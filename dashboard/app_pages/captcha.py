@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import data, staff
+from dashboard import data, staff, ui
 from dashboard.verifier_api import Captcha, VerifierClient, VerifierError
 from db import verifier_jobs
 
@@ -180,9 +180,9 @@ with left:
             "提交（回车）", type="primary", on_click=send_answer, args=(captcha.job_id, time.monotonic())
         )
 with right:
-    st.markdown(f"**任务 {job['id']}**：{job['filename']}")
+    st.markdown(f"**任务 {job['id']}**：{ui.plain(job['filename'])}")
     st.markdown(
-        f"正在查询：**{captcha.name}**（{captcha.masked_id}）"
+        f"正在查询：**{ui.plain(captcha.name)}**（{ui.plain(captcha.masked_id)}）"
         + ("" if captcha.attempt <= 1 else f"，第 {captcha.attempt} 次尝试")
     )
     total = max(int(progress["total"]), 1)

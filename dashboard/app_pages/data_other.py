@@ -11,7 +11,7 @@ import streamlit as st
 from sqlmodel import Session, col, select
 
 from anpei import clock
-from dashboard import data, state
+from dashboard import data, state, ui
 from dashboard import input_ui as iu
 from db import exposures, self_inspections, summary_reports, tips
 from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
@@ -204,7 +204,7 @@ with exposure_tab:
         with data.session(sel.url) as s:
             action_targets = action_targets_of(s, jurisdiction_id=aref.id, kind=akind, county=aref.kind == JurisdictionKind.COUNTY.value)
         if not action_targets:
-            st.caption(f"{aref.name}没有登记的{akind.label}。")
+            st.caption(f"{ui.plain(aref.name)}没有登记的{akind.label}。")
         else:
             # an action by this unit against this kind of target: another unit or kind gets fresh inputs
             action_form = iu.record_form(f"{P}.action", (aref.id, akind.value), NO_ROW)

@@ -31,7 +31,7 @@ with middle:
     if first_run:
         st.warning(
             "还没有任何账号。正式部署：在服务器上运行 anpei user add <用户名> --role admin 创建第一个管理员；"
-            "演示：运行 anpei db seed --sample 载入示例县数据（含演示账号），或直接运行 anpei demo。"
+            "演示：直接运行 anpei demo，或在单独的数据库上运行 anpei db seed --sample --demo-accounts（示例县数据和演示账号）。"
         )
     notice = st.session_state.pop(auth_ui.KEY_NOTICE, None)
     if notice:

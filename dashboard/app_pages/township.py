@@ -167,7 +167,7 @@ if who.may_reveal_ids:
                     except (AccessDenied, personal_data.PersonNotFound) as exc:
                         st.error(str(exc))
                     else:
-                        st.info(f"{by_person[person_id].name}：{full}（已记入审计日志）")
+                        st.info(f"{ui.plain(by_person[person_id].name)}：{full}（已记入审计日志）")
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")

@@ -269,10 +269,12 @@ def upload_section() -> None:
     st.markdown("**识别到的列**（请确认；未识别的列可以手动指定含义）")
     options = rp.mapping_options(recognised)
     shown = []
-    for column in columns:
-        if column.field is None:
+    asked: set[str] = set()  # one question per header text: `备注,备注` share one (the mapping is by text)
+    for index, column in enumerate(columns):
+        if column.field is None and column.header not in asked:
+            asked.add(column.header)
             choice = st.selectbox(
-                f"“{column.header}”列是", options, key=f"{K}map.{digest}.{column.header}",
+                f"“{ui.plain(column.header)}”列是", options, key=f"{K}map.{digest}.{index}.{column.header}",
                 format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"), placeholder="请选择"
             )  # fmt: skip
             if choice:
@@ -360,7 +362,7 @@ def job_section() -> None:
         return
 
     st.divider()
-    st.subheader(f"② 任务 {job['id']}：{job['filename']}")
+    st.subheader(f"② 任务 {job['id']}：{ui.plain(job['filename'])}")
     active = job["status"] in ACTIVE
 
     st.fragment(progress_panel, run_every=staff.REFRESH_S if active else None)(int(job["id"]), active)
@@ -421,17 +423,34 @@ def job_section() -> None:
     full_ids = principal.may_reveal_ids and st.checkbox(
         "下载文件含完整身份证号（会记入审计日志）", key=K + "full_ids"
     )
-    try:
-        result_file = client.results_file(int(job["id"]), fmt="xlsx", full_ids=bool(full_ids))
-    except VerifierError as exc:
-        st.error(exc.message)
+    job_id = int(job["id"])
+    stem = str(job["filename"]).rsplit(".", 1)[0]
+    file_name = download_name(stem, "核验结果", f"任务{job_id}")
+    full_key = f"{K}full_file.{job_id}"
+    if full_ids:
+        # The full-ID file is fetched only after its audit entry is committed (never built ahead).
+        if st.button("生成含完整身份证号的文件（记入审计日志）", key=f"{K}full_ids.build.{job_id}"):
+            audit_download(job_id, True)
+            try:
+                st.session_state[full_key] = client.results_file(job_id, fmt="xlsx", full_ids=True)
+            except VerifierError as exc:
+                st.error(exc.message)
+        if (payload := st.session_state.get(full_key)) is not None:
+            st.download_button(
+                "下载结果（Excel，含完整身份证号）", payload, file_name=file_name, mime=XLSX_MEDIA,
+                key=f"{K}download.full.{job_id}", type="primary",
+            )  # fmt: skip
     else:
-        stem = str(job["filename"]).rsplit(".", 1)[0]
-        st.download_button(
-            "下载结果（Excel：保留原名单各列，追加核验结果列）", result_file,
-            file_name=download_name(stem, "核验结果", f"任务{job['id']}"), mime=XLSX_MEDIA, key=K + "download",
-            on_click=audit_download, args=(int(job["id"]), bool(full_ids)), type="primary",
-        )  # fmt: skip
+        st.session_state.pop(full_key, None)
+        try:
+            result_file = client.results_file(job_id, fmt="xlsx", full_ids=False)
+        except VerifierError as exc:
+            st.error(exc.message)
+        else:
+            st.download_button(
+                "下载结果（Excel：保留原名单各列，追加核验结果列）", result_file, file_name=file_name,
+                mime=XLSX_MEDIA, key=K + "download", on_click=audit_download, args=(job_id, False), type="primary",
+            )  # fmt: skip
 
     st.markdown(
         "**保存到数据库**（总览和乡镇页面的持证核查数字来自这里；只保存结论，同一任务重复保存会替换）"

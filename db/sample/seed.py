@@ -974,29 +974,47 @@ class _Generator:
                                 "password_hash": demo_password_hash(), "role": role.value, "jurisdiction_id": jid, "active": True,
                                 "failed_logins": 0, "locked_until": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
 
-    def run(self, existing_users: dict[str, int]) -> None:
+    def run(self, existing_users: dict[str, int], *, demo_accounts: bool) -> None:
         self.jurisdictions()
         self.institutions_()
         self.enterprises()
         self.institution_inspections()
         self.monthly_reports()
         self.summary_reports()
-        self.users(existing_users)
+        if demo_accounts:
+            self.users(existing_users)
 
 
 # --- entry point ------------------------------------------------------------------------------
 
+DEMO_BESIDE_OTHERS = "数据库中已有正式账号（{names}），不能再建公开密码的演示账号；演示请用单独的数据库（anpei demo）"
+
+
+def refuse_demo_accounts_beside_others(engine: Engine) -> None:
+    """SeedRefused when the database has an account that is not one of the demo accounts."""
+    demo_names = {username for username, *_ in DEMO_ACCOUNTS}
+    user = SQLModel.metadata.tables["user"]
+    with engine.connect() as conn:
+        others = sorted(n for n in conn.execute(select(user.c.username)).scalars() if n not in demo_names)
+    if others:
+        raise SeedRefused(DEMO_BESIDE_OTHERS.format(names="、".join(others[:5]) + ("等" if len(others) > 5 else "")))
+
+
 
 def seed_sample(engine: Engine, *, scale: float = 1, seed: int = 2024, force: bool = False,
-                chunk_size: int = 5000) -> SeedReport:  # fmt: skip
+                chunk_size: int = 5000, demo_accounts: bool = False) -> SeedReport:  # fmt: skip
     """Migrate, then write the sample county. Refuses a database with county data unless `force`.
 
     `force` wipes the campaign's tables first (`wipe_campaign_data`: accounts and audit log stay).
+    `demo_accounts` (what `anpei demo` passes) adds one account per role with the public demo
+    password; never beside other accounts (SeedRefused), so a deployment never gets them.
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
     started = time.monotonic()
     migrate.upgrade(engine)
+    if demo_accounts:
+        refuse_demo_accounts_beside_others(engine)
     if not database_is_empty(engine):
         if not force:
             raise SeedRefused("数据库中已有数据，拒绝载入示例数据；如确需清空后重新载入，请加 --force")
@@ -1011,7 +1029,7 @@ def seed_sample(engine: Engine, *, scale: float = 1, seed: int = 2024, force: bo
         existing_users = {r.username: r.id for r in conn.execute(select(user.c.username, user.c.id))}
         writer = BulkWriter(conn, chunk_size=chunk_size)
         generator = _Generator(writer, rng=random.Random(seed), scale=scale, campaign_id=campaign_id)
-        generator.run(existing_users)
+        generator.run(existing_users, demo_accounts=demo_accounts)
         writer.finish()
         for username, jid in generator.relink.items():
             conn.execute(user.update().where(user.c.username == username).values(jurisdiction_id=jid))

@@ -16,7 +16,7 @@ from db.auth import authenticate
 from db.codes import AuditAction, JurisdictionKind, PersonRole, Role, Sector
 from db.models import AuditLog, Enterprise, Jurisdiction, Person, User
 
-PASSWORD = "Cli-password-2024"
+PASSWORD = "Cli-peixun-2024"
 
 
 @pytest.fixture

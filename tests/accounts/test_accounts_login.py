@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from accountkit import NOW, PASSWORD, World
 from argon2 import PasswordHasher
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from db import auth
@@ -55,9 +58,8 @@ def test_lock_out_after_repeated_failures_and_unlock_after_time(world: World, se
     session.refresh(user)
     assert user.failed_logins == MAX_FAILED_LOGINS
     assert user.locked_until == NOW + dt.timedelta(seconds=MAX_FAILED_LOGINS - 1) + LOCKOUT
-    # locked: even the right password is refused, with the time left
-    message = _fail(session, "county1", PASSWORD, NOW + dt.timedelta(minutes=5))
-    assert "锁定" in message and "分钟后再试" in message
+    # locked: even the right password is refused, with the same answer as a wrong one
+    assert _fail(session, "county1", PASSWORD, NOW + dt.timedelta(minutes=5)) == BAD_CREDENTIALS
     # the lock runs out
     later = user.locked_until + dt.timedelta(seconds=1)
     principal = authenticate(session, username="county1", password=PASSWORD, now=later)
@@ -134,3 +136,67 @@ def test_local_staff_without_jurisdiction_is_refused(world: World, session: Sess
     session.add(user)
     session.commit()
     assert _fail(session, "town_a", PASSWORD) == auth.NO_JURISDICTION
+
+
+# --- lock-out under parallel guesses (issue 11 item 1) --------------------------------------------
+
+
+def _parallel_logins(engine: Engine, passwords: list[str], *, checked: list[str]) -> list[str]:
+    """Run one login per password in its own thread and session, all at once; each one's outcome."""
+    barrier = threading.Barrier(len(passwords))
+    outcomes: list[str] = [""] * len(passwords)
+    real_verify = auth.verify_password
+
+    def slow_verify(password_hash: str, password: str, **kwargs: object) -> bool:
+        if password_hash != auth._DUMMY_HASH:
+            checked.append(password)
+        time.sleep(0.05)  # as slow as argon2 with the real parameters: the window of the race
+        return real_verify(password_hash, password)
+
+    def attempt(index: int, password: str) -> None:
+        barrier.wait()
+        with Session(engine) as s:
+            try:
+                authenticate(s, username="county1", password=password, now=NOW)
+                outcomes[index] = "ok"
+            except LoginFailed:
+                outcomes[index] = "refused"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "verify_password", slow_verify)
+        patch.setattr(auth, "_DUMMY_HASH", auth.hash_password("\x00dummy\x00"))  # the tests' cheap hasher
+        threads = [threading.Thread(target=attempt, args=(n, p)) for n, p in enumerate(passwords)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    return outcomes
+
+
+def test_lock_out_holds_under_40_parallel_wrong_logins(
+    world: World, session: Session, engine: Engine
+) -> None:
+    user = world.user("county1", Role.COUNTY_STAFF)
+    checked: list[str] = []
+    outcomes = _parallel_logins(engine, [f"wrong-password-{n}" for n in range(40)], checked=checked)
+    assert outcomes == ["refused"] * 40
+    assert len(checked) == MAX_FAILED_LOGINS  # no more guesses than the limit were ever checked
+    session.refresh(user)
+    assert user.failed_logins >= MAX_FAILED_LOGINS and user.locked_until == NOW + LOCKOUT
+    # after the limit the right password is refused too, with the same answer
+    assert _fail(session, "county1", PASSWORD, NOW + dt.timedelta(minutes=1)) == BAD_CREDENTIALS
+
+
+def test_parallel_guesses_including_the_right_one_check_at_most_the_limit(
+    world: World, session: Session, engine: Engine
+) -> None:
+    world.user("county1", Role.COUNTY_STAFF)
+    checked: list[str] = []
+    passwords = [f"wrong-password-{n}" for n in range(39)] + [PASSWORD]
+    outcomes = _parallel_logins(engine, passwords, checked=checked)
+    assert outcomes.count("ok") == (1 if PASSWORD in checked else 0)
+    assert outcomes.count("refused") >= 39
+    if "ok" not in outcomes:
+        assert len(checked) == MAX_FAILED_LOGINS
+    else:  # the right password reset the count: at most the limit again after it
+        assert len(checked) <= 2 * MAX_FAILED_LOGINS

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import auth_ui, nav
 from db import queries as q
 from db import sessions
-from db.auth import MAX_FAILED_LOGINS
+from db.auth import MAX_FAILED_LOGINS, hash_password
 from db.codes import AuditAction, Role
 from db.engine import make_engine
 from db.models import AuditLog, User
@@ -46,7 +46,7 @@ def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("accounts") / "sample.db"
     engine = make_engine(f"sqlite:///{path}")
-    seed_sample(engine, scale=0.05)
+    seed_sample(engine, scale=0.05, demo_accounts=True)
     engine.dispose()
     return path
 
@@ -322,3 +322,21 @@ def test_a_member_units_page_is_called_unit_detail(url: str, username: str, titl
     at = _ok(logged_in(_app(), url, username).run())
     titles = {Path(str(info["script_path"])).stem: info["page_name"] for info in at._registered_pages.values()}
     assert titles["township"] == title
+
+
+def test_admin_page_warns_while_an_account_has_the_demo_password(url: str) -> None:
+    """Issue 11 item 10: the public demo password must not survive unnoticed."""
+    at = _ok(logged_in(_app(), url, "admin").run())
+    at.switch_page("app_pages/admin_users.py")
+    _ok(at.run())
+    (warning,) = [w.value for w in at.warning if "演示密码" in w.value]
+    assert "5 个账号" in warning and "admin、county、jxw、leader、sanhe" in warning
+    engine = make_engine(url)
+    with Session(engine) as s:
+        for user in s.exec(select(User)).all():
+            user.password_hash = hash_password("Hdx-7731-wq-peixun")
+            s.add(user)
+        s.commit()
+    engine.dispose()
+    at.run()
+    assert not [w.value for w in at.warning if "演示密码" in w.value]

@@ -162,7 +162,7 @@ def test_default_key_comes_from_settings(
 ) -> None:
     from anpei.settings import get_settings
 
-    monkeypatch.setenv("ANPEI_SECRET_KEY", "a-long-random-deployment-secret")
+    monkeypatch.setenv("ANPEI_SECRET_KEY", "a-long-random-deployment-secret-0123456789")
     get_settings.cache_clear()
     try:
         user = world.user("county1", Role.COUNTY_STAFF)

@@ -24,7 +24,7 @@ from tests.staff.kit import ServiceRun, csv_bytes, roster_rows, start_service
 ROOT = Path(__file__).resolve().parents[2]
 VERIFY = str(ROOT / "dashboard" / "app_pages" / "verify.py")
 CAPTCHA = str(ROOT / "dashboard" / "app_pages" / "captcha.py")
-TOKEN = "accounts-test-token-0123456789"
+TOKEN = "accounts-test-token-0123456789abcdef"
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_pg_dump_and_pg_restore_give_back_every_row(databases: tuple[str, str], 
 
     source, target = databases
     engine = make_engine(source)
-    seed_sample(engine, scale=0.02)
+    seed_sample(engine, scale=0.02, demo_accounts=True)
     with Session(engine) as s:
         audit.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="备份前的一条日志")
         s.commit()

@@ -161,7 +161,7 @@ def seeded(
         url = f"sqlite:///{tmp_path_factory.mktemp('bench-dash') / 'county.db'}"
         engine = make_engine(url)
         started = time.perf_counter()
-        seed_sample(engine, scale=scale)
+        seed_sample(engine, scale=scale, demo_accounts=True)
         seconds = time.perf_counter() - started
         engine.dispose()
         yield backend, scale, lambda: make_engine(url), seconds
@@ -179,7 +179,7 @@ def seeded(
     pg = PgSchema(base)
     try:
         started = time.perf_counter()
-        seed_sample(pg.engine, scale=scale)
+        seed_sample(pg.engine, scale=scale, demo_accounts=True)
         seconds = time.perf_counter() - started
         pg.engine.dispose()
         yield backend, scale, lambda: make_engine(pg.url_with_schema), seconds

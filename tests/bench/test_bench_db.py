@@ -42,7 +42,7 @@ def test_bench_seed_and_summary(db_url_engine: tuple[str, Engine], scale: float)
     url, engine = db_url_engine
     backend = engine.dialect.name
     started = time.perf_counter()
-    report = seed_sample(engine, scale=scale)
+    report = seed_sample(engine, scale=scale, demo_accounts=True)
     seed_s = time.perf_counter() - started
     engine.dispose()
     first_s, warm_s, rows = _summary_seconds(url)

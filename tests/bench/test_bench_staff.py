@@ -59,7 +59,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('bench-staff') / 'county.db'}"
         engine = make_engine(url)
-        seed_sample(engine, scale=scale)
+        seed_sample(engine, scale=scale, demo_accounts=True)
         engine.dispose()
         yield backend, scale, lambda: make_engine(url)
         return
@@ -67,7 +67,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
     pg = PgSchema(request.getfixturevalue("pg_url"))
     try:
-        seed_sample(pg.engine, scale=scale)
+        seed_sample(pg.engine, scale=scale, demo_accounts=True)
         yield backend, scale, lambda: pg.engine
     finally:
         pg.drop()

@@ -18,7 +18,7 @@ def seeded_engine(engine: Engine) -> Engine:
     """The sample county at a small scale, on SQLite and on PostgreSQL."""
     from db.sample.seed import seed_sample
 
-    seed_sample(engine, scale=SMALL_SCALE)
+    seed_sample(engine, scale=SMALL_SCALE, demo_accounts=True)
     return engine
 
 

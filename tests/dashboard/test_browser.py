@@ -55,7 +55,7 @@ def county_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     url = f"sqlite:///{tmp_path_factory.mktemp('county') / 'county.db'}"
     engine = make_engine(url)
-    seed_sample(engine, scale=1)
+    seed_sample(engine, scale=1, demo_accounts=True)
     engine.dispose()
     return url
 

@@ -103,3 +103,36 @@ def test_formula_text_is_neutralised(county: County) -> None:
     ws = load_workbook(io.BytesIO(data)).active
     assert ws is not None
     assert ws["F3"].value.startswith("'=") and ws["F3"].data_type == "s"
+
+
+def test_add_finding_refuses_a_target_of_another_unit(county: County) -> None:
+    """No UI path today, but the service refuses like `check_inspection` does (issue 11 item 8)."""
+    day = dt.date(2023, 5, 10)
+    finding = fx.FindingInput("别人的企业", check_item_number=1)
+    with county.session() as s, pytest.raises(InputError, match="名山采石场不属于三合街道"):
+        fx.add_finding(
+            s, principal=county.township("三合街道"), jurisdiction_id=county.ids["三合街道"],
+            target_kind=TargetKind.ENTERPRISE, enterprise_id=county.ids["名山采石场"], institution_id=None,
+            found_on=day, finding=finding,
+        )  # fmt: skip
+    from db import inspections as ins
+
+    with county.session() as s:
+        own = ins.record_inspection(s, principal=county.township("名山街道"), today=dt.date(2023, 8, 1), data=ins.InspectionInput(
+            inspected_on=day, jurisdiction_id=county.ids["名山街道"], target_kind=TargetKind.ENTERPRISE,
+            enterprise_id=county.ids["名山采石场"], results={n: "pass" for n in range(1, 6)},
+        ))  # fmt: skip
+        s.commit()
+        inspection_id = own.id
+    with county.session() as s, pytest.raises(InputError, match=f"检查记录 {inspection_id} 不是三合街道对该对象的检查"):
+        fx.add_finding(
+            s, principal=county.township("三合街道"), jurisdiction_id=county.ids["三合街道"],
+            target_kind=TargetKind.ENTERPRISE, enterprise_id=county.ids["名山采石场"], institution_id=None,
+            found_on=day, finding=finding, inspection_id=inspection_id,
+        )  # fmt: skip
+    with county.session() as s:  # the owner may, and so may the county
+        for who, town in ((county.township("名山街道"), "名山街道"), (county.county_staff, "名山街道")):
+            fx.add_finding(
+                s, principal=who, jurisdiction_id=county.ids[town], target_kind=TargetKind.ENTERPRISE,
+                enterprise_id=county.ids["名山采石场"], institution_id=None, found_on=day, finding=finding,
+            )  # fmt: skip

@@ -89,6 +89,29 @@ def test_joint_inspection_of_another_townships_enterprise(county: County) -> Non
         ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
 
 
+@pytest.mark.parametrize("units", ["", "县应急局", "名山", "县应急局、公安局"])
+def test_joint_inspection_must_name_a_unit_that_owns_the_target(county: County, units: str) -> None:
+    """A township cannot put another's enterprise on the county's exposure list alone (issue 11 item 6)."""
+    exposure = ins.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
+    data = entry(county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units=units, actions=[exposure])
+    with county.session() as s, pytest.raises(InputError, match="在“联合单位”中填写名山街道"):
+        ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
+    with county.session() as s:
+        assert s.exec(select(EnforcementAction)).all() == []
+
+
+def test_joint_inspection_naming_the_owner_is_kept_and_cannot_drop_it_later(county: County) -> None:
+    exposure = ins.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
+    data = entry(county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units="县应急局，名山街道",
+                 actions=[exposure])  # fmt: skip
+    with county.session() as s:
+        iid = ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY).id
+        s.commit()
+    with county.session() as s, pytest.raises(InputError, match="在“联合单位”中填写名山街道"):
+        ins.update_inspection(s, principal=county.township("三合街道"), inspection_id=iid, joint_units="县应急局",
+                              today=TODAY)  # fmt: skip
+
+
 def test_scoping(county: County) -> None:
     with county.session() as s, pytest.raises(AccessDenied):
         ins.record_inspection(s, principal=county.township("名山街道"), data=entry(county), today=TODAY)

@@ -25,7 +25,7 @@ def seeded(engine: Engine) -> Engine:
     """The sample county at a small scale (about 125 enterprises)."""
     from db.sample.seed import seed_sample
 
-    seed_sample(engine, scale=SMALL_SCALE)
+    seed_sample(engine, scale=SMALL_SCALE, demo_accounts=True)
     return engine
 
 

@@ -72,7 +72,7 @@ def test_summary_bad_input(db_url_engine: tuple[str, Engine], args: list[str], m
     from db.sample.seed import seed_sample
 
     url, engine = db_url_engine
-    seed_sample(engine, scale=0.02)
+    seed_sample(engine, scale=0.02, demo_accounts=True)
     code, _, err = _run("summary", *args, "--database-url", url)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
 

@@ -9,10 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from db import queries
+from db import migrate, queries
 from db.access import SYSTEM
 from db.codes import MonthlyStatus, PersonRole, RiskClass
-from db.models import CertificateCheck, Enterprise, MonthlyReport, Person
+from db.models import CertificateCheck, Enterprise, MonthlyReport, Person, User
 from db.sample.ids import is_valid_id_number
 from db.sample.seed import SeedRefused, database_is_empty, seed_sample, seeded_counts
 from db.uscc import is_valid_uscc
@@ -36,21 +36,21 @@ def content_checksum(engine: Engine) -> str:
 
 def test_seed_is_deterministic_and_refuses_without_force(engine: Engine) -> None:
     assert database_is_empty(engine)
-    first = seed_sample(engine, scale=SMALL)
+    first = seed_sample(engine, scale=SMALL, demo_accounts=True)
     assert not database_is_empty(engine)
     counts, checksum = seeded_counts(engine), content_checksum(engine)
     assert counts["jurisdiction"] == 45
     assert first.counts["person"] == counts["person"]
 
     with pytest.raises(SeedRefused, match="--force"):
-        seed_sample(engine, scale=SMALL)
+        seed_sample(engine, scale=SMALL, demo_accounts=True)
     assert seeded_counts(engine) == counts
 
-    seed_sample(engine, scale=SMALL, force=True)
+    seed_sample(engine, scale=SMALL, force=True, demo_accounts=True)
     assert seeded_counts(engine) == counts
     assert content_checksum(engine) == checksum
 
-    seed_sample(engine, scale=SMALL, seed=7, force=True)
+    seed_sample(engine, scale=SMALL, seed=7, force=True, demo_accounts=True)
     assert content_checksum(engine) != checksum
 
 
@@ -144,7 +144,7 @@ def test_force_keeps_accounts_and_the_audit_log(engine: Engine) -> None:
 
     user = SQLModel.metadata.tables["user"]
     audit = SQLModel.metadata.tables["auditlog"]
-    seed_sample(engine, scale=0.02)
+    seed_sample(engine, scale=0.02, demo_accounts=True)
     with engine.begin() as conn:
         admin_id = conn.execute(select(user.c.id).where(user.c.username == "admin")).scalar_one()
         conn.execute(
@@ -153,7 +153,7 @@ def test_force_keeps_accounts_and_the_audit_log(engine: Engine) -> None:
                 entity="", entity_id="", detail="",
             )
         )  # fmt: skip
-    seed_sample(engine, scale=0.02, force=True)
+    seed_sample(engine, scale=0.02, force=True, demo_accounts=True)
     with engine.connect() as conn:
         users = {r.username: r for r in conn.execute(user.select())}
         audit_rows = conn.execute(audit.select()).all()
@@ -162,3 +162,29 @@ def test_force_keeps_accounts_and_the_audit_log(engine: Engine) -> None:
     assert users["admin"].id == admin_id
     assert users["sanhe"].jurisdiction_id == sanhe
     assert len(audit_rows) == 1
+
+
+def _usernames(engine: Engine) -> list[str]:
+    user = SQLModel.metadata.tables["user"]
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(user.c.username)).scalars())
+
+
+def test_demo_accounts_only_when_asked(engine: Engine) -> None:
+    """`anpei db seed --sample` made leader/county/sanhe/jxw with the public password (issue 11 item 10)."""
+    seed_sample(engine, scale=0.02)
+    assert _usernames(engine) == []
+    seed_sample(engine, scale=0.02, force=True, demo_accounts=True)
+    assert _usernames(engine) == ["admin", "county", "jxw", "leader", "sanhe"]
+
+
+def test_demo_accounts_never_beside_other_accounts(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        session.add(User(username="wang_admin", display_name="王管理", password_hash="x", role="admin"))
+        session.commit()
+    with pytest.raises(SeedRefused, match="已有正式账号（wang_admin）"):
+        seed_sample(engine, scale=0.02, demo_accounts=True)
+    assert _usernames(engine) == ["wang_admin"]
+    seed_sample(engine, scale=0.02)  # the sample county without accounts is still fine
+    assert _usernames(engine) == ["wang_admin"]

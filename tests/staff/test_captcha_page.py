@@ -82,3 +82,24 @@ def test_a_wrong_answer_is_asked_again(queue_service: ServiceRun, monkeypatch: p
     at.button[0].click().run()
     assert client.job(job_id)["status"] == "done"
     assert client.results(job_id)[0]["结论"] == "有效"
+
+
+def test_file_names_and_roster_names_are_not_markdown(
+    queue_service: ServiceRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link and an auto-loading image in a file name were rendered in the queue (issue 11 item 7)."""
+    for key, value in queue_service.env.items():
+        monkeypatch.setenv(key, value)
+    client = VerifierClient(queue_service.url)
+    name = "[点此领奖](http://127.0.0.1:9/x)![i](http://127.0.0.1:9/p.png).csv"
+    job_id = int(client.submit_roster(csv_bytes(roster_rows(queue_service.crowd[:1])), filename=name,
+                                      family="special")["job_id"])  # fmt: skip
+    _wait(lambda: client.captcha(job_id) is not None)
+    at = acting(AppTest.from_file(PAGE, default_timeout=30))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    assert "点此领奖" in text
+    assert "](" not in text and "![" not in text  # every bracket and colon is escaped: no link, no image
+    assert "\\[点此领奖\\]\\(http\\://127.0.0.1\\:9/x\\)" in text
+    client.cancel(job_id)

@@ -247,3 +247,57 @@ def test_finished_results_are_saved_to_the_submit_target_in_a_new_session(env: t
     assert any("保存到“三合化工有限公司" in s.value for s in later.success)
     with Session(county.engine) as s:
         assert len(s.exec(select(CertificateCheck)).all()) == 12
+
+
+def test_two_identical_unknown_headers_do_not_crash_the_page(env: tuple[County, ServiceRun]) -> None:
+    """`备注,备注` crashed 核验名单 with StreamlitDuplicateElementKey and a traceback (issue 11 item 12)."""
+    _county, service = env
+    for headers in (("姓名", "身份证号", "备注", "备注"), ("职工名", "身份证号", "备注", "备注")):
+        data = csv_bytes(roster_rows(service.crowd[:2]), headers=headers)
+        at = _start(data, "名单.csv")  # asserts no exception
+        labels = [s.label for s in at.selectbox if "备注" in s.label]
+        assert labels and labels[0] == "“备注”列是" and len(set(labels)) == len(labels)
+        assert list(_frames(at, "文件中的列")[0]["文件中的列"])[:3] == [*headers[:2], "备注"]
+
+
+def test_markdown_in_an_unknown_header_is_shown_as_typed(env: tuple[County, ServiceRun]) -> None:
+    _county, service = env
+    header = "[点此领奖](http://127.0.0.1:9/x)"
+    data = csv_bytes(roster_rows(service.crowd[:2]), headers=("姓名", "身份证号", header, "证书编号"))
+    at = _start(data, "名单.csv")
+    labels = [s.label for s in at.selectbox if "点此领奖" in s.label]
+    assert labels == ["“\\[点此领奖\\]\\(http\\://127.0.0.1\\:9/x\\)”列是"]
+
+
+def test_the_full_id_file_is_fetched_only_after_its_audit_entry(
+    env: tuple[County, ServiceRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ticking 下载文件含完整身份证号 built the file at once and served it before the audit row (item 4)."""
+    county, service = env
+    at = _start(csv_bytes(roster_rows(service.crowd[:2])), "名单.csv")
+    at.selectbox(key="verify.target.enterprise").set_value(county.ids["三合化工有限公司"]).run()
+    at.button(key="verify.submit").click().run()
+    job_id = at.session_state["verify.job_id"]
+    assert _wait_done(service, job_id)["status"] == "done"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    def reveals() -> int:
+        with Session(county.engine) as s:
+            return len(s.exec(select(AuditLog).where(AuditLog.action == "reveal")).all())
+
+    fetched: list[int] = []  # the number of reveal entries each time a full-ID file was fetched
+    real = VerifierClient.results_file
+
+    def spy(self: VerifierClient, job: int, **kwargs: object) -> bytes:
+        if kwargs.get("full_ids"):
+            fetched.append(reveals())
+        return real(self, job, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(VerifierClient, "results_file", spy)
+    at.checkbox(key="verify.full_ids").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert fetched == [] and reveals() == 0  # ticking alone fetches nothing
+    at.button(key=f"verify.full_ids.build.{job_id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert fetched == [1] and reveals() == 1  # audited first, then fetched

@@ -43,7 +43,7 @@ from verifier.service import create_app
 from verifier.store import JobStore
 
 BAD_ID = "500230198503120112"
-TOKEN = "s3cret-token-for-tests"
+TOKEN = "s3cret-token-for-tests-0123456789abcdef"
 
 
 def _settings(tmp_path: Path, **values: Any) -> Settings:
@@ -389,6 +389,7 @@ def test_sigkill_mid_batch_loses_no_row_and_asks_no_person_twice(
             "ANPEI_PLATFORM_URL": platform,
             "ANPEI_MIN_INTERVAL": "0",
             "ANPEI_VERIFIER_TOKEN": "",
+            "ANPEI_DEMO": "1",  # tokenless only in demo mode
         }
         env.pop("ANPEI_VERIFIER_TOKEN")
         base = f"http://127.0.0.1:{port}"
