@@ -26,11 +26,12 @@ browser:
 
 test: $(STAMP) services browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/lint-imports --no-logo && $(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -39,4 +40,4 @@ bench: $(STAMP) services
 	$(BIN)/pytest tests/bench -s -p no:randomly -o addopts="" $(PYTEST_ARGS)
 
 clean:
-	rm -rf var/*.db var/*.db-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/*.db var/*.db-* .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

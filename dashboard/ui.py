@@ -6,7 +6,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -170,7 +170,8 @@ def red_text(value: Any) -> str:
     return f"color: {RED}" if value else ""
 
 
-def percent_bar(label: str | None = None, *, width: int | str = "medium", help: str | None = None) -> Any:
+def percent_bar(label: str | None = None, *, width: int | Literal["small", "medium", "large"] = "medium",
+                help: str | None = None) -> Any:  # fmt: skip
     """An in-cell progress bar for a share stored as 0..100 (see `frames`), shown as `85%`."""
     return st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.1f%%", width=width,
                                            help=help)  # fmt: skip

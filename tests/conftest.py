@@ -1,13 +1,13 @@
-"""Shared fixtures: a fresh database per test, on SQLite (temp file) and on PostgreSQL.
+"""Shared fixtures: a database of its own per test, on SQLite (temp file) and on PostgreSQL.
 
 PostgreSQL: every test gets its own schema in the `test` database (dropped afterwards), so runs
 never see each other's rows, also under pytest-xdist. Set ANPEI_TEST_PG_URL to use another server.
+Migrating and seeding happen once per session into templates that each test copies (tests/dbkit.py).
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +15,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from db.engine import make_engine, normalise_url
+from db.engine import make_engine
+from tests.dbkit import SAMPLE_SCALE, PgSchema, Templates
+
+__all__ = ["SAMPLE_SCALE", "PgSchema"]  # PgSchema: also used by the benchmarks
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ANPEI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -43,44 +46,38 @@ def pg_url() -> str:
     return PG_URL
 
 
-class PgSchema:
-    """A throw-away schema on the test server and an engine whose search_path points at it."""
+@pytest.fixture(scope="session")
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """The migrated and seeded templates of this session (per xdist worker), built on first use."""
+    templates = Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
 
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.schema = "t_" + uuid.uuid4().hex[:12]
-        admin = make_engine(base_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-        admin.dispose()
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
 
-        self.engine = create_engine(
-            make_url(normalise_url(base_url)),
-            connect_args={"options": f"-csearch_path={self.schema}"},
-            pool_pre_ping=True,
-        )
+_DB_KIND = pytest.StashKey[str | None]()
 
-    @property
-    def url_with_schema(self) -> str:
-        """A URL that carries the search_path, for subprocesses (CLI tests)."""
-        sep = "&" if "?" in self.base_url else "?"
-        return f"{self.base_url}{sep}options=-csearch_path%3D{self.schema}"
 
-    def drop(self) -> None:
-        self.engine.dispose()
-        admin = make_engine(self.base_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-        admin.dispose()
+def _template_for(request: pytest.FixtureRequest) -> str | None:
+    """What the test asks for: `seeded` → the sample county, `engine` → migrated, else an empty database."""
+    names = request.fixturenames
+    if "seeded" in names:
+        return "sample"
+    if "engine" in names:
+        return "migrated"
+    return None
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    """An empty database (no tables) as (url usable by a subprocess, engine)."""
+def db_url_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, db_templates: Templates
+) -> Iterator[tuple[str, Engine]]:
+    """The test's own database as (url usable by a subprocess, engine): a copy of the template the test
+    asks for (see `_template_for`), or empty (no tables) when it asks only for this or `empty_engine`."""
+    kind = _template_for(request)
+    request.node.stash[_DB_KIND] = kind
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        url = db_templates.sqlite_copy(kind, path) if kind else f"sqlite:///{path}"
         engine = make_engine(url)
         yield url, engine
         engine.dispose()
@@ -88,6 +85,8 @@ def db_url_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
         base = request.getfixturevalue("pg_url")
         pg = PgSchema(base)
         try:
+            if kind:
+                db_templates.pg_fill(kind, pg)
             yield pg.url_with_schema, pg.engine
         finally:
             pg.drop()
@@ -99,29 +98,38 @@ def empty_engine(db_url_engine: tuple[str, Engine]) -> Engine:
 
 
 @pytest.fixture
-def engine(empty_engine: Engine) -> Engine:
+def engine(request: pytest.FixtureRequest, empty_engine: Engine) -> Engine:
     """A database migrated to the latest schema, with no rows (call ensure_default_campaign for one)."""
-    from db import migrate
+    if request.node.stash.get(_DB_KIND, None) is None:  # asked for late (getfixturevalue): migrate here
+        from db import migrate
 
-    migrate.upgrade(empty_engine)
+        migrate.upgrade(empty_engine)
     return empty_engine
+
+
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest, engine: Engine) -> Engine:
+    """The sample county at a small scale (about 125 enterprises), on the test's backend."""
+    if request.node.stash.get(_DB_KIND, None) != "sample":
+        from db.sample.seed import seed_sample
+
+        seed_sample(engine, scale=SAMPLE_SCALE, demo_accounts=True)
+    return engine
 
 
 # --- Streamlit AppTests ------------------------------------------------------------------------
 
-SAMPLE_SCALE = 0.05  # about 125 enterprises: every page has something to show, seeding takes < 1 s
-
 
 @pytest.fixture(scope="module")
-def sample_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The seeded sample county (small scale) in a SQLite file, seeded once per test module."""
-    from db.sample.seed import seed_sample
+def sample_url(db_templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The seeded sample county (small scale) in a SQLite file, one copy per test module."""
+    return db_templates.sqlite_copy("sample", tmp_path_factory.mktemp("sample") / "sample.db")
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}"
-    engine = make_engine(url)
-    seed_sample(engine, scale=SAMPLE_SCALE, demo_accounts=True)
-    engine.dispose()
-    yield url
+
+@pytest.fixture
+def migrated_sqlite_url(db_templates: Templates, tmp_path: Path) -> str:
+    """A migrated, empty SQLite file of the test's own (for pages that read DATABASE_URL)."""
+    return db_templates.sqlite_copy("migrated", tmp_path / "migrated.db")
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ if st.button(f"导出这 {min(total, aq.MAX_ROWS):,} 条（Excel）", key=K + "e
         payload = aq.export_audit_xlsx(s, principal=who, where=where)
         s.commit()
     st.session_state[f"{K}file.{who.username}"] = payload  # offered only to the admin who exported it
-if payload := st.session_state.get(f"{K}file.{who.username}"):
-    st.download_button("下载审计日志", payload, file_name=f"审计日志-{today.isoformat()}.xlsx", type="primary",
+if exported := st.session_state.get(f"{K}file.{who.username}"):
+    st.download_button("下载审计日志", exported, file_name=f"审计日志-{today.isoformat()}.xlsx", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=K + "download", icon="⬇️")  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -28,8 +30,9 @@ e, f, g = st.columns([1, 1, 2])
 due_from = e.date_input("整改期限从", value=None, key=f"{P}.due_from")
 due_to = f.date_input("整改期限到", value=None, key=f"{P}.due_to")
 as_of = sel.as_of
-filters = dict(jurisdiction_id=scope or None, status=statuses or None, overdue_only=overdue_only,
-               recurring_only=recurring_only, due_from=due_from, due_to=due_to)  # fmt: skip
+filters: dict[str, Any] = dict(jurisdiction_id=scope or None, status=statuses or None,
+                               overdue_only=overdue_only, recurring_only=recurring_only, due_from=due_from,
+                               due_to=due_to)  # fmt: skip
 with data.session(sel.url) as s:
     rows = fx.list_findings(s, principal=who, as_of=as_of, **filters)
 overdue = sum(r.overdue for r in rows)

@@ -109,11 +109,12 @@ with scan_tab:
     if st.button("上传扫描件", key=f"{P}.scan_save", disabled=scan is None or not who.can_write):
         got_scan = iu.uploaded_bytes(scan)
         assert got_scan is not None
+        scan_data, scan_name = got_scan
 
         def _scan() -> int:
             with iu.writing(sel.url) as s:
-                return mt.attach_scan(s, principal=who, jurisdiction_id=ref.id, month=month, data=got_scan[0],
-                                      filename=got_scan[1]).version  # fmt: skip
+                return mt.attach_scan(s, principal=who, jurisdiction_id=ref.id, month=month, data=scan_data,
+                                      filename=scan_name).version  # fmt: skip
 
         iu.attempt(_scan, success="扫描件已保存", form=form)
 

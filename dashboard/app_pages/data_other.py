@@ -263,10 +263,11 @@ with summary_tab:
         if st.button("上传总结报告", key=f"{P}.summary_save", disabled=summary_file is None):
             got_summary = iu.uploaded_bytes(summary_file)
             assert got_summary is not None
+            summary_data, summary_name = got_summary
 
             def _summary() -> object:
                 with iu.writing(sel.url) as s:
                     return summary_reports.upload_summary_report(s, principal=who, jurisdiction_id=sref.id, title=title,
-                                                                 data=got_summary[0], filename=got_summary[1])  # fmt: skip
+                                                                 data=summary_data, filename=summary_name)  # fmt: skip
 
             iu.attempt(_summary, success=f"已上传 {sref.name} 的总结报告")

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from anpei.cli import app
-from db import auth, migrate
+from db import auth
 from db.auth import authenticate
 from db.codes import AuditAction, JurisdictionKind, PersonRole, Role, Sector
 from db.models import AuditLog, Enterprise, Jurisdiction, Person, User
@@ -20,9 +20,10 @@ PASSWORD = "Cli-peixun-2024"
 
 
 @pytest.fixture
-def cli_db(db_url_engine: tuple[str, Engine], monkeypatch: pytest.MonkeyPatch) -> tuple[str, Engine]:
-    url, engine = db_url_engine
-    migrate.upgrade(engine)
+def cli_db(
+    db_url_engine: tuple[str, Engine], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, Engine]:
+    url = db_url_engine[0]
     monkeypatch.setattr(auth, "_hasher", FAST)
     with Session(engine) as session:
         session.add(Jurisdiction(code="T01", name="三合街道", kind=JurisdictionKind.TOWNSHIP.value))

@@ -4,7 +4,6 @@ fixed township page, logout, expired and forged tokens or cookies, lock-out, hos
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from db.engine import make_engine
 from db.models import AuditLog, User
 from db.sample.seed import DEMO_PASSWORD
 from tests.authkit import logged_in, token_for
+from tests.dbkit import Templates
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -40,23 +40,10 @@ ROLE_LABELS = {"admin": "系统管理员**　管理员", "leader": "局领导**�
                "sanhe": "三合街道应急办**　乡镇/部门工作人员  \n三合街道"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from db.sample.seed import seed_sample
-
-    path = tmp_path_factory.mktemp("accounts") / "sample.db"
-    engine = make_engine(f"sqlite:///{path}")
-    seed_sample(engine, scale=0.05, demo_accounts=True)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def url(seeded_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def url(db_templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh copy of the sample county per test (lock-outs and logouts change it)."""
-    copy = tmp_path / "sample.db"
-    shutil.copy(seeded_file, copy)
-    address = f"sqlite:///{copy}"
+    address = db_templates.sqlite_copy("sample", tmp_path / "sample.db")
     monkeypatch.setenv("DATABASE_URL", address)
     st.cache_data.clear()
     st.cache_resource.clear()

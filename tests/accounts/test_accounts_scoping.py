@@ -44,11 +44,8 @@ class County:
 
 
 @pytest.fixture
-def county(engine: Engine) -> Any:
-    from db.sample.seed import seed_sample
-
-    seed_sample(engine, scale=0.05, demo_accounts=True)
-    with Session(engine) as s:
+def county(seeded: Engine) -> Any:
+    with Session(seeded) as s:
         people = {u.username: principal_for(u) for u in s.exec(select(User))}
         refs = {r.name: r.id for r in q.list_jurisdictions(s)}
         campaign = ov.get_campaign(s)

@@ -52,7 +52,7 @@ def cached_pg_database(scale: float, *, base_url: str = PG_URL) -> str:
     try:
         if comment != _marker(scale) or not exists:
             started = time.perf_counter()
-            report = seed_sample(engine, scale=scale, seed=SEED)
+            report = seed_sample(engine, scale=scale, seed=SEED, demo_accounts=True)
             print(f"[bench db] seeded {name} in {time.perf_counter() - started:.0f} s: {report}")
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 # what autovacuum does to a database in use: statistics and the visibility map

@@ -63,7 +63,7 @@ def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
         url = f"sqlite:///{tmp_path_factory.mktemp('bench-sessions') / 'county.db'}"
         engine = make_engine(url)
-        seed_sample(engine, scale=scale)
+        seed_sample(engine, scale=scale, demo_accounts=True)
         engine.dispose()
         yield backend, scale, int(sessions_text), int(procs_text), url
         return

@@ -10,16 +10,12 @@ from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
-SMALL_SCALE = 0.05  # the scale of tests/conftest.py's sample_url (about 125 enterprises)
 
 
 @pytest.fixture
-def seeded_engine(engine: Engine) -> Engine:
-    """The sample county at a small scale, on SQLite and on PostgreSQL."""
-    from db.sample.seed import seed_sample
-
-    seed_sample(engine, scale=SMALL_SCALE, demo_accounts=True)
-    return engine
+def seeded_engine(seeded: Engine) -> Engine:
+    """The sample county at a small scale, on SQLite and on PostgreSQL (tests/conftest.py's `seeded`)."""
+    return seeded
 
 
 @pytest.fixture

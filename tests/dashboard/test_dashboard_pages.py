@@ -145,14 +145,8 @@ def test_overview_as_of_day_moves_the_timeline(app_env: str) -> None:
     assert any("2023年6月5日" in m.value for m in at.markdown)  # next deadline: the May table
 
 
-def test_empty_database_says_what_to_do(
-    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from db import migrate
-
-    url = f"sqlite:///{tmp_path}/empty.db"
-    migrate.upgrade(make_engine(url))
-    monkeypatch.setenv("DATABASE_URL", url)
+def test_empty_database_says_what_to_do(migrated_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", migrated_sqlite_url)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "anpei db seed --sample" in at.warning[0].value

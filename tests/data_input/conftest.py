@@ -32,15 +32,13 @@ def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 def page_county(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uploads: Path, clean_streamlit_caches: None
+    migrated_sqlite_url: str, monkeypatch: pytest.MonkeyPatch, uploads: Path, clean_streamlit_caches: None
 ) -> Iterator[County]:
     """The tiny county in a SQLite file the pages read through DATABASE_URL; clean Streamlit caches."""
-    from db import migrate
     from db.engine import make_engine
 
-    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    url = migrated_sqlite_url
     engine = make_engine(url)
-    migrate.upgrade(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     yield build_county(engine)
     engine.dispose()

@@ -1,4 +1,5 @@
-"""Fixtures for the db tests: a small seeded county and a builder for hand-made tiny data sets."""
+"""Fixtures for the db tests: a builder for hand-made tiny data sets (`seeded`, the small sample county,
+comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,9 @@ from sqlmodel import Session
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind, risk_class_of
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
 
-SMALL_SCALE = 0.05
 # db.models.utcnow() returns a naive datetime, which sqlmodel's UTCDateTime refuses on insert;
 # the builder passes an aware timestamp explicitly.
 NOW = dt.datetime(2023, 8, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def seeded(engine: Engine) -> Engine:
-    """The sample county at a small scale (about 125 enterprises)."""
-    from db.sample.seed import seed_sample
-
-    seed_sample(engine, scale=SMALL_SCALE, demo_accounts=True)
-    return engine
 
 
 @dataclass

@@ -68,11 +68,10 @@ def test_upgrade_seed_and_summary(db_url_engine: tuple[str, Engine]) -> None:
         (["--month", "2023-05", "--jurisdiction", "不存在镇"], "找不到单位：不存在镇"),
     ],
 )
-def test_summary_bad_input(db_url_engine: tuple[str, Engine], args: list[str], message: str) -> None:
-    from db.sample.seed import seed_sample
-
-    url, engine = db_url_engine
-    seed_sample(engine, scale=0.02, demo_accounts=True)
+def test_summary_bad_input(
+    db_url_engine: tuple[str, Engine], seeded: Engine, args: list[str], message: str
+) -> None:
+    url = db_url_engine[0]
     code, _, err = _run("summary", *args, "--database-url", url)
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
 

@@ -1,4 +1,6 @@
-"""Migrations build the schema of the models on both databases, and go back down to nothing."""
+"""Migrations build the schema of the models on both databases, and go back down to nothing.
+
+These tests start from an empty database (`empty_engine`), not from the per-session template."""
 
 from __future__ import annotations
 
@@ -18,19 +20,25 @@ def _diff(engine: Engine) -> list[object]:
         return list(compare_metadata(context, SQLModel.metadata))
 
 
-def test_upgrade_matches_models(engine: Engine) -> None:
-    assert _diff(engine) == []
-    tables = set(inspect(engine).get_table_names())
+def test_upgrade_matches_models(empty_engine: Engine) -> None:
+    assert inspect(empty_engine).get_table_names() == []
+    migrate.upgrade(empty_engine)
+    assert _diff(empty_engine) == []
+    tables = set(inspect(empty_engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
 
 
-def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
+def test_downgrade_to_base_and_up_again(empty_engine: Engine) -> None:
+    engine = empty_engine
+    migrate.upgrade(engine)
     migrate.downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert _diff(engine) == []
 
 
-def test_upgrade_is_idempotent(engine: Engine) -> None:
+def test_upgrade_is_idempotent(empty_engine: Engine) -> None:
+    engine = empty_engine
+    migrate.upgrade(engine)
     migrate.upgrade(engine)
     assert _diff(engine) == []

@@ -188,3 +188,35 @@ def test_demo_accounts_never_beside_other_accounts(engine: Engine) -> None:
     assert _usernames(engine) == ["wang_admin"]
     seed_sample(engine, scale=0.02)  # the sample county without accounts is still fine
     assert _usernames(engine) == ["wang_admin"]
+
+
+@pytest.mark.postgres
+def test_seed_analyzes_only_its_own_tables(pg_url: str) -> None:
+    """A database-wide ANALYZE locked the tables of every other schema on the server too (and deadlocked
+    with a concurrent test's TRUNCATE); the seed analyzes the tables it wrote, in its own schema."""
+    from tests.dbkit import PgSchema
+
+    mine, other = PgSchema(pg_url), PgSchema(pg_url)
+    try:
+        with other.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE bystander (id int)"))
+            conn.execute(text("INSERT INTO bystander SELECT generate_series(1, 10)"))
+        seed_sample(mine.engine, scale=0.02)
+        with other.engine.connect() as conn:
+            analyzed = conn.execute(
+                text(
+                    "SELECT last_analyze FROM pg_stat_user_tables WHERE schemaname = :s AND relname = 'bystander'"
+                ),
+                {"s": other.schema},
+            ).scalar_one()
+            mine_analyzed = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = :s AND last_analyze IS NOT NULL"
+                ),
+                {"s": mine.schema},
+            ).scalar_one()
+        assert analyzed is None
+        assert mine_analyzed >= len(SQLModel.metadata.tables)
+    finally:
+        mine.drop()
+        other.drop()

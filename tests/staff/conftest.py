@@ -31,12 +31,9 @@ def build_county(engine: Engine, url: str = "") -> County:
 
 
 @pytest.fixture
-def county(db_url_engine: tuple[str, Engine]) -> County:
+def county(db_url_engine: tuple[str, Engine], engine: Engine) -> County:
     """The tiny county on SQLite and on PostgreSQL (migrated)."""
-    from db import migrate
-
-    url, engine = db_url_engine
-    migrate.upgrade(engine)
+    url = db_url_engine[0]
     return build_county(engine, url)
 
 

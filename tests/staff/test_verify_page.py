@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.verifier_api import VerifierClient
-from db import migrate
 from db.engine import make_engine
 from db.models import AuditLog, CertificateCheck, Person, VerifierJobTarget
 from tests.authkit import acting
@@ -28,10 +27,9 @@ pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
 
 
 @pytest.fixture
-def county_file(tmp_path: Path) -> Iterator[County]:
-    url = f"sqlite:///{tmp_path / 'county.db'}"
+def county_file(migrated_sqlite_url: str) -> Iterator[County]:
+    url = migrated_sqlite_url
     engine = make_engine(url)
-    migrate.upgrade(engine)
     yield build_county(engine, url)
     engine.dispose()
 
