@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as ov
 from db import queries as q
+from db import training_archives
 from db.codes import JurisdictionKind
 
 who = auth_ui.current()
@@ -53,6 +54,25 @@ for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
                 k.label if k.unit == "%" else f"{k.label}（{k.unit}）", ui.fmt_value(k.value, k.unit), ui.fmt_delta(k.delta, k.unit),
                 delta_color="inverse" if k.lower_is_better else "normal", help=k.note, border=True,
             )  # fmt: skip
+
+# --- training-archive leads (培训档案核查) -------------------------------------------------------------
+with data.session(sel.url) as s:
+    lead_counts = training_archives.lead_status_counts(s, principal=who)
+st.markdown("#### 培训档案线索")
+pending_col, confirmed_col, rows_col = st.columns([1, 1, 3])
+pending_col.metric("待核实", ui.fmt_int(lead_counts["pending"]), border=True)
+confirmed_col.metric("属实", ui.fmt_int(lead_counts["confirmed"]), border=True)
+with rows_col.expander("查看线索", icon="🗂️"):
+    wanted = st.radio("状态", ["pending", "confirmed"], horizontal=True, key="overview.training_leads",
+                      format_func=lambda v: training_archives.LeadStatus(v).label)  # fmt: skip
+    with data.session(sel.url) as s:
+        lead_rows = training_archives.list_leads(s, principal=who, status=wanted)
+    ui.detail_block(
+        pd.DataFrame([{"编号": r.id, "规则": r.rule, "培训单位": r.unit, "班次编号": r.class_code, "姓名": r.name,
+                       "身份证号": r.id_masked, "日期": r.date, "说明": r.text} for r in lead_rows]),
+        name=f"培训档案线索_{training_archives.LeadStatus(wanted).label}", key="overview.training_lead_rows",
+    )  # fmt: skip
+    st.caption("在“培训档案核查”页核实和处理线索。")
 
 # --- who is behind --------------------------------------------------------------------------------
 townships = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, TOWNSHIP)
@@ -157,7 +177,9 @@ months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first 
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
-    read = data.trends(sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of)
+    read = data.trends(
+        sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of
+    )
     table = frames.trend_table([t for t in read if t.month in months])
     specs = [
         ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),
