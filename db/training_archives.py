@@ -270,9 +270,12 @@ def _evidence_json(refs: Sequence[RowRef], ids: Sequence[int]) -> list[list[Any]
 
 def store_archive(
     session: Session, *, principal: Principal, upload: Upload, unit: TrainingUnit, now: dt.datetime | None = None,
-    as_of: dt.date | None = None, rules: Rules | None = None,
+    as_of: dt.date | None = None, rules: Rules | None = None, audited: bool = True,
 ) -> StoreResult:  # fmt: skip
-    """Store the archive for `unit` (unless the same file is stored) and re-check everything stored."""
+    """Store the archive for `unit` (unless the same file is stored) and re-check everything stored.
+
+    `audited=False` only for the sample county's bulk load (its other rows are not audited either).
+    """
     require_write(principal, unit.jurisdiction_id)
     existing = session.exec(select(TrainingArchive).where(TrainingArchive.sha256 == upload.digest)).first()
     if existing is not None:
@@ -304,8 +307,9 @@ def store_archive(
                 archive_id=int(row.id or 0), sheet=name, row_count=len(sheet), data=encode_sheet(sheet)
             )
         )
-    audit(session, principal=principal, action=AuditAction.IMPORT, entity=ENTITY_ARCHIVE, entity_id=row.id,
-          after=row, detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行")  # fmt: skip
+    if audited:
+        audit(session, principal=principal, action=AuditAction.IMPORT, entity=ENTITY_ARCHIVE, entity_id=row.id,
+              after=row, detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行")  # fmt: skip
     new, active = _merge_leads(session, leads=result.leads, stored=[*rows, row],
                                archives=[*archives, upload.archive], now=stamp)  # fmt: skip
     session.flush()
