@@ -51,7 +51,7 @@ from training_audit import (
 from training_audit import (
     audit as run_audit,
 )
-from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER
+from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER, sheet_fields
 from training_audit.leads import RULE_NAMES, evidence_text
 from training_audit.values import key_text, parse_date, parse_number, parse_time, plain_text, split_teachers
 from verifier.ids import mask_id, mask_ids_in
@@ -560,7 +560,8 @@ def lead_evidence(session: Session, *, principal: Principal, lead_id: int) -> li
         sheet = _sheet(session, int(archive_id), str(sheet_name))
         if sheet is None:
             continue
-        fields = list(sheet.columns)
+        known = sheet_fields(str(sheet_name)) if sheet_name in SHEET_ORDER else ()
+        fields = [f for f in known if f in sheet.columns] + [f for f in sheet.columns if f not in known]
         position = {int(r): i for i, r in enumerate(sheet.rows)}
         rows = [[str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)])) for f in fields]
                 for r in wanted if int(r) in position]  # fmt: skip

@@ -69,7 +69,7 @@ with rows_col.expander("查看线索", icon="🗂️"):
         lead_rows = training_archives.list_leads(s, principal=who, status=wanted)
     ui.detail_block(
         pd.DataFrame([{"编号": r.id, "规则": r.rule, "培训单位": r.unit, "班次编号": r.class_code, "姓名": r.name,
-                       "身份证号": r.id_masked, "日期": r.date, "说明": r.text} for r in lead_rows]),
+                       "身份证号": r.id_masked, "日期": r.date.isoformat() if r.date else "", "说明": r.text} for r in lead_rows]),
         name=f"培训档案线索_{training_archives.LeadStatus(wanted).label}", key="overview.training_lead_rows",
     )  # fmt: skip
     st.caption("在“培训档案核查”页核实和处理线索。")

@@ -122,7 +122,7 @@ st.caption(f"共 {len(shown)} 条")
 st.dataframe(
     pd.DataFrame([{"编号": r.id, "规则": r.rule, "培训单位": r.unit, "班次编号": r.class_code,
                    "对方": f"{r.other_unit} {r.other_code}".strip(), "姓名": r.name, "身份证号": r.id_masked,
-                   "教师": r.teacher, "日期": r.date, "说明": r.text, "状态": r.status_label} for r in shown]),
+                   "教师": r.teacher, "日期": r.date.isoformat() if r.date else "", "说明": r.text, "状态": r.status_label} for r in shown]),
     hide_index=True, width="stretch", key=f"{P}.leads",
 )  # fmt: skip
 
