@@ -177,9 +177,7 @@ months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first 
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
-    read = data.trends(
-        sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of
-    )
+    read = data.trends(sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of)
     table = frames.trend_table([t for t in read if t.month in months])
     specs = [
         ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),

@@ -104,7 +104,8 @@ class SeedReport:
         return (
             f"单位 {c.get('jurisdiction', 0)} 个，企业 {c.get('enterprise', 0)} 家，人员 {workers} 人，"
             f"检查 {c.get('inspection', 0)} 次，问题 {c.get('finding', 0)} 条，证书核验 {c.get('certificatecheck', 0)} 条，"
-            f"月报 {c.get('monthlyreport', 0)} 份；共 {self.total_rows} 行，用时 {self.seconds:.1f} 秒"
+            f"月报 {c.get('monthlyreport', 0)} 份，培训档案 {c.get('trainingarchive', 0)} 份（线索 {c.get('traininglead', 0)} 条）；"
+            f"共 {self.total_rows} 行，用时 {self.seconds:.1f} 秒"
         )
 
 
@@ -962,9 +963,7 @@ class _Generator:
     def users(self, existing: dict[str, int]) -> None:
         """One sample account per role; accounts that already exist are linked again, not duplicated."""
         units = {"sanhe": self.township_ids[0], "jxw": self.unit_ids["jxw"]}
-        rows = [
-            (username, display, role, units.get(username)) for username, display, role, _ in DEMO_ACCOUNTS
-        ]
+        rows = [(username, display, role, units.get(username)) for username, display, role, _ in DEMO_ACCOUNTS]
         self.w.next_ids["user"] = max(existing.values(), default=0)
         for username, display, role, jid in rows:
             if username in existing:

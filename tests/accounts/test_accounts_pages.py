@@ -115,12 +115,7 @@ def test_each_role_is_offered_its_pages(url: str, username: str) -> None:
 
 
 def test_nav_table_matches_the_roles() -> None:
-    assert nav.allowed_files(Role.LEADER) == {
-        "overview.py",
-        "township.py",
-        "assessment.py",
-        "training_audit.py",
-    }
+    assert nav.allowed_files(Role.LEADER) == {"overview.py", "township.py", "assessment.py", "training_audit.py"}
     assert "admin_users.py" not in nav.allowed_files(Role.COUNTY_STAFF)
     assert "overview.py" not in nav.allowed_files(Role.LOCAL_STAFF)
     assert {"admin_users.py", "admin_audit.py"} <= nav.allowed_files(Role.ADMIN)
@@ -207,9 +202,7 @@ def test_wrong_password_and_lock_out(url: str) -> None:
     assert len(_audit(url, AuditAction.LOGIN_FAILED)) == MAX_FAILED_LOGINS + 1
 
 
-def test_a_refresh_keeps_the_user_logged_in_through_the_cookie(
-    url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_refresh_keeps_the_user_logged_in_through_the_cookie(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     token = token_for(url, "leader")
     monkeypatch.setattr(auth_ui, "cookie_token", lambda: token)
     at = _ok(_app().run())  # a new browser session: nothing in session state, only the cookie
@@ -281,17 +274,11 @@ def test_admin_adds_a_user_who_can_then_log_in(url: str) -> None:
     assert at.title[0].value == "账号管理"
     assert len(at.dataframe[0].value) == 5
     form = [t for t in at.text_input if t.label in ("用户名", "姓名", "初始密码（至少 10 位）")]
-    values = {
-        "用户名": "mingshan",
-        "姓名": '=HYPERLINK("http://x","点我")',
-        "初始密码（至少 10 位）": "Mingshan-2023",
-    }
+    values = {"用户名": "mingshan", "姓名": "=HYPERLINK(\"http://x\",\"点我\")", "初始密码（至少 10 位）": "Mingshan-2023"}
     for box in form:
         box.input(values[box.label])
     at.selectbox[[s.label for s in at.selectbox].index("角色")].set_value(Role.LOCAL_STAFF)
-    units = at.selectbox[
-        [s.label for s in at.selectbox].index("所属乡镇（街道）或部门（仅乡镇/部门工作人员）")
-    ]
+    units = at.selectbox[[s.label for s in at.selectbox].index("所属乡镇（街道）或部门（仅乡镇/部门工作人员）")]
     engine = make_engine(url)
     with Session(engine) as s:
         mingshan = next(r.id for r in q.list_jurisdictions(s) if r.name == "名山街道")
@@ -301,7 +288,7 @@ def test_admin_adds_a_user_who_can_then_log_in(url: str) -> None:
     assert "已新增账号" in _texts(at), _texts(at)
     with Session(engine) as s:
         user = s.exec(select(User).where(User.username == "mingshan")).one()
-        assert user.display_name == '=HYPERLINK("http://x","点我")'  # stored as typed, as text
+        assert user.display_name == "=HYPERLINK(\"http://x\",\"点我\")"  # stored as typed, as text
         assert user.jurisdiction_id == mingshan and user.role == "local_staff"
     engine.dispose()
     fresh = _ok(_app().run())

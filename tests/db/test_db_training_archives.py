@@ -250,3 +250,17 @@ def test_upload_of_other_files_is_refused() -> None:
 def test_read_archive_of_workbook_matches_upload(tmp_path: Path, uploads: dict[str, Upload]) -> None:
     workbook, _ = write_sample(tmp_path / "again")
     assert read_archive(workbook).sheets.keys() == uploads["school"].archive.sheets.keys()
+
+
+def test_recheck_is_stable_and_for_county_staff(county: County, uploads: dict[str, Upload]) -> None:
+    from db.training_archives import recheck
+
+    store(county, uploads["school"], SCHOOL)
+    store(county, uploads["company"], COMPANY)
+    before = codes(county)
+    with county.session() as s:
+        assert recheck(s, principal=county.county_staff, now=NOW, as_of=AS_OF) == (0, len(before))
+        with pytest.raises(AccessDenied):
+            recheck(s, principal=county.township("三合街道"))
+        s.commit()
+    assert codes(county) == before
