@@ -5,6 +5,7 @@
 - 乡镇/部门 local_staff: their own jurisdiction — the township page (fixed to it), the quarterly
   assessment (the county-wide ranking is public inside the government; the breakdown only for
   their own unit), data entry, verification and their own exports. No county overview.
+- 培训档案核查: county staff, local staff (their units) and leaders (read only).
 - 管理员 admin: 账号管理 and 审计日志, plus the 看板 pages.
 """
 
@@ -38,6 +39,7 @@ DATA_ENTRY = (
 )
 VERIFICATION = (PageSpec("verify.py", "核验名单", "🪪"), PageSpec("captcha.py", "验证码队列", "🔢"))
 EXPORTS = (PageSpec("exports.py", "导出", "📤"),)
+TRAINING_AUDIT = (PageSpec("training_audit.py", "培训档案核查", "🗂️"),)
 ADMIN = (PageSpec("admin_users.py", "账号管理", "👥"), PageSpec("admin_audit.py", "审计日志", "🧾"))
 LOGIN = PageSpec("login.py", "登录", "🔐")
 
@@ -48,10 +50,10 @@ def pages_for(role: Role, *, member_unit: bool = False) -> dict[str, tuple[PageS
     """Section heading → pages offered to this role, in navigation order (the first is the default).
     A member unit's staff (`member_unit`) see their page as 单位详情, a township's as 乡镇（街道）详情."""
     if role is Role.LEADER:
-        return {"看板": DASHBOARD}
+        return {"看板": DASHBOARD, "培训档案": TRAINING_AUDIT}
     if role is Role.ADMIN:
         return {"看板": DASHBOARD, "系统管理": ADMIN}
-    sections = {"数据填报": DATA_ENTRY, "证书核验": VERIFICATION, "导出": EXPORTS}
+    sections = {"数据填报": DATA_ENTRY, "证书核验": VERIFICATION, "培训档案": TRAINING_AUDIT, "导出": EXPORTS}
     if role is Role.LOCAL_STAFF:
         return {"本单位": (UNIT_DETAIL if member_unit else TOWNSHIP, ASSESSMENT), **sections}
     return {"看板": DASHBOARD, **sections}

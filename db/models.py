@@ -10,7 +10,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, Index, Integer, Numeric, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from db.codes import risk_class_of
@@ -362,6 +373,74 @@ class SummaryReport(SQLModel, table=True):
     submitted_on: dt.date | None = None
     title: str = ""
     attachment: str | None = None
+
+
+# --- training archives (培训档案核查, training-audit.md) ------------------------------------------
+
+
+class TrainingArchive(SQLModel, table=True):
+    """One uploaded archive (a workbook, or the CSV files of one folder) of a training unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str = Field(sa_type=String(200))
+    sha256: str = Field(sa_type=String(64), unique=True, index=True)  # the same file twice is one archive
+    target_kind: str = Field(sa_type=String(20))  # TargetKind: who ran the training
+    institution_id: int | None = Field(default=None, foreign_key="traininginstitution.id", index=True)
+    enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    unit_name: str = Field(sa_type=String(200))
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    uploaded_by: str = Field(default="", sa_type=String(50))
+    uploaded_at: dt.datetime = Field(default_factory=utcnow)  # UTC
+    row_count: int = 0
+    class_count: int = 0
+    problem_count: int = 0
+
+
+class TrainingArchiveSheet(SQLModel, table=True):
+    """One sheet of a stored archive as the engine reads it: dictionary-encoded columns, compressed.
+
+    `data` is zlib-compressed JSON (`db.training_sheets`): the row numbers, and per field the
+    distinct raw values and one code per row — what `training_audit.Sheet` holds in memory.
+    """
+
+    __table_args__ = (UniqueConstraint("archive_id", "sheet"),)
+    id: int | None = Field(default=None, primary_key=True)
+    archive_id: int = Field(foreign_key="trainingarchive.id", index=True)
+    sheet: str = Field(sa_type=String(10))  # 班次 / 课程安排 / 签到 / 考试
+    row_count: int = 0
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class TrainingLead(SQLModel, table=True):
+    """A lead (线索) of the county-wide re-check, matched across re-runs by its rule key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_key: str = Field(sa_type=String(64), unique=True, index=True)  # sha256 of code + key fields
+    code: str = Field(sa_type=String(30), index=True)
+    unit: str = Field(default="", sa_type=String(200))
+    class_code: str = Field(default="", sa_type=String(100))
+    other_unit: str = Field(default="", sa_type=String(200))
+    other_code: str = Field(default="", sa_type=String(100))
+    name: str = Field(default="", sa_type=String(50))
+    id_number: str = Field(default="", sa_type=String(18))
+    teacher: str = Field(default="", sa_type=String(50))
+    lead_date: dt.date | None = None
+    basis: str = Field(default="", sa_type=String(200))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))  # 说明
+    evidence: list[Any] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # [[archive id, sheet, [rows]]]
+    archive_id: int = Field(foreign_key="trainingarchive.id", index=True)  # the archive of the lead's class
+    jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
+    other_jurisdiction_id: int | None = Field(default=None, foreign_key="jurisdiction.id", index=True)
+    active: bool = True  # False once a re-check no longer raises it
+    status: str = Field(default="pending", sa_type=String(12), index=True)  # LeadStatus
+    reason: str = ""
+    status_by: str = Field(default="", sa_type=String(50))
+    status_at: dt.datetime | None = None
+    finding_id: int | None = Field(default=None, foreign_key="finding.id")
+    first_raised_at: dt.datetime = Field(default_factory=utcnow)
+    last_raised_at: dt.datetime = Field(default_factory=utcnow)
 
 
 # --- accounts and audit ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as ov
 from db import queries as q
+from db import training_archives
 from db.codes import JurisdictionKind
 
 who = auth_ui.current()
@@ -88,6 +89,25 @@ with st.expander("查看数字背后的记录", icon="🔎", key="overview.detai
     if code is not None:
         frame = data.detail(sel.url, who, ov.DETAIL_OF[code], sel.month, sel.as_of)
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
+
+# --- training-archive leads (培训档案核查) -------------------------------------------------------------
+with data.session(sel.url) as s:
+    lead_counts = training_archives.lead_status_counts(s, principal=who)
+st.markdown("#### 培训档案线索")
+pending_col, confirmed_col, rows_col = st.columns([1, 1, 3])
+pending_col.metric("待核实", ui.fmt_int(lead_counts["pending"]), border=True)
+confirmed_col.metric("属实", ui.fmt_int(lead_counts["confirmed"]), border=True)
+with rows_col.expander("查看线索", icon="🗂️"):
+    wanted = st.radio("状态", ["pending", "confirmed"], horizontal=True, key="overview.training_leads",
+                      format_func=lambda v: training_archives.LeadStatus(v).label)  # fmt: skip
+    with data.session(sel.url) as s:
+        lead_rows = training_archives.list_leads(s, principal=who, status=wanted)
+    ui.detail_block(
+        pd.DataFrame([{"编号": r.id, "规则": r.rule, "培训单位": r.unit, "班次编号": r.class_code, "姓名": r.name,
+                       "身份证号": r.id_masked, "日期": r.date.isoformat() if r.date else "", "说明": r.text} for r in lead_rows]),
+        name=f"培训档案线索_{training_archives.LeadStatus(wanted).label}", key="overview.training_lead_rows",
+    )  # fmt: skip
+    st.caption("在“培训档案核查”页核实和处理线索。")
 
 # --- ranking and grid -----------------------------------------------------------------------------
 st.subheader(f"乡镇（街道）排名 · {ov.month_label(sel.month)}")

@@ -105,7 +105,8 @@ class SeedReport:
         return (
             f"单位 {c.get('jurisdiction', 0)} 个，企业 {c.get('enterprise', 0)} 家，人员 {workers} 人，"
             f"检查 {c.get('inspection', 0)} 次，问题 {c.get('finding', 0)} 条，证书核验 {c.get('certificatecheck', 0)} 条，"
-            f"月报 {c.get('monthlyreport', 0)} 份；共 {self.total_rows} 行，用时 {self.seconds:.1f} 秒"
+            f"月报 {c.get('monthlyreport', 0)} 份，培训档案 {c.get('trainingarchive', 0)} 份（线索 {c.get('traininglead', 0)} 条）；"
+            f"共 {self.total_rows} 行，用时 {self.seconds:.1f} 秒"
         )
 
 
@@ -1034,9 +1035,73 @@ def seed_sample(engine: Engine, *, scale: float = 1, seed: int = 2024, force: bo
         for username, jid in generator.relink.items():
             conn.execute(user.update().where(user.c.username == username).values(jurisdiction_id=jid))
         _analyze(conn)
+    counts = dict(writer.counts)
+    counts.update(training_archives_(engine, township_id=generator.township_ids[0]))
     return SeedReport(
-        scale=scale, seed=seed, seconds=time.monotonic() - started, counts=dict(sorted(writer.counts.items()))
+        scale=scale, seed=seed, seconds=time.monotonic() - started, counts=dict(sorted(counts.items()))
     )
+
+
+def training_archives_(engine: Engine, *, township_id: int) -> dict[str, int]:
+    """培训档案: the two planted archives of `training_audit.sample` and two clean ones (2022-09–2023-07).
+
+    The school's archive goes to the first training institution, the enterprise's to the first
+    enterprise of the first township (the `sanhe` demo account's); two more units get clean
+    archives. Stored through the service as the command line, at the seed's fixed time, so the
+    leads and their ids are the same on every run.
+    """
+    import hashlib
+    import json
+
+    from sqlmodel import col
+    from sqlmodel import select as select_rows
+
+    from db.access import SYSTEM
+    from db.models import Enterprise, TrainingArchive, TrainingInstitution, TrainingLead
+    from db.training_archives import TrainingUnit, Upload, store_archive
+    from training_audit import sample
+
+    with Session(engine) as session:
+        institutions = session.exec(
+            select_rows(TrainingInstitution).order_by(col(TrainingInstitution.id)).limit(2)
+        ).all()
+        enterprises = session.exec(
+            select_rows(Enterprise)
+            .where(Enterprise.jurisdiction_id == township_id)
+            .order_by(col(Enterprise.id))
+            .limit(2)
+        ).all()
+        if len(institutions) < 2 or len(enterprises) < 2:
+            return {}
+        plan: list[tuple[TrainingInstitution | Enterprise, TargetKind, dict[str, list[list[Any]]]]] = [
+            (institutions[0], TargetKind.INSTITUTION, sample.school(institutions[0].name)),
+            (enterprises[0], TargetKind.ENTERPRISE, sample.company(enterprises[0].name)),
+            (institutions[1], TargetKind.INSTITUTION,
+             sample.clean(institutions[1].name, first_person=1000, teacher="孙涛", prefix="PX")),
+            (enterprises[1], TargetKind.ENTERPRISE,
+             sample.clean(enterprises[1].name, first_person=2000, teacher="何芳", prefix="AQ", from_day=15)),
+        ]  # fmt: skip
+        for unit, kind, sheets in plan:
+            name = f"{unit.name}-培训档案.xlsx"
+            digest = hashlib.sha256(
+                json.dumps(sheets, ensure_ascii=False, sort_keys=True).encode()
+            ).hexdigest()
+            upload = Upload(name=name, digest=digest, archive=sample.archive_of(name, sheets))
+            target = TrainingUnit(kind.value, int(unit.id or 0), unit.name, unit.jurisdiction_id)
+            store_archive(
+                session,
+                principal=SYSTEM,
+                upload=upload,
+                unit=target,
+                now=SEED_TIMESTAMP,
+                as_of=SNAPSHOT,
+                audited=False,
+            )
+        session.commit()
+        return {
+            "trainingarchive": len(session.exec(select_rows(TrainingArchive.id)).all()),
+            "traininglead": len(session.exec(select_rows(TrainingLead.id)).all()),
+        }
 
 
 def _analyze(conn: Connection) -> None:

@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 EXPECTED = {
     "admin": {"overview", "township", "assessment", "admin_users", "admin_audit"},
-    "leader": {"overview", "township", "assessment"},
+    "leader": {"overview", "township", "assessment", "training_audit"},
     "county": {"overview", "township", "assessment", "data_monthly", "data_inspections", "data_findings",
-               "data_other", "verify", "captcha", "exports"},
+               "data_other", "verify", "captcha", "training_audit", "exports"},
     "sanhe": {"township", "assessment", "data_monthly", "data_inspections", "data_findings", "data_other",
-              "verify", "captcha", "exports"},
+              "verify", "captcha", "training_audit", "exports"},
 }  # fmt: skip
 
 
@@ -102,7 +102,7 @@ def test_each_role_is_offered_its_pages(url: str, username: str) -> None:
 
 
 def test_nav_table_matches_the_roles() -> None:
-    assert nav.allowed_files(Role.LEADER) == {"overview.py", "township.py", "assessment.py"}
+    assert nav.allowed_files(Role.LEADER) == {"overview.py", "township.py", "assessment.py", "training_audit.py"}
     assert "admin_users.py" not in nav.allowed_files(Role.COUNTY_STAFF)
     assert "overview.py" not in nav.allowed_files(Role.LOCAL_STAFF)
     assert {"admin_users.py", "admin_audit.py"} <= nav.allowed_files(Role.ADMIN)

@@ -40,6 +40,8 @@ PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
                       ("问题清单", "只看逾期", "导出问题清单", "整改与复查销号", "报告已整改", "复查销号")),
     "data_other": ("data_other", "保存自查报告", FORM,
                    ("自查、举报、曝光与总结", "自查自改", "12350举报线索", "曝光与黑名单", "总结报告", "自查情况")),
+    "training_audit": ("training_audit", "保存核实结果", CHART,
+                       ("培训档案核查", "上传档案", "导出线索清单", "查看线索", "依据", "核实结果")),
 }  # fmt: skip
 ADMIN_PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "admin_users": ("admin_users", "修改账号", TABLE, ("账号管理", "新增账号", "系统管理员")),

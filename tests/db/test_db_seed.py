@@ -20,7 +20,8 @@ from db.uscc import is_valid_uscc
 SMALL = 0.05  # about 125 enterprises: fast, yet every kind of row appears
 
 CHECKSUM_TABLES = ("jurisdiction", "enterprise", "person", "inspection", "inspectionitemresult", "finding",
-                   "enforcementaction", "certificatecheck", "monthlyreport", "tip")  # fmt: skip
+                   "enforcementaction", "certificatecheck", "monthlyreport", "tip", "trainingarchive",
+                   "trainingarchivesheet", "traininglead")  # fmt: skip
 
 
 def content_checksum(engine: Engine) -> str:
