@@ -49,7 +49,8 @@ class PgSchema:
         admin.dispose()
         self.engine = create_engine(
             make_url(normalise_url(base_url)),
-            connect_args={"options": f"-csearch_path={self.schema}"},
+            # the application name marks every connection to this schema, so `drop` can end them
+            connect_args={"options": f"-csearch_path={self.schema}", "application_name": self.schema},
             pool_pre_ping=True,
         )
 
@@ -57,12 +58,21 @@ class PgSchema:
     def url_with_schema(self) -> str:
         """A URL that carries the search_path, for subprocesses (CLI tests)."""
         sep = "&" if "?" in self.base_url else "?"
-        return f"{self.base_url}{sep}options=-csearch_path%3D{self.schema}"
+        return f"{self.base_url}{sep}options=-csearch_path%3D{self.schema}&application_name={self.schema}"
 
     def drop(self) -> None:
+        """Drop the schema. A connection a failed test left inside a transaction (its session held by
+        the traceback) would make DROP SCHEMA wait for ever: such connections are ended first."""
         self.engine.dispose()
         admin = make_engine(self.base_url)
         with admin.begin() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": self.schema},
+            )
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
         admin.dispose()
 

@@ -110,11 +110,11 @@ st.dataframe(table.reset_index(), hide_index=True, width="stretch", key=f"{P}.co
 
 a, b, c = st.columns(3)
 code = a.selectbox("规则", [None, *sorted({r.code for r in leads})], key=f"{P}.filter.rule",
-                   format_func=lambda v: "全部规则" if v is None else f"{RULE_NAMES.get(v, v)}（{v}）")  # fmt: skip
+                   format_func=lambda v: "全部规则" if v is None else f"{RULE_NAMES.get(v, v)}（{v}）", placeholder="请选择")  # fmt: skip
 status = b.selectbox("状态", [None, *[s.value for s in ta.LeadStatus]], key=f"{P}.filter.status",
-                     format_func=lambda v: "全部状态" if v is None else ta.LeadStatus(v).label)  # fmt: skip
+                     format_func=lambda v: "全部状态" if v is None else ta.LeadStatus(v).label, placeholder="请选择")  # fmt: skip
 unit = c.selectbox("培训单位", [None, *sorted({r.unit for r in leads if r.unit} | {r.other_unit for r in leads if r.other_unit})],
-                   key=f"{P}.filter.unit", format_func=lambda v: "全部单位" if v is None else v)  # fmt: skip
+                   key=f"{P}.filter.unit", format_func=lambda v: "全部单位" if v is None else v, placeholder="请选择")  # fmt: skip
 filters = {"code": code, "status": status, "unit": unit}
 shown = [r for r in leads if (not code or r.code == code) and (not status or r.status == status)
          and (not unit or unit in (r.unit, r.other_unit))]  # fmt: skip
@@ -140,7 +140,7 @@ if not shown:
     st.stop()
 by_id = {r.id: r for r in shown}
 lead_id = st.selectbox("查看线索", list(by_id), key=f"{P}.lead",
-                       format_func=lambda i: f"#{i}｜{by_id[i].rule}｜{by_id[i].unit} {by_id[i].class_code} {by_id[i].name}")  # fmt: skip
+                       format_func=lambda i: f"#{i}｜{by_id[i].rule}｜{by_id[i].unit} {by_id[i].class_code} {by_id[i].name}", placeholder="请选择")  # fmt: skip
 lead = by_id[int(lead_id)]
 if flash := st.session_state.pop(f"{P}.flash", None):
     st.success(flash)

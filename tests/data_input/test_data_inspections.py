@@ -205,7 +205,7 @@ def test_import_reports_every_problem_of_a_row_at_once(county: County) -> None:
     messages = _refused(county, sheet(irow(fine="五百", jurisdiction="名山街道", item3="不合格", description="焊工无证",
                                            deadline="2023-05-01")))  # fmt: skip
     assert any("金额列填写了文字" in m for m in messages), messages
-    assert any("检查对象不属于名山街道" in m for m in messages), messages
+    assert any("不属于名山街道" in m for m in messages), messages  # the joint-inspection rule says so (#11.6)
     assert any("整改期限早于检查日期" in m for m in messages), messages
     assert all("第 3 行" in m for m in messages)
 

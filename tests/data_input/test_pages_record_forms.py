@@ -52,7 +52,8 @@ def two_tables(page_county: County) -> County:
         for town, inspected, high_risk, problems, by in (("三合街道", 2, 1, 3, "张三"), ("名山街道", 1, 0, 1, "李四")):
             mt.save_monthly_numbers(s, principal=page_county.county_staff, jurisdiction_id=page_county.ids[town],
                                     month=MONTH, values={"enterprises_inspected": inspected, "high_risk_inspected": high_risk,
-                                                         "problems_found": problems, "filled_by": by})  # fmt: skip
+                                                         "problems_found": problems, "item:enterprise-1": problems,
+                                                         "filled_by": by})  # fmt: skip
         s.commit()
     return page_county
 
@@ -83,11 +84,11 @@ def test_monthly_form_follows_the_month(two_tables: County, monkeypatch: pytest.
 
 def test_monthly_form_refuses_a_table_changed_behind_it(two_tables: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_monthly.py", two_tables.township("三合街道"), monkeypatch)
-    _number(at, "发现问题数").set_value(2)
+    _number(at, "核查特种作业人员数").set_value(2)
     with two_tables.session() as s:  # someone else corrects the table meanwhile
         mt.save_monthly_numbers(s, principal=two_tables.county_staff, jurisdiction_id=two_tables.ids["三合街道"],
                                 month=MONTH, values={"enterprises_inspected": 2, "high_risk_inspected": 2,
-                                                     "problems_found": 3, "filled_by": "王五"})  # fmt: skip
+                                                     "problems_found": 3, "item:enterprise-1": 3, "filled_by": "王五"})  # fmt: skip
         s.commit()
     _submit(at, "保存汇总表")
     assert any("未保存" in e.value and "在您打开表单之后已被修改" in e.value for e in at.error), texts(at)
@@ -95,13 +96,13 @@ def test_monthly_form_refuses_a_table_changed_behind_it(two_tables: County, monk
     assert stored is not None and (stored.problems_found, stored.filled_by) == (3, "王五")
     # the form shows what is stored now, and saves from there
     assert _number(at, "其中：高危行业").value == 2 and _text(at, "填报人").value == "王五"
-    _number(at, "发现问题数").set_value(4)
+    _number(at, "核查特种作业人员数").set_value(4)
     _submit(at, "保存汇总表")
     assert "已保存 三合街道 2023-07 汇总表" in texts(at)
-    _number(at, "发现问题数").set_value(5)  # a second save from the same form is not refused
+    _number(at, "核查特种作业人员数").set_value(5)  # a second save from the same form is not refused
     _submit(at, "保存汇总表")
     stored = _month(two_tables, "三合街道")
-    assert stored is not None and stored.problems_found == 5
+    assert stored is not None and stored.workers_checked == 5
 
 
 @pytest.fixture

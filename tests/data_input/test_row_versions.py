@@ -31,7 +31,7 @@ MONTH = "2023-05"
 
 
 def numbers(n: int) -> dict[str, Any]:
-    return {"enterprises_inspected": n, "high_risk_inspected": 1, "problems_found": 1}
+    return {"enterprises_inspected": n, "high_risk_inspected": 1, "problems_found": 1, "item:enterprise-1": 1}
 
 
 def stored_month(county: County, jid: int) -> MonthlyReport | None:
