@@ -64,7 +64,7 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
     config: dict[str, Any] = {
         "排名": st.column_config.NumberColumn(width=48),
         "单位": st.column_config.LinkColumn(name_label, display_text=ui.LINK_DISPLAY, width=120),
-        "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f", width=112),
+        "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f", width=100),
         "上季度排名": st.column_config.NumberColumn("上季度", width=60),
         "排名变化": st.column_config.TextColumn("变化", width=52),
         "等次": st.column_config.TextColumn(width=60),
@@ -72,7 +72,7 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
     }
     for ind in rules.indicators:
         config[f"{ind.heading}（{ind.max_points:g}）"] = st.column_config.NumberColumn(
-            ind.heading, help=f"{ind.label}，满分 {ind.max_points:g} 分", width=76
+            ind.heading, help=f"{ind.label}，满分 {ind.max_points:g} 分", width=70
         )
 
     def red_grade(value: object) -> str:

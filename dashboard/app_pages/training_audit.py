@@ -97,20 +97,20 @@ with st.expander(f"已入库档案（{len(archives)} 份）"):
 # --- leads by rule -----------------------------------------------------------------------------
 st.subheader("线索")
 counts = pd.DataFrame(
-    [{"规则代码": r.code, "规则": r.rule, "状态": r.status_label} for r in leads],
-    columns=["规则代码", "规则", "状态"],
+    [{"规则": r.rule, "状态": r.status_label} for r in leads],
+    columns=["规则", "状态"],
 )
 if counts.empty:
     st.caption("暂无线索。")
     st.stop()
-table = counts.pivot_table(index=["规则代码", "规则"], columns="状态", aggfunc="size", fill_value=0)
+table = counts.pivot_table(index=["规则"], columns="状态", aggfunc="size", fill_value=0)
 table = table.reindex(columns=[s.label for s in ta.LeadStatus], fill_value=0)
 table["合计"] = table.sum(axis=1)
 st.dataframe(table.reset_index(), hide_index=True, width="stretch", key=f"{P}.counts")
 
 a, b, c = st.columns(3)
 code = a.selectbox("规则", [None, *sorted({r.code for r in leads})], key=f"{P}.filter.rule",
-                   format_func=lambda v: "全部规则" if v is None else f"{RULE_NAMES.get(v, v)}（{v}）", placeholder="请选择")  # fmt: skip
+                   format_func=lambda v: "全部规则" if v is None else RULE_NAMES.get(v, v), placeholder="请选择")  # fmt: skip
 status = b.selectbox("状态", [None, *[s.value for s in ta.LeadStatus]], key=f"{P}.filter.status",
                      format_func=lambda v: "全部状态" if v is None else ta.LeadStatus(v).label, placeholder="请选择")  # fmt: skip
 unit = c.selectbox("培训单位", [None, *sorted({r.unit for r in leads if r.unit} | {r.other_unit for r in leads if r.other_unit})],
@@ -145,7 +145,7 @@ lead = by_id[int(lead_id)]
 if flash := st.session_state.pop(f"{P}.flash", None):
     st.success(flash)
 st.markdown(
-    f"**{lead.rule}**（{lead.code}）　状态：**{lead.status_label}**"
+    f"**{lead.rule}**　状态：**{lead.status_label}**"
     + (f"（{lead.reason}）" if lead.reason else "")
 )
 st.markdown(f"{lead.text}  \n依据：{lead.basis}  \n证据：{lead.evidence}")

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from tests.authkit import browser_log_in
 from tests.browserkit import SHOTS, launch_browser, running_dashboard
 from tests.staff.kit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
+from verifier.results import FILE_COLUMNS
 
 pytestmark = pytest.mark.browser
 
@@ -131,7 +132,9 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     download.save_as(target)
     sheet = load_workbook(io.BytesIO(target.read_bytes())).active
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:4] == ["姓名", "身份证号", "操作项目", "证书编号"]  # the roster's own columns first
+    # verification.md §7: the result columns first (行号 in column A), the roster's own columns after
+    assert header[: len(FILE_COLUMNS)] == list(FILE_COLUMNS) and header[0] == "行号"
+    assert header[len(FILE_COLUMNS) : len(FILE_COLUMNS) + 4] == ["姓名", "身份证号", "操作项目", "证书编号"]
     assert "结论" in header and "问题" in header and "说明" in header
     assert sheet.max_row == ROWS + 1
     verify.screenshot(path=str(SHOTS / "verify.png"))
