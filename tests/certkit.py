@@ -63,3 +63,24 @@ def roster_workbook(
     for row in rows:
         sheet.append(list(row))
     return workbook
+
+
+def many_rows_xlsx(count: int) -> bytes:
+    """A small .xlsx (a few MB) whose first sheet unpacks to `count` rows: a roster size bomb."""
+    import io
+    import zipfile
+
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i) for i in range(1, count + 1)
+    )
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+    template, out = io.BytesIO(), io.BytesIO()
+    roster_workbook([]).save(template)
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename))
+    return out.getvalue()

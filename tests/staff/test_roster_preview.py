@@ -7,12 +7,12 @@ import datetime as dt
 import io
 import time
 import tracemalloc
-import zipfile
 
 import openpyxl
 import pytest
 
 from dashboard import roster_preview as rp
+from tests.certkit import many_rows_xlsx
 from verifier.ids import make_id
 from verifier.roster import RosterTooLarge
 from verifier.types import Family
@@ -32,28 +32,6 @@ def _xlsx(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
-def _million_rows() -> bytes:
-    """A few-MB .xlsx whose sheet unpacks to 1,000,000 rows."""
-    rows = b"".join(
-        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
-        for i in range(1, 1_000_001)
-    )
-    sheet = (
-        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        + rows
-        + b"</sheetData></worksheet>"
-    )
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(_xlsx([["姓名", "身份证号"]]))) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            body = sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename)
-            dst.writestr(info.filename, body)
-    return out.getvalue()
-
-
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     rp._PREVIEWS.clear()
@@ -61,7 +39,7 @@ def _empty_cache() -> None:
 
 def test_a_size_bomb_is_refused_quickly_and_small_and_never_read_by_hand() -> None:
     """Issue 11.5: a 372 KB xlsx of 1,000,000 rows took 58 s and +900 MB in the dashboard."""
-    data = _million_rows()
+    data = many_rows_xlsx(1_000_000)
     assert len(data) < 20_000_000  # within the upload limit
     tracemalloc.start()
     started = time.monotonic()
@@ -92,7 +70,7 @@ def test_the_preview_is_kept_by_digest(monkeypatch: pytest.MonkeyPatch) -> None:
     assert first is again and calls == ["read"]
     rp.cached_preview(data, filename="名单.xlsx", family=Family.SAFETY, as_of=AS_OF)
     assert calls == ["read", "read"]
-    bomb = _million_rows()
+    bomb = many_rows_xlsx(1_000_000)
     for _ in range(2):
         with pytest.raises(RosterTooLarge):
             rp.cached_preview(bomb, filename="b.xlsx", family=Family.SPECIAL, as_of=AS_OF)

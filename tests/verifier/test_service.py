@@ -37,6 +37,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
 from anpei.settings import Settings
+from tests.certkit import many_rows_xlsx
 from verifier.ids import mask_id
 from verifier.results import FILE_COLUMNS
 from verifier.service import create_app
@@ -518,31 +519,9 @@ def test_the_service_accepts_its_own_family_codes(api: TestClient) -> None:
 
 def test_oversized_rosters_are_refused_at_once(api: TestClient) -> None:
     """Issue 12.6: the service took any roster under 20 MB, however many rows it unpacked to."""
-    import zipfile
-
-    rows = b"".join(
-        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
-        for i in range(1, 200_001)
-    )
-    sheet = (
-        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        + rows
-        + b"</sheetData></worksheet>"
-    )
-    template = io.BytesIO()
-    write_xlsx(Path(api.app.state.store.engine.url.database).parent / "t.xlsx", roster_rows([VALID]))  # type: ignore[attr-defined]
-    source = (Path(api.app.state.store.engine.url.database).parent / "t.xlsx").read_bytes()  # type: ignore[attr-defined]
-    with (
-        zipfile.ZipFile(io.BytesIO(source)) as src,
-        zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            dst.writestr(
-                info.filename,
-                sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename),
-            )
+    bomb = many_rows_xlsx(200_000)
     started = time.monotonic()
-    response = api.post("/v1/jobs", files={"file": ("名单.xlsx", template.getvalue(), "application/octet-stream")},
+    response = api.post("/v1/jobs", files={"file": ("名单.xlsx", bomb, "application/octet-stream")},
                         data={"captcha": "fixed:8888"})  # fmt: skip
     assert response.status_code == 413 and "60,000" in response.json()["detail"], response.text
     assert time.monotonic() - started < 10
