@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import func, union_all
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.access import AccessDenied, Principal, require_read, require_write
@@ -41,7 +41,7 @@ from db.input_common import (
     sha256_hex,
     store_attachment,
 )
-from db.metrics import item_key
+from db.metrics import item_key, registered_to
 from db.models import CheckItem, Enterprise, Jurisdiction, MonthlyReport
 from db.queries import MonthFormatError, parse_month
 from db.row_versions import check_version, flush_checked
@@ -536,13 +536,8 @@ class ImportReport:
 
 def registered_counts(session: Session) -> dict[int, int]:
     """Active enterprises per jurisdiction (township of location, plus member unit supervising)."""
-    e = Enterprise
-    by_place: Any = select(col(e.jurisdiction_id).label("jid")).where(col(e.active))
-    by_unit: Any = select(col(e.member_unit_id).label("jid")).where(
-        col(e.active), col(e.member_unit_id).is_not(None)
-    )
-    sub = union_all(by_place, by_unit).subquery()
-    rows = session.execute(select(sub.c.jid, func.count()).group_by(sub.c.jid)).all()
+    own = registered_to()
+    rows = session.execute(select(own.c.owner, func.count()).group_by(own.c.owner)).all()
     return {int(jid): int(n) for jid, n in rows}
 
 
