@@ -26,6 +26,7 @@ browser:
 
 test: $(STAMP) services browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)

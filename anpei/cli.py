@@ -26,7 +26,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="显示版本号后退出。"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="显示版本号后退出。"
+    ),
 ) -> None:
     """安培：安全生产培训“走过场”专项整治工作平台。"""
 

@@ -72,10 +72,20 @@ def _start_double(group: ProcessGroup) -> str | None:
         return None
     proc = group.start(
         "平台替身",
-        [sys.executable, "-m", "anpei.cli", "platform-double", "--cassettes",
-         str(ROOT / "sample_data" / "cassettes"), "--port", "0", "--captcha-answer", DEMO_CAPTCHA],
+        [
+            sys.executable,
+            "-m",
+            "anpei.cli",
+            "platform-double",
+            "--cassettes",
+            str(ROOT / "sample_data" / "cassettes"),
+            "--port",
+            "0",
+            "--captcha-answer",
+            DEMO_CAPTCHA,
+        ],
         stdout=subprocess.PIPE,
-    )  # fmt: skip
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline().decode().strip()
     if not line.startswith("http"):
@@ -131,8 +141,12 @@ def demo(
         env = {"ANPEI_DEMO": "1", "DATABASE_URL": settings.database_url}
         if verifier_url:
             env["ANPEI_VERIFIER_URL"] = verifier_url
-        dash = group.start("看板", streamlit_command(host="127.0.0.1", port=dash_port), env=env,
-                           log=VAR_DIR / "dashboard.log")
+        dash = group.start(
+            "看板",
+            streamlit_command(host="127.0.0.1", port=dash_port),
+            env=env,
+            log=VAR_DIR / "dashboard.log",
+        )
         dash_url = f"http://127.0.0.1:{dash_port}"
         if not wait_http(f"{dash_url}/_stcore/health", proc=dash, timeout_s=60):
             raise RuntimeError("看板未能启动，详见 var/dashboard.log")

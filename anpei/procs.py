@@ -50,17 +50,30 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
 
     app = ROOT / "dashboard" / "app.py"
     return [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.headless", "true",
-        "--server.address", host,
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--runner.postScriptGC", "false",  # no full GC after every run (.streamlit/config.toml says why)
-        "--client.toolbarMode", "viewer",
-        "--client.showErrorDetails", "none",
-        "--server.maxUploadSize", str(get_settings().max_upload_mb),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--runner.postScriptGC",
+        "false",  # no full GC after every run (.streamlit/config.toml says why)
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "none",
+        "--server.maxUploadSize",
+        str(get_settings().max_upload_mb),
+    ]
 
 
 @dataclass

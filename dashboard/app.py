@@ -34,8 +34,13 @@ ui.inject_css()
 
 
 def _page(spec: nav.PageSpec, *, default: bool = False) -> StreamlitPage:
-    return st.Page(HERE / "app_pages" / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                   default=default)  # fmt: skip
+    return st.Page(
+        HERE / "app_pages" / spec.file,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=default,
+    )
 
 
 url = data.database_url()

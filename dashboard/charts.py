@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.ui import BLUE, GRID_COLOURS, RED
-from db import overview as ov
+from db import overview
 
 Spec = dict[str, Any]
 
@@ -48,13 +48,20 @@ def _nominal_x(name: str) -> Spec:
     return _field(name, "nominal", sort=None, title=None, axis={"labelAngle": 0})
 
 
-def timeline_chart(timeline: ov.Timeline) -> Spec:
+def timeline_chart(timeline: overview.Timeline) -> Spec:
     """Phases as bars on a date axis, today as a red rule, deadlines as ticks."""
     phases = pd.DataFrame(
-        [{"阶段": p.phase.name, "开始": p.phase.starts_on.isoformat(), "结束": p.phase.ends_on.isoformat(),
-          "状态": p.state_label} for p in timeline.phases],
+        [
+            {
+                "阶段": p.phase.name,
+                "开始": p.phase.starts_on.isoformat(),
+                "结束": p.phase.ends_on.isoformat(),
+                "状态": p.state_label,
+            }
+            for p in timeline.phases
+        ],
         columns=["阶段", "开始", "结束", "状态"],
-    )  # fmt: skip
+    )
     states = ["已结束", "进行中", "未开始"]
     datasets: dict[str, pd.DataFrame] = {
         "phases": phases,
@@ -67,12 +74,19 @@ def timeline_chart(timeline: ov.Timeline) -> Spec:
             "data": {"name": "phases"},
             "mark": {"type": "bar", "cornerRadius": 4, "height": 26},
             "encoding": {
-                "x": _field("开始", "temporal", axis={"format": "%Y年%m月", "labelAngle": 0, "title": None,
-                                                    "tickCount": 8}),
+                "x": _field(
+                    "开始",
+                    "temporal",
+                    axis={"format": "%Y年%m月", "labelAngle": 0, "title": None, "tickCount": 8},
+                ),
                 "x2": {"field": "结束"},
                 "y": _field("阶段", "nominal", sort=None, title=None, axis={"labelFontSize": 13}),
-                "color": _field("状态", "nominal", legend=None,
-                                scale={"domain": states, "range": ["#a9cce3", BLUE, "#e5e8e8"]}),
+                "color": _field(
+                    "状态",
+                    "nominal",
+                    legend=None,
+                    scale={"domain": states, "range": ["#a9cce3", BLUE, "#e5e8e8"]},
+                ),
                 "tooltip": [_field(n, "nominal") for n in ("阶段", "开始", "结束", "状态")],
             },
         },
@@ -83,8 +97,12 @@ def timeline_chart(timeline: ov.Timeline) -> Spec:
                 "x": _field("开始", "temporal"),
                 "y": _field("阶段", "nominal", sort=None),
                 "text": _field("状态", "nominal"),
-                "color": _field("状态", "nominal", legend=None,
-                                scale={"domain": states, "range": ["#1d2b36", "#ffffff", "#1d2b36"]}),
+                "color": _field(
+                    "状态",
+                    "nominal",
+                    legend=None,
+                    scale={"domain": states, "range": ["#1d2b36", "#ffffff", "#1d2b36"]},
+                ),
             },
         },
         {
@@ -92,7 +110,7 @@ def timeline_chart(timeline: ov.Timeline) -> Spec:
             "mark": {"type": "rule", "color": RED, "strokeWidth": 2},
             "encoding": {"x": _field("日期", "temporal"), "tooltip": [_field("说明", "nominal")]},
         },
-    ]  # fmt: skip
+    ]
     if timeline.next_deadline is not None:
         datasets["next"] = pd.DataFrame(
             [{"日期": timeline.next_deadline.on.isoformat(), "截止": timeline.next_deadline.label}]
@@ -112,8 +130,15 @@ def timeline_chart(timeline: ov.Timeline) -> Spec:
     }
 
 
-def line_chart(frame: pd.DataFrame, *, value: str, series: str, title: str, percent: bool = False,
-               colours: list[str] | None = None) -> Spec:  # fmt: skip
+def line_chart(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    series: str,
+    title: str,
+    percent: bool = False,
+    colours: list[str] | None = None,
+) -> Spec:
     """One line per series over months (`月份` column), values labelled on the points."""
     y = _field(value, "quantitative", axis={"format": ".0%" if percent else "d", "title": None})
     if percent:
@@ -125,9 +150,11 @@ def line_chart(frame: pd.DataFrame, *, value: str, series: str, title: str, perc
         "x": _nominal_x("月份"),
         "y": y,
         "color": color,
-        "tooltip": [*_tip(frame, "月份", series),
-                    _field(value, "quantitative", format=".1%" if percent else ",")],
-    }  # fmt: skip
+        "tooltip": [
+            *_tip(frame, "月份", series),
+            _field(value, "quantitative", format=".1%" if percent else ","),
+        ],
+    }
     lines = {"mark": {"type": "line", "point": {"size": 60}, "strokeWidth": 2.5}, "encoding": encoding}
     if frame[series].nunique() > 1:  # labels of several lines collide; the table below has the numbers
         return {"data": {"values": frame}, **lines, "title": title, "height": 300}
@@ -138,8 +165,9 @@ def line_chart(frame: pd.DataFrame, *, value: str, series: str, title: str, perc
     return {"data": {"values": frame}, "layer": [lines, text], "title": title, "height": 300}
 
 
-def grouped_bars(frame: pd.DataFrame, *, value: str, series: str, title: str,
-                 colours: list[str] | None = None) -> Spec:  # fmt: skip
+def grouped_bars(
+    frame: pd.DataFrame, *, value: str, series: str, title: str, colours: list[str] | None = None
+) -> Spec:
     color = _field(series, "nominal", title=None, sort=None)
     if colours:
         color["scale"] = {"range": colours}
@@ -165,34 +193,55 @@ def cluster_bars(frame: pd.DataFrame, *, title: str) -> Spec:
         "data": {"values": frame},
         "mark": {"type": "bar"},
         "encoding": {
-            "y": _field("单位", "nominal", sort=order, title=None, axis={"labelOverlap": False, "labelFontSize": 13}),
-            "x": _field("人数", "quantitative", title="人数", stack="zero", axis={"format": "d", "tickMinStep": 1}),
-            "color": _field("问题", "nominal", title=None, sort=None, scale={"range": [RED, "#e67e22", "#8e44ad"]}),
+            "y": _field(
+                "单位", "nominal", sort=order, title=None, axis={"labelOverlap": False, "labelFontSize": 13}
+            ),
+            "x": _field(
+                "人数", "quantitative", title="人数", stack="zero", axis={"format": "d", "tickMinStep": 1}
+            ),
+            "color": _field(
+                "问题", "nominal", title=None, sort=None, scale={"range": [RED, "#e67e22", "#8e44ad"]}
+            ),
             "tooltip": _tip(frame, "单位", "问题", "人数"),
         },
         "title": title,
         "height": 28 * len(order) + 110,
-    }  # fmt: skip
+    }
 
 
 def status_heatmap(frame: pd.DataFrame, *, title: str) -> Spec:
     """Jurisdiction × month cells coloured by monthly-table state (`单位`, `月份`, `状态`)."""
-    domain = [ov.GRID_LABELS[k] for k in GRID_COLOURS]
+    domain = [overview.GRID_LABELS[k] for k in GRID_COLOURS]
     rows = frame["单位"].drop_duplicates().tolist()
     position = {
-        "x": _field("月份", "nominal", sort=None, title=None, axis={"orient": "top", "labelAngle": 0, "labelFontSize": 13}),
-        "y": _field("单位", "nominal", sort=rows, title=None,
-                    axis={"labelOverlap": False, "labelLimit": 180, "labelFontSize": 13}),
-    }  # fmt: skip
+        "x": _field(
+            "月份",
+            "nominal",
+            sort=None,
+            title=None,
+            axis={"orient": "top", "labelAngle": 0, "labelFontSize": 13},
+        ),
+        "y": _field(
+            "单位",
+            "nominal",
+            sort=rows,
+            title=None,
+            axis={"labelOverlap": False, "labelLimit": 180, "labelFontSize": 13},
+        ),
+    }
     cells = {
         "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
         "encoding": {
             **position,
-            "color": _field("状态", "nominal", legend=None,
-                            scale={"domain": domain, "range": [bg for bg, _ in GRID_COLOURS.values()]}),
+            "color": _field(
+                "状态",
+                "nominal",
+                legend=None,
+                scale={"domain": domain, "range": [bg for bg, _ in GRID_COLOURS.values()]},
+            ),
             "tooltip": _tip(frame, "单位", "月份", "状态", "报送日期"),
         },
-    }  # fmt: skip
+    }
     text = {
         "mark": {"type": "text", "fontSize": 12, "color": "#1d2b36"},
         "encoding": {**position, "text": _field("状态", "nominal")},

@@ -25,9 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from anpei.settings import Settings
-from db import overview as ov
-from db import queries as q
-from db import scoring as sc
+from db import overview, queries, scoring
 from db.access import SYSTEM, Principal, can_read, read_scope, require_read
 from db.engine import make_engine
 
@@ -71,18 +69,18 @@ def session(url: str) -> Session:
 
 
 @_shared()
-def campaigns(url: str) -> list[ov.CampaignInfo]:
+def campaigns(url: str) -> list[overview.CampaignInfo]:
     with session(url) as s:
-        return ov.list_campaigns(s)
+        return overview.list_campaigns(s)
 
 
 @_shared()
 def is_empty(url: str) -> bool:
     with session(url) as s:
-        return q.is_empty(s)
+        return queries.is_empty(s)
 
 
-def campaign(url: str, campaign_id: int) -> ov.CampaignInfo:
+def campaign(url: str, campaign_id: int) -> overview.CampaignInfo:
     found = next((c for c in campaigns(url) if c.id == campaign_id), None)
     if found is None:
         raise LookupError(f"专项整治 {campaign_id} 不存在")
@@ -90,77 +88,90 @@ def campaign(url: str, campaign_id: int) -> ov.CampaignInfo:
 
 
 @_shared()
-def jurisdictions(url: str) -> list[q.JurisdictionRef]:
+def jurisdictions(url: str) -> list[queries.JurisdictionRef]:
     with session(url) as s:
-        return q.list_jurisdictions(s)
+        return queries.list_jurisdictions(s)
 
 
-def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[ov.Kpi]:
+def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[overview.Kpi]:
     """The KPI cards, from the same cached month rows as the trend charts (one pass for both)."""
-    months = tuple(ov.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
-    return ov.kpis_from_trends(trends(url, who, months, as_of), month=month)
+    months = tuple(overview.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
+    return overview.kpis_from_trends(trends(url, who, months, as_of), month=month)
 
 
-def county_vs_units(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[q.CountyVsUnits]:
+def county_vs_units(
+    url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date
+) -> list[queries.CountyVsUnits]:
     """检查生产经营单位 (and 其中): the KPI's 全县（去重） next to the sum of the units' rows."""
-    months = tuple(ov.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
+    months = tuple(overview.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
     county = next((t for t in trends(url, who, months, as_of) if t.month == month), None)
     if county is None:
         return []
-    return q.county_vs_units(county=county, units_sum=q.units_sum(month_summary(url, who, month, as_of)))
+    return queries.county_vs_units(
+        county=county, units_sum=queries.units_sum(month_summary(url, who, month, as_of))
+    )
 
 
-def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[q.JurisdictionMonthRow]:
+def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[queries.JurisdictionMonthRow]:
     """Every readable township and member unit in `month` (`queries.township_month_summary`), cut from
     the one county-wide summary of that month that every session shares."""
-    kinds = set(q.DEFAULT_KINDS)
-    return [r for r in _county_month(url, month, ov.month_as_of(month, as_of))
-            if r.kind in kinds and can_read(who, r.jurisdiction_id)]  # fmt: skip
+    kinds = set(queries.DEFAULT_KINDS)
+    return [
+        r
+        for r in _county_month(url, month, overview.month_as_of(month, as_of))
+        if r.kind in kinds and can_read(who, r.jurisdiction_id)
+    ]
 
 
 @_shared(max_entries=256)
-def _county_month(url: str, month: str, day: dt.date) -> list[q.JurisdictionMonthRow]:
+def _county_month(url: str, month: str, day: dt.date) -> list[queries.JurisdictionMonthRow]:
     """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
     with session(url) as s:
-        return q.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
+        return queries.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
 
 
-def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
+def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[overview.GridCell]:
     return _grid(url, read_scope(who), campaign_id, as_of)
 
 
 @_shared(max_entries=256)
-def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[ov.GridCell]:
+def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[overview.GridCell]:
     with session(url) as s:
-        return ov.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
+        return overview.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
 
 
 @_shared()
 def codes(url: str) -> dict[int, str]:
     with session(url) as s:
-        return ov.jurisdiction_codes(s)
+        return overview.jurisdiction_codes(s)
 
 
 def ranking(
     url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str
-) -> list[ov.RankRow]:
+) -> list[overview.RankRow]:
     """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
-    return ov.ranking_of(month_summary(url, who, month, as_of), kind=kind, month=month, codes=codes(url),
-                         cells=grid(url, who, campaign_id, as_of))  # fmt: skip
+    return overview.ranking_of(
+        month_summary(url, who, month, as_of),
+        kind=kind,
+        month=month,
+        codes=codes(url),
+        cells=grid(url, who, campaign_id, as_of),
+    )
 
 
-def trends(url: str, who: Principal, months: tuple[str, ...], as_of: dt.date) -> list[ov.MonthTrend]:
+def trends(url: str, who: Principal, months: tuple[str, ...], as_of: dt.date) -> list[overview.MonthTrend]:
     return _trends(url, read_scope(who), months, as_of)
 
 
 @_shared(max_entries=256)
-def _trends(url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date) -> list[ov.MonthTrend]:
+def _trends(url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date) -> list[overview.MonthTrend]:
     with session(url) as s:
-        return ov.county_trends(s, principal=scope, months=months, as_of=as_of)
+        return overview.county_trends(s, principal=scope, months=months, as_of=as_of)
 
 
-def detail(url: str, who: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None = None
-           ) -> pd.DataFrame:  # fmt: skip
+def detail(
+    url: str, who: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None = None
+) -> pd.DataFrame:
     return _detail(url, read_scope(who), kind, month, as_of, jurisdiction_id)
 
 
@@ -169,42 +180,55 @@ def _detail(
     url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
     with session(url) as s:
-        table = ov.detail_rows(s, principal=scope, kind=kind, month=month, as_of=as_of,
-                               jurisdiction_id=jurisdiction_id)  # fmt: skip
+        table = overview.detail_rows(
+            s, principal=scope, kind=kind, month=month, as_of=as_of, jurisdiction_id=jurisdiction_id
+        )
     return table_frame(table)
 
 
-def table_frame(table: ov.Table) -> pd.DataFrame:
+def table_frame(table: overview.Table) -> pd.DataFrame:
     frame = pd.DataFrame(table.rows, columns=list(table.columns))
     frame.attrs["total"] = table.total
     return frame
 
 
-def jurisdiction_months(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...], as_of: dt.date,
-                        ) -> list[q.JurisdictionMonthRow]:  # fmt: skip
+def jurisdiction_months(
+    url: str,
+    who: Principal,
+    jurisdiction_id: int,
+    months: tuple[str, ...],
+    as_of: dt.date,
+) -> list[queries.JurisdictionMonthRow]:
     """The jurisdiction's row of each month (`overview.jurisdiction_months`: AccessDenied for another's
     staff), from the county-wide month summaries every session shares."""
     require_read(who, jurisdiction_id)
-    return [r for month in months for r in _county_month(url, month, ov.month_as_of(month, as_of))
-            if r.jurisdiction_id == jurisdiction_id]  # fmt: skip
+    return [
+        r
+        for month in months
+        for r in _county_month(url, month, overview.month_as_of(month, as_of))
+        if r.jurisdiction_id == jurisdiction_id
+    ]
 
 
-def enterprise_mix(url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
-                   ) -> list[ov.EnterpriseMix]:  # fmt: skip
+def enterprise_mix(
+    url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
+) -> list[overview.EnterpriseMix]:
     return _enterprise_mix(url, read_scope(who), jurisdiction_id, month, months)
 
 
 @_shared(max_entries=256)
 def _enterprise_mix(
     url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
-) -> list[ov.EnterpriseMix]:
+) -> list[overview.EnterpriseMix]:
     with session(url) as s:
-        return ov.enterprise_mix(s, principal=scope, jurisdiction_id=jurisdiction_id, month=month,
-                                 campaign_months=months)  # fmt: skip
+        return overview.enterprise_mix(
+            s, principal=scope, jurisdiction_id=jurisdiction_id, month=month, campaign_months=months
+        )
 
 
-def certificates(url: str, who: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def certificates(
+    url: str, who: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     return _certificates(url, read_scope(who), jurisdiction_id, first, last)
 
 
@@ -213,9 +237,10 @@ def _certificates(
     url: str, scope: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     with session(url) as s:
-        outcomes = ov.certificate_outcomes(s, principal=scope, jurisdiction_id=jurisdiction_id, first=first,
-                                           last=last)  # fmt: skip
-        problems = ov.problem_checks(
+        outcomes = overview.certificate_outcomes(
+            s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
+        )
+        problems = overview.problem_checks(
             s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
         )
     return table_frame(outcomes), table_frame(problems)
@@ -231,7 +256,7 @@ def _monthly_reports(
 ) -> pd.DataFrame:
     with session(url) as s:
         return table_frame(
-            ov.monthly_reports(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months)
+            overview.monthly_reports(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months)
         )
 
 
@@ -240,7 +265,7 @@ def _monthly_reports(
 
 def rules_key() -> tuple[str, float]:
     """The rule file in use and its modification time: an edited file is read again."""
-    path = sc.rules_path()
+    path = scoring.rules_path()
     try:
         return str(path), path.stat().st_mtime
     except OSError:
@@ -248,31 +273,43 @@ def rules_key() -> tuple[str, float]:
 
 
 @_shared()
-def rules(key: tuple[str, float]) -> sc.ScoringRules:
-    return sc.load_rules(Path(key[0]))
+def rules(key: tuple[str, float]) -> scoring.ScoringRules:
+    return scoring.load_rules(Path(key[0]))
 
 
-def assessment(url: str, who: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
-               ) -> sc.Assessment:  # fmt: skip
+def assessment(
+    url: str, who: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
+) -> scoring.Assessment:
     """The quarter's assessment as `who` may read it, from one county-wide computation shared by all."""
-    return sc.for_reader(_county_assessment(url, campaign_id, quarter, as_of, key, True), principal=who)
+    return scoring.for_reader(_county_assessment(url, campaign_id, quarter, as_of, key, True), principal=who)
 
 
 @_shared(max_entries=32)
-def _county_assessment(url: str, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float],
-                       with_previous: bool) -> sc.Assessment:  # fmt: skip
+def _county_assessment(
+    url: str, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float], with_previous: bool
+) -> scoring.Assessment:
     """Every township's and unit's scores with every measure: shared (read-only) by every session and
     never handed out as it is — `assessment` and `score_history` narrow it to the reader first."""
     with session(url) as s:
-        return sc.assess_quarter(s, principal=SYSTEM, campaign=campaign(url, campaign_id), quarter=quarter,
-                                 as_of=as_of, rules=rules(key), with_previous=with_previous)  # fmt: skip
+        return scoring.assess_quarter(
+            s,
+            principal=SYSTEM,
+            campaign=campaign(url, campaign_id),
+            quarter=quarter,
+            as_of=as_of,
+            rules=rules(key),
+            with_previous=with_previous,
+        )
 
 
-def score_history(url: str, who: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date,
-                  key: tuple[str, float]) -> list[sc.ScorePoint]:  # fmt: skip
+def score_history(
+    url: str, who: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date, key: tuple[str, float]
+) -> list[scoring.ScorePoint]:
     """One jurisdiction's quarters (`scoring.score_history`: AccessDenied for another's staff), from the
     shared county-wide assessments rather than one computation per reader."""
     require_read(who, jurisdiction_id)
-    quarters = sc.history_quarters(campaign(url, campaign_id), as_of=as_of)
-    return sc.history_points([_county_assessment(url, campaign_id, x, as_of, key, False) for x in quarters],
-                             jurisdiction_id=jurisdiction_id)  # fmt: skip
+    quarters = scoring.history_quarters(campaign(url, campaign_id), as_of=as_of)
+    return scoring.history_points(
+        [_county_assessment(url, campaign_id, x, as_of, key, False) for x in quarters],
+        jurisdiction_id=jurisdiction_id,
+    )

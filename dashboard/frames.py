@@ -7,9 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from dashboard.ui import township_link
-from db import overview as ov
-from db import queries as q
-from db import scoring as sc
+from db import overview, queries, scoring
 from db.codes import MonthlyStatus
 
 
@@ -19,11 +17,11 @@ def percent(share: float | None) -> float | None:
 
 
 def short_month(month: str) -> str:
-    m = q.parse_month(month)
+    m = queries.parse_month(month)
     return f"{m.first.month}月"
 
 
-def ranking_frame(rows: Sequence[ov.RankRow], *, links: bool = True) -> pd.DataFrame:
+def ranking_frame(rows: Sequence[overview.RankRow], *, links: bool = True) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -38,14 +36,14 @@ def ranking_frame(rows: Sequence[ov.RankRow], *, links: bool = True) -> pd.DataF
                 "疑似持假证": r.suspected_fake,
                 "负责人逾期未考核": r.managers_overdue,
                 "立案": r.cases,
-                "月报": ov.GRID_LABELS[r.monthly_status],
+                "月报": overview.GRID_LABELS[r.monthly_status],
             }
             for r in rows
         ]
     )
 
 
-def grid_frame(cells: Sequence[ov.GridCell], *, kind: str) -> pd.DataFrame:
+def grid_frame(cells: Sequence[overview.GridCell], *, kind: str) -> pd.DataFrame:
     """Long form: one row per jurisdiction and month (单位, 月份, 状态, 报送日期)."""
     return pd.DataFrame(
         [
@@ -62,7 +60,7 @@ def grid_frame(cells: Sequence[ov.GridCell], *, kind: str) -> pd.DataFrame:
     )
 
 
-def grid_wide(cells: Sequence[ov.GridCell], *, kind: str) -> pd.DataFrame:
+def grid_wide(cells: Sequence[overview.GridCell], *, kind: str) -> pd.DataFrame:
     """Wide form for the detail table and CSV: a column per month, `状态（报送日期）` in cells."""
     long = grid_frame(cells, kind=kind)
     if long.empty:
@@ -74,7 +72,7 @@ def grid_wide(cells: Sequence[ov.GridCell], *, kind: str) -> pd.DataFrame:
     return wide.loc[order, months].reset_index()
 
 
-def trend_table(trends: Sequence[ov.MonthTrend]) -> pd.DataFrame:
+def trend_table(trends: Sequence[overview.MonthTrend]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -115,20 +113,23 @@ def trend_long(table: pd.DataFrame, columns: Sequence[str], *, series: str, valu
     return pd.DataFrame(records, columns=["月份", series, value])
 
 
-def cluster_frame(rows: Sequence[q.JurisdictionMonthRow], *, top: int = 12) -> pd.DataFrame:
+def cluster_frame(rows: Sequence[queries.JurisdictionMonthRow], *, top: int = 12) -> pd.DataFrame:
     """无证上岗 / 疑似持假证 / 负责人逾期未考核 per jurisdiction (the `top` with most)."""
     records = []
     ranked = sorted(rows, key=lambda r: -(r.unlicensed + r.suspected_fake + r.managers_overdue))[:top]
     for r in ranked:
         if r.unlicensed + r.suspected_fake + r.managers_overdue == 0:
             continue
-        for label, value in (("无证上岗", r.unlicensed), ("疑似持假证", r.suspected_fake),
-                             ("负责人逾期未考核", r.managers_overdue)):  # fmt: skip
+        for label, value in (
+            ("无证上岗", r.unlicensed),
+            ("疑似持假证", r.suspected_fake),
+            ("负责人逾期未考核", r.managers_overdue),
+        ):
             records.append({"单位": r.jurisdiction, "问题": label, "人数": value})
     return pd.DataFrame(records, columns=["单位", "问题", "人数"])
 
 
-def month_rows_frame(rows: Sequence[q.JurisdictionMonthRow]) -> pd.DataFrame:
+def month_rows_frame(rows: Sequence[queries.JurisdictionMonthRow]) -> pd.DataFrame:
     """A jurisdiction's months side by side (township page)."""
     return pd.DataFrame(
         [
@@ -166,8 +167,9 @@ def rank_change_label(change: int | None, previous: int | None) -> str:
     return "持平"
 
 
-def assessment_frame(scores: Sequence[sc.JurisdictionScore], rules: sc.ScoringRules, *,
-                     links: bool = True) -> pd.DataFrame:  # fmt: skip
+def assessment_frame(
+    scores: Sequence[scoring.JurisdictionScore], rules: scoring.ScoringRules, *, links: bool = True
+) -> pd.DataFrame:
     records = []
     for s in scores:
         row: dict[str, object] = {
@@ -200,7 +202,7 @@ STATUS_LABELS = {
 }
 
 
-def breakdown_frame(score: sc.JurisdictionScore) -> pd.DataFrame:
+def breakdown_frame(score: scoring.JurisdictionScore) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -221,4 +223,4 @@ def breakdown_frame(score: sc.JurisdictionScore) -> pd.DataFrame:
 
 
 def measures_frame(measures: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"统计量": sc.MEASURES.get(k, k), "数值": v} for k, v in measures.items()])
+    return pd.DataFrame([{"统计量": scoring.MEASURES.get(k, k), "数值": v} for k, v in measures.items()])

@@ -18,7 +18,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import data, ui
-from db import queries as q
+from db import queries
 from db.access import AccessDenied, Principal, narrow
 from db.input_common import FileImporter, ImportSummary, InputError
 from db.row_versions import StaleRecord
@@ -95,8 +95,12 @@ def _reload(form: RecordForm, message: str) -> None:
     st.rerun()
 
 
-def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None = None,
-            form: RecordForm | None = None) -> T | None:  # fmt: skip
+def attempt(
+    action: Callable[[], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    form: RecordForm | None = None,
+) -> T | None:
     """Run a write; show refusals (with every problem) instead of a traceback. None when refused.
 
     With `form`, the action returns the record's new version, which the form keeps; a refusal
@@ -113,8 +117,12 @@ def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None
         # a problem of the whole file (a missing sheet) is a sentence: said in full, not cut off in a cell
         whole = "".join(f"\n\n{p}" for p in exc.problems if not p.row)
         st.error(f"未保存：共 {len(exc.problems)} 处问题，请改正后重新提交。{whole}")
-        st.dataframe(problems_frame(exc), hide_index=True, width="stretch",
-                     column_config={"问题": st.column_config.TextColumn(width="large")})  # fmt: skip
+        st.dataframe(
+            problems_frame(exc),
+            hide_index=True,
+            width="stretch",
+            column_config={"问题": st.column_config.TextColumn(width="large")},
+        )
         return None
     except (InputError, AccessDenied, ValueError) as exc:
         st.error(f"未保存：{exc}")
@@ -129,14 +137,20 @@ def attempt(action: Callable[[], T], *, success: str | Callable[[T], str] | None
 def problems_frame(exc: ImportRefused) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"工作表": p.sheet, "行": p.row or "", "列": p.column, "读到的值": p.value, "应为": p.expected,
-             "问题": p.message}
+            {
+                "工作表": p.sheet,
+                "行": p.row or "",
+                "列": p.column,
+                "读到的值": p.value,
+                "应为": p.expected,
+                "问题": p.message,
+            }
             for p in exc.problems
         ]
-    )  # fmt: skip
+    )
 
 
-def readable_jurisdictions(url: str, who: Principal) -> list[q.JurisdictionRef]:
+def readable_jurisdictions(url: str, who: Principal) -> list[queries.JurisdictionRef]:
     allowed = narrow(who, None)
     refs = data.jurisdictions(url)
     return [r for r in refs if allowed is None or r.id in allowed]
@@ -144,7 +158,7 @@ def readable_jurisdictions(url: str, who: Principal) -> list[q.JurisdictionRef]:
 
 def pick_jurisdiction(
     url: str, who: Principal, *, key: str, label: str = "乡镇（街道）或成员单位"
-) -> q.JurisdictionRef:
+) -> queries.JurisdictionRef:
     """A select box over the jurisdictions the user may read (only their own for township staff)."""
     refs = readable_jurisdictions(url, who)
     if not refs:
@@ -153,7 +167,9 @@ def pick_jurisdiction(
     by_id = {r.id: r for r in refs}
     if st.session_state.get(key) not in by_id:
         st.session_state[key] = refs[0].id
-    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda i: by_id[i].name, placeholder="请选择")
+    chosen = st.selectbox(
+        label, list(by_id), key=key, format_func=lambda i: by_id[i].name, placeholder="请选择"
+    )
     return by_id[chosen]
 
 
@@ -168,15 +184,29 @@ def uploaded_bytes(upload: Any) -> tuple[bytes, str] | None:
     return upload.getvalue(), upload.name
 
 
-def template_and_import(*, key: str, url: str, who: Principal, template: Callable[[], bytes], template_label: str,
-                        template_name: str, upload_label: str, importer: FileImporter) -> None:  # fmt: skip
+def template_and_import(
+    *,
+    key: str,
+    url: str,
+    who: Principal,
+    template: Callable[[], bytes],
+    template_label: str,
+    template_name: str,
+    upload_label: str,
+    importer: FileImporter,
+) -> None:
     """A template download, an uploader for the filled-in file and 校验并导入, which imports it as `who`
     in one transaction and says the import's summary (or every reason it was refused)."""
-    st.download_button(template_label, data=template, file_name=template_name, mime=XLSX_MIME,
-                       key=f"{key}.template")  # fmt: skip
+    st.download_button(
+        template_label, data=template, file_name=template_name, mime=XLSX_MIME, key=f"{key}.template"
+    )
     types = ("xlsx", "csv")  # the label says exactly the kinds the uploader takes
-    upload = st.file_uploader(f"{upload_label}（{ui.file_types_text(types)}）", type=list(types), key=f"{key}.upload",
-                              disabled=not who.can_write)  # fmt: skip
+    upload = st.file_uploader(
+        f"{upload_label}（{ui.file_types_text(types)}）",
+        type=list(types),
+        key=f"{key}.upload",
+        disabled=not who.can_write,
+    )
     if st.button("校验并导入", key=f"{key}.import", disabled=upload is None or not who.can_write):
         got = uploaded_bytes(upload)
         assert got is not None
@@ -188,11 +218,18 @@ def template_and_import(*, key: str, url: str, who: Principal, template: Callabl
         attempt(_import, success=lambda r: r.summary)
 
 
-def table(rows: Sequence[dict[str, Any]], *, empty: str, styler: Callable[[pd.DataFrame], Any] | None = None,
-          key: str | None = None) -> pd.DataFrame:  # fmt: skip
+def table(
+    rows: Sequence[dict[str, Any]],
+    *,
+    empty: str,
+    styler: Callable[[pd.DataFrame], Any] | None = None,
+    key: str | None = None,
+) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         st.caption(empty)
         return frame
-    st.dataframe(styler(frame) if styler else frame, hide_index=True, placeholder="—", width="stretch", key=key)
+    st.dataframe(
+        styler(frame) if styler else frame, hide_index=True, placeholder="—", width="stretch", key=key
+    )
     return frame

@@ -33,14 +33,25 @@ class PageCheck:
 
 
 def person_row(
-    *, name: str, id_number: str, family: Family, as_of: dt.date, cert_number: str = "", item: str = "",
-    person_type: str = "", appointment_date: dt.date | None = None,
-) -> RosterRow:  # fmt: skip
+    *,
+    name: str,
+    id_number: str,
+    family: Family,
+    as_of: dt.date,
+    cert_number: str = "",
+    item: str = "",
+    person_type: str = "",
+    appointment_date: dt.date | None = None,
+) -> RosterRow:
     """One person as a roster row (the roster reader's normalisation and checks)."""
     values = {
-        "name": name, "id_number": id_number, "cert_number": cert_number, "item": item, "person_type": person_type,
+        "name": name,
+        "id_number": id_number,
+        "cert_number": cert_number,
+        "item": item,
+        "person_type": person_type,
         "appointment_date": appointment_date.isoformat() if appointment_date else "",
-    }  # fmt: skip
+    }
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([FIELD_LABELS[key] for key in values])

@@ -106,15 +106,17 @@ class Preview:
         """The first rows as the service will read them (ID numbers masked)."""
         out = []
         for row in self.roster.rows[:limit]:
-            out.append({
-                "行号": row.row_number,
-                "姓名": row.name,
-                "身份证号": mask_ids_in(row.id_number),
-                "证书类型": "特种作业" if row.family is Family.SPECIAL else "安全合格证",
-                "操作项目": row.item or row.category or row.person_type or "",
-                "证书编号": mask_ids_in(row.cert_number or ""),
-                "本地检查": "；".join(row.errors) or "通过",
-            })  # fmt: skip
+            out.append(
+                {
+                    "行号": row.row_number,
+                    "姓名": row.name,
+                    "身份证号": mask_ids_in(row.id_number),
+                    "证书类型": "特种作业" if row.family is Family.SPECIAL else "安全合格证",
+                    "操作项目": row.item or row.category or row.person_type or "",
+                    "证书编号": mask_ids_in(row.cert_number or ""),
+                    "本地检查": "；".join(row.errors) or "通过",
+                }
+            )
         return out
 
 

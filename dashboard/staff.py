@@ -14,8 +14,7 @@ import streamlit as st
 from anpei.settings import Settings
 from dashboard import data
 from dashboard.verifier_api import VerifierClient
-from db import cert_results
-from db import queries as q
+from db import cert_results, queries
 from db.access import Principal, read_scope, readable_jurisdiction_ids
 
 KEY_PRINCIPAL = "auth.principal"
@@ -42,12 +41,12 @@ def client() -> VerifierClient:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _jurisdictions(url: str) -> list[q.JurisdictionRef]:
+def _jurisdictions(url: str) -> list[queries.JurisdictionRef]:
     with data.session(url) as s:
-        return q.list_jurisdictions(s, kinds=None)
+        return queries.list_jurisdictions(s, kinds=None)
 
 
-def jurisdictions(who: Principal | None = None) -> list[q.JurisdictionRef]:
+def jurisdictions(who: Principal | None = None) -> list[queries.JurisdictionRef]:
     """Jurisdictions the principal may read (county, townships, member units), in sort order."""
     allowed = readable_jurisdiction_ids(who or principal())
     refs = _jurisdictions(data.database_url())

@@ -9,8 +9,7 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data
-from db import overview as ov
-from db import queries as q
+from db import overview, queries
 
 KEY_CAMPAIGN = "sidebar.campaign"
 KEY_AS_OF = "sidebar.as_of"
@@ -24,7 +23,7 @@ SIDEBAR_KEYS = (KEY_CAMPAIGN, KEY_AS_OF, KEY_MONTH, KEY_QUARTER)
 @dataclass(frozen=True)
 class Selection:
     url: str
-    campaign: ov.CampaignInfo
+    campaign: overview.CampaignInfo
     as_of: dt.date
     month: str
     quarter: str | None
@@ -64,26 +63,41 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
         ids = [c.id for c in campaigns]
         _ensure(KEY_CAMPAIGN, list(ids), ids[0])
         by_id = {c.id: c for c in campaigns}
-        campaign_id = st.selectbox("专项整治", ids, format_func=lambda i: by_id[i].name, key=KEY_CAMPAIGN, placeholder="请选择")
+        campaign_id = st.selectbox(
+            "专项整治", ids, format_func=lambda i: by_id[i].name, key=KEY_CAMPAIGN, placeholder="请选择"
+        )
         campaign = by_id[campaign_id]
         days = [
             campaign.starts_on + dt.timedelta(days=n)
             for n in range((campaign.ends_on - campaign.starts_on).days + 1)
         ]
-        default_day = ov.default_as_of(campaign, today=today or clock.local_today())
+        default_day = overview.default_as_of(campaign, today=today or clock.local_today())
         _ensure(KEY_AS_OF, list(days), default_day)
         as_of = st.select_slider(
-            "截至日期", options=days, format_func=date_label, key=KEY_AS_OF,
+            "截至日期",
+            options=days,
+            format_func=date_label,
+            key=KEY_AS_OF,
             help="看板按这一天的情况显示（默认今天；示例数据为2023年，默认取专项整治结束日）。",
-        )  # fmt: skip
-        months = [m for m in campaign.months if q.parse_month(m).first <= as_of] or campaign.months[:1]
-        _ensure(KEY_MONTH, list(months), ov.default_month(campaign, as_of=as_of))
-        quarters = [x for x in campaign.quarters if ov.quarter_bounds(x)[0] <= as_of] or campaign.quarters[:1]
-        _ensure(KEY_QUARTER, list(quarters), ov.default_quarter(campaign, as_of=as_of))
+        )
+        months = [m for m in campaign.months if queries.parse_month(m).first <= as_of] or campaign.months[:1]
+        _ensure(KEY_MONTH, list(months), overview.default_month(campaign, as_of=as_of))
+        quarters = [
+            x for x in campaign.quarters if overview.quarter_bounds(x)[0] <= as_of
+        ] or campaign.quarters[:1]
+        _ensure(KEY_QUARTER, list(quarters), overview.default_quarter(campaign, as_of=as_of))
         if period == "quarter":
-            st.selectbox("考核季度", quarters, format_func=ov.quarter_label, key=KEY_QUARTER, placeholder="请选择")
+            st.selectbox(
+                "考核季度",
+                quarters,
+                format_func=overview.quarter_label,
+                key=KEY_QUARTER,
+                placeholder="请选择",
+            )
         else:
-            st.selectbox("统计月份", months, format_func=ov.month_label, key=KEY_MONTH, placeholder="请选择")
+            st.selectbox(
+                "统计月份", months, format_func=overview.month_label, key=KEY_MONTH, placeholder="请选择"
+            )
         st.caption(f"{campaign.notice_ref}　{campaign.issuer}")
     selection = Selection(
         url, campaign, as_of, st.session_state[KEY_MONTH], st.session_state.get(KEY_QUARTER)

@@ -23,12 +23,19 @@ def _clock(minutes: int) -> str:
 def sessions_frame(bars: Sequence[SessionBar]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"日期": b.day.isoformat(), "班次": f"{b.unit} {b.class_code}", "教师": b.teacher or "（未填）",
-             "开始": b.start_minutes / 60, "结束": b.end_minutes / 60, "时段": f"{_clock(b.start_minutes)}–{_clock(b.end_minutes)}",
-             "学时": b.hours, "行号": b.row}
+            {
+                "日期": b.day.isoformat(),
+                "班次": f"{b.unit} {b.class_code}",
+                "教师": b.teacher or "（未填）",
+                "开始": b.start_minutes / 60,
+                "结束": b.end_minutes / 60,
+                "时段": f"{_clock(b.start_minutes)}–{_clock(b.end_minutes)}",
+                "学时": b.hours,
+                "行号": b.row,
+            }
             for b in bars
         ]
-    )  # fmt: skip
+    )
 
 
 def _x_axis() -> Spec:

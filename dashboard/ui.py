@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from anpei.cells import safe_cell
-from db import overview as ov
+from db import overview
 
 RED = "#c0392b"
 AMBER = "#d68910"
@@ -28,7 +28,7 @@ GRID_COLOURS: dict[str, tuple[str, str]] = {
     "missing": ("#f5c6c1", "#78281f"),
     "not_due": ("#eef0f2", "#566573"),
 }
-LABEL_COLOURS = {ov.GRID_LABELS[k]: v for k, v in GRID_COLOURS.items()}
+LABEL_COLOURS = {overview.GRID_LABELS[k]: v for k, v in GRID_COLOURS.items()}
 
 CSS = """
 <style>
@@ -135,7 +135,7 @@ def delta_args(delta: float | None, unit: str, *, lower_is_better: bool) -> dict
 
 def legend() -> None:
     spans = "".join(
-        f'<span style="background:{bg};color:{fg}">{ov.GRID_LABELS[key]}</span>'
+        f'<span style="background:{bg};color:{fg}">{overview.GRID_LABELS[key]}</span>'
         for key, (bg, fg) in GRID_COLOURS.items()
     )
     st.markdown(f'<div class="anpei-legend">{spans}</div>', unsafe_allow_html=True)
@@ -170,11 +170,16 @@ def red_text(value: Any) -> str:
     return f"color: {RED}" if value else ""
 
 
-def percent_bar(label: str | None = None, *, width: int | Literal["small", "medium", "large"] = "medium",
-                help: str | None = None) -> Any:  # fmt: skip
+def percent_bar(
+    label: str | None = None,
+    *,
+    width: int | Literal["small", "medium", "large"] = "medium",
+    help: str | None = None,
+) -> Any:
     """An in-cell progress bar for a share stored as 0..100 (see `frames`), shown as `85%`."""
-    return st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.1f%%", width=width,
-                                           help=help)  # fmt: skip
+    return st.column_config.ProgressColumn(
+        label, min_value=0, max_value=100, format="%.1f%%", width=width, help=help
+    )
 
 
 def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -245,15 +250,27 @@ def chart(spec: dict[str, Any], *, width: Any = "stretch") -> None:
     st.vega_lite_chart(spec=spec, width=width)
 
 
-def detail_block(frame: pd.DataFrame, *, name: str, key: str, styler: Callable[[pd.DataFrame], Any] | None = None,
-                 height: int | None = None) -> None:  # fmt: skip
+def detail_block(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    key: str,
+    styler: Callable[[pd.DataFrame], Any] | None = None,
+    height: int | None = None,
+) -> None:
     """A table with its row count and a CSV download (the rows behind a number or chart)."""
     total = int(frame.attrs.get("total", len(frame)))
     shown = len(frame)
     note = f"共 {total:,} 条" + (f"，显示前 {shown:,} 条" if total > shown else "")
     st.caption(note)
-    st.dataframe(styler(frame) if styler else frame, hide_index=True, placeholder="—", width="stretch", height=height or "auto",
-                 key=f"{key}.table")  # fmt: skip
+    st.dataframe(
+        styler(frame) if styler else frame,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        height=height or "auto",
+        key=f"{key}.table",
+    )
     download_csv(frame, name=name, key=f"{key}.csv")
 
 

@@ -79,8 +79,11 @@ class VerifierClient:
             raise VerifierUnavailable("核验服务响应超时，请稍后重试") from exc
         except requests.RequestException as exc:
             # the clerk reads a plain sentence; the administrator finds the address and the fix in the log
-            log.warning("无法连接核验服务 %s（anpei verifier serve 是否在运行？ANPEI_VERIFIER_URL 是否正确？）：%s",
-                        self.base_url, exc)  # fmt: skip
+            log.warning(
+                "无法连接核验服务 %s（anpei verifier serve 是否在运行？ANPEI_VERIFIER_URL 是否正确？）：%s",
+                self.base_url,
+                exc,
+            )
             raise VerifierUnavailable("无法连接核验服务：服务可能未启动，请稍后重试或联系系统管理员") from exc
         if response.status_code >= 400:
             raise VerifierError(_detail(response), status=response.status_code)

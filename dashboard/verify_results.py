@@ -40,8 +40,19 @@ CLASS_LABELS = {
     "grey": "未得出结论",
 }
 SHOWN_COLUMNS = (
-    "行号", "姓名", "身份证号", "结论", "问题", "下一步", "说明", "提示", "证号", "操作项目", "有效期结束", "核验时间",
-)  # fmt: skip
+    "行号",
+    "姓名",
+    "身份证号",
+    "结论",
+    "问题",
+    "下一步",
+    "说明",
+    "提示",
+    "证号",
+    "操作项目",
+    "有效期结束",
+    "核验时间",
+)
 
 
 def next_step(outcome: Outcome | str, warnings: Sequence[str] = ()) -> str:
@@ -70,13 +81,19 @@ def results_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     records = []
     for row in rows:
         warnings = [w for w in str(row.get("warnings") or "").split(";") if w]
-        records.append({
-            **{column: row.get(column, "") for column in SHOWN_COLUMNS if column not in ("下一步", "提示")},
-            "下一步": next_step(str(row["outcome"]), warnings),
-            "提示": warning_labels(str(row.get("warnings") or "")),
-            "outcome": row["outcome"],
-            "类别": CLASS_LABELS[outcome_class(str(row["outcome"]))],
-        })  # fmt: skip
+        records.append(
+            {
+                **{
+                    column: row.get(column, "")
+                    for column in SHOWN_COLUMNS
+                    if column not in ("下一步", "提示")
+                },
+                "下一步": next_step(str(row["outcome"]), warnings),
+                "提示": warning_labels(str(row.get("warnings") or "")),
+                "outcome": row["outcome"],
+                "类别": CLASS_LABELS[outcome_class(str(row["outcome"]))],
+            }
+        )
     frame = pd.DataFrame(records, columns=[*SHOWN_COLUMNS, "outcome", "类别"])
     return frame
 

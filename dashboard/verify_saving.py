@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from dashboard import verify_results as vr
+from dashboard import verify_results
 from db import cert_results, verifier_jobs
 from db.access import Principal
 from db.verifier_jobs import SaveTarget
@@ -41,24 +41,39 @@ def _when(at: dt.datetime | None) -> str:
 
 
 def save_job(
-    session: Session, *, principal: Principal, client: ResultSource, job: Mapping[str, Any],
-    jurisdiction_id: int | None, enterprise_id: int | None,
-) -> str:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    client: ResultSource,
+    job: Mapping[str, Any],
+    jurisdiction_id: int | None,
+    enterprise_id: int | None,
+) -> str:
     """Store the job's verdicts against the target; the summary line (flushes, does not commit)."""
-    rows = vr.read_result_workbook(client.results_file(int(job["id"]), fmt="xlsx", full_ids=True))
+    rows = verify_results.read_result_workbook(client.results_file(int(job["id"]), fmt="xlsx", full_ids=True))
     ref = cert_results.job_ref_for(int(job["id"]), str(job["created_at"]))
     report = cert_results.save_job_results(
-        session, principal=principal, job_ref=ref, as_of=dt.date.fromisoformat(str(job["as_of"])), rows=rows,
-        enterprise_id=enterprise_id, jurisdiction_id=jurisdiction_id,
-    )  # fmt: skip
-    verifier_jobs.mark_saved(session, job=verifier_jobs.job_key(job), rows=int(job["progress"]["done"]),
-                             summary=report.summary)  # fmt: skip
+        session,
+        principal=principal,
+        job_ref=ref,
+        as_of=dt.date.fromisoformat(str(job["as_of"])),
+        rows=rows,
+        enterprise_id=enterprise_id,
+        jurisdiction_id=jurisdiction_id,
+    )
+    verifier_jobs.mark_saved(
+        session, job=verifier_jobs.job_key(job), rows=int(job["progress"]["done"]), summary=report.summary
+    )
     return report.summary
 
 
 def save_if_finished(
-    session: Session, *, principal: Principal, client: ResultSource, job: Mapping[str, Any],
-) -> SaveOutcome:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    client: ResultSource,
+    job: Mapping[str, Any],
+) -> SaveOutcome:
     """Save a finished job's results to its recorded target unless already saved for these rows."""
     key = verifier_jobs.job_key(job)
     target = verifier_jobs.target_of(session, principal=principal, job=key)
@@ -68,10 +83,19 @@ def save_if_finished(
     if done == 0:
         return SaveOutcome(target, False, f"还没有核验结果；有结果后会自动保存到“{target.label}”。")
     if not target.needs_saving(done):
-        return SaveOutcome(target, False,
-                           f"核验结果已于 {_when(target.saved_at)} 保存到“{target.label}”：{target.saved_summary}")  # fmt: skip
-    summary = save_job(session, principal=principal, client=client, job=job, jurisdiction_id=target.jurisdiction_id,
-                       enterprise_id=target.enterprise_id)  # fmt: skip
+        return SaveOutcome(
+            target,
+            False,
+            f"核验结果已于 {_when(target.saved_at)} 保存到“{target.label}”：{target.saved_summary}",
+        )
+    summary = save_job(
+        session,
+        principal=principal,
+        client=client,
+        job=job,
+        jurisdiction_id=target.jurisdiction_id,
+        enterprise_id=target.enterprise_id,
+    )
     return SaveOutcome(
         target, True, f"已核验的 {done} 行结果已自动保存到提交时选择的“{target.label}”：{summary}"
     )

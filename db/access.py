@@ -128,5 +128,8 @@ def read_scope(principal: Principal) -> Principal:
     """
     if principal.sees_all:
         return Principal(username="scope:all", role=Role.LEADER)
-    return Principal(username=f"scope:{principal.jurisdiction_id}", role=Role.LOCAL_STAFF,
-                     jurisdiction_id=principal.jurisdiction_id)  # fmt: skip
+    return Principal(
+        username=f"scope:{principal.jurisdiction_id}",
+        role=Role.LOCAL_STAFF,
+        jurisdiction_id=principal.jurisdiction_id,
+    )

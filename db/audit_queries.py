@@ -124,10 +124,18 @@ def _entry(row: AuditLog) -> AuditEntry:
     except ValueError:  # an action code written by a newer version
         action = AuditAction.UPDATE
     return AuditEntry(
-        id=row.id, at=row.at, user_id=row.user_id, username=row.username, action=action, entity=row.entity,
-        entity_id=row.entity_id, before=row.before, after=row.after, detail=row.detail,
+        id=row.id,
+        at=row.at,
+        user_id=row.user_id,
+        username=row.username,
+        action=action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        before=row.before,
+        after=row.after,
+        detail=row.detail,
         changes=changes_of(row.before, row.after) if row.before is not None and row.after is not None else {},
-    )  # fmt: skip
+    )
 
 
 def search_audit(
@@ -155,8 +163,6 @@ def count_audit(session: Session, *, principal: Principal, where: AuditFilter | 
 # --- export ---------------------------------------------------------------------------------------
 
 EXPORT_HEADER = ("编号", "时间", "用户", "操作", "对象", "对象编号", "修改前", "修改后", "说明")
-
-
 
 
 def export_audit_xlsx(
@@ -188,22 +194,36 @@ def export_audit_xlsx(
     sheet.title = "操作日志"
     sheet.append(list(EXPORT_HEADER))
     for e in entries:
-        sheet.append([
-            safe_cell(v)
-            for v in (
-                e.id, clock.to_local(e.at, zone).strftime("%Y-%m-%d %H:%M:%S"), e.username, e.action_label, e.entity_label,
-                e.entity_id_label, labels.snapshot_text(e.before), labels.snapshot_text(e.after), e.detail,
-            )
-        ])  # fmt: skip
+        sheet.append(
+            [
+                safe_cell(v)
+                for v in (
+                    e.id,
+                    clock.to_local(e.at, zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.username,
+                    e.action_label,
+                    e.entity_label,
+                    e.entity_id_label,
+                    labels.snapshot_text(e.before),
+                    labels.snapshot_text(e.after),
+                    e.detail,
+                )
+            ]
+        )
     for index, width in enumerate((8, 20, 16, 14, 14, 10, 50, 50, 40), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     audit.record(
-        session, principal=principal, action=AuditAction.EXPORT, entity="auditlog",
-        detail=f"导出操作日志 {len(entries)} 条", after=_filter_dict(where), at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity="auditlog",
+        detail=f"导出操作日志 {len(entries)} 条",
+        after=_filter_dict(where),
+        at=now,
+    )
     session.flush()
     return out.getvalue()
 
@@ -211,6 +231,12 @@ def export_audit_xlsx(
 def _filter_dict(where: AuditFilter | None) -> dict[str, Any]:
     flt = where or AuditFilter()
     return {
-        "username": flt.username, "user_id": flt.user_id, "actions": [a.value for a in flt.actions],
-        "entity": flt.entity, "entity_id": flt.entity_id, "since": flt.since, "until": flt.until, "text": flt.text,
-    }  # fmt: skip
+        "username": flt.username,
+        "user_id": flt.user_id,
+        "actions": [a.value for a in flt.actions],
+        "entity": flt.entity,
+        "entity_id": flt.entity_id,
+        "since": flt.since,
+        "until": flt.until,
+        "text": flt.text,
+    }

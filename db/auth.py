@@ -248,9 +248,14 @@ def authenticate(
 
     def refuse(message: str, *, detail: str, who: Principal) -> LoginFailed:
         audit.record(
-            session, principal=who, action=AuditAction.LOGIN_FAILED, entity="user",
-            entity_id=user.id if user else "", detail=detail, at=now,
-        )  # fmt: skip
+            session,
+            principal=who,
+            action=AuditAction.LOGIN_FAILED,
+            entity="user",
+            entity_id=user.id if user else "",
+            detail=detail,
+            at=now,
+        )
         session.commit()
         return LoginFailed(message)
 

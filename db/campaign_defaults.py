@@ -49,33 +49,59 @@ CAMPAIGN: dict[str, Any] = {
 
 PHASES: tuple[PhaseDefault, ...] = (
     PhaseDefault(
-        1, "self_inspection", "自查自改", dt.date(2022, 9, 1), dt.date(2023, 3, 31),
+        1,
+        "self_inspection",
+        "自查自改",
+        dt.date(2022, 9, 1),
+        dt.date(2023, 3, 31),
         "安全培训机构、生产经营单位全面自查2020年4月以来的培训考试工作，列出问题清单，"
         "明确整改措施、时限和责任人，形成自查报告；通过全国统一查询平台核验证书真伪。",
     ),
     PhaseDefault(
-        2, "enforcement", "执法检查", dt.date(2023, 4, 1), dt.date(2023, 7, 31),
+        2,
+        "enforcement",
+        "执法检查",
+        dt.date(2023, 4, 1),
+        dt.date(2023, 7, 31),
         "各乡镇（街道）、安委会成员单位每月对辖区内高危行业、工贸行业生产经营单位开展执法检查，"
         "按附件表格填写盖章后报县应急局宣教法规科；县应急局每月组织联合执法检查并定期通报。",
     ),
     PhaseDefault(
-        3, "summary", "总结提升", dt.date(2023, 9, 1), dt.date(2023, 10, 31),
+        3,
+        "summary",
+        "总结提升",
+        dt.date(2023, 9, 1),
+        dt.date(2023, 10, 31),
         "各乡镇（街道）、安委会成员单位形成书面总结报告，于2023年10月31日前报送县应急管理局。",
     ),
-)  # fmt: skip
+)
 
 _I, _E = TargetKind.INSTITUTION, TargetKind.ENTERPRISE
 CHECK_ITEMS: tuple[CheckItemDefault, ...] = (
-    CheckItemDefault(_I, 1, "制度师资条件", "安全生产培训管理制度不健全、专（兼）职师资力量不足、不具备安全生产培训工作基本条件"),
-    CheckItemDefault(_I, 2, "教学实施", "未按照培训大纲规定组织教学培训，擅自改变教学内容、压缩培训学时、模拟真题代替理论培训、实操实训流于形式"),
+    CheckItemDefault(
+        _I,
+        1,
+        "制度师资条件",
+        "安全生产培训管理制度不健全、专（兼）职师资力量不足、不具备安全生产培训工作基本条件",
+    ),
+    CheckItemDefault(
+        _I,
+        2,
+        "教学实施",
+        "未按照培训大纲规定组织教学培训，擅自改变教学内容、压缩培训学时、模拟真题代替理论培训、实操实训流于形式",
+    ),
     CheckItemDefault(_I, 3, "培训档案", "未建立安全生产培训档案、档案不规范甚至档案造假"),
-    CheckItemDefault(_I, 4, "包过班作弊", "举办“包过班”，参与考生作弊，倒卖安全生产资格（合格）证书，收取高价培训费用"),
+    CheckItemDefault(
+        _I, 4, "包过班作弊", "举办“包过班”，参与考生作弊，倒卖安全生产资格（合格）证书，收取高价培训费用"
+    ),
     CheckItemDefault(_E, 1, "培训制度", "未建立安全生产培训制度或制度不健全"),
     CheckItemDefault(_E, 2, "培训计划", "未制定本单位安全生产培训计划、未按计划实施培训"),
     CheckItemDefault(_E, 3, "持证上岗", "特种作业人员无证上岗或持假证上岗"),
-    CheckItemDefault(_E, 4, "负责人考核", "高危行业及工贸行业生产经营单位主要负责人、安全生产管理人员未按照规定考核合格"),
+    CheckItemDefault(
+        _E, 4, "负责人考核", "高危行业及工贸行业生产经营单位主要负责人、安全生产管理人员未按照规定考核合格"
+    ),
     CheckItemDefault(_E, 5, "培训记录", "未如实记录安全生产教育和培训情况"),
-)  # fmt: skip
+)
 
 # The quarterly assessment's default rule set (季度督查考核). Each indicator is a rate in [0, 1]
 # multiplied by its `max_points`; `weight` is the indicator's share when the bureau rescales the

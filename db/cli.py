@@ -159,9 +159,22 @@ def _wan(yuan: Decimal) -> str:
 
 
 SUMMARY_HEADER = (
-    "单位", "月报", "企业(检/总)", "高危(检/总)", "工贸(检/总)", "检查次数", "发现问题", "整改中", "已整改",
-    "逾期未改", "核验人数", "无证上岗", "疑似假证", "立案", "罚款(万元)",
-)  # fmt: skip
+    "单位",
+    "月报",
+    "企业(检/总)",
+    "高危(检/总)",
+    "工贸(检/总)",
+    "检查次数",
+    "发现问题",
+    "整改中",
+    "已整改",
+    "逾期未改",
+    "核验人数",
+    "无证上岗",
+    "疑似假证",
+    "立案",
+    "罚款(万元)",
+)
 
 
 def summary_cmd(
@@ -211,7 +224,9 @@ def summary_cmd(
             totals = (
                 None
                 if ids
-                else queries.county_totals(session, principal=SYSTEM, month=parsed.label, as_of=cutoff, rows=rows)
+                else queries.county_totals(
+                    session, principal=SYSTEM, month=parsed.label, as_of=cutoff, rows=rows
+                )
             )
             note = month_note(get_campaign(session), parsed.label)
     except (OperationalError, ProgrammingError) as exc:
@@ -226,7 +241,11 @@ def summary_cmd(
             "county": totals.to_dict() if totals else None,
             "county_vs_units": [
                 {"key": f.key, "label": f.label, "county": f.county, "units": f.units, "text": f.text}
-                for f in (queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows)) if totals else [])
+                for f in (
+                    queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))
+                    if totals
+                    else []
+                )
             ],
             "monthly_required": note is None,
             "note": note or "",
@@ -235,32 +254,56 @@ def summary_cmd(
         return
     body = [
         [
-            r.jurisdiction, r.monthly_status_label, f"{r.enterprises_inspected}/{r.enterprises_registered}",
-            f"{r.high_risk_inspected}/{r.high_risk_registered}", f"{r.industry_trade_inspected}/{r.industry_trade_registered}",
-            str(r.inspections), str(r.findings_found), str(r.findings_open), str(r.findings_rectified),
-            str(r.findings_overdue), str(r.workers_checked), str(r.unlicensed), str(r.suspected_fake), str(r.cases),
+            r.jurisdiction,
+            r.monthly_status_label,
+            f"{r.enterprises_inspected}/{r.enterprises_registered}",
+            f"{r.high_risk_inspected}/{r.high_risk_registered}",
+            f"{r.industry_trade_inspected}/{r.industry_trade_registered}",
+            str(r.inspections),
+            str(r.findings_found),
+            str(r.findings_open),
+            str(r.findings_rectified),
+            str(r.findings_overdue),
+            str(r.workers_checked),
+            str(r.unlicensed),
+            str(r.suspected_fake),
+            str(r.cases),
             _wan(r.fines_yuan),
         ]
         for r in rows
-    ]  # fmt: skip
+    ]
     if totals is not None:
         t = totals
         body.append(
             [
-                "全县（企业去重）", "—",
-                f"{t.enterprises_inspected}/{t.enterprises_registered}", f"{t.high_risk_inspected}/{t.high_risk_registered}",
-                f"{t.industry_trade_inspected}/{t.industry_trade_registered}", str(t.inspections), str(t.findings_found),
-                str(t.findings_open), str(t.findings_rectified), str(t.findings_overdue), str(t.workers_checked),
-                str(t.unlicensed), str(t.suspected_fake), str(t.cases), _wan(t.fines_yuan),
+                "全县（企业去重）",
+                "—",
+                f"{t.enterprises_inspected}/{t.enterprises_registered}",
+                f"{t.high_risk_inspected}/{t.high_risk_registered}",
+                f"{t.industry_trade_inspected}/{t.industry_trade_registered}",
+                str(t.inspections),
+                str(t.findings_found),
+                str(t.findings_open),
+                str(t.findings_rectified),
+                str(t.findings_overdue),
+                str(t.workers_checked),
+                str(t.unlicensed),
+                str(t.suspected_fake),
+                str(t.cases),
+                _wan(t.fines_yuan),
             ]
-        )  # fmt: skip
+        )
     cutoff_text = (cutoff or parsed.last).isoformat()
     typer.echo(f"{parsed.label} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
     if note:
         typer.echo(f"注意：{note}")
     typer.echo(render_table(SUMMARY_HEADER, body))
     if totals is not None:
-        typer.echo(queries.county_vs_units_text(queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))))
+        typer.echo(
+            queries.county_vs_units_text(
+                queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))
+            )
+        )
     if note:
         typer.echo("月报：本月无需报送，表中“未报”不代表逾期。")
     elif totals is not None:
@@ -277,8 +320,10 @@ def month_note(campaign: CampaignInfo | None, month: str) -> str | None:
         return None
     first, last = campaign.months[:1], campaign.months[-1:]
     if not first or month < first[0] or month > last[0]:
-        return (f"{month} 不在专项整治期间（{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}），"
-                "各单位本月无需报送汇总表。")  # fmt: skip
+        return (
+            f"{month} 不在专项整治期间（{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}），"
+            "各单位本月无需报送汇总表。"
+        )
     if month not in campaign.enforcement_months:
         return f"{month} 不在执法检查阶段，各单位本月无需报送汇总表。"
     return None

@@ -18,9 +18,12 @@ from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_
 from db.input_common import FileImporter, InputError
 from db.xlsx_io import ImportRefused
 
-template_app = typer.Typer(help="下载填报模板（汇总表、检查记录、培训档案）。", no_args_is_help=True, rich_markup_mode=None)
-import_app = typer.Typer(help="导入填好的表格（汇总表、检查记录）；有错误时整份拒收。", no_args_is_help=True,
-                         rich_markup_mode=None)  # fmt: skip
+template_app = typer.Typer(
+    help="下载填报模板（汇总表、检查记录、培训档案）。", no_args_is_help=True, rich_markup_mode=None
+)
+import_app = typer.Typer(
+    help="导入填好的表格（汇总表、检查记录）；有错误时整份拒收。", no_args_is_help=True, rich_markup_mode=None
+)
 
 OUT_OPTION = typer.Option(..., "--out", "-o", help="保存到这个 .xlsx 文件。")
 FILE_ARGUMENT = typer.Argument(..., help="要导入的 .xlsx 或 .csv 文件。", show_default=False)
@@ -50,7 +53,9 @@ def _db_error(exc: Exception) -> None:
 
 @template_app.command("monthly")
 def template_monthly(
-    jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="乡镇（街道）或成员单位全称，例如 三合街道。"),
+    jurisdiction: str = typer.Option(
+        ..., "--jurisdiction", "-j", help="乡镇（街道）或成员单位全称，例如 三合街道。"
+    ),
     month: str = typer.Option(..., "--month", "-m", help="月份，格式 YYYY-MM，例如 2023-05。"),
     out: Path = OUT_OPTION,
     database_url: str | None = DATABASE_URL_OPTION,
@@ -64,7 +69,9 @@ def template_monthly(
         with Session(engine) as session:
             target = jurisdiction_by_name(session, jurisdiction)
             assert target.id is not None
-            data = monthly_table.build_template(session, principal=SYSTEM, jurisdiction_id=target.id, month=month)
+            data = monthly_table.build_template(
+                session, principal=SYSTEM, jurisdiction_id=target.id, month=month
+            )
             session.commit()
     except (InputError, ValueError) as exc:
         fail(str(exc))
@@ -125,7 +132,9 @@ def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DA
 
 
 @import_app.command("inspections")
-def import_inspections_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
+def import_inspections_cmd(
+    file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION
+) -> None:
     """批量导入检查记录；任何一行有错都整份拒收（列出行号和原因），同一文件不会重复计入。"""
     from db import inspections
 

@@ -150,9 +150,14 @@ def verification(
     with _session(database_url) as session:
         jid = _jurisdiction_id(session, jurisdiction)
         data = verification_xlsx(
-            session, principal=SYSTEM, jurisdiction_id=jid, first=first, last=last, full_ids=full_ids,
+            session,
+            principal=SYSTEM,
+            jurisdiction_id=jid,
+            first=first,
+            last=last,
+            full_ids=full_ids,
             problems_only=problems_only,
-        )  # fmt: skip
+        )
     _write(out, data)
 
 

@@ -131,9 +131,14 @@ def add_cmd(
 
     def act(session: Session) -> str:
         info = add_user(
-            session, principal=SYSTEM_ADMIN, username=name, password=password, role=the_role,
-            jurisdiction_id=_jurisdiction_id(session, jurisdiction), display_name=display_name,
-        )  # fmt: skip
+            session,
+            principal=SYSTEM_ADMIN,
+            username=name,
+            password=password,
+            role=the_role,
+            jurisdiction_id=_jurisdiction_id(session, jurisdiction),
+            display_name=display_name,
+        )
         where = f"，所属 {info.jurisdiction_name}" if info.jurisdiction_name else ""
         return f"已新增账号 {info.username}（{info.role_label}{where}）"
 
@@ -195,12 +200,15 @@ def list_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     now = clock.utc_now()
     rows = [
         [
-            u.username, u.display_name or "-", u.role_label, u.jurisdiction_name or "全县",
+            u.username,
+            u.display_name or "-",
+            u.role_label,
+            u.jurisdiction_name or "全县",
             "已停用" if not u.active else ("已锁定" if u.is_locked(now=now) else "正常"),
             clock.format_local(u.last_login_at, empty="-"),
         ]
         for u in users
-    ]  # fmt: skip
+    ]
     typer.echo(_text_table(["用户名", "姓名", "角色", "所属单位", "状态", "最近登录"], rows))
 
 

@@ -166,7 +166,12 @@ LABELS: dict[str, dict[str, str]] = {
         "answered": "已答复",
         "closed": "已办结",
     },
-    "Role": {"leader": "领导", "county_staff": "县局工作人员", "local_staff": "乡镇/部门工作人员", "admin": "管理员"},
+    "Role": {
+        "leader": "领导",
+        "county_staff": "县局工作人员",
+        "local_staff": "乡镇/部门工作人员",
+        "admin": "管理员",
+    },
     "AuditAction": {
         "create": "新增",
         "update": "修改",

@@ -35,7 +35,9 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     try:
         parsed = make_url(normalise_url(raw))
     except ArgumentError as exc:
-        raise DatabaseUrlError(f"DATABASE_URL 格式不正确：{raw!r}（示例：sqlite:///var/anpei.db 或 postgresql://用户@主机:5432/库名）") from exc
+        raise DatabaseUrlError(
+            f"DATABASE_URL 格式不正确：{raw!r}（示例：sqlite:///var/anpei.db 或 postgresql://用户@主机:5432/库名）"
+        ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -29,8 +29,7 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from anpei import clock
-from db import overview as ov
-from db import queries as q
+from db import overview, queries
 from db.access import AccessDenied, Principal, narrow, require_read
 from db.codes import AuditAction, MonthlyStatus
 from db.input_common import InputError, audit, jurisdiction_by_id
@@ -115,7 +114,7 @@ class SummarySheet:
 _count_if = count_if
 
 
-def _record_extras(session: Session, *, wanted: list[int], m: q.Month) -> dict[int, dict[str, Any]]:
+def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> dict[int, dict[str, Any]]:
     """Per jurisdiction: findings of the month by check item and rectified by its end; managers passed."""
     extras: dict[int, dict[str, Any]] = {
         j: {"by_item": {}, "rectified": 0, "managers_passed": 0} for j in wanted
@@ -146,7 +145,7 @@ def _record_extras(session: Session, *, wanted: list[int], m: q.Month) -> dict[i
     return extras
 
 
-def _from_records(row: q.JurisdictionMonthRow, extra: dict[str, Any]) -> dict[str, Any]:
+def _from_records(row: queries.JurisdictionMonthRow, extra: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "enterprises_inspected": row.enterprises_inspected,
         "high_risk_inspected": row.high_risk_inspected,
@@ -186,14 +185,16 @@ def summary_sheets(
     month: str,
     jurisdiction_ids: Sequence[int] | None = None,
     source: Source = "auto",
-    kinds: Sequence[str] | None = q.DEFAULT_KINDS,
+    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
 ) -> list[SummarySheet]:
     """The 汇总表 numbers of every jurisdiction asked for (and readable), in `sort_order`."""
     if source not in SOURCES:
         raise InputError(f"数据来源“{source}”无法识别：应为 auto、reported 或 records")
-    m = q.parse_month(month)
+    m = queries.parse_month(month)
     ids = narrow(principal, jurisdiction_ids)
-    rows = q.township_month_summary(session, principal=principal, month=m.label, jurisdiction_ids=ids, kinds=kinds)
+    rows = queries.township_month_summary(
+        session, principal=principal, month=m.label, jurisdiction_ids=ids, kinds=kinds
+    )
     wanted = [r.jurisdiction_id for r in rows]
     if not wanted:
         return []
@@ -353,7 +354,7 @@ def _finish_sheet(ws: Worksheet, *, header_row: int) -> None:
 
 
 def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[MonthlyColumn]) -> None:
-    label = ov.month_label(sheet.month)
+    label = overview.month_label(sheet.month)
     _title_rows(ws, width=len(columns), unit=sheet.jurisdiction, month_label=label, note=sheet.note)
     _header(ws, columns, group_row=3)
     values = {
@@ -375,33 +376,54 @@ TOTAL_ROW = "各单位合计"
 
 
 def county_vs_units_of(
-    session: Session, *, principal: Principal, sheets: Sequence[SummarySheet], columns: Sequence[MonthlyColumn]
-) -> list[q.CountyVsUnits]:
+    session: Session,
+    *,
+    principal: Principal,
+    sheets: Sequence[SummarySheet],
+    columns: Sequence[MonthlyColumn],
+) -> list[queries.CountyVsUnits]:
     """For the county total sheet: 全县（去重） from the records next to the 各单位合计 the sheet shows.
     Empty for township and unit staff (county-wide figures are not theirs to read)."""
     if not principal.sees_all or not sheets:
         return []
-    county = q.county_totals(session, principal=principal, month=sheets[0].month)
+    county = queries.county_totals(session, principal=principal, month=sheets[0].month)
     sums = total_values(sheets, columns)
-    return q.county_vs_units(county=county, units_sum={k: int(sums.get(k, 0)) for k, _ in q.NOT_ADDITIVE})
+    return queries.county_vs_units(
+        county=county, units_sum={k: int(sums.get(k, 0)) for k, _ in queries.NOT_ADDITIVE}
+    )
 
 
 def _write_total(
-    ws: Worksheet, sheets: Sequence[SummarySheet], columns: Sequence[MonthlyColumn], *, unit: str,
-    county_vs_units: Sequence[q.CountyVsUnits] = (),
-) -> int:  # fmt: skip
+    ws: Worksheet,
+    sheets: Sequence[SummarySheet],
+    columns: Sequence[MonthlyColumn],
+    *,
+    unit: str,
+    county_vs_units: Sequence[queries.CountyVsUnits] = (),
+) -> int:
     """One row per jurisdiction, then 各单位合计 (the sum of the township sheets). Returns that row."""
     month = sheets[0].month
     reported = sum(s.source == "reported" for s in sheets)
     note = f"共 {len(sheets)} 个单位，{reported} 个用报送数、{len(sheets) - reported} 个用系统记录；“{TOTAL_ROW}”为各单位工作表之和"
     if county_vs_units:
         note += "（检查生产经营单位数不是全县去重数，见表下说明）"
-    _title_rows(ws, width=len(columns), unit=unit, month_label=ov.month_label(month), note=note)
+    _title_rows(ws, width=len(columns), unit=unit, month_label=overview.month_label(month), note=note)
     _header(ws, columns, group_row=3)
     row = 5
     for sheet in sheets:
-        _data_row(ws, row, columns, {**sheet.values, "jurisdiction": sheet.jurisdiction, "month": sheet.month,
-                                     "filled_by": sheet.filled_by, "phone": sheet.phone, "filled_on": sheet.filled_on})  # fmt: skip
+        _data_row(
+            ws,
+            row,
+            columns,
+            {
+                **sheet.values,
+                "jurisdiction": sheet.jurisdiction,
+                "month": sheet.month,
+                "filled_by": sheet.filled_by,
+                "phone": sheet.phone,
+                "filled_on": sheet.filled_on,
+            },
+        )
         row += 1
     _data_row(ws, row, columns, {**total_values(sheets, columns), "jurisdiction": TOTAL_ROW, "month": month})
     for index in range(1, len(columns) + 1):
@@ -409,7 +431,9 @@ def _write_total(
         ws.cell(row=row, column=index).fill = PatternFill("solid", fgColor="F2F2F2")
     footer = row + 2
     if county_vs_units:
-        explained = ws.cell(row=row + 1, column=1, value=safe_text("说明：" + q.county_vs_units_text(county_vs_units)))
+        explained = ws.cell(
+            row=row + 1, column=1, value=safe_text("说明：" + queries.county_vs_units_text(county_vs_units))
+        )
         explained.font = Font(name="宋体", size=10)
         explained.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
         ws.merge_cells(start_row=row + 1, start_column=1, end_row=row + 1, end_column=len(columns))
@@ -427,7 +451,7 @@ def township_summary_xlsx(
     month: str,
     jurisdiction_id: int | None = None,
     source: Source = "auto",
-    kinds: Sequence[str] | None = q.DEFAULT_KINDS,
+    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
     county_name: str = "县应急管理局",
 ) -> bytes:
     """The 汇总表 as a print-ready workbook: one jurisdiction's sheet, or (no `jurisdiction_id`) a
@@ -437,9 +461,13 @@ def township_summary_xlsx(
         jurisdiction_by_id(session, jurisdiction_id)
     ids = [jurisdiction_id] if jurisdiction_id is not None else None
     sheets = summary_sheets(
-        session, principal=principal, month=month, jurisdiction_ids=ids, source=source,
+        session,
+        principal=principal,
+        month=month,
+        jurisdiction_ids=ids,
+        source=source,
         kinds=None if jurisdiction_id is not None else kinds,
-    )  # fmt: skip
+    )
     if not sheets:
         raise InputError("没有可导出的乡镇（街道）或单位")
     columns = layout_for(session)
@@ -458,10 +486,13 @@ def township_summary_xlsx(
         _write_township(first, sheets[0], columns)
     what = sheets[0].jurisdiction if jurisdiction_id is not None else f"全部 {len(sheets)} 个单位及全县合计"
     audit(
-        session, principal=principal, action=AuditAction.EXPORT, entity="monthlyreport",
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity="monthlyreport",
         entity_id=f"{jurisdiction_id or 'all'}:{sheets[0].month}",
         detail=f"导出汇总表（打印版）：{what}，{sheets[0].month}，数据来源 {SOURCES[source]}",
-    )  # fmt: skip
+    )
     return workbook_bytes(workbook)
 
 
@@ -469,9 +500,24 @@ def township_summary_xlsx(
 
 
 VERIFICATION_HEADER = (
-    "序号", "核验日期", "生产经营单位", "姓名", "身份证号", "证书类型", "结论", "问题", "提示", "说明",
-    "证号", "作业类别", "操作项目", "有效期结束", "应复审日期", "签发机关", "来源",
-)  # fmt: skip
+    "序号",
+    "核验日期",
+    "生产经营单位",
+    "姓名",
+    "身份证号",
+    "证书类型",
+    "结论",
+    "问题",
+    "提示",
+    "说明",
+    "证号",
+    "作业类别",
+    "操作项目",
+    "有效期结束",
+    "应复审日期",
+    "签发机关",
+    "来源",
+)
 _WIDTHS = (6, 11, 26, 9, 21, 14, 12, 12, 18, 52, 22, 14, 18, 11, 11, 18, 8)
 _SOURCE_LABELS = {"verifier": "批量核验", "saved_page": "保存页面", "manual": "人工录入"}
 
@@ -497,9 +543,14 @@ class VerificationRow:
 
 
 def verification_rows(
-    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    first: dt.date,
+    last: dt.date,
     problems_only: bool = False,
-) -> list[VerificationRow]:  # fmt: skip
+) -> list[VerificationRow]:
     """The jurisdiction's certificate checks dated in [first, last], newest first (full ID numbers)."""
     require_read(principal, jurisdiction_id)
     conds = [_C.c.jurisdiction_id == jurisdiction_id, _C.c.as_of.between(first, last)]
@@ -507,23 +558,48 @@ def verification_rows(
         conds.append(_C.c.problem != "")
     stmt = (
         select(
-            _C.c.as_of, _E.c.name, _P.c.name, _P.c.id_number, _C.c.family, _C.c.outcome, _C.c.problem,
-            _C.c.warnings, _C.c.explanation, _C.c.cert_number, _C.c.category, _C.c.item, _C.c.valid_until,
-            _C.c.review_due, _C.c.issuer, _C.c.source,
+            _C.c.as_of,
+            _E.c.name,
+            _P.c.name,
+            _P.c.id_number,
+            _C.c.family,
+            _C.c.outcome,
+            _C.c.problem,
+            _C.c.warnings,
+            _C.c.explanation,
+            _C.c.cert_number,
+            _C.c.category,
+            _C.c.item,
+            _C.c.valid_until,
+            _C.c.review_due,
+            _C.c.issuer,
+            _C.c.source,
         )
         .select_from(_C.outerjoin(_P, _P.c.id == _C.c.person_id).outerjoin(_E, _E.c.id == _C.c.enterprise_id))
         .where(*conds)
         .order_by(_C.c.as_of.desc(), _E.c.name, _C.c.id)
-    )  # fmt: skip
+    )
     return [
         VerificationRow(
-            as_of=r[0], enterprise=r[1] or "", name=r[2] or "", id_number=r[3] or "", family=r[4],
-            outcome=r[5], problem=r[6] or "", warnings=r[7] or "", explanation=r[8] or "", cert_number=r[9] or "",
-            category=r[10] or "", item=r[11] or "", valid_until=r[12], review_due=r[13], issuer=r[14] or "",
+            as_of=r[0],
+            enterprise=r[1] or "",
+            name=r[2] or "",
+            id_number=r[3] or "",
+            family=r[4],
+            outcome=r[5],
+            problem=r[6] or "",
+            warnings=r[7] or "",
+            explanation=r[8] or "",
+            cert_number=r[9] or "",
+            category=r[10] or "",
+            item=r[11] or "",
+            valid_until=r[12],
+            review_due=r[13],
+            issuer=r[14] or "",
             source=r[15] or "",
         )
         for r in session.execute(stmt)
-    ]  # fmt: skip
+    ]
 
 
 def _outcome_label(code: str) -> str:
@@ -565,28 +641,53 @@ def _family_label(code: str) -> str:
 
 
 def verification_xlsx(
-    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
-    full_ids: bool = False, problems_only: bool = False,
-) -> bytes:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    first: dt.date,
+    last: dt.date,
+    full_ids: bool = False,
+    problems_only: bool = False,
+) -> bytes:
     """A township's verification results as a print-ready sheet, coloured by outcome."""
     if full_ids and not principal.may_reveal_ids:
         raise AccessDenied(f"{principal.role.label}账号不能导出完整身份证号")
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
     rows = verification_rows(
-        session, principal=principal, jurisdiction_id=jurisdiction_id, first=first, last=last,
+        session,
+        principal=principal,
+        jurisdiction_id=jurisdiction_id,
+        first=first,
+        last=last,
         problems_only=problems_only,
-    )  # fmt: skip
+    )
 
     def ids(text: str) -> str:
         return text if full_ids else mask_ids_in(text)
 
     body = [
-        [n, r.as_of, r.enterprise, r.name, r.id_number if full_ids else mask_id_number(r.id_number),
-         _family_label(r.family), _outcome_label(r.outcome), r.problem, _warning_labels(r.warnings),
-         ids(r.explanation), ids(r.cert_number), r.category, r.item, r.valid_until, r.review_due, r.issuer,
-         _SOURCE_LABELS.get(r.source, r.source)]
+        [
+            n,
+            r.as_of,
+            r.enterprise,
+            r.name,
+            r.id_number if full_ids else mask_id_number(r.id_number),
+            _family_label(r.family),
+            _outcome_label(r.outcome),
+            r.problem,
+            _warning_labels(r.warnings),
+            ids(r.explanation),
+            ids(r.cert_number),
+            r.category,
+            r.item,
+            r.valid_until,
+            r.review_due,
+            r.issuer,
+            _SOURCE_LABELS.get(r.source, r.source),
+        ]
         for n, r in enumerate(rows, start=1)
-    ]  # fmt: skip
+    ]
     what = "问题人员" if problems_only else "证书核验结果"
     title = f"{jurisdiction.name} {what}（{first.isoformat()} 至 {last.isoformat()}，共 {len(rows)} 人次）"
     workbook = Workbook()
@@ -618,11 +719,14 @@ def verification_xlsx(
     ws.freeze_panes = "A3"
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
     audit(
-        session, principal=principal, action=AuditAction.REVEAL if full_ids else AuditAction.EXPORT,
-        entity="certificatecheck", entity_id=str(jurisdiction_id),
+        session,
+        principal=principal,
+        action=AuditAction.REVEAL if full_ids else AuditAction.EXPORT,
+        entity="certificatecheck",
+        entity_id=str(jurisdiction_id),
         detail=f"导出{what}：{jurisdiction.name} {first.isoformat()}—{last.isoformat()}，{len(rows)} 人次"
         + ("，含完整身份证号" if full_ids else "，身份证号已打码"),
-    )  # fmt: skip
+    )
     return workbook_bytes(workbook)
 
 
@@ -630,9 +734,13 @@ def verification_xlsx(
 
 
 def findings_xlsx(
-    session: Session, *, principal: Principal, jurisdiction_id: int | None, as_of: dt.date | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int | None,
+    as_of: dt.date | None = None,
     overdue_only: bool = False,
-) -> bytes:  # fmt: skip
+) -> bytes:
     """The 问题清单 of a jurisdiction (or every readable one), print-ready (`db.findings`); audited."""
     from db.findings import export_findings
 
@@ -645,29 +753,43 @@ def findings_xlsx(
 
 
 def circular_workbook(
-    session: Session, *, principal: Principal, quarter: str, as_of: dt.date | None = None,
-) -> tuple[bytes, str]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    quarter: str,
+    as_of: dt.date | None = None,
+) -> tuple[bytes, str]:
     """The quarterly circular (`db.exports_circular`) and its file name; audited."""
-    from db import scoring as sc
+    from db import scoring
     from db.exports_circular import circular_title, circular_xlsx
 
     if not principal.sees_all:
         raise AccessDenied("季度通报含全部乡镇（部门），只有县局账号可以导出")
-    campaign = ov.get_campaign(session)
+    campaign = overview.get_campaign(session)
     if campaign is None:
         raise InputError("数据库中没有专项整治，请先运行 anpei db seed --sample 或导入数据")
     if quarter not in campaign.quarters:
         raise InputError(
             f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
         )
-    day = as_of or ov.default_as_of(campaign, today=clock.local_today())
-    result = sc.assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=day,
-                               rules=sc.load_rules())
+    day = as_of or overview.default_as_of(campaign, today=clock.local_today())
+    result = scoring.assess_quarter(
+        session,
+        principal=principal,
+        campaign=campaign,
+        quarter=quarter,
+        as_of=day,
+        rules=scoring.load_rules(),
+    )
     data = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=day)
     audit(
-        session, principal=principal, action=AuditAction.EXPORT, entity="assessment", entity_id=quarter,
-        detail=f"导出季度通报：{ov.quarter_label(quarter)}，截至 {day.isoformat()}",
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity="assessment",
+        entity_id=quarter,
+        detail=f"导出季度通报：{overview.quarter_label(quarter)}，截至 {day.isoformat()}",
+    )
     return data, download_name(circular_title(campaign.name, quarter))
 
 

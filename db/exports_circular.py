@@ -17,8 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from anpei import clock
 from anpei.cells import safe_cell
-from db import overview as ov
-from db import scoring as sc
+from db import overview, scoring
 
 FONT_NAME = "宋体"
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
@@ -33,18 +32,25 @@ LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
 def circular_title(campaign_name: str, quarter: str) -> str:
-    return f"关于{ov.quarter_label(quarter)}{campaign_name}督查考核情况的通报"
+    return f"关于{overview.quarter_label(quarter)}{campaign_name}督查考核情况的通报"
 
 
-def _rank_change(s: sc.JurisdictionScore) -> str:
+def _rank_change(s: scoring.JurisdictionScore) -> str:
     change = s.rank_change
     if s.previous_rank is None or change is None:
         return "—"
     return f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "持平"
 
 
-def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores: Sequence[sc.JurisdictionScore],
-                 rules: sc.ScoringRules) -> None:  # fmt: skip
+def _group_sheet(
+    ws: Worksheet,
+    *,
+    title: str,
+    subtitle: str,
+    group: str,
+    scores: Sequence[scoring.JurisdictionScore],
+    rules: scoring.ScoringRules,
+) -> None:
     headers = ["排名", group, "总分", "等次", "排名变化"]
     headers += [f"{i.heading}\n（{i.max_points:g}分）" for i in rules.indicators]
     headers.append("扣分合计")
@@ -91,9 +97,12 @@ def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores
         reasons: dict[str, list[str]] = {}
         for s in not_ranked:
             reasons.setdefault(s.not_ranked, []).append(s.member.name)
-        note = ws.cell(row=note_row, column=1, value="不参与排名：" + "；".join(
-            f"{'、'.join(names)}（{reason}）" for reason, names in reasons.items()
-        ))  # fmt: skip
+        note = ws.cell(
+            row=note_row,
+            column=1,
+            value="不参与排名："
+            + "；".join(f"{'、'.join(names)}（{reason}）" for reason, names in reasons.items()),
+        )
         note.font, note.alignment = BODY_FONT, LEFT
         ws.row_dimensions[note_row].height = 32
     widths = [6, 18, 8, 8, 8] + [12] * len(rules.indicators) + [8]
@@ -102,7 +111,7 @@ def _group_sheet(ws: Worksheet, *, title: str, subtitle: str, group: str, scores
     _print_setup(ws, header_row=header_row, landscape=width > 9)
 
 
-def _lowest_grade(rules: sc.ScoringRules) -> str:
+def _lowest_grade(rules: scoring.ScoringRules) -> str:
     grades = sorted(rules.grades, key=lambda g: g.min_score)
     return grades[0].label if grades else ""
 
@@ -121,7 +130,7 @@ def _print_setup(ws: Worksheet, *, header_row: int, landscape: bool) -> None:
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
-def _rules_sheet(ws: Worksheet, *, assessment: sc.Assessment) -> None:
+def _rules_sheet(ws: Worksheet, *, assessment: scoring.Assessment) -> None:
     rules = assessment.rules
     ws.merge_cells("A1:D1")
     ws["A1"] = "评分规则说明"
@@ -137,13 +146,19 @@ def _rules_sheet(ws: Worksheet, *, assessment: sc.Assessment) -> None:
     for ind in rules.indicators:
         rate = rates.get(ind.code)
         num = "＋".join(
-            f"{sc.MEASURES[k]}×{w:g}" if w != 1 else sc.MEASURES[k] for k, w in ind.numerator.items()
+            f"{scoring.MEASURES[k]}×{w:g}" if w != 1 else scoring.MEASURES[k]
+            for k, w in ind.numerator.items()
         )
         den = "＋".join(
-            f"{sc.MEASURES[k]}×{w:g}" if w != 1 else sc.MEASURES[k] for k, w in ind.denominator.items()
+            f"{scoring.MEASURES[k]}×{w:g}" if w != 1 else scoring.MEASURES[k]
+            for k, w in ind.denominator.items()
         )
-        values = [ind.label, ind.max_points, f"（{num}）÷（{den}）。{ind.explain}",
-                  f"{rate * 100:.1f}%" if rate is not None else "—"]  # fmt: skip
+        values = [
+            ind.label,
+            ind.max_points,
+            f"（{num}）÷（{den}）。{ind.explain}",
+            f"{rate * 100:.1f}%" if rate is not None else "—",
+        ]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
             cell.font, cell.border = BODY_FONT, BORDER
@@ -171,13 +186,17 @@ def _rules_sheet(ws: Worksheet, *, assessment: sc.Assessment) -> None:
 
 
 def circular_xlsx(
-    assessment: sc.Assessment, *, campaign_name: str, issuer: str = "", issued_on: dt.date | None = None,
-) -> bytes:  # fmt: skip
+    assessment: scoring.Assessment,
+    *,
+    campaign_name: str,
+    issuer: str = "",
+    issued_on: dt.date | None = None,
+) -> bytes:
     """The circular workbook as bytes (open it in Excel or WPS and print on A4)."""
     window = assessment.window
     day = issued_on or clock.local_today()
     title = circular_title(campaign_name, assessment.quarter)
-    months = "、".join(ov.month_label(m) for m in window.months) or "无"
+    months = "、".join(overview.month_label(m) for m in window.months) or "无"
     basis = (
         f"考核依据：{months}执法检查及月报数据，统计截至 {window.cutoff:%Y年%m月%d日}"
         + ("（暂评，待全部月报到期后定稿）" if window.provisional else "")
@@ -187,11 +206,23 @@ def circular_xlsx(
     first = wb.active
     assert first is not None
     first.title = "乡镇（街道）"
-    _group_sheet(first, title=title, subtitle="一、乡镇（街道）考核排名。" + basis, group="乡镇（街道）",
-                 scores=assessment.townships, rules=assessment.rules)  # fmt: skip
+    _group_sheet(
+        first,
+        title=title,
+        subtitle="一、乡镇（街道）考核排名。" + basis,
+        group="乡镇（街道）",
+        scores=assessment.townships,
+        rules=assessment.rules,
+    )
     units = wb.create_sheet("安委会成员单位")
-    _group_sheet(units, title=title, subtitle="二、安委会成员单位考核排名。" + basis, group="安委会成员单位",
-                 scores=assessment.member_units, rules=assessment.rules)  # fmt: skip
+    _group_sheet(
+        units,
+        title=title,
+        subtitle="二、安委会成员单位考核排名。" + basis,
+        group="安委会成员单位",
+        scores=assessment.member_units,
+        rules=assessment.rules,
+    )
     _rules_sheet(wb.create_sheet("评分说明"), assessment=assessment)
     out = io.BytesIO()
     wb.save(out)

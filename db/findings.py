@@ -38,17 +38,24 @@ def quarter_start(day: dt.date) -> dt.date:
 
 
 def is_recurring(
-    session: Session, *, enterprise_id: int | None, institution_id: int | None, check_item_number: int | None,
-    found_on: dt.date, exclude_id: int | None = None,
-) -> bool:  # fmt: skip
+    session: Session,
+    *,
+    enterprise_id: int | None,
+    institution_id: int | None,
+    check_item_number: int | None,
+    found_on: dt.date,
+    exclude_id: int | None = None,
+) -> bool:
     """The same item at the same target was found before the quarter of `found_on`."""
     if check_item_number is None or (enterprise_id is None and institution_id is None):
         return False
     stmt = select(Finding.id).where(
         Finding.check_item_number == check_item_number,
         col(Finding.found_on) < quarter_start(found_on),
-        (Finding.enterprise_id == enterprise_id) if enterprise_id is not None else (Finding.institution_id == institution_id),
-    )  # fmt: skip
+        (Finding.enterprise_id == enterprise_id)
+        if enterprise_id is not None
+        else (Finding.institution_id == institution_id),
+    )
     if exclude_id is not None:
         stmt = stmt.where(Finding.id != exclude_id)
     return session.exec(stmt.limit(1)).first() is not None
@@ -66,9 +73,15 @@ class FindingInput:
 
 
 def _check_target(
-    session: Session, *, jurisdiction_id: int, target_kind: TargetKind | str, enterprise_id: int | None,
-    institution_id: int | None, inspection_id: int | None, self_inspection_id: int | None,
-) -> None:  # fmt: skip
+    session: Session,
+    *,
+    jurisdiction_id: int,
+    target_kind: TargetKind | str,
+    enterprise_id: int | None,
+    institution_id: int | None,
+    inspection_id: int | None,
+    self_inspection_id: int | None,
+) -> None:
     """InputError unless the jurisdiction may record a finding on this target (see `add_finding`)."""
     try:
         kind = TargetKind(str(target_kind))
@@ -83,16 +96,19 @@ def _check_target(
     target = (enterprise_id, institution_id)
     if inspection_id is not None:
         inspection = session.get(Inspection, inspection_id)
-        if inspection is None or (inspection.jurisdiction_id, inspection.enterprise_id, inspection.institution_id) != (
-            jurisdiction_id, *target
-        ):  # fmt: skip
+        if inspection is None or (
+            inspection.jurisdiction_id,
+            inspection.enterprise_id,
+            inspection.institution_id,
+        ) != (jurisdiction_id, *target):
             raise InputError(f"检查记录 {inspection_id} 不是{actor.name}对该对象的检查")
         return
     if self_inspection_id is not None:
         report = session.get(SelfInspectionReport, self_inspection_id)
         if report is None or (report.jurisdiction_id, report.enterprise_id, report.institution_id) != (
-            jurisdiction_id, *target
-        ):  # fmt: skip
+            jurisdiction_id,
+            *target,
+        ):
             raise InputError(f"自查报告 {self_inspection_id} 不是该对象报送给{actor.name}的")
         return
     if actor.kind != JurisdictionKind.COUNTY.value and jurisdiction_id not in owners:
@@ -101,10 +117,18 @@ def _check_target(
 
 
 def add_finding(
-    session: Session, *, principal: Principal, jurisdiction_id: int, target_kind: TargetKind | str,
-    enterprise_id: int | None, institution_id: int | None, found_on: dt.date, finding: FindingInput,
-    inspection_id: int | None = None, self_inspection_id: int | None = None,
-) -> Finding:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    target_kind: TargetKind | str,
+    enterprise_id: int | None,
+    institution_id: int | None,
+    found_on: dt.date,
+    finding: FindingInput,
+    inspection_id: int | None = None,
+    self_inspection_id: int | None = None,
+) -> Finding:
     """Record one finding (flagged recurring when it is), audited.
 
     The target must belong to the recording jurisdiction (the county may record on any), unless
@@ -113,26 +137,46 @@ def add_finding(
     """
     require_write(principal, jurisdiction_id)
     _check_target(
-        session, jurisdiction_id=jurisdiction_id, target_kind=target_kind, enterprise_id=enterprise_id,
-        institution_id=institution_id, inspection_id=inspection_id, self_inspection_id=self_inspection_id,
-    )  # fmt: skip
+        session,
+        jurisdiction_id=jurisdiction_id,
+        target_kind=target_kind,
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        inspection_id=inspection_id,
+        self_inspection_id=self_inspection_id,
+    )
     if not finding.description.strip():
         raise InputError("问题描述不能为空")
     if finding.deadline is not None and finding.deadline < found_on:
         raise InputError(f"整改期限 {finding.deadline} 早于发现日期 {found_on}")
     row = Finding(
-        jurisdiction_id=jurisdiction_id, inspection_id=inspection_id, self_inspection_id=self_inspection_id,
-        target_kind=str(target_kind), enterprise_id=enterprise_id, institution_id=institution_id,
-        check_item_number=finding.check_item_number, found_on=found_on, description=finding.description.strip(),
-        measure=finding.measure.strip(), deadline=finding.deadline,
-        responsible_person=finding.responsible_person.strip()[:50], status=FindingStatus.OPEN.value,
-        recurring=is_recurring(session, enterprise_id=enterprise_id, institution_id=institution_id,
-                               check_item_number=finding.check_item_number, found_on=found_on),
+        jurisdiction_id=jurisdiction_id,
+        inspection_id=inspection_id,
+        self_inspection_id=self_inspection_id,
+        target_kind=str(target_kind),
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        check_item_number=finding.check_item_number,
+        found_on=found_on,
+        description=finding.description.strip(),
+        measure=finding.measure.strip(),
+        deadline=finding.deadline,
+        responsible_person=finding.responsible_person.strip()[:50],
+        status=FindingStatus.OPEN.value,
+        recurring=is_recurring(
+            session,
+            enterprise_id=enterprise_id,
+            institution_id=institution_id,
+            check_item_number=finding.check_item_number,
+            found_on=found_on,
+        ),
         created_at=dt.datetime.now(dt.UTC),
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.CREATE, entity="finding", entity_id=row.id, after=row)
+    audit(
+        session, principal=principal, action=AuditAction.CREATE, entity="finding", entity_id=row.id, after=row
+    )
     return row
 
 
@@ -188,11 +232,20 @@ def _overdue_clause(as_of: dt.date) -> ColumnElement[bool]:
 
 
 def list_findings(
-    session: Session, *, principal: Principal, jurisdiction_id: int | None = None, enterprise_id: int | None = None,
-    institution_id: int | None = None, status: str | Sequence[str] | None = None, due_from: dt.date | None = None,
-    due_to: dt.date | None = None, overdue_only: bool = False, recurring_only: bool = False,
-    as_of: dt.date | None = None, limit: int = 5000,
-) -> list[FindingRow]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int | None = None,
+    enterprise_id: int | None = None,
+    institution_id: int | None = None,
+    status: str | Sequence[str] | None = None,
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    overdue_only: bool = False,
+    recurring_only: bool = False,
+    as_of: dt.date | None = None,
+    limit: int = 5000,
+) -> list[FindingRow]:
     """The 问题清单 the principal may read, filtered; overdue first (longest), then by deadline."""
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
@@ -222,16 +275,33 @@ def list_findings(
     names = check_item_names(session)
     for f, jname, ename, iname in session.exec(stmt).all():
         overdue = f.status == FindingStatus.OPEN.value and f.deadline is not None and f.deadline < day
-        rows.append(FindingRow(
-            id=int(f.id), jurisdiction_id=f.jurisdiction_id, jurisdiction=jname, target_kind=f.target_kind,
-            target_name=ename or iname or "", check_item_number=f.check_item_number, found_on=f.found_on,
-            description=f.description, measure=f.measure, deadline=f.deadline, responsible_person=f.responsible_person,
-            status=f.status, rectified_on=f.rectified_on, revisit_date=f.revisit_date, revisit_result=f.revisit_result,
-            revisit_by=f.revisit_by, recurring=f.recurring, overdue=overdue, version=f.version,
-            days_overdue=(day - f.deadline).days if overdue and f.deadline else 0,
-            check_item=names.get((f.target_kind, f.check_item_number), str(f.check_item_number))
-            if f.check_item_number is not None else "",
-        ))  # fmt: skip
+        rows.append(
+            FindingRow(
+                id=int(f.id),
+                jurisdiction_id=f.jurisdiction_id,
+                jurisdiction=jname,
+                target_kind=f.target_kind,
+                target_name=ename or iname or "",
+                check_item_number=f.check_item_number,
+                found_on=f.found_on,
+                description=f.description,
+                measure=f.measure,
+                deadline=f.deadline,
+                responsible_person=f.responsible_person,
+                status=f.status,
+                rectified_on=f.rectified_on,
+                revisit_date=f.revisit_date,
+                revisit_result=f.revisit_result,
+                revisit_by=f.revisit_by,
+                recurring=f.recurring,
+                overdue=overdue,
+                version=f.version,
+                days_overdue=(day - f.deadline).days if overdue and f.deadline else 0,
+                check_item=names.get((f.target_kind, f.check_item_number), str(f.check_item_number))
+                if f.check_item_number is not None
+                else "",
+            )
+        )
     rows.sort(key=lambda r: (not r.overdue, -r.days_overdue))
     return rows
 
@@ -248,10 +318,16 @@ def _load(session: Session, principal: Principal, finding_id: int) -> Finding:
 
 
 def update_finding(
-    session: Session, *, principal: Principal, finding_id: int, measure: str | None = None,
-    deadline: dt.date | None = None, responsible_person: str | None = None, rectified_on: dt.date | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    finding_id: int,
+    measure: str | None = None,
+    deadline: dt.date | None = None,
+    responsible_person: str | None = None,
+    rectified_on: dt.date | None = None,
     expected_version: int | None = None,
-) -> Finding:  # fmt: skip
+) -> Finding:
     """Change the measure, deadline or responsible person, or report it rectified (待复查).
 
     `expected_version`: the version the form was loaded with; a problem changed since is refused
@@ -276,27 +352,49 @@ def update_finding(
         finding.status = FindingStatus.RECTIFIED.value
     session.add(finding)
     flush_checked(session, what=f"问题 {finding_id}")
-    audit(session, principal=principal, action=AuditAction.UPDATE, entity="finding", entity_id=finding.id,
-          before=before, after=finding)  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="finding",
+        entity_id=finding.id,
+        before=before,
+        after=finding,
+    )
     return finding
 
 
 def close_finding(
-    session: Session, *, principal: Principal, finding_id: int, revisit_date: dt.date | None,
-    revisit_result: RevisitResult | str | None, revisit_by: str, expected_version: int | None = None,
-) -> Finding:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    finding_id: int,
+    revisit_date: dt.date | None,
+    revisit_result: RevisitResult | str | None,
+    revisit_by: str,
+    expected_version: int | None = None,
+) -> Finding:
     """Record the revisit (复查): passed → 已销号; failed → back to 整改中. All three are required.
 
     `expected_version` as for `update_finding`."""
     finding = _load(session, principal, finding_id)
     check_version(what=f"问题 {finding_id}", stored=finding, expected=expected_version)
-    missing = [name for name, value in (("复查日期", revisit_date), ("复查结果", revisit_result),
-                                        ("复查人", (revisit_by or "").strip())) if not value]  # fmt: skip
+    missing = [
+        name
+        for name, value in (
+            ("复查日期", revisit_date),
+            ("复查结果", revisit_result),
+            ("复查人", (revisit_by or "").strip()),
+        )
+        if not value
+    ]
     if missing:
         raise InputError(f"销号须填写{'、'.join(missing)}")
     assert revisit_date is not None and revisit_result is not None
     try:
-        result = RevisitResult(revisit_result) if not isinstance(revisit_result, RevisitResult) else revisit_result
+        result = (
+            RevisitResult(revisit_result) if not isinstance(revisit_result, RevisitResult) else revisit_result
+        )
     except ValueError:
         result = RevisitResult(RevisitResult.from_label(str(revisit_result)))
     if revisit_date < finding.found_on:
@@ -304,7 +402,11 @@ def close_finding(
     if finding.status == FindingStatus.CLOSED.value:
         raise InputError("该问题已复查销号")
     before = finding.model_copy()
-    finding.revisit_date, finding.revisit_result, finding.revisit_by = revisit_date, result.value, revisit_by.strip()[:50]
+    finding.revisit_date, finding.revisit_result, finding.revisit_by = (
+        revisit_date,
+        result.value,
+        revisit_by.strip()[:50],
+    )
     if result is RevisitResult.PASSED:
         finding.status = FindingStatus.CLOSED.value
         finding.rectified_on = finding.rectified_on or revisit_date
@@ -313,34 +415,93 @@ def close_finding(
         finding.rectified_on = None
     session.add(finding)
     flush_checked(session, what=f"问题 {finding_id}")
-    audit(session, principal=principal, action=AuditAction.UPDATE, entity="finding", entity_id=finding.id,
-          before=before, after=finding, detail=f"复查：{result.label}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="finding",
+        entity_id=finding.id,
+        before=before,
+        after=finding,
+        detail=f"复查：{result.label}",
+    )
     return finding
 
 
-EXPORT_HEADER = ("序号", "单位", "检查对象", "检查项", "发现日期", "问题描述", "整改措施", "整改期限", "责任人", "状态",
-                 "是否逾期", "逾期天数", "整改完成日期", "复查日期", "复查结果", "复查人", "是否重复发生")  # fmt: skip
+EXPORT_HEADER = (
+    "序号",
+    "单位",
+    "检查对象",
+    "检查项",
+    "发现日期",
+    "问题描述",
+    "整改措施",
+    "整改期限",
+    "责任人",
+    "状态",
+    "是否逾期",
+    "逾期天数",
+    "整改完成日期",
+    "复查日期",
+    "复查结果",
+    "复查人",
+    "是否重复发生",
+)
 
 
-def export_findings(session: Session, *, principal: Principal, as_of: dt.date | None = None, **filters: Any) -> bytes:
+def export_findings(
+    session: Session, *, principal: Principal, as_of: dt.date | None = None, **filters: Any
+) -> bytes:
     """The filtered 问题清单 as a styled, printable .xlsx (the export is audited)."""
     day = as_of or local_today()
     rows = list_findings(session, principal=principal, as_of=day, **filters)
     body = [
-        [n, r.jurisdiction, r.target_name, r.check_item, r.found_on, r.description, r.measure,
-         r.deadline or "", r.responsible_person, r.status_label, "是" if r.overdue else "", r.days_overdue or "",
-         r.rectified_on or "", r.revisit_date or "", RevisitResult(r.revisit_result).label if r.revisit_result else "",
-         r.revisit_by, "是" if r.recurring else ""]
+        [
+            n,
+            r.jurisdiction,
+            r.target_name,
+            r.check_item,
+            r.found_on,
+            r.description,
+            r.measure,
+            r.deadline or "",
+            r.responsible_person,
+            r.status_label,
+            "是" if r.overdue else "",
+            r.days_overdue or "",
+            r.rectified_on or "",
+            r.revisit_date or "",
+            RevisitResult(r.revisit_result).label if r.revisit_result else "",
+            r.revisit_by,
+            "是" if r.recurring else "",
+        ]
         for n, r in enumerate(rows, start=1)
-    ]  # fmt: skip
-    data = simple_workbook(sheet="问题清单", header=EXPORT_HEADER, rows=body, title=f"问题清单（截至 {day.isoformat()}）",
-                           widths=[6, 12, 26, 12, 11, 36, 30, 11, 10, 12, 8, 8, 11, 11, 10, 10, 8])  # fmt: skip
-    audit(session, principal=principal, action=AuditAction.EXPORT, entity="finding",
-          detail=f"导出问题清单 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }")  # fmt: skip
+    ]
+    data = simple_workbook(
+        sheet="问题清单",
+        header=EXPORT_HEADER,
+        rows=body,
+        title=f"问题清单（截至 {day.isoformat()}）",
+        widths=[6, 12, 26, 12, 11, 36, 30, 11, 10, 12, 8, 8, 11, 11, 10, 10, 8],
+    )
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity="finding",
+        detail=f"导出问题清单 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }",
+    )
     return data
 
 
 __all__ = [
-    "FindingInput", "FindingRow", "add_finding", "close_finding", "export_findings", "is_recurring", "list_findings",
-    "quarter_start", "update_finding",
+    "FindingInput",
+    "FindingRow",
+    "add_finding",
+    "close_finding",
+    "export_findings",
+    "is_recurring",
+    "list_findings",
+    "quarter_start",
+    "update_finding",
 ]

@@ -37,7 +37,9 @@ class ImportSummary(Protocol):
 class FileImporter(Protocol):
     """A file import service (`monthly_table.import_monthly`, `inspections.import_inspections`)."""
 
-    def __call__(self, session: Session, *, principal: Principal, data: bytes, filename: str) -> ImportSummary: ...
+    def __call__(
+        self, session: Session, *, principal: Principal, data: bytes, filename: str
+    ) -> ImportSummary: ...
 
 
 def aware_now() -> dt.datetime:
@@ -70,9 +72,15 @@ def audit(
 ) -> AuditLog:
     """`db.audit.record` with an aware timestamp (models.utcnow() is naive and refused on insert)."""
     entry = record(
-        session, principal=principal, action=action, entity=entity, entity_id=entity_id,
-        before=before, after=after, detail=detail,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        detail=detail,
+    )
     entry.at = aware_now()
     return entry
 
@@ -117,14 +125,17 @@ def registered_enterprises(session: Session, jurisdiction_id: int) -> list[Enter
             select(Enterprise)
             .where(
                 col(Enterprise.active),
-                (Enterprise.jurisdiction_id == jurisdiction_id) | (Enterprise.member_unit_id == jurisdiction_id),
+                (Enterprise.jurisdiction_id == jurisdiction_id)
+                | (Enterprise.member_unit_id == jurisdiction_id),
             )
             .order_by(col(Enterprise.risk_class), col(Enterprise.name), col(Enterprise.id))
         ).all()
     )
 
 
-def target_jurisdictions(session: Session, *, enterprise_id: int | None, institution_id: int | None) -> set[int]:
+def target_jurisdictions(
+    session: Session, *, enterprise_id: int | None, institution_id: int | None
+) -> set[int]:
     """The jurisdictions a target belongs to (township and, for enterprises, member unit)."""
     if enterprise_id is not None:
         ent = session.get(Enterprise, enterprise_id)

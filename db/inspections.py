@@ -142,11 +142,15 @@ def check_inspection(session: Session, data: InspectionInput, *, today: dt.date 
     ):
         return [f"检查对象应为一家{kind.label}"]
     try:
-        owners = target_jurisdictions(session, enterprise_id=data.enterprise_id, institution_id=data.institution_id)
+        owners = target_jurisdictions(
+            session, enterprise_id=data.enterprise_id, institution_id=data.institution_id
+        )
         inspector = jurisdiction_by_id(session, data.jurisdiction_id)
     except InputError as exc:
         return [str(exc)]
-    joint = joint_problem(session, inspector=inspector, owners=owners, joint=data.joint, joint_units=data.joint_units)
+    joint = joint_problem(
+        session, inspector=inspector, owners=owners, joint=data.joint, joint_units=data.joint_units
+    )
     if joint:
         problems.append(joint)
     if data.inspected_on > (today or local_today()):
@@ -174,10 +178,12 @@ def check_inspection(session: Session, data: InspectionInput, *, today: dt.date 
         problems += _check_action(action, data.inspected_on)
     duplicate = session.exec(
         select(Inspection.id).where(
-            Inspection.jurisdiction_id == data.jurisdiction_id, Inspection.inspected_on == data.inspected_on,
-            Inspection.enterprise_id == data.enterprise_id, Inspection.institution_id == data.institution_id,
+            Inspection.jurisdiction_id == data.jurisdiction_id,
+            Inspection.inspected_on == data.inspected_on,
+            Inspection.enterprise_id == data.enterprise_id,
+            Inspection.institution_id == data.institution_id,
         )
-    ).first()  # fmt: skip
+    ).first()
     if duplicate is not None:
         problems.append(f"{inspector.name} 在 {data.inspected_on} 已登记过对该对象的检查（编号 {duplicate}）")
     return problems
@@ -198,27 +204,52 @@ def _check_action(action: ActionInput, inspected_on: dt.date | None) -> list[str
     return problems
 
 
-def _store_action(session: Session, *, principal: Principal, action: ActionInput, jurisdiction_id: int,
-                  target_kind: str, enterprise_id: int | None, institution_id: int | None,
-                  inspection_id: int | None) -> EnforcementAction:  # fmt: skip
+def _store_action(
+    session: Session,
+    *,
+    principal: Principal,
+    action: ActionInput,
+    jurisdiction_id: int,
+    target_kind: str,
+    enterprise_id: int | None,
+    institution_id: int | None,
+    inspection_id: int | None,
+) -> EnforcementAction:
     kind = ActionKind(str(action.kind))
     row = EnforcementAction(
-        jurisdiction_id=jurisdiction_id, inspection_id=inspection_id, target_kind=target_kind,
-        enterprise_id=enterprise_id, institution_id=institution_id, kind=kind.value, action_date=action.action_date,
+        jurisdiction_id=jurisdiction_id,
+        inspection_id=inspection_id,
+        target_kind=target_kind,
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        kind=kind.value,
+        action_date=action.action_date,
         deadline=action.deadline if kind is ActionKind.ORDER_RECTIFY else None,
         fine_amount=action.fine_amount if kind is ActionKind.FINE else None,
-        case_ref=action.case_ref.strip()[:100], notes=action.notes.strip(),
-    )  # fmt: skip
+        case_ref=action.case_ref.strip()[:100],
+        notes=action.notes.strip(),
+    )
     session.add(row)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.CREATE, entity="enforcementaction", entity_id=row.id, after=row)
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.CREATE,
+        entity="enforcementaction",
+        entity_id=row.id,
+        after=row,
+    )
     return row
 
 
 def record_inspection(
-    session: Session, *, principal: Principal, data: InspectionInput, source_ref: str | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    data: InspectionInput,
+    source_ref: str | None = None,
     today: dt.date | None = None,
-) -> Inspection:  # fmt: skip
+) -> Inspection:
     """Store an inspection with its item results, findings and actions (InputError lists the problems)."""
     require_write(principal, data.jurisdiction_id)
     problems = check_inspection(session, data, today=today)
@@ -227,45 +258,83 @@ def record_inspection(
     kind = TargetKind(str(data.target_kind))
     items = check_items(session, target_kind=kind)
     inspection = Inspection(
-        inspected_on=data.inspected_on, jurisdiction_id=data.jurisdiction_id, joint=data.joint,
-        joint_units=data.joint_units.strip(), target_kind=kind.value, enterprise_id=data.enterprise_id,
-        institution_id=data.institution_id, inspectors=data.inspectors.strip(), notes=data.notes.strip(),
-        source_ref=source_ref, created_at=aware_now(),
-    )  # fmt: skip
+        inspected_on=data.inspected_on,
+        jurisdiction_id=data.jurisdiction_id,
+        joint=data.joint,
+        joint_units=data.joint_units.strip(),
+        target_kind=kind.value,
+        enterprise_id=data.enterprise_id,
+        institution_id=data.institution_id,
+        inspectors=data.inspectors.strip(),
+        notes=data.notes.strip(),
+        source_ref=source_ref,
+        created_at=aware_now(),
+    )
     session.add(inspection)
     session.flush()
     assert inspection.id is not None
     results = {n: _result(v) for n, v in data.results.items()}
     for number, result in sorted(results.items()):
-        session.add(InspectionItemResult(inspection_id=inspection.id, item_number=number, result=result.value))
+        session.add(
+            InspectionItemResult(inspection_id=inspection.id, item_number=number, result=result.value)
+        )
     name = target_name(session, enterprise_id=data.enterprise_id, institution_id=data.institution_id)
-    audit(session, principal=principal, action=AuditAction.CREATE, entity="inspection", entity_id=inspection.id,
-          after={**inspection.model_dump(), "results": {str(n): r.value for n, r in results.items()}},
-          detail=f"检查 {name} {data.inspected_on}")  # fmt: skip
-    order_deadline = next((a.deadline for a in data.actions if str(a.kind) == ActionKind.ORDER_RECTIFY.value), None)
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.CREATE,
+        entity="inspection",
+        entity_id=inspection.id,
+        after={**inspection.model_dump(), "results": {str(n): r.value for n, r in results.items()}},
+        detail=f"检查 {name} {data.inspected_on}",
+    )
+    order_deadline = next(
+        (a.deadline for a in data.actions if str(a.kind) == ActionKind.ORDER_RECTIFY.value), None
+    )
     covered = {f.check_item_number for f in data.findings}
     automatic = [
         FindingInput(description=items[n].text, check_item_number=n, deadline=order_deadline)
-        for n, r in sorted(results.items()) if r is ItemResult.FAIL and n not in covered
-    ]  # fmt: skip
+        for n, r in sorted(results.items())
+        if r is ItemResult.FAIL and n not in covered
+    ]
     for finding in [*data.findings, *automatic]:
         add_finding(
-            session, principal=principal, jurisdiction_id=data.jurisdiction_id, target_kind=kind.value,
-            enterprise_id=data.enterprise_id, institution_id=data.institution_id, found_on=data.inspected_on,
-            finding=finding, inspection_id=inspection.id,
-        )  # fmt: skip
+            session,
+            principal=principal,
+            jurisdiction_id=data.jurisdiction_id,
+            target_kind=kind.value,
+            enterprise_id=data.enterprise_id,
+            institution_id=data.institution_id,
+            found_on=data.inspected_on,
+            finding=finding,
+            inspection_id=inspection.id,
+        )
     for action in data.actions:
-        _store_action(session, principal=principal, action=action, jurisdiction_id=data.jurisdiction_id,
-                      target_kind=kind.value, enterprise_id=data.enterprise_id,
-                      institution_id=data.institution_id, inspection_id=inspection.id)  # fmt: skip
+        _store_action(
+            session,
+            principal=principal,
+            action=action,
+            jurisdiction_id=data.jurisdiction_id,
+            target_kind=kind.value,
+            enterprise_id=data.enterprise_id,
+            institution_id=data.institution_id,
+            inspection_id=inspection.id,
+        )
     return inspection
 
 
 def add_action(
-    session: Session, *, principal: Principal, jurisdiction_id: int, target_kind: TargetKind | str,
-    enterprise_id: int | None, institution_id: int | None, action: ActionInput, inspection_id: int | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    target_kind: TargetKind | str,
+    enterprise_id: int | None,
+    institution_id: int | None,
+    action: ActionInput,
+    inspection_id: int | None = None,
     today: dt.date | None = None,
-) -> EnforcementAction:  # fmt: skip
+) -> EnforcementAction:
     """An action taken later (立案, 罚款, 曝光, 黑名单, 责令整改), audited.
 
     The target must belong to the acting jurisdiction (the county may act on any), unless the action
@@ -284,7 +353,9 @@ def add_action(
     if inspection_id is not None:
         inspection = _load_inspection(session, inspection_id)
         if (inspection.jurisdiction_id, inspection.enterprise_id, inspection.institution_id) != (
-            jurisdiction_id, enterprise_id, institution_id
+            jurisdiction_id,
+            enterprise_id,
+            institution_id,
         ):
             raise InputError(f"检查记录 {inspection_id} 不是{actor.name}对该对象的检查")
         inspected_on = inspection.inspected_on
@@ -296,9 +367,16 @@ def add_action(
         problems.append(f"处理日期 {action.action_date} 晚于今天")
     if problems:
         raise InputError("；".join(problems))
-    return _store_action(session, principal=principal, action=action, jurisdiction_id=jurisdiction_id,
-                         target_kind=kind.value, enterprise_id=enterprise_id, institution_id=institution_id,
-                         inspection_id=inspection_id)  # fmt: skip
+    return _store_action(
+        session,
+        principal=principal,
+        action=action,
+        jurisdiction_id=jurisdiction_id,
+        target_kind=kind.value,
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        inspection_id=inspection_id,
+    )
 
 
 # --- corrections -----------------------------------------------------------------------------
@@ -312,7 +390,9 @@ def _load_inspection(session: Session, inspection_id: int) -> Inspection:
 
 
 def _stored_results(session: Session, inspection_id: int) -> dict[int, InspectionItemResult]:
-    rows = session.exec(select(InspectionItemResult).where(InspectionItemResult.inspection_id == inspection_id)).all()
+    rows = session.exec(
+        select(InspectionItemResult).where(InspectionItemResult.inspection_id == inspection_id)
+    ).all()
     return {row.item_number: row for row in rows}
 
 
@@ -321,19 +401,31 @@ def _snapshot(inspection: Inspection, results: Mapping[int, str]) -> dict[str, A
 
 
 def _linked(session: Session, inspection_id: int) -> tuple[list[Finding], list[EnforcementAction]]:
-    findings = session.exec(select(Finding).where(Finding.inspection_id == inspection_id).order_by(col(Finding.id))).all()
+    findings = session.exec(
+        select(Finding).where(Finding.inspection_id == inspection_id).order_by(col(Finding.id))
+    ).all()
     actions = session.exec(
-        select(EnforcementAction).where(EnforcementAction.inspection_id == inspection_id).order_by(col(EnforcementAction.id))
+        select(EnforcementAction)
+        .where(EnforcementAction.inspection_id == inspection_id)
+        .order_by(col(EnforcementAction.id))
     ).all()
     return list(findings), list(actions)
 
 
 def update_inspection(
-    session: Session, *, principal: Principal, inspection_id: int, inspected_on: dt.date | None = None,
-    joint: bool | None = None, joint_units: str | None = None, results: Mapping[int, ItemResult | str] | None = None,
-    inspectors: str | None = None, notes: str | None = None, today: dt.date | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    inspection_id: int,
+    inspected_on: dt.date | None = None,
+    joint: bool | None = None,
+    joint_units: str | None = None,
+    results: Mapping[int, ItemResult | str] | None = None,
+    inspectors: str | None = None,
+    notes: str | None = None,
+    today: dt.date | None = None,
     expected_version: int | None = None,
-) -> Inspection:  # fmt: skip
+) -> Inspection:
     """Correct an inspection record (only the fields given), audited with before and after.
 
     A new date moves the inspection's findings along (their 发现日期). An item turned 不合格 gets a
@@ -357,25 +449,37 @@ def update_inspection(
         problems.append(f"检查日期 {day} 晚于今天")
     if day != inspection.inspected_on:
         for finding in findings:
-            latest = max((d for d in (finding.deadline, finding.rectified_on, finding.revisit_date) if d), default=None)
+            latest = max(
+                (d for d in (finding.deadline, finding.rectified_on, finding.revisit_date) if d), default=None
+            )
             if latest is not None and latest < day:
-                problems.append(f"问题“{finding.description[:20]}”的整改期限或整改、复查日期早于新的检查日期 {day}")
-        problems += [f"{ActionKind(a.kind).label}日期 {a.action_date} 早于新的检查日期 {day}"
-                     for a in actions if a.action_date < day]  # fmt: skip
+                problems.append(
+                    f"问题“{finding.description[:20]}”的整改期限或整改、复查日期早于新的检查日期 {day}"
+                )
+        problems += [
+            f"{ActionKind(a.kind).label}日期 {a.action_date} 早于新的检查日期 {day}"
+            for a in actions
+            if a.action_date < day
+        ]
         duplicate = session.exec(
             select(Inspection.id).where(
-                Inspection.jurisdiction_id == inspection.jurisdiction_id, Inspection.inspected_on == day,
+                Inspection.jurisdiction_id == inspection.jurisdiction_id,
+                Inspection.inspected_on == day,
                 Inspection.enterprise_id == inspection.enterprise_id,
-                Inspection.institution_id == inspection.institution_id, Inspection.id != inspection_id,
+                Inspection.institution_id == inspection.institution_id,
+                Inspection.id != inspection_id,
             )
-        ).first()  # fmt: skip
+        ).first()
         if duplicate is not None:
             problems.append(f"在 {day} 已登记过该单位对该对象的检查（编号 {duplicate}）")
     inspector = jurisdiction_by_id(session, inspection.jurisdiction_id)
-    owners = target_jurisdictions(session, enterprise_id=inspection.enterprise_id,
-                                  institution_id=inspection.institution_id)  # fmt: skip
+    owners = target_jurisdictions(
+        session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id
+    )
     new_units = (inspection.joint_units if joint_units is None else joint_units) if new_joint else ""
-    joint_refusal = joint_problem(session, inspector=inspector, owners=owners, joint=new_joint, joint_units=new_units)
+    joint_refusal = joint_problem(
+        session, inspector=inspector, owners=owners, joint=new_joint, joint_units=new_units
+    )
     if joint_refusal:
         problems.append(joint_refusal)
     merged = dict(old)
@@ -398,7 +502,9 @@ def update_inspection(
     before = _snapshot(inspection.model_copy(), old)
     previous_day = inspection.inspected_on
     inspection.inspected_on, inspection.joint = day, new_joint
-    inspection.joint_units = (inspection.joint_units if joint_units is None else joint_units.strip()) if new_joint else ""
+    inspection.joint_units = (
+        (inspection.joint_units if joint_units is None else joint_units.strip()) if new_joint else ""
+    )
     if inspectors is not None:
         inspection.inspectors = inspectors.strip()
     if notes is not None:
@@ -416,30 +522,64 @@ def update_inspection(
     session.add(inspection)
     flush_checked(session, what=what)
     after = _snapshot(inspection, merged)
-    name = target_name(session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id)
-    audit(session, principal=principal, action=AuditAction.UPDATE, entity="inspection", entity_id=inspection_id,
-          before=before, after=after, detail=f"更正检查记录 {name} {day}")  # fmt: skip
+    name = target_name(
+        session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id
+    )
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="inspection",
+        entity_id=inspection_id,
+        before=before,
+        after=after,
+        detail=f"更正检查记录 {name} {day}",
+    )
     if day != previous_day:
         for finding in findings:
             was = finding.model_copy()
             finding.found_on = day
-            finding.recurring = is_recurring(session, enterprise_id=finding.enterprise_id,
-                                             institution_id=finding.institution_id,
-                                             check_item_number=finding.check_item_number, found_on=day,
-                                             exclude_id=finding.id)  # fmt: skip
+            finding.recurring = is_recurring(
+                session,
+                enterprise_id=finding.enterprise_id,
+                institution_id=finding.institution_id,
+                check_item_number=finding.check_item_number,
+                found_on=day,
+                exclude_id=finding.id,
+            )
             session.add(finding)
-            audit(session, principal=principal, action=AuditAction.UPDATE, entity="finding", entity_id=finding.id,
-                  before=was, after=finding, detail=f"检查日期由 {previous_day} 更正为 {day}")  # fmt: skip
+            audit(
+                session,
+                principal=principal,
+                action=AuditAction.UPDATE,
+                entity="finding",
+                entity_id=finding.id,
+                before=was,
+                after=finding,
+                detail=f"检查日期由 {previous_day} 更正为 {day}",
+            )
     order_deadline = next((a.deadline for a in actions if a.kind == ActionKind.ORDER_RECTIFY.value), None)
     for number in sorted(merged):
-        if merged[number] == ItemResult.FAIL.value and old.get(number) != ItemResult.FAIL.value and number not in covered:
+        if (
+            merged[number] == ItemResult.FAIL.value
+            and old.get(number) != ItemResult.FAIL.value
+            and number not in covered
+        ):
             add_finding(
-                session, principal=principal, jurisdiction_id=inspection.jurisdiction_id, target_kind=kind.value,
-                enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id, found_on=day,
-                finding=FindingInput(description=items[number].text, check_item_number=number,
-                                     deadline=order_deadline if order_deadline and order_deadline >= day else None),
+                session,
+                principal=principal,
+                jurisdiction_id=inspection.jurisdiction_id,
+                target_kind=kind.value,
+                enterprise_id=inspection.enterprise_id,
+                institution_id=inspection.institution_id,
+                found_on=day,
+                finding=FindingInput(
+                    description=items[number].text,
+                    check_item_number=number,
+                    deadline=order_deadline if order_deadline and order_deadline >= day else None,
+                ),
                 inspection_id=inspection_id,
-            )  # fmt: skip
+            )
     session.flush()
     return inspection
 
@@ -460,14 +600,23 @@ def delete_inspection(
         )
     stored = _stored_results(session, inspection_id)
     before = _snapshot(inspection, {n: row.result for n, row in stored.items()})
-    name = target_name(session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id)
+    name = target_name(
+        session, enterprise_id=inspection.enterprise_id, institution_id=inspection.institution_id
+    )
     for row in stored.values():
         session.delete(row)
     session.flush()
     session.delete(inspection)
     flush_checked(session, what=f"检查记录 {inspection_id}")
-    audit(session, principal=principal, action=AuditAction.DELETE, entity="inspection", entity_id=inspection_id,
-          before=before, detail=f"删除检查记录 {name} {before['inspected_on']}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.DELETE,
+        entity="inspection",
+        entity_id=inspection_id,
+        before=before,
+        detail=f"删除检查记录 {name} {before['inspected_on']}",
+    )
 
 
 @dataclass(frozen=True)
@@ -512,7 +661,9 @@ def list_inspections(
     findings: dict[int, int] = defaultdict(int)
     actions: dict[int, int] = defaultdict(int)
     if ids:
-        for r in session.exec(select(InspectionItemResult).where(col(InspectionItemResult.inspection_id).in_(ids))):
+        for r in session.exec(
+            select(InspectionItemResult).where(col(InspectionItemResult.inspection_id).in_(ids))
+        ):
             results[r.inspection_id][r.item_number] = r.result
         for fid in session.exec(select(Finding.inspection_id).where(col(Finding.inspection_id).in_(ids))):
             findings[int(fid or 0)] += 1
@@ -522,13 +673,23 @@ def list_inspections(
             actions[int(aid or 0)] += 1
     return [
         InspectionRow(
-            id=int(i.id), inspected_on=i.inspected_on, jurisdiction_id=i.jurisdiction_id, jurisdiction=jname,
-            target_kind=i.target_kind, target_name=ename or iname or "", joint=i.joint, joint_units=i.joint_units,
-            inspectors=i.inspectors, notes=i.notes, results=dict(sorted(results[int(i.id)].items())),
-            findings=findings[int(i.id)], actions=actions[int(i.id)], version=i.version,
+            id=int(i.id),
+            inspected_on=i.inspected_on,
+            jurisdiction_id=i.jurisdiction_id,
+            jurisdiction=jname,
+            target_kind=i.target_kind,
+            target_name=ename or iname or "",
+            joint=i.joint,
+            joint_units=i.joint_units,
+            inspectors=i.inspectors,
+            notes=i.notes,
+            results=dict(sorted(results[int(i.id)].items())),
+            findings=findings[int(i.id)],
+            actions=actions[int(i.id)],
+            version=i.version,
         )
         for i, jname, ename, iname in found
-    ]  # fmt: skip
+    ]
 
 
 # --- spreadsheet import ----------------------------------------------------------------------
@@ -536,12 +697,17 @@ def list_inspections(
 SHEET = "检查记录"
 MAX_ITEMS = 5
 RESULT_CHOICES: dict[str, str] = {
-    **{m.label: m.value for m in ItemResult}, **{m.value: m.value for m in ItemResult},
-    "√": ItemResult.PASS.value, "×": ItemResult.FAIL.value, "/": ItemResult.NOT_APPLICABLE.value,
-}  # fmt: skip
+    **{m.label: m.value for m in ItemResult},
+    **{m.value: m.value for m in ItemResult},
+    "√": ItemResult.PASS.value,
+    "×": ItemResult.FAIL.value,
+    "/": ItemResult.NOT_APPLICABLE.value,
+}
 KIND_CHOICES: dict[str, str] = {
-    **{m.label: m.value for m in TargetKind}, "企业": TargetKind.ENTERPRISE.value, "培训机构": TargetKind.INSTITUTION.value,
-}  # fmt: skip
+    **{m.label: m.value for m in TargetKind},
+    "企业": TargetKind.ENTERPRISE.value,
+    "培训机构": TargetKind.INSTITUTION.value,
+}
 
 
 @dataclass(frozen=True)
@@ -582,8 +748,13 @@ def inspections_template(session: Session | None = None) -> bytes:
     ws = workbook.active
     assert ws is not None
     ws.title = SHEET
-    header_row = write_table(ws, header=[c.header for c in COLUMNS], rows=[], widths=[c.width for c in COLUMNS],
-                             title="安全生产培训“走过场”执法检查记录（批量导入）")  # fmt: skip
+    header_row = write_table(
+        ws,
+        header=[c.header for c in COLUMNS],
+        rows=[],
+        widths=[c.width for c in COLUMNS],
+        title="安全生产培训“走过场”执法检查记录（批量导入）",
+    )
     last = header_row + 1000
     letters = {c.key: column_ref(i) for i, c in enumerate(COLUMNS, start=1)}
 
@@ -663,19 +834,38 @@ class _Lookup:
                 self.by_uscc[(TargetKind.INSTITUTION.value, uscc.upper())] = int(iid or 0)
 
 
-def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | None, today: dt.date
-                ) -> tuple[list[tuple[int, InspectionInput]], list[ImportProblem]]:  # fmt: skip
+def _parse_rows(
+    session: Session, data: bytes, *, filename: str, max_mb: int | None, today: dt.date
+) -> tuple[list[tuple[int, InspectionInput]], list[ImportProblem]]:
     tables = read_tables(data, filename=filename, max_mb=max_mb)
     required = [c.header for c in COLUMNS if c.required]
-    found = next(((t, r) for t in sorted(tables, key=lambda t: t.name != SHEET)
-                  if (r := find_header_row(t, required)) is not None), None)  # fmt: skip
+    found = next(
+        (
+            (t, r)
+            for t in sorted(tables, key=lambda t: t.name != SHEET)
+            if (r := find_header_row(t, required)) is not None
+        ),
+        None,
+    )
     if found is None:
         names = "、".join(f"“{t.name}”" for t in tables)
-        raise ImportRefused([ImportProblem(SHEET, 0, "", names, "系统下载的检查记录模板",
-                                           f"找不到检查记录表：文件中的工作表为 {names}，没有一张含有“检查日期”“检查单位”“对象名称”等表头")])  # fmt: skip
+        raise ImportRefused(
+            [
+                ImportProblem(
+                    SHEET,
+                    0,
+                    "",
+                    names,
+                    "系统下载的检查记录模板",
+                    f"找不到检查记录表：文件中的工作表为 {names}，没有一张含有“检查日期”“检查单位”“对象名称”等表头",
+                )
+            ]
+        )
     table, header_row = found
     present = header_columns(table, header_row)
-    positions = {c.key: present[normalise_header(c.header)] for c in COLUMNS if normalise_header(c.header) in present}
+    positions = {
+        c.key: present[normalise_header(c.header)] for c in COLUMNS if normalise_header(c.header) in present
+    }
     headers = {c.key: c.header for c in COLUMNS}
     lookup = _Lookup(session)
     problems: list[ImportProblem] = []
@@ -691,7 +881,11 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
         row_problems: list[ImportProblem] = []
 
         def where(key: str, r: int = r) -> tuple[str, int, str]:
-            return table.name, r, column_ref(positions[key], headers[key]) if key in positions else headers[key]
+            return (
+                table.name,
+                r,
+                column_ref(positions[key], headers[key]) if key in positions else headers[key],
+            )
 
         def cell(key: str, r: int = r) -> Any:
             return table.cell(r, positions[key]) if key in positions else None
@@ -704,31 +898,56 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
 
         inspected_on = take(parse_date(cell("inspected_on"), where=where("inspected_on"), required=True))
         if inspected_on is not None and inspected_on > today:
-            row_problems.append(ImportProblem(*where("inspected_on"), inspected_on.isoformat(), "不晚于今天", "检查日期还没到"))
+            row_problems.append(
+                ImportProblem(
+                    *where("inspected_on"), inspected_on.isoformat(), "不晚于今天", "检查日期还没到"
+                )
+            )
         j_name = parse_text(cell("jurisdiction"))
         jid = lookup.jurisdictions.get(j_name)
         if jid is None:
-            row_problems.append(ImportProblem(*where("jurisdiction"), j_name, "系统中的乡镇（街道）或成员单位全称",
-                                              "找不到检查单位" if j_name else "检查单位不能为空"))  # fmt: skip
-        kind = take(parse_choice(cell("target_kind"), choices=KIND_CHOICES, where=where("target_kind"),
-                                 expected="生产经营单位 或 安全培训机构"))
+            row_problems.append(
+                ImportProblem(
+                    *where("jurisdiction"),
+                    j_name,
+                    "系统中的乡镇（街道）或成员单位全称",
+                    "找不到检查单位" if j_name else "检查单位不能为空",
+                )
+            )
+        kind = take(
+            parse_choice(
+                cell("target_kind"),
+                choices=KIND_CHOICES,
+                where=where("target_kind"),
+                expected="生产经营单位 或 安全培训机构",
+            )
+        )
         enterprise_id = institution_id = None
         if kind is not None:
             name, uscc = parse_text(cell("target")), parse_text(cell("uscc")).upper()
             pool = lookup.enterprises if kind == TargetKind.ENTERPRISE.value else lookup.institutions
             target_id: int | None = lookup.by_uscc.get((kind, uscc)) if uscc else None
             if uscc and target_id is None:
-                row_problems.append(ImportProblem(*where("uscc"), uscc, "系统中登记的统一社会信用代码", "找不到这个统一社会信用代码"))
+                row_problems.append(
+                    ImportProblem(
+                        *where("uscc"), uscc, "系统中登记的统一社会信用代码", "找不到这个统一社会信用代码"
+                    )
+                )
             elif target_id is None:
                 matches = pool.get(name, [])
                 if len(matches) == 1:
                     target_id = matches[0]
                 else:
-                    row_problems.append(ImportProblem(
-                        *where("target"), name, f"系统中登记的{TargetKind(kind).label}名称",
-                        "有多家同名单位，请填写统一社会信用代码" if matches else
-                        ("对象名称不能为空" if not name else f"找不到这家{TargetKind(kind).label}"),
-                    ))  # fmt: skip
+                    row_problems.append(
+                        ImportProblem(
+                            *where("target"),
+                            name,
+                            f"系统中登记的{TargetKind(kind).label}名称",
+                            "有多家同名单位，请填写统一社会信用代码"
+                            if matches
+                            else ("对象名称不能为空" if not name else f"找不到这家{TargetKind(kind).label}"),
+                        )
+                    )
             if kind == TargetKind.ENTERPRISE.value:
                 enterprise_id = target_id
             else:
@@ -737,11 +956,24 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
         results: dict[int, str] = {}
         n_items = 4 if kind == TargetKind.INSTITUTION.value else MAX_ITEMS
         for n in range(1, MAX_ITEMS + 1):
-            value = take(parse_choice(cell(f"item{n}"), choices=RESULT_CHOICES, where=where(f"item{n}"),
-                                      required=n <= n_items, expected="合格、不合格、不适用"))  # fmt: skip
+            value = take(
+                parse_choice(
+                    cell(f"item{n}"),
+                    choices=RESULT_CHOICES,
+                    where=where(f"item{n}"),
+                    required=n <= n_items,
+                    expected="合格、不合格、不适用",
+                )
+            )
             if n > n_items and value not in (None, ItemResult.NOT_APPLICABLE.value):
-                row_problems.append(ImportProblem(*where(f"item{n}"), parse_text(cell(f"item{n}")), "留空",
-                                                  "安全培训机构只有 4 项检查内容"))  # fmt: skip
+                row_problems.append(
+                    ImportProblem(
+                        *where(f"item{n}"),
+                        parse_text(cell(f"item{n}")),
+                        "留空",
+                        "安全培训机构只有 4 项检查内容",
+                    )
+                )
             elif value is not None and n <= n_items:
                 results[n] = value
         deadline = take(parse_date(cell("deadline"), where=where("deadline")))
@@ -750,13 +982,21 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
         failed = [n for n, v in results.items() if v == ItemResult.FAIL.value]
         description = parse_text(cell("description"), max_len=2000)
         if description and not failed:
-            row_problems.append(ImportProblem(*where("description"), description[:20], "有“不合格”检查项时才填写",
-                                              "填写了问题描述，但没有不合格的检查项"))  # fmt: skip
+            row_problems.append(
+                ImportProblem(
+                    *where("description"),
+                    description[:20],
+                    "有“不合格”检查项时才填写",
+                    "填写了问题描述，但没有不合格的检查项",
+                )
+            )
         actions: list[ActionInput] = []
         if action_date is not None:
             if take(parse_yes_no(cell("order"), where=where("order"))):
                 if deadline is None:
-                    row_problems.append(ImportProblem(*where("deadline"), "", "日期", "责令整改须填写整改期限"))
+                    row_problems.append(
+                        ImportProblem(*where("deadline"), "", "日期", "责令整改须填写整改期限")
+                    )
                 actions.append(ActionInput(ActionKind.ORDER_RECTIFY, action_date, deadline=deadline))
             case_ref = parse_text(cell("case_ref"), max_len=100)
             if case_ref:
@@ -766,25 +1006,41 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
             for key, action_kind in (("exposure", ActionKind.EXPOSURE), ("blacklist", ActionKind.BLACKLIST)):
                 if take(parse_yes_no(cell(key), where=where(key))):
                     actions.append(ActionInput(action_kind, action_date, case_ref=case_ref))
-        if inspected_on is None or jid is None or kind is None or (enterprise_id is None and institution_id is None):
+        if (
+            inspected_on is None
+            or jid is None
+            or kind is None
+            or (enterprise_id is None and institution_id is None)
+        ):
             problems += row_problems
             continue
         items = {i: _item_short(session, kind, i) for i in failed}
         findings = [
             FindingInput(
-                description=(f"【{items[n]}】{description}" if len(failed) > 1 else description) if description
+                description=(f"【{items[n]}】{description}" if len(failed) > 1 else description)
+                if description
                 else _item_text(session, kind, n),
-                check_item_number=n, measure=parse_text(cell("measure"), max_len=2000), deadline=deadline,
+                check_item_number=n,
+                measure=parse_text(cell("measure"), max_len=2000),
+                deadline=deadline,
                 responsible_person=parse_text(cell("responsible"), max_len=50),
             )
             for n in failed
-        ]  # fmt: skip
+        ]
         candidate = InspectionInput(
-            inspected_on=inspected_on, jurisdiction_id=int(jid), target_kind=kind, enterprise_id=enterprise_id,
-            institution_id=institution_id, results=results, findings=findings, actions=actions, joint=joint,
-            joint_units=parse_text(cell("joint_units")), inspectors=parse_text(cell("inspectors")),
+            inspected_on=inspected_on,
+            jurisdiction_id=int(jid),
+            target_kind=kind,
+            enterprise_id=enterprise_id,
+            institution_id=institution_id,
+            results=results,
+            findings=findings,
+            actions=actions,
+            joint=joint,
+            joint_units=parse_text(cell("joint_units")),
+            inspectors=parse_text(cell("inspectors")),
             notes=parse_text(cell("notes"), max_len=2000),
-        )  # fmt: skip
+        )
         checks = check_inspection(session, candidate, today=today)
         if row_problems:
             # the row's other problems too, in the same report — not again what its cells already said
@@ -797,10 +1053,21 @@ def _parse_rows(session: Session, data: bytes, *, filename: str, max_mb: int | N
     for r, item in rows:
         same = (item.jurisdiction_id, item.inspected_on, item.enterprise_id, item.institution_id)
         if same in seen:
-            problems.append(ImportProblem(table.name, r, "", "", "每次检查一行", f"与第 {seen[same]} 行重复（同一单位、同一天、同一对象）"))
+            problems.append(
+                ImportProblem(
+                    table.name,
+                    r,
+                    "",
+                    "",
+                    "每次检查一行",
+                    f"与第 {seen[same]} 行重复（同一单位、同一天、同一对象）",
+                )
+            )
         seen.setdefault(same, r)
     if not rows and not problems:
-        problems.append(ImportProblem(table.name, header_row + 1, "", "", "至少一行检查记录", "表头下面没有数据行"))
+        problems.append(
+            ImportProblem(table.name, header_row + 1, "", "", "至少一行检查记录", "表头下面没有数据行")
+        )
     return rows, problems
 
 
@@ -827,9 +1094,14 @@ def _item_text(session: Session, kind: str, number: int) -> str:
 
 
 def import_inspections(
-    session: Session, *, principal: Principal, data: bytes, filename: str, max_mb: int | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    data: bytes,
+    filename: str,
+    max_mb: int | None = None,
     today: dt.date | None = None,
-) -> InspectionImportReport:  # fmt: skip
+) -> InspectionImportReport:
     """Store every inspection of a spreadsheet, or none (ImportRefused with row-numbered reasons).
 
     The same file imported again changes nothing (`duplicate_file`).
@@ -838,9 +1110,16 @@ def import_inspections(
         require_write(principal, principal.jurisdiction_id)
     sha = sha256_hex(data)
     marker = sha[:16]
-    if data and session.exec(select(Inspection.id).where(col(Inspection.source_ref).startswith(f"{marker}:"))).first():
+    if (
+        data
+        and session.exec(
+            select(Inspection.id).where(col(Inspection.source_ref).startswith(f"{marker}:"))
+        ).first()
+    ):
         return InspectionImportReport(filename, sha, duplicate_file=True)
-    rows, problems = _parse_rows(session, data, filename=filename, max_mb=max_mb, today=today or local_today())
+    rows, problems = _parse_rows(
+        session, data, filename=filename, max_mb=max_mb, today=today or local_today()
+    )
     if problems:
         raise ImportRefused(problems)
     for r, item in rows:
@@ -854,13 +1133,27 @@ def import_inspections(
         failed = sum(1 for v in item.results.values() if str(v) == ItemResult.FAIL.value)
         findings += max(failed, len(item.findings))
         actions += len(item.actions)
-    audit(session, principal=principal, action=AuditAction.IMPORT, entity="inspection",
-          detail=f"批量导入检查记录：文件“{filename}”，{len(rows)} 次检查，sha256={sha}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.IMPORT,
+        entity="inspection",
+        detail=f"批量导入检查记录：文件“{filename}”，{len(rows)} 次检查，sha256={sha}",
+    )
     return InspectionImportReport(filename, sha, len(rows), findings, actions)
 
 
 __all__ = [
-    "ActionInput", "InspectionImportReport", "InspectionInput", "InspectionRow", "add_action", "check_inspection",
-    "delete_inspection", "import_inspections", "inspections_template", "list_inspections", "record_inspection",
+    "ActionInput",
+    "InspectionImportReport",
+    "InspectionInput",
+    "InspectionRow",
+    "add_action",
+    "check_inspection",
+    "delete_inspection",
+    "import_inspections",
+    "inspections_template",
+    "list_inspections",
+    "record_inspection",
     "update_inspection",
 ]

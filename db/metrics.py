@@ -93,6 +93,15 @@ def item_key(target_kind: TargetKind | str, number: int) -> str:
 
 
 __all__ = [
-    "CERT_CHECK", "ENTERPRISE", "FINDING", "INSPECTION", "Problem", "cert_problem", "count_if",
-    "inspected_by_or_jointly", "item_key", "rectified_by", "registered_to",
-]  # fmt: skip
+    "CERT_CHECK",
+    "ENTERPRISE",
+    "FINDING",
+    "INSPECTION",
+    "Problem",
+    "cert_problem",
+    "count_if",
+    "inspected_by_or_jointly",
+    "item_key",
+    "rectified_by",
+    "registered_to",
+]

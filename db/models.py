@@ -143,10 +143,13 @@ class Person(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("id_number", "enterprise_id", "role"),
         # special workers per enterprise, counted by the quarterly assessment (issue 16)
-        Index("ix_person_special_worker_enterprise", "enterprise_id",
-              postgresql_where=text("active AND role = 'special_worker'"),
-              sqlite_where=text("active AND role = 'special_worker'")),
-    )  # fmt: skip
+        Index(
+            "ix_person_special_worker_enterprise",
+            "enterprise_id",
+            postgresql_where=text("active AND role = 'special_worker'"),
+            sqlite_where=text("active AND role = 'special_worker'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(50))
     id_number: str = Field(sa_type=String(18), index=True)
@@ -168,12 +171,19 @@ class CertificateCheck(SQLModel, table=True):
 
     # the month's and quarter's checks per jurisdiction read from the index alone (PostgreSQL, issue 16)
     __table_args__ = (
-        Index("ix_certificatecheck_as_of_cover", "as_of",
-              postgresql_include=["jurisdiction_id", "family", "problem", "person_id", "enterprise_id"]),
+        Index(
+            "ix_certificatecheck_as_of_cover",
+            "as_of",
+            postgresql_include=["jurisdiction_id", "family", "problem", "person_id", "enterprise_id"],
+        ),
         # one jurisdiction's checks in a period (the township page)
-        Index("ix_certificatecheck_jurisdiction_as_of", "jurisdiction_id", "as_of",
-              postgresql_include=["family", "problem", "person_id"]),
-    )  # fmt: skip
+        Index(
+            "ix_certificatecheck_jurisdiction_as_of",
+            "jurisdiction_id",
+            "as_of",
+            postgresql_include=["family", "problem", "person_id"],
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
@@ -208,9 +218,12 @@ _INSPECTION_VERSION = version_column()
 class Inspection(SQLModel, table=True):
     # a month's or quarter's inspections read from the index alone (PostgreSQL, issue 16)
     __table_args__ = (
-        Index("ix_inspection_inspected_on_cover", "inspected_on",
-              postgresql_include=["enterprise_id", "jurisdiction_id", "joint"]),
-    )  # fmt: skip
+        Index(
+            "ix_inspection_inspected_on_cover",
+            "inspected_on",
+            postgresql_include=["enterprise_id", "jurisdiction_id", "joint"],
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1, sa_column=_INSPECTION_VERSION)
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _INSPECTION_VERSION}
@@ -283,9 +296,14 @@ class Finding(SQLModel, table=True):
 class EnforcementAction(SQLModel, table=True):
     # "was this enterprise punished by this jurisdiction in the quarter" (assessment, issue 16)
     __table_args__ = (
-        Index("ix_enforcementaction_enterprise_jurisdiction_date", "enterprise_id", "jurisdiction_id",
-              "action_date", postgresql_include=["kind"]),
-    )  # fmt: skip
+        Index(
+            "ix_enforcementaction_enterprise_jurisdiction_date",
+            "enterprise_id",
+            "jurisdiction_id",
+            "action_date",
+            postgresql_include=["kind"],
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     jurisdiction_id: int = Field(foreign_key="jurisdiction.id", index=True)
     inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)

@@ -102,10 +102,13 @@ def layout(items: Sequence[tuple[str, int, str]] = ()) -> tuple[MonthlyColumn, .
         MonthlyColumn(
             ITEM_PREFIX + item_key(kind, number),
             f"{'企业' if kind == TargetKind.ENTERPRISE.value else '机构'}{number}.{short}",
-            "count", "发现问题（按检查项）", 7.0, required=False,
+            "count",
+            "发现问题（按检查项）",
+            7.0,
+            required=False,
         )
         for kind, number, short in sorted(items, key=lambda t: (t[0] != TargetKind.ENTERPRISE.value, t[1]))
-    )  # fmt: skip
+    )
     c = MonthlyColumn
     return (
         c("jurisdiction", "填报单位", "text", "基本信息", 12),
@@ -135,7 +138,9 @@ def layout(items: Sequence[tuple[str, int, str]] = ()) -> tuple[MonthlyColumn, .
 
 
 DEFAULT_LAYOUT = layout()
-NUMBER_KEYS = tuple(c.key for c in DEFAULT_LAYOUT if c.kind in ("count", "money") and not c.key.startswith(ITEM_PREFIX))
+NUMBER_KEYS = tuple(
+    c.key for c in DEFAULT_LAYOUT if c.kind in ("count", "money") and not c.key.startswith(ITEM_PREFIX)
+)
 
 
 def layout_for(session: Session) -> tuple[MonthlyColumn, ...]:
@@ -166,11 +171,17 @@ def is_late(submitted_at: dt.datetime, *, month: str, due_day: int) -> bool:
 def derive_status(*, submitted_at: dt.datetime, month: str, due_day: int, zero: bool) -> MonthlyStatus:
     if zero:
         return MonthlyStatus.ZERO
-    return MonthlyStatus.LATE if is_late(submitted_at, month=month, due_day=due_day) else MonthlyStatus.SUBMITTED
+    return (
+        MonthlyStatus.LATE if is_late(submitted_at, month=month, due_day=due_day) else MonthlyStatus.SUBMITTED
+    )
 
 
 def _submitted(report: MonthlyReport | None) -> bool:
-    return report is not None and report.status != MonthlyStatus.UNREPORTED.value and report.submitted_at is not None
+    return (
+        report is not None
+        and report.status != MonthlyStatus.UNREPORTED.value
+        and report.submitted_at is not None
+    )
 
 
 # --- the template ----------------------------------------------------------------------------
@@ -189,18 +200,29 @@ def build_template(session: Session, *, principal: Principal, jurisdiction_id: i
     ws = workbook.active
     assert ws is not None
     ws.title = SHEET
-    _write_summary_sheet(ws, columns=columns, jurisdiction=jurisdiction.name, month=label,
-                         notice=campaign.notice_ref, due=due_date(label, campaign.monthly_due_day))  # fmt: skip
+    _write_summary_sheet(
+        ws,
+        columns=columns,
+        jurisdiction=jurisdiction.name,
+        month=label,
+        notice=campaign.notice_ref,
+        due=due_date(label, campaign.monthly_due_day),
+    )
     _write_enterprise_sheet(workbook.create_sheet(ENTERPRISE_SHEET), enterprises, jurisdiction.name, label)
     audit(
-        session, principal=principal, action=AuditAction.EXPORT, entity="monthlyreport",
-        entity_id=f"{jurisdiction_id}:{label}", detail=f"下载汇总表模板：{jurisdiction.name} {label}",
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity="monthlyreport",
+        entity_id=f"{jurisdiction_id}:{label}",
+        detail=f"下载汇总表模板：{jurisdiction.name} {label}",
+    )
     return workbook_bytes(workbook)
 
 
-def _write_summary_sheet(ws: Any, *, columns: Sequence[MonthlyColumn], jurisdiction: str, month: str,
-                         notice: str, due: dt.date) -> None:  # fmt: skip
+def _write_summary_sheet(
+    ws: Any, *, columns: Sequence[MonthlyColumn], jurisdiction: str, month: str, notice: str, due: dt.date
+) -> None:
     width = len(columns)
     last = get_column_letter(width)
     ws["A1"] = TITLE
@@ -210,7 +232,9 @@ def _write_summary_sheet(ws: Any, *, columns: Sequence[MonthlyColumn], jurisdict
     ws["A2"] = safe_text(f"填报单位（盖章）：{jurisdiction}")
     ws["A2"].font = Font(name="宋体", size=11, bold=True)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=max(2, width // 2))
-    info = ws.cell(row=2, column=width // 2 + 1, value=f"月份：{month}　　报送截止：{due.isoformat()}　　{notice}")
+    info = ws.cell(
+        row=2, column=width // 2 + 1, value=f"月份：{month}　　报送截止：{due.isoformat()}　　{notice}"
+    )
     info.font = Font(name="宋体", size=11)
     # row 3: the column groups (merged), row 4: the headers
     start = 1
@@ -244,13 +268,21 @@ def _write_summary_sheet(ws: Any, *, columns: Sequence[MonthlyColumn], jurisdict
             cell.number_format = "@"
     ws.row_dimensions[5].height = 30
     _add_validations(ws, columns, rows="5:5")
-    ws.cell(row=7, column=1, value="填报人：____________　　联系电话：________________　　填报日期：______年____月____日　　单位（盖章）")
-    ws.cell(row=8, column=1, value=(
-        "注：1. 数量均填整数，没有的填 0；2. 罚款金额单位为万元；3. “其中：高危行业”“其中：工贸行业”之和不超过检查生产经营单位数；"
-        "4. 已整改数不超过责令整改数，责令整改数不超过发现问题数；5. 无证上岗与疑似持假证人数之和不超过核查人数；"
-        "6. 已考核合格与逾期未考核之和不超过应考核人数；7. 本月没有检查任务的，请在系统中提交“零报告”。"
-        "“企业名单”工作表列出本单位登记的生产经营单位，供填报时核对。"
-    ))  # fmt: skip
+    ws.cell(
+        row=7,
+        column=1,
+        value="填报人：____________　　联系电话：________________　　填报日期：______年____月____日　　单位（盖章）",
+    )
+    ws.cell(
+        row=8,
+        column=1,
+        value=(
+            "注：1. 数量均填整数，没有的填 0；2. 罚款金额单位为万元；3. “其中：高危行业”“其中：工贸行业”之和不超过检查生产经营单位数；"
+            "4. 已整改数不超过责令整改数，责令整改数不超过发现问题数；5. 无证上岗与疑似持假证人数之和不超过核查人数；"
+            "6. 已考核合格与逾期未考核之和不超过应考核人数；7. 本月没有检查任务的，请在系统中提交“零报告”。"
+            "“企业名单”工作表列出本单位登记的生产经营单位，供填报时核对。"
+        ),
+    )
     for row in (7, 8):
         ws.cell(row=row, column=1).font = BODY_FONT
     ws.freeze_panes = "C5"
@@ -260,12 +292,34 @@ def _write_summary_sheet(ws: Any, *, columns: Sequence[MonthlyColumn], jurisdict
 
 def _add_validations(ws: Any, columns: Sequence[MonthlyColumn], *, rows: str) -> None:
     first, last = rows.split(":")
-    counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                            showErrorMessage=True, errorTitle="数量", error="请填写不小于 0 的整数")  # fmt: skip
-    money = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                           showErrorMessage=True, errorTitle="罚款金额", error="请填写不小于 0 的金额（万元）")  # fmt: skip
-    dates = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
-                           allow_blank=True, showErrorMessage=True, errorTitle="日期", error="请填写日期，例如 2023-05-06")  # fmt: skip
+    counts = DataValidation(
+        type="whole",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="数量",
+        error="请填写不小于 0 的整数",
+    )
+    money = DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="罚款金额",
+        error="请填写不小于 0 的金额（万元）",
+    )
+    dates = DataValidation(
+        type="date",
+        operator="between",
+        formula1="DATE(2000,1,1)",
+        formula2="DATE(2100,12,31)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="日期",
+        error="请填写日期，例如 2023-05-06",
+    )
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         target = {"count": counts, "money": money, "date": dates}.get(column.kind)
@@ -275,18 +329,43 @@ def _add_validations(ws: Any, columns: Sequence[MonthlyColumn], *, rows: str) ->
         ws.add_data_validation(validation)
 
 
-def _write_enterprise_sheet(ws: Any, enterprises: Sequence[Enterprise], jurisdiction: str, month: str) -> None:
-    header = ["序号", "企业名称", "统一社会信用代码", "行业", "类别", "地址", "联系人", "联系电话", "本月是否检查"]
+def _write_enterprise_sheet(
+    ws: Any, enterprises: Sequence[Enterprise], jurisdiction: str, month: str
+) -> None:
+    header = [
+        "序号",
+        "企业名称",
+        "统一社会信用代码",
+        "行业",
+        "类别",
+        "地址",
+        "联系人",
+        "联系电话",
+        "本月是否检查",
+    ]
     rows = [
-        [n, e.name, e.uscc or "", Sector(e.sector).label, RiskClass(e.risk_class).label, e.address, e.contact, e.phone, ""]
+        [
+            n,
+            e.name,
+            e.uscc or "",
+            Sector(e.sector).label,
+            RiskClass(e.risk_class).label,
+            e.address,
+            e.contact,
+            e.phone,
+            "",
+        ]
         for n, e in enumerate(enterprises, start=1)
-    ]  # fmt: skip
+    ]
     high = sum(e.risk_class == RiskClass.HIGH_RISK.value for e in enterprises)
     trade = sum(e.risk_class == RiskClass.INDUSTRY_TRADE.value for e in enterprises)
     header_row = write_table(
-        ws, header=header, rows=rows, widths=[6, 32, 22, 10, 10, 30, 10, 14, 10],
+        ws,
+        header=header,
+        rows=rows,
+        widths=[6, 32, 22, 10, 10, 30, 10, 14, 10],
         title=f"{jurisdiction} 登记生产经营单位名单（{month}）：共 {len(enterprises)} 家，其中高危行业 {high} 家、工贸行业 {trade} 家",
-    )  # fmt: skip
+    )
     if rows:
         check = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
         check.add(f"I{header_row + 1}:I{header_row + len(rows)}")
@@ -330,9 +409,14 @@ def _where(sheet: str, row: int, index: int, column: MonthlyColumn) -> tuple[str
 
 
 def parse_values(
-    raw: Mapping[str, Any], *, columns: Sequence[MonthlyColumn], sheet: str, row: int,
-    positions: Mapping[str, int] | None = None, unreadable: set[str] | None = None,
-) -> tuple[dict[str, Any], dict[str, int], list[ImportProblem]]:  # fmt: skip
+    raw: Mapping[str, Any],
+    *,
+    columns: Sequence[MonthlyColumn],
+    sheet: str,
+    row: int,
+    positions: Mapping[str, int] | None = None,
+    unreadable: set[str] | None = None,
+) -> tuple[dict[str, Any], dict[str, int], list[ImportProblem]]:
     """Typed numbers, by-item counts and problems from raw cell values keyed by layout key.
 
     The keys whose value could not be read are added to `unreadable` when given (so the row's
@@ -361,17 +445,23 @@ def parse_values(
                 unreadable.add(column.key)
         elif column.key.startswith(ITEM_PREFIX):
             if parsed:
-                by_item[column.key[len(ITEM_PREFIX):]] = int(parsed)
+                by_item[column.key[len(ITEM_PREFIX) :]] = int(parsed)
         else:
             values[column.key] = parsed
     return values, by_item, problems
 
 
 def sanity_problems(
-    values: Mapping[str, Any], by_item: Mapping[str, int], *, columns: Sequence[MonthlyColumn], sheet: str,
-    row: int, registered: int | None = None, positions: Mapping[str, int] | None = None,
+    values: Mapping[str, Any],
+    by_item: Mapping[str, int],
+    *,
+    columns: Sequence[MonthlyColumn],
+    sheet: str,
+    row: int,
+    registered: int | None = None,
+    positions: Mapping[str, int] | None = None,
     unreadable: Collection[str] = (),
-) -> list[ImportProblem]:  # fmt: skip
+) -> list[ImportProblem]:
     """Numbers that cannot all be true (inspected > registered, rectified > ordered, …).
 
     A rule involving an `unreadable` key (one already reported as unreadable) is not judged: its
@@ -394,14 +484,25 @@ def sanity_problems(
         if total > bound:
             names = "与".join(headers[k] for k in keys)
             what = f"{names}之和" if len(keys) > 1 else names
-            problems.append(ImportProblem(
-                sheet, row, ref(keys[0]), str(total), f"不大于{bound_text}（{bound}）", f"{what}大于{bound_text}",
-            ))  # fmt: skip
+            problems.append(
+                ImportProblem(
+                    sheet,
+                    row,
+                    ref(keys[0]),
+                    str(total),
+                    f"不大于{bound_text}（{bound}）",
+                    f"{what}大于{bound_text}",
+                )
+            )
 
     if registered is not None:
         limit(["enterprises_inspected"], registered, "本单位登记的生产经营单位数")
-    limit(["high_risk_inspected", "industry_trade_inspected"], v("enterprises_inspected"), "检查生产经营单位数",
-          "enterprises_inspected")  # fmt: skip
+    limit(
+        ["high_risk_inspected", "industry_trade_inspected"],
+        v("enterprises_inspected"),
+        "检查生产经营单位数",
+        "enterprises_inspected",
+    )
     limit(["ordered_rectify"], v("problems_found"), "发现问题数", "problems_found")
     limit(["rectified"], v("ordered_rectify"), "责令整改数", "ordered_rectify")
     limit(["unlicensed", "suspected_fake"], v("workers_checked"), "核查特种作业人员数", "workers_checked")
@@ -409,18 +510,29 @@ def sanity_problems(
     item_total = sum(by_item.values())
     items_unknown = "problems_found" in unreadable or any(k.startswith(ITEM_PREFIX) for k in unreadable)
     if item_total != v("problems_found") and not items_unknown:  # each problem has exactly one check item
-        problems.append(ImportProblem(
-            sheet, row, ref("problems_found"), str(v("problems_found")), f"等于各检查项问题数之和（{item_total}）",
-            f"发现问题数（{v('problems_found')}）与按检查项填写的问题数之和（{item_total}）不一致：每个问题对应一个检查项，"
-            "请按检查项填写各列，使其合计等于发现问题数",
-        ))  # fmt: skip
+        problems.append(
+            ImportProblem(
+                sheet,
+                row,
+                ref("problems_found"),
+                str(v("problems_found")),
+                f"等于各检查项问题数之和（{item_total}）",
+                f"发现问题数（{v('problems_found')}）与按检查项填写的问题数之和（{item_total}）不一致：每个问题对应一个检查项，"
+                "请按检查项填写各列，使其合计等于发现问题数",
+            )
+        )
     return problems
 
 
 def validate_monthly_file(
-    data: bytes, *, filename: str, columns: Sequence[MonthlyColumn] | None = None,
-    registered: Mapping[str, int] | None = None, today: dt.date | None = None, max_mb: int | None = None,
-) -> ValidationResult:  # fmt: skip
+    data: bytes,
+    *,
+    filename: str,
+    columns: Sequence[MonthlyColumn] | None = None,
+    registered: Mapping[str, int] | None = None,
+    today: dt.date | None = None,
+    max_mb: int | None = None,
+) -> ValidationResult:
     """Read and check a filled 汇总表 (.xlsx, or .csv with the same header).
 
     `registered` (jurisdiction name → registered enterprises), when given, makes unknown names an
@@ -436,10 +548,20 @@ def validate_monthly_file(
     table, header_row = _find_table(tables, required)
     if table is None or header_row is None:
         names = "、".join(f"“{t.name}”" for t in tables)
-        return ValidationResult(filename, sha, problems=[ImportProblem(
-            SHEET if len(tables) != 1 else tables[0].name, 0, "", names, f"名为“{SHEET}”、表头含“填报单位”“月份”“检查生产经营单位数”等列的工作表",
-            f"找不到汇总表：文件中的工作表为 {names}，但没有一张含有汇总表的表头（请使用系统下载的模板）",
-        )])  # fmt: skip
+        return ValidationResult(
+            filename,
+            sha,
+            problems=[
+                ImportProblem(
+                    SHEET if len(tables) != 1 else tables[0].name,
+                    0,
+                    "",
+                    names,
+                    f"名为“{SHEET}”、表头含“填报单位”“月份”“检查生产经营单位数”等列的工作表",
+                    f"找不到汇总表：文件中的工作表为 {names}，但没有一张含有汇总表的表头（请使用系统下载的模板）",
+                )
+            ],
+        )
     problems: list[ImportProblem] = []
     present = header_columns(table, header_row)
     positions: dict[str, int] = {}
@@ -448,7 +570,11 @@ def validate_monthly_file(
         if index is not None:
             positions[column.key] = index
         elif column.required:
-            problems.append(ImportProblem(table.name, header_row, "", "", f"表头含“{column.header}”", f"缺少“{column.header}”列"))
+            problems.append(
+                ImportProblem(
+                    table.name, header_row, "", "", f"表头含“{column.header}”", f"缺少“{column.header}”列"
+                )
+            )
     last_data = header_row
     for row in range(header_row + 1, len(table.rows) + 1):
         first = parse_text(table.cell(row, 1))
@@ -470,35 +596,69 @@ def validate_monthly_file(
         if not name:
             row_problems.append(ImportProblem(*j_col, "", "本单位全称，例如 三合街道", "填报单位不能为空"))
         elif registered is not None and name not in registered:
-            row_problems.append(ImportProblem(*j_col, display(raw.get("jurisdiction")), "系统中的乡镇（街道）或成员单位全称",
-                                              "找不到这个填报单位"))  # fmt: skip
-        month = parse_month_cell(raw.get("month"), where=_where(table.name, row, positions["month"], columns[1]))
+            row_problems.append(
+                ImportProblem(
+                    *j_col,
+                    display(raw.get("jurisdiction")),
+                    "系统中的乡镇（街道）或成员单位全称",
+                    "找不到这个填报单位",
+                )
+            )
+        month = parse_month_cell(
+            raw.get("month"), where=_where(table.name, row, positions["month"], columns[1])
+        )
         if isinstance(month, ImportProblem):
             row_problems.append(month)
         elif parse_month(month).first > today:
-            row_problems.append(ImportProblem(
-                *_where(table.name, row, positions["month"], columns[1]), month, f"不晚于本月（{today:%Y-%m}）", "月份还没到",
-            ))  # fmt: skip
+            row_problems.append(
+                ImportProblem(
+                    *_where(table.name, row, positions["month"], columns[1]),
+                    month,
+                    f"不晚于本月（{today:%Y-%m}）",
+                    "月份还没到",
+                )
+            )
         unreadable: set[str] = set()
-        values, by_item, value_problems = parse_values(raw, columns=columns, sheet=table.name, row=row,
-                                                       positions=positions, unreadable=unreadable)  # fmt: skip
+        values, by_item, value_problems = parse_values(
+            raw, columns=columns, sheet=table.name, row=row, positions=positions, unreadable=unreadable
+        )
         row_problems += value_problems
         row_problems += sanity_problems(
-            values, by_item, columns=columns, sheet=table.name, row=row, positions=positions,
-            registered=registered.get(name) if registered is not None else None, unreadable=unreadable,
-        )  # fmt: skip
+            values,
+            by_item,
+            columns=columns,
+            sheet=table.name,
+            row=row,
+            positions=positions,
+            registered=registered.get(name) if registered is not None else None,
+            unreadable=unreadable,
+        )
         if isinstance(month, str) and name:
             key = (name, month)
             if key in seen:
-                row_problems.append(ImportProblem(*j_col, f"{name} {month}", "每个单位每月一行",
-                                                  f"与第 {seen[key]} 行重复（同一单位同一月份）"))  # fmt: skip
+                row_problems.append(
+                    ImportProblem(
+                        *j_col,
+                        f"{name} {month}",
+                        "每个单位每月一行",
+                        f"与第 {seen[key]} 行重复（同一单位同一月份）",
+                    )
+                )
             seen.setdefault(key, row)
         problems += row_problems
         if not row_problems and isinstance(month, str):
             rows.append(MonthlyRow(table.name, row, name, month, values, by_item))
     if not problems and not rows:
-        problems.append(ImportProblem(table.name, header_row + 1, "", "", "至少一行数据（填报单位、月份和各项数字）",
-                                      "表头下面没有数据行"))  # fmt: skip
+        problems.append(
+            ImportProblem(
+                table.name,
+                header_row + 1,
+                "",
+                "",
+                "至少一行数据（填报单位、月份和各项数字）",
+                "表头下面没有数据行",
+            )
+        )
     return ValidationResult(filename, sha, rows=rows if not problems else [], problems=problems)
 
 
@@ -530,7 +690,9 @@ class ImportReport:
         if self.replaced:
             parts.append(f"更正替换 {len(self.replaced)} 份（{'、'.join(self.replaced)}）")
         if self.unchanged:
-            parts.append(f"{len(self.unchanged)} 份与已导入的文件相同，未重复计入（{'、'.join(self.unchanged)}）")
+            parts.append(
+                f"{len(self.unchanged)} 份与已导入的文件相同，未重复计入（{'、'.join(self.unchanged)}）"
+            )
         return f"文件“{self.filename}”已导入：" + "；".join(parts)
 
 
@@ -543,7 +705,9 @@ def registered_counts(session: Session) -> dict[int, int]:
 
 def _find_report(session: Session, jurisdiction_id: int, month: str) -> MonthlyReport | None:
     return session.exec(
-        select(MonthlyReport).where(MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == month)
+        select(MonthlyReport).where(
+            MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == month
+        )
     ).first()
 
 
@@ -561,9 +725,14 @@ def _numbers_are_zero(report: MonthlyReport) -> bool:
 
 
 def import_monthly(
-    session: Session, *, principal: Principal, data: bytes, filename: str, now: dt.datetime | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    data: bytes,
+    filename: str,
+    now: dt.datetime | None = None,
     max_mb: int | None = None,
-) -> ImportReport:  # fmt: skip
+) -> ImportReport:
     """Store a filled 汇总表: every row or none.
 
     Raises ImportRefused (every problem listed) or AccessDenied (a row of a jurisdiction the
@@ -576,9 +745,12 @@ def import_monthly(
     names = {j.name: int(j.id) for j in session.exec(select(Jurisdiction)).all() if j.id is not None}
     counts = registered_counts(session)
     result = validate_monthly_file(
-        data, filename=filename, columns=layout_for(session), max_mb=max_mb,
+        data,
+        filename=filename,
+        columns=layout_for(session),
+        max_mb=max_mb,
         registered={name: counts.get(jid, 0) for name, jid in names.items()},
-    )  # fmt: skip
+    )
     if not result.ok:
         raise ImportRefused(result.problems)
     for row in result.rows:
@@ -612,18 +784,29 @@ def import_monthly(
         session.add(report)
         session.flush()
         audit(
-            session, principal=principal, action=AuditAction.IMPORT, entity="monthlyreport", entity_id=report.id,
-            before=before if was_submitted else None, after=report,
+            session,
+            principal=principal,
+            action=AuditAction.IMPORT,
+            entity="monthlyreport",
+            entity_id=report.id,
+            before=before if was_submitted else None,
+            after=report,
             detail=f"{'更正' if was_submitted else '导入'}汇总表 {label}：文件“{filename}”第 {row.row} 行，sha256={result.sha256}",
-        )  # fmt: skip
+        )
         (replaced if was_submitted else created).append(label)
     return ImportReport(filename, result.sha256, created, replaced, unchanged)
 
 
 def submit_zero_report(
-    session: Session, *, principal: Principal, jurisdiction_id: int, month: str, filled_by: str = "",
-    phone: str = "", now: dt.datetime | None = None,
-) -> MonthlyReport:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    month: str,
+    filled_by: str = "",
+    phone: str = "",
+    now: dt.datetime | None = None,
+) -> MonthlyReport:
     """An explicit 零报告 (nothing to report this month). Refused when the month has numbers."""
     require_write(principal, jurisdiction_id)
     label = _month_label(month)
@@ -645,15 +828,29 @@ def submit_zero_report(
     report.source_sha256 = None
     session.add(report)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-          entity="monthlyreport", entity_id=report.id, before=before, after=report, detail=f"零报告 {label}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+        entity="monthlyreport",
+        entity_id=report.id,
+        before=before,
+        after=report,
+        detail=f"零报告 {label}",
+    )
     return report
 
 
 def save_monthly_numbers(
-    session: Session, *, principal: Principal, jurisdiction_id: int, month: str, values: Mapping[str, Any],
-    now: dt.datetime | None = None, expected_version: int | None = None,
-) -> MonthlyReport:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    month: str,
+    values: Mapping[str, Any],
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> MonthlyReport:
     """Enter or correct a month's numbers on screen (keys as in `layout`; item:<kind>-<n> for items).
 
     Same checks as a file; raises ImportRefused listing every problem (sheet “在线填报”).
@@ -667,9 +864,18 @@ def save_monthly_numbers(
     what = f"{jurisdiction.name} {label} 汇总表"
     columns = layout_for(session)
     unreadable: set[str] = set()
-    parsed, by_item, problems = parse_values(values, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable)
-    problems += sanity_problems(parsed, by_item, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable,
-                                registered=registered_counts(session).get(jurisdiction_id, 0))  # fmt: skip
+    parsed, by_item, problems = parse_values(
+        values, columns=columns, sheet=FORM_SHEET, row=0, unreadable=unreadable
+    )
+    problems += sanity_problems(
+        parsed,
+        by_item,
+        columns=columns,
+        sheet=FORM_SHEET,
+        row=0,
+        unreadable=unreadable,
+        registered=registered_counts(session).get(jurisdiction_id, 0),
+    )
     if problems:
         raise ImportRefused(problems)
     campaign = active_campaign(session)
@@ -684,52 +890,87 @@ def save_monthly_numbers(
     if not was_submitted or report.submitted_at is None:
         report.submitted_at = now or aware_now()
     zero = report.status == MonthlyStatus.ZERO.value and _numbers_are_zero(report)
-    report.status = derive_status(submitted_at=report.submitted_at, month=label,
-                                  due_day=campaign.monthly_due_day, zero=zero).value  # fmt: skip
+    report.status = derive_status(
+        submitted_at=report.submitted_at, month=label, due_day=campaign.monthly_due_day, zero=zero
+    ).value
     report.source_sha256 = None
     session.add(report)
     flush_checked(session, what=what, creating=creating)
-    audit(session, principal=principal, action=AuditAction.UPDATE if was_submitted else AuditAction.CREATE,
-          entity="monthlyreport", entity_id=report.id, before=before if was_submitted else None, after=report,
-          detail=f"在线填报汇总表 {label}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE if was_submitted else AuditAction.CREATE,
+        entity="monthlyreport",
+        entity_id=report.id,
+        before=before if was_submitted else None,
+        after=report,
+        detail=f"在线填报汇总表 {label}",
+    )
     return report
 
 
 def attach_scan(
-    session: Session, *, principal: Principal, jurisdiction_id: int, month: str, data: bytes, filename: str,
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    month: str,
+    data: bytes,
+    filename: str,
     upload_dir: Path | None = None,
-) -> MonthlyReport:  # fmt: skip
+) -> MonthlyReport:
     """Attach the stamped copy (PDF or image) to a submitted month; stored under Settings.upload_dir."""
     require_write(principal, jurisdiction_id)
     label = _month_label(month)
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
     report = _find_report(session, jurisdiction_id, label)
     if report is None or not _submitted(report):
-        raise InputError(f"{jurisdiction.name} {label} 尚未报送汇总表，请先报送（或提交零报告）再上传盖章扫描件")
-    path = store_attachment(data=data, filename=filename, folder=f"monthly/{jurisdiction.code}/{label}",
-                            allowed=SCAN_TYPES, upload_dir=upload_dir)  # fmt: skip
+        raise InputError(
+            f"{jurisdiction.name} {label} 尚未报送汇总表，请先报送（或提交零报告）再上传盖章扫描件"
+        )
+    path = store_attachment(
+        data=data,
+        filename=filename,
+        folder=f"monthly/{jurisdiction.code}/{label}",
+        allowed=SCAN_TYPES,
+        upload_dir=upload_dir,
+    )
     before = report.model_copy()
     report.scan_path = path
     session.add(report)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.UPDATE, entity="monthlyreport", entity_id=report.id,
-          before=before, after=report, detail=f"上传盖章扫描件 {label}：{filename}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="monthlyreport",
+        entity_id=report.id,
+        before=before,
+        after=report,
+        detail=f"上传盖章扫描件 {label}：{filename}",
+    )
     return report
 
 
-def get_monthly(session: Session, *, principal: Principal, jurisdiction_id: int, month: str) -> MonthlyReport | None:
+def get_monthly(
+    session: Session, *, principal: Principal, jurisdiction_id: int, month: str
+) -> MonthlyReport | None:
     """The stored table of a jurisdiction and month (None when nothing was reported)."""
     require_read(principal, jurisdiction_id)
     return _find_report(session, jurisdiction_id, _month_label(month))
 
 
-def form_values(report: MonthlyReport | None, columns: Sequence[MonthlyColumn] = DEFAULT_LAYOUT) -> dict[str, Any]:
+def form_values(
+    report: MonthlyReport | None, columns: Sequence[MonthlyColumn] = DEFAULT_LAYOUT
+) -> dict[str, Any]:
     """A stored table as the form's values (zeros when nothing is stored)."""
     out: dict[str, Any] = {}
     for column in columns:
         if column.kind == "count":
             if column.key.startswith(ITEM_PREFIX):
-                out[column.key] = int((report.problems_by_item if report else {}).get(column.key[len(ITEM_PREFIX):], 0))
+                out[column.key] = int(
+                    (report.problems_by_item if report else {}).get(column.key[len(ITEM_PREFIX) :], 0)
+                )
             else:
                 out[column.key] = int(getattr(report, column.key)) if report else 0
         elif column.kind == "money":
@@ -747,8 +988,24 @@ def _month_label(month: str) -> str:
 
 
 __all__ = [
-    "DEFAULT_LAYOUT", "ImportReport", "MonthlyColumn", "MonthlyRow", "ValidationResult", "attach_scan",
-    "build_template", "derive_status", "due_date", "form_values", "get_monthly", "import_monthly",
-    "is_late", "layout", "layout_for", "registered_counts", "sanity_problems", "save_monthly_numbers",
-    "submit_zero_report", "validate_monthly_file",
+    "DEFAULT_LAYOUT",
+    "ImportReport",
+    "MonthlyColumn",
+    "MonthlyRow",
+    "ValidationResult",
+    "attach_scan",
+    "build_template",
+    "derive_status",
+    "due_date",
+    "form_values",
+    "get_monthly",
+    "import_monthly",
+    "is_late",
+    "layout",
+    "layout_for",
+    "registered_counts",
+    "sanity_problems",
+    "save_monthly_numbers",
+    "submit_zero_report",
+    "validate_monthly_file",
 ]

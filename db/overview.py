@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, not_,
 from sqlmodel import Session, SQLModel
 
 from anpei import clock
-from db import queries as q
+from db import queries
 from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
 from db.models import mask_id_number
@@ -105,7 +105,7 @@ class CampaignInfo:
 
     def due_date(self, month: str) -> dt.date:
         """The day a month's 汇总表 is due: `monthly_due_day` of the following month."""
-        last = q.parse_month(month).last
+        last = queries.parse_month(month).last
         nxt = last + dt.timedelta(days=1)
         day = min(self.monthly_due_day, calendar.monthrange(nxt.year, nxt.month)[1])
         return nxt.replace(day=max(1, day))
@@ -121,12 +121,12 @@ def months_between(first: dt.date, last: dt.date) -> list[str]:
 
 
 def previous_month(month: str) -> str:
-    first = q.parse_month(month).first
+    first = queries.parse_month(month).first
     return f"{(first - dt.timedelta(days=1)):%Y-%m}"
 
 
 def quarter_of(month: str) -> str:
-    m = q.parse_month(month)
+    m = queries.parse_month(month)
     return f"{m.first.year}Q{(m.first.month - 1) // 3 + 1}"
 
 
@@ -140,7 +140,7 @@ def quarter_label(quarter: str) -> str:
 
 def month_label(month: str) -> str:
     """`2023-05` → `2023年5月`."""
-    m = q.parse_month(month)
+    m = queries.parse_month(month)
     return f"{m.first.year}年{m.first.month}月"
 
 
@@ -190,11 +190,11 @@ def default_as_of(campaign: CampaignInfo, *, today: dt.date) -> dt.date:
 
 def default_month(campaign: CampaignInfo, *, as_of: dt.date) -> str:
     """The latest enforcement month begun by `as_of`; else the latest campaign month by then."""
-    started = [m for m in campaign.enforcement_months if q.parse_month(m).first <= as_of]
+    started = [m for m in campaign.enforcement_months if queries.parse_month(m).first <= as_of]
     if started:
         return started[-1]
-    if campaign.enforcement_months and as_of < q.parse_month(campaign.enforcement_months[0]).first:
-        months = [m for m in campaign.months if q.parse_month(m).first <= as_of]
+    if campaign.enforcement_months and as_of < queries.parse_month(campaign.enforcement_months[0]).first:
+        months = [m for m in campaign.months if queries.parse_month(m).first <= as_of]
         return months[-1] if months else campaign.months[0]
     return campaign.enforcement_months[-1] if campaign.enforcement_months else campaign.months[-1]
 
@@ -299,7 +299,7 @@ def _rate(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
-def _kpis_of(t: q.CountyTotals | MonthTrend) -> dict[str, tuple[float, str]]:
+def _kpis_of(t: queries.CountyTotals | MonthTrend) -> dict[str, tuple[float, str]]:
     return {
         "enterprises_inspected": (t.enterprises_inspected, f"在册 {t.enterprises_registered} 家"),
         "high_risk_coverage": (
@@ -345,11 +345,13 @@ KPI_DEFS: dict[str, tuple[str, str, str, bool]] = {
 
 def month_as_of(month: str, as_of: dt.date | None) -> dt.date:
     """The date a month is read at: its last day, or `as_of` when that is earlier."""
-    last = q.parse_month(month).last
+    last = queries.parse_month(month).last
     return min(last, as_of) if as_of else last
 
 
-def county_kpis(session: Session, *, principal: Principal, month: str, as_of: dt.date | None = None) -> list[Kpi]:
+def county_kpis(
+    session: Session, *, principal: Principal, month: str, as_of: dt.date | None = None
+) -> list[Kpi]:
     """The KPI cards of the county for `month`, each with last month's value for the change.
 
     Same numbers as `queries.county_totals` (the tests hold them equal), read in one grouped pass
@@ -364,7 +366,7 @@ def county_kpis(session: Session, *, principal: Principal, month: str, as_of: dt
 def trend_months(campaign: CampaignInfo, *, month: str, as_of: dt.date) -> list[str]:
     """The months the overview reads in one pass: enforcement months begun by `as_of`, plus the
     chosen month and the one before (for the KPI cards' change)."""
-    begun = [m for m in campaign.enforcement_months if q.parse_month(m).first <= as_of]
+    begun = [m for m in campaign.enforcement_months if queries.parse_month(m).first <= as_of]
     return sorted({*begun, month, previous_month(month)})
 
 
@@ -420,12 +422,17 @@ def grid_status(*, stored: str, submitted_on: dt.date | None, due: dt.date, as_o
 
 
 def status_grid(
-    session: Session, *, principal: Principal, campaign: CampaignInfo, as_of: dt.date,
-    months: Sequence[str] | None = None, kinds: Sequence[str] | None = q.DEFAULT_KINDS,
-) -> list[GridCell]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    campaign: CampaignInfo,
+    as_of: dt.date,
+    months: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
+) -> list[GridCell]:
     """Every readable jurisdiction × enforcement month with the table's state on `as_of`."""
     labels = list(months) if months is not None else campaign.enforcement_months
-    cells = q.monthly_status_grid(session, principal=principal, months=labels, kinds=kinds)
+    cells = queries.monthly_status_grid(session, principal=principal, months=labels, kinds=kinds)
     out: list[GridCell] = []
     for c in cells:
         submitted = clock.local_date(c.submitted_at) if c.submitted_at else None
@@ -471,8 +478,12 @@ class RankRow:
         return bool(self.behind_reasons)
 
 
-def rank_rows(rows: Sequence[q.JurisdictionMonthRow], *, codes: dict[int, str] | None = None,
-              grid: dict[int, str] | None = None) -> list[RankRow]:  # fmt: skip
+def rank_rows(
+    rows: Sequence[queries.JurisdictionMonthRow],
+    *,
+    codes: dict[int, str] | None = None,
+    grid: dict[int, str] | None = None,
+) -> list[RankRow]:
     """Ranked by coverage (ties share a rank; no target enterprises → unranked, listed last).
 
     `grid` maps jurisdiction id to the table's state (GRID_LABELS key) used for the status column.
@@ -490,16 +501,28 @@ def rank_rows(rows: Sequence[q.JurisdictionMonthRow], *, codes: dict[int, str] |
             reasons.append(f"逾期未整改{r.findings_overdue}条")
         out.append(
             RankRow(
-                rank=None, jurisdiction_id=r.jurisdiction_id, code=(codes or {}).get(r.jurisdiction_id, ""),
-                name=r.jurisdiction, kind=r.kind, targets_registered=r.targets_registered,
-                targets_inspected=r.targets_inspected, coverage=r.target_coverage,
-                enterprises_inspected=r.enterprises_inspected, findings_open=r.findings_open,
-                findings_rectified=r.findings_rectified, findings_overdue=r.findings_overdue,
-                rectify_rate=r.findings_rectified / done if done else None, unlicensed=r.unlicensed,
-                suspected_fake=r.suspected_fake, managers_overdue=r.managers_overdue, cases=r.cases,
-                exposures=r.exposures, monthly_status=status, behind_reasons=tuple(reasons),
+                rank=None,
+                jurisdiction_id=r.jurisdiction_id,
+                code=(codes or {}).get(r.jurisdiction_id, ""),
+                name=r.jurisdiction,
+                kind=r.kind,
+                targets_registered=r.targets_registered,
+                targets_inspected=r.targets_inspected,
+                coverage=r.target_coverage,
+                enterprises_inspected=r.enterprises_inspected,
+                findings_open=r.findings_open,
+                findings_rectified=r.findings_rectified,
+                findings_overdue=r.findings_overdue,
+                rectify_rate=r.findings_rectified / done if done else None,
+                unlicensed=r.unlicensed,
+                suspected_fake=r.suspected_fake,
+                managers_overdue=r.managers_overdue,
+                cases=r.cases,
+                exposures=r.exposures,
+                monthly_status=status,
+                behind_reasons=tuple(reasons),
             )
-        )  # fmt: skip
+        )
     ranked = sorted(
         out,
         key=lambda x: (
@@ -527,26 +550,39 @@ def _with_rank(row: RankRow, rank: int) -> RankRow:
 
 
 def jurisdiction_codes(session: Session) -> dict[int, str]:
-    return {r.id: r.code for r in q.list_jurisdictions(session, kinds=None, active_only=False)}
+    return {r.id: r.code for r in queries.list_jurisdictions(session, kinds=None, active_only=False)}
 
 
 def month_ranking(
-    session: Session, *, principal: Principal, campaign: CampaignInfo, month: str, as_of: dt.date,
+    session: Session,
+    *,
+    principal: Principal,
+    campaign: CampaignInfo,
+    month: str,
+    as_of: dt.date,
     kind: str = JurisdictionKind.TOWNSHIP.value,
-) -> list[RankRow]:  # fmt: skip
+) -> list[RankRow]:
     """The month's ranking of one kind of jurisdiction, with the table state on `as_of`.
 
     County-wide: AccessDenied for township and unit staff (a ranking of one row says nothing).
     """
     require_county_wide(principal)
     day = month_as_of(month, as_of)
-    rows = q.township_month_summary(session, principal=principal, month=month, as_of=day, kinds=[kind])
-    cells = status_grid(session, principal=principal, campaign=campaign, as_of=as_of, months=[month], kinds=[kind])
+    rows = queries.township_month_summary(session, principal=principal, month=month, as_of=day, kinds=[kind])
+    cells = status_grid(
+        session, principal=principal, campaign=campaign, as_of=as_of, months=[month], kinds=[kind]
+    )
     return ranking_of(rows, kind=kind, month=month, codes=jurisdiction_codes(session), cells=cells)
 
 
-def ranking_of(rows: Sequence[q.JurisdictionMonthRow], *, kind: str, month: str, codes: dict[int, str],
-               cells: Sequence[GridCell]) -> list[RankRow]:  # fmt: skip
+def ranking_of(
+    rows: Sequence[queries.JurisdictionMonthRow],
+    *,
+    kind: str,
+    month: str,
+    codes: dict[int, str],
+    cells: Sequence[GridCell],
+) -> list[RankRow]:
     """`rank_rows` for one kind out of an all-kinds summary and grid already read (no queries)."""
     grid = {c.jurisdiction_id: c.status for c in cells if c.month == month}
     return rank_rows([r for r in rows if r.kind == kind], codes=codes, grid=grid)
@@ -592,7 +628,7 @@ def month_bucket(column: Any, months: Sequence[str]) -> ColumnElement[Any]:
     """A CASE mapping a date column to its `YYYY-MM` among `months` (NULL outside)."""
     whens = []
     for label in months:
-        m = q.parse_month(label)
+        m = queries.parse_month(label)
         whens.append((column.between(m.first, m.last), literal(m.label)))
     return case(*whens, else_=None)
 
@@ -616,19 +652,23 @@ def _rectified_by(day: dt.date) -> ColumnElement[bool]:
 
 
 def county_trends(
-    session: Session, *, principal: Principal, months: Sequence[str], as_of: dt.date | None = None,
-    kinds: Sequence[str] | None = q.DEFAULT_KINDS,
-) -> list[MonthTrend]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    months: Sequence[str],
+    as_of: dt.date | None = None,
+    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
+) -> list[MonthTrend]:
     """One row per month: coverage, findings (stock at month end), checks and actions.
 
     A handful of grouped queries whatever the number of months. AccessDenied for township and
     unit staff (county-wide figures).
     """
     require_county_wide(principal)
-    labels = [q.parse_month(m).label for m in months]
+    labels = [queries.parse_month(m).label for m in months]
     if not labels:
         return []
-    first, last = q.parse_month(labels[0]).first, q.parse_month(labels[-1]).last
+    first, last = queries.parse_month(labels[0]).first, queries.parse_month(labels[-1]).last
     values: dict[str, dict[str, Any]] = {m: {} for m in labels}
 
     def merge(stmt: Any) -> None:
@@ -666,9 +706,10 @@ def county_trends(
     stock = session.execute(select(*stock_cols).where(_F.c.jurisdiction_id.in_(owners))).mappings().one()
     for label in labels:
         values[label].update(
-            findings_open=stock[f"open_{label}"], findings_overdue=stock[f"overdue_{label}"],
+            findings_open=stock[f"open_{label}"],
+            findings_overdue=stock[f"overdue_{label}"],
             findings_rectified=stock[f"rect_{label}"],
-        )  # fmt: skip
+        )
     month_f = month_bucket(_F.c.found_on, labels).label("month")
     merge(
         select(month_f, func.count().label("findings_found"))
@@ -680,9 +721,9 @@ def county_trends(
         select(
             month_c,
             _count_if(_C.c.family == "special").label("workers_checked"),
-            _count_if(_C.c.problem == q.PROBLEM_UNLICENSED).label("unlicensed"),
-            _count_if(_C.c.problem == q.PROBLEM_FAKE).label("suspected_fake"),
-            _count_if(_C.c.problem == q.PROBLEM_MANAGER_OVERDUE).label("managers_overdue"),
+            _count_if(_C.c.problem == queries.PROBLEM_UNLICENSED).label("unlicensed"),
+            _count_if(_C.c.problem == queries.PROBLEM_FAKE).label("suspected_fake"),
+            _count_if(_C.c.problem == queries.PROBLEM_MANAGER_OVERDUE).label("managers_overdue"),
         )
         .where(_C.c.jurisdiction_id.in_(owners), _C.c.as_of.between(first, last))
         .group_by(month_c)
@@ -708,10 +749,14 @@ def county_trends(
         ints = {k: int(x or 0) for k, x in v.items()}
         out.append(
             MonthTrend(
-                month=label, high_risk_registered=int(registered[0]), industry_trade_registered=int(registered[1]),
-                enterprises_registered=int(registered[2]), fines_yuan=fines, **ints,
+                month=label,
+                high_risk_registered=int(registered[0]),
+                industry_trade_registered=int(registered[1]),
+                enterprises_registered=int(registered[2]),
+                fines_yuan=fines,
+                **ints,
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -754,9 +799,16 @@ DETAIL_OF: dict[str, str] = {
 
 
 def detail_rows(
-    session: Session, *, principal: Principal, kind: str, month: str, as_of: dt.date | None = None,
-    jurisdiction_id: int | None = None, kinds: Sequence[str] | None = q.DEFAULT_KINDS, limit: int = DETAIL_LIMIT,
-) -> Table:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    kind: str,
+    month: str,
+    as_of: dt.date | None = None,
+    jurisdiction_id: int | None = None,
+    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
+    limit: int = DETAIL_LIMIT,
+) -> Table:
     """The records a KPI counts (`kind`: a value of `DETAIL_OF`), newest first, at most `limit`.
 
     County-wide (`jurisdiction_id` None) the rows match `county_kpis`; for one jurisdiction they
@@ -767,7 +819,7 @@ def detail_rows(
         jurisdiction_id = principal.jurisdiction_id
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
-    m = q.parse_month(month)
+    m = queries.parse_month(month)
     day = month_as_of(month, as_of)
     if kind.startswith("inspected"):
         return _inspected_rows(session, kind=kind, m=m, jurisdiction_id=jurisdiction_id, limit=limit)
@@ -784,8 +836,9 @@ def detail_rows(
     raise ValueError(f"未知的明细类型：{kind}")
 
 
-def _table(session: Session, stmt: Any, count_stmt: Any, columns: tuple[str, ...], limit: int,
-           convert: Any = None) -> Table:  # fmt: skip
+def _table(
+    session: Session, stmt: Any, count_stmt: Any, columns: tuple[str, ...], limit: int, convert: Any = None
+) -> Table:
     total = int(session.execute(count_stmt).scalar_one())
     rows = [tuple(r) for r in session.execute(stmt.limit(limit))]
     if convert is not None:
@@ -794,7 +847,7 @@ def _table(session: Session, stmt: Any, count_stmt: Any, columns: tuple[str, ...
 
 
 def _inspected_rows(
-    session: Session, *, kind: str, m: q.Month, jurisdiction_id: int | None, limit: int
+    session: Session, *, kind: str, m: queries.Month, jurisdiction_id: int | None, limit: int
 ) -> Table:
     conds: list[ColumnElement[bool]] = [_E.c.active, _I.c.inspected_on.between(m.first, m.last)]
     if kind == "inspected_high_risk":
@@ -808,14 +861,18 @@ def _inspected_rows(
     src = _E.join(_I, _I.c.enterprise_id == _E.c.id).join(_J, _J.c.id == _E.c.jurisdiction_id)
     stmt = (
         select(
-            _E.c.name, _E.c.risk_class, _J.c.name, func.count(_I.c.id), func.max(_I.c.inspected_on),
+            _E.c.name,
+            _E.c.risk_class,
+            _J.c.name,
+            func.count(_I.c.id),
+            func.max(_I.c.inspected_on),
             func.max(case((_I.c.joint, 1), else_=0)),
         )
         .select_from(src)
         .where(*conds)
         .group_by(_E.c.id, _E.c.name, _E.c.risk_class, _J.c.name)
         .order_by(func.max(_I.c.inspected_on).desc(), _E.c.name)
-    )  # fmt: skip
+    )
     count = select(func.count(distinct(_E.c.id))).select_from(src).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -832,8 +889,15 @@ def _inspected_rows(
     return _table(session, stmt, count, columns, limit, convert)
 
 
-def _finding_rows(session: Session, *, kind: str, day: dt.date, jurisdiction_id: int | None,
-                  kinds: Sequence[str] | None, limit: int) -> Table:  # fmt: skip
+def _finding_rows(
+    session: Session,
+    *,
+    kind: str,
+    day: dt.date,
+    jurisdiction_id: int | None,
+    kinds: Sequence[str] | None,
+    limit: int,
+) -> Table:
     rect = _rectified_by(day)
     conds: list[ColumnElement[bool]] = [_F.c.found_on <= day]
     conds.append(
@@ -854,13 +918,19 @@ def _finding_rows(session: Session, *, kind: str, day: dt.date, jurisdiction_id:
     )
     stmt = (
         select(
-            _J.c.name, func.coalesce(_E.c.name, _TI.c.name, ""), _F.c.description, _F.c.found_on, _F.c.deadline,
-            _F.c.responsible_person, _F.c.status, _F.c.rectified_on,
+            _J.c.name,
+            func.coalesce(_E.c.name, _TI.c.name, ""),
+            _F.c.description,
+            _F.c.found_on,
+            _F.c.deadline,
+            _F.c.responsible_person,
+            _F.c.status,
+            _F.c.rectified_on,
         )
         .select_from(src)
         .where(*conds)
         .order_by(_F.c.deadline.asc(), _F.c.id)
-    )  # fmt: skip
+    )
     count = select(func.count()).select_from(_F).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -886,14 +956,21 @@ def _finding_rows(session: Session, *, kind: str, day: dt.date, jurisdiction_id:
 
 _CHECK_CONDITION: dict[str, Any] = {
     "workers_checked": lambda: _C.c.family == "special",
-    "unlicensed": lambda: _C.c.problem == q.PROBLEM_UNLICENSED,
-    "suspected_fake": lambda: _C.c.problem == q.PROBLEM_FAKE,
-    "managers_overdue": lambda: _C.c.problem == q.PROBLEM_MANAGER_OVERDUE,
+    "unlicensed": lambda: _C.c.problem == queries.PROBLEM_UNLICENSED,
+    "suspected_fake": lambda: _C.c.problem == queries.PROBLEM_FAKE,
+    "managers_overdue": lambda: _C.c.problem == queries.PROBLEM_MANAGER_OVERDUE,
 }
 
 
-def _check_rows(session: Session, *, kind: str, m: q.Month, jurisdiction_id: int | None,
-                kinds: Sequence[str] | None, limit: int) -> Table:  # fmt: skip
+def _check_rows(
+    session: Session,
+    *,
+    kind: str,
+    m: queries.Month,
+    jurisdiction_id: int | None,
+    kinds: Sequence[str] | None,
+    limit: int,
+) -> Table:
     conds: list[ColumnElement[bool]] = [_C.c.as_of.between(m.first, m.last), _CHECK_CONDITION[kind]()]
     conds.append(
         _C.c.jurisdiction_id == jurisdiction_id
@@ -907,16 +984,32 @@ def _check_rows(session: Session, *, kind: str, m: q.Month, jurisdiction_id: int
     )
     stmt = (
         select(
-            _C.c.as_of, _J.c.name, _E.c.name, _P.c.name, _P.c.id_number, _C.c.item, _C.c.problem, _C.c.explanation,
+            _C.c.as_of,
+            _J.c.name,
+            _E.c.name,
+            _P.c.name,
+            _P.c.id_number,
+            _C.c.item,
+            _C.c.problem,
+            _C.c.explanation,
         )
         .select_from(src)
         .where(*conds)
         .order_by(_C.c.as_of.desc(), _C.c.id)
-    )  # fmt: skip
+    )
     count = select(func.count()).select_from(_C).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (r[0], r[1], r[2], r[3], mask_id_number(r[4]), r[5] or "", r[6] or "无", mask_ids_in(r[7] or ""))
+        return (
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            mask_id_number(r[4]),
+            r[5] or "",
+            r[6] or "无",
+            mask_ids_in(r[7] or ""),
+        )
 
     columns = ("核查日期", "核查单位", "生产经营单位", "姓名", "身份证号", "操作项目", "问题", "核查结论")
     return _table(session, stmt, count, columns, limit, convert)
@@ -931,26 +1024,40 @@ _ACTION_KIND = {
 }
 
 
-def _action_rows(session: Session, *, kind: str, m: q.Month, jurisdiction_id: int | None,
-                 kinds: Sequence[str] | None, limit: int) -> Table:  # fmt: skip
+def _action_rows(
+    session: Session,
+    *,
+    kind: str,
+    m: queries.Month,
+    jurisdiction_id: int | None,
+    kinds: Sequence[str] | None,
+    limit: int,
+) -> Table:
     conds: list[ColumnElement[bool]] = [
-        _A.c.action_date.between(m.first, m.last), _A.c.kind == _ACTION_KIND[kind].value,
+        _A.c.action_date.between(m.first, m.last),
+        _A.c.kind == _ACTION_KIND[kind].value,
         _A.c.jurisdiction_id == jurisdiction_id
         if jurisdiction_id is not None
         else _A.c.jurisdiction_id.in_(_jurisdictions_of(kinds)),
-    ]  # fmt: skip
+    ]
     src = (
         _A.join(_J, _J.c.id == _A.c.jurisdiction_id)
         .outerjoin(_E, _E.c.id == _A.c.enterprise_id)
         .outerjoin(_TI, _TI.c.id == _A.c.institution_id)
     )
     stmt = (
-        select(_A.c.action_date, _J.c.name, func.coalesce(_E.c.name, _TI.c.name, ""), _A.c.kind, _A.c.fine_amount,
-               _A.c.case_ref)
+        select(
+            _A.c.action_date,
+            _J.c.name,
+            func.coalesce(_E.c.name, _TI.c.name, ""),
+            _A.c.kind,
+            _A.c.fine_amount,
+            _A.c.case_ref,
+        )
         .select_from(src)
         .where(*conds)
         .order_by(_A.c.action_date.desc(), _A.c.id)
-    )  # fmt: skip
+    )
     count = select(func.count()).select_from(_A).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -979,13 +1086,18 @@ class EnterpriseMix:
 
 
 def enterprise_mix(
-    session: Session, *, principal: Principal, jurisdiction_id: int, month: str, campaign_months: Sequence[str],
-) -> list[EnterpriseMix]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    month: str,
+    campaign_months: Sequence[str],
+) -> list[EnterpriseMix]:
     """Registered enterprises of a jurisdiction by risk class; inspected in the month and campaign."""
     require_read(principal, jurisdiction_id)
-    m = q.parse_month(month)
-    first = q.parse_month(campaign_months[0]).first if campaign_months else m.first
-    last = q.parse_month(campaign_months[-1]).last if campaign_months else m.last
+    m = queries.parse_month(month)
+    first = queries.parse_month(campaign_months[0]).first if campaign_months else m.first
+    last = queries.parse_month(campaign_months[-1]).last if campaign_months else m.last
     mine = or_(_E.c.jurisdiction_id == jurisdiction_id, _E.c.member_unit_id == jurisdiction_id)
     by_us = or_(_I.c.jurisdiction_id == jurisdiction_id, _I.c.joint)
     registered = {
@@ -1015,14 +1127,18 @@ def enterprise_mix(
 
 
 def jurisdiction_months(
-    session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[str],
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    months: Sequence[str],
     as_of: dt.date | None = None,
-) -> list[q.JurisdictionMonthRow]:  # fmt: skip
+) -> list[queries.JurisdictionMonthRow]:
     """The jurisdiction's row of `township_month_summary` for each month (any kind)."""
     require_read(principal, jurisdiction_id)
-    out: list[q.JurisdictionMonthRow] = []
+    out: list[queries.JurisdictionMonthRow] = []
     for month in months:
-        rows = q.township_month_summary(
+        rows = queries.township_month_summary(
             session,
             principal=principal,
             month=month,
@@ -1035,8 +1151,13 @@ def jurisdiction_months(
 
 
 def certificate_outcomes(
-    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
-) -> Table:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    first: dt.date,
+    last: dt.date,
+) -> Table:
     """Certificate checks by the jurisdiction in [first, last], counted by family and problem."""
     require_read(principal, jurisdiction_id)
     problem = func.coalesce(func.nullif(_C.c.problem, ""), "无问题")
@@ -1052,9 +1173,14 @@ def certificate_outcomes(
 
 
 def problem_checks(
-    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    first: dt.date,
+    last: dt.date,
     limit: int = DETAIL_LIMIT,
-) -> Table:  # fmt: skip
+) -> Table:
     """Checks by the jurisdiction with a problem (无证上岗, 疑似持假证, …), newest first, IDs masked."""
     require_read(principal, jurisdiction_id)
     conds = [_C.c.jurisdiction_id == jurisdiction_id, _C.c.as_of.between(first, last), _C.c.problem != ""]
@@ -1074,7 +1200,9 @@ def problem_checks(
     return _table(session, stmt, count, columns, limit, convert)
 
 
-def monthly_reports(session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[str]) -> Table:
+def monthly_reports(
+    session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[str]
+) -> Table:
     """The jurisdiction's 汇总表 rows for `months` (未报 where none)."""
     require_read(principal, jurisdiction_id)
     stored = {
@@ -1094,11 +1222,30 @@ def monthly_reports(session: Session, *, principal: Principal, jurisdiction_id: 
         submitted = clock.local_date(r["submitted_at"]) if r["submitted_at"] else None
         rows.append(
             (
-                month, MonthlyStatus(r["status"]).label, submitted, r["enterprises_inspected"],
-                r["high_risk_inspected"] + r["industry_trade_inspected"], r["problems_found"], r["rectified"],
-                r["unlicensed"], r["suspected_fake"], float(r["fines_wan"]), r["filled_by"],
+                month,
+                MonthlyStatus(r["status"]).label,
+                submitted,
+                r["enterprises_inspected"],
+                r["high_risk_inspected"] + r["industry_trade_inspected"],
+                r["problems_found"],
+                r["rectified"],
+                r["unlicensed"],
+                r["suspected_fake"],
+                float(r["fines_wan"]),
+                r["filled_by"],
             )
-        )  # fmt: skip
-    columns = ("月份", "状态", "报送日期", "检查生产经营单位数", "其中高危、工贸", "发现问题数", "已整改数",
-               "无证上岗人数", "疑似持假证人数", "罚款金额（万元）", "填报人")  # fmt: skip
+        )
+    columns = (
+        "月份",
+        "状态",
+        "报送日期",
+        "检查生产经营单位数",
+        "其中高危、工贸",
+        "发现问题数",
+        "已整改数",
+        "无证上岗人数",
+        "疑似持假证人数",
+        "罚款金额（万元）",
+        "填报人",
+    )
     return Table(columns, rows, len(rows))

@@ -49,9 +49,14 @@ def reveal_id_number(
     if person is None or not _may_read_person(session, principal, person):
         raise PersonNotFound("找不到该人员")
     audit.record(
-        session, principal=principal, action=AuditAction.REVEAL, entity="person", entity_id=person.id,
-        detail=f"查看完整身份证号 {mask_id_number(person.id_number)}", at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.REVEAL,
+        entity="person",
+        entity_id=person.id,
+        detail=f"查看完整身份证号 {mask_id_number(person.id_number)}",
+        at=now,
+    )
     session.commit()
     return person.id_number
 
@@ -70,9 +75,14 @@ class PersonChoice:
 
 
 def problem_people(
-    session: Session, *, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date,
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    first: dt.date,
+    last: dt.date,
     limit: int = 500,
-) -> list[PersonChoice]:  # fmt: skip
+) -> list[PersonChoice]:
     """People whose certificate check by the jurisdiction in [first, last] found a problem, by name
     (the rows of a township page's problem list, to choose whom to reveal). Masked numbers only."""
     require_read(principal, jurisdiction_id)
@@ -149,14 +159,24 @@ def purge_people(
         )
     for person in people:
         audit.record(
-            session, principal=principal, action=AuditAction.DELETE, entity="person", entity_id=person.id,
+            session,
+            principal=principal,
+            action=AuditAction.DELETE,
+            entity="person",
+            entity_id=person.id,
             before={"role": person.role, "enterprise_id": person.enterprise_id, "left_on": person.left_on},
-            detail="清除离职人员信息", at=now,
-        )  # fmt: skip
+            detail="清除离职人员信息",
+            at=now,
+        )
         session.delete(person)
     audit.record(
-        session, principal=principal, action=AuditAction.DELETE, entity="person", detail=str(report), at=now,
+        session,
+        principal=principal,
+        action=AuditAction.DELETE,
+        entity="person",
+        detail=str(report),
+        at=now,
         after={"left_before": left_before, "people": report.people, "checks_cleared": report.checks_cleared},
-    )  # fmt: skip
+    )
     session.flush()
     return report

@@ -229,9 +229,12 @@ _count_if = count_if
 
 
 def list_jurisdictions(
-    session: Session, *, kinds: Sequence[str] | None = DEFAULT_KINDS, ids: Iterable[int] | None = None,
+    session: Session,
+    *,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
+    ids: Iterable[int] | None = None,
     active_only: bool = True,
-) -> list[JurisdictionRef]:  # fmt: skip
+) -> list[JurisdictionRef]:
     """Jurisdictions in `sort_order` (townships, then member units by default)."""
     stmt = select(_J.c.id, _J.c.code, _J.c.name, _J.c.kind, _J.c.sort_order).order_by(
         _J.c.sort_order, _J.c.id
@@ -279,9 +282,14 @@ _rectified_by = rectified_by
 
 
 def township_month_summary(
-    session: Session, *, principal: Principal, month: str, jurisdiction_ids: Iterable[int] | None = None,
-    as_of: dt.date | None = None, kinds: Sequence[str] | None = DEFAULT_KINDS,
-) -> list[JurisdictionMonthRow]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    month: str,
+    jurisdiction_ids: Iterable[int] | None = None,
+    as_of: dt.date | None = None,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
+) -> list[JurisdictionMonthRow]:
     """Per jurisdiction, the month's coverage, findings, checks, actions and table status.
 
     `month` is `YYYY-MM` (MonthFormatError otherwise); `as_of` (default: the month's last day)
@@ -381,10 +389,15 @@ def township_month_summary(
         v = {k: (int(x) if isinstance(x, (int, Decimal)) and k != "fines_yuan" else x) for k, x in v.items()}
         rows.append(
             JurisdictionMonthRow(
-                jurisdiction_id=ref.id, jurisdiction=ref.name, kind=ref.kind, sort_order=ref.sort_order,
-                month=m.label, as_of=day, **v,
+                jurisdiction_id=ref.id,
+                jurisdiction=ref.name,
+                kind=ref.kind,
+                sort_order=ref.sort_order,
+                month=m.label,
+                as_of=day,
+                **v,
             )
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -405,9 +418,13 @@ def _findings_as_of(wanted: list[int], m: Month, day: dt.date) -> Any:
 
 
 def county_totals(
-    session: Session, *, principal: Principal, month: str, as_of: dt.date | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    month: str,
+    as_of: dt.date | None = None,
     rows: Sequence[JurisdictionMonthRow] | None = None,
-) -> CountyTotals:  # fmt: skip
+) -> CountyTotals:
     """The whole county in one month; an enterprise inspected by several units counts once.
 
     Additive figures (findings, checks, actions, statuses) are summed over the townships and member
@@ -470,9 +487,13 @@ def county_totals(
 
 
 def monthly_status_grid(
-    session: Session, *, principal: Principal, months: Sequence[str], jurisdiction_ids: Iterable[int] | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    months: Sequence[str],
+    jurisdiction_ids: Iterable[int] | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
-) -> list[StatusCell]:  # fmt: skip
+) -> list[StatusCell]:
     """Every readable (jurisdiction, month) with its table status, 未报 where no row exists.
 
     Ordered by jurisdiction `sort_order`, then month as given.
@@ -528,17 +549,28 @@ class EnterpriseRef:
 
 
 def overdue_findings(
-    session: Session, *, principal: Principal, as_of: dt.date, jurisdiction_ids: Iterable[int] | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    as_of: dt.date,
+    jurisdiction_ids: Iterable[int] | None = None,
     limit: int = 200,
-) -> list[FindingItem]:  # fmt: skip
+) -> list[FindingItem]:
     """Findings open on `as_of` whose deadline has passed, longest overdue first (then by id);
     only those of jurisdictions the principal may read."""
     jurisdiction_ids = narrow(principal, jurisdiction_ids)
     target = func.coalesce(_E.c.name, _TI.c.name, "")
     stmt = (
         select(
-            _F.c.id, _F.c.jurisdiction_id, _J.c.name.label("jurisdiction"), target.label("target_name"),
-            _F.c.check_item_number, _F.c.description, _F.c.responsible_person, _F.c.found_on, _F.c.deadline,
+            _F.c.id,
+            _F.c.jurisdiction_id,
+            _J.c.name.label("jurisdiction"),
+            target.label("target_name"),
+            _F.c.check_item_number,
+            _F.c.description,
+            _F.c.responsible_person,
+            _F.c.found_on,
+            _F.c.deadline,
         )
         .select_from(
             _F.join(_J, _J.c.id == _F.c.jurisdiction_id)
@@ -548,18 +580,24 @@ def overdue_findings(
         .where(_F.c.found_on <= as_of, not_(_rectified_by(as_of)), _F.c.deadline < as_of)
         .order_by(_F.c.deadline, _F.c.id)
         .limit(limit)
-    )  # fmt: skip
+    )
     if jurisdiction_ids is not None:
         stmt = stmt.where(_F.c.jurisdiction_id.in_(list(jurisdiction_ids)))
     return [
         FindingItem(
-            id=r.id, jurisdiction_id=r.jurisdiction_id, jurisdiction=r.jurisdiction, target_name=r.target_name,
-            check_item_number=r.check_item_number, description=r.description,
-            responsible_person=r.responsible_person, found_on=r.found_on, deadline=r.deadline,
+            id=r.id,
+            jurisdiction_id=r.jurisdiction_id,
+            jurisdiction=r.jurisdiction,
+            target_name=r.target_name,
+            check_item_number=r.check_item_number,
+            description=r.description,
+            responsible_person=r.responsible_person,
+            found_on=r.found_on,
+            deadline=r.deadline,
             days_overdue=(as_of - r.deadline).days,
         )
         for r in session.execute(stmt)
-    ]  # fmt: skip
+    ]
 
 
 def uninspected_targets(
@@ -632,7 +670,8 @@ def county_vs_units(*, county: Any, units_sum: dict[str, int]) -> list[CountyVsU
     """`county` has the distinct counts as attributes (CountyTotals, overview.MonthTrend);
     `units_sum` the same keys summed over the units (rows or exported sheets)."""
     return [
-        CountyVsUnits(key, label, int(getattr(county, key)), int(units_sum.get(key, 0))) for key, label in NOT_ADDITIVE
+        CountyVsUnits(key, label, int(getattr(county, key)), int(units_sum.get(key, 0)))
+        for key, label in NOT_ADDITIVE
     ]
 
 

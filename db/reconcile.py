@@ -75,7 +75,9 @@ def _month(month: str) -> str:
         raise InputError(str(exc)) from exc
 
 
-def _reconcile_row(session: Session, row: JurisdictionMonthRow, report: MonthlyReport | None) -> Reconciliation:
+def _reconcile_row(
+    session: Session, row: JurisdictionMonthRow, report: MonthlyReport | None
+) -> Reconciliation:
     has_records = bool(row.inspections or row.enterprises_inspected or row.findings_found or row.orders)
     base = Reconciliation(row.jurisdiction_id, row.jurisdiction, row.month, row.monthly_status, has_records)
     if report is None or not has_records:
@@ -91,15 +93,25 @@ def _reconcile_row(session: Session, row: JurisdictionMonthRow, report: MonthlyR
             differences.append(Difference(key, headers[key], str(reported), str(recorded), source))
     fines_wan = (row.fines_yuan / Decimal(10000)).quantize(Decimal("0.0001"))
     if Decimal(str(report.fines_wan)).quantize(Decimal("0.0001")) != fines_wan:
-        differences.append(Difference("fines_wan", headers["fines_wan"], f"{Decimal(str(report.fines_wan)).normalize():f}",
-                                      f"{fines_wan.normalize():f}", "罚款记录（万元）"))  # fmt: skip
+        differences.append(
+            Difference(
+                "fines_wan",
+                headers["fines_wan"],
+                f"{Decimal(str(report.fines_wan)).normalize():f}",
+                f"{fines_wan.normalize():f}",
+                "罚款记录（万元）",
+            )
+        )
     m = parse_month(row.month)
     by_item = session.exec(
         select(Finding.target_kind, Finding.check_item_number, func.count())
-        .where(Finding.jurisdiction_id == row.jurisdiction_id, col(Finding.found_on).between(m.first, m.last),
-               col(Finding.check_item_number).is_not(None))
+        .where(
+            Finding.jurisdiction_id == row.jurisdiction_id,
+            col(Finding.found_on).between(m.first, m.last),
+            col(Finding.check_item_number).is_not(None),
+        )
         .group_by(col(Finding.target_kind), col(Finding.check_item_number))
-    ).all()  # fmt: skip
+    ).all()
     recorded_items = {item_key(kind, number or 0): int(n) for kind, number, n in by_item}
     reported_items = {k: int(v) for k, v in (report.problems_by_item or {}).items()}
     if reported_items:  # per-item counts are optional in the table
@@ -107,20 +119,29 @@ def _reconcile_row(session: Session, row: JurisdictionMonthRow, report: MonthlyR
             a, b = reported_items.get(item, 0), recorded_items.get(item, 0)
             if a != b:
                 label = headers.get(f"{ITEM_PREFIX}{item}", item)
-                differences.append(Difference(f"{ITEM_PREFIX}{item}", label, str(a), str(b), "问题清单（按检查项）"))
-    return Reconciliation(row.jurisdiction_id, row.jurisdiction, row.month, row.monthly_status, True, differences)
+                differences.append(
+                    Difference(f"{ITEM_PREFIX}{item}", label, str(a), str(b), "问题清单（按检查项）")
+                )
+    return Reconciliation(
+        row.jurisdiction_id, row.jurisdiction, row.month, row.monthly_status, True, differences
+    )
 
 
-def reconcile_month(session: Session, *, principal: Principal, jurisdiction_id: int, month: str) -> Reconciliation:
+def reconcile_month(
+    session: Session, *, principal: Principal, jurisdiction_id: int, month: str
+) -> Reconciliation:
     """One jurisdiction's table for the month compared with its records."""
     require_read(principal, jurisdiction_id)
     label = _month(month)
-    rows = township_month_summary(session, principal=principal, month=label, jurisdiction_ids=[jurisdiction_id],
-                                  kinds=None)  # fmt: skip
+    rows = township_month_summary(
+        session, principal=principal, month=label, jurisdiction_ids=[jurisdiction_id], kinds=None
+    )
     if not rows:
         raise InputError(f"找不到编号为 {jurisdiction_id} 的单位")
     report = session.exec(
-        select(MonthlyReport).where(MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == label)
+        select(MonthlyReport).where(
+            MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == label
+        )
     ).first()
     return _reconcile_row(session, rows[0], report)
 
@@ -129,8 +150,13 @@ def reconcile_all(session: Session, *, principal: Principal, month: str) -> list
     """Every jurisdiction the principal may read (townships and member units), in sort order."""
     label = _month(month)
     ids = narrow(principal, None)
-    rows = township_month_summary(session, principal=principal, month=label, jurisdiction_ids=ids,
-                                  kinds=(JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value))  # fmt: skip
+    rows = township_month_summary(
+        session,
+        principal=principal,
+        month=label,
+        jurisdiction_ids=ids,
+        kinds=(JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value),
+    )
     reports = {
         r.jurisdiction_id: r
         for r in session.exec(select(MonthlyReport).where(MonthlyReport.month == label)).all()

@@ -24,8 +24,7 @@ from typing import Any
 from sqlalchemy import case, distinct, exists, func, select
 from sqlmodel import Session, SQLModel
 
-from db import overview as ov
-from db import queries as q
+from db import overview, queries
 from db.access import Principal, can_read, narrow, require_read
 from db.codes import (
     ActionKind,
@@ -80,7 +79,9 @@ GUARD_METHODS = ("shrinkage", "min_denominator", "none")
 BELOW_MIN = ("county_average", "neutral", "exclude")
 WHEN_EMPTY = ("group_average", "not_applicable")
 IDLE = ("zero", "guard")
-NOT_RANKED_REASON = "辖区（监管范围）内没有登记的生产经营单位，本季度也未开展任何检查：无可考核事项，不参与排名"
+NOT_RANKED_REASON = (
+    "辖区（监管范围）内没有登记的生产经营单位，本季度也未开展任何检查：无可考核事项，不参与排名"
+)
 SCORE_DIGITS = 1  # the total is shown, graded and ranked with one decimal
 GROUP_LABEL = {
     JurisdictionKind.TOWNSHIP.value: "乡镇（街道）",
@@ -237,13 +238,16 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
             raise ScoringRulesError(f"{where} 的满分（max_points）必须是非负数字")
         indicators.append(
             Indicator(
-                code=code, label=str(item.get("label", code)), max_points=float(points),
+                code=code,
+                label=str(item.get("label", code)),
+                max_points=float(points),
                 numerator=_weights(item.get("numerator"), where=f"{where} 的分子"),
                 denominator=_weights(item.get("denominator"), where=f"{where} 的分母"),
-                guard=bool(item.get("guard", True)), explain=str(item.get("explain", "")),
+                guard=bool(item.get("guard", True)),
+                explain=str(item.get("explain", "")),
                 short=str(item.get("short", "")),
             )
-        )  # fmt: skip
+        )
     g = data.get("guard", {})
     if not isinstance(g, Mapping):
         raise ScoringRulesError("[guard] 格式不正确")
@@ -278,9 +282,14 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
     if not isinstance(total, int | float) or total <= 0:
         raise ScoringRulesError("total_points 必须是正数")
     return ScoringRules(
-        name=str(data.get("name", "季度督查考核评分规则")), version=int(data.get("version", 1)),
-        total_points=float(total), indicators=tuple(indicators), guard=guard, grades=grades, source=source,
-    )  # fmt: skip
+        name=str(data.get("name", "季度督查考核评分规则")),
+        version=int(data.get("version", 1)),
+        total_points=float(total),
+        indicators=tuple(indicators),
+        guard=guard,
+        grades=grades,
+        source=source,
+    )
 
 
 def rules_path() -> Path:
@@ -377,7 +386,8 @@ def competition_ranks(scores: Sequence[float | None], *, digits: int = SCORE_DIG
     """1, 2, 2, 4 … by the score as shown (half up to `digits`), highest first; None stays unranked.
     Equal shown scores share a rank; different shown scores never do."""
     keyed = sorted(
-        ((shown_score(s, digits=digits), i) for i, s in enumerate(scores) if s is not None), key=lambda x: -x[0]
+        ((shown_score(s, digits=digits), i) for i, s in enumerate(scores) if s is not None),
+        key=lambda x: -x[0],
     )
     ranks: list[int | None] = [None] * len(scores)
     previous: float | None = None
@@ -419,24 +429,65 @@ def has_nothing_to_supervise(measures: Mapping[str, float]) -> bool:
     return measures["enterprises_registered"] <= 0 and measures.get("inspections", 0) <= 0
 
 
-def score_indicator(ind: Indicator, measures: Mapping[str, float], *, guard: Guard,
-                    group_rate: float | None) -> IndicatorScore:  # fmt: skip
+def score_indicator(
+    ind: Indicator, measures: Mapping[str, float], *, guard: Guard, group_rate: float | None
+) -> IndicatorScore:
     num, den = ind.ratio_parts(measures)
     if ind.guard and guard.idle == "zero" and is_idle(measures):
         idle = "有登记的生产经营单位，本季度未检查任何一家"
         if den <= 0:
-            return IndicatorScore(ind.code, ind.label, num, den, None, 0.0, 0.0, ind.max_points, "idle_zero",
-                                  f"{idle}：本项无可计分事项，计 0 分（不按同类平均）")  # fmt: skip
+            return IndicatorScore(
+                ind.code,
+                ind.label,
+                num,
+                den,
+                None,
+                0.0,
+                0.0,
+                ind.max_points,
+                "idle_zero",
+                f"{idle}：本项无可计分事项，计 0 分（不按同类平均）",
+            )
         raw = min(num, den) / den
-        return IndicatorScore(ind.code, ind.label, num, den, raw, raw, round(ind.max_points * raw, 4), ind.max_points,
-                              "idle_zero", f"{idle}：{_num(min(num, den))}/{_num(den)}，不做小分母保护")  # fmt: skip
+        return IndicatorScore(
+            ind.code,
+            ind.label,
+            num,
+            den,
+            raw,
+            raw,
+            round(ind.max_points * raw, 4),
+            ind.max_points,
+            "idle_zero",
+            f"{idle}：{_num(min(num, den))}/{_num(den)}，不做小分母保护",
+        )
     if den <= 0 and ind.guard and guard.when_empty == "group_average" and group_rate is not None:
         points = round(ind.max_points * group_rate, 4)
-        return IndicatorScore(ind.code, ind.label, num, den, None, group_rate, points, ind.max_points, "empty_average",
-                              f"本季度无应完成事项，按同类平均 {_pct(group_rate)} 计分")  # fmt: skip
+        return IndicatorScore(
+            ind.code,
+            ind.label,
+            num,
+            den,
+            None,
+            group_rate,
+            points,
+            ind.max_points,
+            "empty_average",
+            f"本季度无应完成事项，按同类平均 {_pct(group_rate)} 计分",
+        )
     if den <= 0:
-        return IndicatorScore(ind.code, ind.label, num, den, None, None, None, ind.max_points, "not_applicable",
-                              "本季度无应完成事项，不计入")  # fmt: skip
+        return IndicatorScore(
+            ind.code,
+            ind.label,
+            num,
+            den,
+            None,
+            None,
+            None,
+            ind.max_points,
+            "not_applicable",
+            "本季度无应完成事项，不计入",
+        )
     num = min(num, den)
     raw = num / den
     rate, status, note = raw, "scored", ""
@@ -448,8 +499,18 @@ def score_indicator(ind: Indicator, measures: Mapping[str, float], *, guard: Gua
         note = f"原始 {_pct(raw)}（{_num(num)}/{_num(den)}），向同类平均 {_pct(avg)} 收缩后 {_pct(rate)}"
     elif ind.guard and guard.method == "min_denominator" and den < guard.min_denominator:
         if guard.below_min == "exclude":
-            return IndicatorScore(ind.code, ind.label, num, den, raw, None, None, ind.max_points, "excluded",
-                                  f"分母仅 {_num(den)}，少于 {_num(guard.min_denominator)}，不计入")  # fmt: skip
+            return IndicatorScore(
+                ind.code,
+                ind.label,
+                num,
+                den,
+                raw,
+                None,
+                None,
+                ind.max_points,
+                "excluded",
+                f"分母仅 {_num(den)}，少于 {_num(guard.min_denominator)}，不计入",
+            )
         if guard.below_min == "neutral":
             rate, status = 0.5, "neutral"
             note = f"分母仅 {_num(den)}，少于 {_num(guard.min_denominator)}，按一半计分"
@@ -463,9 +524,12 @@ def score_indicator(ind: Indicator, measures: Mapping[str, float], *, guard: Gua
 
 
 def score_group(
-    rules: ScoringRules, *, members: Sequence[Member], measures: Mapping[int, Mapping[str, float]],
+    rules: ScoringRules,
+    *,
+    members: Sequence[Member],
+    measures: Mapping[int, Mapping[str, float]],
     previous_ranks: Mapping[int, int | None] | None = None,
-) -> list[JurisdictionScore]:  # fmt: skip
+) -> list[JurisdictionScore]:
     """Score one group (one kind of jurisdiction) and rank it; sorted by rank, unranked last.
 
     The group's pooled rate per indicator is the shrinkage target and the "county average".
@@ -478,7 +542,16 @@ def score_group(
         if has_nothing_to_supervise(values):
             parts = tuple(
                 IndicatorScore(
-                    ind.code, ind.label, 0.0, 0.0, None, None, None, ind.max_points, "not_ranked", "不参与排名"
+                    ind.code,
+                    ind.label,
+                    0.0,
+                    0.0,
+                    None,
+                    None,
+                    None,
+                    ind.max_points,
+                    "not_ranked",
+                    "不参与排名",
                 )
                 for ind in rules.indicators
             )
@@ -535,12 +608,12 @@ class QuarterWindow:
         return not self.months
 
 
-def quarter_window(campaign: ov.CampaignInfo, *, quarter: str, as_of: dt.date) -> QuarterWindow:
-    first, last = ov.quarter_bounds(quarter)
-    months = [m for m in campaign.enforcement_months if ov.quarter_of(m) == quarter]
+def quarter_window(campaign: overview.CampaignInfo, *, quarter: str, as_of: dt.date) -> QuarterWindow:
+    first, last = overview.quarter_bounds(quarter)
+    months = [m for m in campaign.enforcement_months if overview.quarter_of(m) == quarter]
     final_on = max([last] + [campaign.due_date(m) for m in months])
     cutoff = min(as_of, final_on)
-    begun = tuple(m for m in months if q.parse_month(m).first <= cutoff)
+    begun = tuple(m for m in months if queries.parse_month(m).first <= cutoff)
     due = tuple(m for m in begun if campaign.due_date(m) <= cutoff)
     return QuarterWindow(quarter, begun, due, first, min(last, cutoff), cutoff, final_on)
 
@@ -549,9 +622,13 @@ _count_if = count_if
 
 
 def quarter_measures(
-    session: Session, *, principal: Principal, campaign: ov.CampaignInfo, window: QuarterWindow,
+    session: Session,
+    *,
+    principal: Principal,
+    campaign: overview.CampaignInfo,
+    window: QuarterWindow,
     jurisdiction_ids: Sequence[int],
-) -> dict[int, dict[str, float]]:  # fmt: skip
+) -> dict[int, dict[str, float]]:
     """Every measure of `MEASURES` per jurisdiction for the window (grouped SQL, a few queries);
     only the jurisdictions the principal may read."""
     wanted = narrow(principal, jurisdiction_ids)
@@ -564,8 +641,12 @@ _RANKING = Principal(username="system", role=Role.LEADER, display_name="考核�
 
 
 def _measures(
-    session: Session, *, campaign: ov.CampaignInfo, window: QuarterWindow, jurisdiction_ids: Sequence[int],
-) -> dict[int, dict[str, float]]:  # fmt: skip
+    session: Session,
+    *,
+    campaign: overview.CampaignInfo,
+    window: QuarterWindow,
+    jurisdiction_ids: Sequence[int],
+) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = {j: dict.fromkeys(MEASURES, 0.0) for j in jurisdiction_ids}
     if window.empty or not jurisdiction_ids:
         return out
@@ -581,8 +662,14 @@ def _measures(
     for jid in wanted:
         out[jid]["months_due"] = float(len(window.due_months))
     if window.due_months:
-        for cell in ov.status_grid(session, principal=_RANKING, campaign=campaign, as_of=window.cutoff,
-                                   months=window.due_months, kinds=None):  # fmt: skip
+        for cell in overview.status_grid(
+            session,
+            principal=_RANKING,
+            campaign=campaign,
+            as_of=window.cutoff,
+            months=window.due_months,
+            kinds=None,
+        ):
             if cell.jurisdiction_id in out:
                 if cell.status in ("on_time", "zero"):
                     out[cell.jurisdiction_id]["months_on_time"] += 1
@@ -619,7 +706,7 @@ def _measures(
         .where(own.c.owner.in_(wanted))
         .group_by(own.c.owner)
     )
-    bucket = ov.month_bucket(_I.c.inspected_on, window.months).label("month")
+    bucket = overview.month_bucket(_I.c.inspected_on, window.months).label("month")
     visits = (
         select(own.c.owner.label("owner"), own.c.eid.label("eid"), bucket)
         .select_from(own.join(_I, _I.c.enterprise_id == own.c.eid))
@@ -759,14 +846,20 @@ class Assessment:
 def _members(session: Session) -> list[Member]:
     return [
         Member(r.id, r.name, r.kind, r.sort_order, r.code)
-        for r in q.list_jurisdictions(session, kinds=q.DEFAULT_KINDS)
+        for r in queries.list_jurisdictions(session, kinds=queries.DEFAULT_KINDS)
     ]
 
 
 def assess_quarter(
-    session: Session, *, principal: Principal, campaign: ov.CampaignInfo, quarter: str, as_of: dt.date,
-    rules: ScoringRules, with_previous: bool = True,
-) -> Assessment:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    campaign: overview.CampaignInfo,
+    quarter: str,
+    as_of: dt.date,
+    rules: ScoringRules,
+    with_previous: bool = True,
+) -> Assessment:
     """Score every township and member unit for `quarter` as of `as_of`, with last quarter's ranks.
 
     The previous quarter is the calendar quarter before; when it had no enforcement month there
@@ -779,18 +872,26 @@ def assess_quarter(
     """
     window = quarter_window(campaign, quarter=quarter, as_of=as_of)
     members = _members(session)
-    measures = _measures(session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id
-                                                                                             for m in members])  # fmt: skip
+    measures = _measures(
+        session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id for m in members]
+    )
     prev_label = previous_quarter(quarter)
     previous: Assessment | None = None
     if with_previous:
-        previous = assess_quarter(session, principal=principal, campaign=campaign, quarter=prev_label, as_of=as_of,
-                                  rules=rules, with_previous=False)  # fmt: skip
+        previous = assess_quarter(
+            session,
+            principal=principal,
+            campaign=campaign,
+            quarter=prev_label,
+            as_of=as_of,
+            rules=rules,
+            with_previous=False,
+        )
         if previous.empty:
             previous = None
     groups: dict[str, list[JurisdictionScore]] = {}
     rates: dict[str, dict[str, float | None]] = {}
-    for kind in q.DEFAULT_KINDS:
+    for kind in queries.DEFAULT_KINDS:
         group = [m for m in members if m.kind == kind]
         prev_ranks = (
             {s.member.jurisdiction_id: s.rank for s in previous.groups.get(kind, [])} if previous else None
@@ -798,8 +899,10 @@ def assess_quarter(
         groups[kind] = score_group(rules, members=group, measures=measures, previous_ranks=prev_ranks)
         ids = {m.jurisdiction_id for m in group}
         rates[kind] = group_rates(rules, {j: v for j, v in measures.items() if j in ids})
-    return for_reader(Assessment(quarter, window, rules, groups, rates, measures, prev_label if previous else None),
-                      principal=principal)  # fmt: skip
+    return for_reader(
+        Assessment(quarter, window, rules, groups, rates, measures, prev_label if previous else None),
+        principal=principal,
+    )
 
 
 def for_reader(assessment: Assessment, *, principal: Principal) -> Assessment:
@@ -825,25 +928,37 @@ class ScorePoint:
 
 
 def score_history(
-    session: Session, *, principal: Principal, campaign: ov.CampaignInfo, jurisdiction_id: int, as_of: dt.date,
+    session: Session,
+    *,
+    principal: Principal,
+    campaign: overview.CampaignInfo,
+    jurisdiction_id: int,
+    as_of: dt.date,
     rules: ScoringRules,
-) -> list[ScorePoint]:  # fmt: skip
+) -> list[ScorePoint]:
     """The jurisdiction's score and rank in every quarter of the campaign begun by `as_of`.
 
     Part of a jurisdiction's own page: AccessDenied for another township's or unit's staff.
     """
     require_read(principal, jurisdiction_id)
     assessments = [
-        assess_quarter(session, principal=principal, campaign=campaign, quarter=quarter, as_of=as_of, rules=rules,
-                       with_previous=False)
+        assess_quarter(
+            session,
+            principal=principal,
+            campaign=campaign,
+            quarter=quarter,
+            as_of=as_of,
+            rules=rules,
+            with_previous=False,
+        )
         for quarter in history_quarters(campaign, as_of=as_of)
-    ]  # fmt: skip
+    ]
     return history_points(assessments, jurisdiction_id=jurisdiction_id)
 
 
-def history_quarters(campaign: ov.CampaignInfo, *, as_of: dt.date) -> list[str]:
+def history_quarters(campaign: overview.CampaignInfo, *, as_of: dt.date) -> list[str]:
     """The campaign's quarters begun by `as_of` (those a score history shows)."""
-    return [quarter for quarter in campaign.quarters if ov.quarter_bounds(quarter)[0] <= as_of]
+    return [quarter for quarter in campaign.quarters if overview.quarter_bounds(quarter)[0] <= as_of]
 
 
 def history_points(assessments: Sequence[Assessment], *, jurisdiction_id: int) -> list[ScorePoint]:

@@ -34,11 +34,20 @@ REPORT_TYPES = tuple(ATTACHMENT_TYPES)
 
 
 def submit_self_inspection(
-    session: Session, *, principal: Principal, target_kind: TargetKind | str, enterprise_id: int | None = None,
-    institution_id: int | None = None, submitted_on: dt.date | None = None, summary: str = "",
-    period_from: dt.date = dt.date(2020, 4, 1), problems: Sequence[FindingInput] = (),
-    attachment: bytes | None = None, filename: str = "", upload_dir: Path | None = None,
-) -> SelfInspectionReport:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    target_kind: TargetKind | str,
+    enterprise_id: int | None = None,
+    institution_id: int | None = None,
+    submitted_on: dt.date | None = None,
+    summary: str = "",
+    period_from: dt.date = dt.date(2020, 4, 1),
+    problems: Sequence[FindingInput] = (),
+    attachment: bytes | None = None,
+    filename: str = "",
+    upload_dir: Path | None = None,
+) -> SelfInspectionReport:
     """Record a 自查报告 with its problems (each a finding of the target's township)."""
     kind = TargetKind(str(target_kind))
     if (kind is TargetKind.ENTERPRISE) != (enterprise_id is not None) or (kind is TargetKind.INSTITUTION) != (
@@ -63,23 +72,46 @@ def submit_self_inspection(
         raise InputError("请填写自查情况或上传自查报告")
     path = None
     if attachment is not None:
-        path = store_attachment(data=attachment, filename=filename, folder=f"self_inspection/{jurisdiction_id}",
-                                allowed=REPORT_TYPES, upload_dir=upload_dir)  # fmt: skip
+        path = store_attachment(
+            data=attachment,
+            filename=filename,
+            folder=f"self_inspection/{jurisdiction_id}",
+            allowed=REPORT_TYPES,
+            upload_dir=upload_dir,
+        )
     report = SelfInspectionReport(
-        target_kind=kind.value, enterprise_id=enterprise_id, institution_id=institution_id,
-        jurisdiction_id=jurisdiction_id, submitted_on=day, period_from=period_from, summary=summary.strip(),
-        attachment=path, created_at=aware_now(),
-    )  # fmt: skip
+        target_kind=kind.value,
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        jurisdiction_id=jurisdiction_id,
+        submitted_on=day,
+        period_from=period_from,
+        summary=summary.strip(),
+        attachment=path,
+        created_at=aware_now(),
+    )
     session.add(report)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.CREATE, entity="selfinspectionreport",
-          entity_id=report.id, after=report)  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.CREATE,
+        entity="selfinspectionreport",
+        entity_id=report.id,
+        after=report,
+    )
     for problem in problems:
         add_finding(
-            session, principal=principal, jurisdiction_id=jurisdiction_id, target_kind=kind.value,
-            enterprise_id=enterprise_id, institution_id=institution_id, found_on=day, finding=problem,
+            session,
+            principal=principal,
+            jurisdiction_id=jurisdiction_id,
+            target_kind=kind.value,
+            enterprise_id=enterprise_id,
+            institution_id=institution_id,
+            found_on=day,
+            finding=problem,
             self_inspection_id=report.id,
-        )  # fmt: skip
+        )
     return report
 
 
@@ -97,8 +129,11 @@ class SelfInspectionRow:
 
 
 def list_self_inspections(
-    session: Session, *, principal: Principal, jurisdiction_id: int | None = None,
-) -> list[SelfInspectionRow]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int | None = None,
+) -> list[SelfInspectionRow]:
     """Reports the principal may read, newest first, with their problem counts."""
     stmt: Any = (
         select(SelfInspectionReport, Jurisdiction.name, Enterprise.name, TrainingInstitution.name)
@@ -120,10 +155,18 @@ def list_self_inspections(
             select(col(Finding.self_inspection_id), func.count(), still_open)
             .where(col(Finding.self_inspection_id).in_(ids))
             .group_by(col(Finding.self_inspection_id))
-        ).all():  # fmt: skip
+        ).all():
             counts[int(sid or 0)] = (int(total), int(n_open or 0))
     return [
-        SelfInspectionRow(int(r.id), jname, r.target_kind, ename or iname or "", r.submitted_on, r.summary,
-                          r.attachment, *counts.get(int(r.id), (0, 0)))
+        SelfInspectionRow(
+            int(r.id),
+            jname,
+            r.target_kind,
+            ename or iname or "",
+            r.submitted_on,
+            r.summary,
+            r.attachment,
+            *counts.get(int(r.id), (0, 0)),
+        )
         for r, jname, ename, iname in rows
-    ]  # fmt: skip
+    ]

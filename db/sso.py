@@ -49,15 +49,31 @@ def login_by_email(
         except ValueError:  # local staff without a jurisdiction
             principal = None
     if principal is None:
-        who = Principal(username=(name or "(单点登录)")[:50], role=Role.LEADER, user_id=user.id if user else None)
-        audit.record(session, principal=who, action=AuditAction.LOGIN_FAILED, entity="user",
-                     entity_id=user.id if user else "", detail="单点登录未能对应到可用账号", at=moment)  # fmt: skip
+        who = Principal(
+            username=(name or "(单点登录)")[:50], role=Role.LEADER, user_id=user.id if user else None
+        )
+        audit.record(
+            session,
+            principal=who,
+            action=AuditAction.LOGIN_FAILED,
+            entity="user",
+            entity_id=user.id if user else "",
+            detail="单点登录未能对应到可用账号",
+            at=moment,
+        )
         session.commit()
         return None
     assert user is not None
     user.last_login_at = moment
     session.add(user)
-    audit.record(session, principal=principal, action=AuditAction.LOGIN, entity="user", entity_id=user.id,
-                 detail="单点登录", at=moment)  # fmt: skip
+    audit.record(
+        session,
+        principal=principal,
+        action=AuditAction.LOGIN,
+        entity="user",
+        entity_id=user.id,
+        detail="单点登录",
+        at=moment,
+    )
     session.commit()
     return principal

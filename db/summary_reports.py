@@ -32,20 +32,34 @@ STATUS_LABELS = {"on_time": "按时报送", "late": "逾期报送", "missing": "
 
 
 def upload_summary_report(
-    session: Session, *, principal: Principal, jurisdiction_id: int, data: bytes, filename: str, title: str = "",
-    submitted_on: dt.date | None = None, upload_dir: Path | None = None,
-) -> SummaryReport:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    data: bytes,
+    filename: str,
+    title: str = "",
+    submitted_on: dt.date | None = None,
+    upload_dir: Path | None = None,
+) -> SummaryReport:
     require_write(principal, jurisdiction_id)
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
     campaign = active_campaign(session)
     day = submitted_on or local_today()
     if day > local_today():
         raise InputError(f"报送日期 {day} 晚于今天")
-    path = store_attachment(data=data, filename=filename, folder=f"summary/{jurisdiction.code}",
-                            allowed=REPORT_TYPES, upload_dir=upload_dir)  # fmt: skip
+    path = store_attachment(
+        data=data,
+        filename=filename,
+        folder=f"summary/{jurisdiction.code}",
+        allowed=REPORT_TYPES,
+        upload_dir=upload_dir,
+    )
     report = session.exec(
-        select(SummaryReport).where(SummaryReport.campaign_id == campaign.id, SummaryReport.jurisdiction_id == jurisdiction_id)
-    ).first()  # fmt: skip
+        select(SummaryReport).where(
+            SummaryReport.campaign_id == campaign.id, SummaryReport.jurisdiction_id == jurisdiction_id
+        )
+    ).first()
     before = report.model_copy() if report is not None else None
     if report is None:
         assert campaign.id is not None
@@ -55,9 +69,16 @@ def upload_summary_report(
     report.submitted_on = report.submitted_on or day
     session.add(report)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.UPDATE if before else AuditAction.CREATE,
-          entity="summaryreport", entity_id=report.id, before=before, after=report,
-          detail=f"上传总结报告：{jurisdiction.name}《{report.title}》")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        entity="summaryreport",
+        entity_id=report.id,
+        before=before,
+        after=report,
+        detail=f"上传总结报告：{jurisdiction.name}《{report.title}》",
+    )
     return report
 
 
@@ -77,7 +98,9 @@ class SummaryStatusRow:
         return STATUS_LABELS[self.status]
 
 
-def summary_report_status(session: Session, *, principal: Principal, as_of: dt.date | None = None) -> list[SummaryStatusRow]:
+def summary_report_status(
+    session: Session, *, principal: Principal, as_of: dt.date | None = None
+) -> list[SummaryStatusRow]:
     """Every township and member unit the principal may read, with its summary report's status."""
     day = as_of or local_today()
     campaign = active_campaign(session)
@@ -88,7 +111,10 @@ def summary_report_status(session: Session, *, principal: Principal, as_of: dt.d
     ids = narrow(principal, None)
     if ids is not None:
         stmt = stmt.where(col(Jurisdiction.id).in_(ids))
-    reports = {r.jurisdiction_id: r for r in session.exec(select(SummaryReport).where(SummaryReport.campaign_id == campaign.id)).all()}
+    reports = {
+        r.jurisdiction_id: r
+        for r in session.exec(select(SummaryReport).where(SummaryReport.campaign_id == campaign.id)).all()
+    }
     rows: list[SummaryStatusRow] = []
     for j in session.exec(stmt.order_by(col(Jurisdiction.sort_order), col(Jurisdiction.id))).all():
         r = reports.get(int(j.id or 0))
@@ -96,7 +122,16 @@ def summary_report_status(session: Session, *, principal: Principal, as_of: dt.d
             status = "on_time" if r.submitted_on <= campaign.summary_due_on else "late"
         else:
             status = "missing" if day > campaign.summary_due_on else "pending"
-        rows.append(SummaryStatusRow(int(j.id or 0), j.name, j.kind, campaign.summary_due_on,
-                                     r.submitted_on if r else None, r.title if r else "",
-                                     r.attachment if r else None, status))  # fmt: skip
+        rows.append(
+            SummaryStatusRow(
+                int(j.id or 0),
+                j.name,
+                j.kind,
+                campaign.summary_due_on,
+                r.submitted_on if r else None,
+                r.title if r else "",
+                r.attachment if r else None,
+                status,
+            )
+        )
     return rows

@@ -23,10 +23,18 @@ ACTED = frozenset({TipStatus.CHECKING.value, TipStatus.ANSWERED.value, TipStatus
 
 
 def record_tip(
-    session: Session, *, principal: Principal, received_on: dt.date, content: str, channel: str = "12350",
-    reference: str = "", target_name: str = "", enterprise_id: int | None = None,
-    institution_id: int | None = None, jurisdiction_id: int | None = None,
-) -> Tip:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    received_on: dt.date,
+    content: str,
+    channel: str = "12350",
+    reference: str = "",
+    target_name: str = "",
+    enterprise_id: int | None = None,
+    institution_id: int | None = None,
+    jurisdiction_id: int | None = None,
+) -> Tip:
     """A new tip; given a jurisdiction it is assigned at once."""
     require_write(principal, jurisdiction_id)
     if not content.strip():
@@ -36,12 +44,17 @@ def record_tip(
     if jurisdiction_id is not None:
         jurisdiction_by_id(session, jurisdiction_id)
     tip = Tip(
-        received_on=received_on, channel=channel.strip()[:20] or "12350", reference=reference.strip()[:50],
-        content=content.strip(), target_name=target_name.strip(), enterprise_id=enterprise_id,
-        institution_id=institution_id, jurisdiction_id=jurisdiction_id,
+        received_on=received_on,
+        channel=channel.strip()[:20] or "12350",
+        reference=reference.strip()[:50],
+        content=content.strip(),
+        target_name=target_name.strip(),
+        enterprise_id=enterprise_id,
+        institution_id=institution_id,
+        jurisdiction_id=jurisdiction_id,
         assigned_on=received_on if jurisdiction_id is not None else None,
         status=(TipStatus.ASSIGNED if jurisdiction_id is not None else TipStatus.RECEIVED).value,
-    )  # fmt: skip
+    )
     session.add(tip)
     session.flush()
     audit(session, principal=principal, action=AuditAction.CREATE, entity="tip", entity_id=tip.id, after=tip)
@@ -58,13 +71,28 @@ def _load(session: Session, tip_id: int) -> Tip:
 def _save(session: Session, principal: Principal, tip: Tip, before: Tip, detail: str) -> Tip:
     session.add(tip)
     flush_checked(session, what=f"举报线索 {tip.id}")
-    audit(session, principal=principal, action=AuditAction.UPDATE, entity="tip", entity_id=tip.id,
-          before=before, after=tip, detail=detail)  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="tip",
+        entity_id=tip.id,
+        before=before,
+        after=tip,
+        detail=detail,
+    )
     return tip
 
 
-def assign_tip(session: Session, *, principal: Principal, tip_id: int, jurisdiction_id: int,
-               assigned_on: dt.date | None = None, expected_version: int | None = None) -> Tip:  # fmt: skip
+def assign_tip(
+    session: Session,
+    *,
+    principal: Principal,
+    tip_id: int,
+    jurisdiction_id: int,
+    assigned_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Tip:
     """交办: hand the tip to a jurisdiction (county staff). `expected_version`: the version the form
     was loaded with; a tip changed since is refused (StaleRecord). None skips the check."""
     require_write(principal, None)
@@ -80,8 +108,15 @@ def assign_tip(session: Session, *, principal: Principal, tip_id: int, jurisdict
     return _save(session, principal, tip, before, f"交办给{target.name}")
 
 
-def record_check(session: Session, *, principal: Principal, tip_id: int, check_result: str,
-                 substantiated: bool | None, expected_version: int | None = None) -> Tip:  # fmt: skip
+def record_check(
+    session: Session,
+    *,
+    principal: Principal,
+    tip_id: int,
+    check_result: str,
+    substantiated: bool | None,
+    expected_version: int | None = None,
+) -> Tip:
     """核查: what the check found, and whether the tip was substantiated (`expected_version` as for
     `assign_tip`)."""
     tip = _load(session, tip_id)
@@ -100,8 +135,14 @@ def record_check(session: Session, *, principal: Principal, tip_id: int, check_r
     return _save(session, principal, tip, before, "核查")
 
 
-def answer_tip(session: Session, *, principal: Principal, tip_id: int, answered_on: dt.date | None = None,
-               close: bool = False) -> Tip:  # fmt: skip
+def answer_tip(
+    session: Session,
+    *,
+    principal: Principal,
+    tip_id: int,
+    answered_on: dt.date | None = None,
+    close: bool = False,
+) -> Tip:
     """答复 the person who reported (needs a check result); `close` also marks it 办结."""
     tip = _load(session, tip_id)
     require_write(principal, tip.jurisdiction_id)
@@ -141,13 +182,20 @@ class TipRow:
 
 
 def list_tips(
-    session: Session, *, principal: Principal, status: str | None = None, flagged_only: bool = False,
-    jurisdiction_id: int | None = None, as_of: dt.date | None = None,
-) -> list[TipRow]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    status: str | None = None,
+    flagged_only: bool = False,
+    jurisdiction_id: int | None = None,
+    as_of: dt.date | None = None,
+) -> list[TipRow]:
     """Tips the principal may read (flagged first, then newest)."""
     day = as_of or local_today()
     limit_days = active_campaign(session).tip_action_days
-    stmt: Any = select(Tip, Jurisdiction.name).outerjoin(Jurisdiction, col(Jurisdiction.id) == Tip.jurisdiction_id)
+    stmt: Any = select(Tip, Jurisdiction.name).outerjoin(
+        Jurisdiction, col(Jurisdiction.id) == Tip.jurisdiction_id
+    )
     if (scope := scope_filter(principal, Tip.jurisdiction_id)) is not None:
         stmt = stmt.where(scope)
     if status:
@@ -160,10 +208,25 @@ def list_tips(
         flagged = tip.status not in ACTED and not tip.check_result and days > limit_days
         if flagged_only and not flagged:
             continue
-        rows.append(TipRow(
-            int(tip.id), tip.received_on, tip.channel, tip.reference, tip.content, tip.target_name,
-            tip.jurisdiction_id, jname or "", tip.assigned_on, tip.status, tip.check_result, tip.substantiated,
-            tip.answered_on, days, flagged, tip.version,
-        ))  # fmt: skip
+        rows.append(
+            TipRow(
+                int(tip.id),
+                tip.received_on,
+                tip.channel,
+                tip.reference,
+                tip.content,
+                tip.target_name,
+                tip.jurisdiction_id,
+                jname or "",
+                tip.assigned_on,
+                tip.status,
+                tip.check_result,
+                tip.substantiated,
+                tip.answered_on,
+                days,
+                flagged,
+                tip.version,
+            )
+        )
     rows.sort(key=lambda r: not r.flagged)
     return rows

@@ -74,11 +74,20 @@ class LeadStatus(LabelledEnum):
 # Institution item 2 (教学实施: compressed hours, teaching) or 3 (培训档案: records that do not tell
 # the truth); an enterprise's leads all go under item 5 (未如实记录安全生产教育和培训情况).
 INSTITUTION_ITEM: dict[str, int] = {
-    "CLASS_DAY_OVER_CAP": 2, "HOURS_INFLATED": 3, "CLASS_BELOW_MINIMUM": 2, "ROOM_OVER_CAPACITY": 2,
-    "EXAM_BEFORE_TRAINING_END": 2, "UNIFORM_SCORES": 3, "IDENTICAL_SIGNIN": 3, "NO_ATTENDANCE_RECORDS": 3,
-    "PASSED_WITHOUT_HOURS": 2, "EXAM_WITHOUT_ATTENDANCE": 3, "PERSON_OVERLAP": 3, "PERSON_DAY_OVER_CAP": 2,
+    "CLASS_DAY_OVER_CAP": 2,
+    "HOURS_INFLATED": 3,
+    "CLASS_BELOW_MINIMUM": 2,
+    "ROOM_OVER_CAPACITY": 2,
+    "EXAM_BEFORE_TRAINING_END": 2,
+    "UNIFORM_SCORES": 3,
+    "IDENTICAL_SIGNIN": 3,
+    "NO_ATTENDANCE_RECORDS": 3,
+    "PASSED_WITHOUT_HOURS": 2,
+    "EXAM_WITHOUT_ATTENDANCE": 3,
+    "PERSON_OVERLAP": 3,
+    "PERSON_DAY_OVER_CAP": 2,
     "TEACHER_OVERLAP": 3,
-}  # fmt: skip
+}
 ENTERPRISE_ITEM = 5
 
 
@@ -210,9 +219,15 @@ def preview_upload(session: Session, *, upload: Upload, as_of: dt.date | None = 
         counts[lead.code] += 1
     problems = [ProblemRow(p.sheet, p.row, mask_ids_in(p.message)) for p in result.problems]
     classes = len(upload.archive.sheets[CLASSES]) if CLASSES in upload.archive.sheets else 0
-    return Preview(name=upload.name, digest=upload.digest, duplicate_of=existing, problems=problems,
-                   lead_counts=dict(counts), classes=classes,
-                   rows=sum(len(s) for s in upload.archive.sheets.values()))  # fmt: skip
+    return Preview(
+        name=upload.name,
+        digest=upload.digest,
+        duplicate_of=existing,
+        problems=problems,
+        lead_counts=dict(counts),
+        classes=classes,
+        rows=sum(len(s) for s in upload.archive.sheets.values()),
+    )
 
 
 # --- storing and the county-wide re-check ------------------------------------------------------
@@ -230,8 +245,10 @@ class StoreResult:
     def summary(self) -> str:
         if self.duplicate:
             return f"该档案（同一文件）已于此前入库（档案编号 {self.archive_id}），未重复保存"
-        return (f"已入库（档案编号 {self.archive_id}），输入问题 {self.problems} 行；全县重新核查后新增线索 "
-                f"{self.new_leads} 条，现有线索 {self.active_leads} 条")  # fmt: skip
+        return (
+            f"已入库（档案编号 {self.archive_id}），输入问题 {self.problems} 行；全县重新核查后新增线索 "
+            f"{self.new_leads} 条，现有线索 {self.active_leads} 条"
+        )
 
 
 def _stored_archives(session: Session) -> tuple[list[TrainingArchive], list[Archive]]:
@@ -269,9 +286,16 @@ def _evidence_json(refs: Sequence[RowRef], ids: Sequence[int]) -> list[list[Any]
 
 
 def store_archive(
-    session: Session, *, principal: Principal, upload: Upload, unit: TrainingUnit, now: dt.datetime | None = None,
-    as_of: dt.date | None = None, rules: Rules | None = None, audited: bool = True,
-) -> StoreResult:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    upload: Upload,
+    unit: TrainingUnit,
+    now: dt.datetime | None = None,
+    as_of: dt.date | None = None,
+    rules: Rules | None = None,
+    audited: bool = True,
+) -> StoreResult:
     """Store the archive for `unit` (unless the same file is stored) and re-check everything stored.
 
     `audited=False` only for the sample county's bulk load (its other rows are not audited either).
@@ -292,13 +316,19 @@ def store_archive(
     position = len(archives)
     problems = sum(1 for p in result.problems if p.archive_index == position)
     row = TrainingArchive(
-        file_name=upload.name[:200], sha256=upload.digest, target_kind=unit.target_kind,
+        file_name=upload.name[:200],
+        sha256=upload.digest,
+        target_kind=unit.target_kind,
         institution_id=unit.unit_id if unit.target_kind == TargetKind.INSTITUTION.value else None,
         enterprise_id=unit.unit_id if unit.target_kind == TargetKind.ENTERPRISE.value else None,
-        unit_name=unit.name[:200], jurisdiction_id=unit.jurisdiction_id, uploaded_by=principal.username[:50],
-        uploaded_at=stamp, row_count=sum(len(s) for s in upload.archive.sheets.values()),
-        class_count=len(upload.archive.sheets[CLASSES]), problem_count=problems,
-    )  # fmt: skip
+        unit_name=unit.name[:200],
+        jurisdiction_id=unit.jurisdiction_id,
+        uploaded_by=principal.username[:50],
+        uploaded_at=stamp,
+        row_count=sum(len(s) for s in upload.archive.sheets.values()),
+        class_count=len(upload.archive.sheets[CLASSES]),
+        problem_count=problems,
+    )
     session.add(row)
     session.flush()
     for name, sheet in upload.archive.sheets.items():
@@ -308,18 +338,32 @@ def store_archive(
             )
         )
     if audited:
-        audit(session, principal=principal, action=AuditAction.IMPORT, entity=ENTITY_ARCHIVE, entity_id=row.id,
-              after=row, detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行")  # fmt: skip
-    new, active = _merge_leads(session, leads=result.leads, stored=[*rows, row],
-                               archives=[*archives, upload.archive], now=stamp)  # fmt: skip
+        audit(
+            session,
+            principal=principal,
+            action=AuditAction.IMPORT,
+            entity=ENTITY_ARCHIVE,
+            entity_id=row.id,
+            after=row,
+            detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行",
+        )
+    new, active = _merge_leads(
+        session, leads=result.leads, stored=[*rows, row], archives=[*archives, upload.archive], now=stamp
+    )
     session.flush()
     return StoreResult(
         archive_id=int(row.id or 0), duplicate=False, problems=problems, new_leads=new, active_leads=active
     )
 
 
-def recheck(session: Session, *, principal: Principal, now: dt.datetime | None = None, as_of: dt.date | None = None,
-            rules: Rules | None = None) -> tuple[int, int]:  # fmt: skip
+def recheck(
+    session: Session,
+    *,
+    principal: Principal,
+    now: dt.datetime | None = None,
+    as_of: dt.date | None = None,
+    rules: Rules | None = None,
+) -> tuple[int, int]:
     """Re-run the rules over everything stored (e.g. after the county changed its rules): (new, active)."""
     require_write(principal, None)  # county staff only
     rows, archives = _stored_archives(session)
@@ -333,8 +377,14 @@ def recheck(session: Session, *, principal: Principal, now: dt.datetime | None =
     return counts
 
 
-def _merge_leads(session: Session, *, leads: Sequence[Lead], stored: Sequence[TrainingArchive],
-                 archives: Sequence[Archive], now: dt.datetime) -> tuple[int, int]:  # fmt: skip
+def _merge_leads(
+    session: Session,
+    *,
+    leads: Sequence[Lead],
+    stored: Sequence[TrainingArchive],
+    archives: Sequence[Archive],
+    now: dt.datetime,
+) -> tuple[int, int]:
     ids = [int(row.id or 0) for row in stored]
     jurisdiction = [row.jurisdiction_id for row in stored]
     class_at = _class_archives(archives)
@@ -352,13 +402,24 @@ def _merge_leads(session: Session, *, leads: Sequence[Lead], stored: Sequence[Tr
             if second is not None and jurisdiction[second] != jurisdiction[primary]:
                 others = [second]
         fields: dict[str, Any] = {
-            "code": lead.code, "unit": lead.unit[:200], "class_code": lead.class_code[:100],
-            "other_unit": lead.other_unit[:200], "other_code": lead.other_code[:100], "name": lead.name[:50],
-            "id_number": lead.id_number[:18], "teacher": lead.teacher[:50], "lead_date": lead.date,
-            "basis": lead.basis[:200], "text": lead.text, "evidence": _evidence_json(lead.evidence, ids),
-            "archive_id": ids[primary], "jurisdiction_id": jurisdiction[primary],
-            "other_jurisdiction_id": jurisdiction[others[0]] if others else None, "active": True, "last_raised_at": now,
-        }  # fmt: skip
+            "code": lead.code,
+            "unit": lead.unit[:200],
+            "class_code": lead.class_code[:100],
+            "other_unit": lead.other_unit[:200],
+            "other_code": lead.other_code[:100],
+            "name": lead.name[:50],
+            "id_number": lead.id_number[:18],
+            "teacher": lead.teacher[:50],
+            "lead_date": lead.date,
+            "basis": lead.basis[:200],
+            "text": lead.text,
+            "evidence": _evidence_json(lead.evidence, ids),
+            "archive_id": ids[primary],
+            "jurisdiction_id": jurisdiction[primary],
+            "other_jurisdiction_id": jurisdiction[others[0]] if others else None,
+            "active": True,
+            "last_raised_at": now,
+        }
         row = existing.get(key)
         if row is None:
             session.add(TrainingLead(rule_key=key, first_raised_at=now, **fields))
@@ -398,11 +459,20 @@ def list_archives(session: Session, *, principal: Principal) -> list[ArchiveRow]
     if (scope := scope_filter(principal, TrainingArchive.jurisdiction_id)) is not None:
         stmt = stmt.where(scope)
     return [
-        ArchiveRow(id=int(a.id), file_name=a.file_name, unit_name=a.unit_name, target_kind=a.target_kind,
-                   jurisdiction=jname, uploaded_by=a.uploaded_by, uploaded_at=a.uploaded_at, rows=a.row_count,
-                   classes=a.class_count, problems=a.problem_count)
+        ArchiveRow(
+            id=int(a.id),
+            file_name=a.file_name,
+            unit_name=a.unit_name,
+            target_kind=a.target_kind,
+            jurisdiction=jname,
+            uploaded_by=a.uploaded_by,
+            uploaded_at=a.uploaded_at,
+            rows=a.row_count,
+            classes=a.class_count,
+            problems=a.problem_count,
+        )
         for a, jname in session.exec(stmt.order_by(col(TrainingArchive.id).desc())).all()
-    ]  # fmt: skip
+    ]
 
 
 @dataclass(frozen=True)
@@ -442,8 +512,10 @@ def _lead_scope(principal: Principal) -> Any:
     allowed = readable_jurisdiction_ids(principal)
     if allowed is None:
         return None
-    return or_(col(TrainingLead.jurisdiction_id).in_(sorted(allowed)),
-               col(TrainingLead.other_jurisdiction_id).in_(sorted(allowed)))  # fmt: skip
+    return or_(
+        col(TrainingLead.jurisdiction_id).in_(sorted(allowed)),
+        col(TrainingLead.other_jurisdiction_id).in_(sorted(allowed)),
+    )
 
 
 def _archive_names(session: Session) -> dict[int, str]:
@@ -459,9 +531,16 @@ def _evidence_text(evidence: Sequence[Sequence[Any]], names: dict[int, str]) -> 
 
 
 def list_leads(
-    session: Session, *, principal: Principal, code: str | None = None, status: str | None = None,
-    jurisdiction_id: int | None = None, unit: str | None = None, include_inactive: bool = False, limit: int = 20000,
-) -> list[LeadRow]:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    code: str | None = None,
+    status: str | None = None,
+    jurisdiction_id: int | None = None,
+    unit: str | None = None,
+    include_inactive: bool = False,
+    limit: int = 20000,
+) -> list[LeadRow]:
     """The leads the principal may read, filtered, sorted as the lead file (§5)."""
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
@@ -488,14 +567,30 @@ def list_leads(
 
 def _lead_row(lead: TrainingLead, jurisdiction: str, names: dict[int, str]) -> LeadRow:
     return LeadRow(
-        id=int(lead.id or 0), code=lead.code, rule=RULE_NAMES.get(lead.code, lead.code), basis=lead.basis,
-        unit=lead.unit, class_code=lead.class_code, other_unit=lead.other_unit, other_code=lead.other_code,
-        name=lead.name, id_masked=mask_id(lead.id_number) if lead.id_number else "", teacher=lead.teacher,
-        date=lead.lead_date, text=mask_ids_in(lead.text), evidence=_evidence_text(lead.evidence, names),
-        status=lead.status, reason=lead.reason, status_by=lead.status_by, status_at=lead.status_at,
-        finding_id=lead.finding_id, archive_id=lead.archive_id, jurisdiction_id=lead.jurisdiction_id,
-        jurisdiction=jurisdiction, active=lead.active,
-    )  # fmt: skip
+        id=int(lead.id or 0),
+        code=lead.code,
+        rule=RULE_NAMES.get(lead.code, lead.code),
+        basis=lead.basis,
+        unit=lead.unit,
+        class_code=lead.class_code,
+        other_unit=lead.other_unit,
+        other_code=lead.other_code,
+        name=lead.name,
+        id_masked=mask_id(lead.id_number) if lead.id_number else "",
+        teacher=lead.teacher,
+        date=lead.lead_date,
+        text=mask_ids_in(lead.text),
+        evidence=_evidence_text(lead.evidence, names),
+        status=lead.status,
+        reason=lead.reason,
+        status_by=lead.status_by,
+        status_at=lead.status_at,
+        finding_id=lead.finding_id,
+        archive_id=lead.archive_id,
+        jurisdiction_id=lead.jurisdiction_id,
+        jurisdiction=jurisdiction,
+        active=lead.active,
+    )
 
 
 def lead_status_counts(session: Session, *, principal: Principal) -> dict[str, int]:
@@ -563,10 +658,19 @@ def lead_evidence(session: Session, *, principal: Principal, lead_id: int) -> li
         known = sheet_fields(str(sheet_name)) if sheet_name in SHEET_ORDER else ()
         fields = [f for f in known if f in sheet.columns] + [f for f in sheet.columns if f not in known]
         position = {int(r): i for i, r in enumerate(sheet.rows)}
-        rows = [[str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)])) for f in fields]
-                for r in wanted if int(r) in position]  # fmt: skip
-        blocks.append(EvidenceBlock(archive=names.get(int(archive_id), ""), sheet=str(sheet_name),
-                                    columns=["行号", *fields], rows=rows))  # fmt: skip
+        rows = [
+            [str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)])) for f in fields]
+            for r in wanted
+            if int(r) in position
+        ]
+        blocks.append(
+            EvidenceBlock(
+                archive=names.get(int(archive_id), ""),
+                sheet=str(sheet_name),
+                columns=["行号", *fields],
+                rows=rows,
+            )
+        )
     return blocks
 
 
@@ -609,9 +713,18 @@ def _session_bars(sheet: Any, unit: str, rows: set[int] | None, class_code: str 
         if day is None or start is None or end is None:
             continue
         number = parse_number(hours.value(index))
-        bars.append(SessionBar(unit=unit, class_code=code, day=day, start_minutes=start.seconds // 60,
-                               end_minutes=end.seconds // 60, teacher="、".join(split_teachers(teachers.value(index))),
-                               hours="" if number is None else str(number), row=int(row)))  # fmt: skip
+        bars.append(
+            SessionBar(
+                unit=unit,
+                class_code=code,
+                day=day,
+                start_minutes=start.seconds // 60,
+                end_minutes=end.seconds // 60,
+                teacher="、".join(split_teachers(teachers.value(index))),
+                hours="" if number is None else str(number),
+                row=int(row),
+            )
+        )
     return bars
 
 
@@ -645,9 +758,15 @@ def lead_sessions(session: Session, *, principal: Principal, lead_id: int) -> li
 
 
 def set_lead_status(
-    session: Session, *, principal: Principal, lead_id: int, status: LeadStatus | str, reason: str = "",
-    found_on: dt.date | None = None, now: dt.datetime | None = None,
-) -> TrainingLead:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    lead_id: int,
+    status: LeadStatus | str,
+    reason: str = "",
+    found_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> TrainingLead:
     """Change a lead's status (audited). 已排除 needs a reason; 属实 adds a 问题清单 finding once."""
     lead = session.get(TrainingLead, lead_id)
     if lead is None:
@@ -669,40 +788,97 @@ def set_lead_status(
         rule = RULE_NAMES.get(lead.code, lead.code)
         who = f"（{lead.name}，{mask_id(lead.id_number)}）" if lead.id_number else ""
         finding = add_finding(
-            session, principal=principal, jurisdiction_id=lead.jurisdiction_id, target_kind=archive.target_kind,
-            enterprise_id=archive.enterprise_id, institution_id=archive.institution_id,
+            session,
+            principal=principal,
+            jurisdiction_id=lead.jurisdiction_id,
+            target_kind=archive.target_kind,
+            enterprise_id=archive.enterprise_id,
+            institution_id=archive.institution_id,
             found_on=found_on or local_today(),
             finding=FindingInput(
                 description=f"【培训档案线索 #{lead.id}】{rule}{who}：{mask_ids_in(lead.text)}"
                 + (f" 核实情况：{reason}" if reason else ""),
                 check_item_number=check_item_for(lead.code, archive.target_kind),
             ),
-        )  # fmt: skip
+        )
         lead.finding_id = finding.id
     session.add(lead)
     session.flush()
-    audit(session, principal=principal, action=AuditAction.UPDATE, entity=ENTITY_LEAD, entity_id=lead.id,
-          before=before, after=lead, detail=f"线索状态：{LeadStatus(before.status).label} → {wanted.label}")  # fmt: skip
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity=ENTITY_LEAD,
+        entity_id=lead.id,
+        before=before,
+        after=lead,
+        detail=f"线索状态：{LeadStatus(before.status).label} → {wanted.label}",
+    )
     return lead
 
 
-EXPORT_HEADER = ("序号", "线索编号", "规则代码", "规则", "依据", "培训单位", "班次编号", "对方培训单位", "对方班次编号",
-                 "姓名", "身份证号", "教师", "日期", "说明", "证据", "状态", "理由", "所属单位")  # fmt: skip
+EXPORT_HEADER = (
+    "序号",
+    "线索编号",
+    "规则代码",
+    "规则",
+    "依据",
+    "培训单位",
+    "班次编号",
+    "对方培训单位",
+    "对方班次编号",
+    "姓名",
+    "身份证号",
+    "教师",
+    "日期",
+    "说明",
+    "证据",
+    "状态",
+    "理由",
+    "所属单位",
+)
 
 
 def export_leads(session: Session, *, principal: Principal, **filters: Any) -> bytes:
     """The filtered lead list as a print-ready .xlsx, IDs masked (the export is audited)."""
     rows = list_leads(session, principal=principal, **filters)
     body = [
-        [n, r.id, r.code, r.rule, r.basis, r.unit, r.class_code, r.other_unit, r.other_code, r.name, r.id_masked,
-         r.teacher, r.date.isoformat() if r.date else "", r.text, r.evidence, r.status_label, r.reason, r.jurisdiction]
+        [
+            n,
+            r.id,
+            r.code,
+            r.rule,
+            r.basis,
+            r.unit,
+            r.class_code,
+            r.other_unit,
+            r.other_code,
+            r.name,
+            r.id_masked,
+            r.teacher,
+            r.date.isoformat() if r.date else "",
+            r.text,
+            r.evidence,
+            r.status_label,
+            r.reason,
+            r.jurisdiction,
+        ]
         for n, r in enumerate(rows, start=1)
-    ]  # fmt: skip
-    data = simple_workbook(sheet="培训档案线索", header=EXPORT_HEADER, rows=body,
-                           title=f"培训档案线索（截至 {local_today().isoformat()}）",
-                           widths=[6, 8, 24, 20, 26, 22, 12, 22, 12, 8, 20, 8, 11, 50, 40, 8, 20, 12])  # fmt: skip
-    audit(session, principal=principal, action=AuditAction.EXPORT, entity=ENTITY_LEAD,
-          detail=f"导出培训档案线索 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }")  # fmt: skip
+    ]
+    data = simple_workbook(
+        sheet="培训档案线索",
+        header=EXPORT_HEADER,
+        rows=body,
+        title=f"培训档案线索（截至 {local_today().isoformat()}）",
+        widths=[6, 8, 24, 20, 26, 22, 12, 22, 12, 8, 20, 8, 11, 50, 40, 8, 20, 12],
+    )
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity=ENTITY_LEAD,
+        detail=f"导出培训档案线索 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }",
+    )
     return data
 
 

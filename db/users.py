@@ -124,11 +124,17 @@ def _info(session: Session, user: User) -> UserInfo:
     assert user.id is not None
     jurisdiction = session.get(Jurisdiction, user.jurisdiction_id) if user.jurisdiction_id else None
     return UserInfo(
-        id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role),
-        jurisdiction_id=user.jurisdiction_id, jurisdiction_name=jurisdiction.name if jurisdiction else "",
-        active=user.active, locked_until=user.locked_until, last_login_at=user.last_login_at,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        jurisdiction_id=user.jurisdiction_id,
+        jurisdiction_name=jurisdiction.name if jurisdiction else "",
+        active=user.active,
+        locked_until=user.locked_until,
+        last_login_at=user.last_login_at,
         created_at=user.created_at,
-    )  # fmt: skip
+    )
 
 
 def _other_active_admins(session: Session, user: User) -> int:
@@ -166,16 +172,25 @@ def add_user(
     if session.exec(select(User.id).where(User.username == name)).first() is not None:
         raise UserError(f"用户名已存在：{name}")
     user = User(
-        username=name, display_name=clean_display_name(display_name), password_hash=hash_password(password),
-        role=the_role.value, jurisdiction_id=_jurisdiction_for(session, the_role, jurisdiction_id),
+        username=name,
+        display_name=clean_display_name(display_name),
+        password_hash=hash_password(password),
+        role=the_role.value,
+        jurisdiction_id=_jurisdiction_for(session, the_role, jurisdiction_id),
         created_at=_now(now),
-    )  # fmt: skip
+    )
     session.add(user)
     session.flush()
     audit.record(
-        session, principal=principal, action=AuditAction.CREATE, entity="user", entity_id=user.id,
-        after=user, detail=f"新增账号 {name}（{the_role.label}）", at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.CREATE,
+        entity="user",
+        entity_id=user.id,
+        after=user,
+        detail=f"新增账号 {name}（{the_role.label}）",
+        at=now,
+    )
     return _info(session, user)
 
 
@@ -201,9 +216,16 @@ def _set_active(
     session.add(user)
     session.flush()
     audit.record(
-        session, principal=principal, action=AuditAction.UPDATE, entity="user", entity_id=user.id,
-        before=before, after=user, detail=("启用" if active else "停用") + f"账号 {user.username}", at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user,
+        detail=("启用" if active else "停用") + f"账号 {user.username}",
+        at=now,
+    )
     return _info(session, user)
 
 
@@ -236,9 +258,16 @@ def reset_password(
     session.add(user)
     session.flush()
     audit.record(
-        session, principal=principal, action=AuditAction.UPDATE, entity="user", entity_id=user.id,
-        before=before, after=user, detail=f"重置账号 {user.username} 的密码", at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user,
+        detail=f"重置账号 {user.username} 的密码",
+        at=now,
+    )
     return _info(session, user)
 
 
@@ -267,9 +296,16 @@ def change_password(
     session.add(user)
     session.flush()
     audit.record(
-        session, principal=principal, action=AuditAction.UPDATE, entity="user", entity_id=user.id,
-        before=before, after=user, detail="修改本人密码", at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user,
+        detail="修改本人密码",
+        at=now,
+    )
     return _info(session, user)
 
 
@@ -302,9 +338,16 @@ def change_role(
     session.add(user)
     session.flush()
     audit.record(
-        session, principal=principal, action=AuditAction.UPDATE, entity="user", entity_id=user.id,
-        before=before, after=user, detail=f"账号 {user.username} 改为{the_role.label}", at=now,
-    )  # fmt: skip
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user,
+        detail=f"账号 {user.username} 改为{the_role.label}",
+        at=now,
+    )
     return _info(session, user)
 
 
@@ -331,5 +374,7 @@ def demo_password_accounts(session: Session, *, principal: Principal) -> list[st
     a new hash and is checked again.
     """
     require_admin(principal)
-    rows = session.exec(select(User.username, User.password_hash).where(col(User.active)).order_by(col(User.username)))
+    rows = session.exec(
+        select(User.username, User.password_hash).where(col(User.active)).order_by(col(User.username))
+    )
     return [username for username, password_hash in rows if _is_demo_hash(password_hash)]

@@ -65,9 +65,15 @@ def _owner(
 
 
 def record_submission(
-    session: Session, *, principal: Principal, job: JobKey, jurisdiction_id: int | None, enterprise_id: int | None,
-    label: str, now: dt.datetime | None = None,
-) -> VerifierJobTarget:  # fmt: skip
+    session: Session,
+    *,
+    principal: Principal,
+    job: JobKey,
+    jurisdiction_id: int | None,
+    enterprise_id: int | None,
+    label: str,
+    now: dt.datetime | None = None,
+) -> VerifierJobTarget:
     """Store who submitted `job` and where its results are to be saved (flushes, does not commit).
 
     AccessDenied when the target lies outside what the principal may change is left to the save
@@ -83,10 +89,16 @@ def record_submission(
     if existing is not None:
         raise InputError(f"任务 {job_id}（{created_at}）已登记过所属单位")
     row = VerifierJobTarget(
-        job_id=job_id, job_created_at=created_at, owner_jurisdiction_id=owner, jurisdiction_id=jurisdiction_id,
-        enterprise_id=enterprise_id, target_label=label[:200], submitted_by=principal.user_id,
-        submitted_username=principal.username[:50], submitted_at=now or utcnow(),
-    )  # fmt: skip
+        job_id=job_id,
+        job_created_at=created_at,
+        owner_jurisdiction_id=owner,
+        jurisdiction_id=jurisdiction_id,
+        enterprise_id=enterprise_id,
+        target_label=label[:200],
+        submitted_by=principal.user_id,
+        submitted_username=principal.username[:50],
+        submitted_at=now or utcnow(),
+    )
     session.add(row)
     session.flush()
     return row
@@ -131,20 +143,38 @@ def target_of(session: Session, *, principal: Principal, job: JobKey) -> SaveTar
         return None
     enterprise = session.get(Enterprise, row.enterprise_id) if row.enterprise_id is not None else None
     area = row.jurisdiction_id if enterprise is None else int(enterprise.jurisdiction_id)
-    return SaveTarget(row.jurisdiction_id, row.enterprise_id, row.target_label, row.saved_rows, row.saved_at,
-                      row.saved_summary, area)  # fmt: skip
+    return SaveTarget(
+        row.jurisdiction_id,
+        row.enterprise_id,
+        row.target_label,
+        row.saved_rows,
+        row.saved_at,
+        row.saved_summary,
+        area,
+    )
 
 
 def set_target(
-    session: Session, *, principal: Principal, job: JobKey, jurisdiction_id: int | None, enterprise_id: int | None,
+    session: Session,
+    *,
+    principal: Principal,
+    job: JobKey,
+    jurisdiction_id: int | None,
+    enterprise_id: int | None,
     label: str,
-) -> None:  # fmt: skip
+) -> None:
     """Record (or change) the save target of a job that has none yet or is being saved elsewhere."""
     require_job(session, principal=principal, job=job)
     row = _find(session, job)
     if row is None:
-        record_submission(session, principal=principal, job=job, jurisdiction_id=jurisdiction_id,
-                          enterprise_id=enterprise_id, label=label)  # fmt: skip
+        record_submission(
+            session,
+            principal=principal,
+            job=job,
+            jurisdiction_id=jurisdiction_id,
+            enterprise_id=enterprise_id,
+            label=label,
+        )
         return
     row.jurisdiction_id, row.enterprise_id, row.target_label = jurisdiction_id, enterprise_id, label[:200]
     row.saved_rows, row.saved_at, row.saved_summary = None, None, ""
@@ -165,6 +195,14 @@ def mark_saved(
 
 
 __all__ = [
-    "ENTITY", "JobKey", "SaveTarget", "job_key", "mark_saved", "record_submission", "require_job", "set_target",
-    "target_of", "visible_jobs",
-]  # fmt: skip
+    "ENTITY",
+    "JobKey",
+    "SaveTarget",
+    "job_key",
+    "mark_saved",
+    "record_submission",
+    "require_job",
+    "set_target",
+    "target_of",
+    "visible_jobs",
+]

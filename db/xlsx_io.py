@@ -115,7 +115,7 @@ def display(value: Any) -> str:
 
 
 def column_ref(index: int, header: str = "") -> str:
-    """"C（检查生产经营单位数）"; a header with its own unit in brackets, 罚款金额（万元）, reads
+    """ "C（检查生产经营单位数）"; a header with its own unit in brackets, 罚款金额（万元）, reads
     "Z（罚款金额，万元）" (no brackets inside brackets)."""
     letter = str(get_column_letter(index))
     if not header:
@@ -156,7 +156,9 @@ def decode_text(data: bytes) -> str:
         raise ImportRefused([file_problem("CSV 文件的编码无法识别", expected="UTF-8 或 GBK 编码")]) from exc
 
 
-def read_tables(data: bytes, *, filename: str, max_mb: int | None = None, allow_csv: bool = True) -> list[Table]:
+def read_tables(
+    data: bytes, *, filename: str, max_mb: int | None = None, allow_csv: bool = True
+) -> list[Table]:
     """Every sheet of an .xlsx (or the one table of a .csv), refusing what cannot be read."""
     check_upload(data, filename=filename, max_mb=max_mb)
     suffix = Path(filename).suffix.lower()
@@ -169,7 +171,13 @@ def read_tables(data: bytes, *, filename: str, max_mb: int | None = None, allow_
     accepted = ".xlsx 或 .csv" if allow_csv else ".xlsx"
     if suffix == ".xls":
         raise ImportRefused(
-            [file_problem("不支持旧版 .xls 文件，请在 Excel 中“另存为” .xlsx 后再上传", value=filename, expected=accepted)]
+            [
+                file_problem(
+                    "不支持旧版 .xls 文件，请在 Excel 中“另存为” .xlsx 后再上传",
+                    value=filename,
+                    expected=accepted,
+                )
+            ]
         )
     if suffix not in (".xlsx", ".xlsm"):
         raise ImportRefused([file_problem("不支持的文件类型", value=filename, expected=accepted)])
@@ -189,9 +197,7 @@ def read_tables(data: bytes, *, filename: str, max_mb: int | None = None, allow_
     tables: list[Table] = []
     for ws in workbook.worksheets:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        merged = [
-            (str(m.coord), m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges
-        ]
+        merged = [(str(m.coord), m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         tables.append(Table(name=ws.title, rows=rows, merged=merged))
     if not any(any(not is_blank(v) for v in r) for t in tables for r in t.rows):
         raise ImportRefused([file_problem(f"文件“{filename}”没有任何数据")])
@@ -228,13 +234,16 @@ def merged_problems(table: Table, *, from_row: int) -> list[ImportProblem]:
     """Merged cells at or below `from_row` (header and data) cannot be read cell by cell."""
     return [
         ImportProblem(
-            sheet=table.name, row=r1, column=f"{get_column_letter(c1)}–{get_column_letter(c2)}", value=ref,
+            sheet=table.name,
+            row=r1,
+            column=f"{get_column_letter(c1)}–{get_column_letter(c2)}",
+            value=ref,
             expected="每个单元格单独填写（取消合并单元格）",
             message=f"表头或数据区域有合并单元格 {ref}，无法逐格读取",
         )
         for ref, r1, c1, r2, c2 in table.merged
         if r2 >= from_row
-    ]  # fmt: skip
+    ]
 
 
 # --- parsing cells ---------------------------------------------------------------------------
@@ -312,7 +321,9 @@ def parse_date_text(text: str) -> dt.date | None:
     return None
 
 
-def parse_date(value: Any, *, where: tuple[str, int, str], required: bool = False) -> dt.date | ImportProblem | None:
+def parse_date(
+    value: Any, *, where: tuple[str, int, str], required: bool = False
+) -> dt.date | ImportProblem | None:
     """A date cell: a real date, an Excel serial number, or text in one of several formats."""
     sheet, row, column = where
     if is_blank(value):
@@ -383,11 +394,19 @@ def parse_yes_no(value: Any, *, where: tuple[str, int, str]) -> bool | ImportPro
     return ImportProblem(sheet, row, column, display(value), "“是”或“否”", "无法识别")
 
 
-def parse_choice(value: Any, *, choices: dict[str, str], where: tuple[str, int, str], required: bool = True,
-                 expected: str = "") -> str | ImportProblem | None:  # fmt: skip
+def parse_choice(
+    value: Any,
+    *,
+    choices: dict[str, str],
+    where: tuple[str, int, str],
+    required: bool = True,
+    expected: str = "",
+) -> str | ImportProblem | None:
     """`choices` maps accepted text (codes and Chinese labels) to a code; `expected` names them for messages."""
     sheet, row, column = where
-    expected = expected or "、".join(k for k in dict.fromkeys(choices) if not k.isascii()) or "、".join(choices)
+    expected = (
+        expected or "、".join(k for k in dict.fromkeys(choices) if not k.isascii()) or "、".join(choices)
+    )
     text = parse_text(value)
     if not text:
         if required:
@@ -419,9 +438,14 @@ def safe_cell(value: Any) -> Any:
 
 
 def write_table(
-    ws: Worksheet, *, header: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "",
-    widths: Sequence[float] | None = None, start_row: int = 1,
-) -> int:  # fmt: skip
+    ws: Worksheet,
+    *,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str = "",
+    widths: Sequence[float] | None = None,
+    start_row: int = 1,
+) -> int:
     """A title (merged over the header width), a styled header and bordered rows; the header row."""
     row = start_row
     if title:
@@ -455,8 +479,14 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def simple_workbook(*, sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "",
-                    widths: Sequence[float] | None = None) -> bytes:  # fmt: skip
+def simple_workbook(
+    *,
+    sheet: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str = "",
+    widths: Sequence[float] | None = None,
+) -> bytes:
     """A one-sheet styled .xlsx (exports)."""
     workbook = Workbook()
     ws = workbook.active

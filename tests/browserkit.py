@@ -17,8 +17,16 @@ from anpei.procs import free_port, streamlit_command, wait_http
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextmanager
@@ -29,8 +37,13 @@ def running_dashboard(env: dict[str, str], *, log: Path) -> Iterator[str]:
     full_env = {**os.environ, **env}
     full_env.pop("ANPEI_SCORING_RULES", None)
     with log.open("wb") as out:
-        proc = subprocess.Popen(streamlit_command(host="127.0.0.1", port=port), env=full_env, cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            streamlit_command(host="127.0.0.1", port=port),
+            env=full_env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         if not wait_http(f"{url}/_stcore/health", proc=proc, timeout_s=60):

@@ -71,7 +71,8 @@ def many_rows_xlsx(count: int) -> bytes:
     import zipfile
 
     rows = b"".join(
-        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i) for i in range(1, count + 1)
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
+        for i in range(1, count + 1)
     )
     sheet = (
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -82,5 +83,8 @@ def many_rows_xlsx(count: int) -> bytes:
     roster_workbook([]).save(template)
     with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename))
+            dst.writestr(
+                info.filename,
+                sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info.filename),
+            )
     return out.getvalue()

@@ -17,8 +17,11 @@ from db.codes import JurisdictionKind, Role, Sector
 from db.models import AuditLog, Enterprise, Jurisdiction
 
 # Two townships and a member unit, in their sort order.
-PLACES = [("三合街道", JurisdictionKind.TOWNSHIP), ("名山街道", JurisdictionKind.TOWNSHIP),
-          ("县经信委", JurisdictionKind.MEMBER_UNIT)]  # fmt: skip
+PLACES = [
+    ("三合街道", JurisdictionKind.TOWNSHIP),
+    ("名山街道", JurisdictionKind.TOWNSHIP),
+    ("县经信委", JurisdictionKind.MEMBER_UNIT),
+]
 CREATED = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 
 
@@ -74,9 +77,13 @@ def add_enterprises(s: Session, county: County, rows: list[tuple[str, Sector, st
     """One enterprise per (name, sector, township, member unit or None), USCCs numbered in order."""
     for n, (name, sector, town, unit) in enumerate(rows):
         e = Enterprise(
-            name=name, sector=sector.value, jurisdiction_id=county.ids[town],
-            member_unit_id=county.ids[unit] if unit else None, created_at=CREATED, uscc=f"91500230MA{n:07d}X",
-        )  # fmt: skip
+            name=name,
+            sector=sector.value,
+            jurisdiction_id=county.ids[town],
+            member_unit_id=county.ids[unit] if unit else None,
+            created_at=CREATED,
+            uscc=f"91500230MA{n:07d}X",
+        )
         s.add(e)
         s.flush()
         county.ids[name] = int(e.id or 0)

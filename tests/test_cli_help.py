@@ -41,7 +41,9 @@ def test_help_is_chinese(name: str, cmd: Any) -> None:
     assert CJK.search(cmd.help or ""), f"anpei {name}: help text is not Chinese"
     for param in cmd.params:
         if getattr(param, "param_type_name", "") == "option" and param.name != "help":
-            assert param.help and CJK.search(param.help), f"anpei {name} {param.opts}: option without Chinese help"
+            assert param.help and CJK.search(param.help), (
+                f"anpei {name} {param.opts}: option without Chinese help"
+            )
 
 
 ENGLISH = ("Usage:", "Show this message", "Error:", "Missing option", "Options:", "Commands:", "for help")

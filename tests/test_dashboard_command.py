@@ -44,8 +44,13 @@ def test_sigterm_stops_the_dashboard_and_leaves_no_child(tmp_path: Path) -> None
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     log = (tmp_path / "dashboard.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "anpei.cli", "dashboard", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "anpei.cli", "dashboard", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     health = f"http://127.0.0.1:{port}/_stcore/health"
     children: list[int] = []
     try:

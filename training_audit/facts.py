@@ -49,8 +49,9 @@ def derive(prepared: Prepared, rules: Rules) -> Facts:
     if places > MAX_PLACES:
         raise ValueError(f"学时最多保留 {MAX_PLACES} 位小数")
     scale = 10**places
-    credited = np.fromiter((int(value * scale) for value in sessions.credited), dtype=np.int64,
-                           count=len(sessions.credited))  # fmt: skip
+    credited = np.fromiter(
+        (int(value * scale) for value in sessions.credited), dtype=np.int64, count=len(sessions.credited)
+    )
     signins = prepared.signins
     person = signins.person[prepared.attendance_signin]
     pair = pd.unique(person * max(len(sessions.row), 1) + prepared.attendance_session)

@@ -88,5 +88,7 @@ def evidence_text(refs: Iterable[RowRef], archives: Sequence[str]) -> str:
     for ref in refs:
         grouped[(ref.archive, ref.sheet)].add(ref.row)
     ordered = sorted(grouped, key=lambda key: (key[0], SHEET_ORDER.get(key[1], 9)))
-    return "；".join(f"{archives[archive]} {sheet} 第 {_ranges(sorted(grouped[(archive, sheet)]))} 行"
-                    for archive, sheet in ordered)  # fmt: skip
+    return "；".join(
+        f"{archives[archive]} {sheet} 第 {_ranges(sorted(grouped[(archive, sheet)]))} 行"
+        for archive, sheet in ordered
+    )

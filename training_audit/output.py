@@ -21,9 +21,20 @@ from training_audit.tables import InputProblem
 from verifier.ids import mask_id, mask_ids_in
 
 LEAD_COLUMNS = (
-    "规则代码", "规则", "依据", "培训单位", "班次编号", "对方培训单位", "对方班次编号", "姓名", "身份证号",
-    "教师", "日期", "说明", "证据",
-)  # fmt: skip
+    "规则代码",
+    "规则",
+    "依据",
+    "培训单位",
+    "班次编号",
+    "对方培训单位",
+    "对方班次编号",
+    "姓名",
+    "身份证号",
+    "教师",
+    "日期",
+    "说明",
+    "证据",
+)
 PROBLEM_COLUMNS = ("档案", "工作表", "行号", "问题")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LEAD_SHEET = "线索"
@@ -56,10 +67,20 @@ def lead_rows(result: AuditResult, *, full_ids: bool) -> list[list[Any]]:
 def _lead_row(lead: Lead, archives: Sequence[str], *, full_ids: bool) -> list[Any]:
     id_number = lead.id_number if full_ids or not lead.id_number else mask_id(lead.id_number)
     return [
-        lead.code, lead.rule, lead.basis, lead.unit, lead.class_code, lead.other_unit, lead.other_code, lead.name,
-        id_number, lead.teacher, lead.date.isoformat() if lead.date else "", lead.text,
+        lead.code,
+        lead.rule,
+        lead.basis,
+        lead.unit,
+        lead.class_code,
+        lead.other_unit,
+        lead.other_code,
+        lead.name,
+        id_number,
+        lead.teacher,
+        lead.date.isoformat() if lead.date else "",
+        lead.text,
         evidence_text(lead.evidence, archives),
-    ]  # fmt: skip
+    ]
 
 
 def problem_rows(problems: Sequence[InputProblem], *, full_ids: bool) -> list[list[Any]]:

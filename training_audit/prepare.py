@@ -230,8 +230,11 @@ class _Preparer:
             first_row[code] = row
         unit = key_text(sheet.column("培训单位").value(position))
         category_text = plain_text(sheet.column("培训类别").value(position))
-        messages = [f"缺少{name}" for name, value in (("班次编号", code), ("培训单位", unit), ("培训类别", category_text))
-                    if not value]  # fmt: skip
+        messages = [
+            f"缺少{name}"
+            for name, value in (("班次编号", code), ("培训单位", unit), ("培训类别", category_text))
+            if not value
+        ]
         category = self.rules.category_code(category_text) if category_text else None
         if category_text and category is None:
             messages.append(f"培训类别“{category_text}”不在规则表中")
@@ -312,10 +315,13 @@ class _Preparer:
         column = sheet.column("身份证号")
         checked = check_ids(column.values, as_of=self.as_of)
         people = np.append(
-            np.fromiter((self._person(id18) if error is None else UNKNOWN for id18, error in checked),
-                        dtype=np.int64, count=len(checked)),
+            np.fromiter(
+                (self._person(id18) if error is None else UNKNOWN for id18, error in checked),
+                dtype=np.int64,
+                count=len(checked),
+            ),
             np.int64(UNKNOWN),
-        )[column.codes]  # fmt: skip
+        )[column.codes]
         errors = [error for _, error in checked] + [None]
         bad = (people == UNKNOWN) & (column.codes >= 0)
         self.problems.add_rows(archive, sheet, bad & keep, lambda i: str(errors[column.codes[i]]))
@@ -375,8 +381,11 @@ class _Preparer:
             given = number if number is not None and number >= 0 else None
             claimed.append(given)
             credited.append(given if given is not None and given < whole else Decimal(int(whole)))
-        pairs = [(offset, teachers.setdefault(name, len(teachers)))
-                 for offset, position in enumerate(usable) for name in dict.fromkeys(teacher_lists[position])]  # fmt: skip
+        pairs = [
+            (offset, teachers.setdefault(name, len(teachers)))
+            for offset, position in enumerate(usable)
+            for name in dict.fromkeys(teacher_lists[position])
+        ]
         return {
             "cls": cls,
             "date": dates[usable],
@@ -427,9 +436,14 @@ class _Preparer:
         bad |= bad_date | bad_id | bad_in | bad_out | backwards
         candidate = np.flatnonzero(keep & ~bad)
         rows, found = _attend(
-            cls=classes[candidate], date=dates[candidate], signin=signin[candidate],
-            signout=signout[candidate], sessions=sessions, keys=keys, order=order,
-        )  # fmt: skip
+            cls=classes[candidate],
+            date=dates[candidate],
+            signin=signin[candidate],
+            signout=signout[candidate],
+            sessions=sessions,
+            keys=keys,
+            order=order,
+        )
         attended = np.bincount(rows, minlength=len(candidate)) > 0
         nothing = np.zeros(len(sheet), dtype=bool)
         nothing[candidate[~attended]] = True
@@ -471,10 +485,15 @@ class _Preparer:
         results = _table(sheet.column("结果"), lambda value: result_pass(plain_text(value)), None)
         pass_score = self.rules.pass_score
         passed = np.fromiter(
-            (bool(results[i]) if results[i] is not None else (scores[i] is not None and scores[i] >= pass_score)
-             for i in usable),
-            dtype=bool, count=len(usable),
-        )  # fmt: skip
+            (
+                bool(results[i])
+                if results[i] is not None
+                else (scores[i] is not None and scores[i] >= pass_score)
+                for i in usable
+            ),
+            dtype=bool,
+            count=len(usable),
+        )
         return {
             "cls": classes[usable],
             "date": dates[usable],
@@ -517,11 +536,13 @@ class _Preparer:
             origin = int(first_at[person[position]])
             sheet = (SIGNINS, EXAMS)[int(sheets[position])]
             self.problems.add(
-                int(arch[position]), sheet, int(rows[position]),
+                int(arch[position]),
+                sheet,
+                int(rows[position]),
                 f"NAME_DIFFERS：同一身份证号先前登记的姓名为“{self.name_texts[first_name[person[position]]]}”"
                 f"（{self.archives[int(arch[origin])].name} {(SIGNINS, EXAMS)[int(sheets[origin])]} 第 {int(rows[origin])} 行），"
                 f"此行为“{self.name_texts[name[position]]}”；此行仍参与核查，线索显示先前的姓名",
-            )  # fmt: skip
+            )
         return [self.name_texts[index] if index >= 0 else "" for index in first_name]
 
 
@@ -561,9 +582,15 @@ def _session_index(sessions: Sessions) -> tuple[IntArray, IntArray]:
 
 
 def _attend(
-    *, cls: IntArray, date: IntArray, signin: IntArray, signout: IntArray, sessions: Sessions, keys: IntArray,
+    *,
+    cls: IntArray,
+    date: IntArray,
+    signin: IntArray,
+    signout: IntArray,
+    sessions: Sessions,
+    keys: IntArray,
     order: IntArray,
-) -> tuple[IntArray, IntArray]:  # fmt: skip
+) -> tuple[IntArray, IntArray]:
     """(row, session) pairs: the sessions of the row's class on its date whose time overlaps [签到, 签退]."""
     wanted = cls * DAY_KEY + date
     low = np.searchsorted(keys, wanted, side="left")

@@ -84,8 +84,10 @@ def _sheet_without_header(archive: str, sheet: str) -> InputProblem:
 
 
 def _build_sheet(sheet: str, mapping: dict[str, int], rows: list[int], cells: list[list[Any]]) -> Sheet:
-    columns = {field: Column.encode([record[index] if index < len(record) else None for record in cells])
-               for field, index in mapping.items()}  # fmt: skip
+    columns = {
+        field: Column.encode([record[index] if index < len(record) else None for record in cells])
+        for field, index in mapping.items()
+    }
     return Sheet(name=sheet, rows=np.asarray(rows, dtype=np.int64), columns=columns)
 
 
@@ -223,9 +225,16 @@ def _fast_csv(rest: str, first_line: int, width: int) -> tuple[IntArray, list[Co
         return np.empty(0, dtype=np.int64), [Column.encode([]) for _ in range(width)]
     try:
         frame = pd.read_csv(
-            io.StringIO(rest), header=None, names=list(range(width)), dtype=str, keep_default_na=False,
-            na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
-        )  # fmt: skip
+            io.StringIO(rest),
+            header=None,
+            names=list(range(width)),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+            quoting=csv.QUOTE_MINIMAL,
+        )
     except (pd.errors.ParserError, ValueError):
         return None
     if len(frame) != lines:

@@ -129,8 +129,10 @@ def class_day_over_cap(ctx: Context) -> list[Lead]:
         first = dates[0]
         hit = np.concatenate([by_day.get(int(cls) * DAY_SPAN + day) for day in dates])
         more = f"；共 {len(dates)} 天超过" if len(dates) > 1 else ""
-        text = (f"该班 {_day(first).isoformat()} 安排 {ctx.hours(days.iloc[0])} 学时，超过本县设定的每日 "
-                f"{ctx.cap_text} 学时{more}{ctx.units_note(dates)}")  # fmt: skip
+        text = (
+            f"该班 {_day(first).isoformat()} 安排 {ctx.hours(days.iloc[0])} 学时，超过本县设定的每日 "
+            f"{ctx.cap_text} 学时{more}{ctx.units_note(dates)}"
+        )
         lead = ctx.class_lead("CLASS_DAY_OVER_CAP", int(cls), ctx.cap_basis, text, date=_day(first))
         lead.evidence = ctx.session_refs(hit)
         leads.append(lead)
@@ -153,10 +155,12 @@ def hours_inflated(ctx: Context) -> list[Lead]:
         first = hits[0]
         minutes = (int(sessions.end[first]) - int(sessions.start[first])) // 60
         more = f"；共 {len(hits)} 节课如此" if len(hits) > 1 else ""
-        text = (f"{_day(sessions.date[first]).isoformat()} {_clock(sessions.start[first])}-{_clock(sessions.end[first])} "
-                f"的课记 {format_decimal(sessions.claimed[first] or Decimal(0))} 学时，实际 {minutes} 分钟，"
-                f"按每学时 {_unit_minutes(ctx, cls)} 分钟只能计 {int(sessions.floor[first])} 学时{more}"
-                f"{ctx.units_note(sessions.date[hits])}")  # fmt: skip
+        text = (
+            f"{_day(sessions.date[first]).isoformat()} {_clock(sessions.start[first])}-{_clock(sessions.end[first])} "
+            f"的课记 {format_decimal(sessions.claimed[first] or Decimal(0))} 学时，实际 {minutes} 分钟，"
+            f"按每学时 {_unit_minutes(ctx, cls)} 分钟只能计 {int(sessions.floor[first])} 学时{more}"
+            f"{ctx.units_note(sessions.date[hits])}"
+        )
         lead = ctx.class_lead("HOURS_INFLATED", cls, AQ_BASIS, text, date=_day(sessions.date[first]))
         lead.evidence = ctx.session_refs(hits)
         leads.append(lead)
@@ -188,8 +192,10 @@ def class_below_minimum(ctx: Context, below: dict[int, int]) -> list[Lead]:
         minimum = ctx.facts.minimums[cls]
         info = ctx.cls(cls)
         kind = "高危行业" if info.high_risk else "一般行业"
-        text = (f"该班全部课程共计 {ctx.hours(total)} 学时，低于“{row.labels[0] if row.labels else row.code}”"
-                f"（{kind}）规定的 {format_decimal(minimum)} 学时{ctx.units_note(sessions.date[groups[cls]])}")  # fmt: skip
+        text = (
+            f"该班全部课程共计 {ctx.hours(total)} 学时，低于“{row.labels[0] if row.labels else row.code}”"
+            f"（{kind}）规定的 {format_decimal(minimum)} 学时{ctx.units_note(sessions.date[groups[cls]])}"
+        )
         lead = ctx.class_lead("CLASS_BELOW_MINIMUM", cls, row.basis, text)
         lead.evidence = [ctx.class_ref(cls), *ctx.session_refs(groups[cls])]
         leads.append(lead)
@@ -215,13 +221,18 @@ def room_over_capacity(ctx: Context) -> list[Lead]:
         first = hits[0]
         info = ctx.cls(cls)
         more = f"；共 {len(hits)} 节课超员" if len(hits) > 1 else ""
-        text = (f"{_day(sessions.date[first]).isoformat()} {_clock(sessions.start[first])}-{_clock(sessions.end[first])} "
-                f"的课到课 {int(present[first])} 人，教室面积 {format_decimal(info.area or Decimal(0))} 平方米按每人 "
-                f"{format_decimal(ctx.rules.area_per_person)} 平方米最多容纳 {capacity[cls]} 人{more}")  # fmt: skip
+        text = (
+            f"{_day(sessions.date[first]).isoformat()} {_clock(sessions.start[first])}-{_clock(sessions.end[first])} "
+            f"的课到课 {int(present[first])} 人，教室面积 {format_decimal(info.area or Decimal(0))} 平方米按每人 "
+            f"{format_decimal(ctx.rules.area_per_person)} 平方米最多容纳 {capacity[cls]} 人{more}"
+        )
         lead = ctx.class_lead("ROOM_OVER_CAPACITY", cls, AQ_BASIS, text, date=_day(sessions.date[first]))
         attending = np.concatenate([by_session.get(s) for s in hits])
-        lead.evidence = [ctx.class_ref(cls), *ctx.session_refs(hits),
-                         *ctx.signin_refs(ctx.prepared.attendance_signin[attending])]  # fmt: skip
+        lead.evidence = [
+            ctx.class_ref(cls),
+            *ctx.session_refs(hits),
+            *ctx.signin_refs(ctx.prepared.attendance_signin[attending]),
+        ]
         leads.append(lead)
     return leads
 
@@ -273,8 +284,15 @@ def identical_signin(ctx: Context) -> list[Lead]:
     timed = np.flatnonzero(signins.signin_seconds & (signins.signin >= 0))
     if not len(timed):
         return []
-    frame = pd.DataFrame({"cls": signins.cls[timed], "date": signins.date[timed], "time": signins.signin[timed],
-                          "person": signins.person[timed], "at": timed})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "cls": signins.cls[timed],
+            "date": signins.date[timed],
+            "time": signins.signin[timed],
+            "person": signins.person[timed],
+            "at": timed,
+        }
+    )
     crowd = frame.groupby(["cls", "date", "time"])["person"].nunique()
     crowd = crowd[crowd >= ctx.rules.crowd_threshold]
     if crowd.empty:
@@ -358,8 +376,10 @@ def passed_without_hours(ctx: Context, below: dict[int, int]) -> list[Lead]:
         row = ctx.facts.category_rows[cls]
         assert row is not None
         mine = signin_index.get(key)
-        text = (f"该人在该班考试合格，但签到所在课程只计 {ctx.hours(got)} 学时，低于规定的 "
-                f"{format_decimal(minimum)} 学时{ctx.units_note(signins.date[mine])}")  # fmt: skip
+        text = (
+            f"该人在该班考试合格，但签到所在课程只计 {ctx.hours(got)} 学时，低于规定的 "
+            f"{format_decimal(minimum)} 学时{ctx.units_note(signins.date[mine])}"
+        )
         lead = _person_lead(ctx, "PASSED_WITHOUT_HOURS", cls, person, row.basis, text)
         exam_rows = [e for e in exam_index.get(key).tolist() if exams.passed[e]]
         lead.evidence = [*ctx.signin_refs(mine), *ctx.exam_refs(exam_rows)]
@@ -436,8 +456,10 @@ def person_overlap(ctx: Context) -> list[Lead]:
     leads: list[Lead] = []
     for (who, a, b), (day, hits) in found.items():
         other = ctx.cls(b)
-        text = (f"该人 {_day(day).isoformat()} 同一时段同时签到在两个班次："
-                f"{ctx.cls(a).unit} {ctx.cls(a).code} 与 {other.unit} {other.code}")  # fmt: skip
+        text = (
+            f"该人 {_day(day).isoformat()} 同一时段同时签到在两个班次："
+            f"{ctx.cls(a).unit} {ctx.cls(a).code} 与 {other.unit} {other.code}"
+        )
         lead = _person_lead(ctx, "PERSON_OVERLAP", a, who, RECORDS_BASIS, text)
         lead.other_unit, lead.other_code, lead.date = other.unit, other.code, _day(day)
         lead.evidence = [
@@ -496,10 +518,18 @@ def person_day_over_cap(ctx: Context) -> list[Lead]:
         who, day = divmod(int(key), DAY_SPAN)
         hits = set(session[multi][by_day.get(int(key))].tolist())
         classes = {int(sessions.cls[s]) for s in hits}
-        text = (f"该人 {_day(day).isoformat()} 在 {len(classes)} 个班次签到的课程共计 {ctx.hours(int(total))} 学时，"
-                f"超过本县设定的每日 {ctx.cap_text} 学时{ctx.units_note([day])}")  # fmt: skip
-        lead = Lead(code="PERSON_DAY_OVER_CAP", basis=ctx.cap_basis, text=text, name=prepared.names[who],
-                    id_number=prepared.ids[who], date=_day(day))  # fmt: skip
+        text = (
+            f"该人 {_day(day).isoformat()} 在 {len(classes)} 个班次签到的课程共计 {ctx.hours(int(total))} 学时，"
+            f"超过本县设定的每日 {ctx.cap_text} 学时{ctx.units_note([day])}"
+        )
+        lead = Lead(
+            code="PERSON_DAY_OVER_CAP",
+            basis=ctx.cap_basis,
+            text=text,
+            name=prepared.names[who],
+            id_number=prepared.ids[who],
+            date=_day(day),
+        )
         lead.evidence = [
             *ctx.signin_refs(_signin_rows(ctx, by_session, who, hits)),
             *ctx.session_refs(sorted(hits)),
@@ -529,8 +559,16 @@ def teacher_overlap(ctx: Context) -> list[Lead]:
         name = sessions.teachers[who]
         where = "同一班次的两节课" if a == b else f"{first.unit} {first.code} 与 {other.unit} {other.code}"
         text = f"教师 {name} {_day(day).isoformat()} 同一时段在两处授课：{where}"
-        lead = ctx.class_lead("TEACHER_OVERLAP", a, RECORDS_BASIS, text, other_unit=other.unit,
-                              other_code=other.code, teacher=name, date=_day(day))  # fmt: skip
+        lead = ctx.class_lead(
+            "TEACHER_OVERLAP",
+            a,
+            RECORDS_BASIS,
+            text,
+            other_unit=other.unit,
+            other_code=other.code,
+            teacher=name,
+            date=_day(day),
+        )
         lead.evidence = ctx.session_refs(sorted(hits))
         leads.append(lead)
     return leads

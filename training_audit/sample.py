@@ -47,9 +47,18 @@ def clean_person(number: int) -> tuple[str, str]:
 
 
 def _class(
-    sheets: dict[str, Rows], code: str, unit: str, category: str, days: list[str], people: list[int], *,
-    teacher: str = "刘明", area: Any = 80, industry: str = "建筑施工", person: Any = person,
-) -> None:  # fmt: skip
+    sheets: dict[str, Rows],
+    code: str,
+    unit: str,
+    category: str,
+    days: list[str],
+    people: list[int],
+    *,
+    teacher: str = "刘明",
+    area: Any = 80,
+    industry: str = "建筑施工",
+    person: Any = person,
+) -> None:
     sheets[CLASSES].append([code, unit, category, industry, "线下", area])
     for day in days:
         sheets[SESSIONS].append([code, day, "08:30", "11:45", teacher, 4])
@@ -68,14 +77,28 @@ def school(unit: str = SCHOOL) -> dict[str, Rows]:
     week = ["2023-03-06", "2023-03-07", "2023-03-08"]
     _class(sheets, "2023-01", unit, "从业人员岗前培训", week, list(range(0, 8)))
     # 2023-02: 12 学时 on one day, and a session that claims 6 学时 for 195 minutes
-    _class(sheets, "2023-02", unit, "主要负责人初次培训", ["2023-04-10", "2023-04-11", "2023-04-12", "2023-04-13"],
-           list(range(8, 14)), teacher="陈静")  # fmt: skip
+    _class(
+        sheets,
+        "2023-02",
+        unit,
+        "主要负责人初次培训",
+        ["2023-04-10", "2023-04-11", "2023-04-12", "2023-04-13"],
+        list(range(8, 14)),
+        teacher="陈静",
+    )
     sheets[SESSIONS].append(["2023-02", "2023-04-10", "17:00", "19:15", "陈静", 3])
     sheets[SESSIONS][-2][5] = 6
     # 2023-03: ten identical sign-in times to the second, ten equal scores, an exam before the end
     start = len(sheets[SIGNINS])
-    _class(sheets, "2023-03", unit, "安全生产管理人员再培训", ["2023-05-15", "2023-05-16"], list(range(20, 32)),
-           teacher="赵磊")  # fmt: skip
+    _class(
+        sheets,
+        "2023-03",
+        unit,
+        "安全生产管理人员再培训",
+        ["2023-05-15", "2023-05-16"],
+        list(range(20, 32)),
+        teacher="赵磊",
+    )
     for row in sheets[SIGNINS][start : start + 10]:
         row[4] = "08:29:41"
     for row in sheets[EXAMS][-12:]:
@@ -99,8 +122,15 @@ def company(unit: str = COMPANY) -> dict[str, Rows]:
     name, id_number = person(70)
     sheets[EXAMS].append(["SJ-2306", name, id_number, days[-1], 92, "合格"])
     # a class whose sign-in sheets were never filed
-    _class(sheets, "SJ-2307", unit, "三级安全教育", ["2023-07-03", "2023-07-04", "2023-07-05"], [80, 81],
-           teacher="周杰")  # fmt: skip
+    _class(
+        sheets,
+        "SJ-2307",
+        unit,
+        "三级安全教育",
+        ["2023-07-03", "2023-07-04", "2023-07-05"],
+        [80, 81],
+        teacher="周杰",
+    )
     sheets[SIGNINS] = [row for row in sheets[SIGNINS] if row[0] != "SJ-2307"]
     # input problems: an ID with a wrong check character, and another name for one ID
     bad = person(62)[1]
@@ -111,8 +141,19 @@ def company(unit: str = COMPANY) -> dict[str, Rows]:
     return sheets
 
 
-CLEAN_MONTHS = ("2022-09", "2022-10", "2022-11", "2022-12", "2023-01", "2023-02", "2023-03", "2023-04", "2023-05",
-                "2023-06", "2023-07")  # fmt: skip
+CLEAN_MONTHS = (
+    "2022-09",
+    "2022-10",
+    "2022-11",
+    "2022-12",
+    "2023-01",
+    "2023-02",
+    "2023-03",
+    "2023-04",
+    "2023-05",
+    "2023-06",
+    "2023-07",
+)
 
 
 def clean(unit: str, *, first_person: int, teacher: str, prefix: str, from_day: int = 8) -> dict[str, Rows]:

@@ -300,9 +300,10 @@ def purge(
     try:
         store.create_tables()
         report = purge_raw_responses(
-            store, days=settings.raw_response_days if days is None else days,
+            store,
+            days=settings.raw_response_days if days is None else days,
             record_dir=record_dir or DEFAULT_RECORD_DIR,
-        )  # fmt: skip
+        )
     finally:
         store.dispose()
     typer.echo(str(report))

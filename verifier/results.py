@@ -52,9 +52,18 @@ ORIGINAL_KEY = "_original"  # in a result row: the roster's original cells (head
 
 PLATFORM_PREFIX = "平台·"
 _PLATFORM_COLUMNS = (
-    "证号", "作业类别", "操作项目", "初领日期", "有效期开始", "有效期结束", "应复审日期", "实际复审日期", "签发机关",
-    "人员类型", "行业类别",
-)  # fmt: skip
+    "证号",
+    "作业类别",
+    "操作项目",
+    "初领日期",
+    "有效期开始",
+    "有效期结束",
+    "应复审日期",
+    "实际复审日期",
+    "签发机关",
+    "人员类型",
+    "行业类别",
+)
 # A row key → its header in the files (§7); keys not listed keep their name.
 FILE_HEADERS: dict[str, str] = {
     "outcome": "结论代码",

@@ -147,11 +147,23 @@ def check_roster_size(source: Path | bytes, *, filename: str) -> None:
             for info in infos:
                 name = info.filename.lower()
                 if name.endswith("sharedstrings.xml"):
-                    _count_tags(archive, info, _SHARED_STRING_TAG, MAX_SHARED_STRINGS, filename=filename,
-                                detail=f"含有超过 {MAX_SHARED_STRINGS:,} 个不同的文字")  # fmt: skip
+                    _count_tags(
+                        archive,
+                        info,
+                        _SHARED_STRING_TAG,
+                        MAX_SHARED_STRINGS,
+                        filename=filename,
+                        detail=f"含有超过 {MAX_SHARED_STRINGS:,} 个不同的文字",
+                    )
                 elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    _count_tags(archive, info, _ROW_TAG, MAX_ROWS + ROW_SLACK, filename=filename,
-                                detail=f"的工作表有超过 {MAX_ROWS:,} 行")  # fmt: skip
+                    _count_tags(
+                        archive,
+                        info,
+                        _ROW_TAG,
+                        MAX_ROWS + ROW_SLACK,
+                        filename=filename,
+                        detail=f"的工作表有超过 {MAX_ROWS:,} 行",
+                    )
 
 
 def _count_tags(

@@ -11,8 +11,7 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import auth_ui, data, ui
-from db import queries as q
-from db import users
+from db import queries, users
 from db.access import AccessDenied
 from db.codes import Role
 
@@ -39,12 +38,15 @@ def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) 
     except (users.UserError, AccessDenied, ValueError) as exc:
         st.session_state[K + "message"] = ("error", str(exc))
     else:
-        st.session_state[K + "message"] = ("success", f"{name}：{info.username}（{info.display_name or info.role_label}）")
+        st.session_state[K + "message"] = (
+            "success",
+            f"{name}：{info.username}（{info.display_name or info.role_label}）",
+        )
 
 
 with data.session(url) as s:
     accounts = users.list_users(s, principal=who)
-    units = q.list_jurisdictions(s)
+    units = queries.list_jurisdictions(s)
     demo_password = users.demo_password_accounts(s, principal=who)
 unit_names = {u.id: u.name for u in units}
 
@@ -62,14 +64,24 @@ if message := st.session_state.pop(K + "message", None):
 
 now = clock.utc_now()
 st.dataframe(
-    pd.DataFrame([
-        {"用户名": u.username, "姓名": u.display_name, "角色": u.role_label, "所属单位": u.jurisdiction_name,
-         "状态": "停用" if not u.active else ("锁定" if u.is_locked(now=now) else "正常"),
-         "最近登录": when(u.last_login_at), "创建时间": when(u.created_at)}
-        for u in accounts
-    ]),
-    hide_index=True, width="stretch", key=K + "table",
-)  # fmt: skip
+    pd.DataFrame(
+        [
+            {
+                "用户名": u.username,
+                "姓名": u.display_name,
+                "角色": u.role_label,
+                "所属单位": u.jurisdiction_name,
+                "状态": "停用" if not u.active else ("锁定" if u.is_locked(now=now) else "正常"),
+                "最近登录": when(u.last_login_at),
+                "创建时间": when(u.created_at),
+            }
+            for u in accounts
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+    key=K + "table",
+)
 
 roles = list(Role)
 tab_add, tab_edit = st.tabs(["新增账号", "修改账号"])
@@ -78,12 +90,23 @@ with tab_add, st.form(K + "add", clear_on_submit=True):
     username = c1.text_input("用户名", max_chars=50, help="2–50 个字母、数字、汉字或 _ . -")
     display_name = c2.text_input("姓名", max_chars=50)
     role = c1.selectbox("角色", roles, format_func=lambda r: r.label, placeholder="请选择")
-    unit = c2.selectbox("所属乡镇（街道）或部门（仅乡镇/部门工作人员）", [None, *unit_names],
-                        format_func=lambda i: "（无）" if i is None else unit_names[i], placeholder="请选择")  # fmt: skip
+    unit = c2.selectbox(
+        "所属乡镇（街道）或部门（仅乡镇/部门工作人员）",
+        [None, *unit_names],
+        format_func=lambda i: "（无）" if i is None else unit_names[i],
+        placeholder="请选择",
+    )
     password = c1.text_input("初始密码（至少 10 位）", type="password", autocomplete="new-password")
     if st.form_submit_button("新增", type="primary"):
-        change("已新增账号", users.add_user, username=username, password=password, role=role,
-               jurisdiction_id=unit if role is Role.LOCAL_STAFF else None, display_name=display_name)  # fmt: skip
+        change(
+            "已新增账号",
+            users.add_user,
+            username=username,
+            password=password,
+            role=role,
+            jurisdiction_id=unit if role is Role.LOCAL_STAFF else None,
+            display_name=display_name,
+        )
         st.rerun()
 
 with tab_edit:
@@ -91,8 +114,15 @@ with tab_edit:
         st.caption("还没有账号。")
         st.stop()
     by_name = {u.username: u for u in accounts}
-    chosen = by_name[st.selectbox("账号", list(by_name), key=K + "pick",
-                                  format_func=lambda n: f"{n}（{by_name[n].display_name}，{by_name[n].role_label}）", placeholder="请选择")]  # fmt: skip
+    chosen = by_name[
+        st.selectbox(
+            "账号",
+            list(by_name),
+            key=K + "pick",
+            format_func=lambda n: f"{n}（{by_name[n].display_name}，{by_name[n].role_label}）",
+            placeholder="请选择",
+        )
+    ]
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**启用 / 停用**")
@@ -111,11 +141,23 @@ with tab_edit:
             st.rerun()
     with right, st.form(K + "role"):
         st.markdown("**更改角色**")
-        new_role = st.selectbox("角色", roles, index=roles.index(chosen.role), format_func=lambda r: r.label, placeholder="请选择")
+        new_role = st.selectbox(
+            "角色", roles, index=roles.index(chosen.role), format_func=lambda r: r.label, placeholder="请选择"
+        )
         ids = [None, *unit_names]
-        new_unit = st.selectbox("所属单位", ids, index=ids.index(chosen.jurisdiction_id) if chosen.jurisdiction_id in ids else 0,
-                                format_func=lambda i: "（无）" if i is None else unit_names[i], placeholder="请选择")  # fmt: skip
+        new_unit = st.selectbox(
+            "所属单位",
+            ids,
+            index=ids.index(chosen.jurisdiction_id) if chosen.jurisdiction_id in ids else 0,
+            format_func=lambda i: "（无）" if i is None else unit_names[i],
+            placeholder="请选择",
+        )
         if st.form_submit_button("更改角色"):
-            change("已更改角色", users.change_role, username=chosen.username, role=new_role,
-                   jurisdiction_id=new_unit if new_role is Role.LOCAL_STAFF else None)  # fmt: skip
+            change(
+                "已更改角色",
+                users.change_role,
+                username=chosen.username,
+                role=new_role,
+                jurisdiction_id=new_unit if new_role is Role.LOCAL_STAFF else None,
+            )
             st.rerun()

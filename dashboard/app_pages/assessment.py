@@ -12,8 +12,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import auth_ui, data, frames, state, ui
-from db import overview as ov
-from db import scoring as sc
+from db import overview, scoring
 from db.access import can_read
 from db.exports_circular import circular_title, circular_xlsx
 
@@ -27,16 +26,16 @@ if sel.quarter is None:
 try:
     key = data.rules_key()
     rules = data.rules(key)
-except sc.ScoringRulesError as exc:
+except scoring.ScoringRulesError as exc:
     st.error(f"评分规则有误，无法考核：{exc}")
     st.stop()
 result = data.assessment(sel.url, who, campaign.id, sel.quarter, sel.as_of, key)
 window = result.window
 
-st.title(f"季度考核 · {ov.quarter_label(sel.quarter)}")
+st.title(f"季度考核 · {overview.quarter_label(sel.quarter)}")
 status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
 st.caption(
-    f"考核月份：{'、'.join(ov.month_label(m) for m in window.months) or '无'}　·　"
+    f"考核月份：{'、'.join(overview.month_label(m) for m in window.months) or '无'}　·　"
     f"统计截至 {state.date_label(window.cutoff)}（{status}）　·　规则：{rules.name}"
 )
 if result.empty:
@@ -46,15 +45,18 @@ if result.empty:
 if who.sees_all:
     xlsx = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=sel.as_of)
     st.download_button(
-        "下载本季度通报（Excel，A4 打印）", xlsx, file_name=f"{circular_title(campaign.name, sel.quarter)}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="assessment.circular",
+        "下载本季度通报（Excel，A4 打印）",
+        xlsx,
+        file_name=f"{circular_title(campaign.name, sel.quarter)}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="assessment.circular",
         type="primary",
-    )  # fmt: skip
+    )
 
 lowest = sorted(rules.grades, key=lambda g: g.min_score)[0].label if rules.grades else ""
 
 
-def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str) -> None:
+def draw_group(scores: list[scoring.JurisdictionScore], *, key: str, name_label: str) -> None:
     frame = frames.assessment_frame(scores, rules)
     failing = [s.member.name for s in scores if s.grade == lowest and s.score is not None]
     if failing:
@@ -64,7 +66,9 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
     config: dict[str, Any] = {
         "排名": st.column_config.NumberColumn(width=48),
         "单位": st.column_config.LinkColumn(name_label, display_text=ui.LINK_DISPLAY, width=120),
-        "总分": st.column_config.ProgressColumn(min_value=0, max_value=rules.total_points, format="%.1f", width=100),
+        "总分": st.column_config.ProgressColumn(
+            min_value=0, max_value=rules.total_points, format="%.1f", width=100
+        ),
         "上季度排名": st.column_config.NumberColumn("上季度", width=60),
         "排名变化": st.column_config.TextColumn("变化", width=52),
         "等次": st.column_config.TextColumn(width=60),
@@ -93,13 +97,23 @@ def draw_group(scores: list[sc.JurisdictionScore], *, key: str, name_label: str)
         .map(change_colour, subset=["排名变化"])
         .format(precision=1, na_rep="不适用")
     )
-    st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", column_config=config,
-                 height=ui.table_height(len(frame)), key=f"assessment.{key}")  # fmt: skip
+    st.dataframe(
+        styled,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        column_config=config,
+        height=ui.table_height(len(frame)),
+        key=f"assessment.{key}",
+    )
     for s in scores:
         if s.not_ranked:
             st.caption(f"{s.member.name}：不参与排名——{s.not_ranked}。")
-    ui.download_csv(frames.assessment_frame(scores, rules, links=False), name=f"{name_label}_{sel.quarter}",
-                    key=f"assessment.{key}.csv")  # fmt: skip
+    ui.download_csv(
+        frames.assessment_frame(scores, rules, links=False),
+        name=f"{name_label}_{sel.quarter}",
+        key=f"assessment.{key}.csv",
+    )
 
 
 tab_t, tab_u = st.tabs(
@@ -110,7 +124,7 @@ with tab_t:
 with tab_u:
     draw_group(result.member_units, key="units", name_label="成员单位")
 if result.previous_quarter:
-    st.caption(f"排名变化与 {ov.quarter_label(result.previous_quarter)} 比较（↑ 上升，↓ 下降）。")
+    st.caption(f"排名变化与 {overview.quarter_label(result.previous_quarter)} 比较（↑ 上升，↓ 下降）。")
 else:
     st.caption("上一季度没有考核，本季度不显示排名变化。")
 
@@ -122,9 +136,14 @@ if not names:
     st.info("本单位不在考核名单中。")
     st.stop()
 jid = st.selectbox(
-    "选择单位", list(names), key="assessment.jurisdiction",
-    format_func=lambda i: f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name, placeholder="请选择"
-)  # fmt: skip
+    "选择单位",
+    list(names),
+    key="assessment.jurisdiction",
+    format_func=lambda i: (
+        f"{names[i].member.name}（第 {names[i].rank} 名）" if names[i].rank else names[i].member.name
+    ),
+    placeholder="请选择",
+)
 chosen = names[jid]
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("总分", f"{chosen.score:.1f}" if chosen.score is not None else "—", border=True)
@@ -136,7 +155,11 @@ if chosen.not_ranked:
 m4.metric("排名变化", frames.rank_change_label(chosen.rank_change, chosen.previous_rank), border=True)
 breakdown = frames.breakdown_frame(chosen)
 st.dataframe(
-    breakdown.drop(columns=["说明"]), hide_index=True, placeholder="—", width="stretch", key="assessment.breakdown",
+    breakdown.drop(columns=["说明"]),
+    hide_index=True,
+    placeholder="—",
+    width="stretch",
+    key="assessment.breakdown",
     column_config={
         "指标": st.column_config.TextColumn(width=180),
         "满分": st.column_config.NumberColumn(width=52),
@@ -148,14 +171,19 @@ st.dataframe(
         "扣分": st.column_config.NumberColumn(width=56),
         "计分方式": st.column_config.TextColumn(width=150),
     },
-)  # fmt: skip
+)
 # the explanations are sentences: as text under the table they wrap instead of being cut off
 notes = [(label, note) for label, note in zip(breakdown["指标"], breakdown["说明"], strict=True) if note]
 if notes:
     st.markdown("\n".join(f"- **{label}**：{note}" for label, note in notes))
 with st.expander("统计量（分子、分母的来源）", icon="🔎"):
-    st.dataframe(frames.measures_frame(result.measures.get(jid, {})), hide_index=True, placeholder="—", width="stretch",
-                 key="assessment.measures")  # fmt: skip
+    st.dataframe(
+        frames.measures_frame(result.measures.get(jid, {})),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="assessment.measures",
+    )
 if st.button(f"查看 {chosen.member.name} 的详情", key="assessment.to_township"):
     st.session_state[state.KEY_TOWNSHIP] = jid
     st.switch_page("app_pages/township.py")
@@ -179,5 +207,7 @@ if rules.guard.method == "shrinkage":
             f"计分覆盖率 =（2 + {k:g} × {cov * 100:.1f}%）÷（2 + {k:g}）= **{example * 100:.1f}%**。"
             f"有 200 家应检企业、检查了 200 家的乡镇，计分覆盖率仍接近 100%。"
         )
-st.caption(f"不适用的指标（本季度无应完成事项）不计入满分，总分 = 实得分 ÷ 可得满分 × {rules.total_points:g}。"
-           "评分规则由县应急管理局制定，调整规则无需改动系统。")  # fmt: skip
+st.caption(
+    f"不适用的指标（本季度无应完成事项）不计入满分，总分 = 实得分 ÷ 可得满分 × {rules.total_points:g}。"
+    "评分规则由县应急管理局制定，调整规则无需改动系统。"
+)

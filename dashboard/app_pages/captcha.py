@@ -88,7 +88,9 @@ def mine(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if principal.sees_all or not jobs:
         return jobs
     with data.session(data.database_url()) as session:
-        keys = verifier_jobs.visible_jobs(session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in jobs])
+        keys = verifier_jobs.visible_jobs(
+            session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in jobs]
+        )
     return [j for j in jobs if verifier_jobs.job_key(j) in keys]
 
 
@@ -118,8 +120,11 @@ def finished_notices() -> None:
         job_id = int(job["id"])
         progress = job["progress"]
         note = st.success if job.get("status") == "done" else st.warning
-        note(f"任务 {job_id}（{job['filename']}）{job['status_label']}：已核验 {progress['done']} / "
-             f"{progress['total']} 行。", icon="✅" if job.get("status") == "done" else "⚠️")  # fmt: skip
+        note(
+            f"任务 {job_id}（{job['filename']}）{job['status_label']}：已核验 {progress['done']} / "
+            f"{progress['total']} 行。",
+            icon="✅" if job.get("status") == "done" else "⚠️",
+        )
         if st.button(f"查看任务 {job_id} 的核验结果", key=f"{K}results.{job_id}"):
             open_results(job_id)
         announced.add(job_id)

@@ -11,8 +11,7 @@ from sqlmodel import Session
 
 from anpei import clock
 from dashboard import data, staff, state
-from db import exports as ex
-from db import overview as ov
+from db import exports, overview
 from db.access import AccessDenied
 from db.input_common import InputError
 from db.queries import MonthFormatError, parse_month
@@ -44,7 +43,7 @@ months = campaign.enforcement_months or campaign.months
 default_month = (
     selection.month
     if isinstance(selection, state.Selection)
-    else ov.default_month(campaign, as_of=ov.default_as_of(campaign, today=clock.local_today()))
+    else overview.default_month(campaign, as_of=overview.default_as_of(campaign, today=clock.local_today()))
 )
 names = {r.id: r.name for r in refs}
 townships = [r.id for r in refs if r.kind != "county"]
@@ -73,21 +72,44 @@ def offer(key: str) -> None:
     found = st.session_state.get(file_key(key))
     if found:
         payload, name = found
-        st.download_button(f"下载 {name}", payload, file_name=name, mime=ex.XLSX_MEDIA, key=K + key + ".download",
-                           type="primary", icon="⬇️")  # fmt: skip
+        st.download_button(
+            f"下载 {name}",
+            payload,
+            file_name=name,
+            mime=exports.XLSX_MEDIA,
+            key=K + key + ".download",
+            type="primary",
+            icon="⬇️",
+        )
 
 
 # --- the 汇总表 ----------------------------------------------------------------------------------
 
 st.subheader("月度汇总表（打印报送版）")
 c1, c2, c3 = st.columns([2, 3, 3])
-month = c1.selectbox("月份", months, index=months.index(default_month) if default_month in months else 0,
-                     format_func=ov.month_label, key=K + "month", placeholder="请选择")  # fmt: skip
+month = c1.selectbox(
+    "月份",
+    months,
+    index=months.index(default_month) if default_month in months else 0,
+    format_func=overview.month_label,
+    key=K + "month",
+    placeholder="请选择",
+)
 choices = ([ALL] if principal.sees_all else []) + townships
-which = c2.selectbox("单位", choices, key=K + "summary.jurisdiction",
-                     format_func=lambda i: "全部单位（每个单位一张工作表 + 全县合计）" if i == ALL else names[i], placeholder="请选择")  # fmt: skip
-source = c3.radio("数字来源", list(ex.SOURCES), format_func=ex.SOURCES.__getitem__, key=K + "source",
-                  help="报送数：各单位报送的汇总表；系统记录：按录入的检查、问题、核验和处罚记录统计。")  # fmt: skip
+which = c2.selectbox(
+    "单位",
+    choices,
+    key=K + "summary.jurisdiction",
+    format_func=lambda i: "全部单位（每个单位一张工作表 + 全县合计）" if i == ALL else names[i],
+    placeholder="请选择",
+)
+source = c3.radio(
+    "数字来源",
+    list(exports.SOURCES),
+    format_func=exports.SOURCES.__getitem__,
+    key=K + "source",
+    help="报送数：各单位报送的汇总表；系统记录：按录入的检查、问题、核验和处罚记录统计。",
+)
 st.caption(
     "每张表含标题、填报单位（盖章）栏、填报人 / 联系电话 / 填报日期；全县合计表的数字等于各单位工作表之和。"
 )
@@ -95,11 +117,14 @@ if st.button("生成汇总表", key=K + "summary.build"):
     unit = "全部单位" if which == ALL else names[which]
 
     def make_summary(session: Session) -> tuple[bytes, str]:
-        payload = ex.township_summary_xlsx(
-            session, principal=principal, month=month, jurisdiction_id=None if which == ALL else which,
+        payload = exports.township_summary_xlsx(
+            session,
+            principal=principal,
+            month=month,
+            jurisdiction_id=None if which == ALL else which,
             source=source,  # type: ignore[arg-type]
-        )  # fmt: skip
-        return payload, ex.download_name("汇总表", unit, month)
+        )
+        return payload, exports.download_name("汇总表", unit, month)
 
     with st.spinner("正在生成……"):
         build("summary", make_summary)
@@ -112,9 +137,16 @@ st.divider()
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("证书核验结果")
-    jid = st.selectbox("单位", townships, format_func=names.__getitem__, key=K + "checks.jurisdiction", placeholder="请选择")
-    span = st.selectbox("核验月份", ["全部", *months], key=K + "checks.month",
-                        format_func=lambda m: "专项整治全程" if m == "全部" else ov.month_label(m), placeholder="请选择")  # fmt: skip
+    jid = st.selectbox(
+        "单位", townships, format_func=names.__getitem__, key=K + "checks.jurisdiction", placeholder="请选择"
+    )
+    span = st.selectbox(
+        "核验月份",
+        ["全部", *months],
+        key=K + "checks.month",
+        format_func=lambda m: "专项整治全程" if m == "全部" else overview.month_label(m),
+        placeholder="请选择",
+    )
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
     full_ids = principal.may_reveal_ids and st.checkbox(
         "含完整身份证号（会记入审计日志）", key=K + "checks.full"
@@ -127,29 +159,44 @@ with left:
             first, last = m.first, m.last
 
         def make_checks(session: Session) -> tuple[bytes, str]:
-            payload = ex.verification_xlsx(
-                session, principal=principal, jurisdiction_id=jid, first=first, last=last, full_ids=bool(full_ids),
+            payload = exports.verification_xlsx(
+                session,
+                principal=principal,
+                jurisdiction_id=jid,
+                first=first,
+                last=last,
+                full_ids=bool(full_ids),
                 problems_only=problems_only,
-            )  # fmt: skip
+            )
             what = "问题人员" if problems_only else "证书核验结果"
-            return payload, ex.download_name(names[jid], what, "全程" if span == "全部" else span)
+            return payload, exports.download_name(names[jid], what, "全程" if span == "全部" else span)
 
         build("checks", make_checks)
     offer("checks")
 
 with right:
     st.subheader("问题清单")
-    fid = st.selectbox("单位", choices, key=K + "findings.jurisdiction",
-                       format_func=lambda i: "全部单位" if i == ALL else names[i], placeholder="请选择")  # fmt: skip
+    fid = st.selectbox(
+        "单位",
+        choices,
+        key=K + "findings.jurisdiction",
+        format_func=lambda i: "全部单位" if i == ALL else names[i],
+        placeholder="请选择",
+    )
     overdue = st.checkbox("只导出逾期未整改的问题", key=K + "findings.overdue")
     if st.button("生成问题清单", key=K + "findings.build"):
         day = selection.as_of if isinstance(selection, state.Selection) else None
 
         def make_findings(session: Session) -> tuple[bytes, str]:
-            payload = ex.findings_xlsx(session, principal=principal, jurisdiction_id=None if fid == ALL else fid,
-                                       as_of=day, overdue_only=overdue)  # fmt: skip
+            payload = exports.findings_xlsx(
+                session,
+                principal=principal,
+                jurisdiction_id=None if fid == ALL else fid,
+                as_of=day,
+                overdue_only=overdue,
+            )
             unit = "全部单位" if fid == ALL else names[fid]
-            return payload, ex.download_name("问题清单", unit, "逾期" if overdue else "")
+            return payload, exports.download_name("问题清单", unit, "逾期" if overdue else "")
 
         build("findings", make_findings)
     offer("findings")
@@ -170,12 +217,20 @@ else:
         if isinstance(selection, state.Selection) and selection.quarter in quarters
         else None
     )
-    quarter = st.selectbox("考核季度", quarters, index=quarters.index(default_q) if default_q else len(quarters) - 1,
-                           format_func=ov.quarter_label, key=K + "circular.quarter", placeholder="请选择")  # fmt: skip
+    quarter = st.selectbox(
+        "考核季度",
+        quarters,
+        index=quarters.index(default_q) if default_q else len(quarters) - 1,
+        format_func=overview.quarter_label,
+        key=K + "circular.quarter",
+        placeholder="请选择",
+    )
     if st.button("生成季度通报", key=K + "circular.build"):
         as_of = selection.as_of if isinstance(selection, state.Selection) else None
         build(
             "circular",
-            lambda session: ex.circular_workbook(session, principal=principal, quarter=quarter, as_of=as_of),
+            lambda session: exports.circular_workbook(
+                session, principal=principal, quarter=quarter, as_of=as_of
+            ),
         )
     offer("circular")

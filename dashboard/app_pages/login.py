@@ -38,8 +38,9 @@ with middle:
         st.info(notice)
     with st.form("login", clear_on_submit=True):
         username = st.text_input("用户名", max_chars=50, autocomplete="username")
-        password = st.text_input("密码", type="password", max_chars=auth.MAX_PASSWORD_LENGTH,
-                                 autocomplete="current-password")  # fmt: skip
+        password = st.text_input(
+            "密码", type="password", max_chars=auth.MAX_PASSWORD_LENGTH, autocomplete="current-password"
+        )
         submitted = st.form_submit_button("登录", type="primary", width="stretch")
     if submitted:
         try:

@@ -6,9 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth_ui, charts, data, frames, state, ui
-from db import overview as ov
-from db import queries as q
-from db import training_archives
+from db import overview as county_reads
+from db import queries, training_archives
 from db.codes import JurisdictionKind
 
 who = auth_ui.current()
@@ -22,10 +21,12 @@ UNIT = JurisdictionKind.MEMBER_UNIT.value
 SHOW_BEHIND = 8
 
 st.title("总览")
-st.caption(f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {ov.month_label(sel.month)}")
+st.caption(
+    f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {county_reads.month_label(sel.month)}"
+)
 
 # --- timeline -------------------------------------------------------------------------------------
-line = ov.timeline(campaign, today=sel.as_of)
+line = county_reads.timeline(campaign, today=sel.as_of)
 current = line.current
 left, right = st.columns([3, 1])
 with left:
@@ -45,18 +46,21 @@ with right:
 
 # --- KPI cards ------------------------------------------------------------------------------------
 kpis = data.kpis(sel.url, who, campaign.id, sel.month, sel.as_of)
-columns = st.columns(len(ov.KPI_GROUPS))
-for column, group in zip(columns, ov.KPI_GROUPS, strict=True):
+columns = st.columns(len(county_reads.KPI_GROUPS))
+for column, group in zip(columns, county_reads.KPI_GROUPS, strict=True):
     with column:
         st.markdown(f"#### {group}")
         for k in (k for k in kpis if k.group == group):
             st.metric(
-                k.label if k.unit == "%" else f"{k.label}（{k.unit}）", ui.fmt_value(k.value, k.unit),
-                **ui.delta_args(k.delta, k.unit, lower_is_better=k.lower_is_better), help=k.note, border=True,
-            )  # fmt: skip
+                k.label if k.unit == "%" else f"{k.label}（{k.unit}）",
+                ui.fmt_value(k.value, k.unit),
+                **ui.delta_args(k.delta, k.unit, lower_is_better=k.lower_is_better),
+                help=k.note,
+                border=True,
+            )
 figures = data.county_vs_units(sel.url, who, campaign.id, sel.month, sel.as_of)
 if figures:
-    st.caption(q.county_vs_units_text(figures))
+    st.caption(queries.county_vs_units_text(figures))
 
 # --- who is behind --------------------------------------------------------------------------------
 townships = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, TOWNSHIP)
@@ -74,7 +78,7 @@ if behind or late_units:
         text += (
             ("  \n" if text else "")
             + "月报未按时报送的成员单位："
-            + "、".join(f"**{r.name}**（{ov.GRID_LABELS[r.monthly_status]}）" for r in late_units)
+            + "、".join(f"**{r.name}**（{county_reads.GRID_LABELS[r.monthly_status]}）" for r in late_units)
         )
     st.error(text, icon="🚩")
 else:
@@ -84,10 +88,16 @@ else:
 # stateful (key + on_change): picking a number reruns the page and the expander stays as the user left it
 with st.expander("查看数字背后的记录", icon="🔎", key="overview.detail.open", on_change="rerun"):
     labels = {k.code: f"{k.group} · {k.label}" for k in kpis}
-    code = st.selectbox("选择指标", list(labels), format_func=labels.__getitem__, key="overview.detail", index=None,
-                        placeholder="选择一个数字，列出它统计的每一条记录")  # fmt: skip
+    code = st.selectbox(
+        "选择指标",
+        list(labels),
+        format_func=labels.__getitem__,
+        key="overview.detail",
+        index=None,
+        placeholder="选择一个数字，列出它统计的每一条记录",
+    )
     if code is not None:
-        frame = data.detail(sel.url, who, ov.DETAIL_OF[code], sel.month, sel.as_of)
+        frame = data.detail(sel.url, who, county_reads.DETAIL_OF[code], sel.month, sel.as_of)
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- training-archive leads (培训档案核查) -------------------------------------------------------------
@@ -98,22 +108,41 @@ pending_col, confirmed_col, rows_col = st.columns([1, 1, 3])
 pending_col.metric("待核实", ui.fmt_int(lead_counts["pending"]), border=True)
 confirmed_col.metric("属实", ui.fmt_int(lead_counts["confirmed"]), border=True)
 with rows_col.expander("查看线索", icon="🗂️"):
-    wanted = st.radio("状态", ["pending", "confirmed"], horizontal=True, key="overview.training_leads",
-                      format_func=lambda v: training_archives.LeadStatus(v).label)  # fmt: skip
+    wanted = st.radio(
+        "状态",
+        ["pending", "confirmed"],
+        horizontal=True,
+        key="overview.training_leads",
+        format_func=lambda v: training_archives.LeadStatus(v).label,
+    )
     with data.session(sel.url) as s:
         lead_rows = training_archives.list_leads(s, principal=who, status=wanted)
     ui.detail_block(
-        pd.DataFrame([{"编号": r.id, "规则": r.rule, "培训单位": r.unit, "班次编号": r.class_code, "姓名": r.name,
-                       "身份证号": r.id_masked, "日期": r.date.isoformat() if r.date else "", "说明": r.text} for r in lead_rows]),
-        name=f"培训档案线索_{training_archives.LeadStatus(wanted).label}", key="overview.training_lead_rows",
-    )  # fmt: skip
+        pd.DataFrame(
+            [
+                {
+                    "编号": r.id,
+                    "规则": r.rule,
+                    "培训单位": r.unit,
+                    "班次编号": r.class_code,
+                    "姓名": r.name,
+                    "身份证号": r.id_masked,
+                    "日期": r.date.isoformat() if r.date else "",
+                    "说明": r.text,
+                }
+                for r in lead_rows
+            ]
+        ),
+        name=f"培训档案线索_{training_archives.LeadStatus(wanted).label}",
+        key="overview.training_lead_rows",
+    )
     st.caption("在“培训档案核查”页核实和处理线索。")
 
 # --- ranking and grid -----------------------------------------------------------------------------
-st.subheader(f"乡镇（街道）排名 · {ov.month_label(sel.month)}")
+st.subheader(f"乡镇（街道）排名 · {county_reads.month_label(sel.month)}")
 st.caption(
     "按高危行业、工贸行业生产经营单位检查覆盖率排名（同率按逾期问题少者在前）；点击单位名称查看详情。"
-    f"覆盖率低于 {ov.BEHIND_COVERAGE:.0%}、月报逾期或未报、逾期未整改问题达 {ov.BEHIND_OVERDUE} 条的单位列入“需关注”。"
+    f"覆盖率低于 {county_reads.BEHIND_COVERAGE:.0%}、月报逾期或未报、逾期未整改问题达 {county_reads.BEHIND_OVERDUE} 条的单位列入“需关注”。"
 )
 rank_df = frames.ranking_frame(townships)
 rank_cfg = {
@@ -136,27 +165,45 @@ rank_cfg = {
 }
 styled = (
     rank_df.style.map(ui.status_style, subset=["月报"])
-    .map(ui.red_at_least, threshold=ov.BEHIND_OVERDUE, subset=["逾期未整改"])
+    .map(ui.red_at_least, threshold=county_reads.BEHIND_OVERDUE, subset=["逾期未整改"])
     .map(ui.red_text, subset=["需关注"])
 )
-st.dataframe(styled, hide_index=True, placeholder="—", width="stretch", column_config=rank_cfg,
-             height=ui.table_height(len(rank_df)), key="overview.ranking")  # fmt: skip
+st.dataframe(
+    styled,
+    hide_index=True,
+    placeholder="—",
+    width="stretch",
+    column_config=rank_cfg,
+    height=ui.table_height(len(rank_df)),
+    key="overview.ranking",
+)
 ui.download_csv(
     frames.ranking_frame(townships, links=False), name=f"乡镇排名_{sel.month}", key="overview.ranking.csv"
 )
 
 box_units = st.expander(
-    f"安委会成员单位 · {ov.month_label(sel.month)}", icon="🏢", key="overview.units.box", on_change="rerun"
+    f"安委会成员单位 · {county_reads.month_label(sel.month)}",
+    icon="🏢",
+    key="overview.units.box",
+    on_change="rerun",
 )  # drawn only when opened
 with box_units:
     if box_units.open:
         unit_df = frames.ranking_frame(units)
         st.dataframe(
-            unit_df.style.format({"排名": ui.fmt_rank}).map(ui.status_style, subset=["月报"]).map(ui.red_text, subset=["需关注"]),
-            hide_index=True, placeholder="—", width="stretch", height=ui.table_height(len(unit_df)),
-            column_config={**rank_cfg, "单位": st.column_config.LinkColumn("成员单位", display_text=ui.LINK_DISPLAY)},
+            unit_df.style.format({"排名": ui.fmt_rank})
+            .map(ui.status_style, subset=["月报"])
+            .map(ui.red_text, subset=["需关注"]),
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            height=ui.table_height(len(unit_df)),
+            column_config={
+                **rank_cfg,
+                "单位": st.column_config.LinkColumn("成员单位", display_text=ui.LINK_DISPLAY),
+            },
             key="overview.units",
-        )  # fmt: skip
+        )
 
 st.subheader("月报（汇总表）报送情况")
 st.caption(
@@ -166,11 +213,17 @@ ui.legend()
 cells = data.grid(sel.url, who, campaign.id, sel.as_of)
 g_left, g_right = st.columns(2)
 with g_left:
-    ui.chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP),
-                                                           title="乡镇（街道）")), width="stretch")  # fmt: skip
+    ui.chart(
+        charts.configure(
+            charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP), title="乡镇（街道）")
+        ),
+        width="stretch",
+    )
 with g_right:
-    ui.chart(charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT),
-                                                           title="安委会成员单位")), width="stretch")  # fmt: skip
+    ui.chart(
+        charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT), title="安委会成员单位")),
+        width="stretch",
+    )
 box_grid = st.expander(
     "报送明细（含报送日期）", icon="📋", key="overview.grid.box", on_change="rerun"
 )  # drawn only when opened
@@ -179,35 +232,64 @@ with box_grid:
         wide = frames.grid_wide(cells, kind=TOWNSHIP)
         wide_units = frames.grid_wide(cells, kind=UNIT)
         both = pd.concat([wide, wide_units], ignore_index=True)
-        st.dataframe(both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])), hide_index=True, placeholder="—",
-                     width="stretch", height=ui.table_height(len(both), cap=600), key="overview.grid")  # fmt: skip
+        st.dataframe(
+            both.style.map(ui.status_prefix_style, subset=list(both.columns[1:])),
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            height=ui.table_height(len(both), cap=600),
+            key="overview.grid",
+        )
         ui.download_csv(both, name="月报报送情况", key="overview.grid.csv")
 
 # --- trends ---------------------------------------------------------------------------------------
 st.subheader("执法检查阶段趋势")
-months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first <= sel.as_of)
+months = tuple(m for m in campaign.enforcement_months if queries.parse_month(m).first <= sel.as_of)
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
     read = data.trends(
-        sel.url, who, tuple(ov.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of
+        sel.url, who, tuple(county_reads.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of
     )
     table = frames.trend_table([t for t in read if t.month in months])
     specs = [
-        ("coverage", "高危、工贸行业检查覆盖率", ["高危行业覆盖率", "工贸行业覆盖率"], "line_pct", [ui.BLUE, "#48a9a6"]),
-        ("findings", "问题发现与整改（条）", ["本月发现问题", "月末整改中", "月末逾期未整改"], "bars",
-         [ui.BLUE, ui.AMBER, ui.RED]),
-        ("certs", "持证核查发现的问题（人）", ["无证上岗", "疑似持假证", "负责人逾期未考核"], "bars",
-         [ui.RED, "#e67e22", "#8e44ad"]),
-        ("actions", "立案、曝光、黑名单（起）", ["立案", "曝光", "黑名单"], "bars", [ui.BLUE, ui.AMBER, "#34495e"]),
-    ]  # fmt: skip
+        (
+            "coverage",
+            "高危、工贸行业检查覆盖率",
+            ["高危行业覆盖率", "工贸行业覆盖率"],
+            "line_pct",
+            [ui.BLUE, "#48a9a6"],
+        ),
+        (
+            "findings",
+            "问题发现与整改（条）",
+            ["本月发现问题", "月末整改中", "月末逾期未整改"],
+            "bars",
+            [ui.BLUE, ui.AMBER, ui.RED],
+        ),
+        (
+            "certs",
+            "持证核查发现的问题（人）",
+            ["无证上岗", "疑似持假证", "负责人逾期未考核"],
+            "bars",
+            [ui.RED, "#e67e22", "#8e44ad"],
+        ),
+        (
+            "actions",
+            "立案、曝光、黑名单（起）",
+            ["立案", "曝光", "黑名单"],
+            "bars",
+            [ui.BLUE, ui.AMBER, "#34495e"],
+        ),
+    ]
     for row in (specs[:2], specs[2:]):
         for column, (key, title, cols, kind, colours) in zip(st.columns(2), row, strict=True):
             with column:
                 long = frames.trend_long(table, cols, series="项目", value="数值")
                 if kind == "line_pct":
-                    chart = charts.line_chart(long, value="数值", series="项目", title=title, percent=True,
-                                              colours=colours)  # fmt: skip
+                    chart = charts.line_chart(
+                        long, value="数值", series="项目", title=title, percent=True, colours=colours
+                    )
                 else:
                     chart = charts.grouped_bars(
                         long, value="数值", series="项目", title=title, colours=colours
@@ -229,7 +311,9 @@ else:
                         ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
     cluster = frames.cluster_frame(data.month_summary(sel.url, who, sel.month, sel.as_of))
-    st.markdown(f"##### {ov.month_label(sel.month)} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
+    st.markdown(
+        f"##### {county_reads.month_label(sel.month)} 无证上岗、疑似持假证、负责人逾期未考核集中的单位"
+    )
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
     else:

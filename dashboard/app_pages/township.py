@@ -11,9 +11,7 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import auth_ui, charts, data, frames, state, ui
-from db import overview as ov
-from db import personal_data
-from db import queries as q
+from db import overview, personal_data, queries
 from db.access import AccessDenied, narrow
 
 KEY_SELECT = "township.select"
@@ -40,9 +38,13 @@ if st.session_state.get(KEY_SELECT) not in by_id:
     st.session_state[KEY_SELECT] = refs[0].id
 
 jid = st.selectbox(
-    "乡镇（街道）或安委会成员单位", list(by_id), key=KEY_SELECT, disabled=len(by_id) == 1,
-    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）", placeholder="请选择"
-)  # fmt: skip
+    "乡镇（街道）或安委会成员单位",
+    list(by_id),
+    key=KEY_SELECT,
+    disabled=len(by_id) == 1,
+    format_func=lambda i: f"{by_id[i].name}（{by_id[i].kind_label}）",
+    placeholder="请选择",
+)
 ref = by_id[jid]
 if st.query_params.get("j") != ref.code:
     st.query_params["j"] = ref.code
@@ -50,32 +52,51 @@ if st.query_params.get("j") != ref.code:
 
 st.title(ref.name)
 st.caption(
-    f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {ov.month_label(sel.month)}"
+    f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {overview.month_label(sel.month)}"
 )
 
-months = tuple(m for m in campaign.enforcement_months if q.parse_month(m).first <= sel.as_of)
+months = tuple(m for m in campaign.enforcement_months if queries.parse_month(m).first <= sel.as_of)
 shown_months = tuple(dict.fromkeys([*months, sel.month]))
-rows = {r.month: r for r in data.jurisdiction_months(sel.url, who, jid, (ov.previous_month(sel.month), *shown_months),
-                                                     sel.as_of)}  # fmt: skip
-now, before = rows[sel.month], rows.get(ov.previous_month(sel.month))
+rows = {
+    r.month: r
+    for r in data.jurisdiction_months(
+        sel.url, who, jid, (overview.previous_month(sel.month), *shown_months), sel.as_of
+    )
+}
+now, before = rows[sel.month], rows.get(overview.previous_month(sel.month))
 
 # --- this month -----------------------------------------------------------------------------------
 cards = [
-    ("检查生产经营单位（家）", now.enterprises_inspected, before.enterprises_inspected if before else None, "", False),
-    ("高危工贸覆盖率", now.target_coverage or 0.0,
-     (before.target_coverage or 0.0) if before else None, "%", False),
+    (
+        "检查生产经营单位（家）",
+        now.enterprises_inspected,
+        before.enterprises_inspected if before else None,
+        "",
+        False,
+    ),
+    (
+        "高危工贸覆盖率",
+        now.target_coverage or 0.0,
+        (before.target_coverage or 0.0) if before else None,
+        "%",
+        False,
+    ),
     ("问题整改中（条）", now.findings_open, before.findings_open if before else None, "", True),
     ("逾期未整改（条）", now.findings_overdue, before.findings_overdue if before else None, "", True),
     ("无证上岗（人）", now.unlicensed, before.unlicensed if before else None, "", True),
     ("疑似持假证（人）", now.suspected_fake, before.suspected_fake if before else None, "", True),
     ("立案（起）", now.cases, before.cases if before else None, "", False),
-]  # fmt: skip
+]
 columns = [c for _ in range(2) for c in st.columns(4)]
 for column, (label, value, prev, unit, lower) in zip(columns, cards, strict=False):
     with column:
         delta = None if prev is None else float(value) - float(prev)
-        st.metric(label, ui.fmt_value(float(value), unit), **ui.delta_args(delta, unit, lower_is_better=lower),
-                  border=True)  # fmt: skip
+        st.metric(
+            label,
+            ui.fmt_value(float(value), unit),
+            **ui.delta_args(delta, unit, lower_is_better=lower),
+            border=True,
+        )
 with columns[-1]:
     submitted = f"{clock.to_local(now.submitted_at):%m-%d} 报送" if now.submitted_at else "尚未报送"
     st.metric("本月汇总表", now.monthly_status_label, help=submitted, border=True)
@@ -87,33 +108,61 @@ with left:
     mix = data.enterprise_mix(sel.url, who, jid, sel.month, months)
     mix_df = pd.DataFrame(
         [
-            {"类别": m.label, "在册": m.registered, "本月已检": m.inspected_in_month,
-             "本月覆盖率": frames.percent(m.inspected_in_month / m.registered) if m.registered else None,
-             "执法检查阶段累计已检": m.inspected_in_campaign}
+            {
+                "类别": m.label,
+                "在册": m.registered,
+                "本月已检": m.inspected_in_month,
+                "本月覆盖率": frames.percent(m.inspected_in_month / m.registered) if m.registered else None,
+                "执法检查阶段累计已检": m.inspected_in_campaign,
+            }
             for m in mix
         ]
-    )  # fmt: skip
-    st.dataframe(mix_df, hide_index=True, placeholder="—", width="stretch", key="township.mix",
-                 column_config={  # half the page of a 1366×768 laptop: short headings, the rest in tooltips
-                     "类别": st.column_config.TextColumn(width=96), "在册": st.column_config.NumberColumn(width=52),
-                     "本月已检": st.column_config.NumberColumn(width=72), "本月覆盖率": ui.percent_bar(width=112),
-                     "执法检查阶段累计已检": st.column_config.NumberColumn(
-                         "累计已检", help="执法检查阶段累计已检查的企业数", width=72),
-                 })  # fmt: skip
+    )
+    st.dataframe(
+        mix_df,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="township.mix",
+        column_config={  # half the page of a 1366×768 laptop: short headings, the rest in tooltips
+            "类别": st.column_config.TextColumn(width=96),
+            "在册": st.column_config.NumberColumn(width=52),
+            "本月已检": st.column_config.NumberColumn(width=72),
+            "本月覆盖率": ui.percent_bar(width=112),
+            "执法检查阶段累计已检": st.column_config.NumberColumn(
+                "累计已检", help="执法检查阶段累计已检查的企业数", width=72
+            ),
+        },
+    )
 with right:
     month_df = frames.month_rows_frame([rows[m] for m in months])
     if month_df.empty:
         st.info("执法检查阶段尚未开始。")
     else:
-        long = frames.trend_long(month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100), ["覆盖率"], series="项目",
-                                 value="数值")  # fmt: skip
+        long = frames.trend_long(
+            month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100),
+            ["覆盖率"],
+            series="项目",
+            value="数值",
+        )
         long["项目"] = "高危工贸覆盖率"
-        ui.chart(charts.configure(charts.line_chart(long, value="数值", series="项目", title="各月检查覆盖率",
-                                                           percent=True, colours=[ui.BLUE])),
-                        width="stretch")  # fmt: skip
+        ui.chart(
+            charts.configure(
+                charts.line_chart(
+                    long, value="数值", series="项目", title="各月检查覆盖率", percent=True, colours=[ui.BLUE]
+                )
+            ),
+            width="stretch",
+        )
 with st.expander("各月检查、问题、核查与处罚", icon="📄", expanded=True):
-    st.dataframe(month_df, hide_index=True, placeholder="—", width="stretch", key="township.months",
-                 column_config={"覆盖率": ui.percent_bar()})  # fmt: skip
+    st.dataframe(
+        month_df,
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key="township.months",
+        column_config={"覆盖率": ui.percent_bar()},
+    )
     ui.download_csv(month_df, name=f"{ref.name}_各月情况", key="township.months.csv")
 
 # --- findings -------------------------------------------------------------------------------------
@@ -123,26 +172,34 @@ open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
-    f"截至 {state.date_label(ov.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
+    f"截至 {state.date_label(overview.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
     f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的标红）。",
     unsafe_allow_html=True,
 )
-ui.detail_block(open_df, name=f"{ref.name}_整改中问题", key="township.findings",
-                styler=lambda f: f.style.map(ui.red_if_positive, subset=["逾期天数"]),
-                height=ui.table_height(len(open_df), cap=500))  # fmt: skip
+ui.detail_block(
+    open_df,
+    name=f"{ref.name}_整改中问题",
+    key="township.findings",
+    styler=lambda f: f.style.map(ui.red_if_positive, subset=["逾期天数"]),
+    height=ui.table_height(len(open_df), cap=500),
+)
 
 # --- certificates ---------------------------------------------------------------------------------
 st.subheader("证书核查结果")
-first = q.parse_month(months[0]).first if months else q.parse_month(sel.month).first
-last = ov.month_as_of(sel.month, sel.as_of)
+first = queries.parse_month(months[0]).first if months else queries.parse_month(sel.month).first
+last = overview.month_as_of(sel.month, sel.as_of)
 outcomes, problems = data.certificates(sel.url, who, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])
 with c_left:
     st.dataframe(outcomes, hide_index=True, placeholder="—", width="stretch", key="township.outcomes")
 st.markdown("**发现问题的核查记录**")
-ui.detail_block(problems, name=f"{ref.name}_证书问题", key="township.problems",
-                height=ui.table_height(len(problems), cap=420))  # fmt: skip
+ui.detail_block(
+    problems,
+    name=f"{ref.name}_证书问题",
+    key="township.problems",
+    height=ui.table_height(len(problems), cap=420),
+)
 if who.may_reveal_ids:
     box_reveal = st.expander(
         "显示完整身份证号", icon="🔓", key=f"township.reveal.box.{jid}", on_change="rerun"
@@ -158,8 +215,13 @@ if who.may_reveal_ids:
                 st.caption("本期没有发现问题的人员。")
             else:
                 by_person = {p.person_id: p for p in people}
-                person_id = st.selectbox("人员", list(by_person), format_func=lambda i: by_person[i].label,
-                                         key="township.reveal.person", placeholder="请选择")  # fmt: skip
+                person_id = st.selectbox(
+                    "人员",
+                    list(by_person),
+                    format_func=lambda i: by_person[i].label,
+                    key="township.reveal.person",
+                    placeholder="请选择",
+                )
                 if st.button("显示完整身份证号", key="township.reveal"):
                     try:
                         with data.session(sel.url) as s:
@@ -172,8 +234,13 @@ if who.may_reveal_ids:
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
 reports = ui.whole_numbers(data.monthly_reports(sel.url, who, jid, tuple(campaign.enforcement_months)))
-st.dataframe(reports.style.map(ui.status_style, subset=["状态"]).format({"罚款金额（万元）": "{:.2f}"}, na_rep="—"),
-             hide_index=True, placeholder="—", width="stretch", key="township.reports")  # fmt: skip
+st.dataframe(
+    reports.style.map(ui.status_style, subset=["状态"]).format({"罚款金额（万元）": "{:.2f}"}, na_rep="—"),
+    hide_index=True,
+    placeholder="—",
+    width="stretch",
+    key="township.reports",
+)
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")
@@ -183,12 +250,16 @@ if not history:
 else:
     hist_df = pd.DataFrame(
         [
-            {"季度": ov.quarter_label(h.quarter), "总分": round(h.score, 1) if h.score is not None else None,
-             "排名": f"{h.rank}/{h.of}" if h.rank else "—", "等次": h.grade or "无考核数据",
-             "说明": "暂评" if h.provisional else ""}
+            {
+                "季度": overview.quarter_label(h.quarter),
+                "总分": round(h.score, 1) if h.score is not None else None,
+                "排名": f"{h.rank}/{h.of}" if h.rank else "—",
+                "等次": h.grade or "无考核数据",
+                "说明": "暂评" if h.provisional else "",
+            }
             for h in history
         ]
-    )  # fmt: skip
+    )
     h_left, h_right = st.columns([3, 2])
     with h_left:
         ui.chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")

@@ -11,23 +11,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import input_ui as iu
-from dashboard import state, training_charts, ui
-from db import training_archives as ta
+from dashboard import input_ui, state, training_charts, ui
+from db import training_archives
 from db.input_common import InputError, local_zone
 from training_audit.leads import RULE_NAMES
 
 P = "training_audit"
-TIME_RULES = frozenset({"CLASS_DAY_OVER_CAP", "HOURS_INFLATED", "PERSON_OVERLAP", "PERSON_DAY_OVER_CAP",
-                        "TEACHER_OVERLAP"})  # fmt: skip
+TIME_RULES = frozenset(
+    {"CLASS_DAY_OVER_CAP", "HOURS_INFLATED", "PERSON_OVERLAP", "PERSON_DAY_OVER_CAP", "TEACHER_OVERLAP"}
+)
 sel = state.selection()
-who = iu.principal()
+who = input_ui.principal()
 st.title("培训档案核查")
 st.caption(
     "读取培训机构和企业的培训档案（班次、课程安排、签到、考试），与全县已入库的档案一起核查。"
     "线索是需要有人去核实的记录事实，不是结论。"
 )
-iu.read_only_note(who)
+input_ui.read_only_note(who)
 
 # --- upload ------------------------------------------------------------------------------------
 if who.can_write:
@@ -39,60 +39,97 @@ if who.can_write:
     files = st.file_uploader(
         "选择档案文件", type=["xlsx", "csv"], accept_multiple_files=True, key=f"{P}.upload"
     )
-    folder_name = st.text_input("CSV 档案名称", value="上传档案", key=f"{P}.folder_name",
-                                help="多个 CSV 文件合成的档案在证据中显示的名称")  # fmt: skip
+    folder_name = st.text_input(
+        "CSV 档案名称",
+        value="上传档案",
+        key=f"{P}.folder_name",
+        help="多个 CSV 文件合成的档案在证据中显示的名称",
+    )
     if files:
         try:
-            uploads = ta.read_upload([(f.name, f.getvalue()) for f in files], folder_name=folder_name)
+            uploads = training_archives.read_upload(
+                [(f.name, f.getvalue()) for f in files], folder_name=folder_name
+            )
         except InputError as exc:
             st.error(f"无法读取：{exc}")
             uploads = []
-        with iu.writing(sel.url) as s:
-            units = ta.training_units(s, principal=who)
-            previews = [ta.preview_upload(s, upload=u) for u in uploads]
+        with input_ui.writing(sel.url) as s:
+            units = training_archives.training_units(s, principal=who)
+            previews = [training_archives.preview_upload(s, upload=u) for u in uploads]
         by_key = {u.key: u for u in units}
         for upload, preview in zip(uploads, previews, strict=True):
             tag = upload.digest[:12]
             with st.container(border=True):
-                st.markdown(f"**{preview.name}**：班次 {preview.classes} 个，共 {preview.rows} 行；"
-                            f"单独核查有线索 {sum(preview.lead_counts.values())} 条，输入问题 {len(preview.problems)} 行")  # fmt: skip
+                st.markdown(
+                    f"**{preview.name}**：班次 {preview.classes} 个，共 {preview.rows} 行；"
+                    f"单独核查有线索 {sum(preview.lead_counts.values())} 条，输入问题 {len(preview.problems)} 行"
+                )
                 if preview.problems:
                     st.dataframe(
-                        pd.DataFrame([{"工作表": p.sheet, "行号": p.row or "", "问题": p.message} for p in preview.problems]),
-                        hide_index=True, width="stretch", key=f"{P}.problems.{tag}",
-                    )  # fmt: skip
+                        pd.DataFrame(
+                            [
+                                {"工作表": p.sheet, "行号": p.row or "", "问题": p.message}
+                                for p in preview.problems
+                            ]
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                        key=f"{P}.problems.{tag}",
+                    )
                 if preview.duplicate_of is not None:
                     st.info(f"同一文件已入库（档案编号 {preview.duplicate_of}），不会重复保存。")
                     continue
                 if not units:
                     st.warning("没有可选的培训机构或企业，无法入库。")
                     continue
-                guess = ta.guess_unit(units, upload.archive)
+                guess = training_archives.guess_unit(units, upload.archive)
                 choice = st.selectbox(
-                    "所属培训机构或企业", list(by_key), key=f"{P}.unit.{tag}",
-                    index=list(by_key).index(guess.key) if guess else None, placeholder="请选择",
-                    format_func=lambda k: f"{by_key[k].name}（{'培训机构' if k.startswith('institution') else '企业'}）",
-                )  # fmt: skip
+                    "所属培训机构或企业",
+                    list(by_key),
+                    key=f"{P}.unit.{tag}",
+                    index=list(by_key).index(guess.key) if guess else None,
+                    placeholder="请选择",
+                    format_func=lambda k: (
+                        f"{by_key[k].name}（{'培训机构' if k.startswith('institution') else '企业'}）"
+                    ),
+                )
                 if st.button(
                     "入库并全县重新核查", key=f"{P}.store.{tag}", disabled=choice is None, type="primary"
                 ):
                     chosen = by_key[str(choice)]
 
-                    def _store(upload: ta.Upload = upload, unit: ta.TrainingUnit = chosen) -> ta.StoreResult:
-                        with iu.writing(sel.url) as s:
-                            return ta.store_archive(s, principal=who, upload=upload, unit=unit)
+                    def _store(
+                        upload: training_archives.Upload = upload,
+                        unit: training_archives.TrainingUnit = chosen,
+                    ) -> training_archives.StoreResult:
+                        with input_ui.writing(sel.url) as s:
+                            return training_archives.store_archive(s, principal=who, upload=upload, unit=unit)
 
-                    iu.attempt(_store, success=lambda r: r.summary)
+                    input_ui.attempt(_store, success=lambda r: r.summary)
 
 # --- archives ----------------------------------------------------------------------------------
-with iu.writing(sel.url) as s:
-    archives = ta.list_archives(s, principal=who)
-    leads = ta.list_leads(s, principal=who)
+with input_ui.writing(sel.url) as s:
+    archives = training_archives.list_archives(s, principal=who)
+    leads = training_archives.list_leads(s, principal=who)
 with st.expander(f"已入库档案（{len(archives)} 份）"):
-    iu.table([{"编号": a.id, "档案": a.file_name, "培训单位": a.unit_name, "所属单位": a.jurisdiction, "行数": a.rows,
-               "班次": a.classes, "输入问题": a.problems, "上传人": a.uploaded_by,
-               "上传时间": a.uploaded_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")}
-              for a in archives], empty="还没有入库的档案。", key=f"{P}.archives")  # fmt: skip
+    input_ui.table(
+        [
+            {
+                "编号": a.id,
+                "档案": a.file_name,
+                "培训单位": a.unit_name,
+                "所属单位": a.jurisdiction,
+                "行数": a.rows,
+                "班次": a.classes,
+                "输入问题": a.problems,
+                "上传人": a.uploaded_by,
+                "上传时间": a.uploaded_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M"),
+            }
+            for a in archives
+        ],
+        empty="还没有入库的档案。",
+        key=f"{P}.archives",
+    )
 
 # --- leads by rule -----------------------------------------------------------------------------
 st.subheader("线索")
@@ -104,62 +141,117 @@ if counts.empty:
     st.caption("暂无线索。")
     st.stop()
 table = counts.pivot_table(index=["规则"], columns="状态", aggfunc="size", fill_value=0)
-table = table.reindex(columns=[s.label for s in ta.LeadStatus], fill_value=0)
+table = table.reindex(columns=[s.label for s in training_archives.LeadStatus], fill_value=0)
 table["合计"] = table.sum(axis=1)
 st.dataframe(table.reset_index(), hide_index=True, width="stretch", key=f"{P}.counts")
 
 a, b, c = st.columns(3)
-code = a.selectbox("规则", [None, *sorted({r.code for r in leads})], key=f"{P}.filter.rule",
-                   format_func=lambda v: "全部规则" if v is None else RULE_NAMES.get(v, v), placeholder="请选择")  # fmt: skip
-status = b.selectbox("状态", [None, *[s.value for s in ta.LeadStatus]], key=f"{P}.filter.status",
-                     format_func=lambda v: "全部状态" if v is None else ta.LeadStatus(v).label, placeholder="请选择")  # fmt: skip
-unit = c.selectbox("培训单位", [None, *sorted({r.unit for r in leads if r.unit} | {r.other_unit for r in leads if r.other_unit})],
-                   key=f"{P}.filter.unit", format_func=lambda v: "全部单位" if v is None else v, placeholder="请选择")  # fmt: skip
+code = a.selectbox(
+    "规则",
+    [None, *sorted({r.code for r in leads})],
+    key=f"{P}.filter.rule",
+    format_func=lambda v: "全部规则" if v is None else RULE_NAMES.get(v, v),
+    placeholder="请选择",
+)
+status = b.selectbox(
+    "状态",
+    [None, *[s.value for s in training_archives.LeadStatus]],
+    key=f"{P}.filter.status",
+    format_func=lambda v: "全部状态" if v is None else training_archives.LeadStatus(v).label,
+    placeholder="请选择",
+)
+unit = c.selectbox(
+    "培训单位",
+    [None, *sorted({r.unit for r in leads if r.unit} | {r.other_unit for r in leads if r.other_unit})],
+    key=f"{P}.filter.unit",
+    format_func=lambda v: "全部单位" if v is None else v,
+    placeholder="请选择",
+)
 filters = {"code": code, "status": status, "unit": unit}
-shown = [r for r in leads if (not code or r.code == code) and (not status or r.status == status)
-         and (not unit or unit in (r.unit, r.other_unit))]  # fmt: skip
+shown = [
+    r
+    for r in leads
+    if (not code or r.code == code)
+    and (not status or r.status == status)
+    and (not unit or unit in (r.unit, r.other_unit))
+]
 st.caption(f"共 {len(shown)} 条")
 st.dataframe(
-    pd.DataFrame([{"编号": r.id, "规则": r.rule, "培训单位": r.unit, "班次编号": r.class_code,
-                   "对方": f"{r.other_unit} {r.other_code}".strip(), "姓名": r.name, "身份证号": r.id_masked,
-                   "教师": r.teacher, "日期": r.date.isoformat() if r.date else "", "说明": r.text, "状态": r.status_label} for r in shown]),
-    hide_index=True, width="stretch", key=f"{P}.leads",
-)  # fmt: skip
+    pd.DataFrame(
+        [
+            {
+                "编号": r.id,
+                "规则": r.rule,
+                "培训单位": r.unit,
+                "班次编号": r.class_code,
+                "对方": f"{r.other_unit} {r.other_code}".strip(),
+                "姓名": r.name,
+                "身份证号": r.id_masked,
+                "教师": r.teacher,
+                "日期": r.date.isoformat() if r.date else "",
+                "说明": r.text,
+                "状态": r.status_label,
+            }
+            for r in shown
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+    key=f"{P}.leads",
+)
 
 
 def _export() -> bytes:
-    with iu.writing(sel.url) as s:
-        return ta.export_leads(s, principal=who, **filters)
+    with input_ui.writing(sel.url) as s:
+        return training_archives.export_leads(s, principal=who, **filters)
 
 
-st.download_button("导出线索清单（.xlsx，身份证号已遮蔽）", data=_export, file_name="培训档案线索.xlsx", mime=iu.XLSX_MIME,
-                   key=f"{P}.export")  # fmt: skip
+st.download_button(
+    "导出线索清单（.xlsx，身份证号已遮蔽）",
+    data=_export,
+    file_name="培训档案线索.xlsx",
+    mime=input_ui.XLSX_MIME,
+    key=f"{P}.export",
+)
 
 # --- one lead ----------------------------------------------------------------------------------
 if not shown:
     st.stop()
 by_id = {r.id: r for r in shown}
-lead_id = st.selectbox("查看线索", list(by_id), key=f"{P}.lead",
-                       format_func=lambda i: f"#{i}｜{by_id[i].rule}｜{by_id[i].unit} {by_id[i].class_code} {by_id[i].name}", placeholder="请选择")  # fmt: skip
+lead_id = st.selectbox(
+    "查看线索",
+    list(by_id),
+    key=f"{P}.lead",
+    format_func=lambda i: f"#{i}｜{by_id[i].rule}｜{by_id[i].unit} {by_id[i].class_code} {by_id[i].name}",
+    placeholder="请选择",
+)
 lead = by_id[int(lead_id)]
 if flash := st.session_state.pop(f"{P}.flash", None):
     st.success(flash)
-st.markdown(
-    f"**{lead.rule}**　状态：**{lead.status_label}**"
-    + (f"（{lead.reason}）" if lead.reason else "")
-)
+st.markdown(f"**{lead.rule}**　状态：**{lead.status_label}**" + (f"（{lead.reason}）" if lead.reason else ""))
 st.markdown(f"{lead.text}  \n依据：{lead.basis}  \n证据：{lead.evidence}")
 if lead.finding_id:
     st.caption(f"已列入问题清单（问题编号 {lead.finding_id}）")
-with iu.writing(sel.url) as s:
-    blocks = ta.lead_evidence(s, principal=who, lead_id=lead.id)
-    day_bars = ta.lead_sessions(s, principal=who, lead_id=lead.id) if lead.code in TIME_RULES else []
-    class_bars = (ta.class_sessions(s, principal=who, archive_id=lead.archive_id, class_code=lead.class_code)
-                  if lead.class_code else [])  # fmt: skip
+with input_ui.writing(sel.url) as s:
+    blocks = training_archives.lead_evidence(s, principal=who, lead_id=lead.id)
+    day_bars = (
+        training_archives.lead_sessions(s, principal=who, lead_id=lead.id) if lead.code in TIME_RULES else []
+    )
+    class_bars = (
+        training_archives.class_sessions(
+            s, principal=who, archive_id=lead.archive_id, class_code=lead.class_code
+        )
+        if lead.class_code
+        else []
+    )
 for n, block in enumerate(blocks):
     st.markdown(f"{block.archive} · {block.sheet}（{len(block.rows)} 行）")
-    st.dataframe(pd.DataFrame(block.rows, columns=block.columns), hide_index=True, width="stretch",
-                 key=f"{P}.evidence.{lead.id}.{n}")  # fmt: skip
+    st.dataframe(
+        pd.DataFrame(block.rows, columns=block.columns),
+        hide_index=True,
+        width="stretch",
+        key=f"{P}.evidence.{lead.id}.{n}",
+    )
 if day_bars:
     ui.chart(training_charts.day_hours(day_bars))
 if class_bars:
@@ -167,17 +259,26 @@ if class_bars:
 
 if who.can_write:
     with st.form(f"{P}.status.{lead.id}"):
-        new_status = st.radio("核实结果", [s.value for s in ta.LeadStatus], horizontal=True, key=f"{P}.status_value.{lead.id}",
-                              index=[s.value for s in ta.LeadStatus].index(lead.status),
-                              format_func=lambda v: ta.LeadStatus(v).label)  # fmt: skip
+        new_status = st.radio(
+            "核实结果",
+            [s.value for s in training_archives.LeadStatus],
+            horizontal=True,
+            key=f"{P}.status_value.{lead.id}",
+            index=[s.value for s in training_archives.LeadStatus].index(lead.status),
+            format_func=lambda v: training_archives.LeadStatus(v).label,
+        )
         reason = st.text_input("理由或核实情况（排除时必填）", value=lead.reason, key=f"{P}.reason.{lead.id}")
         saved = st.form_submit_button("保存核实结果")
     if saved:
 
         def _save() -> object:
-            with iu.writing(sel.url) as s:
-                return ta.set_lead_status(s, principal=who, lead_id=lead.id, status=new_status, reason=reason)
+            with input_ui.writing(sel.url) as s:
+                return training_archives.set_lead_status(
+                    s, principal=who, lead_id=lead.id, status=new_status, reason=reason
+                )
 
-        if iu.attempt(_save) is not None:
-            st.session_state[f"{P}.flash"] = f"线索 #{lead.id} 已改为“{ta.LeadStatus(new_status).label}”"
+        if input_ui.attempt(_save) is not None:
+            st.session_state[f"{P}.flash"] = (
+                f"线索 #{lead.id} 已改为“{training_archives.LeadStatus(new_status).label}”"
+            )
             st.rerun()

@@ -11,10 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from anpei import clock
-from dashboard import data, staff, ui, verify_saving
-from dashboard import page_evidence as pe
-from dashboard import roster_preview as rp
-from dashboard import verify_results as vr
+from dashboard import data, page_evidence, roster_preview, staff, ui, verify_results, verify_saving
 from dashboard.verifier_api import VerifierClient, VerifierError
 from db import cert_results, verifier_jobs
 from db.access import AccessDenied
@@ -64,16 +61,25 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
     start = ids.index(default["jurisdiction_id"]) if default.get("jurisdiction_id") in ids else 0
     left, right = st.columns(2)
     jid = left.selectbox(
-        "所属乡镇（街道）或部门", ids, index=start, format_func=names.__getitem__, key=prefix + "jurisdiction", placeholder="请选择"
+        "所属乡镇（街道）或部门",
+        ids,
+        index=start,
+        format_func=names.__getitem__,
+        key=prefix + "jurisdiction",
+        placeholder="请选择",
     )
     choices = staff.enterprises(jid)
     options: list[int | None] = [None, *[e.id for e in choices]]
     labels = {e.id: f"{e.name}（{e.uscc}）" if e.uscc else e.name for e in choices}
     start_e = options.index(default.get("enterprise_id")) if default.get("enterprise_id") in options else 0
     eid = right.selectbox(
-        "所属企业", options, index=start_e, key=prefix + "enterprise",
-        format_func=lambda i: "（整个辖区的名单：按“单位名称”列匹配企业）" if i is None else labels[i], placeholder="请选择"
-    )  # fmt: skip
+        "所属企业",
+        options,
+        index=start_e,
+        key=prefix + "enterprise",
+        format_func=lambda i: "（整个辖区的名单：按“单位名称”列匹配企业）" if i is None else labels[i],
+        placeholder="请选择",
+    )
     if eid is None:
         return {"jurisdiction_id": jid, "enterprise_id": None, "label": names[jid]}
     return {"jurisdiction_id": None, "enterprise_id": eid, "label": labels[eid], "in": jid}
@@ -83,11 +89,22 @@ def save_results(job: dict[str, Any], target: dict[str, Any]) -> str:
     """Store the job's verdicts against a target chosen by hand (recorded as the job's target); the summary."""
     key = verifier_jobs.job_key(job)
     with data.session(data.database_url()) as session:
-        verifier_jobs.set_target(session, principal=principal, job=key, jurisdiction_id=target.get("jurisdiction_id"),
-                                 enterprise_id=target.get("enterprise_id"), label=target_label(target))  # fmt: skip
-        summary = verify_saving.save_job(session, principal=principal, client=client, job=job,
-                                         jurisdiction_id=target.get("jurisdiction_id"),
-                                         enterprise_id=target.get("enterprise_id"))  # fmt: skip
+        verifier_jobs.set_target(
+            session,
+            principal=principal,
+            job=key,
+            jurisdiction_id=target.get("jurisdiction_id"),
+            enterprise_id=target.get("enterprise_id"),
+            label=target_label(target),
+        )
+        summary = verify_saving.save_job(
+            session,
+            principal=principal,
+            client=client,
+            job=job,
+            jurisdiction_id=target.get("jurisdiction_id"),
+            enterprise_id=target.get("enterprise_id"),
+        )
         session.commit()
     data.invalidate()  # the overview's certificate numbers change
     return f"已保存到“{target_label(target)}”：{summary}"
@@ -106,10 +123,14 @@ def autosave(job: dict[str, Any]) -> verify_saving.SaveOutcome:
 def audit_download(job_id: int, full_ids: bool) -> None:
     with data.session(data.database_url()) as session:
         audit(
-            session, principal=principal, action=AuditAction.REVEAL if full_ids else AuditAction.EXPORT,
-            entity="verifier_job", entity_id=job_id,
-            detail=f"下载核验结果（任务 {job_id}）" + ("，含完整身份证号" if full_ids else "，身份证号已打码"),
-        )  # fmt: skip
+            session,
+            principal=principal,
+            action=AuditAction.REVEAL if full_ids else AuditAction.EXPORT,
+            entity="verifier_job",
+            entity_id=job_id,
+            detail=f"下载核验结果（任务 {job_id}）"
+            + ("，含完整身份证号" if full_ids else "，身份证号已打码"),
+        )
         session.commit()
 
 
@@ -130,7 +151,10 @@ def evidence_panel() -> None:
     item = c3.text_input("操作项目（特种作业，可不填）", key=K + "page.item")
     cert = c4.text_input("名单所填证号（可不填）", key=K + "page.cert")
     person_type = c5.selectbox(
-        "人员类型（安全合格证）", ["", "主要负责人", "安全生产管理人员"], key=K + "page.type", placeholder="请选择"
+        "人员类型（安全合格证）",
+        ["", "主要负责人", "安全生产管理人员"],
+        key=K + "page.type",
+        placeholder="请选择",
     )
     c6, c7 = st.columns(2)
     appointed = c6.date_input("任职日期（安全合格证，可不填）", value=None, key=K + "page.appointed")
@@ -140,20 +164,34 @@ def evidence_panel() -> None:
         return
     assert page is not None and target is not None
     try:
-        row = pe.person_row(name=name, id_number=id_number, family=Family(fam), as_of=as_of, cert_number=cert,
-                            item=item, person_type=person_type, appointment_date=appointed)  # fmt: skip
+        row = page_evidence.person_row(
+            name=name,
+            id_number=id_number,
+            family=Family(fam),
+            as_of=as_of,
+            cert_number=cert,
+            item=item,
+            person_type=person_type,
+            appointment_date=appointed,
+        )
         html = page.getvalue()
-        check = pe.check_page(html, row, as_of=as_of, checked_at=clock.utc_now())
+        check = page_evidence.check_page(html, row, as_of=as_of, checked_at=clock.utc_now())
         with data.session(data.database_url()) as session:
             path = cert_results.store_page(data=html, filename=page.name)
             report = cert_results.save_job_results(
-                session, principal=principal, job_ref=f"page:{hashlib.sha256(html).hexdigest()[:16]}:{row.id_number[-4:]}",
-                as_of=as_of, rows=[check.result], enterprise_id=target.get("enterprise_id"),
-                jurisdiction_id=target.get("jurisdiction_id"), source="saved_page", evidence_ref=path,
-            )  # fmt: skip
+                session,
+                principal=principal,
+                job_ref=f"page:{hashlib.sha256(html).hexdigest()[:16]}:{row.id_number[-4:]}",
+                as_of=as_of,
+                rows=[check.result],
+                enterprise_id=target.get("enterprise_id"),
+                jurisdiction_id=target.get("jurisdiction_id"),
+                source="saved_page",
+                evidence_ref=path,
+            )
             session.commit()
         data.invalidate()
-    except (pe.EvidenceError, InputError, AccessDenied) as exc:
+    except (page_evidence.EvidenceError, InputError, AccessDenied) as exc:
         st.error(str(exc))
         return
     decision = check.decision
@@ -172,25 +210,37 @@ except VerifierError as exc:
     st.stop()
 if not principal.sees_all:  # township and unit staff: only the jobs of their own unit
     with data.session(data.database_url()) as session:
-        mine = verifier_jobs.visible_jobs(session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in recent])
+        mine = verifier_jobs.visible_jobs(
+            session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in recent]
+        )
     recent = [j for j in recent if verifier_jobs.job_key(j) in mine]
 
 with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K + "job_id" not in st.session_state):
     if not recent:
         st.caption("还没有核验任务。")
     else:
-        table = pd.DataFrame([
-            {"任务": j["id"], "名单": j["filename"], "状态": j["status_label"],
-             "进度": f"{j['progress']['done']}/{j['progress']['total']}",
-             "提交时间": clock.format_local(j["created_at"]), "基准日": j["as_of"]}
-            for j in recent
-        ])  # fmt: skip
+        table = pd.DataFrame(
+            [
+                {
+                    "任务": j["id"],
+                    "名单": j["filename"],
+                    "状态": j["status_label"],
+                    "进度": f"{j['progress']['done']}/{j['progress']['total']}",
+                    "提交时间": clock.format_local(j["created_at"]),
+                    "基准日": j["as_of"],
+                }
+                for j in recent
+            ]
+        )
         st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 280))
         by_id = {int(j["id"]): j for j in recent}
         pick = st.selectbox(
-            "重新打开任务", list(by_id), key=K + "pick",
-            format_func=lambda i: f"任务 {i}：{by_id[i]['filename']}（{by_id[i]['status_label']}）", placeholder="请选择"
-        )  # fmt: skip
+            "重新打开任务",
+            list(by_id),
+            key=K + "pick",
+            format_func=lambda i: f"任务 {i}：{by_id[i]['filename']}（{by_id[i]['status_label']}）",
+            placeholder="请选择",
+        )
         st.button("打开", key=K + "open", on_click=open_job, args=(pick,))
 
 
@@ -213,7 +263,7 @@ def progress_panel(job_id: int, was_active: bool) -> None:
     cols[2].metric("待核验", progress["pending"])
     cols[3].metric("平台查询次数", now["platform_queries"])
     if progress["by_outcome"]:
-        counts = vr.outcome_counts(
+        counts = verify_results.outcome_counts(
             [{"outcome": o} for o, n in progress["by_outcome"].items() for _ in range(n)]
         )
         st.caption("按结论：" + "　".join(f"{label} {n}" for label, n in counts.items()))
@@ -230,9 +280,11 @@ def upload_section() -> None:
     """① the roster: columns, mapping, local problems, the owner, submission."""
     st.subheader("① 上传名单")
     upload = st.file_uploader(
-        f"名单文件（{ui.file_types_text(ROSTER_TYPES)}）", type=list(ROSTER_TYPES), key=K + "upload",
+        f"名单文件（{ui.file_types_text(ROSTER_TYPES)}）",
+        type=list(ROSTER_TYPES),
+        key=K + "upload",
         help="表头须有姓名列和身份证号（或证书编号）列；标题行可以在表头之上。",
-    )  # fmt: skip
+    )
     if upload is None:
         return
     raw = upload.getvalue()
@@ -241,14 +293,17 @@ def upload_section() -> None:
         "核验基准日", value=clock.local_today(), key=K + "as_of", help="按这一天判断证书是否过期、逾期复审。"
     )
     family = st.radio(
-        "证书类型（名单中没有“证书类型”列时用）", list(FAMILIES), format_func=FAMILIES.__getitem__, horizontal=True,
+        "证书类型（名单中没有“证书类型”列时用）",
+        list(FAMILIES),
+        format_func=FAMILIES.__getitem__,
+        horizontal=True,
         key=K + "family",
-    )  # fmt: skip
+    )
     mapping: dict[str, str] = {}
     header_row: int | None = None
     sheet: str | None = None
     try:
-        first = rp.cached_preview(raw, filename=upload.name, family=Family(family), as_of=as_of)
+        first = roster_preview.cached_preview(raw, filename=upload.name, family=Family(family), as_of=as_of)
         header_row, sheet = first.roster.header_row, first.roster.sheet
         columns, recognised = first.columns, set(first.roster.columns)
     except RosterTooLarge as exc:  # over the caps: never read further by hand
@@ -258,39 +313,50 @@ def upload_section() -> None:
         first = None
         st.warning(f"{exc.message}。请指定表头所在的行，并说明各列的含义。", icon="🧭")
         try:
-            sheet, rows = rp.header_candidates(raw, filename=upload.name)
+            sheet, rows = roster_preview.header_candidates(raw, filename=upload.name)
         except RosterError as exc2:
             st.error(exc2.message)
             return
         header_row = int(st.number_input("表头在第几行", 1, len(rows), 1, key=K + "header_row"))
-        columns = [rp.ColumnInfo(text, None) for text in rows[header_row - 1] if text]
+        columns = [roster_preview.ColumnInfo(text, None) for text in rows[header_row - 1] if text]
         recognised = set()
 
     st.markdown("**识别到的列**（请确认；未识别的列可以手动指定含义）")
-    options = rp.mapping_options(recognised)
+    options = roster_preview.mapping_options(recognised)
     shown = []
     asked: set[str] = set()  # one question per header text: `备注,备注` share one (the mapping is by text)
     for index, column in enumerate(columns):
         if column.field is None and column.header not in asked:
             asked.add(column.header)
             choice = st.selectbox(
-                f"“{ui.plain(column.header)}”列是", options, key=f"{K}map.{digest}.{index}.{column.header}",
-                format_func=lambda f: rp.FIELD_NAMES.get(f, "不使用"), placeholder="请选择"
-            )  # fmt: skip
+                f"“{ui.plain(column.header)}”列是",
+                options,
+                key=f"{K}map.{digest}.{index}.{column.header}",
+                format_func=lambda f: roster_preview.FIELD_NAMES.get(f, "不使用"),
+                placeholder="请选择",
+            )
             if choice:
                 mapping[column.header] = choice
-        shown.append({"文件中的列": column.header, "识别为": rp.FIELD_NAMES[mapping[column.header]]
-                      if column.header in mapping else column.label})  # fmt: skip
+        shown.append(
+            {
+                "文件中的列": column.header,
+                "识别为": roster_preview.FIELD_NAMES[mapping[column.header]]
+                if column.header in mapping
+                else column.label,
+            }
+        )
     st.dataframe(pd.DataFrame(shown), hide_index=True, key=K + "columns", width=520)
 
     send_bytes, send_name = raw, upload.name
-    preview: rp.Preview | None = first
+    preview: roster_preview.Preview | None = first
     if mapping and header_row is not None:
         try:
-            send_bytes, send_name = rp.apply_mapping(
+            send_bytes, send_name = roster_preview.apply_mapping(
                 raw, filename=upload.name, mapping=mapping, header_row=header_row, sheet=sheet
             )
-            preview = rp.cached_preview(send_bytes, filename=send_name, family=Family(family), as_of=as_of)
+            preview = roster_preview.cached_preview(
+                send_bytes, filename=send_name, family=Family(family), as_of=as_of
+            )
         except RosterError as exc:
             preview = None
             st.error(exc.message)
@@ -308,9 +374,13 @@ def upload_section() -> None:
             icon="📝",
         )
         st.dataframe(
-            pd.DataFrame([{"行号": p.row or "", "姓名": p.name, "问题": p.message} for p in preview.problems]),
-            hide_index=True, width="stretch", key=K + "problems",
-        )  # fmt: skip
+            pd.DataFrame(
+                [{"行号": p.row or "", "姓名": p.name, "问题": p.message} for p in preview.problems]
+            ),
+            hide_index=True,
+            width="stretch",
+            key=K + "problems",
+        )
     else:
         st.success("本地检查全部通过：身份证号校验位、出生日期、姓名均无问题。", icon="✅")
     with st.expander("预览前 200 行"):
@@ -335,11 +405,21 @@ def upload_section() -> None:
             open_job(job_id)
             with data.session(data.database_url()) as session:
                 verifier_jobs.record_submission(
-                    session, principal=principal, job=(job_id, created_at), label=target_label(target or {}),
-                    jurisdiction_id=(target or {}).get("jurisdiction_id"), enterprise_id=(target or {}).get("enterprise_id"),
-                )  # fmt: skip
-                audit(session, principal=principal, action=AuditAction.IMPORT, entity="verifier_job", entity_id=job_id,
-                      detail=f"提交名单核验：{upload.name}，{preview.total} 行（{target_label(target or {})}）")  # fmt: skip
+                    session,
+                    principal=principal,
+                    job=(job_id, created_at),
+                    label=target_label(target or {}),
+                    jurisdiction_id=(target or {}).get("jurisdiction_id"),
+                    enterprise_id=(target or {}).get("enterprise_id"),
+                )
+                audit(
+                    session,
+                    principal=principal,
+                    action=AuditAction.IMPORT,
+                    entity="verifier_job",
+                    entity_id=job_id,
+                    detail=f"提交名单核验：{upload.name}，{preview.total} 行（{target_label(target or {})}）",
+                )
                 session.commit()
             st.toast(f"已提交：任务 {job_id}")
 
@@ -387,10 +467,12 @@ def job_section() -> None:
 
     st.subheader("③ 核验结果")
     rows = client.results(int(job["id"]))
-    frame = vr.results_frame(rows)
-    classes = [c for c in vr.CLASS_LABELS.values() if c in set(frame["类别"])]
+    frame = verify_results.results_frame(rows)
+    classes = [c for c in verify_results.CLASS_LABELS.values() if c in set(frame["类别"])]
     f1, f2, f3 = st.columns([3, 2, 2])
-    wanted = f1.multiselect("按结论类别筛选", classes, default=classes, key=K + "filter.class", placeholder="请选择（可多选）")
+    wanted = f1.multiselect(
+        "按结论类别筛选", classes, default=classes, key=K + "filter.class", placeholder="请选择（可多选）"
+    )
     problems = ["全部", *sorted({p for p in frame["问题"] if p})]
     problem = f2.selectbox("问题", problems, key=K + "filter.problem", placeholder="请选择")
     needle = f3.text_input("姓名或身份证号后四位", key=K + "filter.text")
@@ -404,18 +486,28 @@ def job_section() -> None:
         ]
 
     def colour(row: pd.Series) -> list[str]:
-        css = vr.row_colour(str(row["outcome"]))
+        css = verify_results.row_colour(str(row["outcome"]))
         return [css if name in ("结论", "问题", "下一步") else "" for name in row.index]
 
     st.dataframe(
-        view.style.apply(colour, axis=1), hide_index=True, width="stretch", key=K + "results",
+        view.style.apply(colour, axis=1),
+        hide_index=True,
+        width="stretch",
+        key=K + "results",
         # 行号 to 下一步 fit a 1366×768 laptop; 说明, 提示 and the certificate's details follow to the right
-        column_config={"outcome": None, "类别": None, "行号": st.column_config.NumberColumn(width=48),
-                       "姓名": st.column_config.TextColumn(width=64), "身份证号": st.column_config.TextColumn(width=150),
-                       "结论": st.column_config.TextColumn(width=88), "问题": st.column_config.TextColumn(width=110),
-                       "下一步": st.column_config.TextColumn(width=260), "说明": st.column_config.TextColumn(width=360),
-                       "提示": st.column_config.TextColumn(width=140)},
-    )  # fmt: skip
+        column_config={
+            "outcome": None,
+            "类别": None,
+            "行号": st.column_config.NumberColumn(width=48),
+            "姓名": st.column_config.TextColumn(width=64),
+            "身份证号": st.column_config.TextColumn(width=150),
+            "结论": st.column_config.TextColumn(width=88),
+            "问题": st.column_config.TextColumn(width=110),
+            "下一步": st.column_config.TextColumn(width=260),
+            "说明": st.column_config.TextColumn(width=360),
+            "提示": st.column_config.TextColumn(width=140),
+        },
+    )
     st.caption(
         f"显示 {len(view)} / {len(frame)} 行。红色：疑似无证或假证；橙色：证书失效或不符；灰色：未得出结论（不是对人员的判断）。"
     )
@@ -437,9 +529,13 @@ def job_section() -> None:
                 st.error(exc.message)
         if (payload := st.session_state.get(full_key)) is not None:
             st.download_button(
-                "下载结果（Excel，含完整身份证号）", payload, file_name=file_name, mime=XLSX_MEDIA,
-                key=f"{K}download.full.{job_id}", type="primary",
-            )  # fmt: skip
+                "下载结果（Excel，含完整身份证号）",
+                payload,
+                file_name=file_name,
+                mime=XLSX_MEDIA,
+                key=f"{K}download.full.{job_id}",
+                type="primary",
+            )
     else:
         st.session_state.pop(full_key, None)
         try:
@@ -448,9 +544,15 @@ def job_section() -> None:
             st.error(exc.message)
         else:
             st.download_button(
-                "下载结果（Excel：保留原名单各列，追加核验结果列）", result_file, file_name=file_name,
-                mime=XLSX_MEDIA, key=K + "download", on_click=audit_download, args=(job_id, False), type="primary",
-            )  # fmt: skip
+                "下载结果（Excel：保留原名单各列，追加核验结果列）",
+                result_file,
+                file_name=file_name,
+                mime=XLSX_MEDIA,
+                key=K + "download",
+                on_click=audit_download,
+                args=(job_id, False),
+                type="primary",
+            )
 
     st.markdown(
         "**保存到数据库**（总览和乡镇页面的持证核查数字来自这里；只保存结论，同一任务重复保存会替换）"
@@ -468,7 +570,10 @@ def job_section() -> None:
             known = {"jurisdiction_id": outcome.target.area_id, "enterprise_id": outcome.target.enterprise_id}
     with st.expander("保存到其他单位或企业", expanded=known is None):
         chosen = choose_target(K + f"save.{job['id']}.", default=known)
-        if st.button("保存核验结果", key=K + f"save.{job['id']}", disabled=chosen is None) and chosen is not None:
+        if (
+            st.button("保存核验结果", key=K + f"save.{job['id']}", disabled=chosen is None)
+            and chosen is not None
+        ):
             try:
                 st.toast(save_results(job, chosen))
                 st.rerun()

@@ -23,8 +23,17 @@ CST = dt.timezone(dt.timedelta(hours=8), "CST")
 # Python-side defaults are replaced by this fixed instant so two seeds are byte-identical.
 SEED_TIMESTAMP = dt.datetime(2023, 11, 6, 9, 0, 0, tzinfo=CST)
 
-COPY_TABLES = frozenset({"person", "inspection", "inspectionitemresult", "certificatecheck", "finding",
-                         "enforcementaction", "enterprise"})  # fmt: skip
+COPY_TABLES = frozenset(
+    {
+        "person",
+        "inspection",
+        "inspectionitemresult",
+        "certificatecheck",
+        "finding",
+        "enforcementaction",
+        "enterprise",
+    }
+)
 
 
 def _model_defaults() -> dict[str, dict[str, Any]]:

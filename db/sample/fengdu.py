@@ -64,8 +64,11 @@ class MemberUnitSpec:
 
 # 县安委会成员单位 of the sample; `supervises` decides which enterprises each one supervises.
 MEMBER_UNITS: tuple[MemberUnitSpec, ...] = (
-    MemberUnitSpec("yjj", "县应急管理局", (Sector.HAZCHEM, Sector.FIREWORKS, Sector.NONCOAL_MINE,
-                                           Sector.METALLURGY, Sector.COAL_MINE)),
+    MemberUnitSpec(
+        "yjj",
+        "县应急管理局",
+        (Sector.HAZCHEM, Sector.FIREWORKS, Sector.NONCOAL_MINE, Sector.METALLURGY, Sector.COAL_MINE),
+    ),
     MemberUnitSpec("jxw", "县经济信息委", (Sector.INDUSTRY_TRADE,)),
     MemberUnitSpec("zjw", "县住房城乡建委", ("construction",)),
     MemberUnitSpec("jtj", "县交通运输局", ("transport",)),
@@ -80,7 +83,7 @@ MEMBER_UNITS: tuple[MemberUnitSpec, ...] = (
     MemberUnitSpec("wjw", "县卫生健康委", ("health",)),
     MemberUnitSpec("xfz", "县消防救援支队", ("fire",)),
     MemberUnitSpec("gaj", "县公安局", ("security",)),
-)  # fmt: skip
+)
 
 # Enterprise kinds within 其他 (the trades of the member units above), with relative weights and
 # name words; the 工贸 and high-risk words follow.
@@ -108,10 +111,29 @@ SECTOR_WORDS: dict[str, tuple[str, ...]] = {
     Sector.NONCOAL_MINE: ("矿业", "石料", "砂石", "页岩砖厂", "石灰石开采"),
     Sector.METALLURGY: ("冶金", "铸造", "合金"),
     Sector.COAL_MINE: ("煤业",),
-    Sector.INDUSTRY_TRADE: ("建材", "机械制造", "木业", "家具", "纺织", "服装", "塑料制品", "包装材料",
-                            "金属制品", "水泥", "混凝土", "陶瓷", "纸业", "饲料", "电子科技", "汽车配件",
-                            "粮食加工", "肉类加工", "印务", "竹木制品"),
-}  # fmt: skip
+    Sector.INDUSTRY_TRADE: (
+        "建材",
+        "机械制造",
+        "木业",
+        "家具",
+        "纺织",
+        "服装",
+        "塑料制品",
+        "包装材料",
+        "金属制品",
+        "水泥",
+        "混凝土",
+        "陶瓷",
+        "纸业",
+        "饲料",
+        "电子科技",
+        "汽车配件",
+        "粮食加工",
+        "肉类加工",
+        "印务",
+        "竹木制品",
+    ),
+}
 
 TRADE_NAMES: tuple[str, ...] = tuple(
     [
@@ -227,5 +249,9 @@ NAME_SUFFIXES: tuple[tuple[str, float], ...] = (
 )
 
 TRAINING_INSTITUTION_WORDS: tuple[str, ...] = (
-    "安全技术培训中心", "职业技能培训学校", "安全生产培训有限公司", "特种作业培训中心", "职业培训学校",
-)  # fmt: skip
+    "安全技术培训中心",
+    "职业技能培训学校",
+    "安全生产培训有限公司",
+    "特种作业培训中心",
+    "职业培训学校",
+)

@@ -52,19 +52,46 @@ SPECIAL_ITEMS: tuple[tuple[str, str], ...] = (
 
 # The planned outcome of each worker, in roster order (verification.md §4 codes).
 SPECIAL_PLAN: tuple[str, ...] = (
-    *(["VALID"] * 6), "EXPIRED", *(["VALID"] * 4), "REVIEW_OVERDUE", *(["VALID"] * 3), "NOT_FOUND_NO_NUMBER",
-    *(["VALID"] * 3), "HISTORICAL_ONLY", *(["VALID"] * 2), "NAME_MISMATCH", "EXPIRED", *(["VALID"] * 3),
-    "NOT_FOUND_WITH_NUMBER", "REVIEW_OVERDUE", *(["VALID"] * 2), "HISTORICAL_ONLY", "NAME_MISMATCH",
-    "NOT_FOUND_NO_NUMBER", "VALID", "EXPIRED", *(["VALID"] * 3),
-)  # fmt: skip
+    *(["VALID"] * 6),
+    "EXPIRED",
+    *(["VALID"] * 4),
+    "REVIEW_OVERDUE",
+    *(["VALID"] * 3),
+    "NOT_FOUND_NO_NUMBER",
+    *(["VALID"] * 3),
+    "HISTORICAL_ONLY",
+    *(["VALID"] * 2),
+    "NAME_MISMATCH",
+    "EXPIRED",
+    *(["VALID"] * 3),
+    "NOT_FOUND_WITH_NUMBER",
+    "REVIEW_OVERDUE",
+    *(["VALID"] * 2),
+    "HISTORICAL_ONLY",
+    "NAME_MISMATCH",
+    "NOT_FOUND_NO_NUMBER",
+    "VALID",
+    "EXPIRED",
+    *(["VALID"] * 3),
+)
 SAFETY_PLAN: tuple[tuple[str, str], ...] = (
-    ("主要负责人", "VALID"), ("安全生产管理人员", "VALID"), ("安全生产管理人员", "VALID"),
-    ("主要负责人", "EXPIRED"), ("安全生产管理人员", "VALID"), ("安全生产管理人员", "NOT_FOUND_OVERDUE"),
-    ("主要负责人", "VALID"), ("安全生产管理人员", "VALID"), ("安全生产管理人员", "NOT_FOUND_IN_GRACE"),
-    ("主要负责人", "VALID"), ("安全生产管理人员", "NAME_MISMATCH"), ("安全生产管理人员", "VALID"),
-    ("安全生产管理人员", "VALID"), ("主要负责人", "VALID"), ("安全生产管理人员", "EXPIRED"),
+    ("主要负责人", "VALID"),
     ("安全生产管理人员", "VALID"),
-)  # fmt: skip
+    ("安全生产管理人员", "VALID"),
+    ("主要负责人", "EXPIRED"),
+    ("安全生产管理人员", "VALID"),
+    ("安全生产管理人员", "NOT_FOUND_OVERDUE"),
+    ("主要负责人", "VALID"),
+    ("安全生产管理人员", "VALID"),
+    ("安全生产管理人员", "NOT_FOUND_IN_GRACE"),
+    ("主要负责人", "VALID"),
+    ("安全生产管理人员", "NAME_MISMATCH"),
+    ("安全生产管理人员", "VALID"),
+    ("安全生产管理人员", "VALID"),
+    ("主要负责人", "VALID"),
+    ("安全生产管理人员", "EXPIRED"),
+    ("安全生产管理人员", "VALID"),
+)
 
 
 @dataclass
@@ -88,50 +115,93 @@ def _id(rng: random.Random, *, male: bool, oldest: int, youngest: int) -> str:
     return make_id_number(region=region, birth=birth, seq=rng.randrange(1, 500), male=male)
 
 
-def _special_record(p: SamplePerson, *, first: dt.date, history: bool = False, name: str | None = None,
-                    valid_end: dt.date | None = None, review_due: dt.date | None = None,
-                    review_done: dt.date | None = None) -> dict[str, Any]:  # fmt: skip
+def _special_record(
+    p: SamplePerson,
+    *,
+    first: dt.date,
+    history: bool = False,
+    name: str | None = None,
+    valid_end: dt.date | None = None,
+    review_due: dt.date | None = None,
+    review_done: dt.date | None = None,
+) -> dict[str, Any]:
     end = valid_end or dt.date(first.year + 6, first.month, min(first.day, 28)) - dt.timedelta(days=1)
     return {
-        "name": name or p.name, "sex": "男" if p.male else "女", "certNum": "T" + p.id_number,
-        "jobTypeName": p.category, "operItemName": p.item, "firstIssueDate": first.isoformat(),
-        "validBeginDate": first.isoformat(), "validEndDate": end.isoformat(),
+        "name": name or p.name,
+        "sex": "男" if p.male else "女",
+        "certNum": "T" + p.id_number,
+        "jobTypeName": p.category,
+        "operItemName": p.item,
+        "firstIssueDate": first.isoformat(),
+        "validBeginDate": first.isoformat(),
+        "validEndDate": end.isoformat(),
         "shouldReviewDate": review_due.isoformat() if review_due else None,
         "actualReviewDate": review_done.isoformat() if review_done else None,
-        "issueOrgName": ISSUER, "certStatus": "有效", "isHistory": history,
-    }  # fmt: skip
+        "issueOrgName": ISSUER,
+        "certStatus": "有效",
+        "isHistory": history,
+    }
 
 
 def special_people(rng: random.Random) -> list[SamplePerson]:
     people: list[SamplePerson] = []
     for n, plan in enumerate(SPECIAL_PLAN):
         male = rng.random() < 0.88
-        p = SamplePerson(random_name(rng, male=male), _id(rng, male=male, oldest=1968, youngest=2000), male,
-                         ENTERPRISES[n % 2 if n < 30 else 2], plan)  # fmt: skip
+        p = SamplePerson(
+            random_name(rng, male=male),
+            _id(rng, male=male, oldest=1968, youngest=2000),
+            male,
+            ENTERPRISES[n % 2 if n < 30 else 2],
+            plan,
+        )
         p.category, p.item = rng.choice(SPECIAL_ITEMS)
         # a current certificate: issued 2021-07..2022-06, reviewed in time in 2024-25, valid into 2027-28
         first = dt.date(2021, 7, 1) + dt.timedelta(days=rng.randrange(360))
         review_due = dt.date(first.year + 3, first.month, min(first.day, 28))
-        current = _special_record(p, first=first, review_due=review_due, review_done=review_due - dt.timedelta(days=rng.randint(5, 40)))  # fmt: skip
+        current = _special_record(
+            p,
+            first=first,
+            review_due=review_due,
+            review_done=review_due - dt.timedelta(days=rng.randint(5, 40)),
+        )
         p.issue_date = first
         if plan == "VALID":
             p.records = [current]
         elif plan == "EXPIRED":
             old = dt.date(2016, 3, 1) + dt.timedelta(days=rng.randrange(300))
             p.issue_date = old
-            p.records = [_special_record(p, first=old, review_due=dt.date(old.year + 3, old.month, 1),
-                                         review_done=dt.date(old.year + 3, old.month, 1) - dt.timedelta(days=20),
-                                         valid_end=dt.date(2022, 11, 30) - dt.timedelta(days=rng.randrange(200)))]  # fmt: skip
+            p.records = [
+                _special_record(
+                    p,
+                    first=old,
+                    review_due=dt.date(old.year + 3, old.month, 1),
+                    review_done=dt.date(old.year + 3, old.month, 1) - dt.timedelta(days=20),
+                    valid_end=dt.date(2022, 11, 30) - dt.timedelta(days=rng.randrange(200)),
+                )
+            ]
         elif plan == "REVIEW_OVERDUE":
             first = dt.date(2020, 1, 6) + dt.timedelta(days=rng.randrange(60))
             p.issue_date = first
-            p.records = [_special_record(p, first=first, review_due=dt.date(2023, first.month, first.day),
-                                         valid_end=dt.date(2026, first.month, first.day) + dt.timedelta(days=400))]  # fmt: skip
+            p.records = [
+                _special_record(
+                    p,
+                    first=first,
+                    review_due=dt.date(2023, first.month, first.day),
+                    valid_end=dt.date(2026, first.month, first.day) + dt.timedelta(days=400),
+                )
+            ]
         elif plan == "HISTORICAL_ONLY":
             old = dt.date(2014, 5, 1) + dt.timedelta(days=rng.randrange(400))
             p.issue_date = old
-            p.records = [_special_record(p, first=old, history=True, review_due=dt.date(old.year + 3, old.month, 1),
-                                         review_done=dt.date(old.year + 3, old.month, 1) - dt.timedelta(days=9))]  # fmt: skip
+            p.records = [
+                _special_record(
+                    p,
+                    first=old,
+                    history=True,
+                    review_due=dt.date(old.year + 3, old.month, 1),
+                    review_done=dt.date(old.year + 3, old.month, 1) - dt.timedelta(days=9),
+                )
+            ]
         elif plan == "NAME_MISMATCH":
             p.records = [{**current, "name": random_name(rng, male=male)}]
         elif plan == "NOT_FOUND_WITH_NUMBER":
@@ -147,8 +217,14 @@ def safety_people(rng: random.Random) -> list[SamplePerson]:
     people: list[SamplePerson] = []
     for n, (person_type, plan) in enumerate(SAFETY_PLAN):
         male = rng.random() < 0.7
-        p = SamplePerson(random_name(rng, male=male), _id(rng, male=male, oldest=1965, youngest=1992), male,
-                         ENTERPRISES[n % 3], plan, person_type=person_type)  # fmt: skip
+        p = SamplePerson(
+            random_name(rng, male=male),
+            _id(rng, male=male, oldest=1965, youngest=1992),
+            male,
+            ENTERPRISES[n % 3],
+            plan,
+            person_type=person_type,
+        )
         p.appointment = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(2500))
         first = dt.date(2024, 1, 8) + dt.timedelta(days=rng.randrange(500))
         if plan == "NOT_FOUND_IN_GRACE":
@@ -157,13 +233,21 @@ def safety_people(rng: random.Random) -> list[SamplePerson]:
             if plan == "EXPIRED":
                 first = dt.date(2019, 4, 1) + dt.timedelta(days=rng.randrange(300))
             end = dt.date(first.year + 3, first.month, min(first.day, 28)) - dt.timedelta(days=1)
-            p.records = [{
-                "name": p.name if plan != "NAME_MISMATCH" else random_name(rng, male=male),
-                "sex": "男" if male else "女", "certNum": p.id_number, "personTypeName": person_type,
-                "industryName": "危险化学品经营单位" if n % 3 == 2 else "工贸行业",
-                "firstIssueDate": first.isoformat(), "validBeginDate": first.isoformat(),
-                "validEndDate": end.isoformat(), "issueOrgName": ISSUER, "certStatus": "有效", "isHistory": False,
-            }]  # fmt: skip
+            p.records = [
+                {
+                    "name": p.name if plan != "NAME_MISMATCH" else random_name(rng, male=male),
+                    "sex": "男" if male else "女",
+                    "certNum": p.id_number,
+                    "personTypeName": person_type,
+                    "industryName": "危险化学品经营单位" if n % 3 == 2 else "工贸行业",
+                    "firstIssueDate": first.isoformat(),
+                    "validBeginDate": first.isoformat(),
+                    "validEndDate": end.isoformat(),
+                    "issueOrgName": ISSUER,
+                    "certStatus": "有效",
+                    "isHistory": False,
+                }
+            ]
             if plan == "VALID":  # a renewal 2027+: valid until well after the as-of dates used
                 p.records[0]["validEndDate"] = (
                     dt.date(2027, 6, 30).isoformat() if end < dt.date(2027, 6, 30) else end.isoformat()

@@ -211,16 +211,37 @@ class _Picker:
 # --- record templates -----------------------------------------------------------------------
 
 FINDING_TEXT: dict[tuple[str, int], tuple[str, str]] = {
-    (TargetKind.ENTERPRISE, 1): ("未建立安全生产教育培训制度，或制度未明确培训对象、学时和考核要求", "制定完善安全生产教育培训制度并印发执行"),
-    (TargetKind.ENTERPRISE, 2): ("未制定年度安全生产培训计划，或未按计划组织实施", "制定年度培训计划，补训并建立培训台账"),
-    (TargetKind.ENTERPRISE, 3): ("特种作业人员无证上岗或所持证书无法在全国查询平台核验", "立即停止相关人员作业，安排参加培训考试取证后上岗"),
-    (TargetKind.ENTERPRISE, 4): ("主要负责人、安全生产管理人员任职6个月内未经考核合格", "组织相关人员参加应急管理部门考核，限期取得合格证"),
-    (TargetKind.ENTERPRISE, 5): ("安全生产教育培训档案记录不全，存在补签、代签现象", "如实补全培训记录，建立一人一档"),
-    (TargetKind.INSTITUTION, 1): ("专（兼）职师资力量不足，实操场地设备不满足培训大纲要求", "补充专职教师，完善实操实训条件"),
-    (TargetKind.INSTITUTION, 2): ("压缩培训学时，以模拟题代替理论培训", "严格按培训大纲组织教学，如实记录学时"),
+    (TargetKind.ENTERPRISE, 1): (
+        "未建立安全生产教育培训制度，或制度未明确培训对象、学时和考核要求",
+        "制定完善安全生产教育培训制度并印发执行",
+    ),
+    (TargetKind.ENTERPRISE, 2): (
+        "未制定年度安全生产培训计划，或未按计划组织实施",
+        "制定年度培训计划，补训并建立培训台账",
+    ),
+    (TargetKind.ENTERPRISE, 3): (
+        "特种作业人员无证上岗或所持证书无法在全国查询平台核验",
+        "立即停止相关人员作业，安排参加培训考试取证后上岗",
+    ),
+    (TargetKind.ENTERPRISE, 4): (
+        "主要负责人、安全生产管理人员任职6个月内未经考核合格",
+        "组织相关人员参加应急管理部门考核，限期取得合格证",
+    ),
+    (TargetKind.ENTERPRISE, 5): (
+        "安全生产教育培训档案记录不全，存在补签、代签现象",
+        "如实补全培训记录，建立一人一档",
+    ),
+    (TargetKind.INSTITUTION, 1): (
+        "专（兼）职师资力量不足，实操场地设备不满足培训大纲要求",
+        "补充专职教师，完善实操实训条件",
+    ),
+    (TargetKind.INSTITUTION, 2): (
+        "压缩培训学时，以模拟题代替理论培训",
+        "严格按培训大纲组织教学，如实记录学时",
+    ),
     (TargetKind.INSTITUTION, 3): ("培训档案不完整，学员签到表与实际不符", "规范培训档案管理，逐期核对归档"),
     (TargetKind.INSTITUTION, 4): ("招生宣传中承诺“包过”，收取高价培训费", "停止违规招生宣传，退还违规收费"),
-}  # fmt: skip
+}
 
 TIP_TEXT: tuple[tuple[str, str], ...] = (
     ("反映{name}特种作业人员无证上岗", TargetKind.ENTERPRISE),
@@ -229,7 +250,7 @@ TIP_TEXT: tuple[tuple[str, str], ...] = (
     ("反映{name}安全培训记录代签、补签", TargetKind.ENTERPRISE),
     ("反映{name}举办“包过班”，收取高价培训费", TargetKind.INSTITUTION),
     ("反映{name}培训学时不足，以刷题代替授课", TargetKind.INSTITUTION),
-)  # fmt: skip
+)
 
 # Special-operation certificate states (good enterprise, lax enterprise) → checks read from them.
 WORKER_STATES: tuple[tuple[str, float, float], ...] = (
@@ -319,8 +340,17 @@ class _Generator:
         weak = set(rng.sample(range(len(fengdu.TOWNSHIPS)), 4))
         for n, spec in enumerate(fengdu.TOWNSHIPS, start=1):
             jid = self.w.next_id("jurisdiction")
-            self.w.add("jurisdiction", {"id": jid, "code": f"{fengdu.REGION_CODE}{n:03d}", "name": spec.name,
-                                        "kind": JurisdictionKind.TOWNSHIP.value, "sort_order": n, "active": True})  # fmt: skip
+            self.w.add(
+                "jurisdiction",
+                {
+                    "id": jid,
+                    "code": f"{fengdu.REGION_CODE}{n:03d}",
+                    "name": spec.name,
+                    "kind": JurisdictionKind.TOWNSHIP.value,
+                    "sort_order": n,
+                    "active": True,
+                },
+            )
             self.township_ids.append(jid)
             self.township_name[jid] = spec.name
             base = rng.uniform(0.35, 0.55) if n - 1 in weak else rng.uniform(0.62, 0.97)
@@ -329,9 +359,17 @@ class _Generator:
                 self.diligence[(jid, month)] = min(1.0, max(0.1, base + 0.03 * k + rng.uniform(-0.08, 0.08)))
         for n, unit in enumerate(fengdu.MEMBER_UNITS, start=1):
             jid = self.w.next_id("jurisdiction")
-            self.w.add("jurisdiction", {"id": jid, "code": f"{fengdu.REGION_CODE}-{unit.code}", "name": unit.name,
-                                        "kind": JurisdictionKind.MEMBER_UNIT.value, "sort_order": 100 + n,
-                                        "active": True})  # fmt: skip
+            self.w.add(
+                "jurisdiction",
+                {
+                    "id": jid,
+                    "code": f"{fengdu.REGION_CODE}-{unit.code}",
+                    "name": unit.name,
+                    "kind": JurisdictionKind.MEMBER_UNIT.value,
+                    "sort_order": 100 + n,
+                    "active": True,
+                },
+            )
             self.unit_ids[unit.code] = jid
             self.unit_name[jid] = unit.name
             quiet = unit.code in ("jw", "wjw", "gaj", "xfz", "ghj", "lyj")
@@ -362,11 +400,19 @@ class _Generator:
             self.counters["inst"] += 1
             iid = self.w.next_id("traininginstitution")
             township = picker.pick(rng)
-            self.w.add("traininginstitution", {"id": iid, "name": name, "uscc": self._uscc("52"),
-                                               "jurisdiction_id": township,
-                                               "address": f"重庆市丰都县{self.township_name[township]}平都大道{rng.randrange(1, 300)}号",
-                                               "contact": random_name(rng, male=rng.random() < 0.6),
-                                               "phone": _phone(rng), "active": True})  # fmt: skip
+            self.w.add(
+                "traininginstitution",
+                {
+                    "id": iid,
+                    "name": name,
+                    "uscc": self._uscc("52"),
+                    "jurisdiction_id": township,
+                    "address": f"重庆市丰都县{self.township_name[township]}平都大道{rng.randrange(1, 300)}号",
+                    "contact": random_name(rng, male=rng.random() < 0.6),
+                    "phone": _phone(rng),
+                    "active": True,
+                },
+            )
             self.institutions.append((iid, name, township))
 
     def _uscc(self, kind: str) -> str:
@@ -417,8 +463,15 @@ class _Generator:
         rng = self.rng
         for attempt in range(8):
             roll = rng.random()
-            prefix = ("丰都县" if roll < 0.6 else "重庆" if roll < 0.75 else "重庆市丰都县" if roll < 0.85
-                      else _short(self.township_name[township]))  # fmt: skip
+            prefix = (
+                "丰都县"
+                if roll < 0.6
+                else "重庆"
+                if roll < 0.75
+                else "重庆市丰都县"
+                if roll < 0.85
+                else _short(self.township_name[township])
+            )
             trade = rng.choice(fengdu.TRADE_NAMES)
             if attempt >= 4:
                 trade += rng.choice(fengdu.TRADE_NAMES)
@@ -440,20 +493,43 @@ class _Generator:
         village = rng.choice(
             ("新城", "龙河", "长江", "白沙", "桂花", "新建", "柏树", "双河", "观音", "石龙", "大坪", "田坝")
         )
-        address = (f"重庆市丰都县{tname}{village}路{rng.randrange(1, 400)}号" if tname.endswith("街道")
-                   else f"重庆市丰都县{tname}{village}村{rng.randrange(1, 12)}组")  # fmt: skip
+        address = (
+            f"重庆市丰都县{tname}{village}路{rng.randrange(1, 400)}号"
+            if tname.endswith("街道")
+            else f"重庆市丰都县{tname}{village}村{rng.randrange(1, 12)}组"
+        )
         contact_male = rng.random() < 0.75
-        self.w.add("enterprise", {"id": eid, "name": name, "uscc": self._uscc("92" if suffix == "经营部" else "91"),
-                                  "sector": sector, "risk_class": risk.value, "jurisdiction_id": township,
-                                  "member_unit_id": unit, "address": address,
-                                  "contact": random_name(rng, male=contact_male), "phone": _phone(rng),
-                                  "active": True, "created_at": SEED_TIMESTAMP})  # fmt: skip
+        self.w.add(
+            "enterprise",
+            {
+                "id": eid,
+                "name": name,
+                "uscc": self._uscc("92" if suffix == "经营部" else "91"),
+                "sector": sector,
+                "risk_class": risk.value,
+                "jurisdiction_id": township,
+                "member_unit_id": unit,
+                "address": address,
+                "contact": random_name(rng, male=contact_male),
+                "phone": _phone(rng),
+                "active": True,
+                "created_at": SEED_TIMESTAMP,
+            },
+        )
         lax = rng.random() < 0.15 * self.laxity[township]
         people = self._people(eid, sector=sector, risk=risk, lax=lax)
         principal = next((p.name for p in people if p.role == PersonRole.PRINCIPAL), None)
         self._self_inspection(eid, township=township, risk=risk, lax=lax, principal=principal)
-        self._inspections(eid, name=name, township=township, unit=unit, risk=risk, lax=lax, people=people,
-                          principal=principal)  # fmt: skip
+        self._inspections(
+            eid,
+            name=name,
+            township=township,
+            unit=unit,
+            risk=risk,
+            lax=lax,
+            people=people,
+            principal=principal,
+        )
         if rng.random() < 0.008:
             self._tip(
                 name=name,
@@ -504,27 +580,58 @@ class _Generator:
             pid = self.w.next_id("person")
             left = rng.random() < 0.03
             name = random_name(rng, male=male)
-            self.w.add("person", {"id": pid, "name": name, "id_number": id_number,
-                                  "role": role.value, "enterprise_id": eid, "appointment_date": appointment,
-                                  "operation_item": item, "active": not left,
-                                  "left_on": dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(300)) if left else None,
-                                  "created_at": SEED_TIMESTAMP})  # fmt: skip
+            self.w.add(
+                "person",
+                {
+                    "id": pid,
+                    "name": name,
+                    "id_number": id_number,
+                    "role": role.value,
+                    "enterprise_id": eid,
+                    "appointment_date": appointment,
+                    "operation_item": item,
+                    "active": not left,
+                    "left_on": dt.date(2023, 1, 1) + dt.timedelta(days=rng.randrange(300)) if left else None,
+                    "created_at": SEED_TIMESTAMP,
+                },
+            )
             first_issue = dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(3100))
             people.append(_Person(pid, name, id_number, role.value, appointment, item, state, first_issue))
         return people
 
     # inspections ----------------------------------------------------------------------------
 
-    def _inspections(self, eid: int, *, name: str, township: int, unit: int, risk: RiskClass, lax: bool,
-                     people: list[_Person], principal: str | None) -> None:  # fmt: skip
+    def _inspections(
+        self,
+        eid: int,
+        *,
+        name: str,
+        township: int,
+        unit: int,
+        risk: RiskClass,
+        lax: bool,
+        people: list[_Person],
+        principal: str | None,
+    ) -> None:
         rng = self.rng
         target = risk != RiskClass.OTHER
         checked_once = False
         found_before: set[tuple[int, str]] = set()
         if target and rng.random() < 0.06:  # a county spot check during self-inspection
             month = rng.choice(self.self_months)
-            self._inspect(eid, month=month, by=self.unit_ids["yjj"], joint=False, joint_unit=None, risk=risk,
-                          lax=lax, people=people, principal=principal, full_check=True, found_before=found_before)  # fmt: skip
+            self._inspect(
+                eid,
+                month=month,
+                by=self.unit_ids["yjj"],
+                joint=False,
+                joint_unit=None,
+                risk=risk,
+                lax=lax,
+                people=people,
+                principal=principal,
+                full_check=True,
+                found_before=found_before,
+            )
             checked_once = True
         for k, month in enumerate(self.months):
             visits: list[tuple[int, bool]] = []
@@ -539,14 +646,38 @@ class _Generator:
                 visits.append((unit, False))
             improvement = 1.0 - 0.12 * k
             for by, joint in visits:
-                self._inspect(eid, month=month, by=by, joint=joint, joint_unit=unit if joint else None, risk=risk,
-                              lax=lax, people=people, principal=principal, full_check=not checked_once,
-                              found_before=found_before, improvement=improvement)  # fmt: skip
+                self._inspect(
+                    eid,
+                    month=month,
+                    by=by,
+                    joint=joint,
+                    joint_unit=unit if joint else None,
+                    risk=risk,
+                    lax=lax,
+                    people=people,
+                    principal=principal,
+                    full_check=not checked_once,
+                    found_before=found_before,
+                    improvement=improvement,
+                )
                 checked_once = True
 
-    def _inspect(self, eid: int, *, month: str, by: int, joint: bool, joint_unit: int | None, risk: RiskClass,
-                 lax: bool, people: list[_Person], principal: str | None, full_check: bool,
-                 found_before: set[tuple[int, str]], improvement: float = 1.0) -> None:  # fmt: skip
+    def _inspect(
+        self,
+        eid: int,
+        *,
+        month: str,
+        by: int,
+        joint: bool,
+        joint_unit: int | None,
+        risk: RiskClass,
+        lax: bool,
+        people: list[_Person],
+        principal: str | None,
+        full_check: bool,
+        found_before: set[tuple[int, str]],
+        improvement: float = 1.0,
+    ) -> None:
         rng = self.rng
         day = _workday(rng, month)
         iid = self.w.next_id("inspection")
@@ -557,11 +688,23 @@ class _Generator:
                 others.append(self.unit_name[joint_unit])
             joint_units = ",".join(others)
         inspectors = "、".join(random_name(rng, male=rng.random() < 0.7) for _ in range(2))
-        self.w.add("inspection", {"id": iid, "inspected_on": day, "jurisdiction_id": by, "joint": joint,
-                                  "joint_units": joint_units, "target_kind": TargetKind.ENTERPRISE.value,
-                                  "enterprise_id": eid, "institution_id": None, "inspectors": inspectors,
-                                  "notes": "联合执法检查" if joint else "", "source_ref": None,
-                                  "created_at": SEED_TIMESTAMP})  # fmt: skip
+        self.w.add(
+            "inspection",
+            {
+                "id": iid,
+                "inspected_on": day,
+                "jurisdiction_id": by,
+                "joint": joint,
+                "joint_units": joint_units,
+                "target_kind": TargetKind.ENTERPRISE.value,
+                "enterprise_id": eid,
+                "institution_id": None,
+                "inspectors": inspectors,
+                "notes": "联合执法检查" if joint else "",
+                "source_ref": None,
+                "created_at": SEED_TIMESTAMP,
+            },
+        )
         in_campaign = month in self.months
         tallies: list[_MonthTally] = []
         if in_campaign:
@@ -614,22 +757,47 @@ class _Generator:
         else:
             results[4] = ItemResult.FAIL if item4_fail else ItemResult.PASS
         for item in sorted(results):
-            self.w.add("inspectionitemresult", {"id": self.w.next_id("inspectionitemresult"), "inspection_id": iid,
-                                                "item_number": item, "result": results[item].value})  # fmt: skip
+            self.w.add(
+                "inspectionitemresult",
+                {
+                    "id": self.w.next_id("inspectionitemresult"),
+                    "inspection_id": iid,
+                    "item_number": item,
+                    "result": results[item].value,
+                },
+            )
         failed = [item for item in sorted(results) if results[item] == ItemResult.FAIL]
         if failed:
-            self._consequences(target_kind=TargetKind.ENTERPRISE, enterprise_id=eid, institution_id=None, by=by,
-                               iid=iid, day=day, failed=failed, lax=lax, responsible=principal,
-                               found_before=found_before, tallies=own)  # fmt: skip
+            self._consequences(
+                target_kind=TargetKind.ENTERPRISE,
+                enterprise_id=eid,
+                institution_id=None,
+                by=by,
+                iid=iid,
+                day=day,
+                failed=failed,
+                lax=lax,
+                responsible=principal,
+                found_before=found_before,
+                tallies=own,
+            )
 
     def _certificate_check(self, person: _Person, *, eid: int, by: int, day: dt.date, iid: int) -> str:
         """Write one verification result for `person` as of `day`; return its 问题 ('' when none)."""
         rng = self.rng
         special = person.role == PersonRole.SPECIAL_WORKER
         first = person.first_issue
-        fields: dict[str, Any] = {"cert_number": None, "category": None, "item": None, "first_issue_date": None,
-                                  "valid_from": None, "valid_until": None, "review_due": None,
-                                  "review_done": None, "issuer": None}  # fmt: skip
+        fields: dict[str, Any] = {
+            "cert_number": None,
+            "category": None,
+            "item": None,
+            "first_issue_date": None,
+            "valid_from": None,
+            "valid_until": None,
+            "review_due": None,
+            "review_done": None,
+            "issuer": None,
+        }
         warnings: list[str] = []
         problem = ""
         state = person.state
@@ -653,9 +821,17 @@ class _Generator:
                 valid_from = _add_months(valid_until + dt.timedelta(days=1), -72)
                 review_due = day - dt.timedelta(days=rng.randrange(30, 300))
                 review_done = None
-            fields.update(cert_number="T" + person.id_number, category=category_of(person.item or ""),
-                          item=person.item, first_issue_date=valid_from, valid_from=valid_from,
-                          valid_until=valid_until, review_due=review_due, review_done=review_done, issuer=ISSUER)  # fmt: skip
+            fields.update(
+                cert_number="T" + person.id_number,
+                category=category_of(person.item or ""),
+                item=person.item,
+                first_issue_date=valid_from,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                review_due=review_due,
+                review_done=review_done,
+                issuer=ISSUER,
+            )
             outcome, problem, explanation = {
                 "valid": (Outcome.VALID, "", "证书有效"),
                 "expires_soon": (Outcome.VALID_WITH_WARNINGS, "", "证书有效，60天内到期"),
@@ -664,11 +840,19 @@ class _Generator:
                 "history": (Outcome.HISTORICAL_ONLY, PROBLEM_INVALID, "平台只有历史证书"),
                 "category": (Outcome.CATEGORY_MISMATCH, PROBLEM_INVALID, "所持证书的操作项目与岗位不符"),
                 "revoked": (Outcome.REVOKED_OR_CANCELLED, PROBLEM_INVALID, "证书已注销"),
-                "none": (Outcome.NOT_FOUND, PROBLEM_UNLICENSED, "名单未填证号，平台也查不到证书，疑似无证上岗"),
+                "none": (
+                    Outcome.NOT_FOUND,
+                    PROBLEM_UNLICENSED,
+                    "名单未填证号，平台也查不到证书，疑似无证上岗",
+                ),
                 "fake_number": (Outcome.NOT_FOUND, PROBLEM_FAKE, "名单所填证号在平台查不到，疑似持假证"),
                 "name_mismatch": (Outcome.NAME_MISMATCH, PROBLEM_UNLICENSED, "平台证书的姓名与名单不符"),
-                "number_mismatch": (Outcome.CERT_NUMBER_MISMATCH, PROBLEM_FAKE, "所持证号与平台不符，疑似持假证"),
-            }[state]  # fmt: skip
+                "number_mismatch": (
+                    Outcome.CERT_NUMBER_MISMATCH,
+                    PROBLEM_FAKE,
+                    "所持证号与平台不符，疑似持假证",
+                ),
+            }[state]
             if state == "expires_soon":
                 warnings.append(WarningCode.EXPIRES_SOON.value)
             if outcome in (Outcome.NOT_FOUND, Outcome.NAME_MISMATCH):
@@ -685,8 +869,13 @@ class _Generator:
             elif state == "expired" and valid_until >= day:
                 valid_until = day - dt.timedelta(days=rng.randrange(10, 200))
                 valid_from = _add_months(valid_until + dt.timedelta(days=1), -36)
-            fields.update(cert_number=person.id_number, first_issue_date=valid_from, valid_from=valid_from,
-                          valid_until=valid_until, issuer=ISSUER)  # fmt: skip
+            fields.update(
+                cert_number=person.id_number,
+                first_issue_date=valid_from,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                issuer=ISSUER,
+            )
             if state == "uncertified":
                 fields = dict.fromkeys(fields)
                 outcome = Outcome.NOT_FOUND
@@ -700,20 +889,45 @@ class _Generator:
                 outcome, problem, explanation = Outcome.EXPIRED, PROBLEM_INVALID, "合格证已过有效期"
             else:
                 outcome, explanation = Outcome.VALID, "合格证有效"
-        self.w.add("certificatecheck", {"id": self.w.next_id("certificatecheck"), "person_id": person.id,
-                                        "enterprise_id": eid, "jurisdiction_id": by,
-                                        "family": "special" if special else "safety", "outcome": outcome.value,
-                                        "warnings": ";".join(warnings), "problem": problem,
-                                        "explanation": explanation, **fields, "as_of": day,
-                                        "checked_at": dt.datetime.combine(day, dt.time(10, 0), tzinfo=CST),
-                                        "source": "verifier", "job_ref": f"seed-{iid}", "evidence_ref": None})  # fmt: skip
+        self.w.add(
+            "certificatecheck",
+            {
+                "id": self.w.next_id("certificatecheck"),
+                "person_id": person.id,
+                "enterprise_id": eid,
+                "jurisdiction_id": by,
+                "family": "special" if special else "safety",
+                "outcome": outcome.value,
+                "warnings": ";".join(warnings),
+                "problem": problem,
+                "explanation": explanation,
+                **fields,
+                "as_of": day,
+                "checked_at": dt.datetime.combine(day, dt.time(10, 0), tzinfo=CST),
+                "source": "verifier",
+                "job_ref": f"seed-{iid}",
+                "evidence_ref": None,
+            },
+        )
         return problem
 
     # findings and actions -----------------------------------------------------------------------
 
-    def _consequences(self, *, target_kind: TargetKind, enterprise_id: int | None, institution_id: int | None,
-                      by: int, iid: int, day: dt.date, failed: list[int], lax: bool, responsible: str | None,
-                      found_before: set[tuple[int, str]], tallies: list[_MonthTally]) -> None:  # fmt: skip
+    def _consequences(
+        self,
+        *,
+        target_kind: TargetKind,
+        enterprise_id: int | None,
+        institution_id: int | None,
+        by: int,
+        iid: int,
+        day: dt.date,
+        failed: list[int],
+        lax: bool,
+        responsible: str | None,
+        found_before: set[tuple[int, str]],
+        tallies: list[_MonthTally],
+    ) -> None:
         rng = self.rng
         month = f"{day:%Y-%m}"
         _, month_end = month_bounds(month)
@@ -727,16 +941,33 @@ class _Generator:
             quarter = _quarter(day)
             recurring = any(key[0] == item and key[1] < quarter for key in found_before)
             found_before.add((item, quarter))
-            self.w.add("finding", {"id": self.w.next_id("finding"), "jurisdiction_id": by, "inspection_id": iid,
-                                   "self_inspection_id": None, "target_kind": target_kind.value,
-                                   "enterprise_id": enterprise_id, "institution_id": institution_id,
-                                   "check_item_number": item, "found_on": day, "description": description,
-                                   "measure": measure, "deadline": deadline,
-                                   "responsible_person": responsible or random_name(rng, male=True),
-                                   "status": status, "rectified_on": rectified_on, "revisit_date": revisit_date,
-                                   "revisit_result": revisit_result,
-                                   "revisit_by": "、".join(random_name(rng, male=True) for _ in range(2)) if revisit_date else "",
-                                   "recurring": recurring, "created_at": SEED_TIMESTAMP})  # fmt: skip
+            self.w.add(
+                "finding",
+                {
+                    "id": self.w.next_id("finding"),
+                    "jurisdiction_id": by,
+                    "inspection_id": iid,
+                    "self_inspection_id": None,
+                    "target_kind": target_kind.value,
+                    "enterprise_id": enterprise_id,
+                    "institution_id": institution_id,
+                    "check_item_number": item,
+                    "found_on": day,
+                    "description": description,
+                    "measure": measure,
+                    "deadline": deadline,
+                    "responsible_person": responsible or random_name(rng, male=True),
+                    "status": status,
+                    "rectified_on": rectified_on,
+                    "revisit_date": revisit_date,
+                    "revisit_result": revisit_result,
+                    "revisit_by": "、".join(random_name(rng, male=True) for _ in range(2))
+                    if revisit_date
+                    else "",
+                    "recurring": recurring,
+                    "created_at": SEED_TIMESTAMP,
+                },
+            )
             for t in tallies:
                 t.problems_by_item[item_key(target_kind, item)] += 1
                 t.rectified += rectified_on is not None and rectified_on <= report_day
@@ -744,14 +975,30 @@ class _Generator:
         serious = (target_kind == TargetKind.ENTERPRISE and bool({3, 4} & set(failed))) or (
             target_kind == TargetKind.INSTITUTION and 4 in failed
         )
-        self._action(ActionKind.ORDER_RECTIFY, by=by, iid=iid, target_kind=target_kind, enterprise_id=enterprise_id,
-                     institution_id=institution_id, day=day, deadline=last_deadline, tallies=tallies)  # fmt: skip
+        self._action(
+            ActionKind.ORDER_RECTIFY,
+            by=by,
+            iid=iid,
+            target_kind=target_kind,
+            enterprise_id=enterprise_id,
+            institution_id=institution_id,
+            day=day,
+            deadline=last_deadline,
+            tallies=tallies,
+        )
         for t in tallies:
             t.ordered_rectify += 1
         p_case = (0.8 if lax else 0.55) if serious else 0.06
         if rng.random() < p_case:
-            kw: dict[str, Any] = {"by": by, "iid": iid, "target_kind": target_kind, "enterprise_id": enterprise_id,
-                                  "institution_id": institution_id, "day": day, "tallies": tallies}  # fmt: skip
+            kw: dict[str, Any] = {
+                "by": by,
+                "iid": iid,
+                "target_kind": target_kind,
+                "enterprise_id": enterprise_id,
+                "institution_id": institution_id,
+                "day": day,
+                "tallies": tallies,
+            }
             self._action(ActionKind.CASE, **kw)
             if rng.random() < 0.85:
                 amount = Decimal(rng.choice((5000, 10000, 10000, 20000, 20000, 30000, 50000)))
@@ -761,7 +1008,9 @@ class _Generator:
                 if rng.random() < 0.4:
                     self._action(ActionKind.BLACKLIST, **kw)
 
-    def _finding_outcome(self, day: dt.date, deadline: dt.date, lax: bool) -> tuple[str, dt.date | None, dt.date | None, str | None]:  # fmt: skip
+    def _finding_outcome(
+        self, day: dt.date, deadline: dt.date, lax: bool
+    ) -> tuple[str, dt.date | None, dt.date | None, str | None]:
         rng = self.rng
         if rng.random() > (0.72 if lax else 0.94):
             return FindingStatus.OPEN.value, None, None, None
@@ -777,9 +1026,20 @@ class _Generator:
             return FindingStatus.OPEN.value, None, revisit, RevisitResult.FAILED.value
         return FindingStatus.CLOSED.value, rectified_on, revisit, RevisitResult.PASSED.value
 
-    def _action(self, kind: ActionKind, *, by: int, iid: int | None, target_kind: TargetKind, enterprise_id: int | None,
-                institution_id: int | None, day: dt.date, tallies: list[_MonthTally], deadline: dt.date | None = None,
-                amount: Decimal | None = None) -> None:  # fmt: skip
+    def _action(
+        self,
+        kind: ActionKind,
+        *,
+        by: int,
+        iid: int | None,
+        target_kind: TargetKind,
+        enterprise_id: int | None,
+        institution_id: int | None,
+        day: dt.date,
+        tallies: list[_MonthTally],
+        deadline: dt.date | None = None,
+        amount: Decimal | None = None,
+    ) -> None:
         rng = self.rng
         _, month_end = month_bounds(f"{day:%Y-%m}")
         action_day = min(month_end, day + dt.timedelta(days=rng.randrange(0, 6)))
@@ -792,12 +1052,23 @@ class _Generator:
             ActionKind.EXPOSURE: f"互联网+执法平台曝光第{n}期",
             ActionKind.BLACKLIST: f"诚信黑名单〔{day.year}〕{n}号",
         }[kind]
-        self.w.add("enforcementaction", {"id": self.w.next_id("enforcementaction"), "jurisdiction_id": by,
-                                         "inspection_id": iid, "target_kind": target_kind.value,
-                                         "enterprise_id": enterprise_id, "institution_id": institution_id,
-                                         "kind": kind.value, "action_date": action_day,
-                                         "deadline": deadline if kind == ActionKind.ORDER_RECTIFY else None,
-                                         "fine_amount": amount, "case_ref": ref, "notes": ""})  # fmt: skip
+        self.w.add(
+            "enforcementaction",
+            {
+                "id": self.w.next_id("enforcementaction"),
+                "jurisdiction_id": by,
+                "inspection_id": iid,
+                "target_kind": target_kind.value,
+                "enterprise_id": enterprise_id,
+                "institution_id": institution_id,
+                "kind": kind.value,
+                "action_date": action_day,
+                "deadline": deadline if kind == ActionKind.ORDER_RECTIFY else None,
+                "fine_amount": amount,
+                "case_ref": ref,
+                "notes": "",
+            },
+        )
         for t in tallies:
             if kind == ActionKind.CASE:
                 t.cases += 1
@@ -818,36 +1089,71 @@ class _Generator:
             return
         rid = self.w.next_id("selfinspectionreport")
         submitted = dt.date(2022, 10, 15) + dt.timedelta(days=rng.randrange(165))
-        self.w.add("selfinspectionreport", {"id": rid, "target_kind": TargetKind.ENTERPRISE.value, "enterprise_id": eid,
-                                            "institution_id": None, "jurisdiction_id": township,
-                                            "submitted_on": submitted, "period_from": dt.date(2020, 4, 1),
-                                            "summary": "对照专项整治重点内容开展自查，问题已列入清单逐项整改。",
-                                            "attachment": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
+        self.w.add(
+            "selfinspectionreport",
+            {
+                "id": rid,
+                "target_kind": TargetKind.ENTERPRISE.value,
+                "enterprise_id": eid,
+                "institution_id": None,
+                "jurisdiction_id": township,
+                "submitted_on": submitted,
+                "period_from": dt.date(2020, 4, 1),
+                "summary": "对照专项整治重点内容开展自查，问题已列入清单逐项整改。",
+                "attachment": None,
+                "created_at": SEED_TIMESTAMP,
+            },
+        )
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
             item = rng.choice((1, 2, 2, 5, 5, 3))
             description, measure = FINDING_TEXT[(TargetKind.ENTERPRISE, item)]
             deadline = submitted + dt.timedelta(days=30)
             status, rectified_on, revisit, result = self._finding_outcome(submitted, deadline, lax)
-            self.w.add("finding", {"id": self.w.next_id("finding"), "jurisdiction_id": township, "inspection_id": None,
-                                   "self_inspection_id": rid, "target_kind": TargetKind.ENTERPRISE.value,
-                                   "enterprise_id": eid, "institution_id": None, "check_item_number": item,
-                                   "found_on": submitted, "description": "（自查）" + description, "measure": measure,
-                                   "deadline": deadline, "responsible_person": principal or "",
-                                   "status": status, "rectified_on": rectified_on, "revisit_date": revisit,
-                                   "revisit_result": result, "revisit_by": "", "recurring": False,
-                                   "created_at": SEED_TIMESTAMP})  # fmt: skip
+            self.w.add(
+                "finding",
+                {
+                    "id": self.w.next_id("finding"),
+                    "jurisdiction_id": township,
+                    "inspection_id": None,
+                    "self_inspection_id": rid,
+                    "target_kind": TargetKind.ENTERPRISE.value,
+                    "enterprise_id": eid,
+                    "institution_id": None,
+                    "check_item_number": item,
+                    "found_on": submitted,
+                    "description": "（自查）" + description,
+                    "measure": measure,
+                    "deadline": deadline,
+                    "responsible_person": principal or "",
+                    "status": status,
+                    "rectified_on": rectified_on,
+                    "revisit_date": revisit,
+                    "revisit_result": result,
+                    "revisit_by": "",
+                    "recurring": False,
+                    "created_at": SEED_TIMESTAMP,
+                },
+            )
 
     def institution_inspections(self) -> None:
         rng = self.rng
         bureau = self.unit_ids["yjj"]
         for iid_inst, name, township in self.institutions:
-            self.w.add("selfinspectionreport", {"id": self.w.next_id("selfinspectionreport"),
-                                                "target_kind": TargetKind.INSTITUTION.value, "enterprise_id": None,
-                                                "institution_id": iid_inst, "jurisdiction_id": township,
-                                                "submitted_on": dt.date(2023, 3, rng.randint(1, 28)),
-                                                "period_from": dt.date(2020, 4, 1),
-                                                "summary": "全面核查2020年4月以来的培训、考试工作，形成问题清单。",
-                                                "attachment": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
+            self.w.add(
+                "selfinspectionreport",
+                {
+                    "id": self.w.next_id("selfinspectionreport"),
+                    "target_kind": TargetKind.INSTITUTION.value,
+                    "enterprise_id": None,
+                    "institution_id": iid_inst,
+                    "jurisdiction_id": township,
+                    "submitted_on": dt.date(2023, 3, rng.randint(1, 28)),
+                    "period_from": dt.date(2020, 4, 1),
+                    "summary": "全面核查2020年4月以来的培训、考试工作，形成问题清单。",
+                    "attachment": None,
+                    "created_at": SEED_TIMESTAMP,
+                },
+            )
             lax = rng.random() < 0.3
             for month in self.months:
                 if rng.random() > 0.55:
@@ -855,12 +1161,23 @@ class _Generator:
                 joint = rng.random() < 0.3
                 day = _workday(rng, month)
                 ins = self.w.next_id("inspection")
-                self.w.add("inspection", {"id": ins, "inspected_on": day, "jurisdiction_id": bureau, "joint": joint,
-                                          "joint_units": self.township_name[township] if joint else "",
-                                          "target_kind": TargetKind.INSTITUTION.value, "enterprise_id": None,
-                                          "institution_id": iid_inst,
-                                          "inspectors": "、".join(random_name(rng, male=True) for _ in range(2)),
-                                          "notes": "", "source_ref": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
+                self.w.add(
+                    "inspection",
+                    {
+                        "id": ins,
+                        "inspected_on": day,
+                        "jurisdiction_id": bureau,
+                        "joint": joint,
+                        "joint_units": self.township_name[township] if joint else "",
+                        "target_kind": TargetKind.INSTITUTION.value,
+                        "enterprise_id": None,
+                        "institution_id": iid_inst,
+                        "inspectors": "、".join(random_name(rng, male=True) for _ in range(2)),
+                        "notes": "",
+                        "source_ref": None,
+                        "created_at": SEED_TIMESTAMP,
+                    },
+                )
                 tally = self.tally[(bureau, month)]
                 tally.institutions.add(iid_inst)
                 failed = []
@@ -869,42 +1186,92 @@ class _Generator:
                     fail = rng.random() < p
                     if fail:
                         failed.append(item)
-                    self.w.add("inspectionitemresult", {"id": self.w.next_id("inspectionitemresult"),
-                                                        "inspection_id": ins, "item_number": item,
-                                                        "result": (ItemResult.FAIL if fail else ItemResult.PASS).value})  # fmt: skip
+                    self.w.add(
+                        "inspectionitemresult",
+                        {
+                            "id": self.w.next_id("inspectionitemresult"),
+                            "inspection_id": ins,
+                            "item_number": item,
+                            "result": (ItemResult.FAIL if fail else ItemResult.PASS).value,
+                        },
+                    )
                 if failed:
-                    self._consequences(target_kind=TargetKind.INSTITUTION, enterprise_id=None, institution_id=iid_inst,
-                                       by=bureau, iid=ins, day=day, failed=failed, lax=lax, responsible=None,
-                                       found_before=set(), tallies=[tally])  # fmt: skip
+                    self._consequences(
+                        target_kind=TargetKind.INSTITUTION,
+                        enterprise_id=None,
+                        institution_id=iid_inst,
+                        by=bureau,
+                        iid=ins,
+                        day=day,
+                        failed=failed,
+                        lax=lax,
+                        responsible=None,
+                        found_before=set(),
+                        tallies=[tally],
+                    )
             if rng.random() < 0.5:
-                self._tip(name=name, enterprise_id=None, institution_id=iid_inst, township=township,
-                          kind=TargetKind.INSTITUTION)  # fmt: skip
+                self._tip(
+                    name=name,
+                    enterprise_id=None,
+                    institution_id=iid_inst,
+                    township=township,
+                    kind=TargetKind.INSTITUTION,
+                )
 
-    def _tip(self, *, name: str, enterprise_id: int | None, institution_id: int | None, township: int,
-             kind: TargetKind) -> None:  # fmt: skip
+    def _tip(
+        self,
+        *,
+        name: str,
+        enterprise_id: int | None,
+        institution_id: int | None,
+        township: int,
+        kind: TargetKind,
+    ) -> None:
         rng = self.rng
         template = rng.choice([t for t, k in TIP_TEXT if k == kind])
         received = dt.date(2022, 9, 5) + dt.timedelta(days=rng.randrange(400))
         age = (SNAPSHOT - received).days
-        status = (TipStatus.CLOSED if age > 60 else TipStatus.ANSWERED if age > 30 else TipStatus.CHECKING
-                  if age > 10 else TipStatus.ASSIGNED if age > 2 else TipStatus.RECEIVED)  # fmt: skip
+        status = (
+            TipStatus.CLOSED
+            if age > 60
+            else TipStatus.ANSWERED
+            if age > 30
+            else TipStatus.CHECKING
+            if age > 10
+            else TipStatus.ASSIGNED
+            if age > 2
+            else TipStatus.RECEIVED
+        )
         if status == TipStatus.CLOSED and rng.random() < 0.1:
             status = TipStatus.CHECKING  # a few are left hanging
         done = status in (TipStatus.ANSWERED, TipStatus.CLOSED)
         substantiated = rng.random() < 0.4 if done else None
         self.counters["tip"] += 1
-        self.w.add("tip", {"id": self.w.next_id("tip"), "received_on": received,
-                           "channel": "12350" if rng.random() < 0.8 else "政府网站",
-                           "reference": f"12350-{received:%Y%m%d}-{self.counters['tip']:04d}",
-                           "content": template.format(name=name), "target_name": name,
-                           "enterprise_id": enterprise_id, "institution_id": institution_id,
-                           "jurisdiction_id": township,
-                           "assigned_on": received + dt.timedelta(days=1) if status != TipStatus.RECEIVED else None,
-                           "status": status.value,
-                           "check_result": ("经核查，反映问题属实，已责令整改并立案查处" if substantiated else
-                                            "经核查，未发现反映的问题") if done else "",
-                           "substantiated": substantiated,
-                           "answered_on": received + dt.timedelta(days=rng.randint(8, 28)) if done else None})  # fmt: skip
+        self.w.add(
+            "tip",
+            {
+                "id": self.w.next_id("tip"),
+                "received_on": received,
+                "channel": "12350" if rng.random() < 0.8 else "政府网站",
+                "reference": f"12350-{received:%Y%m%d}-{self.counters['tip']:04d}",
+                "content": template.format(name=name),
+                "target_name": name,
+                "enterprise_id": enterprise_id,
+                "institution_id": institution_id,
+                "jurisdiction_id": township,
+                "assigned_on": received + dt.timedelta(days=1) if status != TipStatus.RECEIVED else None,
+                "status": status.value,
+                "check_result": (
+                    "经核查，反映问题属实，已责令整改并立案查处"
+                    if substantiated
+                    else "经核查，未发现反映的问题"
+                )
+                if done
+                else "",
+                "substantiated": substantiated,
+                "answered_on": received + dt.timedelta(days=rng.randint(8, 28)) if done else None,
+            },
+        )
 
     # monthly tables, summaries, users ---------------------------------------------------------
 
@@ -929,23 +1296,41 @@ class _Generator:
                     status = MonthlyStatus.SUBMITTED
                 if not t.enterprises and not t.institutions and status == MonthlyStatus.SUBMITTED:
                     status = MonthlyStatus.ZERO
-                self.w.add("monthlyreport", {
-                    "id": self.w.next_id("monthlyreport"), "jurisdiction_id": jid, "month": month,
-                    "status": status.value,
-                    "submitted_at": dt.datetime.combine(submitted, dt.time(rng.randint(8, 17), rng.randrange(60)), tzinfo=CST),
-                    "enterprises_inspected": len(t.enterprises), "high_risk_inspected": len(t.high_risk),
-                    "industry_trade_inspected": len(t.industry_trade), "institutions_inspected": len(t.institutions),
-                    "problems_found": sum(t.problems_by_item.values()),
-                    "problems_by_item": {k: t.problems_by_item[k] for k in sorted(t.problems_by_item)},
-                    "ordered_rectify": t.ordered_rectify, "rectified": t.rectified,
-                    "workers_checked": t.workers_checked, "unlicensed": t.unlicensed,
-                    "suspected_fake": t.suspected_fake, "managers_due": t.managers_due,
-                    "managers_passed": t.managers_passed, "managers_overdue": t.managers_overdue,
-                    "cases": t.cases, "fines_wan": (t.fines_yuan / Decimal(10000)).quantize(Decimal("0.0001")),
-                    "exposures": t.exposures, "blacklisted": t.blacklisted,
-                    "filled_by": random_name(rng, male=rng.random() < 0.5), "phone": _landline(rng),
-                    "filled_on": submitted, "scan_path": None, "source_sha256": None,
-                })  # fmt: skip
+                self.w.add(
+                    "monthlyreport",
+                    {
+                        "id": self.w.next_id("monthlyreport"),
+                        "jurisdiction_id": jid,
+                        "month": month,
+                        "status": status.value,
+                        "submitted_at": dt.datetime.combine(
+                            submitted, dt.time(rng.randint(8, 17), rng.randrange(60)), tzinfo=CST
+                        ),
+                        "enterprises_inspected": len(t.enterprises),
+                        "high_risk_inspected": len(t.high_risk),
+                        "industry_trade_inspected": len(t.industry_trade),
+                        "institutions_inspected": len(t.institutions),
+                        "problems_found": sum(t.problems_by_item.values()),
+                        "problems_by_item": {k: t.problems_by_item[k] for k in sorted(t.problems_by_item)},
+                        "ordered_rectify": t.ordered_rectify,
+                        "rectified": t.rectified,
+                        "workers_checked": t.workers_checked,
+                        "unlicensed": t.unlicensed,
+                        "suspected_fake": t.suspected_fake,
+                        "managers_due": t.managers_due,
+                        "managers_passed": t.managers_passed,
+                        "managers_overdue": t.managers_overdue,
+                        "cases": t.cases,
+                        "fines_wan": (t.fines_yuan / Decimal(10000)).quantize(Decimal("0.0001")),
+                        "exposures": t.exposures,
+                        "blacklisted": t.blacklisted,
+                        "filled_by": random_name(rng, male=rng.random() < 0.5),
+                        "phone": _landline(rng),
+                        "filled_on": submitted,
+                        "scan_path": None,
+                        "source_sha256": None,
+                    },
+                )
 
     def summary_reports(self) -> None:
         rng = self.rng
@@ -953,27 +1338,51 @@ class _Generator:
             roll = rng.random()
             if roll < 0.06:
                 continue  # not submitted
-            submitted = (dt.date(2023, 11, 1) + dt.timedelta(days=rng.randrange(5)) if roll < 0.14
-                         else dt.date(2023, 9, 20) + dt.timedelta(days=rng.randrange(42)))  # fmt: skip
+            submitted = (
+                dt.date(2023, 11, 1) + dt.timedelta(days=rng.randrange(5))
+                if roll < 0.14
+                else dt.date(2023, 9, 20) + dt.timedelta(days=rng.randrange(42))
+            )
             name = self.township_name.get(jid) or self.unit_name[jid]
-            self.w.add("summaryreport", {"id": self.w.next_id("summaryreport"), "campaign_id": self.campaign_id,
-                                         "jurisdiction_id": jid, "submitted_on": submitted,
-                                         "title": f"{name}安全生产培训“走过场”专项整治工作总结",
-                                         "attachment": None})  # fmt: skip
+            self.w.add(
+                "summaryreport",
+                {
+                    "id": self.w.next_id("summaryreport"),
+                    "campaign_id": self.campaign_id,
+                    "jurisdiction_id": jid,
+                    "submitted_on": submitted,
+                    "title": f"{name}安全生产培训“走过场”专项整治工作总结",
+                    "attachment": None,
+                },
+            )
 
     def users(self, existing: dict[str, int]) -> None:
         """One sample account per role; accounts that already exist are linked again, not duplicated."""
         units = {"sanhe": self.township_ids[0], "jxw": self.unit_ids["jxw"]}
-        rows = [(username, display, role, units.get(username)) for username, display, role, _ in DEMO_ACCOUNTS]
+        rows = [
+            (username, display, role, units.get(username)) for username, display, role, _ in DEMO_ACCOUNTS
+        ]
         self.w.next_ids["user"] = max(existing.values(), default=0)
         for username, display, role, jid in rows:
             if username in existing:
                 if jid is not None:
                     self.relink[username] = jid
                 continue
-            self.w.add("user", {"id": self.w.next_id("user"), "username": username, "display_name": display,
-                                "password_hash": demo_password_hash(), "role": role.value, "jurisdiction_id": jid, "active": True,
-                                "failed_logins": 0, "locked_until": None, "created_at": SEED_TIMESTAMP})  # fmt: skip
+            self.w.add(
+                "user",
+                {
+                    "id": self.w.next_id("user"),
+                    "username": username,
+                    "display_name": display,
+                    "password_hash": demo_password_hash(),
+                    "role": role.value,
+                    "jurisdiction_id": jid,
+                    "active": True,
+                    "failed_logins": 0,
+                    "locked_until": None,
+                    "created_at": SEED_TIMESTAMP,
+                },
+            )
 
     def run(self, existing_users: dict[str, int], *, demo_accounts: bool) -> None:
         self.jurisdictions()
@@ -988,7 +1397,9 @@ class _Generator:
 
 # --- entry point ------------------------------------------------------------------------------
 
-DEMO_BESIDE_OTHERS = "数据库中已有正式账号（{names}），不能再建公开密码的演示账号；演示请用单独的数据库（anpei demo）"
+DEMO_BESIDE_OTHERS = (
+    "数据库中已有正式账号（{names}），不能再建公开密码的演示账号；演示请用单独的数据库（anpei demo）"
+)
 
 
 def refuse_demo_accounts_beside_others(engine: Engine) -> None:
@@ -998,12 +1409,20 @@ def refuse_demo_accounts_beside_others(engine: Engine) -> None:
     with engine.connect() as conn:
         others = sorted(n for n in conn.execute(select(user.c.username)).scalars() if n not in demo_names)
     if others:
-        raise SeedRefused(DEMO_BESIDE_OTHERS.format(names="、".join(others[:5]) + ("等" if len(others) > 5 else "")))
+        raise SeedRefused(
+            DEMO_BESIDE_OTHERS.format(names="、".join(others[:5]) + ("等" if len(others) > 5 else ""))
+        )
 
 
-
-def seed_sample(engine: Engine, *, scale: float = 1, seed: int = 2024, force: bool = False,
-                chunk_size: int = 5000, demo_accounts: bool = False) -> SeedReport:  # fmt: skip
+def seed_sample(
+    engine: Engine,
+    *,
+    scale: float = 1,
+    seed: int = 2024,
+    force: bool = False,
+    chunk_size: int = 5000,
+    demo_accounts: bool = False,
+) -> SeedReport:
     """Migrate, then write the sample county. Refuses a database with county data unless `force`.
 
     `force` wipes the campaign's tables first (`wipe_campaign_data`: accounts and audit log stay).
@@ -1076,11 +1495,19 @@ def training_archives_(engine: Engine, *, township_id: int) -> dict[str, int]:
         plan: list[tuple[TrainingInstitution | Enterprise, TargetKind, dict[str, list[list[Any]]]]] = [
             (institutions[0], TargetKind.INSTITUTION, sample.school(institutions[0].name)),
             (enterprises[0], TargetKind.ENTERPRISE, sample.company(enterprises[0].name)),
-            (institutions[1], TargetKind.INSTITUTION,
-             sample.clean(institutions[1].name, first_person=1000, teacher="孙涛", prefix="PX")),
-            (enterprises[1], TargetKind.ENTERPRISE,
-             sample.clean(enterprises[1].name, first_person=2000, teacher="何芳", prefix="AQ", from_day=15)),
-        ]  # fmt: skip
+            (
+                institutions[1],
+                TargetKind.INSTITUTION,
+                sample.clean(institutions[1].name, first_person=1000, teacher="孙涛", prefix="PX"),
+            ),
+            (
+                enterprises[1],
+                TargetKind.ENTERPRISE,
+                sample.clean(
+                    enterprises[1].name, first_person=2000, teacher="何芳", prefix="AQ", from_day=15
+                ),
+            ),
+        ]
         for unit, kind, sheets in plan:
             name = f"{unit.name}-培训档案.xlsx"
             digest = hashlib.sha256(

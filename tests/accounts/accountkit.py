@@ -38,10 +38,14 @@ class World:
         self, username: str, role: Role, *, jurisdiction: str | None = None, active: bool = True
     ) -> User:
         row = User(
-            username=username, display_name=f"{username}姓名", password_hash=auth.hash_password(PASSWORD),
-            role=role.value, jurisdiction_id=self.ids[jurisdiction] if jurisdiction else None, active=active,
+            username=username,
+            display_name=f"{username}姓名",
+            password_hash=auth.hash_password(PASSWORD),
+            role=role.value,
+            jurisdiction_id=self.ids[jurisdiction] if jurisdiction else None,
+            active=active,
             created_at=NOW,
-        )  # fmt: skip
+        )
         self.session.add(row)
         self.session.commit()
         self.session.refresh(row)

@@ -47,9 +47,12 @@ def world(session: Session) -> World:
         w.ids[name] = row.id
     for n, town in enumerate(["甲镇", "乙镇"]):
         ent = Enterprise(
-            name=f"{town}化工厂", sector=Sector.HAZCHEM.value, jurisdiction_id=w.ids[town],
-            member_unit_id=w.ids["应急局"] if town == "乙镇" else None, created_at=NOW,
-        )  # fmt: skip
+            name=f"{town}化工厂",
+            sector=Sector.HAZCHEM.value,
+            jurisdiction_id=w.ids[town],
+            member_unit_id=w.ids["应急局"] if town == "乙镇" else None,
+            created_at=NOW,
+        )
         session.add(ent)
         session.flush()
         assert ent.id is not None
@@ -58,19 +61,31 @@ def world(session: Session) -> World:
             key = f"{town}{k}"
             number = synthetic_id("500230", f"1980010{n + 1}", 100 + k)
             person = Person(
-                name=f"测试{key}", id_number=number, role=PersonRole.SPECIAL_WORKER.value, enterprise_id=ent.id,
-                left_on=left, active=left is None, created_at=NOW,
-            )  # fmt: skip
+                name=f"测试{key}",
+                id_number=number,
+                role=PersonRole.SPECIAL_WORKER.value,
+                enterprise_id=ent.id,
+                left_on=left,
+                active=left is None,
+                created_at=NOW,
+            )
             session.add(person)
             session.flush()
             assert person.id is not None
             w.ids[key] = person.id
             w.id_numbers[key] = number
             check = CertificateCheck(
-                person_id=person.id, enterprise_id=ent.id, jurisdiction_id=w.ids[town], family="special",
-                outcome="valid", cert_number=f"T{number}", explanation=f"{person.name} 证书有效",
-                evidence_ref=f"evidence/{person.id}.html", as_of=dt.date(2023, 5, 1), checked_at=NOW,
-            )  # fmt: skip
+                person_id=person.id,
+                enterprise_id=ent.id,
+                jurisdiction_id=w.ids[town],
+                family="special",
+                outcome="valid",
+                cert_number=f"T{number}",
+                explanation=f"{person.name} 证书有效",
+                evidence_ref=f"evidence/{person.id}.html",
+                as_of=dt.date(2023, 5, 1),
+                checked_at=NOW,
+            )
             session.add(check)
     session.commit()
     return w

@@ -29,10 +29,16 @@ def logged(world: World, session: Session, admin: Principal) -> Principal:
     ]
     for n, (who, action, entity, entity_id, after, detail) in enumerate(rows):
         audit.record(
-            session, principal=who, action=action, entity=entity, entity_id=entity_id, after=after,
-            before={"name": "旧名"} if action is AuditAction.UPDATE else None, detail=detail,
+            session,
+            principal=who,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            after=after,
+            before={"name": "旧名"} if action is AuditAction.UPDATE else None,
+            detail=detail,
             at=NOW + dt.timedelta(hours=n),
-        )  # fmt: skip
+        )
     session.commit()
     return clerk
 
@@ -144,9 +150,16 @@ def test_objects_numbers_and_changes_read_as_chinese(
 ) -> None:
     """The audit log shows 账号, not `user`; a verifier job's reference, not "verifier:1:2026…"; and
     its changes and export as "字段：值" text, not JSON (issue 15 item 4)."""
-    audit.record(session, principal=admin, action=AuditAction.CREATE, entity="certificatecheck",
-                 entity_id="verifier:12:20261205191603", after={"saved": 3, "as_of": "2026-12-05"},
-                 detail="保存核验结果", at=NOW + dt.timedelta(hours=6))  # fmt: skip
+    audit.record(
+        session,
+        principal=admin,
+        action=AuditAction.CREATE,
+        entity="certificatecheck",
+        entity_id="verifier:12:20261205191603",
+        after={"saved": 3, "as_of": "2026-12-05"},
+        detail="保存核验结果",
+        at=NOW + dt.timedelta(hours=6),
+    )
     session.commit()
     entries = search_audit(session, principal=admin)
     assert [e.entity_label for e in entries][:3] == ["证书核查", "人员", "账号"]

@@ -44,9 +44,18 @@ def _entries(engine: Engine) -> list[AuditLog]:
 def test_add_with_prompt_then_login(cli_db: tuple[str, Engine]) -> None:
     url, engine = cli_db
     code, _, err = run(
-        url, "user", "add", "zhang_san", "--role", "local_staff", "--jurisdiction", "三合街道",
-        "--display-name", "张三", input=f"{PASSWORD}\n{PASSWORD}\n",
-    )  # fmt: skip
+        url,
+        "user",
+        "add",
+        "zhang_san",
+        "--role",
+        "local_staff",
+        "--jurisdiction",
+        "三合街道",
+        "--display-name",
+        "张三",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert code == 0, err
     assert "已新增账号 zhang_san（乡镇/部门工作人员，所属 三合街道）" in err
     with Session(engine) as session:
@@ -172,10 +181,16 @@ def _people(engine: Engine) -> None:
         session.add(ent)
         session.flush()
         for n, left in enumerate([dt.date(2021, 3, 1), dt.date(2022, 3, 1), None]):
-            session.add(Person(
-                name=f"人员{n}", id_number=synthetic_id("500230", "19900101", n), role=PersonRole.SPECIAL_WORKER.value,
-                enterprise_id=ent.id, left_on=left, created_at=NOW,
-            ))  # fmt: skip
+            session.add(
+                Person(
+                    name=f"人员{n}",
+                    id_number=synthetic_id("500230", "19900101", n),
+                    role=PersonRole.SPECIAL_WORKER.value,
+                    enterprise_id=ent.id,
+                    left_on=left,
+                    created_at=NOW,
+                )
+            )
         session.commit()
 
 

@@ -11,8 +11,7 @@ from accountkit import NOW, World
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from db import exports as ex
-from db import findings
+from db import exports, findings
 from db.access import Principal
 from db.audit_queries import AuditFilter, export_audit_xlsx
 from db.campaign_defaults import ensure_default_campaign
@@ -24,7 +23,13 @@ from db.monthly_table import validate_monthly_file
 from db.xlsx_io import ImportRefused
 
 SQL = "'; DROP TABLE user; --"
-FORMULAS = ['=HYPERLINK("http://example.invalid","点我")', "+1+1", "-2+3", "@SUM(A1:A2)", '=cmd|" /C calc"!A0']
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid","点我")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    '=cmd|" /C calc"!A0',
+]
 
 
 def _cells(data: bytes) -> list[object]:
@@ -37,19 +42,28 @@ def _texts(data: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("hostile", [SQL, *FORMULAS])
-def test_hostile_text_is_stored_as_typed_and_exported_as_text(session: Session, world: World, hostile: str) -> None:
+def test_hostile_text_is_stored_as_typed_and_exported_as_text(
+    session: Session, world: World, hostile: str
+) -> None:
     ensure_default_campaign(session)
     staff = world.principal("jia", Role.LOCAL_STAFF, jurisdiction="甲镇")
     findings.add_finding(
-        session, principal=staff, jurisdiction_id=world.ids["甲镇"], target_kind=TargetKind.ENTERPRISE,
-        enterprise_id=world.ids["甲镇企业"], institution_id=None, found_on=dt.date(2023, 5, 2),
+        session,
+        principal=staff,
+        jurisdiction_id=world.ids["甲镇"],
+        target_kind=TargetKind.ENTERPRISE,
+        enterprise_id=world.ids["甲镇企业"],
+        institution_id=None,
+        found_on=dt.date(2023, 5, 2),
         finding=findings.FindingInput(description=hostile, measure=hostile, responsible_person=hostile[:50]),
-    )  # fmt: skip
+    )
     session.commit()
     stored = session.exec(select(Finding)).one()
     assert stored.description == hostile.strip() and stored.responsible_person == hostile[:50].strip()
     assert session.exec(select(User)).all()  # the user table is still there
-    data = ex.findings_xlsx(session, principal=staff, jurisdiction_id=world.ids["甲镇"], as_of=dt.date(2023, 6, 1))
+    data = exports.findings_xlsx(
+        session, principal=staff, jurisdiction_id=world.ids["甲镇"], as_of=dt.date(2023, 6, 1)
+    )
     cells = [c for c in _cells(data) if isinstance(c.value, str) and hostile.strip() in c.value]  # type: ignore[attr-defined]
     assert cells, "the text is in the file"
     for cell in cells:
@@ -65,8 +79,13 @@ def test_formula_names_and_full_ids_in_the_verification_export(session: Session,
     session.add(person)
     session.commit()
     staff = world.principal("jia", Role.LOCAL_STAFF, jurisdiction="甲镇")
-    data = ex.verification_xlsx(session, principal=staff, jurisdiction_id=world.ids["甲镇"],
-                                first=dt.date(2023, 1, 1), last=dt.date(2023, 12, 31))  # fmt: skip
+    data = exports.verification_xlsx(
+        session,
+        principal=staff,
+        jurisdiction_id=world.ids["甲镇"],
+        first=dt.date(2023, 1, 1),
+        last=dt.date(2023, 12, 31),
+    )
     texts = _texts(data)
     assert "'" + FORMULAS[0] in texts
     joined = "\n".join(texts)
@@ -74,17 +93,34 @@ def test_formula_names_and_full_ids_in_the_verification_export(session: Session,
         if key.startswith("甲镇"):
             assert number not in joined, "no full ID number in a default export"
     assert any("*" * 8 in t for t in texts)
-    full = "\n".join(_texts(ex.verification_xlsx(session, principal=staff, jurisdiction_id=world.ids["甲镇"],
-                                                 first=dt.date(2023, 1, 1), last=dt.date(2023, 12, 31),
-                                                 full_ids=True)))  # fmt: skip
+    full = "\n".join(
+        _texts(
+            exports.verification_xlsx(
+                session,
+                principal=staff,
+                jurisdiction_id=world.ids["甲镇"],
+                first=dt.date(2023, 1, 1),
+                last=dt.date(2023, 12, 31),
+                full_ids=True,
+            )
+        )
+    )
     assert world.id_numbers["甲镇1"] in full  # only on request (audited as a reveal)
 
 
-def test_formula_text_in_the_audit_export_is_escaped(session: Session, world: World, admin: Principal) -> None:
+def test_formula_text_in_the_audit_export_is_escaped(
+    session: Session, world: World, admin: Principal
+) -> None:
     from db import users
 
-    users.add_user(session, principal=admin, username="formula", password="Formula-2023x",
-                   role=Role.LEADER, display_name=FORMULAS[0])  # fmt: skip
+    users.add_user(
+        session,
+        principal=admin,
+        username="formula",
+        password="Formula-2023x",
+        role=Role.LEADER,
+        display_name=FORMULAS[0],
+    )
     session.commit()
     data = export_audit_xlsx(session, principal=admin, where=AuditFilter(text="HYPERLINK"), now=NOW)
     hits = [t for t in _texts(data) if "HYPERLINK" in t]
@@ -96,7 +132,9 @@ def test_formula_text_in_the_audit_export_is_escaped(session: Session, world: Wo
     [
         lambda big: import_monthly_refused(big),
         lambda big: store_page(data=big, filename="查询结果.html"),
-        lambda big: store_attachment(data=b"%PDF" + big, filename="扫描件.pdf", folder="scans", allowed=(".pdf",)),
+        lambda big: store_attachment(
+            data=b"%PDF" + big, filename="扫描件.pdf", folder="scans", allowed=(".pdf",)
+        ),
     ],
 )
 def test_oversized_uploads_are_refused(upload: object, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,9 +45,13 @@ def test_after_logout_the_next_user_sees_nothing_of_the_last(url: str) -> None:
     assert any("证书核验结果" in label for label in offered) and any("问题清单" in label for label in offered)
     next(b for b in at.sidebar.button if b.label == "退出登录").click()
     _ok(at.run())
-    assert "已退出登录" in "\n".join(str(i.value) for i in at.info) + "\n".join(str(s.value) for s in at.success)
+    assert "已退出登录" in "\n".join(str(i.value) for i in at.info) + "\n".join(
+        str(s.value) for s in at.success
+    )
     left = [str(k) for k in at.session_state]
-    assert not [k for k in left if k.startswith(("exports.", "verify.", "data_", "overview.", "township."))], left
+    assert not [
+        k for k in left if k.startswith(("exports.", "verify.", "data_", "overview.", "township."))
+    ], left
     # the next person logs in on the same tab
     at.session_state["auth.token"] = token_for(url, "sanhe")
     _ok(at.run())

@@ -14,8 +14,7 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth_ui, nav
-from db import queries as q
-from db import sessions
+from db import queries, sessions
 from db.auth import MAX_FAILED_LOGINS, hash_password
 from db.codes import AuditAction, Role
 from db.engine import make_engine
@@ -29,15 +28,40 @@ APP = str(ROOT / "dashboard" / "app.py")
 EXPECTED = {
     "admin": {"overview", "township", "assessment", "admin_users", "admin_audit"},
     "leader": {"overview", "township", "assessment", "training_audit"},
-    "county": {"overview", "township", "assessment", "data_monthly", "data_inspections", "data_findings",
-               "data_other", "verify", "captcha", "training_audit", "exports"},
-    "sanhe": {"township", "assessment", "data_monthly", "data_inspections", "data_findings", "data_other",
-              "verify", "captcha", "training_audit", "exports"},
-}  # fmt: skip
+    "county": {
+        "overview",
+        "township",
+        "assessment",
+        "data_monthly",
+        "data_inspections",
+        "data_findings",
+        "data_other",
+        "verify",
+        "captcha",
+        "training_audit",
+        "exports",
+    },
+    "sanhe": {
+        "township",
+        "assessment",
+        "data_monthly",
+        "data_inspections",
+        "data_findings",
+        "data_other",
+        "verify",
+        "captcha",
+        "training_audit",
+        "exports",
+    },
+}
 
 
-ROLE_LABELS = {"admin": "系统管理员**　管理员", "leader": "局领导**　领导", "county": "宣教法规科**　县局工作人员",
-               "sanhe": "三合街道应急办**　乡镇/部门工作人员  \n三合街道"}  # fmt: skip
+ROLE_LABELS = {
+    "admin": "系统管理员**　管理员",
+    "leader": "局领导**　领导",
+    "county": "宣教法规科**　县局工作人员",
+    "sanhe": "三合街道应急办**　乡镇/部门工作人员  \n三合街道",
+}
 
 
 @pytest.fixture
@@ -77,8 +101,11 @@ def _login(at: AppTest, username: str, password: str) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("error", "warning", "info", "success", "markdown", "title", "caption")
-                     for e in getattr(at, kind))  # fmt: skip
+    return "\n".join(
+        str(e.value)
+        for kind in ("error", "warning", "info", "success", "markdown", "title", "caption")
+        for e in getattr(at, kind)
+    )
 
 
 def _audit(url: str, action: AuditAction) -> list[AuditLog]:
@@ -102,7 +129,12 @@ def test_each_role_is_offered_its_pages(url: str, username: str) -> None:
 
 
 def test_nav_table_matches_the_roles() -> None:
-    assert nav.allowed_files(Role.LEADER) == {"overview.py", "township.py", "assessment.py", "training_audit.py"}
+    assert nav.allowed_files(Role.LEADER) == {
+        "overview.py",
+        "township.py",
+        "assessment.py",
+        "training_audit.py",
+    }
     assert "admin_users.py" not in nav.allowed_files(Role.COUNTY_STAFF)
     assert "overview.py" not in nav.allowed_files(Role.LOCAL_STAFF)
     assert {"admin_users.py", "admin_audit.py"} <= nav.allowed_files(Role.ADMIN)
@@ -121,7 +153,7 @@ def test_a_forbidden_page_cannot_be_opened(url: str) -> None:
 def test_a_township_user_opening_another_townships_link_sees_its_own(url: str) -> None:
     engine = make_engine(url)
     with Session(engine) as s:
-        refs = {r.name: r for r in q.list_jurisdictions(s)}
+        refs = {r.name: r for r in queries.list_jurisdictions(s)}
     engine.dispose()
     other = refs["名山街道"]
     at = logged_in(_app(), url, "sanhe")
@@ -189,7 +221,9 @@ def test_wrong_password_and_lock_out(url: str) -> None:
     assert len(_audit(url, AuditAction.LOGIN_FAILED)) == MAX_FAILED_LOGINS + 1
 
 
-def test_a_refresh_keeps_the_user_logged_in_through_the_cookie(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refresh_keeps_the_user_logged_in_through_the_cookie(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token = token_for(url, "leader")
     monkeypatch.setattr(auth_ui, "cookie_token", lambda: token)
     at = _ok(_app().run())  # a new browser session: nothing in session state, only the cookie
@@ -261,21 +295,27 @@ def test_admin_adds_a_user_who_can_then_log_in(url: str) -> None:
     assert at.title[0].value == "账号管理"
     assert len(at.dataframe[0].value) == 5
     form = [t for t in at.text_input if t.label in ("用户名", "姓名", "初始密码（至少 10 位）")]
-    values = {"用户名": "mingshan", "姓名": "=HYPERLINK(\"http://x\",\"点我\")", "初始密码（至少 10 位）": "Mingshan-2023"}
+    values = {
+        "用户名": "mingshan",
+        "姓名": '=HYPERLINK("http://x","点我")',
+        "初始密码（至少 10 位）": "Mingshan-2023",
+    }
     for box in form:
         box.input(values[box.label])
     at.selectbox[[s.label for s in at.selectbox].index("角色")].set_value(Role.LOCAL_STAFF)
-    units = at.selectbox[[s.label for s in at.selectbox].index("所属乡镇（街道）或部门（仅乡镇/部门工作人员）")]
+    units = at.selectbox[
+        [s.label for s in at.selectbox].index("所属乡镇（街道）或部门（仅乡镇/部门工作人员）")
+    ]
     engine = make_engine(url)
     with Session(engine) as s:
-        mingshan = next(r.id for r in q.list_jurisdictions(s) if r.name == "名山街道")
+        mingshan = next(r.id for r in queries.list_jurisdictions(s) if r.name == "名山街道")
     units.set_value(mingshan)
     next(b for b in at.button if b.label == "新增").click()
     _ok(at.run())
     assert "已新增账号" in _texts(at), _texts(at)
     with Session(engine) as s:
         user = s.exec(select(User).where(User.username == "mingshan")).one()
-        assert user.display_name == "=HYPERLINK(\"http://x\",\"点我\")"  # stored as typed, as text
+        assert user.display_name == '=HYPERLINK("http://x","点我")'  # stored as typed, as text
         assert user.jurisdiction_id == mingshan and user.role == "local_staff"
     engine.dispose()
     fresh = _ok(_app().run())
@@ -307,7 +347,9 @@ def test_admin_audit_page_searches_and_exports(url: str) -> None:
 def test_a_member_units_page_is_called_unit_detail(url: str, username: str, title: str) -> None:
     """A member unit is no 乡镇（街道）: its own page is offered as 单位详情 (issue 15 item 6)."""
     at = _ok(logged_in(_app(), url, username).run())
-    titles = {Path(str(info["script_path"])).stem: info["page_name"] for info in at._registered_pages.values()}
+    titles = {
+        Path(str(info["script_path"])).stem: info["page_name"] for info in at._registered_pages.values()
+    }
     assert titles["township"] == title
 
 

@@ -64,7 +64,9 @@ def test_policy_refuses_with_chinese_message(password: str, username: str, messa
         check_password_policy(password, username=username)
 
 
-@pytest.mark.parametrize("password", ["Anquan-2024-peixun", "安全生产培训不走过场2024", "9f#2k8!Lq0xz", "Hdx-7731-wq"])
+@pytest.mark.parametrize(
+    "password", ["Anquan-2024-peixun", "安全生产培训不走过场2024", "9f#2k8!Lq0xz", "Hdx-7731-wq"]
+)
 def test_policy_accepts(password: str) -> None:
     assert password_problem(password, username="zhang") is None
 
@@ -72,11 +74,23 @@ def test_policy_accepts(password: str) -> None:
 @pytest.mark.parametrize(
     "password",
     [
-        "password12", "Password!2024", "P@ssw0rd2024", "qwertyuiop", "QWERTY-123456", "Admin12345", "admin@2024!",
-        "abcdefghij", "asdfghjkl;", "1234567890ab", "!@#$%^&*()12", "Welcome-2024", "anpei-demo-2023",
-        "Anpei-Demo-2023", "woaini-1314520",
+        "password12",
+        "Password!2024",
+        "P@ssw0rd2024",
+        "qwertyuiop",
+        "QWERTY-123456",
+        "Admin12345",
+        "admin@2024!",
+        "abcdefghij",
+        "asdfghjkl;",
+        "1234567890ab",
+        "!@#$%^&*()12",
+        "Welcome-2024",
+        "anpei-demo-2023",
+        "Anpei-Demo-2023",
+        "woaini-1314520",
     ],
-)  # fmt: skip
+)
 def test_policy_refuses_common_passwords_and_the_demo_password(password: str) -> None:
     """Issue 11 item 9: `password12`, `qwertyuiop`, `Admin12345` and the demo password were accepted."""
     assert password_problem(password, username="zhang") is not None

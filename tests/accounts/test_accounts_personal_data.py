@@ -43,8 +43,11 @@ def test_reveal_by_role_and_jurisdiction(
         )
         (entry,) = _log(session)
         assert (entry.action, entry.entity, entry.entity_id, entry.user_id) == (
-            AuditAction.REVEAL.value, "person", str(person_id), who.user_id,
-        )  # fmt: skip
+            AuditAction.REVEAL.value,
+            "person",
+            str(person_id),
+            who.user_id,
+        )
         full = world.id_numbers[person]
         assert full not in repr((entry.detail, entry.before, entry.after))
         assert entry.detail.endswith(full[:6] + "********" + full[-4:])

@@ -68,9 +68,11 @@ def test_the_app_role_cannot_drop_the_audit_triggers(roles: tuple[Engine, Engine
     grant_app_role(owner, role=app_role)
     with app.begin() as conn:  # the application's own work still goes through
         conn.execute(
-            text("INSERT INTO auditlog (at, username, action, entity, entity_id, detail) VALUES (:at, 'x', 'login', '', '', '')"),
+            text(
+                "INSERT INTO auditlog (at, username, action, entity, entity_id, detail) VALUES (:at, 'x', 'login', '', '', '')"
+            ),
             {"at": dt.datetime(2024, 3, 1, tzinfo=dt.UTC)},
-        )  # fmt: skip
+        )
         conn.execute(
             text(
                 "INSERT INTO jurisdiction (code, name, kind, sort_order, active) VALUES ('J9', '丙镇', 'township', 9, true)"

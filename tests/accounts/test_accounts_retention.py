@@ -29,24 +29,55 @@ def _store(tmp_path: Path) -> JobStore:
 def _answer(store: JobStore, key: str, fetched: dt.datetime) -> None:
     naive = fetched.astimezone(dt.UTC).replace(tzinfo=None)
     with store.engine.begin() as conn:
-        conn.execute(insert(answers_table).values(
-            family="special", id_number=key, name_key="测试", records=[], fetched_at=naive,
-            recheck_after=naive + dt.timedelta(days=30), evidence=None,
-        ))  # fmt: skip
+        conn.execute(
+            insert(answers_table).values(
+                family="special",
+                id_number=key,
+                name_key="测试",
+                records=[],
+                fetched_at=naive,
+                recheck_after=naive + dt.timedelta(days=30),
+                evidence=None,
+            )
+        )
 
 
 def _job(store: JobStore) -> None:
     naive = NOW.replace(tzinfo=None) - dt.timedelta(days=400)
     with store.engine.begin() as conn:
-        job_id = conn.execute(insert(jobs_table).values(
-            created_at=naive, updated_at=naive, status="done", priority=0, as_of=naive.date(),
-            default_family="special", filename="名单.csv", captcha="queue", original_columns=[], problems=[],
-            total_rows=1, total_persons=1, queries=1,
-        )).inserted_primary_key[0]  # fmt: skip
-        conn.execute(insert(job_rows_table).values(
-            job_id=job_id, seq=1, row_number=2, person_key="k", roster={}, outcome="VALID", warnings="",
-            problem="", explanation="有效", record={"raw": {"name": "测试"}}, from_cache=False, answered_at=naive,
-        ))  # fmt: skip
+        job_id = conn.execute(
+            insert(jobs_table).values(
+                created_at=naive,
+                updated_at=naive,
+                status="done",
+                priority=0,
+                as_of=naive.date(),
+                default_family="special",
+                filename="名单.csv",
+                captcha="queue",
+                original_columns=[],
+                problems=[],
+                total_rows=1,
+                total_persons=1,
+                queries=1,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(job_rows_table).values(
+                job_id=job_id,
+                seq=1,
+                row_number=2,
+                person_key="k",
+                roster={},
+                outcome="VALID",
+                warnings="",
+                problem="",
+                explanation="有效",
+                record={"raw": {"name": "测试"}},
+                from_cache=False,
+                answered_at=naive,
+            )
+        )
 
 
 def _count(store: JobStore, table: object) -> int:
@@ -90,11 +121,15 @@ def test_purge_removes_old_answers_and_files_and_keeps_job_results(tmp_path: Pat
 
 def test_worker_purges_once_a_day(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    _answer(store, "ancient", dt.datetime.now(dt.UTC) - dt.timedelta(days=get_settings().raw_response_days + 5))
+    _answer(
+        store, "ancient", dt.datetime.now(dt.UTC) - dt.timedelta(days=get_settings().raw_response_days + 5)
+    )
     worker = Worker(store, settings=get_settings(), hub=None, record_dir=None)  # type: ignore[arg-type]
     assert worker.purge_if_due(now=1000.0) is True
     assert _count(store, answers_table) == 0
-    _answer(store, "ancient", dt.datetime.now(dt.UTC) - dt.timedelta(days=get_settings().raw_response_days + 5))
+    _answer(
+        store, "ancient", dt.datetime.now(dt.UTC) - dt.timedelta(days=get_settings().raw_response_days + 5)
+    )
     assert worker.purge_if_due(now=1000.0 + 3600) is False  # not a day yet
     assert _count(store, answers_table) == 1
     assert worker.purge_if_due(now=1000.0 + 24 * 3600) is True

@@ -15,11 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import exports as ex
-from db import findings, monthly_table, personal_data, users
-from db import overview as ov
-from db import queries as q
-from db import scoring as sc
+from db import exports, findings, monthly_table, overview, personal_data, queries, scoring, users
 from db.access import SYSTEM, AccessDenied, Principal
 from db.audit_queries import search_audit
 from db.auth import principal_for
@@ -37,7 +33,7 @@ class County:
     people: dict[str, Principal]
     sanhe: int  # 三合街道
     other: int  # 名山街道
-    campaign: ov.CampaignInfo
+    campaign: overview.CampaignInfo
 
     def __getitem__(self, username: str) -> Principal:
         return self.people[username]
@@ -47,8 +43,8 @@ class County:
 def county(seeded: Engine) -> Any:
     with Session(seeded) as s:
         people = {u.username: principal_for(u) for u in s.exec(select(User))}
-        refs = {r.name: r.id for r in q.list_jurisdictions(s)}
-        campaign = ov.get_campaign(s)
+        refs = {r.name: r.id for r in queries.list_jurisdictions(s)}
+        campaign = overview.get_campaign(s)
         assert campaign is not None
         yield County(s, people, refs["三合街道"], refs["名山街道"], campaign)
 
@@ -63,18 +59,21 @@ def _denied(call: Callable[[], object]) -> None:
 
 def test_township_user_reads_only_its_own_rows(county: County) -> None:
     s, me, other = county.session, county["sanhe"], county.other
-    rows = q.township_month_summary(s, principal=me, month=MONTH)
+    rows = queries.township_month_summary(s, principal=me, month=MONTH)
     assert [r.jurisdiction_id for r in rows] == [county.sanhe]
-    assert q.township_month_summary(s, principal=me, month=MONTH, jurisdiction_ids=[other]) == []
-    assert {c.jurisdiction_id for c in q.monthly_status_grid(s, principal=me, months=[MONTH])} == {county.sanhe}
-    assert {c.jurisdiction_id for c in ov.status_grid(s, principal=me, campaign=county.campaign, as_of=AS_OF)} == {
+    assert queries.township_month_summary(s, principal=me, month=MONTH, jurisdiction_ids=[other]) == []
+    assert {c.jurisdiction_id for c in queries.monthly_status_grid(s, principal=me, months=[MONTH])} == {
         county.sanhe
     }
-    overdue = q.overdue_findings(s, principal=me, as_of=AS_OF)
+    assert {
+        c.jurisdiction_id
+        for c in overview.status_grid(s, principal=me, campaign=county.campaign, as_of=AS_OF)
+    } == {county.sanhe}
+    overdue = queries.overdue_findings(s, principal=me, as_of=AS_OF)
     assert overdue and {f.jurisdiction_id for f in overdue} == {county.sanhe}
-    assert q.overdue_findings(s, principal=me, as_of=AS_OF, jurisdiction_ids=[other]) == []
+    assert queries.overdue_findings(s, principal=me, as_of=AS_OF, jurisdiction_ids=[other]) == []
     # county-wide asked for, own rows given
-    rows_all = ov.detail_rows(s, principal=me, kind="findings_open", month=MONTH, as_of=AS_OF)
+    rows_all = overview.detail_rows(s, principal=me, kind="findings_open", month=MONTH, as_of=AS_OF)
     assert rows_all.total > 0 and {r["责任单位"] for r in rows_all.records()} == {"三合街道"}
     assert findings.list_findings(s, principal=me, as_of=AS_OF)
     assert {f.jurisdiction for f in findings.list_findings(s, principal=me, as_of=AS_OF)} == {"三合街道"}
@@ -83,26 +82,38 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s, me, j, c: q.county_totals(s, principal=me, month=MONTH),
-        lambda s, me, j, c: ov.county_kpis(s, principal=me, month=MONTH),
-        lambda s, me, j, c: ov.county_trends(s, principal=me, months=[MONTH]),
-        lambda s, me, j, c: ov.month_ranking(s, principal=me, campaign=c, month=MONTH, as_of=AS_OF),
-        lambda s, me, j, c: q.uninspected_targets(s, principal=me, month=MONTH, jurisdiction_id=j),
-        lambda s, me, j, c: ov.detail_rows(s, principal=me, kind="inspected", month=MONTH, jurisdiction_id=j),
-        lambda s, me, j, c: ov.enterprise_mix(s, principal=me, jurisdiction_id=j, month=MONTH,
-                                              campaign_months=[MONTH]),
-        lambda s, me, j, c: ov.jurisdiction_months(s, principal=me, jurisdiction_id=j, months=[MONTH]),
-        lambda s, me, j, c: ov.certificate_outcomes(s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST),
-        lambda s, me, j, c: ov.problem_checks(s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST),
-        lambda s, me, j, c: ov.monthly_reports(s, principal=me, jurisdiction_id=j, months=[MONTH]),
-        lambda s, me, j, c: sc.score_history(s, principal=me, campaign=c, jurisdiction_id=j, as_of=AS_OF,
-                                             rules=sc.load_rules()),
-        lambda s, me, j, c: ex.verification_rows(s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST),
-        lambda s, me, j, c: ex.township_summary_xlsx(s, principal=me, month=MONTH, jurisdiction_id=j),
-        lambda s, me, j, c: ex.findings_xlsx(s, principal=me, jurisdiction_id=j),
-        lambda s, me, j, c: ex.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
+        lambda s, me, j, c: queries.county_totals(s, principal=me, month=MONTH),
+        lambda s, me, j, c: overview.county_kpis(s, principal=me, month=MONTH),
+        lambda s, me, j, c: overview.county_trends(s, principal=me, months=[MONTH]),
+        lambda s, me, j, c: overview.month_ranking(s, principal=me, campaign=c, month=MONTH, as_of=AS_OF),
+        lambda s, me, j, c: queries.uninspected_targets(s, principal=me, month=MONTH, jurisdiction_id=j),
+        lambda s, me, j, c: overview.detail_rows(
+            s, principal=me, kind="inspected", month=MONTH, jurisdiction_id=j
+        ),
+        lambda s, me, j, c: overview.enterprise_mix(
+            s, principal=me, jurisdiction_id=j, month=MONTH, campaign_months=[MONTH]
+        ),
+        lambda s, me, j, c: overview.jurisdiction_months(s, principal=me, jurisdiction_id=j, months=[MONTH]),
+        lambda s, me, j, c: overview.certificate_outcomes(
+            s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
+        ),
+        lambda s, me, j, c: overview.problem_checks(
+            s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
+        ),
+        lambda s, me, j, c: overview.monthly_reports(s, principal=me, jurisdiction_id=j, months=[MONTH]),
+        lambda s, me, j, c: scoring.score_history(
+            s, principal=me, campaign=c, jurisdiction_id=j, as_of=AS_OF, rules=scoring.load_rules()
+        ),
+        lambda s, me, j, c: exports.verification_rows(
+            s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
+        ),
+        lambda s, me, j, c: exports.township_summary_xlsx(s, principal=me, month=MONTH, jurisdiction_id=j),
+        lambda s, me, j, c: exports.findings_xlsx(s, principal=me, jurisdiction_id=j),
+        lambda s, me, j, c: exports.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
         lambda s, me, j, c: findings.list_findings(s, principal=me, jurisdiction_id=j),
-        lambda s, me, j, c: personal_data.problem_people(s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST),
+        lambda s, me, j, c: personal_data.problem_people(
+            s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
+        ),
         lambda s, me, j, c: monthly_table.get_monthly(s, principal=me, jurisdiction_id=j, month=MONTH),
     ],
 )
@@ -113,37 +124,65 @@ def test_township_user_is_refused_another_townships_data(county: County, call: A
 
 def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None:
     s = county.session
-    mine = sc.assess_quarter(s, principal=county["sanhe"], campaign=county.campaign, quarter="2023Q3", as_of=AS_OF,
-                             rules=sc.load_rules())  # fmt: skip
-    everything = sc.assess_quarter(s, principal=county["leader"], campaign=county.campaign, quarter="2023Q3",
-                                   as_of=AS_OF, rules=sc.load_rules())  # fmt: skip
+    mine = scoring.assess_quarter(
+        s,
+        principal=county["sanhe"],
+        campaign=county.campaign,
+        quarter="2023Q3",
+        as_of=AS_OF,
+        rules=scoring.load_rules(),
+    )
+    everything = scoring.assess_quarter(
+        s,
+        principal=county["leader"],
+        campaign=county.campaign,
+        quarter="2023Q3",
+        as_of=AS_OF,
+        rules=scoring.load_rules(),
+    )
     assert [(x.member.name, x.score, x.rank) for x in mine.townships] == [
         (x.member.name, x.score, x.rank) for x in everything.townships
     ]
     assert len(mine.townships) == 30
     assert set(mine.measures) == {county.sanhe}
     assert len(everything.measures) == 45
-    assert sc.quarter_measures(s, principal=county["sanhe"], campaign=county.campaign, window=mine.window,
-                               jurisdiction_ids=[county.other]) == {}  # fmt: skip
-    assert sc.quarter_measures(s, principal=county["sanhe"], campaign=county.campaign, window=mine.window,
-                               jurisdiction_ids=[county.other, county.sanhe]).keys() == {county.sanhe}  # fmt: skip
+    assert (
+        scoring.quarter_measures(
+            s,
+            principal=county["sanhe"],
+            campaign=county.campaign,
+            window=mine.window,
+            jurisdiction_ids=[county.other],
+        )
+        == {}
+    )
+    assert scoring.quarter_measures(
+        s,
+        principal=county["sanhe"],
+        campaign=county.campaign,
+        window=mine.window,
+        jurisdiction_ids=[county.other, county.sanhe],
+    ).keys() == {county.sanhe}
 
 
 def test_exports_of_a_township_user_hold_only_its_own_rows(county: County) -> None:
     s, me = county.session, county["sanhe"]
-    sheets = ex.summary_sheets(s, principal=me, month=MONTH)
+    sheets = exports.summary_sheets(s, principal=me, month=MONTH)
     assert [x.jurisdiction for x in sheets] == ["三合街道"]
-    rows = ex.verification_rows(s, principal=me, jurisdiction_id=county.sanhe, first=FIRST, last=LAST)
+    rows = exports.verification_rows(s, principal=me, jurisdiction_id=county.sanhe, first=FIRST, last=LAST)
     assert rows
 
 
 @pytest.mark.parametrize("username", ["leader", "county", "admin"])
 def test_county_wide_roles_read_everything(county: County, username: str) -> None:
     s, who = county.session, county[username]
-    assert len(q.township_month_summary(s, principal=who, month=MONTH)) == 45
-    assert q.county_totals(s, principal=who, month=MONTH).enterprises_registered > 0
-    assert len(ov.month_ranking(s, principal=who, campaign=county.campaign, month=MONTH, as_of=AS_OF)) == 30
-    table = ov.detail_rows(s, principal=who, kind="findings_open", month=MONTH, as_of=AS_OF)
+    assert len(queries.township_month_summary(s, principal=who, month=MONTH)) == 45
+    assert queries.county_totals(s, principal=who, month=MONTH).enterprises_registered > 0
+    assert (
+        len(overview.month_ranking(s, principal=who, campaign=county.campaign, month=MONTH, as_of=AS_OF))
+        == 30
+    )
+    table = overview.detail_rows(s, principal=who, kind="findings_open", month=MONTH, as_of=AS_OF)
     assert len({r["责任单位"] for r in table.records()}) > 1
 
 
@@ -151,7 +190,9 @@ def test_county_wide_roles_read_everything(county: County, username: str) -> Non
 
 
 def _other_enterprise(county: County) -> int:
-    found = county.session.exec(select(Enterprise.id).where(Enterprise.jurisdiction_id == county.other)).first()
+    found = county.session.exec(
+        select(Enterprise.id).where(Enterprise.jurisdiction_id == county.other)
+    ).first()
     assert found is not None
     return int(found)
 
@@ -162,30 +203,48 @@ def test_writes_are_refused_outside_the_own_jurisdiction_and_for_leaders(county:
 
     def add(who: Principal, jid: int) -> object:
         return findings.add_finding(
-            s, principal=who, jurisdiction_id=jid, target_kind=TargetKind.ENTERPRISE, enterprise_id=enterprise,
-            institution_id=None, found_on=dt.date(2023, 7, 3), finding=findings.FindingInput("测试问题"),
-        )  # fmt: skip
+            s,
+            principal=who,
+            jurisdiction_id=jid,
+            target_kind=TargetKind.ENTERPRISE,
+            enterprise_id=enterprise,
+            institution_id=None,
+            found_on=dt.date(2023, 7, 3),
+            finding=findings.FindingInput("测试问题"),
+        )
 
     _denied(lambda: add(county["sanhe"], county.other))
     _denied(lambda: add(county["leader"], county.other))
     _denied(lambda: add(county["admin"], county.other))
-    _denied(lambda: monthly_table.submit_zero_report(s, principal=county["sanhe"], jurisdiction_id=county.other,
-                                                     month="2023-08"))  # fmt: skip
+    _denied(
+        lambda: monthly_table.submit_zero_report(
+            s, principal=county["sanhe"], jurisdiction_id=county.other, month="2023-08"
+        )
+    )
     # another township's finding id typed into a form
     foreign = s.exec(select(Finding.id).where(Finding.jurisdiction_id == county.other)).first()
     assert foreign is not None
-    _denied(lambda: findings.update_finding(s, principal=county["sanhe"], finding_id=int(foreign), measure="改"))
-    _denied(lambda: findings.update_finding(s, principal=county["leader"], finding_id=int(foreign), measure="改"))
+    _denied(
+        lambda: findings.update_finding(s, principal=county["sanhe"], finding_id=int(foreign), measure="改")
+    )
+    _denied(
+        lambda: findings.update_finding(s, principal=county["leader"], finding_id=int(foreign), measure="改")
+    )
     s.rollback()
     # county staff and the township itself may
     add(county["county"], county.other)
     mine = s.exec(select(Enterprise.id).where(Enterprise.jurisdiction_id == county.sanhe)).first()
     assert mine is not None
     findings.add_finding(
-        s, principal=county["sanhe"], jurisdiction_id=county.sanhe, target_kind=TargetKind.ENTERPRISE,
-        enterprise_id=int(mine), institution_id=None, found_on=dt.date(2023, 7, 3),
+        s,
+        principal=county["sanhe"],
+        jurisdiction_id=county.sanhe,
+        target_kind=TargetKind.ENTERPRISE,
+        enterprise_id=int(mine),
+        institution_id=None,
+        found_on=dt.date(2023, 7, 3),
         finding=findings.FindingInput("本镇问题"),
-    )  # fmt: skip
+    )
     s.rollback()
 
 
@@ -193,7 +252,8 @@ def test_id_numbers_revealed_only_to_roles_that_may_and_only_for_readable_people
     s = county.session
     check = s.exec(
         select(CertificateCheck).where(
-            CertificateCheck.jurisdiction_id == county.other, CertificateCheck.person_id.is_not(None)  # type: ignore[union-attr]
+            CertificateCheck.jurisdiction_id == county.other,
+            CertificateCheck.person_id.is_not(None),  # type: ignore[union-attr]
         )
     ).first()
     assert check is not None and check.person_id is not None
@@ -202,8 +262,11 @@ def test_id_numbers_revealed_only_to_roles_that_may_and_only_for_readable_people
     _denied(lambda: personal_data.reveal_id_number(s, principal=county["leader"], person_id=check.person_id))
     full = personal_data.reveal_id_number(s, principal=county["county"], person_id=check.person_id)
     assert len(full) == 18 and "*" not in full
-    _denied(lambda: ex.verification_xlsx(s, principal=county["leader"], jurisdiction_id=county.other, first=FIRST,
-                                         last=LAST, full_ids=True))  # fmt: skip
+    _denied(
+        lambda: exports.verification_xlsx(
+            s, principal=county["leader"], jurisdiction_id=county.other, first=FIRST, last=LAST, full_ids=True
+        )
+    )
 
 
 def test_only_administrators_manage_accounts_and_read_the_audit_trail(county: County) -> None:
@@ -212,6 +275,9 @@ def test_only_administrators_manage_accounts_and_read_the_audit_trail(county: Co
     for name in ("leader", "county", "sanhe"):
         _denied(lambda who=county[name]: users.list_users(s, principal=who))
         _denied(lambda who=county[name]: search_audit(s, principal=who))
-        _denied(lambda who=county[name]: users.add_user(s, principal=who, username="x1", password="Abcdefgh-12",
-                                                        role=Role.ADMIN))  # fmt: skip
+        _denied(
+            lambda who=county[name]: users.add_user(
+                s, principal=who, username="x1", password="Abcdefgh-12", role=Role.ADMIN
+            )
+        )
     _denied(lambda: users.list_users(s, principal=SYSTEM))  # the CLI's county-staff identity is no admin

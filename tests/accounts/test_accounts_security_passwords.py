@@ -108,7 +108,11 @@ def test_reserved_usernames_are_refused(world: World, session: Session, admin: P
 def test_the_command_lines_display_name_is_refused(world: World, session: Session, admin: Principal) -> None:
     with pytest.raises(UserError, match="系统保留"):
         users.add_user(
-            session, principal=admin, username="clerk1", password=NEW_PASSWORD, role=Role.COUNTY_STAFF,
+            session,
+            principal=admin,
+            username="clerk1",
+            password=NEW_PASSWORD,
+            role=Role.COUNTY_STAFF,
             display_name=SYSTEM.display_name,
-        )  # fmt: skip
+        )
     assert session.exec(select(col(AuditLog.id))).first() is None

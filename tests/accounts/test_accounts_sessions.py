@@ -36,8 +36,10 @@ def test_round_trip(world: World, session: Session) -> None:
     principal = principal_from_token(session, token, now=NOW + dt.timedelta(hours=1), key=KEY)
     assert principal is not None
     assert (principal.user_id, principal.role, principal.jurisdiction_id) == (
-        user.id, Role.LOCAL_STAFF, world.ids["甲镇"],
-    )  # fmt: skip
+        user.id,
+        Role.LOCAL_STAFF,
+        world.ids["甲镇"],
+    )
     assert all(c.isalnum() or c in "._-" for c in token)
 
 

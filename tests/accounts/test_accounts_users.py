@@ -27,9 +27,14 @@ def test_add_user_hashes_password_and_audits_without_it(
     world: World, session: Session, admin: Principal
 ) -> None:
     info = users.add_user(
-        session, principal=admin, username=" Town_A ", password=NEW_PASSWORD, role="local_staff",
-        jurisdiction_id=world.ids["甲镇"], display_name="张三",
-    )  # fmt: skip
+        session,
+        principal=admin,
+        username=" Town_A ",
+        password=NEW_PASSWORD,
+        role="local_staff",
+        jurisdiction_id=world.ids["甲镇"],
+        display_name="张三",
+    )
     session.commit()
     assert (info.username, info.role, info.jurisdiction_name, info.active) == (
         "town_a",
@@ -181,8 +186,9 @@ def test_list_users(world: World, session: Session, admin: Principal) -> None:
     listed = users.list_users(session, principal=admin)
     assert [u.username for u in listed] == ["admin1", "beta", "zeta"]
     assert [u.username for u in users.list_users(session, principal=admin, include_disabled=False)] == [
-        "admin1", "beta",
-    ]  # fmt: skip
+        "admin1",
+        "beta",
+    ]
     assert listed[1].jurisdiction_name == "乙镇" and listed[1].role_label == "乡镇/部门工作人员"
     assert not hasattr(listed[0], "password_hash")
 

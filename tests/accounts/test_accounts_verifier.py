@@ -51,14 +51,27 @@ def jobs(
     ids: dict[str, int] = {}
     keys: dict[str, verifier_jobs.JobKey] = {}
     for n, (town, who) in enumerate(people.items()):
-        answer = client.submit_roster(csv_bytes(roster_rows(service.crowd[n : n + 1])), filename=f"{town}名单.csv",
-                                      family="special")  # fmt: skip
+        answer = client.submit_roster(
+            csv_bytes(roster_rows(service.crowd[n : n + 1])), filename=f"{town}名单.csv", family="special"
+        )
         ids[town] = int(answer["job_id"])
         keys[town] = verifier_jobs.job_key(client.job(ids[town]))
-        verifier_jobs.record_submission(world.session, principal=who, job=keys[town], jurisdiction_id=who.jurisdiction_id,
-                                        enterprise_id=None, label=town)  # fmt: skip
-        audit.record(world.session, principal=who, action=AuditAction.IMPORT, entity=verifier_jobs.ENTITY,
-                     entity_id=ids[town], detail=f"提交名单核验：{town}名单.csv")  # fmt: skip
+        verifier_jobs.record_submission(
+            world.session,
+            principal=who,
+            job=keys[town],
+            jurisdiction_id=who.jurisdiction_id,
+            enterprise_id=None,
+            label=town,
+        )
+        audit.record(
+            world.session,
+            principal=who,
+            action=AuditAction.IMPORT,
+            entity=verifier_jobs.ENTITY,
+            entity_id=ids[town],
+            detail=f"提交名单核验：{town}名单.csv",
+        )
     world.session.commit()
     yield {"ids": ids, "keys": keys, "people": people, "client": client}
     st.cache_data.clear()

@@ -23,7 +23,9 @@ from db.engine import make_engine
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("pg_restore")), reason="需要 pg_dump 和 pg_restore"),
+    pytest.mark.skipif(
+        not (shutil.which("pg_dump") and shutil.which("pg_restore")), reason="需要 pg_dump 和 pg_restore"
+    ),
 ]
 
 
@@ -53,8 +55,16 @@ def databases(pg_url: str) -> Iterator[tuple[str, str]]:
 def _libpq(url: str) -> list[str]:
     """pg_dump / pg_restore connection options for a SQLAlchemy URL."""
     u = make_url(url)
-    return ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres",
-            "-d", u.database or ""]  # fmt: skip
+    return [
+        "-h",
+        u.host or "127.0.0.1",
+        "-p",
+        str(u.port or 5432),
+        "-U",
+        u.username or "postgres",
+        "-d",
+        u.database or "",
+    ]
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -82,11 +92,19 @@ def test_pg_dump_and_pg_restore_give_back_every_row(databases: tuple[str, str], 
     assert before["auditlog"] == 1
 
     dump = tmp_path / "anpei.dump"
-    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), *_libpq(source)], check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        ["pg_dump", "-Fc", "--no-owner", "-f", str(dump), *_libpq(source)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert dump.stat().st_size > 1000
-    subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", *_libpq(target), str(dump)], check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", *_libpq(target), str(dump)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
     after = _counts(target)
     assert after == before

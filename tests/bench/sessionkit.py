@@ -79,8 +79,13 @@ def bench_accounts(url: str, count: int, *, secret: str = BENCH_SECRET) -> list[
             for username, role, unit in wanted:
                 user = existing.get(username)
                 if user is None:
-                    user = User(username=username, display_name=username, password_hash=demo_password_hash(),
-                                role=role.value, jurisdiction_id=unit.id if unit else None)  # fmt: skip
+                    user = User(
+                        username=username,
+                        display_name=username,
+                        password_hash=demo_password_hash(),
+                        role=role.value,
+                        jurisdiction_id=unit.id if unit else None,
+                    )
                     s.add(user)
                 users.append((user, role, unit))
             s.commit()
@@ -182,9 +187,12 @@ async def run_session(base_url: str, account: Account, *, timeout_s: float) -> S
     started = time.perf_counter()
     try:
         async with websockets.connect(
-            ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=timeout_s,  # type: ignore[list-item]
+            ws_url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=timeout_s,  # type: ignore[list-item]
             additional_headers={"Cookie": f"{sessions.COOKIE_NAME}={account.token}"},
-        ) as ws:  # fmt: skip
+        ) as ws:
             await ws.send(_rerun())
             first = _Page()
             status = await _until_finished(ws, first, timeout_s=timeout_s)
@@ -300,16 +308,25 @@ def _command_of(root: Path, port: int) -> list[str]:
     import json
     import sys
 
-    code = ("import json; from anpei.procs import streamlit_command; "
-            f"print(json.dumps(streamlit_command(host='127.0.0.1', port={port})))")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    code = (
+        "import json; from anpei.procs import streamlit_command; "
+        f"print(json.dumps(streamlit_command(host='127.0.0.1', port={port})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [str(c) for c in json.loads(out)]
 
 
 @contextlib.contextmanager
-def dashboards(count: int, *, database_url: str, log_dir: Path, secret: str = BENCH_SECRET,
-               root: Path = ROOT) -> Iterator[list[tuple[str, int]]]:  # fmt: skip
+def dashboards(
+    count: int, *, database_url: str, log_dir: Path, secret: str = BENCH_SECRET, root: Path = ROOT
+) -> Iterator[list[tuple[str, int]]]:
     """`count` dashboard processes on free loopback ports: [(base URL, pid)]. Each runs in its own
     process group and the whole group is stopped afterwards. `root`: another checkout of the project
     (its `dashboard/app.py`, its packages first on the path), to measure an older version."""
@@ -327,8 +344,9 @@ def dashboards(count: int, *, database_url: str, log_dir: Path, secret: str = BE
                     if root == ROOT
                     else _command_of(root, port)
                 )
-                proc = subprocess.Popen(command, env=env, cwd=root,
-                                        stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+                proc = subprocess.Popen(
+                    command, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
             procs.append((f"http://127.0.0.1:{port}", proc))
         for base, proc in procs:
             if not wait_http(f"{base}/_stcore/health", proc=proc, timeout_s=90):

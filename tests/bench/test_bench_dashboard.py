@@ -24,9 +24,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview as ov
-from db import queries as q
-from db import scoring as sc
+from db import overview, queries, scoring
 from db.access import SYSTEM
 from db.engine import make_engine
 
@@ -40,83 +38,94 @@ TARGETS = {("sqlite", 1.0): 1.0, ("postgresql", 1.0): 1.0, ("postgresql", 40.0):
 ASSERT = os.environ.get("ANPEI_BENCH_ASSERT") == "1"
 
 
-def overview_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+def overview_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """Every service call of `dashboard/app_pages/overview.py` (via `dashboard/data.py`) for the
     default selection; the "rows behind a number" table is read only when a number is chosen."""
-    trends = ov.county_trends(
-        session, principal=SYSTEM, months=ov.trend_months(campaign, month=MONTH, as_of=AS_OF), as_of=AS_OF
+    trends = overview.county_trends(
+        session,
+        principal=SYSTEM,
+        months=overview.trend_months(campaign, month=MONTH, as_of=AS_OF),
+        as_of=AS_OF,
     )
-    summary = q.township_month_summary(
-        session, principal=SYSTEM, month=MONTH, as_of=ov.month_as_of(MONTH, AS_OF)
+    summary = queries.township_month_summary(
+        session, principal=SYSTEM, month=MONTH, as_of=overview.month_as_of(MONTH, AS_OF)
     )
-    cells = ov.status_grid(session, principal=SYSTEM, campaign=campaign, as_of=AS_OF)
-    codes = ov.jurisdiction_codes(session)
+    cells = overview.status_grid(session, principal=SYSTEM, campaign=campaign, as_of=AS_OF)
+    codes = overview.jurisdiction_codes(session)
     return [
-        ov.kpis_from_trends(trends, month=MONTH),
-        *(ov.ranking_of(summary, kind=k, month=MONTH, codes=codes, cells=cells) for k in q.DEFAULT_KINDS),
-        q.list_jurisdictions(session),
+        overview.kpis_from_trends(trends, month=MONTH),
+        *(
+            overview.ranking_of(summary, kind=k, month=MONTH, codes=codes, cells=cells)
+            for k in queries.DEFAULT_KINDS
+        ),
+        queries.list_jurisdictions(session),
     ]
 
 
-def detail_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+def detail_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The rows behind two numbers of the overview (chosen by the user, read on demand)."""
     return [
-        ov.detail_rows(session, principal=SYSTEM, kind="inspected", month=MONTH, as_of=AS_OF),
-        ov.detail_rows(session, principal=SYSTEM, kind="findings_overdue", month=MONTH, as_of=AS_OF),
+        overview.detail_rows(session, principal=SYSTEM, kind="inspected", month=MONTH, as_of=AS_OF),
+        overview.detail_rows(session, principal=SYSTEM, kind="findings_overdue", month=MONTH, as_of=AS_OF),
     ]
 
 
-def township_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+def township_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The township page's service calls for the largest township (三合街道), without the scores."""
-    jid = next(r.id for r in q.list_jurisdictions(session) if r.name == "三合街道")
+    jid = next(r.id for r in queries.list_jurisdictions(session) if r.name == "三合街道")
     months = campaign.enforcement_months
     return [
-        ov.jurisdiction_months(
+        overview.jurisdiction_months(
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
-            months=[ov.previous_month(MONTH), *months],
+            months=[overview.previous_month(MONTH), *months],
             as_of=AS_OF,
         ),
-        ov.enterprise_mix(
+        overview.enterprise_mix(
             session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=months
         ),
-        ov.detail_rows(
+        overview.detail_rows(
             session, principal=SYSTEM, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid
         ),
-        ov.certificate_outcomes(
+        overview.certificate_outcomes(
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
             first=dt.date(2023, 4, 1),
             last=dt.date(2023, 7, 31),
         ),
-        ov.problem_checks(
+        overview.problem_checks(
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
             first=dt.date(2023, 4, 1),
             last=dt.date(2023, 7, 31),
         ),
-        ov.monthly_reports(session, principal=SYSTEM, jurisdiction_id=jid, months=months),
+        overview.monthly_reports(session, principal=SYSTEM, jurisdiction_id=jid, months=months),
     ]
 
 
-def assessment_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+def assessment_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
     return [
-        sc.assess_quarter(
-            session, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=sc.load_rules()
+        scoring.assess_quarter(
+            session,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter="2023Q3",
+            as_of=AS_OF,
+            rules=scoring.load_rules(),
         )
     ]
 
 
-def summary_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+def summary_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """What `anpei summary --month` reads: every township and unit in one month."""
-    return [q.township_month_summary(session, principal=SYSTEM, month="2023-05")]
+    return [queries.township_month_summary(session, principal=SYSTEM, month="2023-05")]
 
 
-def workbook_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
+def workbook_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The all-townships 汇总表 workbook (a total sheet and a sheet per jurisdiction), without its audit row."""
     from db.exports import township_summary_xlsx
 
@@ -126,13 +135,13 @@ def workbook_calls(session: Session, campaign: ov.CampaignInfo) -> list[Any]:
 
 
 def _time(
-    engine_factory: Callable[[], Engine], work: Callable[[Session, ov.CampaignInfo], list[Any]]
+    engine_factory: Callable[[], Engine], work: Callable[[Session, overview.CampaignInfo], list[Any]]
 ) -> tuple[float, float]:
     engine = engine_factory()
     try:
         started = time.perf_counter()
         with Session(engine) as session:
-            campaign = ov.get_campaign(session)
+            campaign = overview.get_campaign(session)
             assert campaign is not None
             work(session, campaign)
         cold = time.perf_counter() - started
@@ -140,7 +149,7 @@ def _time(
         for _ in range(3):
             started = time.perf_counter()
             with Session(engine) as session:
-                campaign = ov.get_campaign(session)
+                campaign = overview.get_campaign(session)
                 assert campaign is not None
                 work(session, campaign)
             warm.append(time.perf_counter() - started)
@@ -189,10 +198,17 @@ def seeded(
 
 def test_bench_dashboard_pages(seeded: tuple[str, float, Callable[[], Engine], float]) -> None:
     backend, scale, factory, seed_seconds = seeded
-    figures = {name: _time(factory, work) for name, work in
-               (("总览", overview_calls), ("总览明细", detail_calls), ("乡镇详情", township_calls),
-                ("季度考核", assessment_calls), ("anpei summary", summary_calls),
-                ("汇总表工作簿", workbook_calls))}  # fmt: skip
+    figures = {
+        name: _time(factory, work)
+        for name, work in (
+            ("总览", overview_calls),
+            ("总览明细", detail_calls),
+            ("乡镇详情", township_calls),
+            ("季度考核", assessment_calls),
+            ("anpei summary", summary_calls),
+            ("汇总表工作簿", workbook_calls),
+        )
+    }
     print(f"\n[dashboard bench] {backend} scale {scale:g} (seeded in {seed_seconds:.1f} s)")
     for name, (cold, warm) in figures.items():
         print(f"  {name}: cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms")

@@ -52,9 +52,9 @@ def target_p95(scale: float, sessions: int) -> float:
 
 
 @pytest.fixture(params=[pytest.param(c, id="-".join(c)) for c in CASES])
-def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    tuple[str, float, int, int, str]
-]:  # fmt: skip
+def case(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, float, int, int, str]]:
     backend, scale_text, sessions_text, procs_text = request.param
     scale = float(scale_text)
     if backend == "sqlite":

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.verifier_api import VerifierClient
 from dashboard.verify_results import read_result_workbook
-from db import exports as ex
+from db import exports
 from db.access import SYSTEM
 from db.engine import make_engine
 from tests.staff.kit import roster_rows, start_service, xlsx_bytes
@@ -51,7 +51,9 @@ def test_bench_roster_upload_to_results(tmp_path: Path) -> None:
 
 
 @pytest.fixture(params=[pytest.param(c, id=f"{c[0]}-scale{c[1]}") for c in CASES])
-def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, float, Callable[[], Engine]]]:  # fmt: skip
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, float, Callable[[], Engine]]]:
     backend, scale_text = request.param
     scale = float(scale_text)
     from db.sample.seed import seed_sample
@@ -80,7 +82,7 @@ def test_bench_all_townships_workbook(seeded: tuple[str, float, Callable[[], Eng
     for _ in range(3):
         with Session(engine) as session:
             started = time.perf_counter()
-            data = ex.township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
+            data = exports.township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
             timings.append(time.perf_counter() - started)
             session.rollback()
     print(

@@ -49,8 +49,10 @@ def generate(folder: Path) -> int:
             writer.writerow(
                 [f"B{cls:05d}", f"培训机构{cls // 100:03d}", CATEGORIES[cls % 4], "建筑施工", "线下", 80]
             )
-    days = {cls: [(BASE + dt.timedelta(days=(cls // 2) % 290 + day)).isoformat() for day in range(DAYS)]
-            for cls in range(CLASSES)}  # fmt: skip
+    days = {
+        cls: [(BASE + dt.timedelta(days=(cls // 2) % 290 + day)).isoformat() for day in range(DAYS)]
+        for cls in range(CLASSES)
+    }
     with (folder / "课程安排.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["班次编号", "日期", "开始时间", "结束时间", "授课教师", "学时"])
@@ -97,8 +99,12 @@ def test_audit_one_million_signin_rows(tmp_path: Path) -> None:
     anpei = Path(sys.executable).with_name("anpei")
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    done = subprocess.run([str(anpei), "audit-training", str(archive), "--out", str(out)],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(anpei), "audit-training", str(archive), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = usage.ru_maxrss * 1024  # kilobytes on Linux

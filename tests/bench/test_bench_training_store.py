@@ -22,7 +22,7 @@ from db.access import SYSTEM
 from db.models import Enterprise, TrainingArchiveSheet, TrainingInstitution, TrainingLead
 from db.sample.seed import seed_sample
 from db.training_archives import TrainingUnit, Upload, read_upload, store_archive
-from tests.bench import test_bench_training_audit as big
+from tests.bench import test_bench_training_audit
 from training_audit import sample
 
 CLASSES = 1_410  # × (1 class + 10 sessions + 50 sign-ins + 10 exams) = 100,110 rows
@@ -42,9 +42,9 @@ def test_store_a_100k_row_archive_with_county_wide_recheck(
     if engine.dialect.name != "postgresql":
         pytest.skip("the target is for PostgreSQL")
     seed_sample(engine, scale=0.05)
-    monkeypatch.setattr(big, "CLASSES", CLASSES)
+    monkeypatch.setattr(test_bench_training_audit, "CLASSES", CLASSES)
     folder = tmp_path / "县培训机构档案"
-    signins = big.generate(folder)
+    signins = test_bench_training_audit.generate(folder)
     files = [(path.name, path.read_bytes()) for path in sorted(folder.iterdir())]
     load = os.getloadavg()[0]
 

@@ -44,12 +44,20 @@ RECORDED = 500  # people with a recorded certificate; the rest are answered "not
 def double_process(cassettes: Path, *, latency_ms: int = 0) -> Iterator[str]:
     """`anpei platform-double` in its own process; yields the URL it prints."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "anpei.cli", "platform-double", "--cassettes", str(cassettes),
-         "--latency-ms", str(latency_ms)],
+        [
+            sys.executable,
+            "-m",
+            "anpei.cli",
+            "platform-double",
+            "--cassettes",
+            str(cassettes),
+            "--latency-ms",
+            str(latency_ms),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-    )  # fmt: skip
+    )
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
@@ -212,10 +220,20 @@ def test_peak_memory_50k_job(tmp_path: Path) -> None:
     roster = write_xlsx(tmp_path / "roster.xlsx", roster_rows(synthetic_people(n)))
     with double_process(_cassettes(tmp_path, n, recorded=100)) as url:
         done = subprocess.run(
-            [sys.executable, "-c", MEMORY_SCRIPT, str(roster), f"sqlite:///{tmp_path / 'v.db'}", url,
-             str(Path(__file__).resolve().parent.parent / "verifier"), str(tmp_path / "out.xlsx")],
-            capture_output=True, text=True, timeout=1800,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                MEMORY_SCRIPT,
+                str(roster),
+                f"sqlite:///{tmp_path / 'v.db'}",
+                url,
+                str(Path(__file__).resolve().parent.parent / "verifier"),
+                str(tmp_path / "out.xlsx"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
     assert done.returncode == 0, done.stderr
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     print(

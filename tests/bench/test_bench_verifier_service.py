@@ -43,8 +43,10 @@ def service_process(env: dict[str, str], port: int) -> Iterator[str]:
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "anpei.cli", "verifier", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
@@ -73,10 +75,24 @@ def test_service_against_cli(tmp_path: Path, n: int) -> None:
     with double_process(cassettes) as double_url:
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "anpei.cli", "verify", str(roster), "--out", str(tmp_path / "o.csv"),
-             "--captcha", f"fixed:{CAPTCHA}", "--min-interval", "0"],
-            env=_env(tmp_path, double_url, "cli"), capture_output=True, text=True, timeout=3600,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "anpei.cli",
+                "verify",
+                str(roster),
+                "--out",
+                str(tmp_path / "o.csv"),
+                "--captcha",
+                f"fixed:{CAPTCHA}",
+                "--min-interval",
+                "0",
+            ],
+            env=_env(tmp_path, double_url, "cli"),
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
         cli_s = time.perf_counter() - started
         assert done.returncode == 0, done.stderr
 

@@ -28,25 +28,54 @@ FORM = '[data-testid="stForm"] >> visible=true'  # hidden tabs hold forms too
 UPLOADER = '[data-testid="stFileUploader"]'
 # page → (path, a text that only appears once the page's data is drawn, a drawn element, texts that must be there)
 PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "overview": ("", "月报（汇总表）报送情况", CHART, ("总览", "检查覆盖", "无证上岗", "乡镇（街道）排名", "需关注")),
-    "township": ("township?j=500230001", "问题清单：整改中与逾期", CHART,
-                 ("三合街道", "辖区企业与检查覆盖", "证书核查结果")),
+    "overview": (
+        "",
+        "月报（汇总表）报送情况",
+        CHART,
+        ("总览", "检查覆盖", "无证上岗", "乡镇（街道）排名", "需关注"),
+    ),
+    "township": (
+        "township?j=500230001",
+        "问题清单：整改中与逾期",
+        CHART,
+        ("三合街道", "辖区企业与检查覆盖", "证书核查结果"),
+    ),
     "assessment": ("assessment", "单位得分明细", TABLE, ("季度考核", "下载本季度通报", "小分母保护")),
-    "data_monthly": ("data_monthly", "报送截止", UPLOADER,
-                     ("月度汇总表", "上传汇总表", "在线填报", "零报告", "盖章扫描件", "数据核对", "下载本月汇总表模板")),
-    "data_inspections": ("data_inspections", "保存检查记录", FORM,
-                         ("检查记录", "录入一次检查", "批量导入", "对象名称", "检查日期", "检查项", "处理措施")),
-    "data_findings": ("data_findings", "逾期未整改", TABLE,
-                      ("问题清单", "只看逾期", "导出问题清单", "整改与复查销号", "报告已整改", "复查销号")),
-    "data_other": ("data_other", "保存自查报告", FORM,
-                   ("自查、举报、曝光与总结", "自查自改", "12350举报线索", "曝光与黑名单", "总结报告", "自查情况")),
-    "training_audit": ("training_audit", "保存核实结果", CHART,
-                       ("培训档案核查", "上传档案", "导出线索清单", "查看线索", "依据", "核实结果")),
-}  # fmt: skip
+    "data_monthly": (
+        "data_monthly",
+        "报送截止",
+        UPLOADER,
+        ("月度汇总表", "上传汇总表", "在线填报", "零报告", "盖章扫描件", "数据核对", "下载本月汇总表模板"),
+    ),
+    "data_inspections": (
+        "data_inspections",
+        "保存检查记录",
+        FORM,
+        ("检查记录", "录入一次检查", "批量导入", "对象名称", "检查日期", "检查项", "处理措施"),
+    ),
+    "data_findings": (
+        "data_findings",
+        "逾期未整改",
+        TABLE,
+        ("问题清单", "只看逾期", "导出问题清单", "整改与复查销号", "报告已整改", "复查销号"),
+    ),
+    "data_other": (
+        "data_other",
+        "保存自查报告",
+        FORM,
+        ("自查、举报、曝光与总结", "自查自改", "12350举报线索", "曝光与黑名单", "总结报告", "自查情况"),
+    ),
+    "training_audit": (
+        "training_audit",
+        "保存核实结果",
+        CHART,
+        ("培训档案核查", "上传档案", "导出线索清单", "查看线索", "依据", "核实结果"),
+    ),
+}
 ADMIN_PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "admin_users": ("admin_users", "修改账号", TABLE, ("账号管理", "新增账号", "系统管理员")),
     "admin_audit": ("admin_audit", "导出这", TABLE, ("审计日志", "包含文字")),
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +106,9 @@ def browser() -> Iterator[Any]:
 
 def _settled(page: Any) -> None:
     """Wait until the script run has finished (no running indicator)."""
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000
+    )
 
 
 def log_in(browser: Any, base: str, username: str, *, viewport: dict[str, int] = VIEWPORT) -> Any:
@@ -121,8 +152,9 @@ def test_login_page_is_all_a_visitor_sees_and_is_captured(dashboard_url: str, br
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "login.png"))
         # a forged cookie is no login either
-        context.add_cookies([{"name": "anpei_session", "value": "v1.1.0.0.99999999999.Zm9yZ2Vk",
-                              "url": dashboard_url}])  # fmt: skip
+        context.add_cookies(
+            [{"name": "anpei_session", "value": "v1.1.0.0.99999999999.Zm9yZ2Vk", "url": dashboard_url}]
+        )
         page.goto(f"{dashboard_url}/", wait_until="domcontentloaded")
         page.get_by_role("button", name="登录").wait_for(timeout=60_000)
         assert page.get_by_role("button", name="退出登录").count() == 0
@@ -156,7 +188,9 @@ def test_page_renders_real_content_and_is_captured(dashboard_url: str, county_st
     _capture(county_staff, dashboard_url, name, PAGES[name])
 
 
-def _capture(context: Any, dashboard_url: str, name: str, spec: tuple[str, str, str, tuple[str, ...]]) -> None:
+def _capture(
+    context: Any, dashboard_url: str, name: str, spec: tuple[str, str, str, tuple[str, ...]]
+) -> None:
     path, ready, drawn, expected = spec
     page = context.new_page()  # a new page = a refresh: the login cookie keeps the user logged in
     try:
@@ -182,11 +216,33 @@ def _capture(context: Any, dashboard_url: str, name: str, spec: tuple[str, str, 
 # --- no English on screen, pages that fit a laptop (issue 15) ---------------------------------------
 
 # Latin words a clerk may meet: file kinds and a few names everyone in the bureau uses
-ALLOWED_LATIN = frozenset({
-    "excel", "word", "csv", "pdf", "id", "url", "xlsx", "xls", "xlsm", "doc", "docx", "jpg", "jpeg", "png", "tif",
-    "tiff", "html", "htm", "mb", "kb", "uscc",
-    "aq", "gb",  # standards' designations quoted as a lead's basis (AQ 8011—2023, GB 11643)
-})  # fmt: skip
+ALLOWED_LATIN = frozenset(
+    {
+        "excel",
+        "word",
+        "csv",
+        "pdf",
+        "id",
+        "url",
+        "xlsx",
+        "xls",
+        "xlsm",
+        "doc",
+        "docx",
+        "jpg",
+        "jpeg",
+        "png",
+        "tif",
+        "tiff",
+        "html",
+        "htm",
+        "mb",
+        "kb",
+        "uscc",
+        "aq",
+        "gb",  # standards' designations quoted as a lead's basis (AQ 8011—2023, GB 11643)
+    }
+)
 LATIN_WORD = r"[A-Za-z][A-Za-z']+"
 ROLES = ("leader", "county", "sanhe", "jxw", "admin")
 LAPTOP = {"width": 1366, "height": 768}

@@ -13,7 +13,7 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
 from dashboard import charts
-from db import overview as ov
+from db import overview
 
 SCHEMA = load_schema()
 
@@ -38,22 +38,49 @@ def _months(values: list[float], series: list[str]) -> pd.DataFrame:
 
 SPECS = {
     "line, one series (labelled)": lambda: charts.line_chart(
-        _months([0.1, 0.5, 0.7, 1.0], ["高危工贸覆盖率"]), value="数值", series="项目", title="各月检查覆盖率",
-        percent=True, colours=["#1f5f8b"]),
+        _months([0.1, 0.5, 0.7, 1.0], ["高危工贸覆盖率"]),
+        value="数值",
+        series="项目",
+        title="各月检查覆盖率",
+        percent=True,
+        colours=["#1f5f8b"],
+    ),
     "line, two series": lambda: charts.line_chart(
-        _months([0.1, 0.5, 0.7, 1.0], ["高危行业覆盖率", "工贸行业覆盖率"]), value="数值", series="项目", title="覆盖率",
-        percent=True),
+        _months([0.1, 0.5, 0.7, 1.0], ["高危行业覆盖率", "工贸行业覆盖率"]),
+        value="数值",
+        series="项目",
+        title="覆盖率",
+        percent=True,
+    ),
     "grouped bars": lambda: charts.grouped_bars(
-        _months([3, 5, 0, 2], ["立案", "曝光"]), value="数值", series="项目", title="立案、曝光", colours=["#111", "#222"]),
+        _months([3, 5, 0, 2], ["立案", "曝光"]),
+        value="数值",
+        series="项目",
+        title="立案、曝光",
+        colours=["#111", "#222"],
+    ),
     "cluster bars": lambda: charts.cluster_bars(
-        pd.DataFrame([{"单位": "三合街道", "问题": "无证上岗", "人数": 3}, {"单位": "十直镇", "问题": "疑似持假证", "人数": 1}]),
-        title=""),
+        pd.DataFrame(
+            [
+                {"单位": "三合街道", "问题": "无证上岗", "人数": 3},
+                {"单位": "十直镇", "问题": "疑似持假证", "人数": 1},
+            ]
+        ),
+        title="",
+    ),
     "status heatmap": lambda: charts.status_heatmap(
-        pd.DataFrame([{"单位": "三合街道", "月份": "4月", "状态": "按时", "报送日期": "2023-05-03"},
-                      {"单位": "十直镇", "月份": "4月", "状态": "未报", "报送日期": ""}]), title="乡镇（街道）"),
+        pd.DataFrame(
+            [
+                {"单位": "三合街道", "月份": "4月", "状态": "按时", "报送日期": "2023-05-03"},
+                {"单位": "十直镇", "月份": "4月", "状态": "未报", "报送日期": ""},
+            ]
+        ),
+        title="乡镇（街道）",
+    ),
     "score line": lambda: charts.score_line(
-        pd.DataFrame([{"季度": "2023年第2季度", "总分": 81.5, "排名": "3/45", "等次": "良好"}])),
-}  # fmt: skip
+        pd.DataFrame([{"季度": "2023年第2季度", "总分": 81.5, "排名": "3/45", "等次": "良好"}])
+    ),
+}
 
 
 @pytest.mark.parametrize("name", list(SPECS))
@@ -89,9 +116,9 @@ def test_timeline_spec_is_valid_vega_lite(today: dt.date) -> None:
     with Session(engine) as s:
         ensure_default_campaign(s)
         s.commit()
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
     assert campaign is not None
-    spec = charts.configure(charts.timeline_chart(ov.timeline(campaign, today=today)))
+    spec = charts.configure(charts.timeline_chart(overview.timeline(campaign, today=today)))
     ready = _json_ready(spec)
     validate_jsonschema(ready, SCHEMA)
     names = {layer["data"]["name"] for layer in ready["layer"]}

@@ -35,8 +35,11 @@ def test_every_dropdown_has_a_chinese_placeholder(widget: str) -> None:
 def test_upload_labels_do_not_spell_out_file_kinds_by_hand() -> None:
     """A label that lists the file kinds itself drifts from `type=` (the roster said .xlsx/.csv/.xls
     and took .xlsm too): the kinds come from `ui.file_types_text` of the same tuple."""
-    literal = [where for where, call in _calls("file_uploader")
-               if call.args and isinstance(call.args[0], ast.Constant) and ".xls" in str(call.args[0].value)]  # fmt: skip
+    literal = [
+        where
+        for where, call in _calls("file_uploader")
+        if call.args and isinstance(call.args[0], ast.Constant) and ".xls" in str(call.args[0].value)
+    ]
     assert not literal, literal
 
 
@@ -53,9 +56,14 @@ def test_file_kinds_as_the_label_says_them(types: tuple[str, ...], text: str) ->
 
 
 def test_the_css_replaces_streamlits_english_with_chinese() -> None:
-    for testid, chinese in [("stStatusWidget", "停止"), ("stFileUploaderDropzone", "选择文件"),
-                            ("stFileUploaderDropzoneInstructions", "单个文件不超过"), ("InputInstructions", "按回车键提交"),
-                            ("stDateInput", "年"), ("stSkipToContent", "跳到主要内容")]:  # fmt: skip
+    for testid, chinese in [
+        ("stStatusWidget", "停止"),
+        ("stFileUploaderDropzone", "选择文件"),
+        ("stFileUploaderDropzoneInstructions", "单个文件不超过"),
+        ("InputInstructions", "按回车键提交"),
+        ("stDateInput", "年"),
+        ("stSkipToContent", "跳到主要内容"),
+    ]:
         assert testid in ui.CHINESE_CSS and chinese in ui.CHINESE_CSS, testid
 
 
@@ -73,7 +81,7 @@ def test_an_unchanged_value_says_chi_ping_in_grey_without_an_arrow() -> None:
 
 def test_the_overview_grid_says_reported_like_the_monthly_pages() -> None:
     """One word for a table reported in time: 已报 (the grid said 按时)."""
-    from db import overview as ov
+    from db import overview
     from db.codes import MonthlyStatus
 
-    assert ov.GRID_LABELS["on_time"] == MonthlyStatus.SUBMITTED.label == "已报"
+    assert overview.GRID_LABELS["on_time"] == MonthlyStatus.SUBMITTED.label == "已报"

@@ -15,9 +15,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from anpei.cli import app
-from db import exports
-from db import overview as ov
-from db import queries as q
+from db import exports, overview, queries
 from db.access import SYSTEM
 from db.engine import make_engine
 from tests.authkit import logged_in
@@ -26,15 +24,19 @@ from tests.dashboard.conftest import APP
 MONTH = "2023-07"
 
 
-def _figures(engine: Engine) -> list[q.CountyVsUnits]:
+def _figures(engine: Engine) -> list[queries.CountyVsUnits]:
     with Session(engine) as s:
-        rows = q.township_month_summary(s, principal=SYSTEM, month=MONTH)
-        county = q.county_totals(s, principal=SYSTEM, month=MONTH, rows=rows)
-        trend = next(t for t in ov.county_trends(s, principal=SYSTEM, months=[MONTH]) if t.month == MONTH)
+        rows = queries.township_month_summary(s, principal=SYSTEM, month=MONTH)
+        county = queries.county_totals(s, principal=SYSTEM, month=MONTH, rows=rows)
+        trend = next(
+            t for t in overview.county_trends(s, principal=SYSTEM, months=[MONTH]) if t.month == MONTH
+        )
     assert (trend.enterprises_inspected, trend.high_risk_inspected, trend.industry_trade_inspected) == (
-        county.enterprises_inspected, county.high_risk_inspected, county.industry_trade_inspected,
-    )  # the 总览 card and the CLI's 全县 row read the same distinct count  # fmt: skip
-    return q.county_vs_units(county=county, units_sum=q.units_sum(rows))
+        county.enterprises_inspected,
+        county.high_risk_inspected,
+        county.industry_trade_inspected,
+    )  # the 总览 card and the CLI's 全县 row read the same distinct count
+    return queries.county_vs_units(county=county, units_sum=queries.units_sum(rows))
 
 
 def test_export_and_cli_name_both_figures(seeded_engine: Engine, db_url_engine: tuple[str, Engine]) -> None:
@@ -44,7 +46,7 @@ def test_export_and_cli_name_both_figures(seeded_engine: Engine, db_url_engine: 
     assert (
         first.label == "检查生产经营单位" and first.units > first.county
     )  # the sample has joint inspections
-    sentence = q.county_vs_units_text(figures)
+    sentence = queries.county_vs_units_text(figures)
     assert f"检查生产经营单位：全县（去重）{first.county}；各单位合计 {first.units}" in sentence
 
     with Session(seeded_engine) as s:
@@ -77,7 +79,7 @@ def test_overview_names_both_figures(app_env: str) -> None:
     at.selectbox(key="sidebar.month").set_value(MONTH).run()
     engine = make_engine(app_env)
     try:
-        sentence = q.county_vs_units_text(_figures(engine))
+        sentence = queries.county_vs_units_text(_figures(engine))
     finally:
         engine.dispose()
     assert sentence in [c.value for c in at.caption]

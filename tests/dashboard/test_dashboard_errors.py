@@ -37,7 +37,9 @@ def test_a_page_fault_is_one_chinese_line_without_the_traceback() -> None:
     at = AppTest.from_function(_failing_page, default_timeout=30)
     at.run()
     assert not at.exception  # nothing for Streamlit to show with its traceback
-    assert [e.value for e in at.error] == ["页面出错了，请刷新页面后重试；如仍出错，请联系管理员（出错情况已记入服务器日志）。"]
+    assert [e.value for e in at.error] == [
+        "页面出错了，请刷新页面后重试；如仍出错，请联系管理员（出错情况已记入服务器日志）。"
+    ]
 
 
 def test_plain_user_text_forms_no_markdown() -> None:

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview as ov
-from db import queries as q
+from db import overview, queries
 from db.access import SYSTEM
 from db.codes import JurisdictionKind, MonthlyStatus
 
@@ -18,8 +17,8 @@ AS_OF = dt.date(2023, 10, 31)
 FULL_ID = re.compile(r"\b\d{17}[\dX]\b")
 
 
-def _campaign(session: Session) -> ov.CampaignInfo:
-    campaign = ov.get_campaign(session)
+def _campaign(session: Session) -> overview.CampaignInfo:
+    campaign = overview.get_campaign(session)
     assert campaign is not None
     return campaign
 
@@ -46,14 +45,15 @@ def test_campaign_months_quarters_and_due_dates(campaign_engine: Engine) -> None
         (dt.date(2020, 1, 1), dt.date(2022, 9, 1), "2022-09", "2023Q2"),  # before the campaign: its start
     ],
 )
-def test_defaults_follow_the_chosen_day(campaign_engine: Engine, today: dt.date, as_of: dt.date, month: str,
-                                        quarter: str) -> None:  # fmt: skip
+def test_defaults_follow_the_chosen_day(
+    campaign_engine: Engine, today: dt.date, as_of: dt.date, month: str, quarter: str
+) -> None:
     with Session(campaign_engine) as s:
         c = _campaign(s)
-    day = ov.default_as_of(c, today=today)
+    day = overview.default_as_of(c, today=today)
     assert day == as_of
-    assert ov.default_month(c, as_of=day) == month
-    assert ov.default_quarter(c, as_of=day) == quarter
+    assert overview.default_month(c, as_of=day) == month
+    assert overview.default_quarter(c, as_of=day) == quarter
 
 
 @pytest.mark.parametrize(
@@ -67,10 +67,11 @@ def test_defaults_follow_the_chosen_day(campaign_engine: Engine, today: dt.date,
         (dt.date(2023, 11, 1), None, None, None),
     ],
 )
-def test_timeline_marks_today_and_the_next_deadline(campaign_engine: Engine, today: dt.date, current: str | None,
-                                                    deadline: str | None, days: int | None) -> None:  # fmt: skip
+def test_timeline_marks_today_and_the_next_deadline(
+    campaign_engine: Engine, today: dt.date, current: str | None, deadline: str | None, days: int | None
+) -> None:
     with Session(campaign_engine) as s:
-        line = ov.timeline(_campaign(s), today=today)
+        line = overview.timeline(_campaign(s), today=today)
     assert (line.current.name if line.current else None) == current
     assert (line.next_deadline.label if line.next_deadline else None) == deadline
     assert line.days_to_next == days
@@ -78,11 +79,11 @@ def test_timeline_marks_today_and_the_next_deadline(campaign_engine: Engine, tod
 
 
 def test_month_and_quarter_labels() -> None:
-    assert ov.month_label("2023-05") == "2023年5月"
-    assert ov.quarter_label("2023Q3") == "2023年第三季度"
-    assert ov.previous_month("2023-01") == "2022-12"
-    assert ov.quarter_of("2023-07") == "2023Q3"
-    assert ov.quarter_bounds("2023Q2") == (dt.date(2023, 4, 1), dt.date(2023, 6, 30))
+    assert overview.month_label("2023-05") == "2023年5月"
+    assert overview.quarter_label("2023Q3") == "2023年第三季度"
+    assert overview.previous_month("2023-01") == "2022-12"
+    assert overview.quarter_of("2023-07") == "2023Q3"
+    assert overview.quarter_bounds("2023Q2") == (dt.date(2023, 4, 1), dt.date(2023, 6, 30))
 
 
 # --- grid -----------------------------------------------------------------------------------------
@@ -111,17 +112,17 @@ DUE = dt.date(2023, 5, 5)
 def test_grid_status_as_of_a_day(
     stored: str, submitted: dt.date | None, as_of: dt.date, expected: str
 ) -> None:
-    assert ov.grid_status(stored=stored, submitted_on=submitted, due=DUE, as_of=as_of) == expected
+    assert overview.grid_status(stored=stored, submitted_on=submitted, due=DUE, as_of=as_of) == expected
 
 
 def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        cells = ov.status_grid(s, principal=SYSTEM, campaign=c, as_of=AS_OF)
-        stored = q.monthly_status_grid(s, principal=SYSTEM, months=c.enforcement_months)
-        early = ov.status_grid(s, principal=SYSTEM, campaign=c, as_of=dt.date(2023, 4, 20))
+        cells = overview.status_grid(s, principal=SYSTEM, campaign=c, as_of=AS_OF)
+        stored = queries.monthly_status_grid(s, principal=SYSTEM, months=c.enforcement_months)
+        early = overview.status_grid(s, principal=SYSTEM, campaign=c, as_of=dt.date(2023, 4, 20))
     assert len(cells) == 45 * 4
-    assert {c.status for c in cells} <= set(ov.GRID_LABELS)
+    assert {c.status for c in cells} <= set(overview.GRID_LABELS)
     # on the campaign's end every stored 未报 is missing, every zero report stays a zero report
     for cell, raw in zip(cells, stored, strict=True):
         assert (cell.jurisdiction_id, cell.month) == (raw.jurisdiction_id, raw.month)
@@ -137,10 +138,10 @@ def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) 
 
 def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=AS_OF)}
-        now = q.county_totals(s, principal=SYSTEM, month="2023-06")
-        before = q.county_totals(s, principal=SYSTEM, month="2023-05")
-    assert list(kpis) == list(ov.KPI_DEFS)
+        kpis = {k.code: k for k in overview.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=AS_OF)}
+        now = queries.county_totals(s, principal=SYSTEM, month="2023-06")
+        before = queries.county_totals(s, principal=SYSTEM, month="2023-05")
+    assert list(kpis) == list(overview.KPI_DEFS)
     assert kpis["enterprises_inspected"].value == now.enterprises_inspected
     assert kpis["enterprises_inspected"].previous == before.enterprises_inspected
     assert kpis["high_risk_coverage"].value == pytest.approx(
@@ -156,31 +157,51 @@ def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine:
 def test_kpis_as_of_a_day_inside_the_month(seeded_engine: Engine) -> None:
     day = dt.date(2023, 6, 10)
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=day)}
-        partial = q.county_totals(s, principal=SYSTEM, month="2023-06", as_of=day)
+        kpis = {k.code: k for k in overview.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=day)}
+        partial = queries.county_totals(s, principal=SYSTEM, month="2023-06", as_of=day)
     assert kpis["findings_open"].value == partial.findings_open
 
 
 def test_trends_agree_with_county_totals_month_by_month(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         months = _campaign(s).enforcement_months
-        trends = ov.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF)
-        totals = [q.county_totals(s, principal=SYSTEM, month=m) for m in months]
+        trends = overview.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF)
+        totals = [queries.county_totals(s, principal=SYSTEM, month=m) for m in months]
     assert [t.month for t in trends] == months
-    fields = ("enterprises_inspected", "high_risk_inspected", "industry_trade_inspected", "findings_found",
-              "findings_open", "findings_overdue", "findings_rectified", "workers_checked", "unlicensed",
-              "suspected_fake", "managers_overdue", "cases", "fines_yuan", "exposures", "blacklisted")  # fmt: skip
+    fields = (
+        "enterprises_inspected",
+        "high_risk_inspected",
+        "industry_trade_inspected",
+        "findings_found",
+        "findings_open",
+        "findings_overdue",
+        "findings_rectified",
+        "workers_checked",
+        "unlicensed",
+        "suspected_fake",
+        "managers_overdue",
+        "cases",
+        "fines_yuan",
+        "exposures",
+        "blacklisted",
+    )
     for trend, total in zip(trends, totals, strict=True):
         for name in fields:
             assert getattr(trend, name) == getattr(total, name), (trend.month, name)
         assert trend.high_risk_registered == total.high_risk_registered
 
 
-@pytest.mark.parametrize("code", list(ov.DETAIL_OF))
+@pytest.mark.parametrize("code", list(overview.DETAIL_OF))
 def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> None:
     with Session(seeded_engine) as s:
-        kpi = next(k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-05", as_of=AS_OF) if k.code == code)
-        table = ov.detail_rows(s, principal=SYSTEM, kind=ov.DETAIL_OF[code], month="2023-05", as_of=AS_OF)
+        kpi = next(
+            k
+            for k in overview.county_kpis(s, principal=SYSTEM, month="2023-05", as_of=AS_OF)
+            if k.code == code
+        )
+        table = overview.detail_rows(
+            s, principal=SYSTEM, kind=overview.DETAIL_OF[code], month="2023-05", as_of=AS_OF
+        )
     assert len(table.rows) == table.total  # small county: nothing cut
     if code == "fines":
         assert sum(r[4] for r in table.rows) / 10000 == pytest.approx(kpi.value)
@@ -194,12 +215,18 @@ def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> 
 
 def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        rows = q.township_month_summary(s, principal=SYSTEM, month="2023-05")
+        rows = queries.township_month_summary(s, principal=SYSTEM, month="2023-05")
         row = max(rows, key=lambda r: r.enterprises_inspected + r.findings_open)
         jid = row.jurisdiction_id
-        inspected = ov.detail_rows(s, principal=SYSTEM, kind="inspected", month="2023-05", jurisdiction_id=jid)
-        open_ = ov.detail_rows(s, principal=SYSTEM, kind="findings_open", month="2023-05", jurisdiction_id=jid)
-        checked = ov.detail_rows(s, principal=SYSTEM, kind="workers_checked", month="2023-05", jurisdiction_id=jid)
+        inspected = overview.detail_rows(
+            s, principal=SYSTEM, kind="inspected", month="2023-05", jurisdiction_id=jid
+        )
+        open_ = overview.detail_rows(
+            s, principal=SYSTEM, kind="findings_open", month="2023-05", jurisdiction_id=jid
+        )
+        checked = overview.detail_rows(
+            s, principal=SYSTEM, kind="workers_checked", month="2023-05", jurisdiction_id=jid
+        )
     assert inspected.total == row.enterprises_inspected > 0
     assert open_.total == row.findings_open
     assert checked.total == row.workers_checked
@@ -207,22 +234,28 @@ def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engin
 
 def test_detail_rows_limit_and_unknown_kind(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        table = ov.detail_rows(s, principal=SYSTEM, kind="findings_rectified", month="2023-07", limit=3)
+        table = overview.detail_rows(s, principal=SYSTEM, kind="findings_rectified", month="2023-07", limit=3)
         assert len(table.rows) == 3 and table.total > 3 and table.truncated
         assert table.records()[0].keys() == set(table.columns)
         with pytest.raises(ValueError, match="未知的明细类型"):
-            ov.detail_rows(s, principal=SYSTEM, kind="nonsense", month="2023-07")
+            overview.detail_rows(s, principal=SYSTEM, kind="nonsense", month="2023-07")
 
 
 # --- ranking --------------------------------------------------------------------------------------
 
 
-def _row(jid: int, name: str, *, hr: int, hr_done: int, overdue: int = 0) -> q.JurisdictionMonthRow:
-    return q.JurisdictionMonthRow(
-        jurisdiction_id=jid, jurisdiction=name, kind=JurisdictionKind.TOWNSHIP.value, sort_order=jid,
-        month="2023-05", as_of=dt.date(2023, 5, 31), high_risk_registered=hr, high_risk_inspected=hr_done,
+def _row(jid: int, name: str, *, hr: int, hr_done: int, overdue: int = 0) -> queries.JurisdictionMonthRow:
+    return queries.JurisdictionMonthRow(
+        jurisdiction_id=jid,
+        jurisdiction=name,
+        kind=JurisdictionKind.TOWNSHIP.value,
+        sort_order=jid,
+        month="2023-05",
+        as_of=dt.date(2023, 5, 31),
+        high_risk_registered=hr,
+        high_risk_inspected=hr_done,
         findings_overdue=overdue,
-    )  # fmt: skip
+    )
 
 
 def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
@@ -233,7 +266,7 @@ def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
         _row(4, "丁镇", hr=0, hr_done=0),
         _row(5, "戊镇", hr=3, hr_done=3),
     ]
-    ranked = ov.rank_rows(rows, grid={1: "missing", 5: "on_time"})
+    ranked = overview.rank_rows(rows, grid={1: "missing", 5: "on_time"})
     assert [(r.name, r.rank) for r in ranked] == [
         ("戊镇", 1),
         ("乙镇", 2),
@@ -250,9 +283,14 @@ def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
 def test_month_ranking_lists_every_township(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        towns = ov.month_ranking(s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF)
-        units = ov.month_ranking(
-            s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF, kind=JurisdictionKind.MEMBER_UNIT.value
+        towns = overview.month_ranking(s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF)
+        units = overview.month_ranking(
+            s,
+            principal=SYSTEM,
+            campaign=c,
+            month="2023-07",
+            as_of=AS_OF,
+            kind=JurisdictionKind.MEMBER_UNIT.value,
         )
     assert len(towns) == 30 and len(units) == 15
     assert all(r.code for r in towns)
@@ -268,17 +306,37 @@ def test_month_ranking_lists_every_township(seeded_engine: Engine) -> None:
 def test_one_jurisdiction_in_depth(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        sanhe = next(r for r in q.list_jurisdictions(s) if r.name == "三合街道")
-        months = ov.jurisdiction_months(s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months, as_of=AS_OF)
-        mix = ov.enterprise_mix(
-            s, principal=SYSTEM, jurisdiction_id=sanhe.id, month="2023-05", campaign_months=c.enforcement_months
+        sanhe = next(r for r in queries.list_jurisdictions(s) if r.name == "三合街道")
+        months = overview.jurisdiction_months(
+            s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months, as_of=AS_OF
         )
-        summary = q.township_month_summary(s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[sanhe.id])[0]
-        reports = ov.monthly_reports(s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months)
-        outcomes = ov.certificate_outcomes(s, principal=SYSTEM, jurisdiction_id=sanhe.id, first=dt.date(2023, 4, 1),
-                                           last=dt.date(2023, 7, 31))  # fmt: skip
-        problems = ov.problem_checks(s, principal=SYSTEM, jurisdiction_id=sanhe.id, first=dt.date(2023, 4, 1),
-                                     last=dt.date(2023, 7, 31))  # fmt: skip
+        mix = overview.enterprise_mix(
+            s,
+            principal=SYSTEM,
+            jurisdiction_id=sanhe.id,
+            month="2023-05",
+            campaign_months=c.enforcement_months,
+        )
+        summary = queries.township_month_summary(
+            s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[sanhe.id]
+        )[0]
+        reports = overview.monthly_reports(
+            s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months
+        )
+        outcomes = overview.certificate_outcomes(
+            s,
+            principal=SYSTEM,
+            jurisdiction_id=sanhe.id,
+            first=dt.date(2023, 4, 1),
+            last=dt.date(2023, 7, 31),
+        )
+        problems = overview.problem_checks(
+            s,
+            principal=SYSTEM,
+            jurisdiction_id=sanhe.id,
+            first=dt.date(2023, 4, 1),
+            last=dt.date(2023, 7, 31),
+        )
     assert [r.month for r in months] == c.enforcement_months
     assert months[1] == summary
     assert sum(m.registered for m in mix) == summary.enterprises_registered

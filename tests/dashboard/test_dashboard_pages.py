@@ -17,9 +17,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
-from db import overview as ov
-from db import queries as q
-from db import scoring as sc
+from db import overview, queries, scoring
 from db.access import SYSTEM
 from db.engine import make_engine
 from tests.authkit import logged_in
@@ -70,8 +68,8 @@ def test_overview_shows_the_query_layers_numbers(app_env: str) -> None:
     month = at.selectbox(key="sidebar.month").value
     assert month == "2023-07"
     with _session(app_env) as s:
-        kpis = ov.county_kpis(s, principal=SYSTEM, month=month, as_of=AS_OF)
-        townships = q.township_month_summary(s, principal=SYSTEM, month=month, kinds=["township"])
+        kpis = overview.county_kpis(s, principal=SYSTEM, month=month, as_of=AS_OF)
+        townships = queries.township_month_summary(s, principal=SYSTEM, month=month, kinds=["township"])
     shown = _metrics(at)
     for k in kpis:
         label = k.label if k.unit == "%" else f"{k.label}（{k.unit}）"
@@ -89,7 +87,7 @@ def test_overview_changes_with_the_month(app_env: str) -> None:
     assert not at.exception
     after = _metrics(at)
     with _session(app_env) as s:
-        april = {k.code: k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-04", as_of=AS_OF)}
+        april = {k.code: k for k in overview.county_kpis(s, principal=SYSTEM, month="2023-04", as_of=AS_OF)}
     assert after["检查生产经营单位（家）"] == ui.fmt_value(april["enterprises_inspected"].value, "家")
     assert after["无证上岗（人）"] == ui.fmt_value(april["unlicensed"].value, "人")
     assert after != before
@@ -101,7 +99,11 @@ def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
     at.selectbox(key="overview.detail").set_value("unlicensed").run()
     rows = _tables(at, "身份证号")[0]
     with _session(app_env) as s:
-        kpi = next(k for k in ov.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF) if k.code == "unlicensed")
+        kpi = next(
+            k
+            for k in overview.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF)
+            if k.code == "unlicensed"
+        )
     assert len(rows) == kpi.value
     assert list(rows.columns) == [
         "核查日期",
@@ -155,9 +157,9 @@ def test_empty_database_says_what_to_do(migrated_sqlite_url: str, monkeypatch: p
 # --- township page --------------------------------------------------------------------------------
 
 
-def _ref(url: str, name: str) -> q.JurisdictionRef:
+def _ref(url: str, name: str) -> queries.JurisdictionRef:
     with _session(url) as s:
-        return next(r for r in q.list_jurisdictions(s) if r.name == name)
+        return next(r for r in queries.list_jurisdictions(s) if r.name == name)
 
 
 def test_township_page_from_a_link(app_env: str) -> None:
@@ -165,7 +167,9 @@ def test_township_page_from_a_link(app_env: str) -> None:
     at = _run("app_pages/township.py", query={"j": ref.code})
     assert at.title[0].value == "三合街道"
     with _session(app_env) as s:
-        row = q.township_month_summary(s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[ref.id])[0]
+        row = queries.township_month_summary(s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[ref.id])[
+            0
+        ]
     shown = _metrics(at)
     assert shown["检查生产经营单位（家）"] == str(row.enterprises_inspected)
     assert shown["逾期未整改（条）"] == str(row.findings_overdue)
@@ -184,7 +188,9 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
     assert not at.exception
     assert at.title[0].value == "名山街道"
     with _session(app_env) as s:
-        row = q.township_month_summary(s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[other.id])[0]
+        row = queries.township_month_summary(
+            s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[other.id]
+        )[0]
     assert _metrics(at)["检查生产经营单位（家）"] == str(row.enterprises_inspected)
     assert at.query_params["j"] == [other.code] or at.query_params["j"] == other.code
 
@@ -192,11 +198,13 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
 # --- 季度考核 -------------------------------------------------------------------------------------
 
 
-def _assessment(url: str, quarter: str) -> sc.Assessment:
+def _assessment(url: str, quarter: str) -> scoring.Assessment:
     with _session(url) as s:
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        return sc.assess_quarter(s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=sc.load_rules())
+        return scoring.assess_quarter(
+            s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=scoring.load_rules()
+        )
 
 
 def test_assessment_page_ranks_townships_and_units_separately(app_env: str) -> None:
@@ -261,14 +269,21 @@ def _all_text(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-@pytest.mark.parametrize(("user", "page"), [("leader", "app_pages/assessment.py"), ("county", "app_pages/assessment.py"),
-                                            ("sanhe", "app_pages/exports.py"), ("county", "app_pages/exports.py")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("user", "page"),
+    [
+        ("leader", "app_pages/assessment.py"),
+        ("county", "app_pages/assessment.py"),
+        ("sanhe", "app_pages/exports.py"),
+        ("county", "app_pages/exports.py"),
+    ],
+)
 def test_no_server_paths_or_commands_for_the_bureaus_staff(app_env: str, user: str, page: str) -> None:
     """A leader is not shown where the rules file lives on the server; a clerk is not told to run
     `anpei export --help` (issue 15 item 4)."""
     text = _all_text(_run(page, user=user))
     assert text  # the page drew its explanations
-    for technical in (".toml", "scoring_rules", "anpei ", "--help", str(sc.DEFAULT_RULES_PATH.parent)):
+    for technical in (".toml", "scoring_rules", "anpei ", "--help", str(scoring.DEFAULT_RULES_PATH.parent)):
         assert technical not in text, technical
 
 

@@ -11,8 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard import frames
-from db import overview as ov
-from db import scoring as sc
+from db import overview, scoring
 from db.access import SYSTEM
 from db.codes import JurisdictionKind, MonthlyStatus, Sector
 from db.exports_circular import circular_xlsx
@@ -35,23 +34,34 @@ def _plant(session: Session) -> None:
     session.add_all([idle, empty])
     session.flush()
     for n in range(2):
-        session.add(Enterprise(name=f"闲置监管企业{n}", sector=Sector.INDUSTRY_TRADE.value, jurisdiction_id=town.id,
-                               member_unit_id=idle.id, created_at=TS))  # fmt: skip
+        session.add(
+            Enterprise(
+                name=f"闲置监管企业{n}",
+                sector=Sector.INDUSTRY_TRADE.value,
+                jurisdiction_id=town.id,
+                member_unit_id=idle.id,
+                created_at=TS,
+            )
+        )
     for month, sent in (("2023-07", dt.datetime(2023, 8, 2, 9, tzinfo=dt.UTC)),):
         for unit in (idle, empty):
-            session.add(MonthlyReport(jurisdiction_id=unit.id, month=month, status=MonthlyStatus.ZERO.value,
-                                      submitted_at=sent))  # fmt: skip
+            session.add(
+                MonthlyReport(
+                    jurisdiction_id=unit.id, month=month, status=MonthlyStatus.ZERO.value, submitted_at=sent
+                )
+            )
     session.commit()
 
 
-def _assess(engine: Engine) -> tuple[sc.Assessment, ov.CampaignInfo]:
+def _assess(engine: Engine) -> tuple[scoring.Assessment, overview.CampaignInfo]:
     with Session(engine) as s:
         _plant(s)
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
-        return sc.assess_quarter(s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF,
-                                 rules=rules), campaign  # fmt: skip
+        rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
+        return scoring.assess_quarter(
+            s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=rules
+        ), campaign
 
 
 def test_a_unit_that_did_nothing_ranks_last(seeded_engine: Engine) -> None:
@@ -65,11 +75,16 @@ def test_a_unit_that_did_nothing_ranks_last(seeded_engine: Engine) -> None:
     assert all(idle.score <= s.score for s in ranked if s.score is not None)
     # every unit that inspected something scores above a unit that inspected nothing
     with Session(seeded_engine) as s:
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = sc.quarter_window(campaign, quarter="2023Q3", as_of=AS_OF)
-        measures = sc.quarter_measures(s, principal=SYSTEM, campaign=campaign, window=window,
-                                       jurisdiction_ids=[x.member.jurisdiction_id for x in ranked])  # fmt: skip
+        window = scoring.quarter_window(campaign, quarter="2023Q3", as_of=AS_OF)
+        measures = scoring.quarter_measures(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            window=window,
+            jurisdiction_ids=[x.member.jurisdiction_id for x in ranked],
+        )
     active = [x for x in ranked if measures[x.member.jurisdiction_id]["enterprises_inspected"] > 0]
     assert active and all(x.score is not None and x.score > idle.score for x in active)
 
@@ -82,36 +97,63 @@ def test_a_unit_with_nothing_to_supervise_is_not_ranked(seeded_engine: Engine) -
     frame = frames.assessment_frame(result.member_units, result.rules, links=False)
     row = frame[frame["单位"] == "县无企业办"].iloc[0]
     assert row["等次"] == "不参与排名" and "没有登记的生产经营单位" in row["备注"]
-    wb = load_workbook(io.BytesIO(circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer,
-                                                 issued_on=AS_OF)))  # fmt: skip
+    wb = load_workbook(
+        io.BytesIO(
+            circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=AS_OF)
+        )
+    )
     text = " ".join(str(c.value) for row in wb["安委会成员单位"].iter_rows() for c in row if c.value)
     assert "不参与排名：县无企业办（" in text
 
 
 def test_ranks_follow_the_shown_score() -> None:
     # 67.55 shows as 67.6, 67.549 and 67.5 as 67.5: the first is ahead, the other two share a rank
-    assert sc.competition_ranks([67.549, 67.55, 67.5, None]) == [2, 1, 2, None]
-    assert sc.shown_score(67.549) == 67.5 and sc.shown_score(67.55) == 67.6 and sc.shown_score(59.96) == 60.0
+    assert scoring.competition_ranks([67.549, 67.55, 67.5, None]) == [2, 1, 2, None]
+    assert (
+        scoring.shown_score(67.549) == 67.5
+        and scoring.shown_score(67.55) == 67.6
+        and scoring.shown_score(59.96) == 60.0
+    )
 
 
 def test_scores_are_stored_as_shown_and_graded_as_shown() -> None:
-    rules = sc.rules_from_mapping({
-        "indicators": [{"code": "c", "label": "按时报送", "max_points": 100, "guard": False,
-                        "numerator": {"months_on_time": 1}, "denominator": {"months_due": 1}}],
-        "grades": [{"label": "合格", "min_score": 60}, {"label": "不合格", "min_score": 0}],
-    })  # fmt: skip
-    members = [sc.Member(1, "甲镇", "township", 1), sc.Member(2, "乙镇", "township", 2)]
-    measures = {1: {"months_on_time": 5996, "months_due": 10000, "enterprises_registered": 1,
-                    "enterprises_inspected": 1},
-                2: {"months_on_time": 5995, "months_due": 10000, "enterprises_registered": 1,
-                    "enterprises_inspected": 1}}  # fmt: skip
-    a, b = sc.score_group(rules, members=members, measures=measures)
+    rules = scoring.rules_from_mapping(
+        {
+            "indicators": [
+                {
+                    "code": "c",
+                    "label": "按时报送",
+                    "max_points": 100,
+                    "guard": False,
+                    "numerator": {"months_on_time": 1},
+                    "denominator": {"months_due": 1},
+                }
+            ],
+            "grades": [{"label": "合格", "min_score": 60}, {"label": "不合格", "min_score": 0}],
+        }
+    )
+    members = [scoring.Member(1, "甲镇", "township", 1), scoring.Member(2, "乙镇", "township", 2)]
+    measures = {
+        1: {
+            "months_on_time": 5996,
+            "months_due": 10000,
+            "enterprises_registered": 1,
+            "enterprises_inspected": 1,
+        },
+        2: {
+            "months_on_time": 5995,
+            "months_due": 10000,
+            "enterprises_registered": 1,
+            "enterprises_inspected": 1,
+        },
+    }
+    a, b = scoring.score_group(rules, members=members, measures=measures)
     assert (a.score, a.grade, a.rank) == (60.0, "合格", 1)  # 59.96 shows as 60.0 and is graded 合格
     assert (b.score, b.rank) == (60.0, 1)  # 59.95 also shows as 60.0: the same rank
 
 
 def test_certificate_indicators_measure_what_they_say() -> None:
-    rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
+    rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     checks = rules.indicator_by_code("certificate_checks")
     acted = rules.indicator_by_code("violations_acted")
     assert set(checks.numerator) == {"workers_checked"} and set(checks.denominator) == {
@@ -124,8 +166,14 @@ def test_certificate_indicators_measure_what_they_say() -> None:
     assert "执法" in acted.label and "执法措施" in acted.explain
     # a unit that checked every worker but acted on none of its two violations: full marks on the
     # first, none on the second (the old blended ratio gave it 98 of 100 workers+cases)
-    m = {"workers_checked": 98, "workers_at_inspected": 98, "violation_enterprises": 2,
-         "violation_enterprises_acted": 0, "enterprises_registered": 5, "enterprises_inspected": 5}  # fmt: skip
-    none = sc.Guard(method="none")
-    assert sc.score_indicator(checks, m, guard=none, group_rate=None).rate == 1.0
-    assert sc.score_indicator(acted, m, guard=none, group_rate=None).rate == 0.0
+    m = {
+        "workers_checked": 98,
+        "workers_at_inspected": 98,
+        "violation_enterprises": 2,
+        "violation_enterprises_acted": 0,
+        "enterprises_registered": 5,
+        "enterprises_inspected": 5,
+    }
+    none = scoring.Guard(method="none")
+    assert scoring.score_indicator(checks, m, guard=none, group_rate=None).rate == 1.0
+    assert scoring.score_indicator(acted, m, guard=none, group_rate=None).rate == 0.0

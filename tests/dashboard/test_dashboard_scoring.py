@@ -13,8 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview as ov
-from db import scoring as sc
+from db import overview, scoring
 from db.access import SYSTEM
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
 from db.exports_circular import circular_title, circular_xlsx
@@ -23,16 +22,27 @@ from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyRepo
 TOWN = JurisdictionKind.TOWNSHIP.value
 
 
-def _rules(guard: dict[str, Any] | None = None, **indicator: Any) -> sc.ScoringRules:
+def _rules(guard: dict[str, Any] | None = None, **indicator: Any) -> scoring.ScoringRules:
     """One coverage indicator worth 100 points (plus overrides), with the given guard."""
-    ind = {"code": "coverage", "label": "覆盖率", "max_points": 100, "numerator": {"targets_inspected": 1},
-           "denominator": {"targets_due": 1}, **indicator}  # fmt: skip
-    return sc.rules_from_mapping({"indicators": [ind], "guard": guard or {"method": "none"},
-                                  "grades": [{"label": "合格", "min_score": 60}, {"label": "不合格", "min_score": 0}]})  # fmt: skip
+    ind = {
+        "code": "coverage",
+        "label": "覆盖率",
+        "max_points": 100,
+        "numerator": {"targets_inspected": 1},
+        "denominator": {"targets_due": 1},
+        **indicator,
+    }
+    return scoring.rules_from_mapping(
+        {
+            "indicators": [ind],
+            "guard": guard or {"method": "none"},
+            "grades": [{"label": "合格", "min_score": 60}, {"label": "不合格", "min_score": 0}],
+        }
+    )
 
 
-def _members(*names: str) -> list[sc.Member]:
-    return [sc.Member(n, name, TOWN, n) for n, name in enumerate(names, start=1)]
+def _members(*names: str) -> list[scoring.Member]:
+    return [scoring.Member(n, name, TOWN, n) for n, name in enumerate(names, start=1)]
 
 
 def _cov(done: float, due: float) -> dict[str, float]:
@@ -45,7 +55,7 @@ def _cov(done: float, due: float) -> dict[str, float]:
 def test_default_rule_file_loads_and_matches_the_campaign_defaults() -> None:
     from db.campaign_defaults import DEFAULT_SCORING_RULES
 
-    rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
+    rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     assert rules.total_points == 100 and rules.max_points == 100
     assert [i.code for i in rules.indicators] == [i["code"] for i in DEFAULT_SCORING_RULES["indicators"]]
     assert [i.max_points for i in rules.indicators] == [
@@ -60,12 +70,27 @@ def test_rules_from_an_edited_file_via_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     edited = tmp_path / "rules.json"
-    edited.write_text(json.dumps({"name": "试行规则", "total_points": 50, "indicators": [
-        {"code": "t", "label": "按时报送", "max_points": 10, "numerator": "months_on_time", "denominator": ["months_due"]},
-    ]}), encoding="utf-8")  # fmt: skip
-    monkeypatch.setenv(sc.RULES_ENV, str(edited))
-    assert sc.rules_path() == edited
-    rules = sc.load_rules()
+    edited.write_text(
+        json.dumps(
+            {
+                "name": "试行规则",
+                "total_points": 50,
+                "indicators": [
+                    {
+                        "code": "t",
+                        "label": "按时报送",
+                        "max_points": 10,
+                        "numerator": "months_on_time",
+                        "denominator": ["months_due"],
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(scoring.RULES_ENV, str(edited))
+    assert scoring.rules_path() == edited
+    rules = scoring.load_rules()
     assert rules.name == "试行规则" and rules.total_points == 50
     assert rules.indicators[0].numerator == {"months_on_time": 1.0}
 
@@ -74,30 +99,87 @@ def test_rules_from_an_edited_file_via_the_environment(
     ("data", "message"),
     [
         ({}, "没有指标"),
-        ({"indicators": [{"label": "甲", "max_points": 10, "numerator": {"nope": 1}, "denominator": {"targets_due": 1}}]},
-         "统计量 'nope' 不存在"),
-        ({"indicators": [{"label": "甲", "max_points": -1, "numerator": "targets_inspected",
-                          "denominator": "targets_due"}]}, "满分"),
-        ({"indicators": [{"label": "甲", "max_points": 5, "numerator": "targets_inspected", "denominator": "targets_due"}],
-          "guard": {"method": "magic"}}, "method 只能是"),
-        ({"indicators": [{"label": "甲", "max_points": 5, "numerator": "targets_inspected",
-                          "denominator": {"targets_due": "x"}}]}, "权重必须是数字"),
-        ({"indicators": [{"label": "甲", "max_points": 5, "numerator": "targets_inspected", "denominator": "targets_due"}],
-          "guard": {"when_empty": "full_marks"}}, "when_empty 只能是"),
+        (
+            {
+                "indicators": [
+                    {
+                        "label": "甲",
+                        "max_points": 10,
+                        "numerator": {"nope": 1},
+                        "denominator": {"targets_due": 1},
+                    }
+                ]
+            },
+            "统计量 'nope' 不存在",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "label": "甲",
+                        "max_points": -1,
+                        "numerator": "targets_inspected",
+                        "denominator": "targets_due",
+                    }
+                ]
+            },
+            "满分",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "label": "甲",
+                        "max_points": 5,
+                        "numerator": "targets_inspected",
+                        "denominator": "targets_due",
+                    }
+                ],
+                "guard": {"method": "magic"},
+            },
+            "method 只能是",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "label": "甲",
+                        "max_points": 5,
+                        "numerator": "targets_inspected",
+                        "denominator": {"targets_due": "x"},
+                    }
+                ]
+            },
+            "权重必须是数字",
+        ),
+        (
+            {
+                "indicators": [
+                    {
+                        "label": "甲",
+                        "max_points": 5,
+                        "numerator": "targets_inspected",
+                        "denominator": "targets_due",
+                    }
+                ],
+                "guard": {"when_empty": "full_marks"},
+            },
+            "when_empty 只能是",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_rule_files_are_refused_in_chinese(data: dict[str, Any], message: str) -> None:
-    with pytest.raises(sc.ScoringRulesError, match=message):
-        sc.rules_from_mapping(data)
+    with pytest.raises(scoring.ScoringRulesError, match=message):
+        scoring.rules_from_mapping(data)
 
 
 def test_unreadable_or_broken_rule_file(tmp_path: Path) -> None:
-    with pytest.raises(sc.ScoringRulesError, match="无法读取"):
-        sc.load_rules(tmp_path / "missing.toml")
+    with pytest.raises(scoring.ScoringRulesError, match="无法读取"):
+        scoring.load_rules(tmp_path / "missing.toml")
     broken = tmp_path / "broken.toml"
     broken.write_text("indicators = [", encoding="utf-8")
-    with pytest.raises(sc.ScoringRulesError, match="格式有误"):
-        sc.load_rules(broken)
+    with pytest.raises(scoring.ScoringRulesError, match="格式有误"):
+        scoring.load_rules(broken)
 
 
 # --- ranking and scoring (pure) -------------------------------------------------------------------
@@ -114,23 +196,26 @@ def test_unreadable_or_broken_rule_file(tmp_path: Path) -> None:
     ],
 )
 def test_competition_ranks(scores: list[float | None], ranks: list[int | None]) -> None:
-    assert sc.competition_ranks(scores) == ranks
+    assert scoring.competition_ranks(scores) == ranks
 
 
 def test_ties_share_a_rank_and_the_next_rank_is_skipped() -> None:
     members = _members("甲镇", "乙镇", "丙镇", "丁镇")
     measures = {1: _cov(8, 10), 2: _cov(4, 5), 3: _cov(9, 10), 4: _cov(1, 10)}
-    out = sc.score_group(_rules(), members=members, measures=measures)
+    out = scoring.score_group(_rules(), members=members, measures=measures)
     assert [(s.member.name, s.rank, s.score) for s in out] == [
-        ("丙镇", 1, 90.0), ("甲镇", 2, 80.0), ("乙镇", 2, 80.0), ("丁镇", 4, 10.0),
-    ]  # fmt: skip
+        ("丙镇", 1, 90.0),
+        ("甲镇", 2, 80.0),
+        ("乙镇", 2, 80.0),
+        ("丁镇", 4, 10.0),
+    ]
     assert out[-1].grade == "不合格" and out[0].grade == "合格"
 
 
 def test_an_empty_quarter_scores_nobody() -> None:
     members = _members("甲镇", "乙镇")
-    out = sc.score_group(
-        sc.load_rules(), members=members, measures={1: {}, 2: dict.fromkeys(sc.MEASURES, 0.0)}
+    out = scoring.score_group(
+        scoring.load_rules(), members=members, measures={1: {}, 2: dict.fromkeys(scoring.MEASURES, 0.0)}
     )
     assert all(s.score is None and s.rank is None and s.grade == "" for s in out)
     # no measures at all: nothing applies; all-zero measures: nothing to supervise, 不参与排名
@@ -139,13 +224,13 @@ def test_an_empty_quarter_scores_nobody() -> None:
 
 
 def test_not_applicable_indicators_leave_the_maximum() -> None:
-    rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
+    rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     only_tables = {
         "months_due": 3,
         "months_on_time": 2,
         "months_late": 1,
     }  # a unit with no target enterprises
-    out = sc.score_group(rules, members=_members("县教委"), measures={1: only_tables})[0]
+    out = scoring.score_group(rules, members=_members("县教委"), measures={1: only_tables})[0]
     assert out.available == 20 and out.earned == pytest.approx(20 * (2 + 0.5) / 3, abs=1e-3)
     assert out.score == 83.3  # 100 × 2.5 / 3, stored as shown (one decimal)
     assert out.indicator("monthly_on_time").status == "scored"  # type: ignore[union-attr]
@@ -158,7 +243,7 @@ def test_nothing_to_do_is_not_full_marks(when_empty: str, expected: float | None
     members = _members("有企业的镇", "没有企业的镇")
     out = {
         s.member.name: s
-        for s in sc.score_group(rules, members=members, measures={1: _cov(3, 4), 2: _cov(0, 0)})
+        for s in scoring.score_group(rules, members=members, measures={1: _cov(3, 4), 2: _cov(0, 0)})
     }
     empty = out["没有企业的镇"]
     assert empty.score == expected
@@ -170,7 +255,7 @@ def test_shrinkage_keeps_a_tiny_township_from_winning_or_losing_by_luck() -> Non
     members = _members("大镇", "小镇满分", "小镇零分", "中镇")
     measures = {1: _cov(160, 200), 2: _cov(2, 2), 3: _cov(0, 2), 4: _cov(40, 50)}
     rules = _rules({"method": "shrinkage", "prior_strength": 5})
-    out = {s.member.name: s for s in sc.score_group(rules, members=members, measures=measures)}
+    out = {s.member.name: s for s in scoring.score_group(rules, members=members, measures=measures)}
     county = (160 + 2 + 0 + 40) / (200 + 2 + 2 + 50)
     small = out["小镇满分"].indicators[0]
     assert small.raw_rate == 1.0
@@ -198,7 +283,7 @@ def test_minimum_denominator_options(
     members = _members("大镇", "小镇")
     out = {
         s.member.name: s
-        for s in sc.score_group(rules, members=members, measures={1: _cov(73, 100), 2: _cov(2, 2)})
+        for s in scoring.score_group(rules, members=members, measures={1: _cov(73, 100), 2: _cov(2, 2)})
     }
     small = out["小镇"].indicators[0]
     assert small.status == status
@@ -214,10 +299,16 @@ def test_minimum_denominator_options(
 
 
 def test_numerator_above_denominator_is_capped_and_deductions_add_up() -> None:
-    rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
-    measures = {"months_due": 3, "months_on_time": 3, "targets_due": 10, "targets_inspected": 12,
-                "findings_due": 4, "findings_on_time": 3}  # fmt: skip
-    out = sc.score_group(rules, members=_members("甲镇"), measures={1: measures})[0]
+    rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
+    measures = {
+        "months_due": 3,
+        "months_on_time": 3,
+        "targets_due": 10,
+        "targets_inspected": 12,
+        "findings_due": 4,
+        "findings_on_time": 3,
+    }
+    out = scoring.score_group(rules, members=_members("甲镇"), measures={1: measures})[0]
     coverage = out.indicator("coverage")
     assert coverage is not None and coverage.raw_rate == 1.0
     assert out.earned + sum(i.deduction for i in out.indicators) == pytest.approx(out.available)
@@ -225,8 +316,12 @@ def test_numerator_above_denominator_is_capped_and_deductions_add_up() -> None:
 
 def test_rank_change_against_last_quarter() -> None:
     members = _members("甲镇", "乙镇", "丙镇")
-    out = sc.score_group(_rules(), members=members, measures={1: _cov(9, 10), 2: _cov(5, 10), 3: _cov(7, 10)},
-                         previous_ranks={1: 3, 2: 1})  # fmt: skip
+    out = scoring.score_group(
+        _rules(),
+        members=members,
+        measures={1: _cov(9, 10), 2: _cov(5, 10), 3: _cov(7, 10)},
+        previous_ranks={1: 3, 2: 1},
+    )
     by_name = {s.member.name: s for s in out}
     assert by_name["甲镇"].rank_change == 2  # 3rd → 1st
     assert by_name["乙镇"].rank_change == -2  # 1st → 3rd
@@ -234,11 +329,12 @@ def test_rank_change_against_last_quarter() -> None:
 
 
 def test_guard_is_explained_in_chinese() -> None:
-    assert "贝叶斯收缩" in sc.Guard(method="shrinkage", prior_strength=5).describe()
+    assert "贝叶斯收缩" in scoring.Guard(method="shrinkage", prior_strength=5).describe()
     assert (
-        "少于 3 时，按同类单位平均率计分" in sc.Guard(method="min_denominator", min_denominator=3).describe()
+        "少于 3 时，按同类单位平均率计分"
+        in scoring.Guard(method="min_denominator", min_denominator=3).describe()
     )
-    assert "未设置" in sc.Guard(method="none").describe()
+    assert "未设置" in scoring.Guard(method="none").describe()
 
 
 # --- the database side ------------------------------------------------------------------------------
@@ -257,29 +353,63 @@ def _tiny_county(session: Session) -> dict[str, int]:
 
     add("甲镇", Jurisdiction(code="J1", name="甲镇", kind=TOWN, sort_order=1))
     add("乙镇", Jurisdiction(code="J2", name="乙镇", kind=TOWN, sort_order=2))
-    for name, town, sector in (("甲一", "甲镇", Sector.HAZCHEM), ("甲二", "甲镇", Sector.INDUSTRY_TRADE),
-                               ("甲三", "甲镇", Sector.OTHER), ("乙一", "乙镇", Sector.INDUSTRY_TRADE)):  # fmt: skip
+    for name, town, sector in (
+        ("甲一", "甲镇", Sector.HAZCHEM),
+        ("甲二", "甲镇", Sector.INDUSTRY_TRADE),
+        ("甲三", "甲镇", Sector.OTHER),
+        ("乙一", "乙镇", Sector.INDUSTRY_TRADE),
+    ):
         add(name, Enterprise(name=name, sector=sector.value, jurisdiction_id=ids[town], created_at=ts))
-    visits = [("甲一", "甲镇", dt.date(2023, 4, 3)), ("甲一", "甲镇", dt.date(2023, 4, 20)),  # same month: once
-              ("甲一", "甲镇", dt.date(2023, 5, 8)), ("甲二", "甲镇", dt.date(2023, 6, 9)),
-              ("甲三", "甲镇", dt.date(2023, 6, 9)), ("乙一", "乙镇", dt.date(2023, 7, 2))]  # fmt: skip
+    visits = [
+        ("甲一", "甲镇", dt.date(2023, 4, 3)),
+        ("甲一", "甲镇", dt.date(2023, 4, 20)),  # same month: once
+        ("甲一", "甲镇", dt.date(2023, 5, 8)),
+        ("甲二", "甲镇", dt.date(2023, 6, 9)),
+        ("甲三", "甲镇", dt.date(2023, 6, 9)),
+        ("乙一", "乙镇", dt.date(2023, 7, 2)),
+    ]
     for n, (ent, town, day) in enumerate(visits):
-        add(f"i{n}", Inspection(inspected_on=day, jurisdiction_id=ids[town], target_kind=TargetKind.ENTERPRISE.value,
-                                enterprise_id=ids[ent], created_at=ts))  # fmt: skip
-    findings = [(dt.date(2023, 5, 1), dt.date(2023, 4, 28), FindingStatus.CLOSED),  # on time
-                (dt.date(2023, 5, 10), dt.date(2023, 5, 20), FindingStatus.RECTIFIED),  # late
-                (dt.date(2023, 6, 30), None, FindingStatus.OPEN),  # due, still open
-                (dt.date(2023, 7, 15), None, FindingStatus.OPEN)]  # due next quarter  # fmt: skip
+        add(
+            f"i{n}",
+            Inspection(
+                inspected_on=day,
+                jurisdiction_id=ids[town],
+                target_kind=TargetKind.ENTERPRISE.value,
+                enterprise_id=ids[ent],
+                created_at=ts,
+            ),
+        )
+    findings = [
+        (dt.date(2023, 5, 1), dt.date(2023, 4, 28), FindingStatus.CLOSED),  # on time
+        (dt.date(2023, 5, 10), dt.date(2023, 5, 20), FindingStatus.RECTIFIED),  # late
+        (dt.date(2023, 6, 30), None, FindingStatus.OPEN),  # due, still open
+        (dt.date(2023, 7, 15), None, FindingStatus.OPEN),
+    ]  # due next quarter
     for n, (deadline, rectified, status) in enumerate(findings):
-        add(f"f{n}", Finding(jurisdiction_id=ids["甲镇"], target_kind=TargetKind.ENTERPRISE.value,
-                             enterprise_id=ids["甲一"], found_on=dt.date(2023, 4, 3), description="问题",
-                             deadline=deadline, status=status.value, rectified_on=rectified, created_at=ts))  # fmt: skip
-    reports = [("甲镇", "2023-04", MonthlyStatus.SUBMITTED, dt.datetime(2023, 5, 3, 9, tzinfo=dt.UTC)),
-               ("甲镇", "2023-05", MonthlyStatus.LATE, dt.datetime(2023, 6, 12, 9, tzinfo=dt.UTC)),
-               ("乙镇", "2023-04", MonthlyStatus.ZERO, dt.datetime(2023, 5, 4, 9, tzinfo=dt.UTC))]  # fmt: skip
+        add(
+            f"f{n}",
+            Finding(
+                jurisdiction_id=ids["甲镇"],
+                target_kind=TargetKind.ENTERPRISE.value,
+                enterprise_id=ids["甲一"],
+                found_on=dt.date(2023, 4, 3),
+                description="问题",
+                deadline=deadline,
+                status=status.value,
+                rectified_on=rectified,
+                created_at=ts,
+            ),
+        )
+    reports = [
+        ("甲镇", "2023-04", MonthlyStatus.SUBMITTED, dt.datetime(2023, 5, 3, 9, tzinfo=dt.UTC)),
+        ("甲镇", "2023-05", MonthlyStatus.LATE, dt.datetime(2023, 6, 12, 9, tzinfo=dt.UTC)),
+        ("乙镇", "2023-04", MonthlyStatus.ZERO, dt.datetime(2023, 5, 4, 9, tzinfo=dt.UTC)),
+    ]
     for town, month, status, at in reports:
-        add(f"r{town}{month}", MonthlyReport(jurisdiction_id=ids[town], month=month, status=status.value,
-                                             submitted_at=at))  # fmt: skip
+        add(
+            f"r{town}{month}",
+            MonthlyReport(jurisdiction_id=ids[town], month=month, status=status.value, submitted_at=at),
+        )
     session.commit()
     return ids
 
@@ -287,10 +417,10 @@ def _tiny_county(session: Session) -> dict[str, int]:
 def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None:
     with Session(campaign_engine) as s:
         ids = _tiny_county(s)
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = sc.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31))
-        m = sc.quarter_measures(
+        window = scoring.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31))
+        m = scoring.quarter_measures(
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
         )
     assert window.months == ("2023-04", "2023-05", "2023-06") and not window.provisional
@@ -305,10 +435,12 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
 def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine) -> None:
     with Session(campaign_engine) as s:
         ids = _tiny_county(s)
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = sc.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 5, 31))
-        m = sc.quarter_measures(s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]])
+        window = scoring.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 5, 31))
+        m = scoring.quarter_measures(
+            s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]]
+        )
     assert (
         window.provisional and window.months == ("2023-04", "2023-05") and window.due_months == ("2023-04",)
     )
@@ -317,18 +449,24 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
 
 
 def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
-    rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
+    rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     with Session(seeded_engine) as s:
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        q3 = sc.assess_quarter(
+        q3 = scoring.assess_quarter(
             s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules
         )
-        q1 = sc.assess_quarter(
+        q1 = scoring.assess_quarter(
             s, principal=SYSTEM, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules
         )
-        history = sc.score_history(s, principal=SYSTEM, campaign=campaign, jurisdiction_id=q3.townships[0].member.jurisdiction_id,
-                                   as_of=dt.date(2023, 10, 31), rules=rules)  # fmt: skip
+        history = scoring.score_history(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            jurisdiction_id=q3.townships[0].member.jurisdiction_id,
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
+        )
     assert len(q3.townships) == 30 and len(q3.member_units) == 15
     assert {s.member.kind for s in q3.townships} == {TOWN}
     scores = [s.score for s in q3.townships if s.score is not None]
@@ -341,11 +479,11 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
 
 
 def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
-    rules = sc.load_rules(sc.DEFAULT_RULES_PATH)
+    rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     with Session(seeded_engine) as s:
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        a = sc.assess_quarter(
+        a = scoring.assess_quarter(
             s, principal=SYSTEM, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules
         )
     data = circular_xlsx(

@@ -13,8 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from dashboard import data
-from db import overview as ov
-from db import scoring as sc
+from db import overview, scoring
 from db.access import SYSTEM, AccessDenied, Principal
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
@@ -36,8 +35,10 @@ def _service(url: str, fn: str, **kwargs: object) -> object:
     engine = make_engine(url)
     try:
         with Session(engine) as s:
-            campaign = ov.get_campaign(s)
-            return getattr(sc, fn)(s, campaign=campaign, rules=sc.load_rules(), as_of=AS_OF, **kwargs)
+            campaign = overview.get_campaign(s)
+            return getattr(scoring, fn)(
+                s, campaign=campaign, rules=scoring.load_rules(), as_of=AS_OF, **kwargs
+            )
     finally:
         engine.dispose()
 
@@ -103,21 +104,31 @@ def _read(url: str, fn: object, **kwargs: object) -> object:
 
 
 def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: str) -> None:
-    from db import queries as q
+    from db import queries
 
     refs = data.jurisdictions(url)
     months = ("2023-04", "2023-05", "2023-07")
     for month in months:
         for who in (SYSTEM, _local(refs[0].id), _local(refs[-1].id)):
             assert data.month_summary(url, who, month, AS_OF) == _read(
-                url, q.township_month_summary, principal=who, month=month, as_of=ov.month_as_of(month, AS_OF)
+                url,
+                queries.township_month_summary,
+                principal=who,
+                month=month,
+                as_of=overview.month_as_of(month, AS_OF),
             )
     for ref in (refs[0], refs[-1]):
         who = _local(ref.id)
         rows = data.jurisdiction_months(url, who, ref.id, months, AS_OF)
         assert [r.month for r in rows] == list(months)
-        assert rows == _read(url, ov.jurisdiction_months, principal=who, jurisdiction_id=ref.id, months=months,
-                             as_of=AS_OF)  # fmt: skip
+        assert rows == _read(
+            url,
+            overview.jurisdiction_months,
+            principal=who,
+            jurisdiction_id=ref.id,
+            months=months,
+            as_of=AS_OF,
+        )
     with pytest.raises(AccessDenied):
         data.jurisdiction_months(url, _local(refs[0].id), refs[1].id, months, AS_OF)
     assert len(data.month_summary(url, _local(refs[0].id), "2023-05", AS_OF)) == 1

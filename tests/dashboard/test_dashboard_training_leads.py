@@ -49,10 +49,20 @@ def test_page_in_the_app_for_county_and_township(app_env: str) -> None:
     with Session(make_engine(app_env)) as s:
         every = list_leads(s, principal=SYSTEM)
     assert {lead.code for lead in every} == {
-        "CLASS_DAY_OVER_CAP", "HOURS_INFLATED", "CLASS_BELOW_MINIMUM", "ROOM_OVER_CAPACITY", "EXAM_BEFORE_TRAINING_END",
-        "UNIFORM_SCORES", "IDENTICAL_SIGNIN", "NO_ATTENDANCE_RECORDS", "PASSED_WITHOUT_HOURS", "EXAM_WITHOUT_ATTENDANCE",
-        "PERSON_OVERLAP", "PERSON_DAY_OVER_CAP", "TEACHER_OVERLAP",
-    }  # fmt: skip
+        "CLASS_DAY_OVER_CAP",
+        "HOURS_INFLATED",
+        "CLASS_BELOW_MINIMUM",
+        "ROOM_OVER_CAPACITY",
+        "EXAM_BEFORE_TRAINING_END",
+        "UNIFORM_SCORES",
+        "IDENTICAL_SIGNIN",
+        "NO_ATTENDANCE_RECORDS",
+        "PASSED_WITHOUT_HOURS",
+        "EXAM_WITHOUT_ATTENDANCE",
+        "PERSON_OVERLAP",
+        "PERSON_DAY_OVER_CAP",
+        "TEACHER_OVERLAP",
+    }
     county = _run("app_pages/training_audit.py")
     assert county.title[0].value == "培训档案核查"
     assert len(next(d.value for d in county.dataframe if "说明" in d.value.columns)) == len(every)

@@ -27,14 +27,18 @@ def build_county(engine: Engine) -> County:
     c = County(engine)
     with Session(engine) as s:
         add_places(s, c)
-        add_enterprises(s, c, [
-            ("三合化工有限公司", Sector.HAZCHEM, "三合街道", "县经信委"),
-            ("三合烟花爆竹经营部", Sector.FIREWORKS, "三合街道", None),
-            ("三合机械厂", Sector.INDUSTRY_TRADE, "三合街道", "县经信委"),
-            ("三合商贸公司", Sector.OTHER, "三合街道", None),
-            ("名山采石场", Sector.NONCOAL_MINE, "名山街道", None),
-            ("名山家具厂", Sector.INDUSTRY_TRADE, "名山街道", None),
-        ])  # fmt: skip
+        add_enterprises(
+            s,
+            c,
+            [
+                ("三合化工有限公司", Sector.HAZCHEM, "三合街道", "县经信委"),
+                ("三合烟花爆竹经营部", Sector.FIREWORKS, "三合街道", None),
+                ("三合机械厂", Sector.INDUSTRY_TRADE, "三合街道", "县经信委"),
+                ("三合商贸公司", Sector.OTHER, "三合街道", None),
+                ("名山采石场", Sector.NONCOAL_MINE, "名山街道", None),
+                ("名山家具厂", Sector.INDUSTRY_TRADE, "名山街道", None),
+            ],
+        )
         inst = TrainingInstitution(name="三合安全培训学校", jurisdiction_id=c.ids["三合街道"])
         s.add(inst)
         s.flush()
@@ -43,8 +47,13 @@ def build_county(engine: Engine) -> County:
     return c
 
 
-def xlsx(rows: list[list[Any]], *, sheet: str = "汇总表", merge: str | None = None,
-         extra_sheets: dict[str, list[list[Any]]] | None = None) -> bytes:  # fmt: skip
+def xlsx(
+    rows: list[list[Any]],
+    *,
+    sheet: str = "汇总表",
+    merge: str | None = None,
+    extra_sheets: dict[str, list[list[Any]]] | None = None,
+) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -80,6 +89,9 @@ def open_page(page: str, principal: Principal | None, monkeypatch: pytest.Monkey
 
 def texts(at: Any) -> str:
     """Everything the page said (titles, captions, messages, markdown) as one string."""
-    parts = [e.value for kind in ("title", "caption", "markdown", "success", "error", "warning", "info")
-             for e in getattr(at, kind)]  # fmt: skip
+    parts = [
+        e.value
+        for kind in ("title", "caption", "markdown", "success", "error", "warning", "info")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)

@@ -12,7 +12,17 @@ from dashboard import state
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "app_pages"
 wanted = os.environ.get("ANPEI_TEST_PAGE", "data_monthly.py")
-names = [n for n in ["data_monthly.py", "data_inspections.py", "data_findings.py", "data_other.py", "training_audit.py"] if (PAGES_DIR / n).exists()]
+names = [
+    n
+    for n in [
+        "data_monthly.py",
+        "data_inspections.py",
+        "data_findings.py",
+        "data_other.py",
+        "training_audit.py",
+    ]
+    if (PAGES_DIR / n).exists()
+]
 page = st.navigation([st.Page(PAGES_DIR / n, default=(n == wanted), url_path=n[:-3]) for n in names])
 if state.sidebar(period="month") is None:
     st.stop()

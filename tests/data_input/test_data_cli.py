@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from anpei.cli import app
-from db import monthly_table as mt
+from db import monthly_table
 from db.models import AuditLog, Inspection, MonthlyReport
 from tests.countykit import County
 
@@ -28,12 +28,25 @@ def url(db_url_engine: tuple[str, Engine], county: County) -> str:
 
 def _filled_template(tmp_path: Path, url: str, **numbers: object) -> Path:
     out = tmp_path / "模板.xlsx"
-    result = CliRunner().invoke(app, ["template", "monthly", "--jurisdiction", "三合街道", "--month", "2023-05",
-                                      "--out", str(out), "--database-url", url])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "template",
+            "monthly",
+            "--jurisdiction",
+            "三合街道",
+            "--month",
+            "2023-05",
+            "--out",
+            str(out),
+            "--database-url",
+            url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     wb = load_workbook(out)
     ws = wb["汇总表"]
-    keys = [c.key for c in mt.DEFAULT_LAYOUT]
+    keys = [c.key for c in monthly_table.DEFAULT_LAYOUT]
     values = {"enterprises_inspected": 2, "high_risk_inspected": 1, **numbers}
     for key, value in values.items():
         ws.cell(row=5, column=keys.index(key) + 1, value=value)
@@ -67,11 +80,37 @@ def test_import_monthly_refused(tmp_path: Path, url: str, county: County) -> Non
 
 def test_unknown_jurisdiction_and_bad_month(tmp_path: Path, url: str) -> None:
     runner = CliRunner()
-    r1 = runner.invoke(app, ["template", "monthly", "-j", "火星镇", "-m", "2023-05", "--out", str(tmp_path / "a.xlsx"),
-                             "--database-url", url])  # fmt: skip
+    r1 = runner.invoke(
+        app,
+        [
+            "template",
+            "monthly",
+            "-j",
+            "火星镇",
+            "-m",
+            "2023-05",
+            "--out",
+            str(tmp_path / "a.xlsx"),
+            "--database-url",
+            url,
+        ],
+    )
     assert r1.exit_code == 1 and "找不到单位“火星镇”" in r1.stderr
-    r2 = runner.invoke(app, ["template", "monthly", "-j", "三合街道", "-m", "五月", "--out", str(tmp_path / "a.xlsx"),
-                             "--database-url", url])  # fmt: skip
+    r2 = runner.invoke(
+        app,
+        [
+            "template",
+            "monthly",
+            "-j",
+            "三合街道",
+            "-m",
+            "五月",
+            "--out",
+            str(tmp_path / "a.xlsx"),
+            "--database-url",
+            url,
+        ],
+    )
     assert r2.exit_code == 1 and "月份格式不正确" in r2.stderr
     r3 = runner.invoke(app, ["import", "monthly", str(tmp_path / "missing.xlsx"), "--database-url", url])
     assert r3.exit_code == 1 and "找不到文件" in r3.stderr
@@ -82,12 +121,26 @@ def test_inspections_template_and_import(tmp_path: Path, url: str, county: Count
 
     out = tmp_path / "检查模板.xlsx"
     runner = CliRunner()
-    assert runner.invoke(app, ["template", "inspections", "--out", str(out), "--database-url", url]).exit_code == 0
+    assert (
+        runner.invoke(app, ["template", "inspections", "--out", str(out), "--database-url", url]).exit_code
+        == 0
+    )
     wb = load_workbook(out)
     ws = wb["检查记录"]
-    values = {"inspected_on": "2023/5/10", "jurisdiction": "三合街道", "target_kind": "生产经营单位",
-              "target": "三合机械厂", "item1": "合格", "item2": "不合格", "item3": "合格", "item4": "合格", "item5": "不适用",
-              "description": "未制定培训计划", "deadline": "2023-06-10", "order": "是"}  # fmt: skip
+    values = {
+        "inspected_on": "2023/5/10",
+        "jurisdiction": "三合街道",
+        "target_kind": "生产经营单位",
+        "target": "三合机械厂",
+        "item1": "合格",
+        "item2": "不合格",
+        "item3": "合格",
+        "item4": "合格",
+        "item5": "不适用",
+        "description": "未制定培训计划",
+        "deadline": "2023-06-10",
+        "order": "是",
+    }
     ws.append([values.get(c.key) for c in COLUMNS])
     wb.save(out)
     ok = runner.invoke(app, ["import", "inspections", str(out), "--database-url", url])
@@ -106,8 +159,14 @@ def test_subprocess_refuses_oversize_file(tmp_path: Path, url: str, county: Coun
     big = tmp_path / "big.xlsx"
     big.write_bytes(b"PK" + b"\0" * (20 * 1024 * 1024 + 10))
     env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "anpei.cli", "import", "monthly", str(big)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "anpei.cli", "import", "monthly", str(big)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "超过上传上限 20 MB" in done.stderr and "Traceback" not in done.stderr
     with Session(county.engine) as s:
@@ -115,13 +174,19 @@ def test_subprocess_refuses_oversize_file(tmp_path: Path, url: str, county: Coun
 
 
 def test_subprocess_imports_gbk_csv(tmp_path: Path, url: str, county: County) -> None:
-    headers = [c.header for c in mt.DEFAULT_LAYOUT]
+    headers = [c.header for c in monthly_table.DEFAULT_LAYOUT]
     row = ["名山街道", "2023-05", "1", "1"] + [""] * (len(headers) - 4)
     path = tmp_path / "名山.csv"
     path.write_bytes((",".join(headers) + "\n" + ",".join(row) + "\n").encode("gbk"))
     env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "anpei.cli", "import", "monthly", str(path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "anpei.cli", "import", "monthly", str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "名山街道 2023-05" in done.stdout
     with Session(county.engine) as s:
@@ -129,7 +194,12 @@ def test_subprocess_imports_gbk_csv(tmp_path: Path, url: str, county: County) ->
 
 
 def test_help_is_chinese() -> None:
-    for args in (["template", "monthly"], ["import", "monthly"], ["template", "inspections"], ["import", "inspections"]):
+    for args in (
+        ["template", "monthly"],
+        ["import", "monthly"],
+        ["template", "inspections"],
+        ["import", "inspections"],
+    ):
         result = CliRunner().invoke(app, [*args, "--help"])
         assert result.exit_code == 0 and ("拒收" in result.stdout or "模板" in result.stdout)
     assert "YYYY-MM" in CliRunner().invoke(app, ["template", "monthly", "--help"]).stdout

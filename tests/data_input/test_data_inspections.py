@@ -27,9 +27,12 @@ ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
 
 def entry(county: County, **over: Any) -> ins.InspectionInput:
     base: dict[str, Any] = dict(
-        inspected_on=dt.date(2023, 5, 10), jurisdiction_id=county.ids["三合街道"], target_kind=TargetKind.ENTERPRISE,
-        enterprise_id=county.ids["三合化工有限公司"], results=ALL_PASS,
-    )  # fmt: skip
+        inspected_on=dt.date(2023, 5, 10),
+        jurisdiction_id=county.ids["三合街道"],
+        target_kind=TargetKind.ENTERPRISE,
+        enterprise_id=county.ids["三合化工有限公司"],
+        results=ALL_PASS,
+    )
     base.update(over)
     return ins.InspectionInput(**base)
 
@@ -37,12 +40,27 @@ def entry(county: County, **over: Any) -> ins.InspectionInput:
 def test_record_inspection_with_findings_and_actions(county: County) -> None:
     results = {**ALL_PASS, 3: ItemResult.FAIL, 4: "不合格", 5: "不适用"}
     data = entry(
-        county, results=results,
-        findings=[FindingInput("两名焊工无证上岗", check_item_number=3, measure="停岗培训取证",
-                               deadline=dt.date(2023, 6, 10), responsible_person="王五")],
-        actions=[ins.ActionInput(ActionKind.ORDER_RECTIFY, dt.date(2023, 5, 10), deadline=dt.date(2023, 6, 10)),
-                 ins.ActionInput(ActionKind.FINE, dt.date(2023, 5, 20), fine_amount=Decimal("20000"), case_ref="丰应急罚〔2023〕1号")],
-    )  # fmt: skip
+        county,
+        results=results,
+        findings=[
+            FindingInput(
+                "两名焊工无证上岗",
+                check_item_number=3,
+                measure="停岗培训取证",
+                deadline=dt.date(2023, 6, 10),
+                responsible_person="王五",
+            )
+        ],
+        actions=[
+            ins.ActionInput(ActionKind.ORDER_RECTIFY, dt.date(2023, 5, 10), deadline=dt.date(2023, 6, 10)),
+            ins.ActionInput(
+                ActionKind.FINE,
+                dt.date(2023, 5, 20),
+                fine_amount=Decimal("20000"),
+                case_ref="丰应急罚〔2023〕1号",
+            ),
+        ],
+    )
     with county.session() as s:
         inspection = ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
         s.commit()
@@ -56,7 +74,11 @@ def test_record_inspection_with_findings_and_actions(county: County) -> None:
         assert "考核合格" in findings[1].description
         kinds = sorted(a.kind for a in s.exec(select(EnforcementAction)).all())
         assert kinds == ["fine", "order_rectify"]
-    assert {e.entity for e in county.audit_entries(action="create")} == {"inspection", "finding", "enforcementaction"}
+    assert {e.entity for e in county.audit_entries(action="create")} == {
+        "inspection",
+        "finding",
+        "enforcementaction",
+    }
 
 
 @pytest.mark.parametrize(
@@ -93,7 +115,9 @@ def test_joint_inspection_of_another_townships_enterprise(county: County) -> Non
 def test_joint_inspection_must_name_a_unit_that_owns_the_target(county: County, units: str) -> None:
     """A township cannot put another's enterprise on the county's exposure list alone (issue 11 item 6)."""
     exposure = ins.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
-    data = entry(county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units=units, actions=[exposure])
+    data = entry(
+        county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units=units, actions=[exposure]
+    )
     with county.session() as s, pytest.raises(InputError, match="在“联合单位”中填写名山街道"):
         ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
     with county.session() as s:
@@ -102,14 +126,20 @@ def test_joint_inspection_must_name_a_unit_that_owns_the_target(county: County, 
 
 def test_joint_inspection_naming_the_owner_is_kept_and_cannot_drop_it_later(county: County) -> None:
     exposure = ins.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
-    data = entry(county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units="县应急局，名山街道",
-                 actions=[exposure])  # fmt: skip
+    data = entry(
+        county,
+        enterprise_id=county.ids["名山采石场"],
+        joint=True,
+        joint_units="县应急局，名山街道",
+        actions=[exposure],
+    )
     with county.session() as s:
         iid = ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY).id
         s.commit()
     with county.session() as s, pytest.raises(InputError, match="在“联合单位”中填写名山街道"):
-        ins.update_inspection(s, principal=county.township("三合街道"), inspection_id=iid, joint_units="县应急局",
-                              today=TODAY)  # fmt: skip
+        ins.update_inspection(
+            s, principal=county.township("三合街道"), inspection_id=iid, joint_units="县应急局", today=TODAY
+        )
 
 
 def test_scoping(county: County) -> None:
@@ -125,9 +155,17 @@ HEADER = [c.header for c in ins.COLUMNS]
 
 
 def irow(**values: Any) -> list[Any]:
-    base: dict[str, Any] = {"inspected_on": "2023-05-10", "jurisdiction": "三合街道", "target_kind": "生产经营单位",
-                            "target": "三合化工有限公司", "item1": "合格", "item2": "合格", "item3": "合格",
-                            "item4": "合格", "item5": "合格"}  # fmt: skip
+    base: dict[str, Any] = {
+        "inspected_on": "2023-05-10",
+        "jurisdiction": "三合街道",
+        "target_kind": "生产经营单位",
+        "target": "三合化工有限公司",
+        "item1": "合格",
+        "item2": "合格",
+        "item3": "合格",
+        "item4": "合格",
+        "item5": "合格",
+    }
     base.update(values)
     return [base.get(c.key) for c in ins.COLUMNS]
 
@@ -145,13 +183,21 @@ def test_template_downloads_and_round_trips(county: County) -> None:
     assert [c.value for c in ws[2]] == HEADER
     assert any("包过班" in str(r[1]) for r in wb["填写说明"].iter_rows(values_only=True))
     ws.append(irow(item3="不合格", description="焊工无证", deadline="2023/6/10", order="是"))
-    ws.append(irow(target_kind="安全培训机构", target="三合安全培训学校", item5=None, item2="不合格",
-                   inspected_on=dt.date(2023, 5, 11)))  # fmt: skip
+    ws.append(
+        irow(
+            target_kind="安全培训机构",
+            target="三合安全培训学校",
+            item5=None,
+            item2="不合格",
+            inspected_on=dt.date(2023, 5, 11),
+        )
+    )
     buf = io.BytesIO()
     wb.save(buf)
     with county.session() as s:
-        report = ins.import_inspections(s, principal=county.township("三合街道"), data=buf.getvalue(),
-                                        filename="检查.xlsx", today=TODAY)  # fmt: skip
+        report = ins.import_inspections(
+            s, principal=county.township("三合街道"), data=buf.getvalue(), filename="检查.xlsx", today=TODAY
+        )
         s.commit()
     assert (report.inspections, report.findings, report.actions) == (2, 2, 1)
     with county.session() as s:
@@ -164,7 +210,9 @@ def test_same_file_twice_is_not_counted_twice(county: County) -> None:
     data = sheet(irow(), irow(inspected_on="2023年5月12日"))
     for expected in (False, True):
         with county.session() as s:
-            report = ins.import_inspections(s, principal=county.county_staff, data=data, filename="a.xlsx", today=TODAY)
+            report = ins.import_inspections(
+                s, principal=county.county_staff, data=data, filename="a.xlsx", today=TODAY
+            )
             s.commit()
         assert report.duplicate_file is expected
     with county.session() as s:
@@ -202,8 +250,18 @@ def test_import_refused_with_row_numbers(county: County, values: dict[str, Any],
 
 def test_import_reports_every_problem_of_a_row_at_once(county: County) -> None:
     """An unreadable cell does not hide the row's other problems (issue 10 item 9)."""
-    messages = _refused(county, sheet(irow(fine="五百", jurisdiction="名山街道", item3="不合格", description="焊工无证",
-                                           deadline="2023-05-01")))  # fmt: skip
+    messages = _refused(
+        county,
+        sheet(
+            irow(
+                fine="五百",
+                jurisdiction="名山街道",
+                item3="不合格",
+                description="焊工无证",
+                deadline="2023-05-01",
+            )
+        ),
+    )
     assert any("金额列填写了文字" in m for m in messages), messages
     assert any("不属于名山街道" in m for m in messages), messages  # the joint-inspection rule says so (#11.6)
     assert any("整改期限早于检查日期" in m for m in messages), messages
@@ -211,7 +269,9 @@ def test_import_reports_every_problem_of_a_row_at_once(county: County) -> None:
 
 
 def test_import_does_not_repeat_a_cell_problem_as_a_row_problem(county: County) -> None:
-    messages = _refused(county, sheet(irow(item2="还行", inspected_on="2099-01-01", item1="不合格", order="是")))
+    messages = _refused(
+        county, sheet(irow(item2="还行", inspected_on="2099-01-01", item1="不合格", order="是"))
+    )
     assert len([m for m in messages if "检查项2" in m or "第 2 项" in m]) == 1, messages
     assert len([m for m in messages if "晚于今天" in m or "检查日期还没到" in m]) == 1, messages
     assert len([m for m in messages if "责令整改须填写" in m]) == 1, messages
@@ -234,16 +294,23 @@ def test_import_broken_files(county: County) -> None:
 
 
 def test_import_gbk_csv(county: County) -> None:
-    text = ",".join(HEADER) + "\n" + ",".join("" if v is None else str(v) for v in irow(inspected_on="2023.5.10"))
+    text = (
+        ",".join(HEADER)
+        + "\n"
+        + ",".join("" if v is None else str(v) for v in irow(inspected_on="2023.5.10"))
+    )
     with county.session() as s:
-        report = ins.import_inspections(s, principal=county.county_staff, data=text.encode("gbk"),
-                                        filename="检查.csv", today=TODAY)  # fmt: skip
+        report = ins.import_inspections(
+            s, principal=county.county_staff, data=text.encode("gbk"), filename="检查.csv", today=TODAY
+        )
         s.commit()
     assert report.inspections == 1
 
 
 def test_import_scoping(county: County) -> None:
     with county.session() as s, pytest.raises(AccessDenied, match="第 3 行"):
-        ins.import_inspections(s, principal=county.township("名山街道"), data=sheet(irow()), filename="a.xlsx", today=TODAY)
+        ins.import_inspections(
+            s, principal=county.township("名山街道"), data=sheet(irow()), filename="a.xlsx", today=TODAY
+        )
     with county.session() as s, pytest.raises(AccessDenied):
         ins.import_inspections(s, principal=county.leader, data=sheet(irow()), filename="a.xlsx", today=TODAY)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from db import inspections as ins
+from db import inspections
 from db.access import AccessDenied
 from db.codes import ItemResult, TargetKind
 from tests.countykit import County
@@ -16,10 +16,17 @@ ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
 
 def inspect(county: County, *, by: str, target: str, day: dt.date, failed: tuple[int, ...] = ()) -> int:
     results = {**ALL_PASS, **{n: ItemResult.FAIL for n in failed}}
-    data = ins.InspectionInput(inspected_on=day, jurisdiction_id=county.ids[by], target_kind=TargetKind.ENTERPRISE,
-                               enterprise_id=county.ids[target], results=results)  # fmt: skip
+    data = inspections.InspectionInput(
+        inspected_on=day,
+        jurisdiction_id=county.ids[by],
+        target_kind=TargetKind.ENTERPRISE,
+        enterprise_id=county.ids[target],
+        results=results,
+    )
     with county.session() as s:
-        row = ins.record_inspection(s, principal=county.county_staff, data=data, today=dt.date(2023, 8, 1))
+        row = inspections.record_inspection(
+            s, principal=county.county_staff, data=data, today=dt.date(2023, 8, 1)
+        )
         s.commit()
         return int(row.id or 0)
 
@@ -29,17 +36,26 @@ def test_list_inspections_scoped_and_newest_first(county: County) -> None:
     b = inspect(county, by="三合街道", target="三合机械厂", day=dt.date(2023, 6, 1))
     c = inspect(county, by="名山街道", target="名山采石场", day=dt.date(2023, 5, 20))
     with county.session() as s:
-        everything = ins.list_inspections(s, principal=county.leader)
-        sanhe = ins.list_inspections(s, principal=county.township("三合街道"))
-        only_mingshan = ins.list_inspections(s, principal=county.county_staff, jurisdiction_id=county.ids["名山街道"])
-        newest = ins.list_inspections(s, principal=county.county_staff, limit=1)
+        everything = inspections.list_inspections(s, principal=county.leader)
+        sanhe = inspections.list_inspections(s, principal=county.township("三合街道"))
+        only_mingshan = inspections.list_inspections(
+            s, principal=county.county_staff, jurisdiction_id=county.ids["名山街道"]
+        )
+        newest = inspections.list_inspections(s, principal=county.county_staff, limit=1)
         with pytest.raises(AccessDenied):
-            ins.list_inspections(s, principal=county.township("三合街道"), jurisdiction_id=county.ids["名山街道"])
+            inspections.list_inspections(
+                s, principal=county.township("三合街道"), jurisdiction_id=county.ids["名山街道"]
+            )
     assert [r.id for r in everything] == [b, c, a]
     assert [r.id for r in sanhe] == [b, a]
     assert [r.id for r in only_mingshan] == [c]
     assert [r.id for r in newest] == [b]
     first = next(r for r in everything if r.id == a)
-    assert (first.target_name, first.jurisdiction, first.findings, first.actions) == ("三合化工有限公司", "三合街道", 2, 0)
+    assert (first.target_name, first.jurisdiction, first.findings, first.actions) == (
+        "三合化工有限公司",
+        "三合街道",
+        2,
+        0,
+    )
     assert first.results == {1: "pass", 2: "fail", 3: "pass", 4: "fail", 5: "pass"}
     assert str(a) in first.label and "2023-05-10" in first.label

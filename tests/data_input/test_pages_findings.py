@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from db import findings as fx
+from db import findings
 from db.codes import TargetKind
 from db.models import Finding
 from tests.countykit import County
@@ -20,12 +20,20 @@ P = "data_findings"
 @pytest.fixture
 def two_findings(page_county: County) -> County:
     with page_county.session() as s:
-        for town, ent, deadline in (("三合街道", "三合化工有限公司", dt.date(2023, 6, 1)),
-                                    ("名山街道", "名山采石场", dt.date(2023, 12, 31))):  # fmt: skip
-            fx.add_finding(s, principal=page_county.county_staff, jurisdiction_id=page_county.ids[town],
-                           target_kind=TargetKind.ENTERPRISE, enterprise_id=page_county.ids[ent], institution_id=None,
-                           found_on=dt.date(2023, 5, 1), finding=fx.FindingInput(f"{ent}培训记录不实", check_item_number=5,
-                                                                                  deadline=deadline))  # fmt: skip
+        for town, ent, deadline in (
+            ("三合街道", "三合化工有限公司", dt.date(2023, 6, 1)),
+            ("名山街道", "名山采石场", dt.date(2023, 12, 31)),
+        ):
+            findings.add_finding(
+                s,
+                principal=page_county.county_staff,
+                jurisdiction_id=page_county.ids[town],
+                target_kind=TargetKind.ENTERPRISE,
+                enterprise_id=page_county.ids[ent],
+                institution_id=None,
+                found_on=dt.date(2023, 5, 1),
+                finding=findings.FindingInput(f"{ent}培训记录不实", check_item_number=5, deadline=deadline),
+            )
         s.commit()
     return page_county
 

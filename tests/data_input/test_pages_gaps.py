@@ -22,8 +22,13 @@ def seed_tips(county: County) -> dict[str, int]:
     ids: dict[str, int] = {}
     with county.session() as s:
         for label, town in (("三合", "三合街道"), ("名山", "名山街道"), ("未交办", None)):
-            tip = tips.record_tip(s, principal=county.county_staff, received_on=dt.date(2023, 9, 1),
-                                  content=f"{label}：培训记录造假", jurisdiction_id=county.ids[town] if town else None)  # fmt: skip
+            tip = tips.record_tip(
+                s,
+                principal=county.county_staff,
+                received_on=dt.date(2023, 9, 1),
+                content=f"{label}：培训记录造假",
+                jurisdiction_id=county.ids[town] if town else None,
+            )
             ids[label] = int(tip.id or 0)
         s.commit()
     return ids
@@ -45,8 +50,13 @@ def test_county_staff_reassigns_a_tip(page_county: County, monkeypatch: pytest.M
     assert f"线索 {ids['三合']} 已交办给名山街道" in texts(at), texts(at)
     with page_county.session() as s:
         moved = s.get(Tip, ids["三合"])
-        assert moved is not None and (moved.jurisdiction_id, moved.assigned_on) == (page_county.ids["名山街道"], dt.date(2023, 9, 3))
-        entry = s.exec(select(AuditLog).where(AuditLog.entity == "tip", AuditLog.detail == "交办给名山街道")).one()
+        assert moved is not None and (moved.jurisdiction_id, moved.assigned_on) == (
+            page_county.ids["名山街道"],
+            dt.date(2023, 9, 3),
+        )
+        entry = s.exec(
+            select(AuditLog).where(AuditLog.entity == "tip", AuditLog.detail == "交办给名山街道")
+        ).one()
         assert entry.before is not None and entry.before["jurisdiction_id"] == page_county.ids["三合街道"]
     # the unassigned one is assigned through the same form
     at.selectbox(key=f"{P}.tip_move_chosen").set_value(ids["未交办"]).run()
@@ -69,7 +79,9 @@ def test_flagged_tips_stand_out_in_red(page_county: County, monkeypatch: pytest.
     assert list(table.value["超期未处理"]) == ["是", "是", "是"]
 
 
-def test_township_staff_see_only_their_tips_and_cannot_reassign(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_township_staff_see_only_their_tips_and_cannot_reassign(
+    page_county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = seed_tips(page_county)
     at = open_page("data_other.py", page_county.township("三合街道"), monkeypatch)
     frame = tip_frame(at)
@@ -80,7 +92,9 @@ def test_township_staff_see_only_their_tips_and_cannot_reassign(page_county: Cou
     assert at.selectbox(key=f"{P}.tip_chosen").options == [f"{ids['三合']}｜三合：培训记录造假"]
 
 
-def test_township_registers_a_fine_against_its_enterprise(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_township_registers_a_fine_against_its_enterprise(
+    page_county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page("data_other.py", page_county.township("三合街道"), monkeypatch)
     chem = page_county.ids["三合化工有限公司"]
     F = f"{P}.action.{page_county.ids['三合街道']}.enterprise"  # the form's keys carry the unit and the kind
@@ -100,15 +114,24 @@ def test_township_registers_a_fine_against_its_enterprise(page_county: County, m
     with page_county.session() as s:
         (row,) = s.exec(select(EnforcementAction)).all()
         assert (row.kind, row.enterprise_id, row.jurisdiction_id, row.fine_amount, row.case_ref) == (
-            "fine", chem, page_county.ids["三合街道"], Decimal("8000.00"), "丰应急罚〔2023〕12号",
-        )  # fmt: skip
-        assert s.exec(select(AuditLog).where(AuditLog.entity == "enforcementaction")).one().username == "local_staff-三合街道"
+            "fine",
+            chem,
+            page_county.ids["三合街道"],
+            Decimal("8000.00"),
+            "丰应急罚〔2023〕12号",
+        )
+        assert (
+            s.exec(select(AuditLog).where(AuditLog.entity == "enforcementaction")).one().username
+            == "local_staff-三合街道"
+        )
     at.run()
     listed = next(d.value for d in at.dataframe if "处理方式" in d.value.columns)
     assert list(listed["处理方式"]) == ["罚款"]
 
 
-def test_county_orders_rectification_and_lists_every_kind(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_county_orders_rectification_and_lists_every_kind(
+    page_county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page("data_other.py", page_county.county_staff, monkeypatch)
     at.selectbox(key=f"{P}.action_jurisdiction").set_value(page_county.ids["名山街道"])
     at.run()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import inspections as ins
+from db import inspections
 from db.codes import ItemResult, TargetKind
 from db.models import Finding, Inspection, InspectionItemResult
 from tests.countykit import County
@@ -22,13 +22,20 @@ ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
 def inspect(county: County, **over: Any) -> int:
     """One stored inspection of 三合化工有限公司 by 三合街道; its id."""
     base: dict[str, Any] = dict(
-        inspected_on=dt.date(2023, 5, 10), jurisdiction_id=county.ids["三合街道"], target_kind=TargetKind.ENTERPRISE,
-        enterprise_id=county.ids["三合化工有限公司"], results=ALL_PASS,
-    )  # fmt: skip
+        inspected_on=dt.date(2023, 5, 10),
+        jurisdiction_id=county.ids["三合街道"],
+        target_kind=TargetKind.ENTERPRISE,
+        enterprise_id=county.ids["三合化工有限公司"],
+        results=ALL_PASS,
+    )
     base.update(over)
     with county.session() as s:
-        row = ins.record_inspection(s, principal=county.county_staff, data=ins.InspectionInput(**base),
-                                    today=dt.date(2023, 8, 1))  # fmt: skip
+        row = inspections.record_inspection(
+            s,
+            principal=county.county_staff,
+            data=inspections.InspectionInput(**base),
+            today=dt.date(2023, 8, 1),
+        )
         s.commit()
         return int(row.id or 0)
 
@@ -37,7 +44,8 @@ def stored_result(county: County, inspection_id: int, number: int) -> str:
     with county.session() as s:
         return s.exec(
             select(InspectionItemResult.result).where(
-                InspectionItemResult.inspection_id == inspection_id, InspectionItemResult.item_number == number
+                InspectionItemResult.inspection_id == inspection_id,
+                InspectionItemResult.item_number == number,
             )
         ).one()
 
@@ -62,11 +70,15 @@ def test_county_staff_corrects_a_result(page_county: County, monkeypatch: pytest
     with page_county.session() as s:
         row = s.get(Inspection, iid)
         assert row is not None and row.notes == "复核后更正第 3 项"
-        assert [f.check_item_number for f in s.exec(select(Finding).where(Finding.inspection_id == iid))] == [3]
+        assert [f.check_item_number for f in s.exec(select(Finding).where(Finding.inspection_id == iid))] == [
+            3
+        ]
     assert at.radio(key=f"{E}.{iid}.item3").value == ItemResult.FAIL.value  # the form shows the stored row
 
 
-def test_turning_an_item_with_a_finding_back_is_refused(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_turning_an_item_with_a_finding_back_is_refused(
+    page_county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     iid = inspect(page_county, results={**ALL_PASS, 2: ItemResult.FAIL})
     at = open_page("data_inspections.py", page_county.county_staff, monkeypatch)
     at.radio(key=f"{E}.{iid}.item2").set_value(ItemResult.PASS.value)
@@ -76,7 +88,9 @@ def test_turning_an_item_with_a_finding_back_is_refused(page_county: County, mon
     assert stored_result(page_county, iid, 2) == ItemResult.FAIL.value
 
 
-def test_deleting_an_inspection_with_findings_is_refused(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deleting_an_inspection_with_findings_is_refused(
+    page_county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     iid = inspect(page_county, results={**ALL_PASS, 4: ItemResult.FAIL})
     at = open_page("data_inspections.py", page_county.county_staff, monkeypatch)
     assert at.button(key=f"{E}.{iid}.delete").disabled  # not confirmed yet
@@ -88,7 +102,9 @@ def test_deleting_an_inspection_with_findings_is_refused(page_county: County, mo
     assert exists(page_county, iid)
 
 
-def test_township_deletes_its_own_mistaken_inspection(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_township_deletes_its_own_mistaken_inspection(
+    page_county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     iid = inspect(page_county)
     at = open_page("data_inspections.py", page_county.township("三合街道"), monkeypatch)
     at.checkbox(key=f"{E}.{iid}.confirm").check()

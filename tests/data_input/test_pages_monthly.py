@@ -7,20 +7,20 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import monthly_table as mt
+from db import monthly_table
 from db.models import MonthlyReport
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts, xlsx
 
 P = "data_monthly"
 MONTH = "2023-07"  # the sidebar's default month for the 2023 campaign
-HEADERS = [c.header for c in mt.DEFAULT_LAYOUT]
+HEADERS = [c.header for c in monthly_table.DEFAULT_LAYOUT]
 
 
 def data_row(**values: Any) -> list[Any]:
     base = {"jurisdiction": "三合街道", "month": MONTH, "enterprises_inspected": 2, "high_risk_inspected": 1}
     base.update(values)
-    return [base.get(c.key) for c in mt.DEFAULT_LAYOUT]
+    return [base.get(c.key) for c in monthly_table.DEFAULT_LAYOUT]
 
 
 def upload(at: Any, name: str, content: bytes, mime: str) -> Any:
@@ -77,13 +77,16 @@ def test_upload_gbk_csv(page_county: County, monkeypatch: pytest.MonkeyPatch) ->
     ],
     ids=["wrong-sheet", "text", "negative", "merged", "date", "empty", "20MB"],
 )
-def test_broken_uploads_are_refused(page_county: County, monkeypatch: pytest.MonkeyPatch, content: bytes,
-                                    fragment: str) -> None:  # fmt: skip
+def test_broken_uploads_are_refused(
+    page_county: County, monkeypatch: pytest.MonkeyPatch, content: bytes, fragment: str
+) -> None:
     at = open_page("data_monthly.py", page_county.county_staff, monkeypatch)
     upload(at, "坏文件.xlsx", content, XLSX)
     assert any("未保存" in e.value for e in at.error)
     problems = at.dataframe[0].value
-    assert any(fragment in str(m) for m in problems["问题"]) or any(fragment in str(m) for m in problems.to_numpy().ravel())
+    assert any(fragment in str(m) for m in problems["问题"]) or any(
+        fragment in str(m) for m in problems.to_numpy().ravel()
+    )
     assert stored(page_county) == []
 
 
@@ -92,7 +95,9 @@ def test_a_missing_sheet_is_said_in_full(page_county: County, monkeypatch: pytes
     at = open_page("data_monthly.py", page_county.county_staff, monkeypatch)
     upload(at, "坏文件.xlsx", xlsx([["姓名"], ["张三"]], sheet="Sheet1"), XLSX)
     (error,) = [e.value for e in at.error if "未保存" in e.value]
-    assert "找不到汇总表：文件中的工作表为 “Sheet1”，但没有一张含有汇总表的表头（请使用系统下载的模板）" in error
+    assert (
+        "找不到汇总表：文件中的工作表为 “Sheet1”，但没有一张含有汇总表的表头（请使用系统下载的模板）" in error
+    )
 
 
 @pytest.mark.parametrize("value", ["2023-08-02", "2023/8/2", "2023年8月2日"])

@@ -46,13 +46,21 @@ def test_tips_record_and_flag(page_county: County, monkeypatch: pytest.MonkeyPat
 
 def test_exposure_list_and_summary_upload(page_county: County, monkeypatch: pytest.MonkeyPatch) -> None:
     with page_county.session() as s:
-        add_action(s, principal=page_county.county_staff, jurisdiction_id=page_county.ids["三合街道"], target_kind="enterprise",
-                   enterprise_id=page_county.ids["三合化工有限公司"], institution_id=None,
-                   action=ActionInput(ActionKind.FINE, dt.date(2023, 6, 1), fine_amount=Decimal("10000")))  # fmt: skip
+        add_action(
+            s,
+            principal=page_county.county_staff,
+            jurisdiction_id=page_county.ids["三合街道"],
+            target_kind="enterprise",
+            enterprise_id=page_county.ids["三合化工有限公司"],
+            institution_id=None,
+            action=ActionInput(ActionKind.FINE, dt.date(2023, 6, 1), fine_amount=Decimal("10000")),
+        )
         s.commit()
     at = open_page("data_other.py", page_county.township("三合街道"), monkeypatch)
     assert any("三合化工有限公司" in list(d.value.get("单位名称", [])) for d in at.dataframe)
-    at.file_uploader(key=f"{P}.summary.{page_county.ids['三合街道']}.file").set_value(("总结.pdf", b"%PDF-1.4 summary", "application/pdf"))
+    at.file_uploader(key=f"{P}.summary.{page_county.ids['三合街道']}.file").set_value(
+        ("总结.pdf", b"%PDF-1.4 summary", "application/pdf")
+    )
     at.run()
     at.button(key=f"{P}.summary_save").click()
     at.run()

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import findings as fx
-from db import monthly_table as mt
+from db import findings, monthly_table
 from db.codes import TargetKind
 from db.models import Finding, MonthlyReport
 from tests.countykit import County
@@ -41,25 +40,41 @@ def _submit(at: Any, label: str) -> Any:
 
 def _month(county: County, town: str, month: str = MONTH) -> MonthlyReport | None:
     with county.session() as s:
-        return s.exec(select(MonthlyReport).where(MonthlyReport.jurisdiction_id == county.ids[town],
-                                                  MonthlyReport.month == month)).first()  # fmt: skip
+        return s.exec(
+            select(MonthlyReport).where(
+                MonthlyReport.jurisdiction_id == county.ids[town], MonthlyReport.month == month
+            )
+        ).first()
 
 
 @pytest.fixture
 def two_tables(page_county: County) -> County:
     """三合街道 and 名山街道 have each reported July, with different numbers and 填报人."""
     with page_county.session() as s:
-        for town, inspected, high_risk, problems, by in (("三合街道", 2, 1, 3, "张三"), ("名山街道", 1, 0, 1, "李四")):
-            mt.save_monthly_numbers(s, principal=page_county.county_staff, jurisdiction_id=page_county.ids[town],
-                                    month=MONTH, values={"enterprises_inspected": inspected, "high_risk_inspected": high_risk,
-                                                         "problems_found": problems, "item:enterprise-1": problems,
-                                                         "filled_by": by})  # fmt: skip
+        for town, inspected, high_risk, problems, by in (
+            ("三合街道", 2, 1, 3, "张三"),
+            ("名山街道", 1, 0, 1, "李四"),
+        ):
+            monthly_table.save_monthly_numbers(
+                s,
+                principal=page_county.county_staff,
+                jurisdiction_id=page_county.ids[town],
+                month=MONTH,
+                values={
+                    "enterprises_inspected": inspected,
+                    "high_risk_inspected": high_risk,
+                    "problems_found": problems,
+                    "item:enterprise-1": problems,
+                    "filled_by": by,
+                },
+            )
         s.commit()
     return page_county
 
 
-def test_monthly_form_follows_the_unit_and_saves_the_units_own_values(two_tables: County,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_monthly_form_follows_the_unit_and_saves_the_units_own_values(
+    two_tables: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page("data_monthly.py", two_tables.county_staff, monkeypatch)
     at.selectbox(key="data_monthly.jurisdiction").set_value(two_tables.ids["三合街道"]).run()
     assert _number(at, "检查生产经营单位数").value == 2 and _text(at, "填报人").value == "张三"
@@ -69,7 +84,11 @@ def test_monthly_form_follows_the_unit_and_saves_the_units_own_values(two_tables
     _submit(at, "保存汇总表")
     assert "已保存 名山街道 2023-07 汇总表" in texts(at)
     stored = _month(two_tables, "名山街道")
-    assert stored is not None and (stored.enterprises_inspected, stored.problems_found, stored.filled_by) == (1, 1, "李四")
+    assert stored is not None and (stored.enterprises_inspected, stored.problems_found, stored.filled_by) == (
+        1,
+        1,
+        "李四",
+    )
 
 
 def test_monthly_form_follows_the_month(two_tables: County, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,13 +101,25 @@ def test_monthly_form_follows_the_month(two_tables: County, monkeypatch: pytest.
     assert _number(at, "检查生产经营单位数").value == 2
 
 
-def test_monthly_form_refuses_a_table_changed_behind_it(two_tables: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monthly_form_refuses_a_table_changed_behind_it(
+    two_tables: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page("data_monthly.py", two_tables.township("三合街道"), monkeypatch)
     _number(at, "核查特种作业人员数").set_value(2)
     with two_tables.session() as s:  # someone else corrects the table meanwhile
-        mt.save_monthly_numbers(s, principal=two_tables.county_staff, jurisdiction_id=two_tables.ids["三合街道"],
-                                month=MONTH, values={"enterprises_inspected": 2, "high_risk_inspected": 2,
-                                                     "problems_found": 3, "item:enterprise-1": 3, "filled_by": "王五"})  # fmt: skip
+        monthly_table.save_monthly_numbers(
+            s,
+            principal=two_tables.county_staff,
+            jurisdiction_id=two_tables.ids["三合街道"],
+            month=MONTH,
+            values={
+                "enterprises_inspected": 2,
+                "high_risk_inspected": 2,
+                "problems_found": 3,
+                "item:enterprise-1": 3,
+                "filled_by": "王五",
+            },
+        )
         s.commit()
     _submit(at, "保存汇总表")
     assert any("未保存" in e.value and "在您打开表单之后已被修改" in e.value for e in at.error), texts(at)
@@ -108,13 +139,22 @@ def test_monthly_form_refuses_a_table_changed_behind_it(two_tables: County, monk
 @pytest.fixture
 def two_problems(page_county: County) -> County:
     with page_county.session() as s:
-        for town, ent, measure in (("三合街道", "三合化工有限公司", "补训全部特种作业人员"),
-                                   ("名山街道", "名山采石场", "更换培训机构")):  # fmt: skip
-            fx.add_finding(s, principal=page_county.county_staff, jurisdiction_id=page_county.ids[town],
-                           target_kind=TargetKind.ENTERPRISE, enterprise_id=page_county.ids[ent], institution_id=None,
-                           found_on=dt.date(2023, 5, 1),
-                           finding=fx.FindingInput(f"{ent}培训记录不实", check_item_number=5, measure=measure,
-                                                   deadline=dt.date(2023, 12, 31)))  # fmt: skip
+        for town, ent, measure in (
+            ("三合街道", "三合化工有限公司", "补训全部特种作业人员"),
+            ("名山街道", "名山采石场", "更换培训机构"),
+        ):
+            findings.add_finding(
+                s,
+                principal=page_county.county_staff,
+                jurisdiction_id=page_county.ids[town],
+                target_kind=TargetKind.ENTERPRISE,
+                enterprise_id=page_county.ids[ent],
+                institution_id=None,
+                found_on=dt.date(2023, 5, 1),
+                finding=findings.FindingInput(
+                    f"{ent}培训记录不实", check_item_number=5, measure=measure, deadline=dt.date(2023, 12, 31)
+                ),
+            )
         s.commit()
     return page_county
 
@@ -124,7 +164,9 @@ def _measures(county: County) -> dict[str, str]:
         return {f.description: f.measure for f in s.exec(select(Finding)).all()}
 
 
-def test_rectify_form_follows_the_chosen_problem(two_problems: County, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rectify_form_follows_the_chosen_problem(
+    two_problems: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page("data_findings.py", two_problems.county_staff, monkeypatch)
     box = at.selectbox(key="data_findings.chosen")
     assert len(box.options) == 2
@@ -135,17 +177,22 @@ def test_rectify_form_follows_the_chosen_problem(two_problems: County, monkeypat
     assert _text(at, "整改措施").value == "更换培训机构", "the form kept the first problem's 整改措施"
     _submit(at, "报告已整改")
     assert f"问题 {_id(second)} 已标记为已整改" in texts(at)
-    assert _measures(two_problems) == {"三合化工有限公司培训记录不实": "补训全部特种作业人员",
-                                       "名山采石场培训记录不实": "更换培训机构"}  # fmt: skip
+    assert _measures(two_problems) == {
+        "三合化工有限公司培训记录不实": "补训全部特种作业人员",
+        "名山采石场培训记录不实": "更换培训机构",
+    }
 
 
-def test_rectify_form_refuses_a_problem_changed_behind_it(two_problems: County,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_rectify_form_refuses_a_problem_changed_behind_it(
+    two_problems: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
     at = open_page("data_findings.py", two_problems.township("三合街道"), monkeypatch)
     (fid,) = [_id(o) for o in at.selectbox(key="data_findings.chosen").options]
     _text(at, "整改措施").input("旧页面上的措施")
     with two_problems.session() as s:
-        fx.update_finding(s, principal=two_problems.county_staff, finding_id=fid, measure="县局改过的措施")
+        findings.update_finding(
+            s, principal=two_problems.county_staff, finding_id=fid, measure="县局改过的措施"
+        )
         s.commit()
     _submit(at, "报告已整改")
     assert any("未保存" in e.value and f"问题 {fid}" in e.value for e in at.error), texts(at)

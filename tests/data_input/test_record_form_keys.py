@@ -15,9 +15,26 @@ import pytest
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "app_pages"
 PAGES = sorted(PAGES_DIR.glob("data_*.py"))
-INPUTS = {"text_input", "text_area", "number_input", "date_input", "time_input", "selectbox", "multiselect", "radio",
-          "checkbox", "toggle", "select_slider", "slider", "file_uploader", "color_picker", "pills",
-          "segmented_control", "feedback", "data_editor"}  # fmt: skip
+INPUTS = {
+    "text_input",
+    "text_area",
+    "number_input",
+    "date_input",
+    "time_input",
+    "selectbox",
+    "multiselect",
+    "radio",
+    "checkbox",
+    "toggle",
+    "select_slider",
+    "slider",
+    "file_uploader",
+    "color_picker",
+    "pills",
+    "segmented_control",
+    "feedback",
+    "data_editor",
+}
 # forms that create a record with no unit or record to bind to (registering a new 12350 tip)
 NO_CONTEXT_FORMS = {"tip_form"}
 
@@ -32,14 +49,20 @@ def _keyed_by_record_form(expr: ast.AST | None) -> bool:
 
 
 def _literal_text(expr: ast.AST) -> str:
-    return "".join(v.value for v in ast.walk(expr) if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return "".join(
+        v.value for v in ast.walk(expr) if isinstance(v, ast.Constant) and isinstance(v.value, str)
+    )
 
 
 def violations(source: str, name: str = "<page>") -> list[str]:
     """Where a form or an input inside a form is not keyed through a RecordForm."""
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record_form":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "record_form"
+        ):
             identity = node.args[1] if len(node.args) > 1 else None
             if not (isinstance(identity, ast.Tuple) and identity.elts):
                 found.append(f"{name}:{node.lineno} record_form without a record identity")
@@ -50,16 +73,24 @@ def violations(source: str, name: str = "<page>") -> list[str]:
             continue
         form = forms[0]
         assert isinstance(form, ast.Call)
-        form_key = form.args[0] if form.args else next((k.value for k in form.keywords if k.arg == "key"), None)
+        form_key = (
+            form.args[0] if form.args else next((k.value for k in form.keywords if k.arg == "key"), None)
+        )
         if form_key is not None and any(tag in _literal_text(form_key) for tag in NO_CONTEXT_FORMS):
             continue
         if not _keyed_by_record_form(form_key):
             found.append(f"{name}:{node.lineno} st.form not keyed by a RecordForm")
         for inner in (n for stmt in node.body for n in ast.walk(stmt)):
-            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in INPUTS:
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr in INPUTS
+            ):
                 key = next((k.value for k in inner.keywords if k.arg == "key"), None)
                 if not _keyed_by_record_form(key):
-                    found.append(f"{name}:{inner.lineno} {inner.func.attr} in a form not keyed by a RecordForm")
+                    found.append(
+                        f"{name}:{inner.lineno} {inner.func.attr} in a form not keyed by a RecordForm"
+                    )
     return found
 
 
@@ -69,25 +100,30 @@ def test_form_inputs_carry_the_record_identity(page: Path) -> None:
 
 
 def test_the_pages_are_found() -> None:
-    assert {p.name for p in PAGES} >= {"data_monthly.py", "data_findings.py", "data_inspections.py", "data_other.py"}
+    assert {p.name for p in PAGES} >= {
+        "data_monthly.py",
+        "data_findings.py",
+        "data_inspections.py",
+        "data_other.py",
+    }
 
 
 def test_the_guard_refuses_inputs_keyed_by_label() -> None:
     """The pattern behind items 1 and 2: a form whose inputs are keyed by the page and label only."""
-    bad = '''
+    bad = """
 with left, st.form(f"{P}.rectify"):
     measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=f"{P}.measure")
     when = a.date_input("整改完成日期", key=form.key("rectified_on"))
     st.form_submit_button("报告已整改")
 form = iu.record_form(P, (), 1)
-'''
+"""
     found = violations(bad)
     assert len(found) == 3, found
     assert any("st.form not keyed" in f for f in found) and any("text_input" in f for f in found)
     assert any("without a record identity" in f for f in found)
-    good = '''
+    good = """
 form = iu.record_form(P, (chosen,), row.version)
 with left, st.form(form.key("rectify")):
     measure = st.text_input("整改措施", value=open_rows[chosen].measure, key=form.key("measure"))
-'''
+"""
     assert violations(good) == []

@@ -18,9 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from db import findings as fx
-from db import inspections as ins
-from db import monthly_table as mt
+from db import findings, inspections, monthly_table
 from db.codes import FindingStatus, ItemResult, TargetKind
 from db.models import Finding, Inspection, MonthlyReport
 from db.row_versions import NO_ROW, StaleRecord, version_of
@@ -36,13 +34,21 @@ def numbers(n: int) -> dict[str, Any]:
 
 def stored_month(county: County, jid: int) -> MonthlyReport | None:
     with county.session() as s:
-        return s.exec(select(MonthlyReport).where(MonthlyReport.jurisdiction_id == jid, MonthlyReport.month == MONTH)).first()
+        return s.exec(
+            select(MonthlyReport).where(MonthlyReport.jurisdiction_id == jid, MonthlyReport.month == MONTH)
+        ).first()
 
 
 def save_month(county: County, jid: int, n: int, expected: int | None) -> MonthlyReport:
     with county.session() as s:
-        report = mt.save_monthly_numbers(s, principal=county.county_staff, jurisdiction_id=jid, month=MONTH,
-                                         values=numbers(n), expected_version=expected)  # fmt: skip
+        report = monthly_table.save_monthly_numbers(
+            s,
+            principal=county.county_staff,
+            jurisdiction_id=jid,
+            month=MONTH,
+            values=numbers(n),
+            expected_version=expected,
+        )
         s.commit()
         s.refresh(report)
         return report
@@ -69,10 +75,16 @@ def test_monthly_table_refuses_a_form_loaded_before_a_change(county: County) -> 
 
 def _finding(county: County) -> int:
     with county.session() as s:
-        row = fx.add_finding(s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"],
-                             target_kind=TargetKind.ENTERPRISE, enterprise_id=county.ids["三合化工有限公司"],
-                             institution_id=None, found_on=dt.date(2023, 5, 1),
-                             finding=fx.FindingInput("培训记录不实", check_item_number=5))  # fmt: skip
+        row = findings.add_finding(
+            s,
+            principal=county.county_staff,
+            jurisdiction_id=county.ids["三合街道"],
+            target_kind=TargetKind.ENTERPRISE,
+            enterprise_id=county.ids["三合化工有限公司"],
+            institution_id=None,
+            found_on=dt.date(2023, 5, 1),
+            finding=findings.FindingInput("培训记录不实", check_item_number=5),
+        )
         s.commit()
         return int(row.id or 0)
 
@@ -88,14 +100,29 @@ def test_finding_refuses_a_stale_form(county: County) -> None:
     fid = _finding(county)
     loaded = _finding_row(county, fid).version
     with county.session() as s:
-        fx.update_finding(s, principal=county.county_staff, finding_id=fid, measure="补训", expected_version=loaded)
+        findings.update_finding(
+            s, principal=county.county_staff, finding_id=fid, measure="补训", expected_version=loaded
+        )
         s.commit()
     with county.session() as s, pytest.raises(StaleRecord, match="问题"):
-        fx.update_finding(s, principal=county.county_staff, finding_id=fid, measure="旧表单的措施",
-                          rectified_on=dt.date(2023, 6, 1), expected_version=loaded)  # fmt: skip
+        findings.update_finding(
+            s,
+            principal=county.county_staff,
+            finding_id=fid,
+            measure="旧表单的措施",
+            rectified_on=dt.date(2023, 6, 1),
+            expected_version=loaded,
+        )
     with county.session() as s, pytest.raises(StaleRecord):
-        fx.close_finding(s, principal=county.county_staff, finding_id=fid, revisit_date=dt.date(2023, 6, 2),
-                         revisit_result="passed", revisit_by="赵六", expected_version=loaded)  # fmt: skip
+        findings.close_finding(
+            s,
+            principal=county.county_staff,
+            finding_id=fid,
+            revisit_date=dt.date(2023, 6, 2),
+            revisit_result="passed",
+            revisit_by="赵六",
+            expected_version=loaded,
+        )
     row = _finding_row(county, fid)
     assert row.measure == "补训" and row.status == FindingStatus.OPEN.value and row.version == loaded + 1
 
@@ -105,22 +132,38 @@ def test_inspection_refuses_a_stale_form_and_results_alone_bump_the_version(coun
     with county.session() as s:
         loaded = s.get(Inspection, iid).version  # type: ignore[union-attr]
     with county.session() as s:
-        ins.update_inspection(s, principal=county.county_staff, inspection_id=iid, results={3: ItemResult.NOT_APPLICABLE},
-                              today=TODAY, expected_version=loaded)  # fmt: skip
+        inspections.update_inspection(
+            s,
+            principal=county.county_staff,
+            inspection_id=iid,
+            results={3: ItemResult.NOT_APPLICABLE},
+            today=TODAY,
+            expected_version=loaded,
+        )
         s.commit()
     with county.session() as s:
         now = s.get(Inspection, iid)
         assert now is not None and now.version == loaded + 1  # only an item result changed
     with county.session() as s, pytest.raises(StaleRecord, match=f"检查记录 {iid}"):
-        ins.update_inspection(s, principal=county.county_staff, inspection_id=iid, notes="旧表单",
-                              today=TODAY, expected_version=loaded)  # fmt: skip
+        inspections.update_inspection(
+            s,
+            principal=county.county_staff,
+            inspection_id=iid,
+            notes="旧表单",
+            today=TODAY,
+            expected_version=loaded,
+        )
     with county.session() as s, pytest.raises(StaleRecord):
-        ins.delete_inspection(s, principal=county.county_staff, inspection_id=iid, expected_version=loaded)
+        inspections.delete_inspection(
+            s, principal=county.county_staff, inspection_id=iid, expected_version=loaded
+        )
     with county.session() as s:
         assert s.get(Inspection, iid) is not None
 
 
-def _race(county: County, first: Callable[[Session], object], second: Callable[[Session], object]) -> BaseException | None:
+def _race(
+    county: County, first: Callable[[Session], object], second: Callable[[Session], object]
+) -> BaseException | None:
     """`first` writes (not yet committed); `second` runs in another connection meanwhile, having read
     the row before `first` commits; then `first` commits. What `second` raised (None: it saved)."""
     outcome: dict[str, BaseException | None] = {}
@@ -153,12 +196,18 @@ def test_concurrent_saves_of_one_finding_the_second_is_refused(county: County) -
     loaded = _finding_row(county, fid).version
 
     def first(s: Session) -> object:
-        return fx.update_finding(s, principal=county.county_staff, finding_id=fid, measure="甲的措施",
-                                 expected_version=loaded)  # fmt: skip
+        return findings.update_finding(
+            s, principal=county.county_staff, finding_id=fid, measure="甲的措施", expected_version=loaded
+        )
 
     def second(s: Session) -> object:
-        return fx.update_finding(s, principal=county.township("三合街道"), finding_id=fid, measure="乙的措施",
-                                 expected_version=loaded)  # fmt: skip
+        return findings.update_finding(
+            s,
+            principal=county.township("三合街道"),
+            finding_id=fid,
+            measure="乙的措施",
+            expected_version=loaded,
+        )
 
     error = _race(county, first, second)
     assert isinstance(error, StaleRecord), repr(error)
@@ -170,12 +219,24 @@ def test_concurrent_first_reports_of_one_month_the_second_is_refused(county: Cou
     jid = county.ids["三合街道"]
 
     def first(s: Session) -> object:
-        return mt.save_monthly_numbers(s, principal=county.county_staff, jurisdiction_id=jid, month=MONTH,
-                                       values=numbers(2), expected_version=NO_ROW)  # fmt: skip
+        return monthly_table.save_monthly_numbers(
+            s,
+            principal=county.county_staff,
+            jurisdiction_id=jid,
+            month=MONTH,
+            values=numbers(2),
+            expected_version=NO_ROW,
+        )
 
     def second(s: Session) -> object:
-        return mt.save_monthly_numbers(s, principal=county.township("三合街道"), jurisdiction_id=jid, month=MONTH,
-                                       values=numbers(1), expected_version=NO_ROW)  # fmt: skip
+        return monthly_table.save_monthly_numbers(
+            s,
+            principal=county.township("三合街道"),
+            jurisdiction_id=jid,
+            month=MONTH,
+            values=numbers(1),
+            expected_version=NO_ROW,
+        )
 
     error = _race(county, first, second)
     assert isinstance(error, StaleRecord), repr(error)
@@ -189,20 +250,49 @@ def test_tip_refuses_a_stale_form(county: County) -> None:
     from db.models import Tip
 
     with county.session() as s:
-        tid = int(tips.record_tip(s, principal=county.county_staff, received_on=dt.date(2023, 9, 1),
-                                  content="某厂培训记录造假", jurisdiction_id=county.ids["三合街道"]).id or 0)  # fmt: skip
+        tid = int(
+            tips.record_tip(
+                s,
+                principal=county.county_staff,
+                received_on=dt.date(2023, 9, 1),
+                content="某厂培训记录造假",
+                jurisdiction_id=county.ids["三合街道"],
+            ).id
+            or 0
+        )
         s.commit()
     with county.session() as s:
         loaded = version_of(s.get(Tip, tid))
-        tips.record_check(s, principal=county.county_staff, tip_id=tid, check_result="属实，已立案", substantiated=True,
-                          expected_version=loaded)  # fmt: skip
+        tips.record_check(
+            s,
+            principal=county.county_staff,
+            tip_id=tid,
+            check_result="属实，已立案",
+            substantiated=True,
+            expected_version=loaded,
+        )
         s.commit()
     with county.session() as s, pytest.raises(StaleRecord, match=f"举报线索 {tid}"):
-        tips.assign_tip(s, principal=county.county_staff, tip_id=tid, jurisdiction_id=county.ids["名山街道"],
-                        expected_version=loaded)  # fmt: skip
+        tips.assign_tip(
+            s,
+            principal=county.county_staff,
+            tip_id=tid,
+            jurisdiction_id=county.ids["名山街道"],
+            expected_version=loaded,
+        )
     with county.session() as s, pytest.raises(StaleRecord):
-        tips.record_check(s, principal=county.county_staff, tip_id=tid, check_result="不属实", substantiated=False,
-                          expected_version=loaded)  # fmt: skip
+        tips.record_check(
+            s,
+            principal=county.county_staff,
+            tip_id=tid,
+            check_result="不属实",
+            substantiated=False,
+            expected_version=loaded,
+        )
     with county.session() as s:
         tip = s.get(Tip, tid)
-        assert tip is not None and tip.check_result == "属实，已立案" and tip.jurisdiction_id == county.ids["三合街道"]
+        assert (
+            tip is not None
+            and tip.check_result == "属实，已立案"
+            and tip.jurisdiction_id == county.ids["三合街道"]
+        )

@@ -35,25 +35,49 @@ class Tiny:
 
     def enterprise(self, name: str, *, township: str, sector: Sector, unit: str | None = None) -> int:
         row = Enterprise(
-            name=name, sector=sector.value, risk_class=risk_class_of(sector).value,
-            jurisdiction_id=self.ids[township], member_unit_id=self.ids[unit] if unit else None, created_at=NOW,
-        )  # fmt: skip
+            name=name,
+            sector=sector.value,
+            risk_class=risk_class_of(sector).value,
+            jurisdiction_id=self.ids[township],
+            member_unit_id=self.ids[unit] if unit else None,
+            created_at=NOW,
+        )
         return self._add(name, row)
 
     def inspection(self, key: str, *, enterprise: str, by: str, on: dt.date, joint: bool = False) -> int:
         row = Inspection(
-            inspected_on=on, jurisdiction_id=self.ids[by], joint=joint, target_kind=TargetKind.ENTERPRISE.value,
-            enterprise_id=self.ids[enterprise], created_at=NOW,
-        )  # fmt: skip
+            inspected_on=on,
+            jurisdiction_id=self.ids[by],
+            joint=joint,
+            target_kind=TargetKind.ENTERPRISE.value,
+            enterprise_id=self.ids[enterprise],
+            created_at=NOW,
+        )
         return self._add(key, row)
 
-    def finding(self, key: str, *, by: str, enterprise: str, found: dt.date, deadline: dt.date | None,
-                status: FindingStatus = FindingStatus.OPEN, rectified: dt.date | None = None) -> int:  # fmt: skip
+    def finding(
+        self,
+        key: str,
+        *,
+        by: str,
+        enterprise: str,
+        found: dt.date,
+        deadline: dt.date | None,
+        status: FindingStatus = FindingStatus.OPEN,
+        rectified: dt.date | None = None,
+    ) -> int:
         row = Finding(
-            jurisdiction_id=self.ids[by], target_kind=TargetKind.ENTERPRISE.value, enterprise_id=self.ids[enterprise],
-            found_on=found, description=key, deadline=deadline, status=status.value, rectified_on=rectified,
-            check_item_number=1, created_at=NOW,
-        )  # fmt: skip
+            jurisdiction_id=self.ids[by],
+            target_kind=TargetKind.ENTERPRISE.value,
+            enterprise_id=self.ids[enterprise],
+            found_on=found,
+            description=key,
+            deadline=deadline,
+            status=status.value,
+            rectified_on=rectified,
+            check_item_number=1,
+            created_at=NOW,
+        )
         return self._add(key, row)
 
     def report(self, *, jurisdiction: str, month: str, status: MonthlyStatus) -> int:

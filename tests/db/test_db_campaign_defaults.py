@@ -33,7 +33,9 @@ def test_ensure_default_campaign_is_idempotent(engine: Engine) -> None:
 
 def test_default_scoring_rules_are_consistent() -> None:
     indicators = DEFAULT_SCORING_RULES["indicators"]
-    assert len({i["code"] for i in indicators}) == len(indicators) == 6  # 持证核查 is two indicators (#10 item 7)
+    assert (
+        len({i["code"] for i in indicators}) == len(indicators) == 6
+    )  # 持证核查 is two indicators (#10 item 7)
     assert sum(i["max_points"] for i in indicators) == DEFAULT_SCORING_RULES["total_points"]
     assert abs(sum(i["weight"] for i in indicators) - 1.0) < 1e-9
     assert DEFAULT_SCORING_RULES["min_denominator"] >= 1

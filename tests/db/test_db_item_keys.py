@@ -10,9 +10,7 @@ import importlib
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import exports, migrate, reconcile
-from db import monthly_table as mt
-from db import queries as q
+from db import exports, migrate, monthly_table, queries, reconcile
 from db.access import Principal
 from db.campaign_defaults import CHECK_ITEMS
 from db.codes import JurisdictionKind, MonthlyStatus, Role, TargetKind
@@ -29,7 +27,7 @@ def test_sample_county_uses_one_key_scheme_and_reconciles(seeded: Engine) -> Non
         for r in reports:
             assert set(r.problems_by_item) <= ITEM_KEYS, r.problems_by_item
             assert sum(r.problems_by_item.values()) == r.problems_found
-        months = q.campaign_months(s)
+        months = queries.campaign_months(s)
         false_differences = [
             (row.jurisdiction, m, [(d.key, d.reported, d.recorded) for d in row.differences])
             for m in months
@@ -41,10 +39,10 @@ def test_sample_county_uses_one_key_scheme_and_reconciles(seeded: Engine) -> Non
 
 def test_form_and_county_total_show_the_stored_items(seeded: Engine) -> None:
     with Session(seeded) as s:
-        columns = mt.layout_for(s)
-        item_columns = [c.key for c in columns if c.key.startswith(mt.ITEM_PREFIX)]
+        columns = monthly_table.layout_for(s)
+        item_columns = [c.key for c in columns if c.key.startswith(monthly_table.ITEM_PREFIX)]
         report = next(r for r in s.exec(select(MonthlyReport)).all() if r.problems_found >= 2)
-        values = mt.form_values(report, columns)
+        values = monthly_table.form_values(report, columns)
         assert sum(values[k] for k in item_columns) == report.problems_found  # 在线填报 shows them, not 0
         month = report.month
         sheets = exports.summary_sheets(s, principal=STAFF, month=month)
@@ -64,13 +62,35 @@ def test_migration_rewrites_bare_item_keys(empty_engine: Engine) -> None:
         town = Jurisdiction(code="J01", name="三合街道", kind=JurisdictionKind.TOWNSHIP.value)
         s.add(town)
         s.flush()
-        s.add(MonthlyReport(jurisdiction_id=town.id, month="2023-05", status=MonthlyStatus.SUBMITTED.value,
-                            problems_found=5, problems_by_item={"1": 2, "3": 1, "5": 1, "enterprise-2": 1}))  # fmt: skip
-        s.add(MonthlyReport(jurisdiction_id=town.id, month="2023-06", status=MonthlyStatus.SUBMITTED.value,
-                            problems_found=1, problems_by_item={"enterprise-4": 1}))  # fmt: skip
+        s.add(
+            MonthlyReport(
+                jurisdiction_id=town.id,
+                month="2023-05",
+                status=MonthlyStatus.SUBMITTED.value,
+                problems_found=5,
+                problems_by_item={"1": 2, "3": 1, "5": 1, "enterprise-2": 1},
+            )
+        )
+        s.add(
+            MonthlyReport(
+                jurisdiction_id=town.id,
+                month="2023-06",
+                status=MonthlyStatus.SUBMITTED.value,
+                problems_found=1,
+                problems_by_item={"enterprise-4": 1},
+            )
+        )
         # one institution problem of item 1 recorded in May: one of the two bare "1" is the institution's
-        s.add(Finding(jurisdiction_id=town.id, target_kind=TargetKind.INSTITUTION.value, check_item_number=1,
-                      found_on=dt.date(2023, 5, 9), description="制度不健全", created_at=now))  # fmt: skip
+        s.add(
+            Finding(
+                jurisdiction_id=town.id,
+                target_kind=TargetKind.INSTITUTION.value,
+                check_item_number=1,
+                found_on=dt.date(2023, 5, 9),
+                description="制度不健全",
+                created_at=now,
+            )
+        )
         s.commit()
     migrate.upgrade(empty_engine)
     with Session(empty_engine) as s:

@@ -9,9 +9,7 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview as ov
-from db import queries as q
-from db import scoring as sc
+from db import overview, queries, scoring
 from db.access import SYSTEM
 from db.codes import TargetKind
 from db.metrics import Problem, item_key
@@ -19,13 +17,18 @@ from db.metrics import Problem, item_key
 
 def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine) -> None:
     with Session(seeded) as s:
-        campaign = ov.get_campaign(s)
+        campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = sc.quarter_window(campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31))
+        window = scoring.quarter_window(campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31))
         assert window.months == ("2023-07",)  # the quarter's only enforcement month
-        rows = q.township_month_summary(s, principal=SYSTEM, month="2023-07")
-        measures = sc.quarter_measures(s, principal=SYSTEM, campaign=campaign, window=window,
-                                       jurisdiction_ids=[r.jurisdiction_id for r in rows])  # fmt: skip
+        rows = queries.township_month_summary(s, principal=SYSTEM, month="2023-07")
+        measures = scoring.quarter_measures(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            window=window,
+            jurisdiction_ids=[r.jurisdiction_id for r in rows],
+        )
     assert any(r.enterprises_inspected for r in rows)
     for r in rows:
         m = measures[r.jurisdiction_id]
@@ -37,7 +40,7 @@ def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine
 
 def test_problem_codes_and_item_keys() -> None:
     assert [p.label for p in Problem] == ["无证上岗", "疑似持假证", "证书失效或不符", "逾期未考核合格"]
-    assert Problem.UNLICENSED.code == q.PROBLEM_UNLICENSED and Problem.FAKE.code == q.PROBLEM_FAKE
+    assert Problem.UNLICENSED.code == queries.PROBLEM_UNLICENSED and Problem.FAKE.code == queries.PROBLEM_FAKE
     assert (
         item_key(TargetKind.ENTERPRISE, 3) == "enterprise-3" and item_key("institution", 1) == "institution-1"
     )

@@ -47,8 +47,15 @@ def tiny_county(tiny):  # type: ignore[no-untyped-def]
     t.inspection("a3", enterprise="A", by="甲镇", on=D(2023, 6, 1))  # June
     t.finding("f1", by="甲镇", enterprise="A", found=D(2023, 5, 3), deadline=D(2023, 5, 20))
     t.finding("f2", by="甲镇", enterprise="A", found=D(2023, 5, 3), deadline=D(2023, 6, 15))
-    t.finding("f3", by="甲镇", enterprise="B", found=D(2023, 4, 10), deadline=D(2023, 4, 30),
-              status=FindingStatus.CLOSED, rectified=D(2023, 5, 5))  # fmt: skip
+    t.finding(
+        "f3",
+        by="甲镇",
+        enterprise="B",
+        found=D(2023, 4, 10),
+        deadline=D(2023, 4, 30),
+        status=FindingStatus.CLOSED,
+        rectified=D(2023, 5, 5),
+    )
     t.finding("f4", by="甲镇", enterprise="A", found=D(2023, 6, 2), deadline=D(2023, 6, 10))
     t.finding(
         "f5", by="甲镇", enterprise="B", found=D(2023, 5, 1), deadline=None, status=FindingStatus.RECTIFIED
@@ -78,7 +85,9 @@ def test_coverage_counts_each_enterprise_once_and_joint_for_both(tiny_county) ->
 
 
 def test_findings_open_rectified_overdue_at_month_end(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    jia = _by_name(queries.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05"))["甲镇"]
+    jia = _by_name(queries.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05"))[
+        "甲镇"
+    ]
     assert jia.as_of == D(2023, 5, 31)
     assert jia.findings_found == 3  # f1, f2, f5
     assert jia.findings_open == 2  # f1, f2 (f4 comes later)
@@ -96,7 +105,9 @@ def test_findings_open_rectified_overdue_at_month_end(tiny_county) -> None:  # t
 )
 def test_findings_as_of_a_given_date(tiny_county, as_of, found, open_, rectified, overdue) -> None:  # type: ignore[no-untyped-def]
     month = "2023-04" if as_of.month == 4 else "2023-05"
-    jia = _by_name(queries.township_month_summary(tiny_county.session, principal=SYSTEM, month=month, as_of=as_of))["甲镇"]
+    jia = _by_name(
+        queries.township_month_summary(tiny_county.session, principal=SYSTEM, month=month, as_of=as_of)
+    )["甲镇"]
     assert (jia.findings_open, jia.findings_rectified, jia.findings_overdue) == (open_, rectified, overdue)
     if month == "2023-05":
         assert jia.findings_found == found
@@ -109,10 +120,13 @@ def test_monthly_status_and_grid(tiny_county) -> None:  # type: ignore[no-untype
     assert rows["经信委"].monthly_status == "zero"
     grid = queries.monthly_status_grid(tiny_county.session, principal=SYSTEM, months=["2023-04", "2023-05"])
     assert [(c.jurisdiction, c.month, c.status) for c in grid] == [
-        ("甲镇", "2023-04", "unreported"), ("甲镇", "2023-05", "submitted"),
-        ("乙镇", "2023-04", "unreported"), ("乙镇", "2023-05", "unreported"),
-        ("经信委", "2023-04", "unreported"), ("经信委", "2023-05", "zero"),
-    ]  # fmt: skip
+        ("甲镇", "2023-04", "unreported"),
+        ("甲镇", "2023-05", "submitted"),
+        ("乙镇", "2023-04", "unreported"),
+        ("乙镇", "2023-05", "unreported"),
+        ("经信委", "2023-04", "unreported"),
+        ("经信委", "2023-05", "zero"),
+    ]
 
 
 def test_county_totals_count_enterprises_once(tiny_county) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +148,9 @@ def test_county_totals_count_enterprises_once(tiny_county) -> None:  # type: ign
 
 def test_filter_by_jurisdiction_and_to_dict(tiny_county) -> None:  # type: ignore[no-untyped-def]
     yi = tiny_county.ids["乙镇"]
-    rows = queries.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-5", jurisdiction_ids=[yi])
+    rows = queries.township_month_summary(
+        tiny_county.session, principal=SYSTEM, month="2023-5", jurisdiction_ids=[yi]
+    )
     assert [r.jurisdiction for r in rows] == ["乙镇"]
     data = rows[0].to_dict()
     assert data["month"] == "2023-05" and data["monthly_status_label"] == "未报" and data["fines_yuan"] == 0.0
@@ -232,19 +248,37 @@ def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: st
 def test_overdue_findings_list(tiny_county) -> None:  # type: ignore[no-untyped-def]
     items = queries.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 6, 30))
     assert [(i.description, i.target_name, i.days_overdue) for i in items] == [
-        ("f1", "A", 41), ("f4", "A", 20), ("f2", "A", 15),
-    ]  # fmt: skip
-    assert queries.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 5, 4))[0].description == "f3"
-    assert queries.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 6, 30), jurisdiction_ids=[999]) == []
+        ("f1", "A", 41),
+        ("f4", "A", 20),
+        ("f2", "A", 15),
+    ]
+    assert (
+        queries.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 5, 4))[0].description
+        == "f3"
+    )
+    assert (
+        queries.overdue_findings(
+            tiny_county.session, principal=SYSTEM, as_of=D(2023, 6, 30), jurisdiction_ids=[999]
+        )
+        == []
+    )
 
 
 def test_uninspected_targets(tiny_county) -> None:  # type: ignore[no-untyped-def]
     ids = tiny_county.ids
-    jia = queries.uninspected_targets(tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["甲镇"])
+    jia = queries.uninspected_targets(
+        tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["甲镇"]
+    )
     assert jia == []  # A and B were inspected, C is not a target
-    yi = queries.uninspected_targets(tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["乙镇"])
+    yi = queries.uninspected_targets(
+        tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["乙镇"]
+    )
     assert [e.name for e in yi] == ["D"]  # inspected by the member unit alone, not by 乙镇
-    unit = queries.uninspected_targets(tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["经信委"])
+    unit = queries.uninspected_targets(
+        tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["经信委"]
+    )
     assert [e.name for e in unit] == ["A"]
-    june = queries.uninspected_targets(tiny_county.session, principal=SYSTEM, month="2023-06", jurisdiction_id=ids["甲镇"])
+    june = queries.uninspected_targets(
+        tiny_county.session, principal=SYSTEM, month="2023-06", jurisdiction_id=ids["甲镇"]
+    )
     assert [e.name for e in june] == ["B"]

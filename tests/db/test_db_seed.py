@@ -19,9 +19,21 @@ from db.uscc import is_valid_uscc
 
 SMALL = 0.05  # about 125 enterprises: fast, yet every kind of row appears
 
-CHECKSUM_TABLES = ("jurisdiction", "enterprise", "person", "inspection", "inspectionitemresult", "finding",
-                   "enforcementaction", "certificatecheck", "monthlyreport", "tip", "trainingarchive",
-                   "trainingarchivesheet", "traininglead")  # fmt: skip
+CHECKSUM_TABLES = (
+    "jurisdiction",
+    "enterprise",
+    "person",
+    "inspection",
+    "inspectionitemresult",
+    "finding",
+    "enforcementaction",
+    "certificatecheck",
+    "monthlyreport",
+    "tip",
+    "trainingarchive",
+    "trainingarchivesheet",
+    "traininglead",
+)
 
 
 def content_checksum(engine: Engine) -> str:
@@ -150,10 +162,15 @@ def test_force_keeps_accounts_and_the_audit_log(engine: Engine) -> None:
         admin_id = conn.execute(select(user.c.id).where(user.c.username == "admin")).scalar_one()
         conn.execute(
             audit.insert().values(
-                at=dt.datetime(2023, 8, 1, tzinfo=dt.UTC), user_id=admin_id, username="admin", action="login",
-                entity="", entity_id="", detail="",
+                at=dt.datetime(2023, 8, 1, tzinfo=dt.UTC),
+                user_id=admin_id,
+                username="admin",
+                action="login",
+                entity="",
+                entity_id="",
+                detail="",
             )
-        )  # fmt: skip
+        )
     seed_sample(engine, scale=0.02, force=True, demo_accounts=True)
     with engine.connect() as conn:
         users = {r.username: r for r in conn.execute(user.select())}

@@ -155,8 +155,9 @@ def test_confirmed_lead_becomes_a_finding_under_its_item(county: County, uploads
         signin = list_leads(s, principal=county.county_staff, code="IDENTICAL_SIGNIN")[0]
         company = list_leads(s, principal=county.county_staff, code="NO_ATTENDANCE_RECORDS")[0]
         for lead in (cap, signin, company):
-            set_lead_status(s, principal=county.county_staff, lead_id=lead.id, status=LeadStatus.CONFIRMED,
-                            found_on=AS_OF)  # fmt: skip
+            set_lead_status(
+                s, principal=county.county_staff, lead_id=lead.id, status=LeadStatus.CONFIRMED, found_on=AS_OF
+            )
         # confirming twice does not add a second finding
         set_lead_status(
             s, principal=county.county_staff, lead_id=cap.id, status=LeadStatus.CONFIRMED, found_on=AS_OF
@@ -229,8 +230,10 @@ def test_guess_unit_and_stored_sheets_audit_like_files(county: County, uploads: 
         units = training_units(s, principal=county.county_staff)
     assert guess_unit(units, uploads["company"].archive) == unit(county, COMPANY)
     for upload in uploads.values():
-        rebuilt = type(upload.archive)(name=upload.archive.name,
-                                       sheets={k: decode_sheet(encode_sheet(v)) for k, v in upload.archive.sheets.items()})  # fmt: skip
+        rebuilt = type(upload.archive)(
+            name=upload.archive.name,
+            sheets={k: decode_sheet(encode_sheet(v)) for k, v in upload.archive.sheets.items()},
+        )
         first, second = audit([upload.archive], as_of=AS_OF), audit([rebuilt], as_of=AS_OF)
         assert [(lead.sort_key(), lead.text, lead.evidence) for lead in first.leads] == [
             (lead.sort_key(), lead.text, lead.evidence) for lead in second.leads

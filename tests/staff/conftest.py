@@ -21,11 +21,15 @@ def build_county(engine: Engine, url: str = "") -> County:
     c = County(engine, url)
     with Session(engine) as s:
         add_places(s, c)
-        add_enterprises(s, c, [
-            ("三合化工有限公司", Sector.HAZCHEM, "三合街道", "县经信委"),
-            ("三合机械厂", Sector.INDUSTRY_TRADE, "三合街道", None),
-            ("名山采石场", Sector.NONCOAL_MINE, "名山街道", None),
-        ])  # fmt: skip
+        add_enterprises(
+            s,
+            c,
+            [
+                ("三合化工有限公司", Sector.HAZCHEM, "三合街道", "县经信委"),
+                ("三合机械厂", Sector.INDUSTRY_TRADE, "三合街道", None),
+                ("名山采石场", Sector.NONCOAL_MINE, "名山街道", None),
+            ],
+        )
         s.commit()
     return c
 

@@ -45,9 +45,11 @@ def people(n: int, *, region: str = "500230") -> list[Person]:
 def valid_record(person: Person, **overrides: Any) -> dict[str, Any]:
     """A current low-voltage electrician certificate, valid today, review not yet due."""
     return certificate_record(
-        person, valid_end=(TODAY + dt.timedelta(days=3 * 365)).isoformat(),
-        should_review=(TODAY + dt.timedelta(days=365)).isoformat(), **overrides,
-    )  # fmt: skip
+        person,
+        valid_end=(TODAY + dt.timedelta(days=3 * 365)).isoformat(),
+        should_review=(TODAY + dt.timedelta(days=365)).isoformat(),
+        **overrides,
+    )
 
 
 def write_cassettes(
@@ -64,10 +66,12 @@ def write_cassettes(
             if expired_here
             else valid_record(person)
         )
-        interactions.append({
-            "match": {"idcardNum": person.id_number, "name": person.name, "family": "special"},
-            "response": {"status": 200, "json": {"code": 200, "msg": "查询成功", "data": [record]}},
-        })  # fmt: skip
+        interactions.append(
+            {
+                "match": {"idcardNum": person.id_number, "name": person.name, "family": "special"},
+                "response": {"status": 200, "json": {"code": 200, "msg": "查询成功", "data": [record]}},
+            }
+        )
     directory.mkdir(parents=True, exist_ok=True)
     doc = {"format": "anpei-platform-cassette/1", "note": "synthetic", "interactions": interactions}
     (directory / "people.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -135,9 +139,13 @@ def serve_app(app: Any) -> Iterator[str]:
 
 @contextmanager
 def start_service(
-    tmp_path: Path, *, people_count: int = 12, default_captcha: str = f"fixed:{CAPTCHA}", token: str | None = None,
+    tmp_path: Path,
+    *,
+    people_count: int = 12,
+    default_captcha: str = f"fixed:{CAPTCHA}",
+    token: str | None = None,
     captcha_wait_s: float = 120.0,
-) -> Iterator[ServiceRun]:  # fmt: skip
+) -> Iterator[ServiceRun]:
     """The platform double and the verifier service (temp job store, no pacing)."""
     from verifier.service import create_app
 
@@ -149,8 +157,12 @@ def start_service(
     settings = Settings(_env_file=None, **env)  # type: ignore[call-arg]
     with running_double(cassettes, captcha_answer=CAPTCHA) as double_url:
         app = create_app(
-            settings, platform_url=double_url, min_interval_s=0, backoff_base_s=0,
-            default_captcha=default_captcha, captcha_wait_s=captcha_wait_s,
-        )  # fmt: skip
+            settings,
+            platform_url=double_url,
+            min_interval_s=0,
+            backoff_base_s=0,
+            default_captcha=default_captcha,
+            captcha_wait_s=captcha_wait_s,
+        )
         with serve_app(app) as url:
             yield ServiceRun(url, double_url, app, crowd, token, {"ANPEI_VERIFIER_URL": url, **env})

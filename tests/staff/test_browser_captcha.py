@@ -41,8 +41,11 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceRun]:
 def dashboard_url(
     sample_url: str, services: ServiceRun, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    env = {"DATABASE_URL": sample_url, "ANPEI_VERIFIER_URL": services.url,
-           "ANPEI_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads"))}  # fmt: skip
+    env = {
+        "DATABASE_URL": sample_url,
+        "ANPEI_VERIFIER_URL": services.url,
+        "ANPEI_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+    }
     with running_dashboard(env, log=tmp_path_factory.mktemp("dash") / "streamlit.log") as url:
         yield url
 

@@ -92,8 +92,11 @@ def test_file_names_and_roster_names_are_not_markdown(
         monkeypatch.setenv(key, value)
     client = VerifierClient(queue_service.url)
     name = "[点此领奖](http://127.0.0.1:9/x)![i](http://127.0.0.1:9/p.png).csv"
-    job_id = int(client.submit_roster(csv_bytes(roster_rows(queue_service.crowd[:1])), filename=name,
-                                      family="special")["job_id"])  # fmt: skip
+    job_id = int(
+        client.submit_roster(
+            csv_bytes(roster_rows(queue_service.crowd[:1])), filename=name, family="special"
+        )["job_id"]
+    )
     _wait(lambda: client.captcha(job_id) is not None)
     at = acting(AppTest.from_file(PAGE, default_timeout=30))
     at.run()

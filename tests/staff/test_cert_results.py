@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import queries as q
+from db import queries
 from db.access import SYSTEM, AccessDenied
 from db.cert_results import (
     enterprise_choices,
@@ -33,12 +33,26 @@ def row(
 ) -> dict[str, Any]:
     person = CROWD[n]
     values: dict[str, Any] = {
-        "行号": n + 2, "姓名": person.name, "身份证号": person.id_number, "证书类型": family, "outcome": outcome,
-        "结论": "", "问题": problem, "warnings": "", "说明": "说明", "证号": "T" + person.id_number,
-        "作业类别": "电工作业", "操作项目": "低压电工作业", "初领日期": "2021-03-01", "有效期开始": "2021-03-01",
-        "有效期结束": "2027-02-28", "应复审日期": "2024-02-28", "实际复审日期": "", "签发机关": "重庆市应急管理局",
+        "行号": n + 2,
+        "姓名": person.name,
+        "身份证号": person.id_number,
+        "证书类型": family,
+        "outcome": outcome,
+        "结论": "",
+        "问题": problem,
+        "warnings": "",
+        "说明": "说明",
+        "证号": "T" + person.id_number,
+        "作业类别": "电工作业",
+        "操作项目": "低压电工作业",
+        "初领日期": "2021-03-01",
+        "有效期开始": "2021-03-01",
+        "有效期结束": "2027-02-28",
+        "应复审日期": "2024-02-28",
+        "实际复审日期": "",
+        "签发机关": "重庆市应急管理局",
         "核验时间": "2023-05-20 10:11:12",
-    }  # fmt: skip
+    }
     if original:
         values["_original"] = original
     return values
@@ -57,8 +71,14 @@ ROWS = [
 def test_verdicts_saved_against_people_and_enterprise(county: County) -> None:
     eid = county.ids["三合化工有限公司"]
     with county.session() as s:
-        report = save_job_results(s, principal=county.county_staff, job_ref="verifier:1:20230520", as_of=AS_OF,
-                                  rows=ROWS, enterprise_id=eid)  # fmt: skip
+        report = save_job_results(
+            s,
+            principal=county.county_staff,
+            job_ref="verifier:1:20230520",
+            as_of=AS_OF,
+            rows=ROWS,
+            enterprise_id=eid,
+        )
         s.commit()
     assert (report.saved, report.skipped_non_verdict, report.skipped_duplicates, report.people_created) == (
         3,
@@ -77,7 +97,9 @@ def test_verdicts_saved_against_people_and_enterprise(county: County) -> None:
         persons = s.exec(select(Person)).all()
         assert {p.id_number for p in persons} == {p.id_number for p in CROWD[:3]}
         assert {p.role for p in persons} == {PersonRole.SPECIAL_WORKER.value}
-        summary = q.township_month_summary(s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[county.ids["三合街道"]])[0]
+        summary = queries.township_month_summary(
+            s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[county.ids["三合街道"]]
+        )[0]
         assert (summary.workers_checked, summary.unlicensed, summary.suspected_fake) == (3, 1, 1)
     entries = county.audit_entries(action="import", entity="certificatecheck")
     assert len(entries) == 1 and "三合化工有限公司" in entries[0].detail
@@ -87,8 +109,14 @@ def test_saving_a_job_again_replaces_its_checks(county: County) -> None:
     eid = county.ids["三合机械厂"]
     for _ in range(2):
         with county.session() as s:
-            report = save_job_results(s, principal=county.county_staff, job_ref="verifier:7:1", as_of=AS_OF,
-                                      rows=ROWS[:2], enterprise_id=eid)  # fmt: skip
+            report = save_job_results(
+                s,
+                principal=county.county_staff,
+                job_ref="verifier:7:1",
+                as_of=AS_OF,
+                rows=ROWS[:2],
+                enterprise_id=eid,
+            )
             s.commit()
     assert report.replaced == 2 and report.people_created == 0
     with county.session() as s:
@@ -111,8 +139,14 @@ def test_a_township_roster_finds_each_rows_enterprise(county: County) -> None:
         ),
     ]
     with county.session() as s:
-        report = save_job_results(s, principal=county.township("三合街道"), job_ref="verifier:2:1", as_of=AS_OF,
-                                  rows=rows, jurisdiction_id=county.ids["三合街道"])  # fmt: skip
+        report = save_job_results(
+            s,
+            principal=county.township("三合街道"),
+            job_ref="verifier:2:1",
+            as_of=AS_OF,
+            rows=rows,
+            jurisdiction_id=county.ids["三合街道"],
+        )
         s.commit()
         assert report.without_enterprise == 1
         checks = {c.outcome + c.family: c for c in s.exec(select(CertificateCheck)).all()}
@@ -129,8 +163,14 @@ def test_a_township_roster_finds_each_rows_enterprise(county: County) -> None:
 def test_scoping_refuses_what_the_principal_may_not_change(county: County, who: str) -> None:
     principal = county.leader if who == "leader" else county.township("名山街道")
     with county.session() as s, pytest.raises(AccessDenied):
-        save_job_results(s, principal=principal, job_ref="verifier:3:1", as_of=AS_OF, rows=ROWS[:1],
-                         enterprise_id=county.ids["三合化工有限公司"])  # fmt: skip
+        save_job_results(
+            s,
+            principal=principal,
+            job_ref="verifier:3:1",
+            as_of=AS_OF,
+            rows=ROWS[:1],
+            enterprise_id=county.ids["三合化工有限公司"],
+        )
 
 
 def test_target_must_be_exactly_one(county: County) -> None:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from anpei.cli import app
-from db import exports as ex
+from db import exports
 from db.access import SYSTEM, AccessDenied
 from db.cert_results import save_job_results
 from db.engine import make_engine
@@ -48,44 +48,93 @@ def _data(county: County) -> None:
     """May 2023 in 三合街道: a submitted table, and records (an inspection, findings, checks)."""
     j = county.ids["三合街道"]
     with county.session() as s:
-        s.add(MonthlyReport(
-            jurisdiction_id=j, month="2023-05", status="submitted", submitted_at=dt.datetime(2023, 6, 3, tzinfo=dt.UTC),
-            enterprises_inspected=2, high_risk_inspected=1, industry_trade_inspected=1, problems_found=3,
-            problems_by_item={"enterprise-3": 2}, ordered_rectify=2, rectified=1, workers_checked=5, unlicensed=1,
-            fines_wan=Decimal("1.25"), filled_by="张三", phone="023-70000000", filled_on=dt.date(2023, 6, 2),
-        ))  # fmt: skip
-        s.add(Inspection(inspected_on=dt.date(2023, 5, 10), jurisdiction_id=j, target_kind="enterprise",
-                         enterprise_id=county.ids["三合化工有限公司"]))  # fmt: skip
+        s.add(
+            MonthlyReport(
+                jurisdiction_id=j,
+                month="2023-05",
+                status="submitted",
+                submitted_at=dt.datetime(2023, 6, 3, tzinfo=dt.UTC),
+                enterprises_inspected=2,
+                high_risk_inspected=1,
+                industry_trade_inspected=1,
+                problems_found=3,
+                problems_by_item={"enterprise-3": 2},
+                ordered_rectify=2,
+                rectified=1,
+                workers_checked=5,
+                unlicensed=1,
+                fines_wan=Decimal("1.25"),
+                filled_by="张三",
+                phone="023-70000000",
+                filled_on=dt.date(2023, 6, 2),
+            )
+        )
+        s.add(
+            Inspection(
+                inspected_on=dt.date(2023, 5, 10),
+                jurisdiction_id=j,
+                target_kind="enterprise",
+                enterprise_id=county.ids["三合化工有限公司"],
+            )
+        )
         for number in (3, 3, 5):
-            s.add(Finding(jurisdiction_id=j, target_kind="enterprise", enterprise_id=county.ids["三合化工有限公司"],
-                          check_item_number=number, found_on=dt.date(2023, 5, 10), description="问题",
-                          deadline=dt.date(2023, 5, 20)))  # fmt: skip
+            s.add(
+                Finding(
+                    jurisdiction_id=j,
+                    target_kind="enterprise",
+                    enterprise_id=county.ids["三合化工有限公司"],
+                    check_item_number=number,
+                    found_on=dt.date(2023, 5, 10),
+                    description="问题",
+                    deadline=dt.date(2023, 5, 20),
+                )
+            )
         bad = Enterprise(name=FORMULA, sector="other", jurisdiction_id=j, uscc="91500230MA9999999X")
         s.add(bad)
         s.flush()
         rows = [
-            {"行号": 2, "姓名": CROWD[0].name, "身份证号": CROWD[0].id_number, "证书类型": "特种作业操作证",
-             "outcome": "NOT_FOUND", "问题": "无证上岗", "说明": f"身份证号 {CROWD[0].id_number} 查无此证",
-             "证号": "T" + CROWD[0].id_number},
-        ]  # fmt: skip
-        save_job_results(s, principal=SYSTEM, job_ref="verifier:1:1", as_of=dt.date(2023, 5, 12), rows=rows,
-                         enterprise_id=int(bad.id or 0))  # fmt: skip
+            {
+                "行号": 2,
+                "姓名": CROWD[0].name,
+                "身份证号": CROWD[0].id_number,
+                "证书类型": "特种作业操作证",
+                "outcome": "NOT_FOUND",
+                "问题": "无证上岗",
+                "说明": f"身份证号 {CROWD[0].id_number} 查无此证",
+                "证号": "T" + CROWD[0].id_number,
+            },
+        ]
+        save_job_results(
+            s,
+            principal=SYSTEM,
+            job_ref="verifier:1:1",
+            as_of=dt.date(2023, 5, 12),
+            rows=rows,
+            enterprise_id=int(bad.id or 0),
+        )
         s.commit()
 
 
 def test_one_township_summary_is_print_ready_with_the_reported_numbers(county: County) -> None:
     _data(county)
     with county.session() as s:
-        data = ex.township_summary_xlsx(s, principal=county.county_staff, month="2023-05",
-                                        jurisdiction_id=county.ids["三合街道"])  # fmt: skip
+        data = exports.township_summary_xlsx(
+            s, principal=county.county_staff, month="2023-05", jurisdiction_id=county.ids["三合街道"]
+        )
         s.commit()
     book = _book(data)
     assert book.sheetnames == ["三合街道"]  # type: ignore[attr-defined]
     ws = book["三合街道"]  # type: ignore[index]
     _assert_print_ready(ws, title_rows="$3:$4")
     text = _texts(ws)
-    for expected in ("执法检查汇总表", "填报单位（盖章）：三合街道", "填报人：张三", "联系电话：023-70000000",
-                     "填报日期：2023年6月2日", "本单位报送的汇总表"):  # fmt: skip
+    for expected in (
+        "执法检查汇总表",
+        "填报单位（盖章）：三合街道",
+        "填报人：张三",
+        "联系电话：023-70000000",
+        "填报日期：2023年6月2日",
+        "本单位报送的汇总表",
+    ):
         assert expected in text, expected
     headers = {
         ws.cell(row=4, column=c).value: ws.cell(row=5, column=c).value for c in range(1, ws.max_column + 1)
@@ -99,8 +148,13 @@ def test_one_township_summary_is_print_ready_with_the_reported_numbers(county: C
 def test_records_source_counts_the_record_level_data(county: County) -> None:
     _data(county)
     with county.session() as s:
-        sheets = ex.summary_sheets(s, principal=county.county_staff, month="2023-05", source="records",
-                                   jurisdiction_ids=[county.ids["三合街道"]])  # fmt: skip
+        sheets = exports.summary_sheets(
+            s,
+            principal=county.county_staff,
+            month="2023-05",
+            source="records",
+            jurisdiction_ids=[county.ids["三合街道"]],
+        )
     values = sheets[0].values
     assert sheets[0].source == "records"
     assert values["enterprises_inspected"] == 1 and values["problems_found"] == 3
@@ -111,15 +165,17 @@ def test_records_source_counts_the_record_level_data(county: County) -> None:
 def test_all_townships_total_equals_the_sum_of_the_sheets(sample_url: str) -> None:
     engine = make_engine(sample_url)
     with Session(engine) as s:
-        data = ex.township_summary_xlsx(s, principal=SYSTEM, month="2023-05")
-        sheets = ex.summary_sheets(s, principal=SYSTEM, month="2023-05")
+        data = exports.township_summary_xlsx(s, principal=SYSTEM, month="2023-05")
+        sheets = exports.summary_sheets(s, principal=SYSTEM, month="2023-05")
     engine.dispose()
     book = _book(data)
     names = book.sheetnames  # type: ignore[attr-defined]
-    assert names[0] == ex.TOTAL_SHEET and len(names) == len(sheets) + 1
-    total = book[ex.TOTAL_SHEET]  # type: ignore[index]
+    assert names[0] == exports.TOTAL_SHEET and len(names) == len(sheets) + 1
+    total = book[exports.TOTAL_SHEET]  # type: ignore[index]
     header = [total.cell(row=4, column=c).value for c in range(1, total.max_column + 1)]
-    total_row = next(r for r in range(5, total.max_row + 1) if total.cell(row=r, column=1).value == "各单位合计")
+    total_row = next(
+        r for r in range(5, total.max_row + 1) if total.cell(row=r, column=1).value == "各单位合计"
+    )
     assert total_row == 5 + len(sheets)
     numeric = [i for i, column in enumerate(DEFAULT_LAYOUT, start=1) if column.kind in ("count", "money")]
     assert [header[i - 1] for i in numeric][:3] == ["检查生产经营单位数", "其中：高危行业", "其中：工贸行业"]
@@ -138,16 +194,38 @@ def test_verification_export_masks_ids_and_escapes_formulas(county: County) -> N
     _data(county)
     j = county.ids["三合街道"]
     with county.session() as s:
-        data = ex.verification_xlsx(s, principal=county.county_staff, jurisdiction_id=j,
-                                    first=dt.date(2023, 5, 1), last=dt.date(2023, 5, 31))  # fmt: skip
-        full = ex.verification_xlsx(s, principal=county.county_staff, jurisdiction_id=j,
-                                    first=dt.date(2023, 5, 1), last=dt.date(2023, 5, 31), full_ids=True)  # fmt: skip
+        data = exports.verification_xlsx(
+            s,
+            principal=county.county_staff,
+            jurisdiction_id=j,
+            first=dt.date(2023, 5, 1),
+            last=dt.date(2023, 5, 31),
+        )
+        full = exports.verification_xlsx(
+            s,
+            principal=county.county_staff,
+            jurisdiction_id=j,
+            first=dt.date(2023, 5, 1),
+            last=dt.date(2023, 5, 31),
+            full_ids=True,
+        )
         with pytest.raises(AccessDenied):
-            ex.verification_xlsx(s, principal=county.leader, jurisdiction_id=j, first=dt.date(2023, 5, 1),
-                                 last=dt.date(2023, 5, 31), full_ids=True)  # fmt: skip
+            exports.verification_xlsx(
+                s,
+                principal=county.leader,
+                jurisdiction_id=j,
+                first=dt.date(2023, 5, 1),
+                last=dt.date(2023, 5, 31),
+                full_ids=True,
+            )
         with pytest.raises(AccessDenied):
-            ex.verification_xlsx(s, principal=county.township("名山街道"), jurisdiction_id=j,
-                                 first=dt.date(2023, 5, 1), last=dt.date(2023, 5, 31))  # fmt: skip
+            exports.verification_xlsx(
+                s,
+                principal=county.township("名山街道"),
+                jurisdiction_id=j,
+                first=dt.date(2023, 5, 1),
+                last=dt.date(2023, 5, 31),
+            )
         s.commit()
     ws = _book(data).active  # type: ignore[attr-defined]
     _assert_print_ready(ws, title_rows="$2:$2")
@@ -163,12 +241,12 @@ def test_verification_export_masks_ids_and_escapes_formulas(county: County) -> N
 
 
 def test_download_names_survive() -> None:
-    assert ex.download_name("汇总表", "三合街道", "2023-05") == "汇总表-三合街道-2023-05.xlsx"
-    assert ex.download_name('a/b:c*?"<>|', "x") == "a_b_c_-x.xlsx"
+    assert exports.download_name("汇总表", "三合街道", "2023-05") == "汇总表-三合街道-2023-05.xlsx"
+    assert exports.download_name('a/b:c*?"<>|', "x") == "a_b_c_-x.xlsx"
     used: set[str] = set()
-    assert ex.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______"
-    assert ex.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______(2)"
-    assert len(ex.sheet_title("很" * 40, used)) == 31
+    assert exports.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______"
+    assert exports.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______(2)"
+    assert len(exports.sheet_title("很" * 40, used)) == 31
 
 
 # --- the command line ---------------------------------------------------------------------------------
@@ -192,7 +270,7 @@ def test_cli_exports(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert "已导出" in result.output
         assert load_workbook(out).sheetnames, name
     assert load_workbook(tmp_path / "all.xlsx").sheetnames == [
-        ex.TOTAL_SHEET,
+        exports.TOTAL_SHEET,
         "三合街道",
         "名山街道",
         "县经信委",

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
         ("circular", "关于2023年第三季度安全生产培训“走过场”专项整治督查考核情况的通报.xlsx"),
     ],
 )
-def test_each_export_is_built_offered_and_audited(sample_url: str, monkeypatch: pytest.MonkeyPatch, key: str,
-                                                  name: str) -> None:  # fmt: skip
+def test_each_export_is_built_offered_and_audited(
+    sample_url: str, monkeypatch: pytest.MonkeyPatch, key: str, name: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", sample_url)
     at = logged_in_page(AppTest.from_file(PAGE, default_timeout=120), sample_url)
     at.run()

@@ -18,10 +18,22 @@ AFTER_RESET = (1, "2023-06-20T09:30:00Z")  # the same id, handed out again by a 
 def test_a_reset_verifier_store_does_not_hand_over_another_units_job(county: County) -> None:
     sanhe, mingshan = county.township("三合街道"), county.township("名山街道")
     with county.session() as s:
-        verifier_jobs.record_submission(s, principal=sanhe, job=BEFORE_RESET, jurisdiction_id=None,
-                                        enterprise_id=county.ids["三合化工有限公司"], label="三合化工有限公司")  # fmt: skip
-        verifier_jobs.record_submission(s, principal=mingshan, job=AFTER_RESET, jurisdiction_id=county.ids["名山街道"],
-                                        enterprise_id=None, label="名山街道")  # fmt: skip
+        verifier_jobs.record_submission(
+            s,
+            principal=sanhe,
+            job=BEFORE_RESET,
+            jurisdiction_id=None,
+            enterprise_id=county.ids["三合化工有限公司"],
+            label="三合化工有限公司",
+        )
+        verifier_jobs.record_submission(
+            s,
+            principal=mingshan,
+            job=AFTER_RESET,
+            jurisdiction_id=county.ids["名山街道"],
+            enterprise_id=None,
+            label="名山街道",
+        )
         s.commit()
         assert verifier_jobs.visible_jobs(s, principal=sanhe, jobs=[AFTER_RESET]) == set()
         assert verifier_jobs.visible_jobs(s, principal=mingshan, jobs=[AFTER_RESET]) == {AFTER_RESET}
@@ -48,8 +60,14 @@ def test_a_reset_verifier_store_does_not_hand_over_another_units_job(county: Cou
 def test_the_target_is_saved_once_per_answered_rows(county: County) -> None:
     sanhe = county.township("三合街道")
     with county.session() as s:
-        verifier_jobs.record_submission(s, principal=sanhe, job=BEFORE_RESET, jurisdiction_id=county.ids["三合街道"],
-                                        enterprise_id=None, label="三合街道")  # fmt: skip
+        verifier_jobs.record_submission(
+            s,
+            principal=sanhe,
+            job=BEFORE_RESET,
+            jurisdiction_id=county.ids["三合街道"],
+            enterprise_id=None,
+            label="三合街道",
+        )
         verifier_jobs.mark_saved(s, job=BEFORE_RESET, rows=5, summary="已保存 5 条")
         s.commit()
         target = verifier_jobs.target_of(s, principal=sanhe, job=BEFORE_RESET)
@@ -57,8 +75,15 @@ def test_the_target_is_saved_once_per_answered_rows(county: County) -> None:
             target is not None and not target.needs_saving(5) and target.needs_saving(7)
         )  # resumed: save again
         with pytest.raises(InputError):  # one record per job
-            verifier_jobs.record_submission(s, principal=sanhe, job=BEFORE_RESET, jurisdiction_id=county.ids["三合街道"],
-                                            enterprise_id=None, label="三合街道")  # fmt: skip
+            verifier_jobs.record_submission(
+                s,
+                principal=sanhe,
+                job=BEFORE_RESET,
+                jurisdiction_id=county.ids["三合街道"],
+                enterprise_id=None,
+                label="三合街道",
+            )
         with pytest.raises(InputError):  # a target is a jurisdiction or an enterprise, not both or neither
-            verifier_jobs.record_submission(s, principal=sanhe, job=AFTER_RESET, jurisdiction_id=None,
-                                            enterprise_id=None, label="")  # fmt: skip
+            verifier_jobs.record_submission(
+                s, principal=sanhe, job=AFTER_RESET, jurisdiction_id=None, enterprise_id=None, label=""
+            )

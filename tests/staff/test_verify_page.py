@@ -82,8 +82,11 @@ def test_columns_and_local_problems_by_row_before_submission(
     at = _start(data, f"名单.{kind}")
     columns = _frames(at, "文件中的列")[0]
     assert dict(zip(columns["文件中的列"], columns["识别为"], strict=True)) == {
-        "姓名": "姓名", "身份证号": "身份证号", "操作项目": "操作项目", "证书编号": "证书编号",
-    }  # fmt: skip
+        "姓名": "姓名",
+        "身份证号": "身份证号",
+        "操作项目": "操作项目",
+        "证书编号": "证书编号",
+    }
     problems = _frames(at, "问题")[0]
     first = 3 if kind == "xlsx" else 2  # the title row pushes the xlsx rows down by one
     by_row: dict[int, str] = {}
@@ -218,7 +221,9 @@ def test_a_saved_platform_page_is_evidence_for_one_person(
     assert any("无法识别" in e.value for e in at.error)
 
 
-def test_finished_results_are_saved_to_the_submit_target_in_a_new_session(env: tuple[County, ServiceRun]) -> None:
+def test_finished_results_are_saved_to_the_submit_target_in_a_new_session(
+    env: tuple[County, ServiceRun],
+) -> None:
     """The target chosen at submit is stored with the job: a later session (another tab, the next
     morning) that opens the finished job saves its results there without a second click, and says so."""
     county, service = env
@@ -235,7 +240,9 @@ def test_finished_results_are_saved_to_the_submit_target_in_a_new_session(env: t
     later.button(key="verify.open").click().run()
     assert not later.exception, [e.value for e in later.exception]
     saved = [s.value for s in later.success if "自动保存到" in s.value]
-    assert saved and "三合化工有限公司" in saved[0] and "已保存 12 条" in saved[0], [s.value for s in later.success]
+    assert saved and "三合化工有限公司" in saved[0] and "已保存 12 条" in saved[0], [
+        s.value for s in later.success
+    ]
     with Session(county.engine) as s:
         checks = s.exec(select(CertificateCheck)).all()
         assert len(checks) == 12 and {c.enterprise_id for c in checks} == {county.ids["三合化工有限公司"]}

@@ -38,8 +38,21 @@ def test_csv_output_masks_ids_and_writes_the_problem_file(tmp_path: Path) -> Non
     result = runner.invoke(app, ["audit-training", str(archive), "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = _read_csv(out)
-    assert rows[0] == ["规则代码", "规则", "依据", "培训单位", "班次编号", "对方培训单位", "对方班次编号", "姓名",
-                       "身份证号", "教师", "日期", "说明", "证据"]  # fmt: skip
+    assert rows[0] == [
+        "规则代码",
+        "规则",
+        "依据",
+        "培训单位",
+        "班次编号",
+        "对方培训单位",
+        "对方班次编号",
+        "姓名",
+        "身份证号",
+        "教师",
+        "日期",
+        "说明",
+        "证据",
+    ]
     assert [row[0] for row in rows[1:]] == ["EXAM_WITHOUT_ATTENDANCE", "HOURS_INFLATED"]
     assert rows[1][8] == id_number[:6] + "********" + id_number[-4:]
     assert rows[2][10] == "2023-05-06" and rows[2][12] == "甲档案.xlsx 课程安排 第 2 行"
@@ -129,8 +142,11 @@ def test_training_template(tmp_path: Path) -> None:
     archive = read_archive(out)
     assert archive.problems == []
     assert {name: len(sheet) for name, sheet in archive.sheets.items()} == {
-        "班次": 1, "课程安排": 1, "签到": 1, "考试": 1,
-    }  # fmt: skip
+        "班次": 1,
+        "课程安排": 1,
+        "签到": 1,
+        "考试": 1,
+    }
     found = audit([archive], as_of=dt.date(2024, 1, 1))
     assert found.problems == []
     assert [lead.code for lead in found.leads] == ["CLASS_BELOW_MINIMUM"]  # one 4-学时 session of 32

@@ -38,8 +38,13 @@ def test_the_engine_stands_alone() -> None:
         "import sys, training_audit, training_audit.cli, training_audit.output, training_audit.sample, "
         "training_audit.template; print(sorted({m.split('.')[0] for m in sys.modules} & {'db', 'dashboard', 'streamlit'}))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.stdout.strip() == "[]"
 
 
@@ -53,11 +58,16 @@ def test_archives_built_from_stored_rows_audit_like_files(tmp_path: Path) -> Non
     stored = Archive(
         name="a.xlsx",
         sheets={
-            name: Sheet.from_rows(name, [(number, dict(zip(HEADERS[name], row, strict=True)))
-                                         for number, row in enumerate(rows, start=2)])
+            name: Sheet.from_rows(
+                name,
+                [
+                    (number, dict(zip(HEADERS[name], row, strict=True)))
+                    for number, row in enumerate(rows, start=2)
+                ],
+            )
             for name, rows in sheets.items()
         },
-    )  # fmt: skip
+    )
     from_rows = audit([stored], as_of=dt.date(2024, 1, 1))
     assert [(lead.code, lead.text, lead.evidence) for lead in from_rows.leads] == [
         (lead.code, lead.text, lead.evidence) for lead in from_file.leads

@@ -79,8 +79,13 @@ def test_verify_writes_outcomes_and_lists_roster_problems(
     assert "查询平台 4 次" in done.stderr
     results = _csv(out)
     assert [(r["行号"], r["结论代码"]) for r in results] == [
-        ("3", "VALID"), ("4", "EXPIRED"), ("5", "VALID"), ("6", "NAME_MISMATCH"), ("7", "INPUT_INVALID"), ("8", "NOT_FOUND"),
-    ]  # fmt: skip
+        ("3", "VALID"),
+        ("4", "EXPIRED"),
+        ("5", "VALID"),
+        ("6", "NAME_MISMATCH"),
+        ("7", "INPUT_INVALID"),
+        ("8", "NOT_FOUND"),
+    ]
     assert results[0]["身份证号"] == mask_id(VALID.id_number)
     assert VALID.id_number not in out.read_text(encoding="utf-8-sig")
     assert len(log) == 4
@@ -134,15 +139,38 @@ def test_manual_captcha_without_terminal_gives_captcha_required(
         ("ok", ["r.csv", "--out", "o.csv", "--family", "other"], "证书类型"),
         ("ok", ["r.csv", "--out", "o.csv", "--captcha", "auto"], "验证码方式"),
         ("ok", ["r.csv", "--out", "o.csv", "--min-interval", "-1"], "--min-interval 应为不小于 0 的秒数"),
-        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MAX_ATTEMPTS=2"], "ANPEI_MAX_ATTEMPTS='2'：应不小于 3"),
-        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_MIN_INTERVAL=abc"], "ANPEI_MIN_INTERVAL='abc'：应为数字"),
-        ("ok", ["r.csv", "--out", "o.csv", "--env", "ANPEI_VERIFIER_DATABASE_URL=bogus://x"], "无法打开核验任务库"),
+        (
+            "ok",
+            ["r.csv", "--out", "o.csv", "--env", "ANPEI_MAX_ATTEMPTS=2"],
+            "ANPEI_MAX_ATTEMPTS='2'：应不小于 3",
+        ),
+        (
+            "ok",
+            ["r.csv", "--out", "o.csv", "--env", "ANPEI_MIN_INTERVAL=abc"],
+            "ANPEI_MIN_INTERVAL='abc'：应为数字",
+        ),
+        (
+            "ok",
+            ["r.csv", "--out", "o.csv", "--env", "ANPEI_VERIFIER_DATABASE_URL=bogus://x"],
+            "无法打开核验任务库",
+        ),
         ("ok", ["r.csv", "--out", "/proc/o.csv"], "无法写入"),
         ("huge", ["r.csv", "--out", "o.csv"], "60,000 行"),
     ],
-    ids=["missing", "no-name-column", "out-suffix", "family", "captcha", "min-interval", "max-attempts",
-         "min-interval-env", "database-url", "unwritable-out", "over-60000-rows"],
-)  # fmt: skip
+    ids=[
+        "missing",
+        "no-name-column",
+        "out-suffix",
+        "family",
+        "captcha",
+        "min-interval",
+        "max-attempts",
+        "min-interval-env",
+        "database-url",
+        "unwritable-out",
+        "over-60000-rows",
+    ],
+)
 def test_unusable_input_exits_non_zero_with_one_line(
     tmp_path: Path, make: str | None, args: list[str], message: str
 ) -> None:

@@ -21,7 +21,9 @@ ID_M = make_id("500230", dt.date(1990, 1, 1), 11)  # odd order code: 男
 ID_F = make_id("500230", dt.date(1990, 1, 1), 12)
 W = WarningCode
 O = Outcome  # noqa: E741
-EXAMPLES = Path(__file__).resolve().parent / "platform_cassettes"  # copies of ../shared/platform-cassettes/examples
+EXAMPLES = (
+    Path(__file__).resolve().parent / "platform_cassettes"
+)  # copies of ../shared/platform-cassettes/examples
 
 
 def row(**kw: Any) -> RosterRow:

@@ -114,9 +114,16 @@ def test_outcomes_duplicates_and_invalid_rows(
 
     assert run_to_end(_runner(store, url), job_id) is JobStatus.DONE
     expected = [
-        "VALID", "EXPIRED", "VALID", "NAME_MISMATCH", "NOT_FOUND",
-        "INPUT_INVALID", "PLATFORM_ERROR", "EXPIRED", "VALID",
-    ]  # fmt: skip
+        "VALID",
+        "EXPIRED",
+        "VALID",
+        "NAME_MISMATCH",
+        "NOT_FOUND",
+        "INPUT_INVALID",
+        "PLATFORM_ERROR",
+        "EXPIRED",
+        "VALID",
+    ]
     assert _outcomes(store, job_id) == [(first + i, code) for i, code in enumerate(expected)]
     # each distinct person asked once (the 502 person once, with its three attempts); the bad ID never
     counts = log.per_person()
@@ -129,8 +136,13 @@ def test_outcomes_duplicates_and_invalid_rows(
     progress = store.progress(job_id)
     assert progress.done == progress.total == 9
     assert progress.by_outcome == {
-        "VALID": 3, "EXPIRED": 2, "NAME_MISMATCH": 1, "NOT_FOUND": 1, "INPUT_INVALID": 1, "PLATFORM_ERROR": 1,
-    }  # fmt: skip
+        "VALID": 3,
+        "EXPIRED": 2,
+        "NAME_MISMATCH": 1,
+        "NOT_FOUND": 1,
+        "INPUT_INVALID": 1,
+        "PLATFORM_ERROR": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -146,8 +158,14 @@ def test_stop_marks_the_rest_not_checked_and_resume_finishes(
 
     assert run_to_end(runner, job_id) is JobStatus.STOPPED
     assert [o for _, o in _outcomes(store, job_id)] == [
-        "VALID", code, "INPUT_INVALID", "NOT_CHECKED", code, "NOT_CHECKED", "VALID",
-    ]  # fmt: skip
+        "VALID",
+        code,
+        "INPUT_INVALID",
+        "NOT_CHECKED",
+        code,
+        "NOT_CHECKED",
+        "VALID",
+    ]
     job = store.get_job(job_id)
     assert job is not None and job.stop_outcome == code and job.stop_reason
     assert len(log) == 2  # nothing after the stop
@@ -155,8 +173,14 @@ def test_stop_marks_the_rest_not_checked_and_resume_finishes(
     assert resume_job(store, job_id)
     assert run_to_end(runner, job_id) is JobStatus.DONE
     assert [o for _, o in _outcomes(store, job_id)] == [
-        "VALID", "VALID", "INPUT_INVALID", "EXPIRED", "VALID", "NOT_FOUND", "VALID",
-    ]  # fmt: skip
+        "VALID",
+        "VALID",
+        "INPUT_INVALID",
+        "EXPIRED",
+        "VALID",
+        "NOT_FOUND",
+        "VALID",
+    ]
     counts = log.per_person()
     assert counts[VALID.id_number] == 1  # answered before the stop: never asked again
     assert counts[stopper.id_number] == 2  # the stop, then the answer after the block was lifted
@@ -319,9 +343,16 @@ def test_queue_solver_timeout_pauses_the_job(
 
 
 def _lagging_runs(
-    store: JobStore, tmp_path: Path, *, rows: list[list[Any]], headers: tuple[str, ...], family: Family,
-    first: dict[str, Any], second: dict[str, Any], as_ofs: tuple[dt.date, dt.date],
-) -> tuple[list[str], list[str], int]:  # fmt: skip
+    store: JobStore,
+    tmp_path: Path,
+    *,
+    rows: list[list[Any]],
+    headers: tuple[str, ...],
+    family: Family,
+    first: dict[str, Any],
+    second: dict[str, Any],
+    as_ofs: tuple[dt.date, dt.date],
+) -> tuple[list[str], list[str], int]:
     """Run the roster twice against two doubles (the platform before and after it gained a record)."""
     path = write_csv(tmp_path / "r.csv", rows, headers=headers)
     outcomes: list[list[str]] = []
@@ -349,9 +380,15 @@ def test_an_empty_answer_is_not_reused_for_a_later_as_of(store: JobStore, tmp_pa
     """Issue 12.1: NOT_FOUND + DATA_MAY_LAG, then the platform gains the record: asked again."""
     rows = [[LAGGING.name, LAGGING.id_number, "低压电工作业", "", "2023-06-29"]]
     first, second, asked = _lagging_runs(
-        store, tmp_path, rows=rows, headers=(*HEADERS, "发证日期"), family=Family.SPECIAL,
-        first=ok(), second=ok(valid_record(LAGGING)), as_ofs=(AS_OF, AS_OF + dt.timedelta(days=4)),
-    )  # fmt: skip
+        store,
+        tmp_path,
+        rows=rows,
+        headers=(*HEADERS, "发证日期"),
+        family=Family.SPECIAL,
+        first=ok(),
+        second=ok(valid_record(LAGGING)),
+        as_ofs=(AS_OF, AS_OF + dt.timedelta(days=4)),
+    )
     assert first == ["NOT_FOUND"]
     assert second == ["VALID"] and asked == 1
 
@@ -359,9 +396,15 @@ def test_an_empty_answer_is_not_reused_for_a_later_as_of(store: JobStore, tmp_pa
 def test_an_other_names_answer_is_not_reused_for_a_later_as_of(store: JobStore, tmp_path: Path) -> None:
     other = valid_record(LAGGING, name="王某某")
     first, second, asked = _lagging_runs(
-        store, tmp_path, rows=roster_rows([LAGGING]), headers=HEADERS, family=Family.SPECIAL,
-        first=ok(other), second=ok(other, valid_record(LAGGING)), as_ofs=(AS_OF, AS_OF + dt.timedelta(days=1)),
-    )  # fmt: skip
+        store,
+        tmp_path,
+        rows=roster_rows([LAGGING]),
+        headers=HEADERS,
+        family=Family.SPECIAL,
+        first=ok(other),
+        second=ok(other, valid_record(LAGGING)),
+        as_ofs=(AS_OF, AS_OF + dt.timedelta(days=1)),
+    )
     assert first == ["NAME_MISMATCH"] and second == ["VALID"] and asked == 1
 
 
@@ -371,18 +414,30 @@ def test_a_grace_recheck_asks_again(store: JobStore, tmp_path: Path) -> None:
     headers = ("姓名", "身份证号", "证书类型", "人员类型", "任职日期")
     safety = {"status": 200, "json": {"code": 200, "msg": "查询成功", "data": []}}
     first, second, asked = _lagging_runs(
-        store, tmp_path, rows=rows, headers=headers, family=Family.SAFETY,
-        first=safety, second=safety, as_ofs=(AS_OF, dt.date(2023, 9, 5)),
-    )  # fmt: skip
+        store,
+        tmp_path,
+        rows=rows,
+        headers=headers,
+        family=Family.SAFETY,
+        first=safety,
+        second=safety,
+        as_ofs=(AS_OF, dt.date(2023, 9, 5)),
+    )
     assert first == ["NOT_FOUND"] and second == ["NOT_FOUND"]
     assert asked == 1  # not the cached empty answer of June
 
 
 def test_a_same_day_empty_answer_is_reused(store: JobStore, tmp_path: Path) -> None:
     first, second, asked = _lagging_runs(
-        store, tmp_path, rows=roster_rows([LAGGING]), headers=HEADERS, family=Family.SPECIAL,
-        first=ok(), second=ok(valid_record(LAGGING)), as_ofs=(AS_OF, AS_OF),
-    )  # fmt: skip
+        store,
+        tmp_path,
+        rows=roster_rows([LAGGING]),
+        headers=HEADERS,
+        family=Family.SPECIAL,
+        first=ok(),
+        second=ok(valid_record(LAGGING)),
+        as_ofs=(AS_OF, AS_OF),
+    )
     assert first == second == ["NOT_FOUND"] and asked == 0
 
 
@@ -390,9 +445,15 @@ def test_an_answer_whose_end_date_passed_in_between_is_asked_again(store: JobSto
     soon = valid_record(LAGGING, validEndDate="2023-07-10")
     renewed = valid_record(LAGGING, validEndDate="2029-07-10")
     first, second, asked = _lagging_runs(
-        store, tmp_path, rows=roster_rows([LAGGING]), headers=HEADERS, family=Family.SPECIAL,
-        first=ok(soon), second=ok(renewed), as_ofs=(AS_OF, dt.date(2023, 7, 20)),
-    )  # fmt: skip
+        store,
+        tmp_path,
+        rows=roster_rows([LAGGING]),
+        headers=HEADERS,
+        family=Family.SPECIAL,
+        first=ok(soon),
+        second=ok(renewed),
+        as_ofs=(AS_OF, dt.date(2023, 7, 20)),
+    )
     assert first == ["VALID_WITH_WARNINGS"] and second == ["VALID"] and asked == 1
 
 
@@ -412,11 +473,13 @@ def test_a_store_made_before_fetched_for_gains_the_column(db_url_engine: tuple[s
 
     engine = db_url_engine[1]
     with engine.begin() as conn:
-        conn.execute(text(
-            "CREATE TABLE verifier_answers (family VARCHAR(10), id_number VARCHAR(32), name_key TEXT,"
-            " records JSON NOT NULL, fetched_at TIMESTAMP NOT NULL, recheck_after TIMESTAMP NOT NULL,"
-            " evidence TEXT, PRIMARY KEY (family, id_number, name_key))"
-        ))  # fmt: skip
+        conn.execute(
+            text(
+                "CREATE TABLE verifier_answers (family VARCHAR(10), id_number VARCHAR(32), name_key TEXT,"
+                " records JSON NOT NULL, fetched_at TIMESTAMP NOT NULL, recheck_after TIMESTAMP NOT NULL,"
+                " evidence TEXT, PRIMARY KEY (family, id_number, name_key))"
+            )
+        )
     store = JobStore(engine)
     store.create_tables()
     store.create_tables()  # a second start finds it in place

@@ -36,15 +36,46 @@ ID1 = make_id("500230", dt.date(1990, 1, 1), 11)
 ID2 = make_id("500230", dt.date(1985, 5, 6), 22)
 
 SECTION_7 = [
-    "行号", "姓名", "身份证号", "证书类型", "outcome", "结论", "问题", "warnings", "说明",
-    "证号", "作业类别", "操作项目", "初领日期", "有效期开始", "有效期结束", "应复审日期", "实际复审日期", "签发机关",
+    "行号",
+    "姓名",
+    "身份证号",
+    "证书类型",
+    "outcome",
+    "结论",
+    "问题",
+    "warnings",
+    "说明",
+    "证号",
+    "作业类别",
+    "操作项目",
+    "初领日期",
+    "有效期开始",
+    "有效期结束",
+    "应复审日期",
+    "实际复审日期",
+    "签发机关",
     "核验时间",
-]  # fmt: skip
+]
 FILE_SECTION_7 = [
-    "行号", "姓名", "身份证号", "证书类型", "结论代码", "结论", "问题", "提示代码", "说明",
-    "平台·证号", "平台·作业类别", "平台·操作项目", "平台·初领日期", "平台·有效期开始", "平台·有效期结束",
-    "平台·应复审日期", "平台·实际复审日期", "平台·签发机关",
-]  # fmt: skip
+    "行号",
+    "姓名",
+    "身份证号",
+    "证书类型",
+    "结论代码",
+    "结论",
+    "问题",
+    "提示代码",
+    "说明",
+    "平台·证号",
+    "平台·作业类别",
+    "平台·操作项目",
+    "平台·初领日期",
+    "平台·有效期开始",
+    "平台·有效期结束",
+    "平台·应复审日期",
+    "平台·实际复审日期",
+    "平台·签发机关",
+]
 
 
 def record(**kw: object) -> CertRecord:
@@ -214,11 +245,17 @@ def _workbook(rows: list[dict[str, object]], original: list[str]) -> openpyxl.Wo
 def test_the_file_a_clerk_opens() -> None:
     """Issue 15.2: Chinese headers, platform columns told apart, date cells, print setup."""
     row = RosterRow(
-        row_number=4, name="张伟", id_number=ID1, family=Family.SPECIAL,
+        row_number=4,
+        name="张伟",
+        id_number=ID1,
+        family=Family.SPECIAL,
         original={"姓名": "张伟", "身份证号": ID1, "证号": "T" + ID1, "发证日期": "2022-03-15T00:00:00"},
-    )  # fmt: skip
-    rows = result_rows([(row, decide(row, PlatformAnswer(records=(record(),)), as_of=AS_OF))],
-                       checked_at=CHECKED, with_original=True)  # fmt: skip
+    )
+    rows = result_rows(
+        [(row, decide(row, PlatformAnswer(records=(record(),)), as_of=AS_OF))],
+        checked_at=CHECKED,
+        with_original=True,
+    )
     sheet = _workbook(rows, list(row.original)).active
     assert sheet is not None
     header = [c.value for c in sheet[1]]
@@ -251,8 +288,9 @@ def test_lost_digits_are_never_written_as_a_number() -> None:
     roster = read_roster(buffer.getvalue(), filename="r.xlsx", default_family=None, as_of=AS_OF)
     (row,) = roster.rows
     for full_ids in (False, True):
-        (out,) = result_rows([(row, decide(row, None, as_of=AS_OF))], checked_at=CHECKED,
-                             full_ids=full_ids, with_original=True)  # fmt: skip
+        (out,) = result_rows(
+            [(row, decide(row, None, as_of=AS_OF))], checked_at=CHECKED, full_ids=full_ids, with_original=True
+        )
         assert out["身份证号"] == LOST_DIGITS
         assert out[ORIGINAL_KEY]["身份证号"] == LOST_DIGITS
 

@@ -105,9 +105,11 @@ def test_roster_upload_runs_to_results(api: TestClient, double: tuple[str, Query
     assert [p["row"] for p in created["problems"]] == [7]
     job = _wait(api, created["job_id"], "done")
     assert job["progress"] == {
-        "total": 6, "done": 6, "pending": 0,
+        "total": 6,
+        "done": 6,
+        "pending": 0,
         "by_outcome": {"VALID": 2, "EXPIRED": 1, "NAME_MISMATCH": 1, "INPUT_INVALID": 1, "NOT_FOUND": 1},
-    }  # fmt: skip
+    }
     assert job["platform_queries"] == 4 and len(double[1]) == 4
 
     body = api.get(f"/v1/jobs/{created['job_id']}/results").json()
@@ -185,9 +187,14 @@ def test_json_rows_and_single_verify(api: TestClient, double: tuple[str, QueryLo
     assert len(double[1]) == asked  # answered from the cache
     fresh = api.post(
         "/v1/verify",
-        json={"name": NOT_FOUND.name, "id_number": NOT_FOUND.id_number, "as_of": "2023-06-30",
-              "captcha": "fixed:8888", "full_ids": True},
-    )  # fmt: skip
+        json={
+            "name": NOT_FOUND.name,
+            "id_number": NOT_FOUND.id_number,
+            "as_of": "2023-06-30",
+            "captcha": "fixed:8888",
+            "full_ids": True,
+        },
+    )
     assert (
         fresh.json()["result"]["outcome"] == "NOT_FOUND"
         and fresh.json()["result"]["身份证号"] == NOT_FOUND.id_number
@@ -496,9 +503,14 @@ def test_the_service_accepts_its_own_family_codes(api: TestClient) -> None:
     """Issue 12.4: `special` / `safety` in JSON rows and /v1/verify were INPUT_INVALID."""
     rows = [
         {"name": VALID.name, "id_number": VALID.id_number, "family": "special", "item": "低压电工作业"},
-        {"name": NOT_FOUND.name, "id_number": NOT_FOUND.id_number, "family": "safety",
-         "person_type": "主要负责人", "appointment_date": "2023-05-01"},
-    ]  # fmt: skip
+        {
+            "name": NOT_FOUND.name,
+            "id_number": NOT_FOUND.id_number,
+            "family": "safety",
+            "person_type": "主要负责人",
+            "appointment_date": "2023-05-01",
+        },
+    ]
     created = api.post("/v1/jobs", json={"rows": rows, "as_of": AS_OF.isoformat(), "captcha": "fixed:8888"})
     assert created.status_code == 201, created.text
     assert created.json()["problems"] == []
@@ -511,9 +523,14 @@ def test_the_service_accepts_its_own_family_codes(api: TestClient) -> None:
     )
     one = api.post(
         "/v1/verify",
-        json={"name": VALID.name, "id_number": VALID.id_number, "family": "special",
-              "as_of": AS_OF.isoformat(), "captcha": "fixed:8888"},
-    )  # fmt: skip
+        json={
+            "name": VALID.name,
+            "id_number": VALID.id_number,
+            "family": "special",
+            "as_of": AS_OF.isoformat(),
+            "captcha": "fixed:8888",
+        },
+    )
     assert one.status_code == 200 and one.json()["result"]["outcome"] == "VALID", one.text
 
 
@@ -521,8 +538,11 @@ def test_oversized_rosters_are_refused_at_once(api: TestClient) -> None:
     """Issue 12.6: the service took any roster under 20 MB, however many rows it unpacked to."""
     bomb = many_rows_xlsx(200_000)
     started = time.monotonic()
-    response = api.post("/v1/jobs", files={"file": ("名单.xlsx", bomb, "application/octet-stream")},
-                        data={"captcha": "fixed:8888"})  # fmt: skip
+    response = api.post(
+        "/v1/jobs",
+        files={"file": ("名单.xlsx", bomb, "application/octet-stream")},
+        data={"captcha": "fixed:8888"},
+    )
     assert response.status_code == 413 and "60,000" in response.json()["detail"], response.text
     assert time.monotonic() - started < 10
     many = [{"name": "张伟", "id_number": VALID.id_number}] * 60_001
