@@ -25,12 +25,20 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from db.access import Principal, readable_jurisdiction_ids, require_read, require_write, scope_filter
-from db.codes import AuditAction, LabelledEnum, TargetKind
+from db.access import (
+    AccessDenied,
+    Principal,
+    readable_jurisdiction_ids,
+    require_read,
+    require_write,
+    scope_filter,
+)
+from db.codes import AuditAction, FindingStatus, LabelledEnum, TargetKind
 from db.findings import FindingInput, add_finding
 from db.input_common import InputError, audit, local_today
 from db.models import (
     Enterprise,
+    Finding,
     Jurisdiction,
     TrainingArchive,
     TrainingArchiveSheet,
@@ -633,7 +641,7 @@ class EvidenceBlock:
     rows: list[list[str]]
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, *, full: bool = False) -> str:
     if value is None:
         return ""
     if hasattr(value, "seconds") and hasattr(value, "shows_seconds"):
@@ -643,12 +651,15 @@ def _cell_text(value: Any) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    return mask_ids_in(plain_text(value))
+    return plain_text(value) if full else mask_ids_in(plain_text(value))
 
 
 def lead_evidence(session: Session, *, principal: Principal, lead_id: int) -> list[EvidenceBlock]:
-    """The sheet rows behind a lead, per archive and sheet."""
-    lead = _readable_lead(session, principal, lead_id)
+    """The sheet rows behind a lead, per archive and sheet (IDs masked; `reveal_lead` for full ones)."""
+    return _lead_evidence(session, _readable_lead(session, principal, lead_id), full=False)
+
+
+def _lead_evidence(session: Session, lead: TrainingLead, *, full: bool) -> list[EvidenceBlock]:
     names = _archive_names(session)
     blocks: list[EvidenceBlock] = []
     for archive_id, sheet_name, wanted in lead.evidence:
@@ -659,7 +670,7 @@ def lead_evidence(session: Session, *, principal: Principal, lead_id: int) -> li
         fields = [f for f in known if f in sheet.columns] + [f for f in sheet.columns if f not in known]
         position = {int(r): i for i, r in enumerate(sheet.rows)}
         rows = [
-            [str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)])) for f in fields]
+            [str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)]), full=full) for f in fields]
             for r in wanted
             if int(r) in position
         ]
@@ -754,6 +765,77 @@ def lead_sessions(session: Session, *, principal: Principal, lead_id: int) -> li
     return sorted(bars, key=lambda b: (b.day, b.start_minutes, b.unit, b.class_code))
 
 
+# --- full ID numbers, audited ----------------------------------------------------------------
+
+
+def may_reveal_lead_ids(principal: Principal) -> bool:
+    """Full ID numbers of leads: county staff only. A lead's evidence joins archives of several
+    townships (a person at two institutions at once), so a township account, which may reveal the
+    people of its own jurisdiction elsewhere, sees leads masked; leaders see masks everywhere."""
+    return principal.may_reveal_ids and principal.sees_all
+
+
+def _require_reveal(principal: Principal) -> None:
+    if not may_reveal_lead_ids(principal):
+        raise AccessDenied(f"{principal.role.label}账号不能查看培训档案线索的完整身份证号")
+
+
+@dataclass(frozen=True)
+class RevealedLead:
+    """A lead with full ID numbers: the person's number, the 说明 and the evidence rows."""
+
+    lead_id: int
+    id_number: str
+    text: str
+    evidence: list[EvidenceBlock]
+
+
+def reveal_lead(session: Session, *, principal: Principal, lead_id: int) -> RevealedLead:
+    """A lead's full ID numbers. The audit row is committed before anything is read out (commits)."""
+    _require_reveal(principal)
+    lead = _readable_lead(session, principal, lead_id)
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.REVEAL,
+        entity=ENTITY_LEAD,
+        entity_id=lead.id,
+        detail=f"查看培训档案线索 #{lead.id} 的完整身份证号"
+        + (f"（{lead.name}，{mask_id(lead.id_number)}）" if lead.id_number else "（证据行）"),
+    )
+    session.commit()  # the log entry stays whatever happens next
+    lead = _readable_lead(session, principal, lead_id)
+    return RevealedLead(
+        lead_id=int(lead.id or 0),
+        id_number=lead.id_number,
+        text=lead.text,
+        evidence=_lead_evidence(session, lead, full=True),
+    )
+
+
+@dataclass(frozen=True)
+class LeadFinding:
+    """The 问题清单 finding a 属实 lead became."""
+
+    id: int
+    status_label: str
+    description: str
+    deadline: dt.date | None
+
+
+def lead_finding(session: Session, *, principal: Principal, lead_id: int) -> LeadFinding | None:
+    lead = _readable_lead(session, principal, lead_id)
+    finding = session.get(Finding, lead.finding_id) if lead.finding_id is not None else None
+    if finding is None:
+        return None
+    return LeadFinding(
+        id=int(finding.id or 0),
+        status_label=FindingStatus(finding.status).label,
+        description=finding.description,
+        deadline=finding.deadline,
+    )
+
+
 # --- changing ----------------------------------------------------------------------------------
 
 
@@ -796,10 +878,11 @@ def set_lead_status(
             institution_id=archive.institution_id,
             found_on=found_on or local_today(),
             finding=FindingInput(
-                description=f"【培训档案线索 #{lead.id}】{rule}{who}：{mask_ids_in(lead.text)}"
+                description=f"{rule}{who}：{mask_ids_in(lead.text)}"
                 + (f" 核实情况：{reason}" if reason else ""),
                 check_item_number=check_item_for(lead.code, archive.target_kind),
             ),
+            training_lead_id=lead.id,
         )
         lead.finding_id = finding.id
     session.add(lead)
@@ -839,9 +922,31 @@ EXPORT_HEADER = (
 )
 
 
-def export_leads(session: Session, *, principal: Principal, **filters: Any) -> bytes:
-    """The filtered lead list as a print-ready .xlsx, IDs masked (the export is audited)."""
+def export_leads(session: Session, *, principal: Principal, full_ids: bool = False, **filters: Any) -> bytes:
+    """The filtered lead list as a print-ready .xlsx, IDs masked (the export is audited).
+
+    `full_ids` (county staff, `may_reveal_lead_ids`): with full ID numbers; the audit row is
+    committed before a full number is read (commits)."""
+    if full_ids:
+        _require_reveal(principal)
     rows = list_leads(session, principal=principal, **filters)
+    chosen = {k: str(v) for k, v in filters.items() if v}
+    full: dict[int, tuple[str, str]] = {}
+    if full_ids:
+        audit(
+            session,
+            principal=principal,
+            action=AuditAction.REVEAL,
+            entity=ENTITY_LEAD,
+            detail=f"导出培训档案线索 {len(rows)} 条，含完整身份证号，筛选：{chosen}",
+        )
+        session.commit()  # the log entry stays whatever happens next
+        wanted = [r.id for r in rows]
+        for start in range(0, len(wanted), 500):
+            stmt = select(TrainingLead.id, TrainingLead.id_number, TrainingLead.text).where(
+                col(TrainingLead.id).in_(wanted[start : start + 500])
+            )
+            full.update({int(i or 0): (number, text) for i, number, text in session.exec(stmt).all()})
     body = [
         [
             n,
@@ -854,10 +959,10 @@ def export_leads(session: Session, *, principal: Principal, **filters: Any) -> b
             r.other_unit,
             r.other_code,
             r.name,
-            r.id_masked,
+            full[r.id][0] if r.id in full else r.id_masked,
             r.teacher,
             r.date.isoformat() if r.date else "",
-            r.text,
+            full[r.id][1] if r.id in full else r.text,
             r.evidence,
             r.status_label,
             r.reason,
@@ -869,25 +974,28 @@ def export_leads(session: Session, *, principal: Principal, **filters: Any) -> b
         sheet="培训档案线索",
         header=EXPORT_HEADER,
         rows=body,
-        title=f"培训档案线索（截至 {local_today().isoformat()}）",
+        title=f"培训档案线索（截至 {local_today().isoformat()}）" + ("，含完整身份证号" if full_ids else ""),
         widths=[6, 8, 24, 20, 26, 22, 12, 22, 12, 8, 20, 8, 11, 50, 40, 8, 20, 12],
     )
-    audit(
-        session,
-        principal=principal,
-        action=AuditAction.EXPORT,
-        entity=ENTITY_LEAD,
-        detail=f"导出培训档案线索 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }",
-    )
+    if not full_ids:
+        audit(
+            session,
+            principal=principal,
+            action=AuditAction.EXPORT,
+            entity=ENTITY_LEAD,
+            detail=f"导出培训档案线索 {len(rows)} 条，身份证号已遮蔽，筛选：{chosen}",
+        )
     return data
 
 
 __all__ = [
     "ArchiveRow",
     "EvidenceBlock",
+    "LeadFinding",
     "LeadRow",
     "LeadStatus",
     "Preview",
+    "RevealedLead",
     "SessionBar",
     "StoreResult",
     "TrainingUnit",
@@ -897,13 +1005,16 @@ __all__ = [
     "export_leads",
     "guess_unit",
     "lead_evidence",
+    "lead_finding",
     "lead_sessions",
     "lead_status_counts",
     "list_archives",
     "list_leads",
+    "may_reveal_lead_ids",
     "preview_upload",
     "read_upload",
     "recheck",
+    "reveal_lead",
     "set_lead_status",
     "store_archive",
     "training_units",

@@ -69,6 +69,7 @@ frame = pd.DataFrame(
             "复查日期": r.revisit_date,
             "复查人": r.revisit_by,
             "重复发生": "是" if r.recurring else "",
+            "来源": r.source,
         }
         for r in rows
     ]
@@ -80,6 +81,8 @@ if not frame.empty:
 
 
 SHOWN = ["编号", "单位", "检查对象", "检查项", "问题描述", "整改期限", "状态", "逾期天数", "重复发生"]
+if any(r.training_lead_id for r in rows):  # 属实的培训档案线索 became these problems
+    SHOWN.append("来源")
 WIDTHS = {
     "编号": st.column_config.NumberColumn(width=52),
     "单位": st.column_config.TextColumn(width=84),
@@ -90,6 +93,7 @@ WIDTHS = {
     "状态": st.column_config.TextColumn(width=104),
     "逾期天数": st.column_config.NumberColumn(width=68),
     "重复发生": st.column_config.TextColumn(width=64),
+    "来源": st.column_config.TextColumn(width=200),
 }
 
 
@@ -139,6 +143,8 @@ if who.can_write and open_rows:
         format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}",
         placeholder="请选择",
     )
+    if open_rows[chosen].source:
+        st.caption(f"{open_rows[chosen].source}，见“培训档案核查”页")
     # the inputs of the chosen problem: keyed by its id, loaded with its version
     form = input_ui.record_form(P, (chosen,), open_rows[chosen].version)
     left, right = st.columns(2)
