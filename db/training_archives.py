@@ -17,7 +17,8 @@ import datetime as dt
 import hashlib
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,8 @@ from training_audit import (
 from training_audit import (
     audit as run_audit,
 )
-from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER, sheet_fields
+from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER, Synonyms, sheet_fields
+from training_audit.headers import ArchiveHeaders, inspect_headers
 from training_audit.leads import RULE_NAMES, evidence_text
 from training_audit.values import key_text, parse_date, parse_number, parse_time, plain_text, split_teachers
 from verifier.ids import mask_id, mask_ids_in
@@ -146,11 +148,14 @@ def guess_unit(units: Sequence[TrainingUnit], archive: Archive) -> TrainingUnit 
 
 @dataclass
 class Upload:
-    """An uploaded archive, read: its display name, digest and the engine's view of it."""
+    """An uploaded archive, read: its display name, digest and the engine's view of it.
+
+    `columns_note`: the headers the user mapped by hand (for the audit log), "" when none."""
 
     name: str
     digest: str
     archive: Archive
+    columns_note: str = ""
 
 
 def digest_files(files: Sequence[tuple[str, bytes]]) -> str:
@@ -163,34 +168,87 @@ def digest_files(files: Sequence[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def read_upload(files: Sequence[tuple[str, bytes]], *, folder_name: str = "上传档案") -> list[Upload]:
+@dataclass(frozen=True)
+class UploadSource:
+    """The files of one archive to be: one .xlsx, or the CSV files selected together (a folder)."""
+
+    name: str
+    digest: str
+    files: tuple[tuple[str, bytes], ...]
+    folder: bool
+
+    @contextmanager
+    def path(self) -> Iterator[Path]:
+        """The archive written to a temporary file or folder (as the engine reads archives)."""
+        with tempfile.TemporaryDirectory(prefix="anpei-archive-") as tmp:
+            if self.folder:
+                folder = Path(tmp) / self.name
+                folder.mkdir()
+                for name, data in self.files:
+                    (folder / Path(name).name).write_bytes(data)
+                yield folder
+            else:
+                ((name, data),) = self.files
+                path = Path(tmp) / Path(name).name
+                path.write_bytes(data)
+                yield path
+
+
+def group_upload(files: Sequence[tuple[str, bytes]], *, folder_name: str = "上传档案") -> list[UploadSource]:
     """Uploaded files → archives: each .xlsx is one archive; the CSV files (班次.csv …) together are one."""
     xlsx = [(name, data) for name, data in files if name.lower().endswith(".xlsx")]
     csvs = [(name, data) for name, data in files if name.lower().endswith(".csv")]
-    other = [name for name, _ in files if (name, _) not in xlsx and (name, _) not in csvs]
+    other = [name for name, _ in files if not name.lower().endswith((".xlsx", ".csv"))]
     if other:
         raise InputError(f"只能上传 .xlsx 工作簿或 {'、'.join(CSV_SHEETS)} 文件：{'、'.join(other)}")
-    uploads: list[Upload] = []
-    with tempfile.TemporaryDirectory(prefix="anpei-archive-") as tmp:
-        for name, data in xlsx:
-            path = Path(tmp) / Path(name).name
-            path.write_bytes(data)
-            uploads.append(Upload(name=path.name, digest=digest_files([(name, data)]), archive=_read(path)))
-        if csvs:
-            unknown = [name for name, _ in csvs if Path(name).name not in CSV_SHEETS]
-            if unknown:
-                raise InputError(f"CSV 文件须命名为 {'、'.join(CSV_SHEETS)}：{'、'.join(unknown)}")
-            folder = Path(tmp) / (folder_name.strip() or "上传档案")
-            folder.mkdir()
-            for name, data in csvs:
-                (folder / Path(name).name).write_bytes(data)
-            uploads.append(Upload(name=folder.name, digest=digest_files(csvs), archive=_read(folder)))
-    return uploads
+    sources = [
+        UploadSource(Path(name).name, digest_files([(name, data)]), ((name, data),), folder=False)
+        for name, data in xlsx
+    ]
+    if csvs:
+        unknown = [name for name, _ in csvs if Path(name).name not in CSV_SHEETS]
+        if unknown:
+            raise InputError(f"CSV 文件须命名为 {'、'.join(CSV_SHEETS)}：{'、'.join(unknown)}")
+        folder = Path(folder_name.strip() or "上传档案").name or "上传档案"
+        sources.append(UploadSource(folder, digest_files(csvs), tuple(csvs), folder=True))
+    return sources
 
 
-def _read(path: Path) -> Archive:
+def inspect_source(source: UploadSource, *, synonyms: Synonyms | None = None) -> ArchiveHeaders:
+    """The header rows of an upload: recognised columns, unrecognised headers, missing required columns."""
+    with source.path() as path:
+        try:
+            return inspect_headers(path, synonyms=synonyms)
+        except ArchiveError as exc:
+            raise InputError(str(exc)) from exc
+
+
+def columns_note(synonyms: Synonyms | None) -> str:
+    """“签到：证件号→身份证号；…” for the audit log ("" without mappings)."""
+    return "；".join(
+        f"{sheet}：" + "、".join(f"{header}→{field}" for header, field in headers.items())
+        for sheet, headers in (synonyms or {}).items()
+        if headers
+    )
+
+
+def read_source(source: UploadSource, *, synonyms: Synonyms | None = None) -> Upload:
+    """Read an upload with the user's header mappings (`synonyms`, per sheet); the file is not changed."""
+    with source.path() as path:
+        archive = _read(path, synonyms)
+    return Upload(
+        name=source.name, digest=source.digest, archive=archive, columns_note=columns_note(synonyms)
+    )
+
+
+def read_upload(files: Sequence[tuple[str, bytes]], *, folder_name: str = "上传档案") -> list[Upload]:
+    """Uploaded files → read archives (no header mappings)."""
+    return [read_source(source) for source in group_upload(files, folder_name=folder_name)]
+
+
+def _read(path: Path, synonyms: Synonyms | None = None) -> Archive:
     try:
-        return read_archive(path)
+        return read_archive(path, synonyms=synonyms)
     except ArchiveError as exc:
         raise InputError(str(exc)) from exc
 
@@ -353,7 +411,8 @@ def store_archive(
             entity=ENTITY_ARCHIVE,
             entity_id=row.id,
             after=row,
-            detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行",
+            detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行"
+            + (f"；表头对应 {upload.columns_note}" if upload.columns_note else ""),
         )
     new, active = _merge_leads(
         session, leads=result.leads, stored=[*rows, row], archives=[*archives, upload.archive], now=stamp
@@ -1000,10 +1059,13 @@ __all__ = [
     "StoreResult",
     "TrainingUnit",
     "Upload",
+    "UploadSource",
     "check_item_for",
     "class_sessions",
     "export_leads",
+    "group_upload",
     "guess_unit",
+    "inspect_source",
     "lead_evidence",
     "lead_finding",
     "lead_sessions",
@@ -1012,6 +1074,7 @@ __all__ = [
     "list_leads",
     "may_reveal_lead_ids",
     "preview_upload",
+    "read_source",
     "read_upload",
     "recheck",
     "reveal_lead",
