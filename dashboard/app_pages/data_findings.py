@@ -81,8 +81,6 @@ if not frame.empty:
 
 
 SHOWN = ["编号", "单位", "检查对象", "检查项", "问题描述", "整改期限", "状态", "逾期天数", "重复发生"]
-if any(r.training_lead_id for r in rows):  # 属实的培训档案线索 became these problems
-    SHOWN.append("来源")
 WIDTHS = {
     "编号": st.column_config.NumberColumn(width=52),
     "单位": st.column_config.TextColumn(width=84),
@@ -93,8 +91,13 @@ WIDTHS = {
     "状态": st.column_config.TextColumn(width=104),
     "逾期天数": st.column_config.NumberColumn(width=68),
     "重复发生": st.column_config.TextColumn(width=64),
-    "来源": st.column_config.TextColumn(width=200),
 }
+if any(
+    r.training_lead_id for r in rows
+):  # problems raised from 培训档案线索 (属实): where from, in the same width
+    SHOWN.append("来源")
+    WIDTHS["问题描述"] = st.column_config.TextColumn(width=130)
+    WIDTHS["来源"] = st.column_config.TextColumn(width=120)
 
 
 def _highlight(table: pd.DataFrame) -> pd.DataFrame:
