@@ -108,8 +108,9 @@ if who.can_write:
                     )
                 )
                 if item.headers is not None:
-                    incomplete = not item.headers.complete or any(
-                        c.how == "" for s in item.headers.sheets for c in s.cells
+                    # open while anything is or was not recognised (the mapping choices stay in view)
+                    incomplete = item.builtin is not None and (
+                        not item.builtin.complete or any(sh.unrecognised for sh in item.builtin.sheets)
                     )
                     with st.expander("识别出的列（表头 → 字段）", expanded=incomplete):
                         _columns_panel(item)
