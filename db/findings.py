@@ -28,9 +28,10 @@ from db.input_common import (
     target_jurisdictions,
     target_name,
 )
-from db.models import Finding, Inspection, SelfInspectionReport
+from db.models import Finding, Inspection, SelfInspectionReport, TrainingLead
 from db.row_versions import check_version, flush_checked
 from db.xlsx_io import simple_workbook
+from training_audit.leads import RULE_NAMES
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -128,8 +129,11 @@ def add_finding(
     finding: FindingInput,
     inspection_id: int | None = None,
     self_inspection_id: int | None = None,
+    training_lead_id: int | None = None,
 ) -> Finding:
     """Record one finding (flagged recurring when it is), audited.
+
+    `training_lead_id`: the 培训档案线索 the finding comes from (set by `training_archives` on 属实).
 
     The target must belong to the recording jurisdiction (the county may record on any), unless
     the finding comes from that jurisdiction's inspection of that target or from the target's own
@@ -170,6 +174,7 @@ def add_finding(
             check_item_number=finding.check_item_number,
             found_on=found_on,
         ),
+        training_lead_id=training_lead_id,
         created_at=dt.datetime.now(dt.UTC),
     )
     session.add(row)
@@ -208,10 +213,20 @@ class FindingRow:
     days_overdue: int
     version: int = 1  # the row version a form editing this problem carries
     check_item: str = ""  # the item's short name (培训档案), "" when the finding names none
+    training_lead_id: int | None = None  # the 培训档案线索 it was raised from
+    training_rule: str = ""  # that lead's rule (Chinese name)
 
     @property
     def status_label(self) -> str:
         return FindingStatus(self.status).label
+
+    @property
+    def source(self) -> str:
+        """Where the finding comes from, for lists: 来自培训档案线索 #n（rule）, else ""."""
+        if self.training_lead_id is None:
+            return ""
+        rule = f"（{self.training_rule}）" if self.training_rule else ""
+        return f"来自培训档案线索 #{self.training_lead_id}{rule}"
 
 
 def check_item_names(session: Session) -> dict[tuple[str, int], str]:
@@ -221,6 +236,18 @@ def check_item_names(session: Session) -> dict[tuple[str, int], str]:
         for kind in TargetKind
         for number, item in check_items(session, target_kind=kind).items()
     }
+
+
+def lead_rules(session: Session, lead_ids: Sequence[int]) -> dict[int, str]:
+    """Lead id → the Chinese name of its rule (for findings raised from 培训档案线索)."""
+    out: dict[int, str] = {}
+    wanted = sorted(set(lead_ids))
+    for start in range(0, len(wanted), 500):
+        stmt = select(TrainingLead.id, TrainingLead.code).where(
+            col(TrainingLead.id).in_(wanted[start : start + 500])
+        )
+        out.update({int(i or 0): RULE_NAMES.get(code, code) for i, code in session.exec(stmt).all()})
+    return out
 
 
 def _overdue_clause(as_of: dt.date) -> ColumnElement[bool]:
@@ -273,7 +300,9 @@ def list_findings(
     stmt = stmt.order_by(col(Finding.deadline).is_(None), col(Finding.deadline), col(Finding.id)).limit(limit)
     rows: list[FindingRow] = []
     names = check_item_names(session)
-    for f, jname, ename, iname in session.exec(stmt).all():
+    found = session.exec(stmt).all()
+    rules = lead_rules(session, [f.training_lead_id for f, *_ in found if f.training_lead_id is not None])
+    for f, jname, ename, iname in found:
         overdue = f.status == FindingStatus.OPEN.value and f.deadline is not None and f.deadline < day
         rows.append(
             FindingRow(
@@ -300,6 +329,8 @@ def list_findings(
                 check_item=names.get((f.target_kind, f.check_item_number), str(f.check_item_number))
                 if f.check_item_number is not None
                 else "",
+                training_lead_id=f.training_lead_id,
+                training_rule=rules.get(f.training_lead_id, "") if f.training_lead_id is not None else "",
             )
         )
     rows.sort(key=lambda r: (not r.overdue, -r.days_overdue))
@@ -446,6 +477,7 @@ EXPORT_HEADER = (
     "复查结果",
     "复查人",
     "是否重复发生",
+    "来源",
 )
 
 
@@ -474,6 +506,7 @@ def export_findings(
             RevisitResult(r.revisit_result).label if r.revisit_result else "",
             r.revisit_by,
             "是" if r.recurring else "",
+            r.source,
         ]
         for n, r in enumerate(rows, start=1)
     ]
@@ -482,7 +515,7 @@ def export_findings(
         header=EXPORT_HEADER,
         rows=body,
         title=f"问题清单（截至 {day.isoformat()}）",
-        widths=[6, 12, 26, 12, 11, 36, 30, 11, 10, 12, 8, 8, 11, 11, 10, 10, 8],
+        widths=[6, 12, 26, 12, 11, 36, 30, 11, 10, 12, 8, 8, 11, 11, 10, 10, 8, 30],
     )
     audit(
         session,
@@ -501,6 +534,7 @@ __all__ = [
     "close_finding",
     "export_findings",
     "is_recurring",
+    "lead_rules",
     "list_findings",
     "quarter_start",
     "update_finding",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Column,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -290,6 +291,17 @@ class Finding(SQLModel, table=True):
     revisit_result: str | None = Field(default=None, sa_type=String(10))  # RevisitResult
     revisit_by: str = ""
     recurring: bool = False  # the same item at the same enterprise was found in an earlier quarter
+    # the 培训档案线索 this finding was raised from (属实); the lead points back by `finding_id`.
+    # use_alter: the two tables point at each other (the constraint is added after both exist).
+    training_lead_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("traininglead.id", use_alter=True, name="fk_finding_training_lead_id"),
+            nullable=True,
+            index=True,
+        ),
+    )
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -17,7 +17,8 @@ import datetime as dt
 import hashlib
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,20 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from db.access import Principal, readable_jurisdiction_ids, require_read, require_write, scope_filter
-from db.codes import AuditAction, LabelledEnum, TargetKind
+from db.access import (
+    AccessDenied,
+    Principal,
+    readable_jurisdiction_ids,
+    require_read,
+    require_write,
+    scope_filter,
+)
+from db.codes import AuditAction, FindingStatus, LabelledEnum, TargetKind
 from db.findings import FindingInput, add_finding
 from db.input_common import InputError, audit, local_today
 from db.models import (
     Enterprise,
+    Finding,
     Jurisdiction,
     TrainingArchive,
     TrainingArchiveSheet,
@@ -51,7 +60,8 @@ from training_audit import (
 from training_audit import (
     audit as run_audit,
 )
-from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER, sheet_fields
+from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER, Synonyms, sheet_fields
+from training_audit.headers import ArchiveHeaders, inspect_headers
 from training_audit.leads import RULE_NAMES, evidence_text
 from training_audit.values import key_text, parse_date, parse_number, parse_time, plain_text, split_teachers
 from verifier.ids import mask_id, mask_ids_in
@@ -138,11 +148,14 @@ def guess_unit(units: Sequence[TrainingUnit], archive: Archive) -> TrainingUnit 
 
 @dataclass
 class Upload:
-    """An uploaded archive, read: its display name, digest and the engine's view of it."""
+    """An uploaded archive, read: its display name, digest and the engine's view of it.
+
+    `columns_note`: the headers the user mapped by hand (for the audit log), "" when none."""
 
     name: str
     digest: str
     archive: Archive
+    columns_note: str = ""
 
 
 def digest_files(files: Sequence[tuple[str, bytes]]) -> str:
@@ -155,34 +168,87 @@ def digest_files(files: Sequence[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def read_upload(files: Sequence[tuple[str, bytes]], *, folder_name: str = "上传档案") -> list[Upload]:
+@dataclass(frozen=True)
+class UploadSource:
+    """The files of one archive to be: one .xlsx, or the CSV files selected together (a folder)."""
+
+    name: str
+    digest: str
+    files: tuple[tuple[str, bytes], ...]
+    folder: bool
+
+    @contextmanager
+    def path(self) -> Iterator[Path]:
+        """The archive written to a temporary file or folder (as the engine reads archives)."""
+        with tempfile.TemporaryDirectory(prefix="anpei-archive-") as tmp:
+            if self.folder:
+                folder = Path(tmp) / self.name
+                folder.mkdir()
+                for name, data in self.files:
+                    (folder / Path(name).name).write_bytes(data)
+                yield folder
+            else:
+                ((name, data),) = self.files
+                path = Path(tmp) / Path(name).name
+                path.write_bytes(data)
+                yield path
+
+
+def group_upload(files: Sequence[tuple[str, bytes]], *, folder_name: str = "上传档案") -> list[UploadSource]:
     """Uploaded files → archives: each .xlsx is one archive; the CSV files (班次.csv …) together are one."""
     xlsx = [(name, data) for name, data in files if name.lower().endswith(".xlsx")]
     csvs = [(name, data) for name, data in files if name.lower().endswith(".csv")]
-    other = [name for name, _ in files if (name, _) not in xlsx and (name, _) not in csvs]
+    other = [name for name, _ in files if not name.lower().endswith((".xlsx", ".csv"))]
     if other:
         raise InputError(f"只能上传 .xlsx 工作簿或 {'、'.join(CSV_SHEETS)} 文件：{'、'.join(other)}")
-    uploads: list[Upload] = []
-    with tempfile.TemporaryDirectory(prefix="anpei-archive-") as tmp:
-        for name, data in xlsx:
-            path = Path(tmp) / Path(name).name
-            path.write_bytes(data)
-            uploads.append(Upload(name=path.name, digest=digest_files([(name, data)]), archive=_read(path)))
-        if csvs:
-            unknown = [name for name, _ in csvs if Path(name).name not in CSV_SHEETS]
-            if unknown:
-                raise InputError(f"CSV 文件须命名为 {'、'.join(CSV_SHEETS)}：{'、'.join(unknown)}")
-            folder = Path(tmp) / (folder_name.strip() or "上传档案")
-            folder.mkdir()
-            for name, data in csvs:
-                (folder / Path(name).name).write_bytes(data)
-            uploads.append(Upload(name=folder.name, digest=digest_files(csvs), archive=_read(folder)))
-    return uploads
+    sources = [
+        UploadSource(Path(name).name, digest_files([(name, data)]), ((name, data),), folder=False)
+        for name, data in xlsx
+    ]
+    if csvs:
+        unknown = [name for name, _ in csvs if Path(name).name not in CSV_SHEETS]
+        if unknown:
+            raise InputError(f"CSV 文件须命名为 {'、'.join(CSV_SHEETS)}：{'、'.join(unknown)}")
+        folder = Path(folder_name.strip() or "上传档案").name or "上传档案"
+        sources.append(UploadSource(folder, digest_files(csvs), tuple(csvs), folder=True))
+    return sources
 
 
-def _read(path: Path) -> Archive:
+def inspect_source(source: UploadSource, *, synonyms: Synonyms | None = None) -> ArchiveHeaders:
+    """The header rows of an upload: recognised columns, unrecognised headers, missing required columns."""
+    with source.path() as path:
+        try:
+            return inspect_headers(path, synonyms=synonyms)
+        except ArchiveError as exc:
+            raise InputError(str(exc)) from exc
+
+
+def columns_note(synonyms: Synonyms | None) -> str:
+    """“签到：证件号→身份证号；…” for the audit log ("" without mappings)."""
+    return "；".join(
+        f"{sheet}：" + "、".join(f"{header}→{field}" for header, field in headers.items())
+        for sheet, headers in (synonyms or {}).items()
+        if headers
+    )
+
+
+def read_source(source: UploadSource, *, synonyms: Synonyms | None = None) -> Upload:
+    """Read an upload with the user's header mappings (`synonyms`, per sheet); the file is not changed."""
+    with source.path() as path:
+        archive = _read(path, synonyms)
+    return Upload(
+        name=source.name, digest=source.digest, archive=archive, columns_note=columns_note(synonyms)
+    )
+
+
+def read_upload(files: Sequence[tuple[str, bytes]], *, folder_name: str = "上传档案") -> list[Upload]:
+    """Uploaded files → read archives (no header mappings)."""
+    return [read_source(source) for source in group_upload(files, folder_name=folder_name)]
+
+
+def _read(path: Path, synonyms: Synonyms | None = None) -> Archive:
     try:
-        return read_archive(path)
+        return read_archive(path, synonyms=synonyms)
     except ArchiveError as exc:
         raise InputError(str(exc)) from exc
 
@@ -345,7 +411,8 @@ def store_archive(
             entity=ENTITY_ARCHIVE,
             entity_id=row.id,
             after=row,
-            detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行",
+            detail=f"培训档案入库：{row.file_name}（{row.unit_name}），{row.row_count} 行"
+            + (f"；表头对应 {upload.columns_note}" if upload.columns_note else ""),
         )
     new, active = _merge_leads(
         session, leads=result.leads, stored=[*rows, row], archives=[*archives, upload.archive], now=stamp
@@ -633,7 +700,7 @@ class EvidenceBlock:
     rows: list[list[str]]
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, *, full: bool = False) -> str:
     if value is None:
         return ""
     if hasattr(value, "seconds") and hasattr(value, "shows_seconds"):
@@ -643,12 +710,15 @@ def _cell_text(value: Any) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    return mask_ids_in(plain_text(value))
+    return plain_text(value) if full else mask_ids_in(plain_text(value))
 
 
 def lead_evidence(session: Session, *, principal: Principal, lead_id: int) -> list[EvidenceBlock]:
-    """The sheet rows behind a lead, per archive and sheet."""
-    lead = _readable_lead(session, principal, lead_id)
+    """The sheet rows behind a lead, per archive and sheet (IDs masked; `reveal_lead` for full ones)."""
+    return _lead_evidence(session, _readable_lead(session, principal, lead_id), full=False)
+
+
+def _lead_evidence(session: Session, lead: TrainingLead, *, full: bool) -> list[EvidenceBlock]:
     names = _archive_names(session)
     blocks: list[EvidenceBlock] = []
     for archive_id, sheet_name, wanted in lead.evidence:
@@ -659,7 +729,7 @@ def lead_evidence(session: Session, *, principal: Principal, lead_id: int) -> li
         fields = [f for f in known if f in sheet.columns] + [f for f in sheet.columns if f not in known]
         position = {int(r): i for i, r in enumerate(sheet.rows)}
         rows = [
-            [str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)])) for f in fields]
+            [str(r)] + [_cell_text(sheet.columns[f].value(position[int(r)]), full=full) for f in fields]
             for r in wanted
             if int(r) in position
         ]
@@ -754,6 +824,77 @@ def lead_sessions(session: Session, *, principal: Principal, lead_id: int) -> li
     return sorted(bars, key=lambda b: (b.day, b.start_minutes, b.unit, b.class_code))
 
 
+# --- full ID numbers, audited ----------------------------------------------------------------
+
+
+def may_reveal_lead_ids(principal: Principal) -> bool:
+    """Full ID numbers of leads: county staff only. A lead's evidence joins archives of several
+    townships (a person at two institutions at once), so a township account, which may reveal the
+    people of its own jurisdiction elsewhere, sees leads masked; leaders see masks everywhere."""
+    return principal.may_reveal_ids and principal.sees_all
+
+
+def _require_reveal(principal: Principal) -> None:
+    if not may_reveal_lead_ids(principal):
+        raise AccessDenied(f"{principal.role.label}账号不能查看培训档案线索的完整身份证号")
+
+
+@dataclass(frozen=True)
+class RevealedLead:
+    """A lead with full ID numbers: the person's number, the 说明 and the evidence rows."""
+
+    lead_id: int
+    id_number: str
+    text: str
+    evidence: list[EvidenceBlock]
+
+
+def reveal_lead(session: Session, *, principal: Principal, lead_id: int) -> RevealedLead:
+    """A lead's full ID numbers. The audit row is committed before anything is read out (commits)."""
+    _require_reveal(principal)
+    lead = _readable_lead(session, principal, lead_id)
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.REVEAL,
+        entity=ENTITY_LEAD,
+        entity_id=lead.id,
+        detail=f"查看培训档案线索 #{lead.id} 的完整身份证号"
+        + (f"（{lead.name}，{mask_id(lead.id_number)}）" if lead.id_number else "（证据行）"),
+    )
+    session.commit()  # the log entry stays whatever happens next
+    lead = _readable_lead(session, principal, lead_id)
+    return RevealedLead(
+        lead_id=int(lead.id or 0),
+        id_number=lead.id_number,
+        text=lead.text,
+        evidence=_lead_evidence(session, lead, full=True),
+    )
+
+
+@dataclass(frozen=True)
+class LeadFinding:
+    """The 问题清单 finding a 属实 lead became."""
+
+    id: int
+    status_label: str
+    description: str
+    deadline: dt.date | None
+
+
+def lead_finding(session: Session, *, principal: Principal, lead_id: int) -> LeadFinding | None:
+    lead = _readable_lead(session, principal, lead_id)
+    finding = session.get(Finding, lead.finding_id) if lead.finding_id is not None else None
+    if finding is None:
+        return None
+    return LeadFinding(
+        id=int(finding.id or 0),
+        status_label=FindingStatus(finding.status).label,
+        description=finding.description,
+        deadline=finding.deadline,
+    )
+
+
 # --- changing ----------------------------------------------------------------------------------
 
 
@@ -796,10 +937,11 @@ def set_lead_status(
             institution_id=archive.institution_id,
             found_on=found_on or local_today(),
             finding=FindingInput(
-                description=f"【培训档案线索 #{lead.id}】{rule}{who}：{mask_ids_in(lead.text)}"
+                description=f"{rule}{who}：{mask_ids_in(lead.text)}"
                 + (f" 核实情况：{reason}" if reason else ""),
                 check_item_number=check_item_for(lead.code, archive.target_kind),
             ),
+            training_lead_id=lead.id,
         )
         lead.finding_id = finding.id
     session.add(lead)
@@ -839,9 +981,31 @@ EXPORT_HEADER = (
 )
 
 
-def export_leads(session: Session, *, principal: Principal, **filters: Any) -> bytes:
-    """The filtered lead list as a print-ready .xlsx, IDs masked (the export is audited)."""
+def export_leads(session: Session, *, principal: Principal, full_ids: bool = False, **filters: Any) -> bytes:
+    """The filtered lead list as a print-ready .xlsx, IDs masked (the export is audited).
+
+    `full_ids` (county staff, `may_reveal_lead_ids`): with full ID numbers; the audit row is
+    committed before a full number is read (commits)."""
+    if full_ids:
+        _require_reveal(principal)
     rows = list_leads(session, principal=principal, **filters)
+    chosen = {k: str(v) for k, v in filters.items() if v}
+    full: dict[int, tuple[str, str]] = {}
+    if full_ids:
+        audit(
+            session,
+            principal=principal,
+            action=AuditAction.REVEAL,
+            entity=ENTITY_LEAD,
+            detail=f"导出培训档案线索 {len(rows)} 条，含完整身份证号，筛选：{chosen}",
+        )
+        session.commit()  # the log entry stays whatever happens next
+        wanted = [r.id for r in rows]
+        for start in range(0, len(wanted), 500):
+            stmt = select(TrainingLead.id, TrainingLead.id_number, TrainingLead.text).where(
+                col(TrainingLead.id).in_(wanted[start : start + 500])
+            )
+            full.update({int(i or 0): (number, text) for i, number, text in session.exec(stmt).all()})
     body = [
         [
             n,
@@ -854,10 +1018,10 @@ def export_leads(session: Session, *, principal: Principal, **filters: Any) -> b
             r.other_unit,
             r.other_code,
             r.name,
-            r.id_masked,
+            full[r.id][0] if r.id in full else r.id_masked,
             r.teacher,
             r.date.isoformat() if r.date else "",
-            r.text,
+            full[r.id][1] if r.id in full else r.text,
             r.evidence,
             r.status_label,
             r.reason,
@@ -869,41 +1033,51 @@ def export_leads(session: Session, *, principal: Principal, **filters: Any) -> b
         sheet="培训档案线索",
         header=EXPORT_HEADER,
         rows=body,
-        title=f"培训档案线索（截至 {local_today().isoformat()}）",
+        title=f"培训档案线索（截至 {local_today().isoformat()}）" + ("，含完整身份证号" if full_ids else ""),
         widths=[6, 8, 24, 20, 26, 22, 12, 22, 12, 8, 20, 8, 11, 50, 40, 8, 20, 12],
     )
-    audit(
-        session,
-        principal=principal,
-        action=AuditAction.EXPORT,
-        entity=ENTITY_LEAD,
-        detail=f"导出培训档案线索 {len(rows)} 条，筛选：{ {k: str(v) for k, v in filters.items() if v} }",
-    )
+    if not full_ids:
+        audit(
+            session,
+            principal=principal,
+            action=AuditAction.EXPORT,
+            entity=ENTITY_LEAD,
+            detail=f"导出培训档案线索 {len(rows)} 条，身份证号已遮蔽，筛选：{chosen}",
+        )
     return data
 
 
 __all__ = [
     "ArchiveRow",
     "EvidenceBlock",
+    "LeadFinding",
     "LeadRow",
     "LeadStatus",
     "Preview",
+    "RevealedLead",
     "SessionBar",
     "StoreResult",
     "TrainingUnit",
     "Upload",
+    "UploadSource",
     "check_item_for",
     "class_sessions",
     "export_leads",
+    "group_upload",
     "guess_unit",
+    "inspect_source",
     "lead_evidence",
+    "lead_finding",
     "lead_sessions",
     "lead_status_counts",
     "list_archives",
     "list_leads",
+    "may_reveal_lead_ids",
     "preview_upload",
+    "read_source",
     "read_upload",
     "recheck",
+    "reveal_lead",
     "set_lead_status",
     "store_archive",
     "training_units",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from verifier.roster import header_key
 
 CLASSES = "班次"
@@ -65,14 +67,50 @@ def header_lookup() -> dict[str, str]:
 HEADER_LOOKUP = header_lookup()
 
 
-def match_header(cells: list[object], sheet: str) -> dict[str, int] | None:
+# A user's own header names, per sheet: sheet → {header as written → field}. They add to the
+# synonyms above for that sheet only (a built-in name keeps its field).
+Synonyms = Mapping[str, Mapping[str, str]]
+
+
+def check_synonyms(synonyms: Synonyms | None) -> None:
+    """ValueError (Chinese) for a sheet or field the contract does not have, or a field of another sheet."""
+    for sheet, headers in (synonyms or {}).items():
+        if sheet not in REQUIRED:
+            raise ValueError(f"没有名为“{sheet}”的工作表")
+        for header, field in headers.items():
+            if field not in sheet_fields(sheet):
+                raise ValueError(f"“{sheet}”表没有“{field}”列，表头“{header}”不能对应到它")
+
+
+def sheet_lookup(sheet: str, synonyms: Synonyms | None = None) -> dict[str, str]:
+    """Normalised header → field for one sheet: the built-in names and synonyms, then the user's."""
+    extra = (synonyms or {}).get(sheet)
+    if not extra:
+        return HEADER_LOOKUP
+    lookup = dict(HEADER_LOOKUP)
+    for header, field in extra.items():
+        lookup.setdefault(header_key(header), field)
+    return lookup
+
+
+def match_header(
+    cells: Sequence[object], sheet: str, lookup: Mapping[str, str] = HEADER_LOOKUP
+) -> dict[str, int] | None:
     """Field → column index when `cells` hold every required column of `sheet` (leftmost wins), else None."""
-    wanted = set(sheet_fields(sheet))
-    found: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        field = HEADER_LOOKUP.get(header_key(cell))
-        if field in wanted and field not in found:
-            found[field] = index
+    found = match_fields(cells, sheet, lookup)
     if all(field in found for field in REQUIRED[sheet]):
         return found
     return None
+
+
+def match_fields(
+    cells: Sequence[object], sheet: str, lookup: Mapping[str, str] = HEADER_LOOKUP
+) -> dict[str, int]:
+    """Field → column index of the fields of `sheet` that `cells` hold (leftmost wins)."""
+    wanted = set(sheet_fields(sheet))
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        field = lookup.get(header_key(cell))
+        if field in wanted and field not in found:
+            found[field] = index
+    return found

@@ -21,7 +21,16 @@ import numpy as np
 import pandas as pd
 
 from anpei.settings import get_settings
-from training_audit.columns import CLASSES, REQUIRED, SHEETS, TIME_FIELDS, match_header
+from training_audit.columns import (
+    CLASSES,
+    REQUIRED,
+    SHEETS,
+    TIME_FIELDS,
+    Synonyms,
+    check_synonyms,
+    match_header,
+    sheet_lookup,
+)
 from training_audit.tables import Archive, Column, InputProblem, IntArray, Sheet
 from training_audit.values import TimeCell, format_shows_seconds, is_blank
 
@@ -111,7 +120,7 @@ def _xlsx_unpacked_size(path: Path) -> int:
         raise ArchiveError(f"无法读取工作簿“{path.name}”：不是有效的 .xlsx 文件") from exc
 
 
-def _read_xlsx(path: Path, limits: Limits) -> Archive:
+def _read_xlsx(path: Path, limits: Limits, synonyms: Synonyms | None) -> Archive:
     import openpyxl
 
     name = path.name
@@ -133,13 +142,15 @@ def _read_xlsx(path: Path, limits: Limits) -> Archive:
         budget = _RowBudget(name, limits)
         for sheet in SHEETS:
             if sheet in chosen:
-                _read_worksheet(archive, sheet, chosen[sheet], budget)
+                _read_worksheet(archive, sheet, chosen[sheet], budget, sheet_lookup(sheet, synonyms))
         return archive
     finally:
         book.close()
 
 
-def _read_worksheet(archive: Archive, sheet: str, worksheet: Any, budget: _RowBudget) -> None:
+def _read_worksheet(
+    archive: Archive, sheet: str, worksheet: Any, budget: _RowBudget, lookup: dict[str, str]
+) -> None:
     mapping: dict[str, int] | None = None
     time_columns: set[int] = set()
     rows: list[int] = []
@@ -148,7 +159,7 @@ def _read_worksheet(archive: Archive, sheet: str, worksheet: Any, budget: _RowBu
         if mapping is None:
             if number > HEADER_ROWS:
                 break
-            mapping = match_header([cell.value for cell in row], sheet)
+            mapping = match_header([cell.value for cell in row], sheet, lookup)
             if mapping is not None:
                 time_columns = {index for field, index in mapping.items() if field in TIME_FIELDS}
             continue
@@ -193,13 +204,13 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         last = reader.line_num
 
 
-def _header(text: str, sheet: str) -> tuple[dict[str, int], int] | None:
+def _header(text: str, sheet: str, lookup: dict[str, str]) -> tuple[dict[str, int], int] | None:
     """(field → column, physical line on which the header record ends) within the first 10 rows."""
     reader = csv.reader(io.StringIO(text, newline=""))
     for number, record in enumerate(reader, start=1):
         if number > HEADER_ROWS:
             return None
-        mapping = match_header(list(record), sheet)
+        mapping = match_header(list(record), sheet, lookup)
         if mapping is not None:
             return mapping, reader.line_num
     return None
@@ -249,11 +260,13 @@ def _fast_csv(rest: str, first_line: int, width: int) -> tuple[IntArray, list[Co
     return numbers, [column.take(keep) for column in columns]
 
 
-def _read_csv_sheet(archive: Archive, sheet: str, path: Path, budget: _RowBudget, limits: Limits) -> None:
+def _read_csv_sheet(
+    archive: Archive, sheet: str, path: Path, budget: _RowBudget, limits: Limits, lookup: dict[str, str]
+) -> None:
     if path.stat().st_size > limits.max_bytes:
         raise _too_large(archive.name, limits)
     text = decode_csv(path.read_bytes(), path.name)
-    found = _header(text, sheet)
+    found = _header(text, sheet, lookup)
     if found is None:
         archive.problems.append(_sheet_without_header(archive.name, sheet))
         return
@@ -288,7 +301,7 @@ def _record_width(rest: str, width: int) -> int:
     return max(width, len(next(csv.reader([first]), [])))
 
 
-def _read_folder(path: Path, limits: Limits) -> Archive:
+def _read_folder(path: Path, limits: Limits, synonyms: Synonyms | None) -> Archive:
     name = path.name
     if not (path / f"{CLASSES}.csv").is_file():
         raise ArchiveError(f"文件夹“{name}”里没有“{CLASSES}.csv”，无法核查")
@@ -302,19 +315,27 @@ def _read_folder(path: Path, limits: Limits) -> Archive:
     for sheet in SHEETS:
         file = path / f"{sheet}.csv"
         if file.is_file():
-            _read_csv_sheet(archive, sheet, file, budget, limits)
+            _read_csv_sheet(archive, sheet, file, budget, limits, sheet_lookup(sheet, synonyms))
     return archive
 
 
-def read_archive(path: Path, *, limits: Limits | None = None) -> Archive:
-    """Read one archive; `ArchiveError` (Chinese message) when it cannot be used at all."""
+def read_archive(path: Path, *, limits: Limits | None = None, synonyms: Synonyms | None = None) -> Archive:
+    """Read one archive; `ArchiveError` (Chinese message) when it cannot be used at all.
+
+    `synonyms`: the user's own header names per sheet (sheet → {header → field}), e.g. a column
+    the dashboard's user mapped by hand; the file itself is not changed.
+    """
     limits = limits or Limits.from_settings()
+    try:
+        check_synonyms(synonyms)
+    except ValueError as exc:
+        raise ArchiveError(str(exc)) from exc
     if path.is_dir():
-        return _read_folder(path, limits)
+        return _read_folder(path, limits, synonyms)
     if not path.exists():
         raise ArchiveError(f"找不到档案：{path}")
     if path.suffix.lower() != ".xlsx":
         raise ArchiveError(
             f"“{path.name}”不是培训档案：应为 .xlsx 工作簿，或存有“{CLASSES}.csv”等文件的文件夹"
         )
-    return _read_xlsx(path, limits)
+    return _read_xlsx(path, limits, synonyms)

@@ -69,6 +69,7 @@ frame = pd.DataFrame(
             "复查日期": r.revisit_date,
             "复查人": r.revisit_by,
             "重复发生": "是" if r.recurring else "",
+            "来源": r.source,
         }
         for r in rows
     ]
@@ -91,6 +92,12 @@ WIDTHS = {
     "逾期天数": st.column_config.NumberColumn(width=68),
     "重复发生": st.column_config.TextColumn(width=64),
 }
+if any(
+    r.training_lead_id for r in rows
+):  # problems raised from 培训档案线索 (属实): where from, in the same width
+    SHOWN.append("来源")
+    WIDTHS["问题描述"] = st.column_config.TextColumn(width=130)
+    WIDTHS["来源"] = st.column_config.TextColumn(width=120)
 
 
 def _highlight(table: pd.DataFrame) -> pd.DataFrame:
@@ -139,6 +146,8 @@ if who.can_write and open_rows:
         format_func=lambda i: f"{i}｜{open_rows[i].target_name}｜{open_rows[i].description[:30]}",
         placeholder="请选择",
     )
+    if open_rows[chosen].source:
+        st.caption(f"{open_rows[chosen].source}，见“培训档案核查”页")
     # the inputs of the chosen problem: keyed by its id, loaded with its version
     form = input_ui.record_form(P, (chosen,), open_rows[chosen].version)
     left, right = st.columns(2)

@@ -8,10 +8,12 @@ a form keyed by the lead's id.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import input_ui, state, training_charts, ui
+from dashboard import input_ui, state, training_charts, training_upload, ui
 from db import training_archives
 from db.input_common import InputError, local_zone
 from training_audit.leads import RULE_NAMES
@@ -29,12 +31,48 @@ st.caption(
 )
 input_ui.read_only_note(who)
 
-# --- upload ------------------------------------------------------------------------------------
+
+# --- upload: columns, mappings, problems by row, then 确认入库 ---------------------------------
+def _columns_panel(item: training_upload.Staged) -> None:
+    """Per sheet: recognised columns (header → field, how), unrecognised headers to map, missing columns."""
+    assert item.headers is not None
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"工作表": c.sheet, "列": c.column, "表头": c.header, "对应字段": c.field, "识别方式": c.how}
+                for c in training_upload.column_lines(item.headers)
+            ],
+            columns=["工作表", "列", "表头", "对应字段", "识别方式"],
+        ),
+        hide_index=True,
+        width="stretch",
+        key=f"{P}.columns.{item.tag}",
+    )
+    for sheet in item.headers.sheets:
+        choices = item.choices(sheet)
+        if sheet.missing:
+            st.warning(f"“{sheet.sheet}”缺少必填列：{'、'.join(sheet.missing)}")
+        if not choices:
+            continue
+        st.markdown(
+            f"“{ui.plain(sheet.sheet)}”中未识别的表头：可对应到该表尚缺的列（只用于本次读取，不改动文件）"
+        )
+        columns = st.columns(min(3, len(choices)))
+        for n, (key, header, fields) in enumerate(choices):
+            columns[n % len(columns)].selectbox(
+                f"“{ui.plain(header)}”对应",
+                [training_upload.NOT_USED, *fields],
+                key=key,
+                format_func=lambda v: "不使用" if v == training_upload.NOT_USED else v,
+                placeholder="请选择",
+            )
+
+
 if who.can_write:
     st.subheader("上传档案")
     st.caption(
         "每个 .xlsx 工作簿是一份档案；CSV 格式请一次选中同一档案的 班次.csv、课程安排.csv、签到.csv、考试.csv"
-        "（不能上传文件夹），它们合为一份档案。同一文件重复上传只保存一次。"
+        "（不能上传文件夹），它们合为一份档案。先核对识别出的列和输入问题，确认后才入库；同一文件重复上传只保存一次。"
     )
     files = st.file_uploader(
         "选择档案文件", type=["xlsx", "csv"], accept_multiple_files=True, key=f"{P}.upload"
@@ -46,47 +84,68 @@ if who.can_write:
         help="多个 CSV 文件合成的档案在证据中显示的名称",
     )
     if files:
+        chosen = {str(k): v for k, v in st.session_state.items() if str(k).startswith(training_upload.PREFIX)}
         try:
-            uploads = training_archives.read_upload(
-                [(f.name, f.getvalue()) for f in files], folder_name=folder_name
-            )
+            with input_ui.writing(sel.url) as s:
+                units = training_archives.training_units(s, principal=who)
+                staged = training_upload.stage(
+                    s, [(f.name, f.getvalue()) for f in files], folder_name=folder_name, chosen=chosen
+                )
         except InputError as exc:
             st.error(f"无法读取：{exc}")
-            uploads = []
-        with input_ui.writing(sel.url) as s:
-            units = training_archives.training_units(s, principal=who)
-            previews = [training_archives.preview_upload(s, upload=u) for u in uploads]
-        by_key = {u.key: u for u in units}
-        for upload, preview in zip(uploads, previews, strict=True):
-            tag = upload.digest[:12]
+            staged = []
+        by_key = {u.key: u for u in units} if staged else {}
+        for item in staged:
             with st.container(border=True):
+                preview = item.preview
                 st.markdown(
-                    f"**{preview.name}**：班次 {preview.classes} 个，共 {preview.rows} 行；"
-                    f"单独核查有线索 {sum(preview.lead_counts.values())} 条，输入问题 {len(preview.problems)} 行"
+                    f"**{ui.plain(item.name)}**"
+                    + (
+                        f"：班次 {preview.classes} 个，共 {preview.rows} 行；单独核查有线索 "
+                        f"{sum(preview.lead_counts.values())} 条，输入问题 {len(preview.problems)} 行"
+                        if preview
+                        else ""
+                    )
                 )
-                if preview.problems:
+                if item.headers is not None:
+                    # open while anything is or was not recognised (the mapping choices stay in view)
+                    incomplete = item.builtin is not None and (
+                        not item.builtin.complete or any(sh.unrecognised for sh in item.builtin.sheets)
+                    )
+                    with st.expander("识别出的列（表头 → 字段）", expanded=incomplete):
+                        _columns_panel(item)
+                if item.error:
+                    st.error(item.error)
+                    continue
+                assert preview is not None
+                lines = training_upload.problem_lines([item])
+                if lines:
+                    st.markdown("**输入问题**（这些行不参与核查）")
                     st.dataframe(
                         pd.DataFrame(
                             [
-                                {"工作表": p.sheet, "行号": p.row or "", "问题": p.message}
-                                for p in preview.problems
+                                {"档案": p.archive, "工作表": p.sheet, "行号": p.row or "", "问题": p.reason}
+                                for p in lines
                             ]
                         ),
                         hide_index=True,
                         width="stretch",
-                        key=f"{P}.problems.{tag}",
+                        key=f"{P}.problems.{item.tag}",
                     )
+                else:
+                    st.caption("没有输入问题。")
                 if preview.duplicate_of is not None:
                     st.info(f"同一文件已入库（档案编号 {preview.duplicate_of}），不会重复保存。")
                     continue
                 if not units:
                     st.warning("没有可选的培训机构或企业，无法入库。")
                     continue
-                guess = training_archives.guess_unit(units, upload.archive)
+                assert item.upload is not None
+                guess = training_archives.guess_unit(units, item.upload.archive)
                 choice = st.selectbox(
                     "所属培训机构或企业",
                     list(by_key),
-                    key=f"{P}.unit.{tag}",
+                    key=f"{P}.unit.{item.tag}",
                     index=list(by_key).index(guess.key) if guess else None,
                     placeholder="请选择",
                     format_func=lambda k: (
@@ -94,18 +153,19 @@ if who.can_write:
                     ),
                 )
                 if st.button(
-                    "入库并全县重新核查", key=f"{P}.store.{tag}", disabled=choice is None, type="primary"
+                    "确认入库", key=f"{P}.store.{item.tag}", disabled=choice is None, type="primary"
                 ):
-                    chosen = by_key[str(choice)]
+                    chosen_unit = by_key[str(choice)]
 
                     def _store(
-                        upload: training_archives.Upload = upload,
-                        unit: training_archives.TrainingUnit = chosen,
+                        upload: training_archives.Upload = item.upload,
+                        unit: training_archives.TrainingUnit = chosen_unit,
                     ) -> training_archives.StoreResult:
                         with input_ui.writing(sel.url) as s:
                             return training_archives.store_archive(s, principal=who, upload=upload, unit=unit)
 
                     input_ui.attempt(_store, success=lambda r: r.summary)
+                st.caption("入库后会与全县已入库的档案一起重新核查。")
 
 # --- archives ----------------------------------------------------------------------------------
 with input_ui.writing(sel.url) as s:
@@ -167,7 +227,7 @@ unit = c.selectbox(
     format_func=lambda v: "全部单位" if v is None else v,
     placeholder="请选择",
 )
-filters = {"code": code, "status": status, "unit": unit}
+filters: dict[str, Any] = {"code": code, "status": status, "unit": unit}
 shown = [
     r
     for r in leads
@@ -191,6 +251,7 @@ st.dataframe(
                 "日期": r.date.isoformat() if r.date else "",
                 "说明": r.text,
                 "状态": r.status_label,
+                "问题清单": f"问题 #{r.finding_id}" if r.finding_id else "",
             }
             for r in shown
         ]
@@ -213,6 +274,28 @@ st.download_button(
     mime=input_ui.XLSX_MIME,
     key=f"{P}.export",
 )
+full_file = f"{P}.full_file"
+if training_archives.may_reveal_lead_ids(who) and st.checkbox(
+    "导出含完整身份证号的线索清单（会记入审计日志）", key=f"{P}.full_ids"
+):
+    # the file is built only after its audit entry is committed (never ahead, never cached)
+    if st.button("生成含完整身份证号的文件（记入审计日志）", key=f"{P}.full_ids.build"):
+
+        def _full() -> bytes:
+            with input_ui.writing(sel.url) as s:
+                return training_archives.export_leads(s, principal=who, full_ids=True, **filters)
+
+        st.session_state[full_file] = input_ui.attempt(_full)
+    if (payload := st.session_state.get(full_file)) is not None:
+        st.download_button(
+            "下载含完整身份证号的线索清单（.xlsx）",
+            data=payload,
+            file_name="培训档案线索（含完整身份证号）.xlsx",
+            mime=input_ui.XLSX_MIME,
+            key=f"{P}.export.full",
+        )
+else:
+    st.session_state.pop(full_file, None)
 
 # --- one lead ----------------------------------------------------------------------------------
 if not shown:
@@ -230,10 +313,28 @@ if flash := st.session_state.pop(f"{P}.flash", None):
     st.success(flash)
 st.markdown(f"**{lead.rule}**　状态：**{lead.status_label}**" + (f"（{lead.reason}）" if lead.reason else ""))
 st.markdown(f"{lead.text}  \n依据：{lead.basis}  \n证据：{lead.evidence}")
-if lead.finding_id:
-    st.caption(f"已列入问题清单（问题编号 {lead.finding_id}）")
+revealed: training_archives.RevealedLead | None = None
+if training_archives.may_reveal_lead_ids(who) and st.button(
+    "显示完整身份证号（记入审计日志）", key=f"{P}.reveal.{lead.id}", help="仅在核对身份时使用；只在本次显示"
+):
+
+    def _reveal() -> training_archives.RevealedLead:
+        with input_ui.writing(sel.url) as s:
+            return training_archives.reveal_lead(s, principal=who, lead_id=lead.id)
+
+    revealed = input_ui.attempt(_reveal)
+if revealed is not None:
+    st.info(
+        ("身份证号：" + revealed.id_number + "。" if revealed.id_number else "")
+        + "以下证据行显示完整身份证号（已记入审计日志），页面刷新后恢复遮蔽。"
+    )
 with input_ui.writing(sel.url) as s:
-    blocks = training_archives.lead_evidence(s, principal=who, lead_id=lead.id)
+    found = training_archives.lead_finding(s, principal=who, lead_id=lead.id)
+    blocks = (
+        revealed.evidence
+        if revealed is not None
+        else training_archives.lead_evidence(s, principal=who, lead_id=lead.id)
+    )
     day_bars = (
         training_archives.lead_sessions(s, principal=who, lead_id=lead.id) if lead.code in TIME_RULES else []
     )
@@ -243,6 +344,12 @@ with input_ui.writing(sel.url) as s:
         )
         if lead.class_code
         else []
+    )
+if found is not None:
+    st.caption(
+        f"已列入问题清单：问题 #{found.id}（{found.status_label}"
+        + (f"，整改期限 {found.deadline.isoformat()}" if found.deadline else "")
+        + "），见“问题清单”页"
     )
 for n, block in enumerate(blocks):
     st.markdown(f"{block.archive} · {block.sheet}（{len(block.rows)} 行）")

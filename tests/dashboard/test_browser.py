@@ -375,3 +375,43 @@ def test_every_page_of_every_role_speaks_chinese_and_fits_a_laptop(
     finally:
         context.close()
     assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def test_training_upload_confirms_columns_before_storing_and_is_captured(
+    dashboard_url: str, browser: Any, tmp_path: Any
+) -> None:
+    """培训档案核查 with an uploaded workbook whose 班次 sheet names 培训单位 otherwise: the columns per
+    sheet, the missing column, the header mapped by hand, then the input problems and 确认入库 (not
+    clicked: nothing is stored). Captured at 1440×900 and 1366×768 (training_audit_upload_*.png)."""
+    from tests.training_audit.test_training_audit_headers import renamed
+
+    path = renamed(tmp_path, "班次", "培训单位", "机构全称")
+    context = log_in(browser, dashboard_url, "county", viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_url}/training_audit", wait_until="domcontentloaded")
+        _drawn(page)
+        page.locator(f'{UPLOADER} input[type="file"]').set_input_files(str(path))
+        page.get_by_text("缺少必填列", exact=False).first.wait_for(timeout=60_000)
+        _settled(page)
+        assert page.get_by_role("button", name="确认入库").count() == 0
+        page.get_by_text("“机构全称”对应", exact=False).first.scroll_into_view_if_needed()
+        page.get_by_role("combobox", name="“机构全称”对应").click()
+        page.get_by_role("option", name="培训单位").click()
+        page.get_by_role("button", name="确认入库").wait_for(timeout=60_000)
+        _settled(page)
+        page.wait_for_timeout(1200)
+        body = page.inner_text("body")
+        assert "缺少必填列" not in body and "输入问题" in body  # (the columns table is drawn on a canvas)
+        assert page.locator(ERROR).count() == 0
+        assert not _visible_words(page), _visible_words(page)
+        page.get_by_text("识别出的列", exact=False).first.scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, -120)")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "training_audit_upload_1440.png"))
+        page.set_viewport_size(LAPTOP)
+        page.wait_for_timeout(1000)
+        page.get_by_text("识别出的列", exact=False).first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "training_audit_upload_1366.png"))
+    finally:
+        context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from db.codes import Sector
-from db.models import Enterprise, Finding, TrainingArchive, TrainingInstitution, TrainingLead
+from db.models import AuditLog, Enterprise, Finding, TrainingArchive, TrainingInstitution, TrainingLead
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 from training_audit.sample import COMPANY, SCHOOL, write_sample
@@ -128,3 +129,112 @@ def test_leader_reads_only_and_township_sees_its_units(
     assert "暂无线索" in texts(other)
     own = open_page("training_audit.py", page_county.township("名山街道"), monkeypatch)
     assert len(frames_with(own, "说明")[0]) > 0
+
+
+def test_nonstandard_header_is_mapped_then_stored_on_confirmation(
+    page_county: County,
+    archives: dict[str, list[tuple[str, bytes, str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from dashboard.training_upload import map_key
+    from tests.training_audit.test_training_audit_headers import renamed
+
+    path = renamed(tmp_path, "班次", "培训单位", "机构全称")
+    at = open_page("training_audit.py", page_county.county_staff, monkeypatch)
+    upload(at, [(path.name, path.read_bytes(), XLSX)])
+    # the columns per sheet: 机构全称 not recognised, 培训单位 missing; no store button yet
+    columns = frames_with(at, "识别方式")[0]
+    row = columns[columns["表头"] == "机构全称"].iloc[0]
+    assert (row["工作表"], row["对应字段"], row["识别方式"]) == ("班次", "", "未识别")
+    assert "“班次”缺少必填列 培训单位" in texts(at)
+    assert not [b for b in at.button if str(b.key).startswith(f"{P}.store.")]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    key = map_key(digest[:12], "班次", "机构全称")
+    assert at.selectbox(key=key).options[1] == "培训单位"
+    at.selectbox(key=key).set_value("培训单位").run()
+    assert not at.exception, [e.value for e in at.exception]
+    columns = frames_with(at, "识别方式")[0]
+    row = columns[columns["表头"] == "机构全称"].iloc[0]
+    assert (row["对应字段"], row["识别方式"]) == ("培训单位", "手工对应")
+    with page_county.session() as s:
+        assert not s.exec(select(TrainingArchive)).all()  # nothing stored before 确认入库
+    button = store_button(at)
+    assert button.label == "确认入库"  # type: ignore[attr-defined]
+    button.click().run()  # type: ignore[attr-defined]
+    assert "已入库" in texts(at), texts(at)
+    with page_county.session() as s:
+        (stored,) = s.exec(select(TrainingArchive)).all()
+        assert stored.file_name == path.name and stored.class_count > 0
+
+
+def test_input_problems_by_row_before_storing(
+    page_county: County, archives: dict[str, list[tuple[str, bytes, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("training_audit.py", page_county.county_staff, monkeypatch)
+    upload(at, archives["company"])
+    (problems,) = frames_with(at, "问题")
+    assert list(problems.columns) == ["档案", "工作表", "行号", "问题"]
+    assert set(problems["档案"]) == {"上传档案"} and all(problems["行号"])
+    with page_county.session() as s:
+        assert not s.exec(select(TrainingArchive)).all()
+
+
+def _overlap_lead(page_county: County, at: object, archives: dict[str, list[tuple[str, bytes, str]]]) -> int:
+    for files in (archives["school"], archives["company"]):
+        upload(at, files)
+        store_button(at).click().run()  # type: ignore[attr-defined]
+    at.file_uploader(key=f"{P}.upload").set_value([])  # type: ignore[attr-defined]
+    at.selectbox(key=f"{P}.filter.rule").set_value("PERSON_OVERLAP").run()  # type: ignore[attr-defined]
+    with page_county.session() as s:
+        return int(s.exec(select(TrainingLead.id).where(TrainingLead.code == "PERSON_OVERLAP")).one())
+
+
+def test_county_staff_reveals_full_ids_audited_township_has_no_control(
+    page_county: County, archives: dict[str, list[tuple[str, bytes, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("training_audit.py", page_county.county_staff, monkeypatch)
+    lead_id = _overlap_lead(page_county, at, archives)
+    full = re.compile(r"[0-9]{17}[0-9X]")
+    shown = [v for frame in frames_with(at, "行号") for col in frame.columns for v in frame[col].astype(str)]
+    assert not [v for v in shown if full.search(v)]  # masked until asked
+    at.button(key=f"{P}.reveal.{lead_id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [v for frame in frames_with(at, "行号") for col in frame.columns for v in frame[col].astype(str)]
+    assert [v for v in shown if full.search(v)]
+    with page_county.session() as s:
+        entry = s.exec(select(AuditLog).where(AuditLog.action == "reveal")).one()
+        assert entry.entity_id == str(lead_id)
+    at.run()  # the next run is masked again
+    shown = [v for frame in frames_with(at, "行号") for col in frame.columns for v in frame[col].astype(str)]
+    assert not [v for v in shown if full.search(v)]
+    # the xlsx with full numbers: built only on request, after the audit entry
+    at.checkbox(key=f"{P}.full_ids").check().run()
+    at.button(key=f"{P}.full_ids.build").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with page_county.session() as s:
+        assert len(s.exec(select(AuditLog).where(AuditLog.action == "reveal")).all()) == 2
+    for who in (page_county.township("三合街道"), page_county.leader):
+        other = open_page("training_audit.py", who, monkeypatch)
+        other.selectbox(key=f"{P}.filter.rule").set_value("PERSON_OVERLAP").run()
+        assert not [b for b in other.button if "reveal" in str(b.key)]
+        assert not [c for c in other.checkbox if str(c.key) == f"{P}.full_ids"]
+
+
+def test_confirmed_lead_and_its_finding_show_each_other(
+    page_county: County, archives: dict[str, list[tuple[str, bytes, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page("training_audit.py", page_county.county_staff, monkeypatch)
+    lead_id = _overlap_lead(page_county, at, archives)
+    at.radio(key=f"{P}.status_value.{lead_id}").set_value("confirmed")
+    at.button(key=f"FormSubmitter:{P}.status.{lead_id}-保存核实结果").click().run()
+    with page_county.session() as s:
+        finding_id = s.get(TrainingLead, lead_id).finding_id  # type: ignore[union-attr]
+    assert f"已列入问题清单：问题 #{finding_id}" in texts(at)
+    assert f"问题 #{finding_id}" in set(frames_with(at, "说明")[0]["问题清单"])
+    page = open_page("data_findings.py", page_county.county_staff, monkeypatch)
+    listed = next(d.value for d in page.dataframe)
+    listed = listed.data if hasattr(listed, "data") else listed  # a Styler
+    row = listed[listed["编号"] == finding_id].iloc[0]
+    assert row["来源"] == f"来自培训档案线索 #{lead_id}（同一人同时段在两个班次）"
+    assert not str(row["问题描述"]).startswith("【")

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from db import training_archives
 from db.access import AccessDenied
-from db.codes import Sector, TargetKind
+from db.codes import AuditAction, Sector, TargetKind
+from db.findings import list_findings
 from db.input_common import InputError
-from db.models import Finding, TrainingArchive, TrainingArchiveSheet, TrainingInstitution, TrainingLead
+from db.models import (
+    AuditLog,
+    Finding,
+    TrainingArchive,
+    TrainingArchiveSheet,
+    TrainingInstitution,
+    TrainingLead,
+)
 from db.training_archives import (
+    EvidenceBlock,
     LeadStatus,
     TrainingUnit,
     Upload,
@@ -24,8 +38,10 @@ from db.training_archives import (
     lead_status_counts,
     list_archives,
     list_leads,
+    may_reveal_lead_ids,
     preview_upload,
     read_upload,
+    reveal_lead,
     set_lead_status,
     store_archive,
     training_units,
@@ -170,7 +186,8 @@ def test_confirmed_lead_becomes_a_finding_under_its_item(county: County, uploads
             row = s.get(TrainingLead, lead.id)
             assert row is not None and row.finding_id in findings
             finding = findings[row.finding_id]
-            assert f"培训档案线索 #{lead.id}" in finding.description
+            assert finding.training_lead_id == lead.id  # linked as data both ways
+            assert "培训档案线索" not in finding.description  # no text prefix any more
             items[lead.code] = (finding.target_kind, finding.check_item_number)
         assert items == {
             "CLASS_DAY_OVER_CAP": (TargetKind.INSTITUTION.value, 2),
@@ -178,6 +195,10 @@ def test_confirmed_lead_becomes_a_finding_under_its_item(county: County, uploads
             "NO_ATTENDANCE_RECORDS": (TargetKind.ENTERPRISE.value, 5),
         }
         assert findings[s.get(TrainingLead, company.id).finding_id].jurisdiction_id == county.ids["名山街道"]  # type: ignore[union-attr]
+        listed = {r.id: r for r in list_findings(s, principal=county.county_staff)}
+        cap_finding = s.get(TrainingLead, cap.id).finding_id  # type: ignore[union-attr]
+        assert listed[cap_finding].training_lead_id == cap.id
+        assert listed[cap_finding].source == f"来自培训档案线索 #{cap.id}（班次单日学时超过上限）"
 
 
 def test_township_sees_its_units_and_changes_only_its_leads(
@@ -267,3 +288,76 @@ def test_recheck_is_stable_and_for_county_staff(county: County, uploads: dict[st
             recheck(s, principal=county.township("三合街道"))
         s.commit()
     assert codes(county) == before
+
+
+def _reveals(county: County) -> list[AuditLog]:
+    with Session(county.engine) as s:  # a connection of its own: only committed rows
+        return list(s.exec(select(AuditLog).where(AuditLog.action == AuditAction.REVEAL.value)).all())
+
+
+def test_county_staff_reveal_is_audited_before_the_numbers_are_read(
+    county: County, uploads: dict[str, Upload], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store(county, uploads["school"], SCHOOL)
+    store(county, uploads["company"], COMPANY)
+    seen: list[int] = []
+    real = training_archives._lead_evidence
+
+    def watched(session: Session, lead: TrainingLead, *, full: bool) -> list[EvidenceBlock]:
+        seen.append(len(_reveals(county)))  # the audit row is committed before a full number is read
+        return real(session, lead, full=full)
+
+    monkeypatch.setattr(training_archives, "_lead_evidence", watched)
+    with county.session() as s:
+        lead = list_leads(s, principal=county.county_staff, code="PERSON_OVERLAP")[0]
+        assert may_reveal_lead_ids(county.county_staff)
+        shown = reveal_lead(s, principal=county.county_staff, lead_id=lead.id)
+        s.rollback()  # whatever the caller does next, the entry stays
+    assert seen == [1]
+    (entry,) = _reveals(county)
+    assert entry.entity == "training_lead" and entry.entity_id == str(lead.id)
+    assert entry.username == county.county_staff.username
+    assert re.fullmatch(r"[0-9]{17}[0-9X]", shown.id_number) and shown.id_number != lead.id_masked
+    assert any(shown.id_number in cell for block in shown.evidence for row in block.rows for cell in row)
+    assert "*" in lead.id_masked
+
+
+def test_full_id_export_is_audited_first_and_holds_full_numbers(
+    county: County, uploads: dict[str, Upload], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store(county, uploads["school"], SCHOOL)
+    store(county, uploads["company"], COMPANY)
+    seen: list[int] = []
+    real = training_archives.simple_workbook
+
+    def watched(**kwargs: Any) -> bytes:
+        seen.append(len(_reveals(county)))
+        return real(**kwargs)
+
+    monkeypatch.setattr(training_archives, "simple_workbook", watched)
+    with county.session() as s:
+        data = export_leads(s, principal=county.county_staff, full_ids=True, code="PERSON_OVERLAP")
+        s.rollback()
+    assert seen == [1]
+    (entry,) = _reveals(county)
+    assert "含完整身份证号" in entry.detail
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    values = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any(re.fullmatch(r"[0-9]{17}[0-9X]", v) for v in values)
+
+
+def test_township_and_leader_cannot_reveal(county: County, uploads: dict[str, Upload]) -> None:
+    store(county, uploads["school"], SCHOOL)
+    store(county, uploads["company"], COMPANY)
+    township = county.township("三合街道")  # the school's own township
+    with county.session() as s:
+        lead = list_leads(s, principal=township, code="PERSON_OVERLAP")[0]  # it reads the lead, masked
+        for who in (township, county.leader):
+            assert not may_reveal_lead_ids(who)
+            with pytest.raises(AccessDenied):
+                reveal_lead(s, principal=who, lead_id=lead.id)
+            with pytest.raises(AccessDenied):
+                export_leads(s, principal=who, full_ids=True)
+        s.commit()
+    assert _reveals(county) == []
