@@ -111,9 +111,6 @@ class SummarySheet:
     status: str = MonthlyStatus.UNREPORTED.value
 
 
-_count_if = count_if
-
-
 def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> dict[int, dict[str, Any]]:
     """Per jurisdiction: findings of the month by check item and rectified by its end; managers passed."""
     extras: dict[int, dict[str, Any]] = {
@@ -129,14 +126,14 @@ def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> 
         extras[jid]["by_item"][item_key(kind, number)] = int(n)
     rectified = rectified_by(m.last)
     stmt = (
-        select(_F.c.jurisdiction_id, _count_if(rectified))
+        select(_F.c.jurisdiction_id, count_if(rectified))
         .where(_F.c.jurisdiction_id.in_(wanted), in_month)
         .group_by(_F.c.jurisdiction_id)
     )
     for jid, n in session.execute(stmt):
         extras[jid]["rectified"] = int(n)
     stmt = (
-        select(_C.c.jurisdiction_id, _count_if(_C.c.outcome.in_(_PASSED)))
+        select(_C.c.jurisdiction_id, count_if(_C.c.outcome.in_(_PASSED)))
         .where(_C.c.jurisdiction_id.in_(wanted), _C.c.family == "safety", _C.c.as_of.between(m.first, m.last))
         .group_by(_C.c.jurisdiction_id)
     )

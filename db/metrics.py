@@ -5,6 +5,7 @@ label means the same number everywhere:
 
 - `registered_to`: an enterprise belongs to the township it is located in AND to the member unit
   that supervises it (`Enterprise.member_unit_id`) — one (owner, enterprise) pair each.
+  `is_registered_to(owner)` is the same rule as a condition on one enterprise row.
 - `inspected_by_or_jointly`: an inspection counts for an owner when the owner carried it out or it
   was a joint inspection (a joint inspection counts for every party).
 - `rectified_by(day)`: rectified on or before `day` (a rectified/closed status without a date
@@ -17,7 +18,6 @@ label means the same number everywhere:
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
@@ -25,28 +25,12 @@ from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from db.codes import FindingStatus, TargetKind
+from verifier.types import Problem  # the verifier decides them; db counts them (db may import verifier)
 
 ENTERPRISE = SQLModel.metadata.tables["enterprise"]
 INSPECTION = SQLModel.metadata.tables["inspection"]
 FINDING = SQLModel.metadata.tables["finding"]
 CERT_CHECK = SQLModel.metadata.tables["certificatecheck"]
-
-
-class Problem(enum.StrEnum):
-    """What a certificate check found wrong: the stored code is the Chinese label itself."""
-
-    UNLICENSED = "无证上岗"
-    FAKE = "疑似持假证"
-    INVALID = "证书失效或不符"
-    MANAGER_OVERDUE = "逾期未考核合格"
-
-    @property
-    def code(self) -> str:
-        return self.value
-
-    @property
-    def label(self) -> str:
-        return self.value
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -65,6 +49,12 @@ def registered_to(*conditions: ColumnElement[bool]) -> Any:
         e.c.member_unit_id.label("owner"), e.c.id.label("eid"), e.c.risk_class.label("risk")
     ).where(e.c.active, e.c.member_unit_id.is_not(None), *conditions)
     return union_all(by_place, by_unit).subquery("own")
+
+
+def is_registered_to(owner: Any) -> ColumnElement[bool]:
+    """The enterprise row belongs to `owner` (a jurisdiction id or column): located in it or
+    supervised by it — the predicate form of `registered_to` (one jurisdiction's own enterprises)."""
+    return or_(ENTERPRISE.c.jurisdiction_id == owner, ENTERPRISE.c.member_unit_id == owner)
 
 
 def inspected_by_or_jointly(owner: Any) -> ColumnElement[bool]:
@@ -101,6 +91,7 @@ __all__ = [
     "cert_problem",
     "count_if",
     "inspected_by_or_jointly",
+    "is_registered_to",
     "item_key",
     "rectified_by",
     "registered_to",

@@ -618,9 +618,6 @@ def quarter_window(campaign: overview.CampaignInfo, *, quarter: str, as_of: dt.d
     return QuarterWindow(quarter, begun, due, first, min(last, cutoff), cutoff, final_on)
 
 
-_count_if = count_if
-
-
 def quarter_measures(
     session: Session,
     *,
@@ -729,7 +726,7 @@ def _measures(
         select(
             _F.c.jurisdiction_id.label("jid"),
             func.count().label("findings_due"),
-            _count_if(on_time).label("findings_on_time"),
+            count_if(on_time).label("findings_on_time"),
         )
         .where(_F.c.jurisdiction_id.in_(wanted), _F.c.deadline.between(window.first, window.last))
         .group_by(_F.c.jurisdiction_id)
@@ -782,7 +779,7 @@ def _measures(
         select(
             violations.c.jid,
             func.count().label("violation_enterprises"),
-            _count_if(acted).label("violation_enterprises_acted"),
+            count_if(acted).label("violation_enterprises_acted"),
         ).group_by(violations.c.jid)
     )
     punished = exists().where(
