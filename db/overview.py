@@ -676,17 +676,23 @@ def county_trends(
     hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
     it = _E.c.risk_class == RiskClass.INDUSTRY_TRADE.value
     registered = session.execute(select(count_if(hr), count_if(it), func.count()).where(_E.c.active)).one()
-    month_i = month_bucket(_I.c.inspected_on, labels).label("month")
+    # each (month, enterprise) once first, then joined and counted (no COUNT(DISTINCT) per column)
+    visited = (
+        select(month_bucket(_I.c.inspected_on, labels).label("month"), _I.c.enterprise_id.label("eid"))
+        .where(_I.c.inspected_on.between(first, last), _I.c.enterprise_id.is_not(None))
+        .distinct()
+        .subquery("visited")
+    )
     merge(
         select(
-            month_i,
-            func.count(distinct(_E.c.id)).label("enterprises_inspected"),
-            func.count(distinct(case((hr, _E.c.id)))).label("high_risk_inspected"),
-            func.count(distinct(case((it, _E.c.id)))).label("industry_trade_inspected"),
+            visited.c.month,
+            func.count().label("enterprises_inspected"),
+            count_if(hr).label("high_risk_inspected"),
+            count_if(it).label("industry_trade_inspected"),
         )
-        .select_from(_E.join(_I, _I.c.enterprise_id == _E.c.id))
-        .where(_E.c.active, _I.c.inspected_on.between(first, last))
-        .group_by(month_i)
+        .select_from(visited.join(_E, _E.c.id == visited.c.eid))
+        .where(_E.c.active)
+        .group_by(visited.c.month)
     )
     owners = _jurisdictions_of(kinds)
     # findings: found in the month, and the stock at each month's end (one column per month)

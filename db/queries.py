@@ -316,20 +316,26 @@ def township_month_summary(
         .where(own.c.owner.in_(wanted))
         .group_by(own.c.owner)
     )
-    merge(
-        select(
-            own.c.owner.label("jid"),
-            func.count(distinct(own.c.eid)).label("enterprises_inspected"),
-            func.count(distinct(case((hr, own.c.eid)))).label("high_risk_inspected"),
-            func.count(distinct(case((it, own.c.eid)))).label("industry_trade_inspected"),
-        )
+    # each (owner, enterprise) pair once first, then counted: one de-duplication instead of a
+    # COUNT(DISTINCT) per column (the same numbers; a third of the work at province size)
+    visited = (
+        select(own.c.owner, own.c.eid, own.c.risk)
         .select_from(own.join(_I, _I.c.enterprise_id == own.c.eid))
         .where(
             own.c.owner.in_(wanted),
             _I.c.inspected_on.between(m.first, m.last),
             inspected_by_or_jointly(own.c.owner),
         )
-        .group_by(own.c.owner)
+        .distinct()
+        .subquery("visited")
+    )
+    merge(
+        select(
+            visited.c.owner.label("jid"),
+            func.count().label("enterprises_inspected"),
+            count_if(visited.c.risk == RiskClass.HIGH_RISK.value).label("high_risk_inspected"),
+            count_if(visited.c.risk == RiskClass.INDUSTRY_TRADE.value).label("industry_trade_inspected"),
+        ).group_by(visited.c.owner)
     )
     merge(
         select(
@@ -432,14 +438,16 @@ def county_totals(
     registered = session.execute(
         select(func.count(), count_if(e_hr), count_if(e_it)).select_from(_E).where(_E.c.active)
     ).one()
+    visited = (
+        select(_I.c.enterprise_id.label("eid"))
+        .where(_I.c.inspected_on.between(m.first, m.last), _I.c.enterprise_id.is_not(None))
+        .distinct()
+        .subquery("visited")
+    )
     inspected = session.execute(
-        select(
-            func.count(distinct(_E.c.id)),
-            func.count(distinct(case((e_hr, _E.c.id)))),
-            func.count(distinct(case((e_it, _E.c.id)))),
-        )
-        .select_from(_E.join(_I, _I.c.enterprise_id == _E.c.id))
-        .where(_E.c.active, _I.c.inspected_on.between(m.first, m.last))
+        select(func.count(), count_if(e_hr), count_if(e_it))
+        .select_from(visited.join(_E, _E.c.id == visited.c.eid))
+        .where(_E.c.active)
     ).one()
     inspections = session.execute(
         select(func.count()).select_from(_I).where(_I.c.inspected_on.between(m.first, m.last))
