@@ -9,7 +9,7 @@ label means the same number everywhere:
 - `inspected_by_or_jointly`: an inspection counts for an owner when the owner carried it out or it
   was a joint inspection (a joint inspection counts for every party).
 - `rectified_by(day)`: rectified on or before `day` (a rectified/closed status without a date
-  counts as rectified).
+  counts as rectified). `is_rectified_by` is the same rule on one finding in memory.
 - `cert_problem`: the problems a certificate check can record (`Problem`).
 - `item_key`: the one key scheme of per-check-item problem counts (`enterprise-3`, `institution-1`),
   used by the monthly table, the seed, exports and the reconciliation.
@@ -71,6 +71,13 @@ def rectified_by(day: dt.date | Any) -> ColumnElement[bool]:
     )
 
 
+def is_rectified_by(rectified_on: dt.date | None, status: str, day: dt.date) -> bool:
+    """`rectified_by` on one finding already in memory (the seed's tallies, tests): the same rule."""
+    if rectified_on is not None:
+        return rectified_on <= day
+    return status != FindingStatus.OPEN.value
+
+
 def cert_problem(*problems: Problem) -> ColumnElement[bool]:
     """The certificate check recorded one of `problems`."""
     return CERT_CHECK.c.problem.in_([p.value for p in problems])
@@ -91,6 +98,7 @@ __all__ = [
     "cert_problem",
     "count_if",
     "inspected_by_or_jointly",
+    "is_rectified_by",
     "is_registered_to",
     "item_key",
     "rectified_by",

@@ -44,7 +44,7 @@ from db.codes import (
     TipStatus,
     risk_class_of,
 )
-from db.metrics import Problem, item_key
+from db.metrics import Problem, is_rectified_by, item_key
 from db.sample import fengdu
 from db.sample.bulk import CST, SEED_TIMESTAMP, BulkWriter
 from db.sample.catalogue import SECTOR_OPERATIONS, category_of
@@ -977,7 +977,7 @@ class _Generator:
             )
             for t in tallies:
                 t.problems_by_item[item_key(target_kind, item)] += 1
-                t.rectified += rectified_on is not None and rectified_on <= report_day
+                t.rectified += is_rectified_by(rectified_on, status, report_day)
         # 责令整改 for every inspection with a failed item; cases and penalties for the serious ones
         serious = (target_kind == TargetKind.ENTERPRISE and bool({3, 4} & set(failed))) or (
             target_kind == TargetKind.INSTITUTION and 4 in failed

@@ -10,7 +10,9 @@ month cover the same inspections and checks.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ from sqlmodel import Session
 from db import exports, overview, queries, scoring
 from db.access import SYSTEM
 from db.codes import FindingStatus, RiskClass
-from db.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem
+from db.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
 from verifier.decide import problem_for
 from verifier.types import Family, Outcome
 
@@ -92,10 +94,7 @@ def county(seeded: Engine) -> Any:
 
 
 def _rectified_by(f: Any, day: dt.date) -> bool:
-    """rectified_by, read plainly: rectified on or before the day; a closed status without a date counts."""
-    if f["rectified_on"] is not None:
-        return bool(f["rectified_on"] <= day)
-    return bool(f["status"] != FindingStatus.OPEN.value)
+    return is_rectified_by(f["rectified_on"], f["status"], day)
 
 
 def test_rectified_by_is_one_number_everywhere(county: County) -> None:
@@ -239,3 +238,40 @@ def test_the_verifier_decides_the_codes_db_counts() -> None:
     assert problem_for(
         family=Family.SAFETY, outcome=Outcome.NOT_FOUND, warnings=(), number_presented=False
     ) == (Problem.MANAGER_OVERDUE.value)
+
+
+def test_is_rectified_by_reads_like_the_sql() -> None:
+    day = dt.date(2023, 7, 31)
+    assert is_rectified_by(day, FindingStatus.OPEN.value, day)  # the date decides when there is one
+    assert not is_rectified_by(day + dt.timedelta(days=1), FindingStatus.RECTIFIED.value, day)
+    assert is_rectified_by(None, FindingStatus.RECTIFIED.value, day)  # closed without a date
+    assert not is_rectified_by(None, FindingStatus.OPEN.value, day)
+
+
+# copies of a definition that once lived outside db/metrics.py (issue 13 item 1); none may come back
+_COPIES = {
+    r"def _count_if|_count_if\s*=": "count_if",
+    r"func\.sum\(case\(\(.*, 1\), else_=0\)\)": "count_if",
+    r"rectified_on\s*<=": "rectified_by / is_rectified_by",
+    r"member_unit_id\s*==": "is_registered_to / registered_to",
+    r"jurisdiction_id\s*==\s*\w+\)?,\s*_I\.c\.joint": "inspected_by_or_jointly",
+    r"PROBLEM_(UNLICENSED|FAKE|INVALID|MANAGER_OVERDUE|NO_CERT|SAFETY_OVERDUE)\s*=": "Problem",
+    r"problem\s*==?\s*\"(无证上岗|疑似持假证|证书失效或不符|逾期未考核合格)\"": "Problem",
+}
+
+
+def test_no_copy_of_a_metric_definition_remains() -> None:
+    root = Path(__file__).resolve().parents[2]
+    homes = {root / "db" / "metrics.py", root / "verifier" / "types.py"}
+    found = []
+    for package in ("db", "dashboard", "verifier", "anpei"):
+        for path in sorted((root / package).rglob("*.py")):
+            if path in homes:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                for pattern, home in _COPIES.items():
+                    if re.search(pattern, line):
+                        found.append(
+                            f"{path.relative_to(root)}:{number}: use db.metrics {home}: {line.strip()}"
+                        )
+    assert not found, "\n".join(found)
