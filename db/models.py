@@ -243,6 +243,15 @@ class Inspection(SQLModel, table=True):
             "inspected_on",
             postgresql_include=["enterprise_id", "jurisdiction_id", "joint"],
         ),
+        # the month's training-institution inspections (few) per jurisdiction (issue 16 item 3)
+        Index(
+            "ix_inspection_institution_inspected_on",
+            "inspected_on",
+            "jurisdiction_id",
+            "institution_id",
+            postgresql_where=text("institution_id IS NOT NULL"),
+            sqlite_where=text("institution_id IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1, sa_column=_INSPECTION_VERSION)

@@ -337,13 +337,23 @@ def township_month_summary(
             count_if(visited.c.risk == RiskClass.INDUSTRY_TRADE.value).label("industry_trade_inspected"),
         ).group_by(visited.c.owner)
     )
+    # the inspections from the inspection date index alone; the few institution inspections from their
+    # own partial index (COUNT(DISTINCT) ignores the enterprises' NULL institution anyway)
+    merge(
+        select(_I.c.jurisdiction_id.label("jid"), func.count().label("inspections"))
+        .where(_I.c.jurisdiction_id.in_(wanted), _I.c.inspected_on.between(m.first, m.last))
+        .group_by(_I.c.jurisdiction_id)
+    )
     merge(
         select(
             _I.c.jurisdiction_id.label("jid"),
-            func.count().label("inspections"),
             func.count(distinct(_I.c.institution_id)).label("institutions_inspected"),
         )
-        .where(_I.c.jurisdiction_id.in_(wanted), _I.c.inspected_on.between(m.first, m.last))
+        .where(
+            _I.c.jurisdiction_id.in_(wanted),
+            _I.c.inspected_on.between(m.first, m.last),
+            _I.c.institution_id.is_not(None),
+        )
         .group_by(_I.c.jurisdiction_id)
     )
     merge(_findings_as_of(wanted, m, day))

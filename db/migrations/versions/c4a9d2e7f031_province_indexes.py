@@ -3,7 +3,8 @@
 Issue 16 item 3 (province-sized single-user figures at ×40 on PostgreSQL): every figure that counts
 a unit's registered enterprises (`db.metrics.registered_to`) read the whole enterprise table twice
 (once by township, once by member unit); the findings' stock as of a day, the findings due in a
-quarter and a month's enforcement actions read their tables' rows. These indexes hold exactly the
+quarter, a month's enforcement actions and its few training-institution inspections read their
+tables' rows. These indexes hold exactly the
 columns those reads need (partial indexes for the active enterprises; INCLUDE columns on PostgreSQL,
 SQLite gets the plain index).
 
@@ -24,6 +25,7 @@ depends_on: str | Sequence[str] | None = None
 
 ACTIVE = "active"
 ACTIVE_WITH_UNIT = "active AND member_unit_id IS NOT NULL"
+WITH_INSTITUTION = "institution_id IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -54,6 +56,13 @@ def upgrade() -> None:
         postgresql_include=["jurisdiction_id", "rectified_on", "status"],
     )
     op.create_index(
+        "ix_inspection_institution_inspected_on",
+        "inspection",
+        ["inspected_on", "jurisdiction_id", "institution_id"],
+        postgresql_where=sa.text(WITH_INSTITUTION),
+        sqlite_where=sa.text(WITH_INSTITUTION),
+    )
+    op.create_index(
         "ix_enforcementaction_action_date_cover",
         "enforcementaction",
         ["action_date"],
@@ -63,6 +72,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_enforcementaction_action_date_cover", table_name="enforcementaction")
+    op.drop_index("ix_inspection_institution_inspected_on", table_name="inspection")
     op.drop_index("ix_finding_deadline_cover", table_name="finding")
     op.drop_index("ix_finding_found_on_cover", table_name="finding")
     op.drop_index("ix_enterprise_active_unit", table_name="enterprise")
