@@ -27,6 +27,7 @@ from anpei.settings import get_settings
 from db.access import AccessDenied, Principal, require_read, require_write
 from db.codes import AuditAction, JurisdictionKind, PersonRole
 from db.input_common import InputError, audit, jurisdiction_by_id, sha256_hex
+from db.metrics import is_registered_to
 from db.models import CertificateCheck, Enterprise, Person
 from verifier.roster import build_header_lookup, header_key
 from verifier.types import FAMILY_LABELS, Family, Outcome
@@ -215,10 +216,7 @@ class _EnterpriseFinder:
     def __init__(self, session: Session, *, jurisdiction_id: int | None) -> None:
         stmt = select(Enterprise)
         if jurisdiction_id is not None:
-            stmt = stmt.where(
-                (Enterprise.jurisdiction_id == jurisdiction_id)
-                | (Enterprise.member_unit_id == jurisdiction_id)
-            )
+            stmt = stmt.where(is_registered_to(jurisdiction_id))
         self.by_uscc: dict[str, Enterprise] = {}
         self.by_name: dict[str, Enterprise] = {}
         for e in session.exec(stmt).all():
@@ -407,7 +405,7 @@ def enterprise_choices(
         select(Enterprise)
         .where(
             col(Enterprise.active),
-            (Enterprise.jurisdiction_id == jurisdiction_id) | (Enterprise.member_unit_id == jurisdiction_id),
+            is_registered_to(jurisdiction_id),
         )
         .order_by(col(Enterprise.name))
         .limit(limit)

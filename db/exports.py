@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -111,9 +112,6 @@ class SummarySheet:
     status: str = MonthlyStatus.UNREPORTED.value
 
 
-_count_if = count_if
-
-
 def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> dict[int, dict[str, Any]]:
     """Per jurisdiction: findings of the month by check item and rectified by its end; managers passed."""
     extras: dict[int, dict[str, Any]] = {
@@ -129,14 +127,14 @@ def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> 
         extras[jid]["by_item"][item_key(kind, number)] = int(n)
     rectified = rectified_by(m.last)
     stmt = (
-        select(_F.c.jurisdiction_id, _count_if(rectified))
+        select(_F.c.jurisdiction_id, count_if(rectified))
         .where(_F.c.jurisdiction_id.in_(wanted), in_month)
         .group_by(_F.c.jurisdiction_id)
     )
     for jid, n in session.execute(stmt):
         extras[jid]["rectified"] = int(n)
     stmt = (
-        select(_C.c.jurisdiction_id, _count_if(_C.c.outcome.in_(_PASSED)))
+        select(_C.c.jurisdiction_id, count_if(_C.c.outcome.in_(_PASSED)))
         .where(_C.c.jurisdiction_id.in_(wanted), _C.c.family == "safety", _C.c.as_of.between(m.first, m.last))
         .group_by(_C.c.jurisdiction_id)
     )
@@ -188,6 +186,26 @@ def summary_sheets(
     kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
 ) -> list[SummarySheet]:
     """The 汇总表 numbers of every jurisdiction asked for (and readable), in `sort_order`."""
+    return _summary_sheets(
+        session,
+        principal=principal,
+        month=month,
+        jurisdiction_ids=jurisdiction_ids,
+        source=source,
+        kinds=kinds,
+    )[0]
+
+
+def _summary_sheets(
+    session: Session,
+    *,
+    principal: Principal,
+    month: str,
+    jurisdiction_ids: Sequence[int] | None,
+    source: Source,
+    kinds: Sequence[str] | None,
+) -> tuple[list[SummarySheet], list[queries.JurisdictionMonthRow]]:
+    """`summary_sheets` and the month summary rows they were made from (the county total reuses them)."""
     if source not in SOURCES:
         raise InputError(f"数据来源“{source}”无法识别：应为 auto、reported 或 records")
     m = queries.parse_month(month)
@@ -197,7 +215,7 @@ def summary_sheets(
     )
     wanted = [r.jurisdiction_id for r in rows]
     if not wanted:
-        return []
+        return [], rows
     extras = _record_extras(session, wanted=wanted, m=m)
     stmt = sqlmodel_select(MonthlyReport).where(
         MonthlyReport.month == m.label, col(MonthlyReport.jurisdiction_id).in_(wanted)
@@ -237,7 +255,7 @@ def summary_sheets(
                 status=report.status if report is not None else MonthlyStatus.UNREPORTED.value,
             )
         )
-    return sheets
+    return sheets, rows
 
 
 def number_columns(columns: Sequence[MonthlyColumn]) -> list[MonthlyColumn]:
@@ -310,6 +328,21 @@ def _data_row(ws: Worksheet, row: int, columns: Sequence[MonthlyColumn], values:
     ws.row_dimensions[row].height = 30
 
 
+def _unit_text(unit: str) -> str:
+    return safe_text(f"填报单位（盖章）：{unit}")
+
+
+def _month_text(month_label: str, note: str) -> str:
+    return safe_text(f"统计月份：{month_label}　　{note}")
+
+
+def _signature_text(filled_by: str, phone: str, filled_on: dt.date | None) -> str:
+    day = f"{filled_on.year}年{filled_on.month}月{filled_on.day}日" if filled_on else "______年____月____日"
+    return safe_text(
+        f"填报人：{filled_by or '____________'}　　联系电话：{phone or '________________'}　　填报日期：{day}"
+    )
+
+
 def _title_rows(ws: Worksheet, *, width: int, unit: str, month_label: str, note: str) -> None:
     last = get_column_letter(width)
     ws["A1"] = TITLE
@@ -317,11 +350,9 @@ def _title_rows(ws: Worksheet, *, width: int, unit: str, month_label: str, note:
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 32
     half = max(2, width // 2)
-    ws.cell(row=2, column=1, value=safe_text(f"填报单位（盖章）：{unit}")).font = Font(
-        name="宋体", size=11, bold=True
-    )
+    ws.cell(row=2, column=1, value=_unit_text(unit)).font = Font(name="宋体", size=11, bold=True)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=half)
-    info = ws.cell(row=2, column=half + 1, value=safe_text(f"统计月份：{month_label}　　{note}"))
+    info = ws.cell(row=2, column=half + 1, value=_month_text(month_label, note))
     info.font = Font(name="宋体", size=10)
     info.alignment = Alignment(horizontal="right", vertical="center")
     ws.merge_cells(start_row=2, start_column=half + 1, end_row=2, end_column=width)
@@ -331,12 +362,8 @@ def _title_rows(ws: Worksheet, *, width: int, unit: str, month_label: str, note:
 def _footer_rows(
     ws: Worksheet, *, row: int, width: int, filled_by: str, phone: str, filled_on: dt.date | None
 ) -> None:
-    day = f"{filled_on.year}年{filled_on.month}月{filled_on.day}日" if filled_on else "______年____月____日"
     half = max(2, width // 2)
-    text = (
-        f"填报人：{filled_by or '____________'}　　联系电话：{phone or '________________'}　　填报日期：{day}"
-    )
-    sign = ws.cell(row=row, column=1, value=safe_text(text))
+    sign = ws.cell(row=row, column=1, value=_signature_text(filled_by, phone, filled_on))
     sign.font = Font(name="宋体", size=11)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=half)
     stamp = ws.cell(row=row, column=half + 1, value="填报单位（盖章）")
@@ -353,11 +380,8 @@ def _finish_sheet(ws: Worksheet, *, header_row: int) -> None:
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
 
 
-def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[MonthlyColumn]) -> None:
-    label = overview.month_label(sheet.month)
-    _title_rows(ws, width=len(columns), unit=sheet.jurisdiction, month_label=label, note=sheet.note)
-    _header(ws, columns, group_row=3)
-    values = {
+def _sheet_values(sheet: SummarySheet) -> dict[str, Any]:
+    return {
         **sheet.values,
         "jurisdiction": sheet.jurisdiction,
         "month": sheet.month,
@@ -365,11 +389,40 @@ def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[Monthl
         "phone": sheet.phone,
         "filled_on": sheet.filled_on,
     }
-    _data_row(ws, 5, columns, values)
+
+
+def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[MonthlyColumn]) -> None:
+    label = overview.month_label(sheet.month)
+    _title_rows(ws, width=len(columns), unit=sheet.jurisdiction, month_label=label, note=sheet.note)
+    _header(ws, columns, group_row=3)
+    _data_row(ws, 5, columns, _sheet_values(sheet))
     _footer_rows(
         ws, row=7, width=len(columns), filled_by=sheet.filled_by, phone=sheet.phone, filled_on=sheet.filled_on
     )
     _finish_sheet(ws, header_row=3)
+
+
+def _copy_township(
+    template: Worksheet, title: str, sheet: SummarySheet, columns: Sequence[MonthlyColumn]
+) -> Worksheet:
+    """Another jurisdiction's sheet as a copy of `template` (a sheet `_write_township` wrote) with
+    this sheet's values: the same cells as `_write_township` writes, without styling every cell
+    and merging every range again (openpyxl hashes each style object on every assignment, which
+    made the all-townships workbook spend most of its time on identical header styling)."""
+    workbook = template.parent
+    assert workbook is not None
+    ws = workbook.copy_worksheet(template)
+    ws.title = title
+    width = len(columns)
+    half = max(2, width // 2)
+    ws.cell(row=2, column=1).value = _unit_text(sheet.jurisdiction)
+    ws.cell(row=2, column=half + 1).value = _month_text(overview.month_label(sheet.month), sheet.note)
+    values = _sheet_values(sheet)
+    for index, column in enumerate(columns, start=1):
+        ws.cell(row=5, column=index).value = _cell_value(column, values.get(column.key))
+    ws.cell(row=7, column=1).value = _signature_text(sheet.filled_by, sheet.phone, sheet.filled_on)
+    _finish_sheet(ws, header_row=3)
+    return ws
 
 
 TOTAL_ROW = "各单位合计"
@@ -381,12 +434,14 @@ def county_vs_units_of(
     principal: Principal,
     sheets: Sequence[SummarySheet],
     columns: Sequence[MonthlyColumn],
+    rows: Sequence[queries.JurisdictionMonthRow] | None = None,
 ) -> list[queries.CountyVsUnits]:
     """For the county total sheet: 全县（去重） from the records next to the 各单位合计 the sheet shows.
-    Empty for township and unit staff (county-wide figures are not theirs to read)."""
+    Empty for township and unit staff (county-wide figures are not theirs to read). `rows`: the
+    month's unfiltered `township_month_summary`, when the caller has it (not read twice)."""
     if not principal.sees_all or not sheets:
         return []
-    county = queries.county_totals(session, principal=principal, month=sheets[0].month)
+    county = queries.county_totals(session, principal=principal, month=sheets[0].month, rows=rows)
     sums = total_values(sheets, columns)
     return queries.county_vs_units(
         county=county, units_sum={k: int(sums.get(k, 0)) for k, _ in queries.NOT_ADDITIVE}
@@ -411,19 +466,14 @@ def _write_total(
     _header(ws, columns, group_row=3)
     row = 5
     for sheet in sheets:
-        _data_row(
-            ws,
-            row,
-            columns,
-            {
-                **sheet.values,
-                "jurisdiction": sheet.jurisdiction,
-                "month": sheet.month,
-                "filled_by": sheet.filled_by,
-                "phone": sheet.phone,
-                "filled_on": sheet.filled_on,
-            },
-        )
+        if row == 5:
+            _data_row(ws, row, columns, _sheet_values(sheet))
+        else:  # the same look as the first row: its cells' styles are copied, not built again
+            values = _sheet_values(sheet)
+            for index, column in enumerate(columns, start=1):
+                cell = ws.cell(row=row, column=index, value=_cell_value(column, values.get(column.key)))
+                cell._style = copy(ws.cell(row=5, column=index)._style)
+            ws.row_dimensions[row].height = 30
         row += 1
     _data_row(ws, row, columns, {**total_values(sheets, columns), "jurisdiction": TOTAL_ROW, "month": month})
     for index in range(1, len(columns) + 1):
@@ -460,7 +510,7 @@ def township_summary_xlsx(
         require_read(principal, jurisdiction_id)
         jurisdiction_by_id(session, jurisdiction_id)
     ids = [jurisdiction_id] if jurisdiction_id is not None else None
-    sheets = summary_sheets(
+    sheets, rows = _summary_sheets(
         session,
         principal=principal,
         month=month,
@@ -477,10 +527,18 @@ def township_summary_xlsx(
     used: set[str] = set()
     if jurisdiction_id is None:
         first.title = sheet_title(TOTAL_SHEET, used)
-        figures = county_vs_units_of(session, principal=principal, sheets=sheets, columns=columns)
+        # the rows are the county_totals' own when they are the whole month's (every readable township and unit)
+        whole = rows if kinds == queries.DEFAULT_KINDS and principal.sees_all else None
+        figures = county_vs_units_of(session, principal=principal, sheets=sheets, columns=columns, rows=whole)
         _write_total(first, sheets, columns, unit=county_name, county_vs_units=figures)
+        template: Worksheet | None = None
         for sheet in sheets:
-            _write_township(workbook.create_sheet(sheet_title(sheet.jurisdiction, used)), sheet, columns)
+            title = sheet_title(sheet.jurisdiction, used)
+            if template is None:
+                template = workbook.create_sheet(title)
+                _write_township(template, sheet, columns)
+            else:
+                _copy_township(template, title, sheet, columns)
     else:
         first.title = sheet_title(sheets[0].jurisdiction, used)
         _write_township(first, sheets[0], columns)

@@ -20,6 +20,7 @@ from db.access import Principal
 from db.audit import record
 from db.campaign_defaults import ensure_default_campaign
 from db.codes import AuditAction, TargetKind
+from db.metrics import is_registered_to
 from db.models import AuditLog, Campaign, CheckItem, Enterprise, Jurisdiction, TrainingInstitution
 
 
@@ -125,8 +126,7 @@ def registered_enterprises(session: Session, jurisdiction_id: int) -> list[Enter
             select(Enterprise)
             .where(
                 col(Enterprise.active),
-                (Enterprise.jurisdiction_id == jurisdiction_id)
-                | (Enterprise.member_unit_id == jurisdiction_id),
+                is_registered_to(jurisdiction_id),
             )
             .order_by(col(Enterprise.risk_class), col(Enterprise.name), col(Enterprise.id))
         ).all()

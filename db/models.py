@@ -108,6 +108,26 @@ class Jurisdiction(SQLModel, table=True):
 
 
 class Enterprise(SQLModel, table=True):
+    # who an enterprise is registered to (db.metrics.registered_to), read from the index alone: by its
+    # township and by its supervising member unit, active enterprises only (issue 16 item 3)
+    __table_args__ = (
+        Index(
+            "ix_enterprise_active_place",
+            "jurisdiction_id",
+            "risk_class",
+            "id",
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
+        Index(
+            "ix_enterprise_active_unit",
+            "member_unit_id",
+            "risk_class",
+            "id",
+            postgresql_where=text("active AND member_unit_id IS NOT NULL"),
+            sqlite_where=text("active AND member_unit_id IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(sa_type=String(200), index=True)
     uscc: str | None = Field(default=None, sa_type=String(18), unique=True)  # 统一社会信用代码
@@ -224,6 +244,15 @@ class Inspection(SQLModel, table=True):
             "inspected_on",
             postgresql_include=["enterprise_id", "jurisdiction_id", "joint"],
         ),
+        # the month's training-institution inspections (few) per jurisdiction (issue 16 item 3)
+        Index(
+            "ix_inspection_institution_inspected_on",
+            "inspected_on",
+            "jurisdiction_id",
+            "institution_id",
+            postgresql_where=text("institution_id IS NOT NULL"),
+            sqlite_where=text("institution_id IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1, sa_column=_INSPECTION_VERSION)
@@ -270,6 +299,21 @@ _FINDING_VERSION = version_column()
 class Finding(SQLModel, table=True):
     """One line of a 问题清单: problem, measure, deadline, responsible person, revisit."""
 
+    # the stock of findings as of a day (found by then, rectified by then, overdue) and those due in a
+    # quarter, counted from the indexes alone on PostgreSQL (issue 16 item 3)
+    __table_args__ = (
+        Index(
+            "ix_finding_found_on_cover",
+            "found_on",
+            postgresql_include=["jurisdiction_id", "rectified_on", "status", "deadline"],
+        ),
+        Index(
+            "ix_finding_deadline_cover",
+            "deadline",
+            postgresql_include=["jurisdiction_id", "rectified_on", "status"],
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1, sa_column=_FINDING_VERSION)
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _FINDING_VERSION}
@@ -314,6 +358,12 @@ class EnforcementAction(SQLModel, table=True):
             "jurisdiction_id",
             "action_date",
             postgresql_include=["kind"],
+        ),
+        # a period's actions per jurisdiction by kind, fines summed, from the index alone (issue 16 item 3)
+        Index(
+            "ix_enforcementaction_action_date_cover",
+            "action_date",
+            postgresql_include=["jurisdiction_id", "kind", "fine_amount"],
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

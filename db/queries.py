@@ -35,18 +35,21 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, case, distinct, func, not_, or_, select
+from sqlalchemy import Table, and_, case, distinct, func, not_, select
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from db.access import Principal, narrow, require_county_wide, require_read
 from db.codes import ActionKind, JurisdictionKind, MonthlyStatus, RiskClass
-from db.metrics import Problem, count_if, inspected_by_or_jointly, rectified_by, registered_to
-
-PROBLEM_UNLICENSED = Problem.UNLICENSED.value
-PROBLEM_FAKE = Problem.FAKE.value
-PROBLEM_INVALID = Problem.INVALID.value
-PROBLEM_MANAGER_OVERDUE = Problem.MANAGER_OVERDUE.value
+from db.metrics import (
+    Problem,
+    cert_problem,
+    count_if,
+    inspected_by_or_jointly,
+    is_registered_to,
+    rectified_by,
+    registered_to,
+)
 
 DEFAULT_KINDS: tuple[str, ...] = (JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value)
 
@@ -225,9 +228,6 @@ class StatusCell:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-_count_if = count_if
-
-
 def list_jurisdictions(
     session: Session,
     *,
@@ -270,14 +270,6 @@ def campaign_months(session: Session) -> list[str]:
     return months
 
 
-def _ownership() -> Any:
-    """(owner, eid, risk) for every active enterprise: once for its township, once for its unit."""
-    return registered_to()
-
-
-_rectified_by = rectified_by
-
-
 # --- the summary ------------------------------------------------------------------------------
 
 
@@ -311,52 +303,68 @@ def township_month_summary(
             if target is not None:
                 target.update({k: v for k, v in row.items() if k != key})
 
-    own = _ownership()
+    own = registered_to()
     hr = own.c.risk == RiskClass.HIGH_RISK.value
     it = own.c.risk == RiskClass.INDUSTRY_TRADE.value
     merge(
         select(
             own.c.owner.label("jid"),
             func.count().label("enterprises_registered"),
-            _count_if(hr).label("high_risk_registered"),
-            _count_if(it).label("industry_trade_registered"),
+            count_if(hr).label("high_risk_registered"),
+            count_if(it).label("industry_trade_registered"),
         )
         .where(own.c.owner.in_(wanted))
         .group_by(own.c.owner)
     )
-    merge(
-        select(
-            own.c.owner.label("jid"),
-            func.count(distinct(own.c.eid)).label("enterprises_inspected"),
-            func.count(distinct(case((hr, own.c.eid)))).label("high_risk_inspected"),
-            func.count(distinct(case((it, own.c.eid)))).label("industry_trade_inspected"),
-        )
+    # each (owner, enterprise) pair once first, then counted: one de-duplication instead of a
+    # COUNT(DISTINCT) per column (the same numbers; a third of the work at province size)
+    visited = (
+        select(own.c.owner, own.c.eid, own.c.risk)
         .select_from(own.join(_I, _I.c.enterprise_id == own.c.eid))
         .where(
             own.c.owner.in_(wanted),
             _I.c.inspected_on.between(m.first, m.last),
             inspected_by_or_jointly(own.c.owner),
         )
-        .group_by(own.c.owner)
+        .distinct()
+        .subquery("visited")
+    )
+    merge(
+        select(
+            visited.c.owner.label("jid"),
+            func.count().label("enterprises_inspected"),
+            count_if(visited.c.risk == RiskClass.HIGH_RISK.value).label("high_risk_inspected"),
+            count_if(visited.c.risk == RiskClass.INDUSTRY_TRADE.value).label("industry_trade_inspected"),
+        ).group_by(visited.c.owner)
+    )
+    # the inspections from the inspection date index alone; the few institution inspections from their
+    # own partial index (COUNT(DISTINCT) ignores the enterprises' NULL institution anyway)
+    merge(
+        select(_I.c.jurisdiction_id.label("jid"), func.count().label("inspections"))
+        .where(_I.c.jurisdiction_id.in_(wanted), _I.c.inspected_on.between(m.first, m.last))
+        .group_by(_I.c.jurisdiction_id)
     )
     merge(
         select(
             _I.c.jurisdiction_id.label("jid"),
-            func.count().label("inspections"),
             func.count(distinct(_I.c.institution_id)).label("institutions_inspected"),
         )
-        .where(_I.c.jurisdiction_id.in_(wanted), _I.c.inspected_on.between(m.first, m.last))
+        .where(
+            _I.c.jurisdiction_id.in_(wanted),
+            _I.c.inspected_on.between(m.first, m.last),
+            _I.c.institution_id.is_not(None),
+        )
         .group_by(_I.c.jurisdiction_id)
     )
     merge(_findings_as_of(wanted, m, day))
     merge(
         select(
             _C.c.jurisdiction_id.label("jid"),
-            _count_if(_C.c.family == "special").label("workers_checked"),
-            _count_if(_C.c.problem == PROBLEM_UNLICENSED).label("unlicensed"),
-            _count_if(_C.c.problem == PROBLEM_FAKE).label("suspected_fake"),
-            _count_if(_C.c.family == "safety").label("managers_checked"),
-            _count_if(_C.c.problem == PROBLEM_MANAGER_OVERDUE).label("managers_overdue"),
+            count_if(_C.c.family == "special").label("workers_checked"),
+            count_if(cert_problem(Problem.UNLICENSED)).label("unlicensed"),
+            count_if(cert_problem(Problem.FAKE)).label("suspected_fake"),
+            count_if(_C.c.family == "safety").label("managers_checked"),
+            count_if(cert_problem(Problem.MANAGER_OVERDUE)).label("managers_overdue"),
         )
         .where(_C.c.jurisdiction_id.in_(wanted), _C.c.as_of.between(m.first, m.last))
         .group_by(_C.c.jurisdiction_id)
@@ -364,13 +372,13 @@ def township_month_summary(
     merge(
         select(
             _A.c.jurisdiction_id.label("jid"),
-            _count_if(_A.c.kind == ActionKind.ORDER_RECTIFY.value).label("orders"),
-            _count_if(_A.c.kind == ActionKind.CASE.value).label("cases"),
+            count_if(_A.c.kind == ActionKind.ORDER_RECTIFY.value).label("orders"),
+            count_if(_A.c.kind == ActionKind.CASE.value).label("cases"),
             func.coalesce(func.sum(case((_A.c.kind == ActionKind.FINE.value, _A.c.fine_amount))), 0).label(
                 "fines_yuan"
             ),
-            _count_if(_A.c.kind == ActionKind.EXPOSURE.value).label("exposures"),
-            _count_if(_A.c.kind == ActionKind.BLACKLIST.value).label("blacklisted"),
+            count_if(_A.c.kind == ActionKind.EXPOSURE.value).label("exposures"),
+            count_if(_A.c.kind == ActionKind.BLACKLIST.value).label("blacklisted"),
         )
         .where(_A.c.jurisdiction_id.in_(wanted), _A.c.action_date.between(m.first, m.last))
         .group_by(_A.c.jurisdiction_id)
@@ -403,14 +411,14 @@ def township_month_summary(
 
 def _findings_as_of(wanted: list[int], m: Month, day: dt.date) -> Any:
     """Found in the month, and open / rectified / overdue as of `day` (findings found by then)."""
-    rectified = _rectified_by(day)
+    rectified = rectified_by(day)
     return (
         select(
             _F.c.jurisdiction_id.label("jid"),
-            _count_if(_F.c.found_on.between(m.first, m.last)).label("findings_found"),
-            _count_if(not_(rectified)).label("findings_open"),
-            _count_if(rectified).label("findings_rectified"),
-            _count_if(and_(not_(rectified), _F.c.deadline < day)).label("findings_overdue"),
+            count_if(_F.c.found_on.between(m.first, m.last)).label("findings_found"),
+            count_if(not_(rectified)).label("findings_open"),
+            count_if(rectified).label("findings_rectified"),
+            count_if(and_(not_(rectified), _F.c.deadline < day)).label("findings_overdue"),
         )
         .where(_F.c.jurisdiction_id.in_(wanted), _F.c.found_on <= day)
         .group_by(_F.c.jurisdiction_id)
@@ -438,16 +446,18 @@ def county_totals(
     e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
     e_it = _E.c.risk_class == RiskClass.INDUSTRY_TRADE.value
     registered = session.execute(
-        select(func.count(), _count_if(e_hr), _count_if(e_it)).select_from(_E).where(_E.c.active)
+        select(func.count(), count_if(e_hr), count_if(e_it)).select_from(_E).where(_E.c.active)
     ).one()
+    visited = (
+        select(_I.c.enterprise_id.label("eid"))
+        .where(_I.c.inspected_on.between(m.first, m.last), _I.c.enterprise_id.is_not(None))
+        .distinct()
+        .subquery("visited")
+    )
     inspected = session.execute(
-        select(
-            func.count(distinct(_E.c.id)),
-            func.count(distinct(case((e_hr, _E.c.id)))),
-            func.count(distinct(case((e_it, _E.c.id)))),
-        )
-        .select_from(_E.join(_I, _I.c.enterprise_id == _E.c.id))
-        .where(_E.c.active, _I.c.inspected_on.between(m.first, m.last))
+        select(func.count(), count_if(e_hr), count_if(e_it))
+        .select_from(visited.join(_E, _E.c.id == visited.c.eid))
+        .where(_E.c.active)
     ).one()
     inspections = session.execute(
         select(func.count()).select_from(_I).where(_I.c.inspected_on.between(m.first, m.last))
@@ -577,7 +587,7 @@ def overdue_findings(
             .outerjoin(_E, _E.c.id == _F.c.enterprise_id)
             .outerjoin(_TI, _TI.c.id == _F.c.institution_id)
         )
-        .where(_F.c.found_on <= as_of, not_(_rectified_by(as_of)), _F.c.deadline < as_of)
+        .where(_F.c.found_on <= as_of, not_(rectified_by(as_of)), _F.c.deadline < as_of)
         .order_by(_F.c.deadline, _F.c.id)
         .limit(limit)
     )
@@ -615,7 +625,7 @@ def uninspected_targets(
         .where(
             _I.c.enterprise_id == _E.c.id,
             _I.c.inspected_on.between(m.first, m.last),
-            or_(_I.c.jurisdiction_id == jurisdiction_id, _I.c.joint),
+            inspected_by_or_jointly(jurisdiction_id),
         )
         .exists()
     )
@@ -623,7 +633,7 @@ def uninspected_targets(
         select(_E.c.id, _E.c.name, _E.c.sector, _E.c.risk_class, _E.c.jurisdiction_id)
         .where(
             _E.c.active,
-            or_(_E.c.jurisdiction_id == jurisdiction_id, _E.c.member_unit_id == jurisdiction_id),
+            is_registered_to(jurisdiction_id),
             _E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value]),
             not_(visited),
         )

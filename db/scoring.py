@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlmodel import Session, SQLModel
 
 from db import overview, queries
@@ -618,9 +618,6 @@ def quarter_window(campaign: overview.CampaignInfo, *, quarter: str, as_of: dt.d
     return QuarterWindow(quarter, begun, due, first, min(last, cutoff), cutoff, final_on)
 
 
-_count_if = count_if
-
-
 def quarter_measures(
     session: Session,
     *,
@@ -676,22 +673,44 @@ def _measures(
                 elif cell.status == "late":
                     out[cell.jurisdiction_id]["months_late"] += 1
 
-    # everything the unit supervises, and whether it inspected any of it (idle / nothing to supervise)
+    # everything the unit supervises, and whether it inspected any of it (idle / nothing to supervise);
+    # the high-risk and 工贸 targets among them, each due once a month and inspected in which months.
+    # One pass over the registrations and one over the visits serve both (the same numbers as one
+    # query per measure, half the work at province size).
     every = registered_to()
+    targets = every.c.risk.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value])
+    months = len(window.months)
     merge(
-        select(every.c.owner.label("jid"), func.count().label("enterprises_registered"))
+        select(
+            every.c.owner.label("jid"),
+            func.count().label("enterprises_registered"),
+            (count_if(targets) * months).label("targets_due"),
+        )
         .where(every.c.owner.in_(wanted))
         .group_by(every.c.owner)
     )
-    merge(
-        select(every.c.owner.label("jid"), func.count(distinct(every.c.eid)).label("enterprises_inspected"))
+    bucket = overview.month_bucket(_I.c.inspected_on, window.months).label("month")
+    visits = (
+        select(every.c.owner.label("owner"), every.c.eid.label("eid"), every.c.risk.label("risk"), bucket)
         .select_from(every.join(_I, _I.c.enterprise_id == every.c.eid))
         .where(
             every.c.owner.in_(wanted),
             _I.c.inspected_on.between(window.first, window.last),
             inspected_by_or_jointly(every.c.owner),
         )
-        .group_by(every.c.owner)
+        .distinct()
+        .subquery("visits")
+    )
+    target_visit = and_(
+        visits.c.risk.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value]),
+        visits.c.month.is_not(None),
+    )
+    merge(
+        select(
+            visits.c.owner.label("jid"),
+            func.count(distinct(visits.c.eid)).label("enterprises_inspected"),
+            count_if(target_visit).label("targets_inspected"),
+        ).group_by(visits.c.owner)
     )
     merge(
         select(_I.c.jurisdiction_id.label("jid"), func.count().label("inspections"))
@@ -699,37 +718,12 @@ def _measures(
         .group_by(_I.c.jurisdiction_id)
     )
 
-    own = registered_to(_E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value]))
-    months = len(window.months)
-    merge(
-        select(own.c.owner.label("jid"), (func.count() * months).label("targets_due"))
-        .where(own.c.owner.in_(wanted))
-        .group_by(own.c.owner)
-    )
-    bucket = overview.month_bucket(_I.c.inspected_on, window.months).label("month")
-    visits = (
-        select(own.c.owner.label("owner"), own.c.eid.label("eid"), bucket)
-        .select_from(own.join(_I, _I.c.enterprise_id == own.c.eid))
-        .where(
-            own.c.owner.in_(wanted),
-            _I.c.inspected_on.between(window.first, window.last),
-            inspected_by_or_jointly(own.c.owner),
-        )
-        .distinct()
-        .subquery("visits")
-    )
-    merge(
-        select(visits.c.owner.label("jid"), func.count().label("targets_inspected"))
-        .where(visits.c.month.is_not(None))
-        .group_by(visits.c.owner)
-    )
-
     on_time = rectified_by(_F.c.deadline)
     merge(
         select(
             _F.c.jurisdiction_id.label("jid"),
             func.count().label("findings_due"),
-            _count_if(on_time).label("findings_on_time"),
+            count_if(on_time).label("findings_on_time"),
         )
         .where(_F.c.jurisdiction_id.in_(wanted), _F.c.deadline.between(window.first, window.last))
         .group_by(_F.c.jurisdiction_id)
@@ -782,7 +776,7 @@ def _measures(
         select(
             violations.c.jid,
             func.count().label("violation_enterprises"),
-            _count_if(acted).label("violation_enterprises_acted"),
+            count_if(acted).label("violation_enterprises_acted"),
         ).group_by(violations.c.jid)
     )
     punished = exists().where(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db.access import Principal, require_write, scope_filter
@@ -28,6 +28,7 @@ from db.input_common import (
     store_attachment,
     target_jurisdictions,
 )
+from db.metrics import count_if
 from db.models import Enterprise, Finding, Jurisdiction, SelfInspectionReport, TrainingInstitution
 
 REPORT_TYPES = tuple(ATTACHMENT_TYPES)
@@ -150,7 +151,7 @@ def list_self_inspections(
     counts: dict[int, tuple[int, int]] = {}
     ids = [r[0].id for r in rows]
     if ids:
-        still_open = func.sum(case((col(Finding.status) == FindingStatus.OPEN.value, 1), else_=0))
+        still_open = count_if(col(Finding.status) == FindingStatus.OPEN.value)
         for sid, total, n_open in session.exec(
             select(col(Finding.self_inspection_id), func.count(), still_open)
             .where(col(Finding.self_inspection_id).in_(ids))

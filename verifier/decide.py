@@ -14,7 +14,16 @@ from verifier.dates import grace_end
 from verifier.explain import explain
 from verifier.ids import sex_from_id
 from verifier.names import item_key, name_key, normalise_code
-from verifier.types import CertRecord, Decision, Family, Outcome, PlatformAnswer, RosterRow, WarningCode
+from verifier.types import (
+    CertRecord,
+    Decision,
+    Family,
+    Outcome,
+    PlatformAnswer,
+    Problem,
+    RosterRow,
+    WarningCode,
+)
 
 SOON = dt.timedelta(days=60)
 REVIEW_WINDOW = dt.timedelta(days=60)  # the review is applied for within the 60 days before it is due
@@ -22,11 +31,6 @@ DATA_LAG_DAYS = 3
 
 _REVOKED_RE = re.compile(r"(?<!未)(注销|撤销|吊销|失效)")
 _WARNING_ORDER = {code: i for i, code in enumerate(WarningCode)}
-
-PROBLEM_NO_CERT = "无证上岗"
-PROBLEM_FAKE = "疑似持假证"
-PROBLEM_INVALID = "证书失效或不符"
-PROBLEM_SAFETY_OVERDUE = "逾期未考核合格"
 
 _INVALID_OUTCOMES = frozenset(
     {
@@ -179,15 +183,15 @@ def problem_for(
     if not outcome.is_verdict:
         return ""
     if outcome is Outcome.CERT_NUMBER_MISMATCH:
-        return PROBLEM_FAKE
+        return Problem.FAKE.value
     if outcome in _INVALID_OUTCOMES:
-        return PROBLEM_INVALID
+        return Problem.INVALID.value
     if outcome in _ABSENT_OUTCOMES:
         if family is Family.SPECIAL:
-            return PROBLEM_FAKE if number_presented else PROBLEM_NO_CERT
+            return (Problem.FAKE if number_presented else Problem.UNLICENSED).value
         if WarningCode.WITHIN_APPOINTMENT_GRACE in warnings:
             return ""
-        return PROBLEM_SAFETY_OVERDUE
+        return Problem.MANAGER_OVERDUE.value
     return ""
 
 

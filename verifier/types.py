@@ -126,6 +126,24 @@ WARNING_LABELS: dict[WarningCode, str] = {
 }
 
 
+class Problem(StrEnum):
+    """The 问题 column (verification.md §6): what a check found wrong. The code is the Chinese label
+    itself (stored so in the results file and in `CertificateCheck.problem`); `db.metrics` counts by it."""
+
+    UNLICENSED = "无证上岗"
+    FAKE = "疑似持假证"
+    INVALID = "证书失效或不符"
+    MANAGER_OVERDUE = "逾期未考核合格"
+
+    @property
+    def code(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class CertRecord:
     """One certificate as the platform (or a saved page) returned it, read through the key map.

@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from dashboard.data import table_frame
 from dashboard.ui import csv_bytes
-from db import overview, queries
+from db import overview
 from db.codes import Role
+from db.metrics import Problem
 from db.models import CertificateCheck
 
 
@@ -23,7 +24,7 @@ def _mismatch_check(world: World, session: Session) -> str:
         jurisdiction_id=world.ids["甲镇"],
         family="special",
         outcome="cert_number_mismatch",
-        problem=queries.PROBLEM_FAKE,
+        problem=Problem.FAKE.value,
         cert_number="T123",
         explanation=f"名单证号 T123 与平台证号 T{number} 不一致（平台记录身份证号 {number}）",
         evidence_ref="evidence/x.html",

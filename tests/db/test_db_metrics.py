@@ -13,6 +13,9 @@ from db import overview, queries, scoring
 from db.access import SYSTEM
 from db.codes import TargetKind
 from db.metrics import Problem, item_key
+from verifier import types as verifier_types
+from verifier.decide import problem_for
+from verifier.types import Family, Outcome
 
 
 def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine) -> None:
@@ -40,7 +43,16 @@ def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine
 
 def test_problem_codes_and_item_keys() -> None:
     assert [p.label for p in Problem] == ["无证上岗", "疑似持假证", "证书失效或不符", "逾期未考核合格"]
-    assert Problem.UNLICENSED.code == queries.PROBLEM_UNLICENSED and Problem.FAKE.code == queries.PROBLEM_FAKE
+    # one enum: the verifier decides the 问题 and db counts it (db.metrics re-exports verifier.types.Problem)
+    assert Problem is verifier_types.Problem
+    assert (
+        problem_for(family=Family.SPECIAL, outcome=Outcome.NOT_FOUND, warnings=(), number_presented=False)
+        == Problem.UNLICENSED
+        and type(
+            problem_for(family=Family.SPECIAL, outcome=Outcome.NOT_FOUND, warnings=(), number_presented=True)
+        )
+        is str
+    )
     assert (
         item_key(TargetKind.ENTERPRISE, 3) == "enterprise-3" and item_key("institution", 1) == "institution-1"
     )
