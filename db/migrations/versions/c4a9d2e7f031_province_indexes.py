@@ -9,7 +9,7 @@ columns those reads need (partial indexes for the active enterprises; INCLUDE co
 SQLite gets the plain index).
 
 Revision ID: c4a9d2e7f031
-Revises: 3de5f0abf9c9
+Revises: c4a81e2f5d07
 Create Date: 2026-12-05 23:55:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c4a9d2e7f031"
-down_revision: str | None = "3de5f0abf9c9"
+down_revision: str | None = "c4a81e2f5d07"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
