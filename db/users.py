@@ -71,6 +71,11 @@ OLD_PASSWORD_WRONG = (
 RESERVED_USERNAMES = frozenset({SYSTEM.username, SYSTEM_ADMIN.username, SYSTEM.display_name})
 
 
+def has_accounts(session: Session) -> bool:
+    """True once any account exists (enabled or not): the login page's first-run hint is shown before."""
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def clean_username(username: str) -> str:
     """The stored form of a username (trimmed, case-folded); UserError when not acceptable."""
     name = normalise_username(username)
