@@ -25,11 +25,11 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, not_,
 from sqlmodel import Session, SQLModel
 
 from anpei import clock
+from anpei.masking import mask_id as mask_id_number
+from anpei.masking import mask_ids_in
 from db import queries
 from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
-from db.models import mask_id_number
-from verifier.ids import mask_ids_in
 
 _CAMPAIGN = SQLModel.metadata.tables["campaign"]
 _PHASE = SQLModel.metadata.tables["campaignphase"]
