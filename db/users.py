@@ -367,7 +367,9 @@ def list_users(session: Session, *, principal: Principal, include_disabled: bool
 
 @lru_cache(maxsize=1024)
 def _is_demo_hash(password_hash: str) -> bool:
-    from db.sample.seed import DEMO_PASSWORD  # the sample county's public password
+    # the sample county's public password; deferred: the sample county module is large and a
+    # deployment's dashboard needs it only for this check
+    from db.sample.seed import DEMO_PASSWORD
 
     return verify_password(password_hash, DEMO_PASSWORD)
 
