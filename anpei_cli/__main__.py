@@ -2,4 +2,4 @@
 
 from anpei_cli.cli import app
 
-app()
+app(prog_name="anpei")
