@@ -18,6 +18,17 @@ SHARED_DIR = ROOT.parent / "shared"
 MIN_SECRET_LENGTH = 32
 
 
+def normalise_url(url: str) -> str:
+    """A database URL as SQLAlchemy takes it: `postgres://` (Heroku-style) and `postgresql://` both
+    mean psycopg 3 (`postgresql+psycopg://`); any other URL unchanged. The one place this is done: the
+    dashboard's database (`db.engine`) and the verifier's job store (`verifier.store`) both call it."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
 def private_file(path: Path) -> Path:
     """Create `path` (and its folder) readable by its owner only (0600) unless it exists already.
 
@@ -125,4 +136,7 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The settings: the one way every package reads them, built once per process (`.env` and the
+    environment are read then). The tests, which change the environment, forget it through
+    `get_settings.cache_clear()` (their `monkeypatch` fixture does it on every setenv/delenv)."""
     return Settings()

@@ -24,7 +24,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.settings import Settings
+from anpei.settings import get_settings
 from db import overview, queries, scoring
 from db.access import SYSTEM, Principal, can_read, read_scope, require_read
 from db.engine import make_engine
@@ -33,8 +33,8 @@ TTL = dt.timedelta(minutes=5)
 
 
 def database_url() -> str:
-    """`Settings.database_url` read afresh (tests and `anpei dashboard` set DATABASE_URL)."""
-    return Settings().database_url
+    """`Settings.database_url` (DATABASE_URL)."""
+    return get_settings().database_url
 
 
 _SHARED: list[Any] = []

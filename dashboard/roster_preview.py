@@ -21,7 +21,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from verifier.ids import mask_ids_in
+from anpei.masking import mask_ids_in
 from verifier.jobs import roster_problems
 from verifier.roster import (
     FIELD_LABELS,

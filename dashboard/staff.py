@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from anpei.settings import Settings
+from anpei.settings import get_settings
 from dashboard import data
 from dashboard.verifier_api import VerifierClient
 from db import cert_results, queries
@@ -35,8 +35,8 @@ def _client(url: str, token: str | None) -> VerifierClient:
 
 
 def client() -> VerifierClient:
-    """The verifier client for the configured URL and token (read afresh: tests set them)."""
-    settings = Settings()
+    """The verifier client for the configured URL and token."""
+    settings = get_settings()
     return _client(settings.verifier_url, settings.verifier_token or None)
 
 

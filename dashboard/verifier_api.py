@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from anpei.settings import Settings
+from anpei.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class VerifierClient:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> VerifierClient:
-        settings = settings or Settings()
+        settings = settings or get_settings()
         return cls(settings.verifier_url, token=settings.verifier_token or None)
 
     # --- plumbing --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
+from anpei.masking import mask_id
 from db.access import Principal
 from db.codes import AuditAction
 from db.models import AuditLog
@@ -37,10 +38,8 @@ def snapshot(obj: SQLModel | dict[str, Any] | None) -> dict[str, Any] | None:
     if obj is None:
         return None
     data = dict(obj) if isinstance(obj, dict) else obj.model_dump()
-    from db.models import mask_id_number
-
     for key in SENSITIVE_FIELDS & data.keys():
-        data[key] = mask_id_number(data[key]) if key == "id_number" else "***"
+        data[key] = mask_id(data[key]) if key == "id_number" else "***"
     return {k: _jsonable(v) for k, v in data.items()}
 
 

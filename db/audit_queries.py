@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import String, cast, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from anpei import clock
 from anpei.cells import safe_cell
+from anpei.settings import get_settings
 from db import audit
 from db import audit_labels as labels
 from db.access import Principal, require_admin
@@ -178,13 +181,8 @@ def export_audit_xlsx(
     Times are shown in `timezone` (default Settings.timezone). ID numbers in before/after are
     masked already (see `db.audit.snapshot`). Flushes the export's own audit entry; caller commits.
     """
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
     require_admin(principal)
     if timezone is None:
-        from anpei.settings import get_settings
-
         timezone = get_settings().timezone
     zone = ZoneInfo(timezone)
     entries = search_audit(session, principal=principal, where=where, limit=MAX_ROWS)

@@ -9,17 +9,18 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import typer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlmodel import Session
 
+from db import migrate, queries
 from db.access import SYSTEM
 from db.engine import DatabaseUrlError, make_engine
-
-if TYPE_CHECKING:
-    from db.overview import CampaignInfo
+from db.overview import CampaignInfo, get_campaign
+from db.roles import RoleError, grant_app_role
 
 db_app = typer.Typer(help="数据库：建表升级、载入示例县数据。", no_args_is_help=True, rich_markup_mode=None)
 
@@ -71,8 +72,6 @@ def open_engine(url: str | None) -> Engine:
 @db_app.command("upgrade")
 def upgrade_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     """把数据库结构升级到最新版本（首次使用时建表）。"""
-    from db import migrate
-
     engine = open_engine(database_url)
     try:
         migrate.upgrade(engine)
@@ -87,8 +86,6 @@ def grant_app_role_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """以表属主身份运行：让应用角色只能读写数据行，不能改表、删触发器或清空审计日志（PostgreSQL）。"""
-    from db.roles import RoleError, grant_app_role
-
     engine = open_engine(database_url)
     try:
         grant_app_role(engine, role=role)
@@ -117,6 +114,8 @@ def seed_cmd(
     """载入示例县数据（先自动升级数据库结构）。已有数据时拒绝，除非加 --force。"""
     if not sample:
         fail("请加 --sample（目前只支持载入示例县数据）")
+    # deferred: the sample county (about 1,500 lines of generators and its own imports) is loaded
+    # only by `anpei db seed`, not by every other command
     from db.sample.seed import SeedRefused, seed_sample
 
     engine = open_engine(database_url)
@@ -189,11 +188,6 @@ def summary_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """打印某月各乡镇（街道）、成员单位的检查、问题整改和月报情况。"""
-    from sqlmodel import Session
-
-    from db import queries
-    from db.overview import get_campaign
-
     try:
         parsed = queries.parse_month(month)
     except queries.MonthFormatError as exc:

@@ -13,10 +13,12 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei.settings import get_settings
+from db import inspections, monthly_table
 from db.access import SYSTEM, AccessDenied
 from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
-from db.input_common import FileImporter, InputError
+from db.input_common import FileImporter, InputError, jurisdiction_by_name
 from db.xlsx_io import ImportRefused
+from training_audit.template import training_template
 
 template_app = typer.Typer(
     help="下载填报模板（汇总表、检查记录、培训档案）。", no_args_is_help=True, rich_markup_mode=None
@@ -61,9 +63,6 @@ def template_monthly(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """下载某单位某月的执法检查汇总表模板（已填单位、月份，附本单位企业名单，可直接打印）。"""
-    from db import monthly_table
-    from db.input_common import jurisdiction_by_name
-
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
@@ -84,8 +83,6 @@ def template_monthly(
 @template_app.command("inspections")
 def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATABASE_URL_OPTION) -> None:
     """下载检查记录批量导入模板（含检查项说明）。"""
-    from db import inspections
-
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
@@ -100,8 +97,6 @@ def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATA
 @template_app.command("training")
 def template_training(out: Path = OUT_OPTION) -> None:
     """下载培训档案模板（班次、课程安排、签到、考试四张表，含填写说明和示例行），供 anpei audit-training 核查。"""
-    from training_audit.template import training_template
-
     write_xlsx_file(out, training_template())
     typer.echo(f"模板已保存：{out}", err=True)
 
@@ -126,8 +121,6 @@ def _import(file: Path, database_url: str | None, importer: FileImporter) -> Non
 @import_app.command("monthly")
 def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
     """导入填好的汇总表；任何一处错误都整份拒收（列出所在工作表、行、列），同一文件不会重复计入。"""
-    from db import monthly_table
-
     _import(file, database_url, monthly_table.import_monthly)
 
 
@@ -136,8 +129,6 @@ def import_inspections_cmd(
     file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION
 ) -> None:
     """批量导入检查记录；任何一行有错都整份拒收（列出行号和原因），同一文件不会重复计入。"""
-    from db import inspections
-
     _import(file, database_url, inspections.import_inspections)
 
 

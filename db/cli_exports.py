@@ -19,6 +19,9 @@ from sqlmodel import Session
 from anpei import clock
 from db.access import SYSTEM, AccessDenied
 from db.cli import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
+from db.exports import SOURCES, circular_workbook, findings_xlsx, township_summary_xlsx, verification_xlsx
+from db.input_common import InputError
+from db.queries import MonthFormatError, list_jurisdictions, parse_month
 
 export_app = typer.Typer(
     help="导出打印版表格：乡镇汇总表、证书核验结果、问题清单、季度通报（均为 .xlsx，A4 打印）。",
@@ -34,9 +37,6 @@ JURISDICTION_HELP = "乡镇（街道）或成员单位的全称，例如 三合�
 @contextmanager
 def _session(database_url: str | None) -> Iterator[Session]:
     """A session that commits the audit entry; known errors end the command with one Chinese line."""
-    from db.input_common import InputError
-    from db.queries import MonthFormatError
-
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
@@ -54,8 +54,6 @@ def _session(database_url: str | None) -> Iterator[Session]:
 
 
 def _jurisdiction_id(session: Session, name: str) -> int:
-    from db.queries import list_jurisdictions
-
     refs = list_jurisdictions(session, kinds=None)
     found = [r for r in refs if r.name == name.strip()]
     if not found:
@@ -97,8 +95,6 @@ def township_summary(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """导出某月的汇总表（打印版：A4 横向、表头每页重复、含填报单位盖章栏）。"""
-    from db.exports import SOURCES, township_summary_xlsx
-
     if source not in SOURCES:
         fail(f"--source 只能是 auto、reported 或 records，而不是 {source!r}")
     with _session(database_url) as session:
@@ -133,9 +129,6 @@ def verification(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """导出某乡镇（街道）的证书核验结果（按结论着色，身份证号默认打码）。"""
-    from db.exports import verification_xlsx
-    from db.queries import MonthFormatError, parse_month
-
     if month:
         if date_from or date_to:
             fail("--month 与 --from/--to 只能选一种")
@@ -172,8 +165,6 @@ def findings(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """导出问题清单（问题、整改措施、期限、责任人、复查情况）。"""
-    from db.exports import findings_xlsx
-
     day = _date(as_of, option="--as-of")
     with _session(database_url) as session:
         jid = _jurisdiction_id(session, jurisdiction) if jurisdiction else None
@@ -193,8 +184,6 @@ def circular(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """导出季度督查考核通报（各乡镇与成员单位的得分、排名、等次）。"""
-    from db.exports import circular_workbook
-
     day = _date(as_of, option="--as-of")
     with _session(database_url) as session:
         data, _name = circular_workbook(session, principal=SYSTEM, quarter=quarter.strip().upper(), as_of=day)

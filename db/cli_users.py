@@ -15,11 +15,22 @@ import typer
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, col, or_, select
 
+from anpei import clock
 from db.access import SYSTEM, SYSTEM_ADMIN, AccessDenied
-from db.auth import PasswordPolicyError
+from db.auth import PasswordPolicyError, password_problem
 from db.cli import DATABASE_URL_OPTION, fail, open_engine
 from db.codes import Role
 from db.models import Jurisdiction
+from db.personal_data import PersonNotFound, purge_people
+from db.users import (
+    UserError,
+    add_user,
+    clean_username,
+    disable_user,
+    enable_user,
+    list_users,
+    reset_password,
+)
 
 T = TypeVar("T")
 
@@ -39,9 +50,6 @@ NOT_MIGRATED = "数据库尚未建表，请先运行 anpei db upgrade"
 @contextmanager
 def _session(database_url: str | None) -> Iterator[Session]:
     """A session on the configured database; known errors end the command with one Chinese line."""
-    from db.personal_data import PersonNotFound
-    from db.users import UserError
-
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
@@ -117,9 +125,6 @@ def add_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """新增账号（密码至少 10 位，不能全是数字，不能与用户名相同）。"""
-    from db.auth import password_problem
-    from db.users import add_user, clean_username
-
     the_role = _role(role)
     try:
         name = clean_username(username)
@@ -151,8 +156,6 @@ def disable_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """停用账号：不能再登录，已登录的页面立即失效。"""
-    from db.users import disable_user
-
     info = _run(database_url, lambda s: disable_user(s, principal=SYSTEM_ADMIN, username=username))
     typer.echo(f"已停用账号 {info.username}", err=True)
 
@@ -163,8 +166,6 @@ def enable_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """重新启用已停用的账号（同时解除登录锁定）。"""
-    from db.users import enable_user
-
     info = _run(database_url, lambda s: enable_user(s, principal=SYSTEM_ADMIN, username=username))
     typer.echo(f"已启用账号 {info.username}", err=True)
 
@@ -176,8 +177,6 @@ def reset_password_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """重置密码：解除登录锁定，该账号已登录的页面全部失效。"""
-    from db.users import reset_password
-
     password = _read_password(from_stdin=password_stdin, username=username.strip())
     info = _run(
         database_url,
@@ -189,14 +188,10 @@ def reset_password_cmd(
 @user_app.command("list")
 def list_cmd(database_url: str | None = DATABASE_URL_OPTION) -> None:
     """列出全部账号（用户名、姓名、角色、所属单位、状态、最近登录）。"""
-    from db.users import list_users
-
     users = _run(database_url, lambda s: list_users(s, principal=SYSTEM_ADMIN))
     if not users:
         typer.echo("还没有账号。新增：anpei user add 用户名 --role admin", err=True)
         return
-    from anpei import clock
-
     now = clock.utc_now()
     rows = [
         [
@@ -237,8 +232,6 @@ def purge_people_cmd(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """删除离职人员，并清除其证书核验记录中的个人信息（统计数字保留；操作记入日志）。"""
-    from db.personal_data import purge_people
-
     try:
         cutoff = dt.date.fromisoformat(left_before.strip())
     except ValueError:

@@ -12,20 +12,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
-from anpei.settings import get_settings, private_file
+from anpei.settings import get_settings, normalise_url, private_file
 
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL cannot be used; the message is one clear Chinese line."""
-
-
-def normalise_url(url: str) -> str:
-    """Accept `postgres://` and plain `postgresql://` (psycopg 3 is the driver)."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:

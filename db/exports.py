@@ -30,12 +30,15 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from anpei import clock
-from db import overview, queries
+from anpei.masking import mask_id, mask_ids_in
+from db import overview, queries, scoring
 from db.access import AccessDenied, Principal, narrow, require_read
 from db.codes import AuditAction, MonthlyStatus
+from db.exports_circular import circular_title, circular_xlsx
+from db.findings import export_findings
 from db.input_common import InputError, audit, jurisdiction_by_id
 from db.metrics import count_if, item_key, rectified_by
-from db.models import MonthlyReport, mask_id_number
+from db.models import MonthlyReport
 from db.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
 from db.xlsx_io import (
     BODY_FONT,
@@ -49,7 +52,6 @@ from db.xlsx_io import (
     safe_text,
     workbook_bytes,
 )
-from verifier.ids import mask_ids_in
 from verifier.types import FAMILY_LABELS, Family, Outcome, WarningCode
 
 Source = Literal["auto", "reported", "records"]
@@ -730,7 +732,7 @@ def verification_xlsx(
             r.as_of,
             r.enterprise,
             r.name,
-            r.id_number if full_ids else mask_id_number(r.id_number),
+            r.id_number if full_ids else mask_id(r.id_number),
             _family_label(r.family),
             _outcome_label(r.outcome),
             r.problem,
@@ -800,8 +802,6 @@ def findings_xlsx(
     overdue_only: bool = False,
 ) -> bytes:
     """The 问题清单 of a jurisdiction (or every readable one), print-ready (`db.findings`); audited."""
-    from db.findings import export_findings
-
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
         jurisdiction_by_id(session, jurisdiction_id)
@@ -818,9 +818,6 @@ def circular_workbook(
     as_of: dt.date | None = None,
 ) -> tuple[bytes, str]:
     """The quarterly circular (`db.exports_circular`) and its file name; audited."""
-    from db import scoring
-    from db.exports_circular import circular_title, circular_xlsx
-
     if not principal.sees_all:
         raise AccessDenied("季度通报含全部乡镇（部门），只有县局账号可以导出")
     campaign = overview.get_campaign(session)

@@ -133,6 +133,29 @@ def registered_enterprises(session: Session, jurisdiction_id: int) -> list[Enter
     )
 
 
+def target_choices(
+    session: Session, *, jurisdiction_id: int, kind: TargetKind, county_wide: bool = False
+) -> dict[int, str]:
+    """Whom a unit may record an inspection, self-inspection or action against, id → name: its
+    registered enterprises (`registered_enterprises`) or the training institutions it supervises, by
+    name; `county_wide` (the county acting): every active enterprise or every institution."""
+    if kind is TargetKind.ENTERPRISE:
+        found = (
+            session.exec(
+                select(Enterprise)
+                .where(col(Enterprise.active))
+                .order_by(col(Enterprise.name), col(Enterprise.id))
+            ).all()
+            if county_wide
+            else registered_enterprises(session, jurisdiction_id)
+        )
+        return {e.id: e.name for e in found if e.id is not None}
+    stmt = select(TrainingInstitution).order_by(col(TrainingInstitution.name), col(TrainingInstitution.id))
+    if not county_wide:
+        stmt = stmt.where(TrainingInstitution.jurisdiction_id == jurisdiction_id)
+    return {i.id: i.name for i in session.exec(stmt).all() if i.id is not None}
+
+
 def target_jurisdictions(
     session: Session, *, enterprise_id: int | None, institution_id: int | None
 ) -> set[int]:

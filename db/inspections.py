@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, col, select
 
 from db.access import AccessDenied, Principal, require_read, require_write, scope_filter
+from db.campaign_defaults import CHECK_ITEMS
 from db.codes import ActionKind, AuditAction, ItemResult, JurisdictionKind, TargetKind
 from db.findings import FindingInput, add_finding, is_recurring
 from db.input_common import (
@@ -787,8 +788,6 @@ def inspections_template(session: Session | None = None) -> bytes:
         for kind in TargetKind:
             items[kind.label] = {n: i.text for n, i in check_items(session, target_kind=kind).items()}
     else:
-        from db.campaign_defaults import CHECK_ITEMS
-
         for default in CHECK_ITEMS:
             items.setdefault(default.target_kind.label, {})[default.number] = default.text
     for label, numbered in items.items():

@@ -25,20 +25,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from anpei.masking import mask_id
 from db.codes import risk_class_of
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def mask_id_number(id_number: str | None) -> str:
-    """`500230********123X`: region code and the last four characters stay visible."""
-    if not id_number:
-        return ""
-    if len(id_number) < 10:
-        return "*" * len(id_number)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
 def version_column() -> Column[int]:
@@ -184,7 +176,7 @@ class Person(SQLModel, table=True):
 
     @property
     def id_masked(self) -> str:
-        return mask_id_number(self.id_number)
+        return mask_id(self.id_number)
 
 
 class CertificateCheck(SQLModel, table=True):

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, not_,
 from sqlmodel import Session, SQLModel
 
 from anpei import clock
+from anpei.masking import mask_id, mask_ids_in
 from db import queries
 from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
@@ -36,8 +37,6 @@ from db.metrics import (
     is_registered_to,
     rectified_by,
 )
-from db.models import mask_id_number
-from verifier.ids import mask_ids_in
 
 _CAMPAIGN = SQLModel.metadata.tables["campaign"]
 _PHASE = SQLModel.metadata.tables["campaignphase"]
@@ -1013,7 +1012,7 @@ def _check_rows(
             r[1],
             r[2],
             r[3],
-            mask_id_number(r[4]),
+            mask_id(r[4]),
             r[5] or "",
             r[6] or "无",
             mask_ids_in(r[7] or ""),
@@ -1202,7 +1201,7 @@ def problem_checks(
     count = select(func.count()).select_from(_C).where(*conds)
 
     def convert(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        return (r[0], r[1], r[2], mask_id_number(r[3]), r[4] or "", r[5], mask_ids_in(r[6] or ""))
+        return (r[0], r[1], r[2], mask_id(r[3]), r[4] or "", r[5], mask_ids_in(r[6] or ""))
 
     columns = ("核查日期", "生产经营单位", "姓名", "身份证号", "操作项目", "问题", "核查结论")
     return _table(session, stmt, count, columns, limit, convert)

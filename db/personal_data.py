@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select, update
 
+from anpei.masking import mask_id
 from db import audit
 from db.access import AccessDenied, Principal, can_read, require_read
 from db.codes import AuditAction
-from db.models import CertificateCheck, Enterprise, Person, mask_id_number
+from db.models import CertificateCheck, Enterprise, Person
 
 # Fields of a certificate check that point at one person; cleared when the person is purged.
 # Outcome, problem, dates and the enterprise stay, so monthly statistics do not change.
@@ -54,7 +55,7 @@ def reveal_id_number(
         action=AuditAction.REVEAL,
         entity="person",
         entity_id=person.id,
-        detail=f"查看完整身份证号 {mask_id_number(person.id_number)}",
+        detail=f"查看完整身份证号 {mask_id(person.id_number)}",
         at=now,
     )
     session.commit()
@@ -98,9 +99,7 @@ def problem_people(
         .order_by(col(Person.name), col(Person.id))
         .limit(limit)
     )
-    return [
-        PersonChoice(int(pid or 0), name, mask_id_number(number)) for pid, name, number in session.exec(stmt)
-    ]
+    return [PersonChoice(int(pid or 0), name, mask_id(number)) for pid, name, number in session.exec(stmt)]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlmodel import Session, SQLModel
 
+from anpei.settings import get_settings
 from db import overview, queries
 from db.access import Principal, can_read, narrow, require_read
 from db.codes import (
@@ -294,9 +296,7 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "") -> ScoringR
 
 def rules_path() -> Path:
     """The rule file in use: `Settings.scoring_rules_file` ($ANPEI_SCORING_RULES) when set, else the default."""
-    from anpei.settings import Settings
-
-    configured = Settings().scoring_rules_file
+    configured = get_settings().scoring_rules_file
     return Path(configured) if configured else DEFAULT_RULES_PATH
 
 
@@ -308,12 +308,7 @@ def load_rules(path: Path | str | None = None) -> ScoringRules:
     except OSError as exc:
         raise ScoringRulesError(f"无法读取评分规则文件 {target}：{exc.strerror or exc}") from exc
     try:
-        if target.suffix.lower() == ".json":
-            import json
-
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
+        data = json.loads(text) if target.suffix.lower() == ".json" else tomllib.loads(text)
     except ValueError as exc:
         raise ScoringRulesError(f"评分规则文件 {target.name} 格式有误：{exc}") from exc
     return rules_from_mapping(data, source=str(target))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from anpei.settings import VAR_DIR, get_settings
 from db import audit
 from db.access import Principal
 from db.auth import principal_for
@@ -43,8 +44,6 @@ CLOCK_SKEW = dt.timedelta(minutes=2)  # tokens "issued" slightly in the future a
 
 
 def default_key_file() -> Path:
-    from anpei.settings import VAR_DIR
-
     return VAR_DIR / "secret_key"
 
 
@@ -69,8 +68,6 @@ def signing_key(*, secret: str | None = None, key_file: Path | None = None) -> b
     Derived with a purpose label, so the same secret used elsewhere never yields the same key.
     """
     if secret is None:
-        from anpei.settings import get_settings
-
         secret = get_settings().secret_key
     raw = secret.encode("utf-8") if secret else load_or_create_key_file(key_file or default_key_file())
     return hmac.new(raw, b"anpei login cookie v1", hashlib.sha256).digest()

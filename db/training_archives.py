@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from anpei.masking import mask_id, mask_ids_in
 from db.access import (
     AccessDenied,
     Principal,
@@ -64,7 +65,6 @@ from training_audit.columns import CLASSES, SESSIONS, SHEET_ORDER, Synonyms, she
 from training_audit.headers import ArchiveHeaders, inspect_headers
 from training_audit.leads import RULE_NAMES, evidence_text
 from training_audit.values import key_text, parse_date, parse_number, parse_time, plain_text, split_teachers
-from verifier.ids import mask_id, mask_ids_in
 
 ENTITY_ARCHIVE = "training_archive"
 ENTITY_LEAD = "training_lead"
@@ -662,8 +662,6 @@ def _lead_row(lead: TrainingLead, jurisdiction: str, names: dict[int, str]) -> L
 
 def lead_status_counts(session: Session, *, principal: Principal) -> dict[str, int]:
     """Active leads by status (待核实 / 属实 / 已排除) for the overview."""
-    from sqlalchemy import func
-
     stmt: Any = (
         select(TrainingLead.status, func.count())
         .where(col(TrainingLead.active))

@@ -71,6 +71,11 @@ OLD_PASSWORD_WRONG = (
 RESERVED_USERNAMES = frozenset({SYSTEM.username, SYSTEM_ADMIN.username, SYSTEM.display_name})
 
 
+def has_accounts(session: Session) -> bool:
+    """True once any account exists (enabled or not): the login page's first-run hint is shown before."""
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def clean_username(username: str) -> str:
     """The stored form of a username (trimmed, case-folded); UserError when not acceptable."""
     name = normalise_username(username)
@@ -362,7 +367,9 @@ def list_users(session: Session, *, principal: Principal, include_disabled: bool
 
 @lru_cache(maxsize=1024)
 def _is_demo_hash(password_hash: str) -> bool:
-    from db.sample.seed import DEMO_PASSWORD  # the sample county's public password
+    # the sample county's public password; deferred: the sample county module is large and a
+    # deployment's dashboard needs it only for this check
+    from db.sample.seed import DEMO_PASSWORD
 
     return verify_password(password_hash, DEMO_PASSWORD)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from anpei.procs import free_port, streamlit_command, wait_http
+from anpei_cli.procs import free_port, streamlit_command, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"

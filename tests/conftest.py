@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from anpei.settings import get_settings
 from db.engine import make_engine
 from tests.dbkit import SAMPLE_SCALE, PgSchema, Templates
 
@@ -33,6 +34,31 @@ def _pg_available() -> str | None:
         return None
     except Exception as exc:  # pragma: no cover - reported, not hidden
         return str(exc).splitlines()[0]
+
+
+class SettingsMonkeyPatch(pytest.MonkeyPatch):
+    """pytest's monkeypatch that forgets the settings (`get_settings`, built once per process) whenever
+    it changes the environment, so the code under test reads the variables the test has just set."""
+
+    def setenv(self, name: str, value: str, prepend: str | None = None) -> None:
+        super().setenv(name, value, prepend)
+        get_settings.cache_clear()
+
+    def delenv(self, name: str, raising: bool = True) -> None:
+        super().delenv(name, raising)
+        get_settings.cache_clear()
+
+    def undo(self) -> None:
+        super().undo()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def monkeypatch() -> Iterator[pytest.MonkeyPatch]:
+    """Overrides pytest's own fixture: see SettingsMonkeyPatch."""
+    patch = SettingsMonkeyPatch()
+    yield patch
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

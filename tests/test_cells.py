@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from anpei.cells import FORMULA_START, safe_cell
 from dashboard.ui import csv_bytes
 from db import audit_queries, xlsx_io
+from training_audit import output as training_output
 from verifier import results
 
 ATTACKS = [start + 'HYPERLINK("http://127.0.0.1/x","点此")' for start in FORMULA_START]
@@ -51,3 +52,14 @@ def test_verifier_result_files_are_formula_safe() -> None:
         cell for line in sheet.iter_rows() for cell in line if cell.value in ("＝1+1", "\n=cmd|' /C calc'!A0")
     ]
     assert len(cells) == 2 and all(cell.data_type == "s" and cell.quotePrefix for cell in cells)
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_training_audit_lead_files_use_the_same_character_set(attack: str) -> None:
+    """The lead files had their own shorter list: `＝1+1` and a leading line break went out as formulas."""
+    data = training_output.csv_bytes(["单位", "数量"], [[attack, -3]]).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(data, newline=""))) == [["单位", "数量"], ["'" + attack, "-3"]]
+    book = load_workbook(io.BytesIO(training_output.xlsx_bytes([("线索", ["单位"], [[attack]])])))
+    cell = book["线索"]["A2"]
+    # (XML reads a carriage return back as a line feed)
+    assert str(cell.value).strip() == attack.strip() and cell.data_type == "s" and cell.quotePrefix

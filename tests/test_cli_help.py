@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from anpei.procs import free_port, wait_http
+from anpei_cli.procs import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_sigterm_stops_the_dashboard_and_leaves_no_child(tmp_path: Path) -> None
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     log = (tmp_path / "dashboard.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "anpei.cli", "dashboard", "--port", str(port)],
+        [sys.executable, "-m", "anpei_cli", "dashboard", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from anpei.cells import looks_like_formula, safe_cell
+from anpei.masking import mask_id, mask_ids_in
 from training_audit.audit import AuditResult
 from training_audit.leads import Lead, evidence_text
 from training_audit.tables import InputProblem
-from verifier.ids import mask_id, mask_ids_in
 
 LEAD_COLUMNS = (
     "规则代码",
@@ -36,7 +37,6 @@ LEAD_COLUMNS = (
     "证据",
 )
 PROBLEM_COLUMNS = ("档案", "工作表", "行号", "问题")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LEAD_SHEET = "线索"
 PROBLEM_SHEET = "输入问题"
 WIDTHS = {
@@ -95,17 +95,11 @@ def problem_rows(problems: Sequence[InputProblem], *, full_ids: bool) -> list[li
     ]
 
 
-def csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    writer.writerows([csv_safe(value) for value in row] for row in rows)
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -131,7 +125,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]
             if isinstance(value, str) and value:
                 out.data_type = "s"  # never a formula
                 out.alignment = wrap
-                if value.startswith(FORMULA_START):
+                if looks_like_formula(value):
                     out.quotePrefix = True
             return out
 

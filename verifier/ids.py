@@ -1,4 +1,5 @@
-"""Resident ID numbers (GB 11643-1999): normalisation, checks, masking (verification.md §2)."""
+"""Resident ID numbers (GB 11643-1999): normalisation and checks (verification.md §2); masking is
+`anpei.masking` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from anpei.masking import mask_id as mask_id  # re-exported: the masking rule lives in anpei.masking
+from anpei.masking import mask_ids_in as mask_ids_in
 from verifier.names import normalise_code
 from verifier.types import WarningCode
 
@@ -14,7 +17,6 @@ CHECK_CHARS = "10X98765432"
 
 _ID18_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID15_RE = re.compile(r"^[0-9]{15}$")
-_ID_IN_TEXT_RE = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
 _SCIENTIFIC_RE = re.compile(r"^[0-9]+(\.[0-9]*)?E[+-]?[0-9]+$")
 
 STORED_AS_NUMBER = (
@@ -126,18 +128,6 @@ def sex_from_id(id18: str) -> str | None:
     if len(id18) != 18 or not id18[16].isdigit():
         return None
     return "男" if int(id18[16]) % 2 == 1 else "女"
-
-
-def mask_id(id_number: str) -> str:
-    """`500230199001010011` → `500230********0011`: first 6 and last 4 kept."""
-    if len(id_number) <= 10:
-        return "*" * len(id_number)
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
-
-
-def mask_ids_in(text: str) -> str:
-    """Mask every 18-character or 15-digit ID-like run inside free text (`T500230…` → `T500230****…`)."""
-    return _ID_IN_TEXT_RE.sub(lambda m: mask_id(m.group(0)), text)
 
 
 def make_id(region: str, birth: dt.date, seq: int) -> str:

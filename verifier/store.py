@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, make_url
 
-from anpei.settings import private_file
+from anpei.settings import normalise_url, private_file
 from verifier.serial import decision_from_parts, record_to_json, records_from_json, records_to_json
 from verifier.serial import row_from_json as _row_from_json
 from verifier.types import CertRecord, Decision, Outcome, RosterRow
@@ -193,11 +193,7 @@ def _naive(moment: dt.datetime) -> dt.datetime:
 
 def make_store_engine(url: str) -> Engine:
     """An engine for the job store: SQLite (WAL, foreign keys) or PostgreSQL through psycopg 3."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    parsed = make_url(url)
+    parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             private_file(Path(parsed.database))  # 0600: names and ID numbers

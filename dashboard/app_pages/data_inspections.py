@@ -6,15 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import streamlit as st
-from sqlmodel import col, select
 
 from anpei import clock
 from dashboard import data, input_ui, state
 from db import inspections
 from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
-from db.input_common import check_items, registered_enterprises
-from db.models import TrainingInstitution
+from db.input_common import check_items, target_choices
 from db.row_versions import NO_ROW
 
 P = "data_inspections"
@@ -36,18 +34,7 @@ with enter_tab:
         )
     )
     with data.session(sel.url) as s:
-        if kind is TargetKind.ENTERPRISE:
-            targets = {e.id: e.name for e in registered_enterprises(s, ref.id) if e.id is not None}
-        else:
-            targets = {
-                i.id: i.name
-                for i in s.exec(
-                    select(TrainingInstitution)
-                    .where(TrainingInstitution.jurisdiction_id == ref.id)
-                    .order_by(col(TrainingInstitution.name))
-                ).all()
-                if i.id is not None
-            }
+        targets = target_choices(s, jurisdiction_id=ref.id, kind=kind)
         items = check_items(s, target_kind=kind)
     if not targets:
         st.caption(f"{ref.name} 没有登记的{kind.label}。")

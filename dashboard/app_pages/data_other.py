@@ -8,16 +8,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, col, select
 
 from anpei import clock
 from dashboard import data, input_ui, state, ui
 from db import exposures, self_inspections, summary_reports, tips
 from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
 from db.findings import FindingInput
-from db.input_common import active_campaign, registered_enterprises
+from db.input_common import active_campaign, target_choices
 from db.inspections import ActionInput, add_action
-from db.models import Enterprise, TrainingInstitution
 from db.row_versions import NO_ROW
 
 
@@ -38,21 +36,6 @@ def flag_rows(column: str) -> Callable[[pd.DataFrame], Any]:
 def tip_action_days(url: str) -> int:
     with data.session(url) as s:
         return active_campaign(s).tip_action_days
-
-
-def action_targets_of(s: Session, *, jurisdiction_id: int, kind: TargetKind, county: bool) -> dict[int, str]:
-    """Who a jurisdiction may act against: its own enterprises or institutions (the county: all)."""
-    if kind is TargetKind.ENTERPRISE:
-        found = (
-            s.exec(select(Enterprise).where(col(Enterprise.active)).order_by(col(Enterprise.name))).all()
-            if county
-            else registered_enterprises(s, jurisdiction_id)
-        )
-        return {e.id: e.name for e in found if e.id is not None}
-    stmt = select(TrainingInstitution).order_by(col(TrainingInstitution.name))
-    if not county:
-        stmt = stmt.where(TrainingInstitution.jurisdiction_id == jurisdiction_id)
-    return {i.id: i.name for i in s.exec(stmt).all() if i.id is not None}
 
 
 P = "data_other"
@@ -77,16 +60,7 @@ with self_tab:
         )
     )
     with data.session(sel.url) as s:
-        if kind is TargetKind.ENTERPRISE:
-            targets = {e.id: e.name for e in registered_enterprises(s, ref.id) if e.id is not None}
-        else:
-            targets = {
-                i.id: i.name
-                for i in s.exec(
-                    select(TrainingInstitution).where(TrainingInstitution.jurisdiction_id == ref.id)
-                ).all()
-                if i.id is not None
-            }
+        targets = target_choices(s, jurisdiction_id=ref.id, kind=kind)
         listed = self_inspections.list_self_inspections(s, principal=who, jurisdiction_id=ref.id)
     if targets and who.can_write:
         # a report of this unit's enterprise or institution: another unit or kind gets fresh inputs
@@ -327,8 +301,8 @@ with exposure_tab:
             )
         )
         with data.session(sel.url) as s:
-            action_targets = action_targets_of(
-                s, jurisdiction_id=aref.id, kind=akind, county=aref.kind == JurisdictionKind.COUNTY.value
+            action_targets = target_choices(
+                s, jurisdiction_id=aref.id, kind=akind, county_wide=aref.kind == JurisdictionKind.COUNTY.value
             )
         if not action_targets:
             st.caption(f"{ui.plain(aref.name)}没有登记的{akind.label}。")

@@ -5,16 +5,14 @@ township's verification results and problem list, and the quarterly circular. Ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
-from sqlmodel import Session
 
 from anpei import clock
 from dashboard import data, staff, state
+from dashboard.services import exports as export_files
 from db import exports, overview
-from db.access import AccessDenied
-from db.input_common import InputError
-from db.queries import MonthFormatError, parse_month
 
 K = "exports."
 ALL = 0  # "every jurisdiction" in the township choices
@@ -54,13 +52,13 @@ def file_key(key: str) -> str:
     return f"{K}file.{principal.username}.{key}"
 
 
-def build(key: str, make: Callable[[Session], tuple[bytes, str]]) -> None:
-    """Run an export builder in a transaction (its audit entry is committed with it) and keep the file."""
+def build(key: str, make: Callable[..., export_files.File], **values: Any) -> None:
+    """Build a file with a `dashboard.services.exports` function (its audit entry is committed with
+    it) and keep it for this user."""
     try:
         with data.session(url) as session:
-            payload, name = make(session)
-            session.commit()
-    except (InputError, AccessDenied, MonthFormatError, LookupError) as exc:
+            payload, name = make(session, principal=principal, **values)
+    except export_files.REFUSED as exc:
         st.session_state.pop(file_key(key), None)
         st.error(str(exc))
         return
@@ -114,20 +112,15 @@ st.caption(
     "每张表含标题、填报单位（盖章）栏、填报人 / 联系电话 / 填报日期；全县合计表的数字等于各单位工作表之和。"
 )
 if st.button("生成汇总表", key=K + "summary.build"):
-    unit = "全部单位" if which == ALL else names[which]
-
-    def make_summary(session: Session) -> tuple[bytes, str]:
-        payload = exports.township_summary_xlsx(
-            session,
-            principal=principal,
+    with st.spinner("正在生成……"):
+        build(
+            "summary",
+            export_files.summary,
             month=month,
             jurisdiction_id=None if which == ALL else which,
-            source=source,  # type: ignore[arg-type]
+            unit="全部单位" if which == ALL else names[which],
+            source=source,
         )
-        return payload, exports.download_name("汇总表", unit, month)
-
-    with st.spinner("正在生成……"):
-        build("summary", make_summary)
 offer("summary")
 
 st.divider()
@@ -142,9 +135,9 @@ with left:
     )
     span = st.selectbox(
         "核验月份",
-        ["全部", *months],
+        [export_files.WHOLE_CAMPAIGN, *months],
         key=K + "checks.month",
-        format_func=lambda m: "专项整治全程" if m == "全部" else overview.month_label(m),
+        format_func=lambda m: "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else overview.month_label(m),
         placeholder="请选择",
     )
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
@@ -152,26 +145,16 @@ with left:
         "含完整身份证号（会记入审计日志）", key=K + "checks.full"
     )
     if st.button("生成核验结果", key=K + "checks.build"):
-        if span == "全部":
-            first, last = campaign.starts_on, campaign.ends_on
-        else:
-            m = parse_month(span)
-            first, last = m.first, m.last
-
-        def make_checks(session: Session) -> tuple[bytes, str]:
-            payload = exports.verification_xlsx(
-                session,
-                principal=principal,
-                jurisdiction_id=jid,
-                first=first,
-                last=last,
-                full_ids=bool(full_ids),
-                problems_only=problems_only,
-            )
-            what = "问题人员" if problems_only else "证书核验结果"
-            return payload, exports.download_name(names[jid], what, "全程" if span == "全部" else span)
-
-        build("checks", make_checks)
+        build(
+            "checks",
+            export_files.verification,
+            jurisdiction_id=jid,
+            unit=names[jid],
+            span=span,
+            campaign_days=(campaign.starts_on, campaign.ends_on),
+            full_ids=bool(full_ids),
+            problems_only=problems_only,
+        )
     offer("checks")
 
 with right:
@@ -185,20 +168,14 @@ with right:
     )
     overdue = st.checkbox("只导出逾期未整改的问题", key=K + "findings.overdue")
     if st.button("生成问题清单", key=K + "findings.build"):
-        day = selection.as_of if isinstance(selection, state.Selection) else None
-
-        def make_findings(session: Session) -> tuple[bytes, str]:
-            payload = exports.findings_xlsx(
-                session,
-                principal=principal,
-                jurisdiction_id=None if fid == ALL else fid,
-                as_of=day,
-                overdue_only=overdue,
-            )
-            unit = "全部单位" if fid == ALL else names[fid]
-            return payload, exports.download_name("问题清单", unit, "逾期" if overdue else "")
-
-        build("findings", make_findings)
+        build(
+            "findings",
+            export_files.findings,
+            jurisdiction_id=None if fid == ALL else fid,
+            unit="全部单位" if fid == ALL else names[fid],
+            as_of=selection.as_of if isinstance(selection, state.Selection) else None,
+            overdue_only=overdue,
+        )
     offer("findings")
 
 st.divider()
@@ -226,11 +203,10 @@ else:
         placeholder="请选择",
     )
     if st.button("生成季度通报", key=K + "circular.build"):
-        as_of = selection.as_of if isinstance(selection, state.Selection) else None
         build(
             "circular",
-            lambda session: exports.circular_workbook(
-                session, principal=principal, quarter=quarter, as_of=as_of
-            ),
+            export_files.circular,
+            quarter=quarter,
+            as_of=selection.as_of if isinstance(selection, state.Selection) else None,
         )
     offer("circular")

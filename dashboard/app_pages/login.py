@@ -4,17 +4,9 @@ bureau's single sign-on when `.streamlit/secrets.toml` configures one (`dashboar
 from __future__ import annotations
 
 import streamlit as st
-from sqlmodel import select
 
 from dashboard import auth_ui, data, sso
-from db import auth
-from db.models import User
-
-
-def has_accounts(url: str) -> bool:
-    with data.session(url) as s:
-        return s.exec(select(User.id).limit(1)).first() is not None
-
+from db import auth, users
 
 url = data.database_url()
 _, middle, _ = st.columns([1, 2, 1])
@@ -23,7 +15,8 @@ with middle:
     st.subheader("登录", anchor=False)
     st.caption("请使用县应急管理局分配的账号登录。账号由系统管理员开通；忘记密码请联系管理员重置。")
     try:
-        first_run = not has_accounts(url)
+        with data.session(url) as s:
+            first_run = not users.has_accounts(s)
     except Exception as exc:  # the database is unreachable or not migrated
         st.error(f"无法读取数据库：{str(exc).splitlines()[0][:200]}")
         st.caption("请检查 DATABASE_URL，或先运行 anpei db upgrade。")

@@ -15,7 +15,9 @@ import bisect
 import calendar
 import datetime as dt
 import functools
+import hashlib
 import itertools
+import json
 import random
 import time
 from collections import Counter, defaultdict
@@ -25,9 +27,12 @@ from typing import Any
 
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, SQLModel, func
+from sqlmodel import Session, SQLModel, col, func
+from sqlmodel import select as select_rows
 
 from db import migrate
+from db.access import SYSTEM
+from db.auth import hash_password
 from db.campaign_defaults import PHASES, enforcement_months, ensure_default_campaign
 from db.codes import (
     ActionKind,
@@ -45,11 +50,14 @@ from db.codes import (
     risk_class_of,
 )
 from db.metrics import Problem, is_rectified_by, item_key
+from db.models import Enterprise, TrainingArchive, TrainingInstitution, TrainingLead
 from db.sample import fengdu
 from db.sample.bulk import CST, SEED_TIMESTAMP, BulkWriter
 from db.sample.catalogue import SECTOR_OPERATIONS, category_of
 from db.sample.ids import make_uscc, random_id_number
 from db.sample.names import random_name
+from db.training_archives import TrainingUnit, Upload, store_archive
+from training_audit import sample
 from verifier.types import Outcome, WarningCode
 
 # The state of the data set: the campaign is over, the summary reports are in.
@@ -70,8 +78,6 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
 @functools.cache
 def demo_password_hash() -> str:
     """One argon2id hash of DEMO_PASSWORD per process (hashing is deliberately slow)."""
-    from db.auth import hash_password
-
     return hash_password(DEMO_PASSWORD)
 
 
@@ -1476,17 +1482,6 @@ def training_archives_(engine: Engine, *, township_id: int) -> dict[str, int]:
     archives. Stored through the service as the command line, at the seed's fixed time, so the
     leads and their ids are the same on every run.
     """
-    import hashlib
-    import json
-
-    from sqlmodel import col
-    from sqlmodel import select as select_rows
-
-    from db.access import SYSTEM
-    from db.models import Enterprise, TrainingArchive, TrainingInstitution, TrainingLead
-    from db.training_archives import TrainingUnit, Upload, store_archive
-    from training_audit import sample
-
     with Session(engine) as session:
         institutions = session.exec(
             select_rows(TrainingInstitution).order_by(col(TrainingInstitution.id)).limit(2)

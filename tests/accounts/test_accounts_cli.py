@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from db import auth
 from db.auth import authenticate
 from db.codes import AuditAction, JurisdictionKind, PersonRole, Role, Sector

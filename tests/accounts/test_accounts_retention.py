@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from typer.testing import CliRunner
 
-from anpei.cli import app
 from anpei.settings import get_settings
+from anpei_cli.cli import app
 from verifier.retention import cutoff_for, purge_raw_responses
 from verifier.store import JobStore, answers_table, job_rows_table, jobs_table
 from verifier.worker import Worker

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from anpei.procs import free_port, streamlit_command, wait_http
+from anpei_cli.procs import free_port, streamlit_command, wait_http
 from db import sessions
 from db.codes import Role
 from db.engine import make_engine
@@ -309,7 +309,7 @@ def _command_of(root: Path, port: int) -> list[str]:
     import sys
 
     code = (
-        "import json; from anpei.procs import streamlit_command; "
+        "import json; from anpei_cli.procs import streamlit_command; "
         f"print(json.dumps(streamlit_command(host='127.0.0.1', port={port})))"
     )
     out = subprocess.run(

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from db.sample.seed import seed_sample
 
 SCALES = [float(s) for s in os.environ.get("ANPEI_BENCH_SCALES", "1,40").split(",") if s.strip()]

@@ -47,7 +47,7 @@ def double_process(cassettes: Path, *, latency_ms: int = 0) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "anpei.cli",
+            "anpei_cli",
             "platform-double",
             "--cassettes",
             str(cassettes),

@@ -42,7 +42,7 @@ def service_process(env: dict[str, str], port: int) -> Iterator[str]:
     import requests
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "anpei.cli", "verifier", "serve", "--port", str(port)],
+        [sys.executable, "-m", "anpei_cli", "verifier", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,7 +78,7 @@ def test_service_against_cli(tmp_path: Path, n: int) -> None:
             [
                 sys.executable,
                 "-m",
-                "anpei.cli",
+                "anpei_cli",
                 "verify",
                 str(roster),
                 "--out",

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from db import exports, overview, queries
 from db.access import SYSTEM
 from db.engine import make_engine

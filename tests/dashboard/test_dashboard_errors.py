@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from anpei.procs import streamlit_command
+from anpei_cli.procs import streamlit_command
 
 ROOT = Path(__file__).resolve().parents[2]
 

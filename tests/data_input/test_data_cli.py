@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from db import monthly_table
 from db.models import AuditLog, Inspection, MonthlyReport
 from tests.countykit import County
@@ -160,7 +160,7 @@ def test_subprocess_refuses_oversize_file(tmp_path: Path, url: str, county: Coun
     big.write_bytes(b"PK" + b"\0" * (20 * 1024 * 1024 + 10))
     env = {**os.environ, "DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "anpei.cli", "import", "monthly", str(big)],
+        [sys.executable, "-m", "anpei_cli", "import", "monthly", str(big)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -180,7 +180,7 @@ def test_subprocess_imports_gbk_csv(tmp_path: Path, url: str, county: County) ->
     path.write_bytes((",".join(headers) + "\n" + ",".join(row) + "\n").encode("gbk"))
     env = {**os.environ, "DATABASE_URL": url}
     done = subprocess.run(
-        [sys.executable, "-m", "anpei.cli", "import", "monthly", str(path)],
+        [sys.executable, "-m", "anpei_cli", "import", "monthly", str(path)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 
 SMALL = "0.05"
 
@@ -119,7 +119,7 @@ def test_seed_without_sample_flag() -> None:
 def test_wrong_database_url_gives_one_line(url: str, message: str, command: list[str]) -> None:
     env = {**os.environ, "DATABASE_URL": url}
     proc = subprocess.run(
-        [sys.executable, "-m", "anpei.cli", *command], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "anpei_cli", *command], env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr

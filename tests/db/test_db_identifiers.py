@@ -7,10 +7,12 @@ import random
 
 import pytest
 
-from db.models import mask_id_number
+from anpei.masking import mask_id
+from db.models import Person
 from db.sample.ids import id_check_char, is_valid_id_number, make_id_number, make_uscc
 from db.uscc import is_valid_uscc, uscc_check_char, uscc_problem
 from verifier.ids import check_char as verifier_check_char
+from verifier.ids import mask_id as verifier_mask_id
 
 
 @pytest.mark.parametrize(
@@ -60,10 +62,16 @@ def test_generated_ids_have_valid_check_characters_and_sex(male: bool) -> None:
         ("", ""),
         (None, ""),
         ("12345", "*****"),
+        ("5002301234", "**********"),  # ten characters: nothing left to show (shown whole before)
+        ("500230123", "*********"),
     ],
 )
 def test_mask_id_number(number: str | None, masked: str) -> None:
-    assert mask_id_number(number) == masked
+    """One masking rule for the database, the verifier and the training audit (`anpei.masking`)."""
+    assert mask_id(number) == masked
+    if number:
+        assert verifier_mask_id(number) == masked
+        assert Person(name="甲", id_number=number).id_masked == masked
 
 
 def test_invalid_id_numbers_are_rejected() -> None:

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from db import exports
 from db.access import SYSTEM, AccessDenied
 from db.cert_results import save_job_results

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from tests.training_audit.archivekit import clean_class, person, write_folder, write_xlsx
 from training_audit import audit, read_archive
 

@@ -46,7 +46,7 @@ def _verify(
         "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}",
         **(env or {}),
     }
-    command = [sys.executable, "-m", "anpei.cli", "verify", *args, "--as-of", AS_OF.isoformat()]
+    command = [sys.executable, "-m", "anpei_cli", "verify", *args, "--as-of", AS_OF.isoformat()]
     if url:
         command += ["--platform-url", url, "--captcha", "fixed:8888", "--min-interval", "0"]
     return subprocess.run(
@@ -193,7 +193,7 @@ def test_unusable_input_exits_non_zero_with_one_line(
 @pytest.mark.parametrize("command", [["verify"], ["verifier", "serve"], ["verifier"]])
 def test_help_is_chinese(command: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "anpei.cli", *command, "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "anpei_cli", *command, "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0
     options = [

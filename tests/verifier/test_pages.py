@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from anpei.cli import app
+from anpei_cli.cli import app
 from verifier.pages import PageLayoutError, parse_saved_page
 
 PAGES = Path(__file__).resolve().parent / "saved_pages"

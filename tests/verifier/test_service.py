@@ -359,7 +359,7 @@ def test_logs_carry_no_personal_data(
 def _start_service(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log = open(log_path, "ab")  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen(
-        [sys.executable, "-m", "anpei.cli", "verifier", "serve", "--port", str(port)],
+        [sys.executable, "-m", "anpei_cli", "verifier", "serve", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -466,8 +466,8 @@ def test_sigkill_mid_batch_loses_no_row_and_asks_no_person_twice(
 def test_serve_refuses_open_bind_without_token(monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from anpei.cli import app
     from anpei.settings import get_settings
+    from anpei_cli.cli import app
 
     monkeypatch.delenv("ANPEI_VERIFIER_TOKEN", raising=False)
     get_settings.cache_clear()

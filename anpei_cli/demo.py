@@ -17,21 +17,24 @@ import sys
 import time
 
 import typer
+from sqlmodel import Session, select
 
-from anpei.procs import ProcessGroup, free_port, streamlit_command, wait_http
 from anpei.settings import ROOT, VAR_DIR, get_settings
+from anpei_cli.procs import ProcessGroup, free_port, streamlit_command, wait_http
+from db import migrate
+from db.auth import verify_password
+from db.cli import open_engine
+from db.models import User
 
 DEMO_CAPTCHA = "8888"
 
 
 def _prepare_database(url: str, *, scale: float) -> None:
-    from db import migrate
-    from db.cli import open_engine
-
     engine = open_engine(url)
     migrate.upgrade(engine)
     if importlib.util.find_spec("db.sample.seed") is None:
         return
+    # imported when the demo starts, not with every `anpei` command: the sample county is large
     from db.sample.seed import database_is_empty, seed_sample
 
     if database_is_empty(engine):
@@ -46,12 +49,7 @@ def demo_accounts(url: str) -> list[str]:
     """Lines describing the sample county's demo accounts that still have the demo password."""
     if importlib.util.find_spec("db.sample.seed") is None:
         return []
-    from sqlmodel import Session, select
-
-    from db.auth import verify_password
-    from db.cli import open_engine
-    from db.models import User
-    from db.sample.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from db.sample.seed import DEMO_ACCOUNTS, DEMO_PASSWORD  # large: see _prepare_database
 
     engine = open_engine(url)
     try:
@@ -75,7 +73,7 @@ def _start_double(group: ProcessGroup) -> str | None:
         [
             sys.executable,
             "-m",
-            "anpei.cli",
+            "anpei_cli",
             "platform-double",
             "--cassettes",
             str(ROOT / "sample_data" / "cassettes"),
@@ -100,7 +98,7 @@ def _start_verifier(group: ProcessGroup, *, platform_url: str) -> str | None:
     url = f"http://127.0.0.1:{port}"
     proc = group.start(
         "核验服务",
-        [sys.executable, "-m", "anpei.cli", "verifier", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "anpei_cli", "verifier", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env={
             "ANPEI_PLATFORM_URL": platform_url,
             "ANPEI_MIN_INTERVAL": "0",
@@ -157,7 +155,7 @@ def demo(
         typer.echo(f"看板地址：{dash_url}")
         accounts = demo_accounts(settings.database_url)
         if accounts:
-            from db.sample.seed import DEMO_PASSWORD
+            from db.sample.seed import DEMO_PASSWORD  # large: see _prepare_database
 
             typer.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅示例县数据）：")
             for line in accounts:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anpei.settings import ROOT
+from anpei.settings import ROOT, get_settings
 
 
 def free_port(host: str = "127.0.0.1", preferred: int | None = None) -> int:
@@ -46,8 +46,6 @@ def wait_http(url: str, *, timeout_s: float = 30.0, proc: subprocess.Popen[bytes
 
 def streamlit_command(*, host: str, port: int) -> list[str]:
     """`streamlit run dashboard/app.py`, headless and quiet, uploads capped at ANPEI_MAX_UPLOAD_MB."""
-    from anpei.settings import get_settings
-
     app = ROOT / "dashboard" / "app.py"
     return [
         sys.executable,

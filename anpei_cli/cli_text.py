@@ -3,7 +3,7 @@ the error messages of a mistyped command ("Error: Missing option '--month'.").
 
 Typer's bundled click writes these in English and has no translation catalogue. It does have hooks:
 the context's help formatter class (usage prefix, headings, option rows) and each exception's `show`.
-`install()` sets both once, when `anpei.cli` is imported, so `anpei` and the tests' CliRunner agree.
+`install()` sets both once, when `anpei_cli.cli` is imported, so `anpei` and the tests' CliRunner agree.
 """
 
 from __future__ import annotations

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from anpei import __version__, cli_text
+from anpei import __version__
+from anpei_cli import cli_text, demo
+from db import cli as db_cli
+from db import cli_data, cli_users
+from db import cli_exports as export_cli
+from training_audit import cli as training_audit_cli
+from verifier import cli as verifier_cli
 
 cli_text.install()  # click's own words (Usage:, Error: …) in Chinese
 
@@ -33,24 +39,13 @@ def main(
     """安培：安全生产培训“走过场”专项整治工作平台。"""
 
 
-def _register() -> None:
-    from anpei import demo
-    from db import cli as db_cli
-    from db import cli_data, cli_users
-    from db import cli_exports as export_cli
-    from training_audit import cli as training_audit_cli
-    from verifier import cli as verifier_cli
-
-    db_cli.register(app)
-    cli_data.register(app)
-    export_cli.register(app)
-    cli_users.register(app)
-    verifier_cli.register(app)
-    training_audit_cli.register(app)
-    demo.register(app)
-
-
-_register()
+db_cli.register(app)
+cli_data.register(app)
+export_cli.register(app)
+cli_users.register(app)
+verifier_cli.register(app)
+training_audit_cli.register(app)
+demo.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

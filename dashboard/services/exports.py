@@ -1,0 +1,95 @@
+"""The 导出 page's work: each function builds one print-ready file in the caller's session, commits
+the audit entry the builder recorded with it, and names the download.
+
+A request the user can correct (no such month, a unit the account may not read, a quarter outside the
+campaign) raises one of `REFUSED` with a Chinese message the page shows as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from db import exports
+from db.access import AccessDenied, Principal
+from db.input_common import InputError
+from db.queries import MonthFormatError, parse_month
+
+REFUSED: tuple[type[Exception], ...] = (InputError, AccessDenied, MonthFormatError, LookupError)
+WHOLE_CAMPAIGN = "全部"  # the verification export's "every month of the campaign"
+
+File = tuple[bytes, str]  # the workbook and its download name
+
+
+def summary(
+    session: Session,
+    *,
+    principal: Principal,
+    month: str,
+    jurisdiction_id: int | None,
+    unit: str,
+    source: exports.Source,
+) -> File:
+    """The monthly 汇总表 of one unit, or (no `jurisdiction_id`) of every unit with the county total."""
+    payload = exports.township_summary_xlsx(
+        session, principal=principal, month=month, jurisdiction_id=jurisdiction_id, source=source
+    )
+    session.commit()
+    return payload, exports.download_name("汇总表", unit, month)
+
+
+def verification(
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int,
+    unit: str,
+    span: str,
+    campaign_days: tuple[dt.date, dt.date],
+    full_ids: bool,
+    problems_only: bool,
+) -> File:
+    """A unit's certificate checks of one month (`span` "YYYY-MM") or of the whole campaign
+    (`WHOLE_CAMPAIGN`: `campaign_days`), all people or only those with a problem."""
+    if span == WHOLE_CAMPAIGN:
+        first, last = campaign_days
+    else:
+        month = parse_month(span)
+        first, last = month.first, month.last
+    payload = exports.verification_xlsx(
+        session,
+        principal=principal,
+        jurisdiction_id=jurisdiction_id,
+        first=first,
+        last=last,
+        full_ids=full_ids,
+        problems_only=problems_only,
+    )
+    session.commit()
+    what = "问题人员" if problems_only else "证书核验结果"
+    return payload, exports.download_name(unit, what, "全程" if span == WHOLE_CAMPAIGN else span)
+
+
+def findings(
+    session: Session,
+    *,
+    principal: Principal,
+    jurisdiction_id: int | None,
+    unit: str,
+    as_of: dt.date | None,
+    overdue_only: bool,
+) -> File:
+    """The 问题清单 of one unit or (no `jurisdiction_id`) of every unit the account reads."""
+    payload = exports.findings_xlsx(
+        session, principal=principal, jurisdiction_id=jurisdiction_id, as_of=as_of, overdue_only=overdue_only
+    )
+    session.commit()
+    return payload, exports.download_name("问题清单", unit, "逾期" if overdue_only else "")
+
+
+def circular(session: Session, *, principal: Principal, quarter: str, as_of: dt.date | None) -> File:
+    """The quarterly 督查考核通报 (county accounts only)."""
+    payload, name = exports.circular_workbook(session, principal=principal, quarter=quarter, as_of=as_of)
+    session.commit()
+    return payload, name
