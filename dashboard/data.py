@@ -15,6 +15,8 @@ dataclasses) or DataFrames, never ORM rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -32,20 +34,53 @@ from db.engine import make_engine
 TTL = dt.timedelta(minutes=5)
 
 
+def settings() -> Settings:
+    """The settings as the environment and `.env` say now (tests and `anpei dashboard` set
+    DATABASE_URL): read again whenever either changed, else the object read last time — building
+    `Settings` costs several milliseconds of CPU, and every page run asks for it (issue 16)."""
+    try:
+        dotenv = os.stat(".env").st_mtime_ns
+    except OSError:
+        dotenv = None
+    return _settings(tuple(sorted(os.environ.items())), os.getcwd(), dotenv)
+
+
+@functools.lru_cache(maxsize=4)
+def _settings(environ: tuple[tuple[str, str], ...], cwd: str, dotenv: int | None) -> Settings:
+    return Settings()
+
+
 def database_url() -> str:
-    """`Settings.database_url` read afresh (tests and `anpei dashboard` set DATABASE_URL)."""
-    return Settings().database_url
+    """`Settings.database_url` as it is now (`settings`)."""
+    return settings().database_url
 
 
 _SHARED: list[Any] = []
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _principal_key(principal: Principal) -> tuple[object, ...]:
+    return (
+        principal.username,
+        principal.role.value,
+        principal.user_id,
+        principal.jurisdiction_id,
+        principal.display_name,
+    )
+
+
+# Cache keys hashed by their fields: Streamlit's generic hashing of a dataclass or a date (by pickling)
+# cost ~0.3 ms an argument, a few milliseconds of every page run (issue 16).
+HASH_FUNCS: dict[type, Callable[[Any], Any]] = {Principal: _principal_key, dt.date: dt.date.toordinal}
+
+
 def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
     """`st.cache_resource` with the TTL, registered for `invalidate`."""
 
     def wrap(func: F) -> F:
-        cached = st.cache_resource(ttl=TTL, max_entries=max_entries, show_spinner=False)(func)
+        cached = st.cache_resource(
+            ttl=TTL, max_entries=max_entries, show_spinner=False, hash_funcs=HASH_FUNCS
+        )(func)
         _SHARED.append(cached)
         return cast(F, cached)
 
@@ -265,7 +300,8 @@ def _monthly_reports(
 
 def rules_key() -> tuple[str, float]:
     """The rule file in use and its modification time: an edited file is read again."""
-    path = scoring.rules_path()
+    configured = settings().scoring_rules_file  # as scoring.rules_path(), from the settings read once
+    path = Path(configured) if configured else scoring.DEFAULT_RULES_PATH
     try:
         return str(path), path.stat().st_mtime
     except OSError:

@@ -31,15 +31,15 @@ from sqlmodel import Session, select
 
 from tests.bench import sessionkit as sk
 
-# Runs the Streamlit CLI with every script run of the process under one cProfile profile, written
-# after each run to $ANPEI_PROFILE_OUT (the bench client changes the file between roles).
+# Runs the Streamlit CLI with every script run under cProfile (timed by the script thread's CPU), one
+# file per run named after the path in $ANPEI_PROFILE_TARGET (the client changes it between roles).
 _PROFILED = """
-import cProfile, os, sys
+import cProfile, os, sys, time
 from streamlit.runtime.scriptrunner import script_runner as sr
 _orig = sr.ScriptRunner._run_script
 def _run_script(self, rerun_data):
     target = open(os.environ["ANPEI_PROFILE_TARGET"]).read().strip()
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.thread_time)  # CPU of the script thread, not waits for the GIL
     prof.enable()
     try:
         _orig(self, rerun_data)
@@ -47,7 +47,6 @@ def _run_script(self, rerun_data):
         prof.disable()
         if target:
             prof.dump_stats(target + f".{time.monotonic_ns()}")
-import time
 sr.ScriptRunner._run_script = _run_script
 from streamlit.web.cli import main
 sys.argv = ["streamlit", *sys.argv[1:]]
@@ -127,7 +126,11 @@ def measure(
         os.environ.update(extra_env)
         try:
             with sk.dashboards(
-                1, database_url=url, log_dir=Path(tmp), root=root, python_code=_PROFILED if profile_dir else None
+                1,
+                database_url=url,
+                log_dir=Path(tmp),
+                root=root,
+                python_code=_PROFILED if profile_dir else None,
             ) as servers:
                 base, pid = servers[0]
                 asyncio.run(sk.clear_caches(base, chosen[0].account))
@@ -145,7 +148,10 @@ def measure(
                         reruns.append(rerun * 1000)
                     target_file.write_text("")
                     out.append((role.name, statistics.median(firsts), statistics.median(reruns)))
-                    print(f"  {role.name}: first page {out[-1][1]:.0f} ms, rerun {out[-1][2]:.0f} ms", flush=True)
+                    print(
+                        f"  {role.name}: first page {out[-1][1]:.0f} ms, rerun {out[-1][2]:.0f} ms",
+                        flush=True,
+                    )
         finally:
             for k, v in old.items():
                 if v is None:
