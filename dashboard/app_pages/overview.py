@@ -161,15 +161,11 @@ rank_cfg = {
         "未考核", width=56, help="主要负责人、安全生产管理人员任职满6个月未考核合格"
     ),
     "立案": st.column_config.NumberColumn(width=44),
-    "月报": st.column_config.TextColumn(width=52),
+    "月报": ui.status_column(width=64),
 }
-styled = (
-    rank_df.style.map(ui.status_style, subset=["月报"])
-    .map(ui.red_at_least, threshold=county_reads.BEHIND_OVERDUE, subset=["逾期未整改"])
-    .map(ui.red_text, subset=["需关注"])
-)
+# column configuration, no pandas Styler: the state is a coloured pill, the table a plain frame (issue 16)
 st.dataframe(
-    styled,
+    rank_df.assign(月报=ui.status_cells(rank_df["月报"])),
     hide_index=True,
     placeholder="—",
     width="stretch",
