@@ -71,7 +71,10 @@ def _principal_key(principal: Principal) -> tuple[object, ...]:
 
 # Cache keys hashed by their fields: Streamlit's generic hashing of a dataclass or a date (by pickling)
 # cost ~0.3 ms an argument, a few milliseconds of every page run (issue 16).
-HASH_FUNCS: dict[type, Callable[[Any], Any]] = {Principal: _principal_key, dt.date: dt.date.toordinal}
+HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
+    Principal: _principal_key,
+    dt.date: dt.date.toordinal,
+}
 
 
 def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
