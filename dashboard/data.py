@@ -298,6 +298,16 @@ def _monthly_reports(
         )
 
 
+@_shared(max_entries=1024)
+def chart(url: str, key: tuple[object, ...], _build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A chart spec with its tables encoded once (`charts.encoded`), shared by every session whose
+    `key` is the same: the key must name everything the spec is built from (the reader's scope, the
+    campaign, the month, the day), `_build` is called only on a miss. Dropped by `invalidate`."""
+    from dashboard import charts
+
+    return charts.encoded(_build())
+
+
 # --- scoring --------------------------------------------------------------------------------------
 
 

@@ -122,3 +122,29 @@ def test_first_pages_send_no_styler_and_show_states_as_pills(own_copy: str, user
     labels = {x for cell in states for x in cell}
     assert labels and labels <= set(ui.LABEL_COLOURS), labels
     assert all(len(cell) == 1 for cell in states)
+
+
+def test_a_chart_spec_is_encoded_once_shared_and_dropped_by_invalidate(own_copy: str) -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard import charts
+
+    built: list[str] = []
+
+    def build(label: str) -> charts.Spec:
+        built.append(label)
+        frame = pd.DataFrame(
+            {"季度": ["一季度", "二季度"], "总分": [80.0, 90.0], "排名": ["1/2", "1/2"], "等次": ["好", "好"]}
+        )
+        return charts.configure(charts.score_line(frame))
+
+    key = ("test", "2023-07")
+    first = data.chart(own_copy, key, lambda: build("one"))
+    assert isinstance(first["datasets"]["data"], bytes) and first["data"] == {"name": "data"}
+    assert data.chart(own_copy, key, lambda: build("two")) is first and built == ["one"]
+    st.vega_lite_chart(spec=first)  # Streamlit copies the spec's top level: the shared one stays whole
+    st.vega_lite_chart(spec=first)
+    assert isinstance(first["datasets"]["data"], bytes)
+    data.invalidate()  # after a write
+    assert data.chart(own_copy, key, lambda: build("three")) is not first and built == ["one", "three"]
