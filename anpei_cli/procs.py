@@ -65,6 +65,8 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "none",
         "--runner.postScriptGC",
         "false",  # no full GC after every run (.streamlit/config.toml says why)
+        "--runner.magicEnabled",
+        "false",  # the pages write nothing by magic (.streamlit/config.toml)
         "--client.toolbarMode",
         "viewer",
         "--client.showErrorDetails",

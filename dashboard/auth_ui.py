@@ -113,6 +113,9 @@ def current() -> Principal:
 def _unit_name(url: str, who: Principal) -> str:
     if who.jurisdiction_id is None:
         return ""
+    shared = next((r.name for r in data.jurisdictions(url) if r.id == who.jurisdiction_id), None)
+    if shared is not None:  # the shared list every run reads anyway: no query of its own
+        return shared
     from db.models import Jurisdiction
 
     with data.session(url) as s:

@@ -41,11 +41,31 @@ _SHARED: list[Any] = []
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _principal_key(principal: Principal) -> tuple[object, ...]:
+    return (
+        principal.username,
+        principal.role.value,
+        principal.user_id,
+        principal.jurisdiction_id,
+        principal.display_name,
+    )
+
+
+# Cache keys hashed by their fields: Streamlit's generic hashing of a dataclass or a date (by pickling)
+# cost ~0.3 ms an argument, a few milliseconds of every page run (issue 16).
+HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
+    Principal: _principal_key,
+    dt.date: dt.date.toordinal,
+}
+
+
 def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
     """`st.cache_resource` with the TTL, registered for `invalidate`."""
 
     def wrap(func: F) -> F:
-        cached = st.cache_resource(ttl=TTL, max_entries=max_entries, show_spinner=False)(func)
+        cached = st.cache_resource(
+            ttl=TTL, max_entries=max_entries, show_spinner=False, hash_funcs=HASH_FUNCS
+        )(func)
         _SHARED.append(cached)
         return cast(F, cached)
 
@@ -260,12 +280,23 @@ def _monthly_reports(
         )
 
 
+@_shared(max_entries=1024)
+def chart(url: str, key: tuple[object, ...], _build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A chart spec with its tables encoded once (`charts.encoded`), shared by every session whose
+    `key` is the same: the key must name everything the spec is built from (the reader's scope, the
+    campaign, the month, the day), `_build` is called only on a miss. Dropped by `invalidate`."""
+    from dashboard import charts
+
+    return charts.encoded(_build())
+
+
 # --- scoring --------------------------------------------------------------------------------------
 
 
 def rules_key() -> tuple[str, float]:
     """The rule file in use and its modification time: an edited file is read again."""
-    path = scoring.rules_path()
+    configured = get_settings().scoring_rules_file  # as scoring.rules_path()
+    path = Path(configured) if configured else scoring.DEFAULT_RULES_PATH
     try:
         return str(path), path.stat().st_mtime
     except OSError:

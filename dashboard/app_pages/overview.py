@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db import overview as county_reads
 from db import queries, training_archives
+from db.access import read_scope
 from db.codes import JurisdictionKind
 
 who = auth_ui.current()
@@ -19,6 +22,7 @@ campaign = sel.campaign
 TOWNSHIP = JurisdictionKind.TOWNSHIP.value
 UNIT = JurisdictionKind.MEMBER_UNIT.value
 SHOW_BEHIND = 8
+scope = read_scope(who)  # chart specs are shared by every reader who may read the same
 
 st.title("总览")
 st.caption(
@@ -30,7 +34,14 @@ line = county_reads.timeline(campaign, today=sel.as_of)
 current = line.current
 left, right = st.columns([3, 1])
 with left:
-    ui.chart(charts.configure(charts.timeline_chart(line)), width="stretch")
+    ui.chart(
+        data.chart(
+            sel.url,
+            ("timeline", campaign.id, sel.as_of),
+            lambda: charts.configure(charts.timeline_chart(line)),
+        ),
+        width="stretch",
+    )
 with right:
     st.metric(
         "当前阶段", current.name if current else ("已结束" if sel.as_of > campaign.ends_on else "未开始")
@@ -161,15 +172,11 @@ rank_cfg = {
         "未考核", width=56, help="主要负责人、安全生产管理人员任职满6个月未考核合格"
     ),
     "立案": st.column_config.NumberColumn(width=44),
-    "月报": st.column_config.TextColumn(width=52),
+    "月报": ui.status_column(width=64),
 }
-styled = (
-    rank_df.style.map(ui.status_style, subset=["月报"])
-    .map(ui.red_at_least, threshold=county_reads.BEHIND_OVERDUE, subset=["逾期未整改"])
-    .map(ui.red_text, subset=["需关注"])
-)
+# column configuration, no pandas Styler: the state is a coloured pill, the table a plain frame (issue 16)
 st.dataframe(
-    styled,
+    rank_df.assign(月报=ui.status_cells(rank_df["月报"])),
     hide_index=True,
     placeholder="—",
     width="stretch",
@@ -211,19 +218,24 @@ st.caption(
 )
 ui.legend()
 cells = data.grid(sel.url, who, campaign.id, sel.as_of)
-g_left, g_right = st.columns(2)
-with g_left:
-    ui.chart(
-        charts.configure(
-            charts.status_heatmap(frames.grid_frame(cells, kind=TOWNSHIP), title="乡镇（街道）")
-        ),
-        width="stretch",
-    )
-with g_right:
-    ui.chart(
-        charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=UNIT), title="安委会成员单位")),
-        width="stretch",
-    )
+
+
+def grid_chart(kind: str, title: str) -> charts.Spec:
+    return charts.configure(charts.status_heatmap(frames.grid_frame(cells, kind=kind), title=title))
+
+
+for g_column, (g_kind, g_title) in zip(
+    st.columns(2), ((TOWNSHIP, "乡镇（街道）"), (UNIT, "安委会成员单位")), strict=True
+):
+    with g_column:
+        ui.chart(
+            data.chart(
+                sel.url,
+                ("grid", g_kind, scope, campaign.id, sel.as_of),
+                functools.partial(grid_chart, g_kind, g_title),
+            ),
+            width="stretch",
+        )
 box_grid = st.expander(
     "报送明细（含报送日期）", icon="📋", key="overview.grid.box", on_change="rerun"
 )  # drawn only when opened
@@ -282,19 +294,32 @@ else:
             [ui.BLUE, ui.AMBER, "#34495e"],
         ),
     ]
+
+    def trend_chart(
+        table: pd.DataFrame, cols: list[str], kind: str, title: str, colours: list[str]
+    ) -> charts.Spec:
+        long = frames.trend_long(table, cols, series="项目", value="数值")
+        if kind == "line_pct":
+            return charts.configure(
+                charts.line_chart(
+                    long, value="数值", series="项目", title=title, percent=True, colours=colours
+                )
+            )
+        return charts.configure(
+            charts.grouped_bars(long, value="数值", series="项目", title=title, colours=colours)
+        )
+
     for row in (specs[:2], specs[2:]):
         for column, (key, title, cols, kind, colours) in zip(st.columns(2), row, strict=True):
             with column:
-                long = frames.trend_long(table, cols, series="项目", value="数值")
-                if kind == "line_pct":
-                    chart = charts.line_chart(
-                        long, value="数值", series="项目", title=title, percent=True, colours=colours
-                    )
-                else:
-                    chart = charts.grouped_bars(
-                        long, value="数值", series="项目", title=title, colours=colours
-                    )
-                ui.chart(charts.configure(chart), width="stretch")
+                ui.chart(
+                    data.chart(
+                        sel.url,
+                        ("trend", key, scope, campaign.id, sel.month, sel.as_of),
+                        functools.partial(trend_chart, table, cols, kind, title, colours),
+                    ),
+                    width="stretch",
+                )
                 box_data = st.expander(
                     "图表数据", icon="📄", key=f"overview.trend.{key}.box", on_change="rerun"
                 )  # drawn only when opened
@@ -317,7 +342,14 @@ else:
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
     else:
-        ui.chart(charts.configure(charts.cluster_bars(cluster, title="")), width="stretch")
+        ui.chart(
+            data.chart(
+                sel.url,
+                ("cluster", scope, sel.month, sel.as_of),
+                lambda: charts.configure(charts.cluster_bars(cluster, title="")),
+            ),
+            width="stretch",
+        )
         box_cluster = st.expander(
             "图表数据", icon="📄", key="overview.cluster.box", on_change="rerun"
         )  # drawn only when opened

@@ -173,14 +173,13 @@ open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
     f"截至 {state.date_label(overview.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
-    f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的标红）。",
+    f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的在前）。",
     unsafe_allow_html=True,
 )
 ui.detail_block(
     open_df,
     name=f"{ref.name}_整改中问题",
     key="township.findings",
-    styler=lambda f: f.style.map(ui.red_if_positive, subset=["逾期天数"]),
     height=ui.table_height(len(open_df), cap=500),
 )
 
@@ -234,12 +233,16 @@ if who.may_reveal_ids:
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
 reports = ui.whole_numbers(data.monthly_reports(sel.url, who, jid, tuple(campaign.enforcement_months)))
-st.dataframe(
-    reports.style.map(ui.status_style, subset=["状态"]).format({"罚款金额（万元）": "{:.2f}"}, na_rep="—"),
+st.dataframe(  # column configuration, no pandas Styler (issue 16)
+    reports.assign(状态=ui.status_cells(reports["状态"])),
     hide_index=True,
     placeholder="—",
     width="stretch",
     key="township.reports",
+    column_config={
+        "状态": ui.status_column(),
+        "罚款金额（万元）": st.column_config.NumberColumn(format="%.2f"),
+    },
 )
 
 # --- score history --------------------------------------------------------------------------------

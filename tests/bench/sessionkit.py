@@ -325,11 +325,19 @@ def _command_of(root: Path, port: int) -> list[str]:
 
 @contextlib.contextmanager
 def dashboards(
-    count: int, *, database_url: str, log_dir: Path, secret: str = BENCH_SECRET, root: Path = ROOT
+    count: int,
+    *,
+    database_url: str,
+    log_dir: Path,
+    secret: str = BENCH_SECRET,
+    root: Path = ROOT,
+    python_code: str | None = None,
 ) -> Iterator[list[tuple[str, int]]]:
     """`count` dashboard processes on free loopback ports: [(base URL, pid)]. Each runs in its own
     process group and the whole group is stopped afterwards. `root`: another checkout of the project
-    (its `dashboard/app.py`, its packages first on the path), to measure an older version."""
+    (its `dashboard/app.py`, its packages first on the path), to measure an older version.
+    `python_code`: run the Streamlit command line through this `python -c` code instead of `-m
+    streamlit` (a profiler around it: `page_cpu.py`)."""
     env = {**os.environ, "DATABASE_URL": database_url, "ANPEI_SECRET_KEY": secret}
     if root != ROOT:
         env["PYTHONPATH"] = str(root)
@@ -344,6 +352,8 @@ def dashboards(
                     if root == ROOT
                     else _command_of(root, port)
                 )
+                if python_code is not None:
+                    command = [command[0], "-c", python_code, *command[3:]]
                 proc = subprocess.Popen(
                     command, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
                 )

@@ -7,8 +7,8 @@ opens its first page, then changes the sidebar's month once. Before the sessions
 opens 总览 (modules imported, pages compiled) and clears every cache, so the sessions start cold.
 
 Printed per case: p50/p95/max seconds to a finished page (first page, rerun, both), the servers'
-RSS before and at peak, CPU seconds used and the cores that makes, errors, and the load average of
-the machine (the figures mean little on a busy one). Targets (2 cores): 55 sessions p95 ≤ 3 s;
+RSS before and at peak, CPU seconds used and the cores that makes, the client's own CPU seconds (it
+runs on the same cores), errors, and the load average of the machine (the figures mean little on a busy one). Targets (2 cores): 55 sessions p95 ≤ 3 s;
 100 sessions at ×40 p95 ≤ 6 s; RSS growth ≤ 300 MB per process; no errors.
 
 Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes`, comma-separated (default
@@ -22,6 +22,7 @@ ANPEI_BENCH_ROOT to measure another checkout of the project (the "before" figure
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -45,6 +46,16 @@ ASSERT = os.environ.get("ANPEI_BENCH_ASSERT") == "1"
 GROWTH_MB = 300.0
 # another checkout to measure instead of this one (e.g. `git archive <commit>` unpacked): before/after
 ROOT = Path(os.environ.get("ANPEI_BENCH_ROOT", str(sk.ROOT))).resolve()
+
+
+def _rounded(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def target_p95(scale: float, sessions: int) -> float:
@@ -86,7 +97,9 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: P
         load_before = sk.load_average()
         watcher.start()
         started = time.perf_counter()
+        client_before = time.process_time()  # this process is the client (the watcher thread is ~0)
         outcomes = asyncio.run(sk.run_sessions(bases, accounts, ramp_s=RAMP_S, timeout_s=TIMEOUT_S))
+        client_cpu = time.process_time() - client_before
         wall = time.perf_counter() - started
         watcher.stop()
     firsts = [o.runs[0].seconds for o in outcomes if o.runs and not o.runs[0].error]
@@ -110,9 +123,27 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: P
             )
         )
         + f"  server CPU per page run: {sum(watcher.cpu_s) / max(len(every), 1) * 1000:.0f} ms\n"
+        + f"  client CPU (this process, same cores): {client_cpu:.1f} s = "
+        f"{client_cpu / max(client_cpu + sum(watcher.cpu_s), 1e-9):.0%} of client + servers\n"
         + f"  errors: {len(errors)}"
         + "".join(f"\n    {e}" for e in errors[:10])
     )
+    figures = {
+        "case": f"{backend}:{scale:g}:{count}:{processes}",
+        "load_before": load_before,
+        "load_after": sk.load_average(),
+        "first_p50_p95_max": [sk.median(firsts), sk.percentile(firsts, 0.95), max(firsts, default=None)],
+        "rerun_p50_p95_max": [sk.median(reruns), sk.percentile(reruns, 0.95), max(reruns, default=None)],
+        "all_p95": p95,
+        "server_rss_before_peak_mb": [
+            [b.rss_mb, peak] for b, peak in zip(watcher.before, watcher.peak_rss, strict=True)
+        ],
+        "server_cpu_s": watcher.cpu_s,
+        "client_cpu_s": client_cpu,
+        "wall_s": wall,
+        "errors": len(errors),
+    }
+    print("  json: " + json.dumps(_rounded(figures), ensure_ascii=False))  # for the lead's table
     titles = {o.runs[0].title for o in outcomes if o.runs and not o.runs[0].error}
     print(f"  pages seen: {len(titles)} distinct titles, e.g. {sorted(titles)[:3]}")
     assert not errors, errors[:10]
