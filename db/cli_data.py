@@ -16,7 +16,7 @@ from anpei.settings import get_settings
 from db.access import SYSTEM, AccessDenied
 from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
 from db.input_common import FileImporter, InputError
-from db.xlsx_io import ImportRefused
+from db.xlsx.tables import ImportRefused
 
 template_app = typer.Typer(
     help="下载填报模板（汇总表、检查记录、培训档案）。", no_args_is_help=True, rich_markup_mode=None
@@ -61,8 +61,8 @@ def template_monthly(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """下载某单位某月的执法检查汇总表模板（已填单位、月份，附本单位企业名单，可直接打印）。"""
-    from db import monthly_table
     from db.input_common import jurisdiction_by_name
+    from db.records import monthly_table
 
     engine = open_engine(database_url)
     try:
@@ -84,12 +84,12 @@ def template_monthly(
 @template_app.command("inspections")
 def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATABASE_URL_OPTION) -> None:
     """下载检查记录批量导入模板（含检查项说明）。"""
-    from db import inspections
+    from db.records import inspection_sheet
 
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
-            data = inspections.inspections_template(session)
+            data = inspection_sheet.inspections_template(session)
             session.commit()
     except (OperationalError, ProgrammingError) as exc:
         _db_error(exc)
@@ -126,9 +126,9 @@ def _import(file: Path, database_url: str | None, importer: FileImporter) -> Non
 @import_app.command("monthly")
 def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
     """导入填好的汇总表；任何一处错误都整份拒收（列出所在工作表、行、列），同一文件不会重复计入。"""
-    from db import monthly_table
+    from db.records import monthly_saving
 
-    _import(file, database_url, monthly_table.import_monthly)
+    _import(file, database_url, monthly_saving.import_monthly)
 
 
 @import_app.command("inspections")
@@ -136,9 +136,9 @@ def import_inspections_cmd(
     file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION
 ) -> None:
     """批量导入检查记录；任何一行有错都整份拒收（列出行号和原因），同一文件不会重复计入。"""
-    from db import inspections
+    from db.records import inspection_import
 
-    _import(file, database_url, inspections.import_inspections)
+    _import(file, database_url, inspection_import.import_inspections)
 
 
 def register(app: typer.Typer) -> None:

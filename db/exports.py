@@ -29,14 +29,15 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from anpei import clock
+from anpei.cells import safe_text
 from db import overview, queries
 from db.access import AccessDenied, Principal, narrow, require_read
 from db.codes import AuditAction, MonthlyStatus
 from db.input_common import InputError, audit, jurisdiction_by_id
 from db.metrics import count_if, item_key, rectified_by
 from db.models import MonthlyReport, mask_id_number
-from db.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
-from db.xlsx_io import (
+from db.records.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
+from db.xlsx.styles import (
     BODY_FONT,
     BORDER,
     HEADER_FILL,
@@ -45,7 +46,6 @@ from db.xlsx_io import (
     WRAP_CENTER,
     print_setup,
     safe_cell,
-    safe_text,
     workbook_bytes,
 )
 from verifier.ids import mask_ids_in

@@ -16,8 +16,8 @@ from db import exposures, self_inspections, summary_reports, tips
 from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
 from db.findings import FindingInput
 from db.input_common import active_campaign, registered_enterprises
-from db.inspections import ActionInput, add_action
 from db.models import Enterprise, TrainingInstitution
+from db.records.inspections import ActionInput, add_action
 from db.row_versions import NO_ROW
 
 
