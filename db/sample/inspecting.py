@@ -14,16 +14,13 @@ from db.codes import (
     RiskClass,
     TargetKind,
 )
+from db.metrics import Problem
 from db.sample.bulk import CST, SEED_TIMESTAMP
 from db.sample.catalogue import category_of
 from db.sample.consequences import ConsequencesGenerator
 from db.sample.names import random_name
 from db.sample.state import (
     ISSUER,
-    PROBLEM_FAKE,
-    PROBLEM_INVALID,
-    PROBLEM_MANAGER_OVERDUE,
-    PROBLEM_UNLICENSED,
     MonthTally,
     Person,
     add_months,
@@ -167,9 +164,9 @@ class InspectionsGenerator(ConsequencesGenerator):
             problem = self._certificate_check(person, eid=eid, by=by, day=day, iid=iid)
             for t in own:
                 t.workers_checked += 1
-                t.unlicensed += problem == PROBLEM_UNLICENSED
-                t.suspected_fake += problem == PROBLEM_FAKE
-            item3_fail |= problem in (PROBLEM_UNLICENSED, PROBLEM_FAKE)
+                t.unlicensed += problem == Problem.UNLICENSED.value
+                t.suspected_fake += problem == Problem.FAKE.value
+            item3_fail |= problem in (Problem.UNLICENSED.value, Problem.FAKE.value)
         item4_fail = False
         if risk != RiskClass.OTHER and (full_check or rng.random() < 0.2):
             for person in managers:
@@ -177,8 +174,8 @@ class InspectionsGenerator(ConsequencesGenerator):
                 for t in own:
                     t.managers_due += 1
                     t.managers_passed += problem == ""
-                    t.managers_overdue += problem == PROBLEM_MANAGER_OVERDUE
-                item4_fail |= problem == PROBLEM_MANAGER_OVERDUE
+                    t.managers_overdue += problem == Problem.MANAGER_OVERDUE.value
+                item4_fail |= problem == Problem.MANAGER_OVERDUE.value
 
         factor = (2.5 if lax else 1.0) * improvement
         results: dict[int, ItemResult] = {}
@@ -271,21 +268,33 @@ class InspectionsGenerator(ConsequencesGenerator):
             outcome, problem, explanation = {
                 "valid": (Outcome.VALID, "", "证书有效"),
                 "expires_soon": (Outcome.VALID_WITH_WARNINGS, "", "证书有效，60天内到期"),
-                "expired": (Outcome.EXPIRED, PROBLEM_INVALID, "证书已过有效期"),
-                "review_overdue": (Outcome.REVIEW_OVERDUE, PROBLEM_INVALID, "证书逾期未复审"),
-                "history": (Outcome.HISTORICAL_ONLY, PROBLEM_INVALID, "平台只有历史证书"),
-                "category": (Outcome.CATEGORY_MISMATCH, PROBLEM_INVALID, "所持证书的操作项目与岗位不符"),
-                "revoked": (Outcome.REVOKED_OR_CANCELLED, PROBLEM_INVALID, "证书已注销"),
+                "expired": (Outcome.EXPIRED, Problem.INVALID.value, "证书已过有效期"),
+                "review_overdue": (Outcome.REVIEW_OVERDUE, Problem.INVALID.value, "证书逾期未复审"),
+                "history": (Outcome.HISTORICAL_ONLY, Problem.INVALID.value, "平台只有历史证书"),
+                "category": (
+                    Outcome.CATEGORY_MISMATCH,
+                    Problem.INVALID.value,
+                    "所持证书的操作项目与岗位不符",
+                ),
+                "revoked": (Outcome.REVOKED_OR_CANCELLED, Problem.INVALID.value, "证书已注销"),
                 "none": (
                     Outcome.NOT_FOUND,
-                    PROBLEM_UNLICENSED,
+                    Problem.UNLICENSED.value,
                     "名单未填证号，平台也查不到证书，疑似无证上岗",
                 ),
-                "fake_number": (Outcome.NOT_FOUND, PROBLEM_FAKE, "名单所填证号在平台查不到，疑似持假证"),
-                "name_mismatch": (Outcome.NAME_MISMATCH, PROBLEM_UNLICENSED, "平台证书的姓名与名单不符"),
+                "fake_number": (
+                    Outcome.NOT_FOUND,
+                    Problem.FAKE.value,
+                    "名单所填证号在平台查不到，疑似持假证",
+                ),
+                "name_mismatch": (
+                    Outcome.NAME_MISMATCH,
+                    Problem.UNLICENSED.value,
+                    "平台证书的姓名与名单不符",
+                ),
                 "number_mismatch": (
                     Outcome.CERT_NUMBER_MISMATCH,
-                    PROBLEM_FAKE,
+                    Problem.FAKE.value,
                     "所持证号与平台不符，疑似持假证",
                 ),
             }[state]
@@ -319,10 +328,10 @@ class InspectionsGenerator(ConsequencesGenerator):
                     warnings.append(WarningCode.WITHIN_APPOINTMENT_GRACE.value)
                     explanation = "平台查不到合格证，任职未满6个月，仍在考核期内"
                 else:
-                    problem = PROBLEM_MANAGER_OVERDUE
+                    problem = Problem.MANAGER_OVERDUE.value
                     explanation = "任职已满6个月，平台查不到考核合格证"
             elif state == "expired":
-                outcome, problem, explanation = Outcome.EXPIRED, PROBLEM_INVALID, "合格证已过有效期"
+                outcome, problem, explanation = Outcome.EXPIRED, Problem.INVALID.value, "合格证已过有效期"
             else:
                 outcome, explanation = Outcome.VALID, "合格证有效"
         self.w.add(

@@ -19,14 +19,7 @@ from db.campaign_defaults import PHASES, enforcement_months
 from db.codes import (
     TargetKind,
 )
-from db.metrics import Problem
 from db.sample.bulk import BulkWriter
-
-PROBLEM_UNLICENSED = Problem.UNLICENSED.value
-PROBLEM_FAKE = Problem.FAKE.value
-PROBLEM_INVALID = Problem.INVALID.value
-PROBLEM_MANAGER_OVERDUE = Problem.MANAGER_OVERDUE.value
-
 
 # The state of the data set: the campaign is over, the summary reports are in.
 SNAPSHOT = dt.date(2023, 11, 6)
