@@ -22,7 +22,7 @@ from db import queries
 from db.access import AccessDenied, Principal, narrow
 from db.input_common import FileImporter, ImportSummary, InputError
 from db.row_versions import StaleRecord
-from db.xlsx_io import ImportRefused
+from db.xlsx.tables import ImportRefused
 
 PRINCIPAL_KEY = "auth.principal"  # set by the login gate (dashboard.auth_ui)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -13,11 +13,11 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei.settings import get_settings
-from db import inspections, monthly_table
 from db.access import SYSTEM, AccessDenied
 from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
 from db.input_common import FileImporter, InputError, jurisdiction_by_name
-from db.xlsx_io import ImportRefused
+from db.records import inspection_import, inspection_sheet, monthly_saving, monthly_table
+from db.xlsx.tables import ImportRefused
 from training_audit.template import training_template
 
 template_app = typer.Typer(
@@ -86,7 +86,7 @@ def template_inspections(out: Path = OUT_OPTION, database_url: str | None = DATA
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
-            data = inspections.inspections_template(session)
+            data = inspection_sheet.inspections_template(session)
             session.commit()
     except (OperationalError, ProgrammingError) as exc:
         _db_error(exc)
@@ -121,7 +121,7 @@ def _import(file: Path, database_url: str | None, importer: FileImporter) -> Non
 @import_app.command("monthly")
 def import_monthly_cmd(file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION) -> None:
     """导入填好的汇总表；任何一处错误都整份拒收（列出所在工作表、行、列），同一文件不会重复计入。"""
-    _import(file, database_url, monthly_table.import_monthly)
+    _import(file, database_url, monthly_saving.import_monthly)
 
 
 @import_app.command("inspections")
@@ -129,7 +129,7 @@ def import_inspections_cmd(
     file: Path = FILE_ARGUMENT, database_url: str | None = DATABASE_URL_OPTION
 ) -> None:
     """批量导入检查记录；任何一行有错都整份拒收（列出行号和原因），同一文件不会重复计入。"""
-    _import(file, database_url, inspections.import_inspections)
+    _import(file, database_url, inspection_import.import_inspections)
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from anpei import clock
+from anpei.cells import safe_text
 from anpei.masking import mask_id, mask_ids_in
 from db import overview, queries, scoring
 from db.access import AccessDenied, Principal, narrow, require_read
@@ -39,8 +40,8 @@ from db.findings import export_findings
 from db.input_common import InputError, audit, jurisdiction_by_id
 from db.metrics import count_if, item_key, rectified_by
 from db.models import MonthlyReport
-from db.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
-from db.xlsx_io import (
+from db.records.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
+from db.xlsx.styles import (
     BODY_FONT,
     BORDER,
     HEADER_FILL,
@@ -49,7 +50,6 @@ from db.xlsx_io import (
     WRAP_CENTER,
     print_setup,
     safe_cell,
-    safe_text,
     workbook_bytes,
 )
 from verifier.types import FAMILY_LABELS, Family, Outcome, WarningCode

@@ -19,7 +19,7 @@ from db.access import Principal, require_read, scope_filter
 from db.codes import ActionKind, AuditAction, TargetKind
 from db.input_common import audit, local_today
 from db.models import EnforcementAction, Enterprise, Jurisdiction, TrainingInstitution
-from db.xlsx_io import simple_workbook
+from db.xlsx.styles import simple_workbook
 
 PUBLISHED_KINDS: tuple[str, ...] = (
     ActionKind.FINE.value,

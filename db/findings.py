@@ -30,7 +30,7 @@ from db.input_common import (
 )
 from db.models import Finding, Inspection, SelfInspectionReport, TrainingLead
 from db.row_versions import check_version, flush_checked
-from db.xlsx_io import simple_workbook
+from db.xlsx.styles import simple_workbook
 from training_audit.leads import RULE_NAMES
 
 

@@ -36,7 +36,7 @@ class ImportSummary(Protocol):
 
 
 class FileImporter(Protocol):
-    """A file import service (`monthly_table.import_monthly`, `inspections.import_inspections`)."""
+    """A file import service (`monthly_saving.import_monthly`, `inspection_import.import_inspections`)."""
 
     def __call__(
         self, session: Session, *, principal: Principal, data: bytes, filename: str

@@ -19,8 +19,8 @@ from db.codes import JurisdictionKind
 from db.input_common import InputError
 from db.metrics import item_key
 from db.models import Finding, MonthlyReport
-from db.monthly_table import ITEM_PREFIX, layout_for
 from db.queries import JurisdictionMonthRow, MonthFormatError, parse_month, township_month_summary
+from db.records.monthly_table import ITEM_PREFIX, layout_for
 
 # (MonthlyReport field, record-level field of JurisdictionMonthRow, what the records are)
 COMPARED: tuple[tuple[str, str, str], ...] = (

@@ -48,7 +48,7 @@ from db.models import (
     TrainingLead,
 )
 from db.training_sheets import decode_sheet, encode_sheet
-from db.xlsx_io import simple_workbook
+from db.xlsx.styles import simple_workbook
 from training_audit import (
     Archive,
     ArchiveError,

@@ -9,10 +9,10 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data, input_ui, state
-from db import inspections
 from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
 from db.input_common import check_items, target_choices
+from db.records import inspection_edits, inspection_import, inspection_sheet, inspections
 from db.row_versions import NO_ROW
 
 P = "data_inspections"
@@ -133,7 +133,7 @@ with import_tab:
 
     def _template() -> bytes:
         with data.session(sel.url) as s:
-            return inspections.inspections_template(s)
+            return inspection_sheet.inspections_template(s)
 
     input_ui.template_and_import(
         key=P,
@@ -143,7 +143,7 @@ with import_tab:
         template_label="下载检查记录导入模板（.xlsx）",
         template_name="检查记录导入模板.xlsx",
         upload_label="上传填好的检查记录",
-        importer=inspections.import_inspections,
+        importer=inspection_import.import_inspections,
     )
 
 with edit_tab:
@@ -154,7 +154,7 @@ with edit_tab:
         st.caption(f"{who.role.label}账号为只读，不能更正或删除检查记录。")
     else:
         with data.session(sel.url) as s:
-            recent = inspections.list_inspections(s, principal=who)
+            recent = inspection_edits.list_inspections(s, principal=who)
             item_texts = {k.value: check_items(s, target_kind=k) for k in TargetKind}
         if not recent:
             st.caption("还没有可以更正的检查记录。")
@@ -224,7 +224,7 @@ with edit_tab:
 
                 def _update() -> int:
                     with input_ui.writing(sel.url) as s:
-                        return inspections.update_inspection(
+                        return inspection_edits.update_inspection(
                             s,
                             principal=who,
                             inspection_id=row.id,
@@ -248,7 +248,7 @@ with edit_tab:
 
                 def _delete() -> bool:
                     with input_ui.writing(sel.url) as s:
-                        inspections.delete_inspection(
+                        inspection_edits.delete_inspection(
                             s, principal=who, inspection_id=row.id, expected_version=form.version
                         )
                     return True

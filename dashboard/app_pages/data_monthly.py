@@ -9,9 +9,10 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data, input_ui, state
-from db import monthly_table, reconcile
+from db import reconcile
 from db.codes import MonthlyStatus
 from db.input_common import active_campaign, local_today
+from db.records import monthly_saving, monthly_table
 from db.row_versions import version_of
 
 P = "data_monthly"
@@ -22,7 +23,7 @@ input_ui.read_only_note(who)
 ref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.jurisdiction")
 month = sel.month
 with data.session(sel.url) as s:
-    stored = monthly_table.get_monthly(s, principal=who, jurisdiction_id=ref.id, month=month)
+    stored = monthly_saving.get_monthly(s, principal=who, jurisdiction_id=ref.id, month=month)
     columns = monthly_table.layout_for(s)
     due_day = active_campaign(s).monthly_due_day
 due = monthly_table.due_date(month, due_day)
@@ -54,14 +55,14 @@ with upload_tab:
         template_label="下载本月汇总表模板（.xlsx）",
         template_name=f"{ref.name}{month}汇总表.xlsx",
         upload_label="上传填好的汇总表",
-        importer=monthly_table.import_monthly,
+        importer=monthly_saving.import_monthly,
     )
 
 # the inputs of this unit's month: keyed by (unit, month), loaded with the table's version
 form = input_ui.record_form(P, (ref.id, month), version_of(stored))
 
 with form_tab:
-    values = monthly_table.form_values(stored, columns)
+    values = monthly_saving.form_values(stored, columns)
     with st.form(form.key("form")):
         entered: dict[str, object] = {}
         numbers = [c for c in columns if c.kind in ("count", "money")]
@@ -99,7 +100,7 @@ with form_tab:
 
         def _save() -> int:
             with input_ui.writing(sel.url) as s:
-                return monthly_table.save_monthly_numbers(
+                return monthly_saving.save_monthly_numbers(
                     s,
                     principal=who,
                     jurisdiction_id=ref.id,
@@ -119,7 +120,7 @@ with zero_tab:
 
         def _zero() -> int:
             with input_ui.writing(sel.url) as s:
-                return monthly_table.submit_zero_report(
+                return monthly_saving.submit_zero_report(
                     s, principal=who, jurisdiction_id=ref.id, month=month, filled_by=zero_by, phone=zero_phone
                 ).version
 
@@ -139,7 +140,7 @@ with scan_tab:
 
         def _scan() -> int:
             with input_ui.writing(sel.url) as s:
-                return monthly_table.attach_scan(
+                return monthly_saving.attach_scan(
                     s, principal=who, jurisdiction_id=ref.id, month=month, data=scan_data, filename=scan_name
                 ).version
 

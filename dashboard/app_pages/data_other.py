@@ -15,7 +15,7 @@ from db import exposures, self_inspections, summary_reports, tips
 from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
 from db.findings import FindingInput
 from db.input_common import active_campaign, target_choices
-from db.inspections import ActionInput, add_action
+from db.records.inspections import ActionInput, add_action
 from db.row_versions import NO_ROW
 
 

@@ -19,8 +19,8 @@ from db.cert_results import store_page
 from db.codes import Role, TargetKind
 from db.input_common import InputError, store_attachment
 from db.models import Finding, Person, User
-from db.monthly_table import validate_monthly_file
-from db.xlsx_io import ImportRefused
+from db.records.monthly_validation import validate_monthly_file
+from db.xlsx.tables import ImportRefused
 
 SQL = "'; DROP TABLE user; --"
 FORMULAS = [

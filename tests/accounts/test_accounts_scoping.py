@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import exports, findings, monthly_table, overview, personal_data, queries, scoring, users
+from db import exports, findings, overview, personal_data, queries, scoring, users
 from db.access import SYSTEM, AccessDenied, Principal
 from db.audit_queries import search_audit
 from db.auth import principal_for
 from db.codes import Role, TargetKind
 from db.models import CertificateCheck, Enterprise, Finding, User
+from db.records import monthly_saving
 
 MONTH = "2023-07"
 AS_OF = dt.date(2023, 10, 31)
@@ -114,7 +115,7 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
         lambda s, me, j, c: personal_data.problem_people(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
-        lambda s, me, j, c: monthly_table.get_monthly(s, principal=me, jurisdiction_id=j, month=MONTH),
+        lambda s, me, j, c: monthly_saving.get_monthly(s, principal=me, jurisdiction_id=j, month=MONTH),
     ],
 )
 def test_township_user_is_refused_another_townships_data(county: County, call: Any) -> None:
@@ -217,7 +218,7 @@ def test_writes_are_refused_outside_the_own_jurisdiction_and_for_leaders(county:
     _denied(lambda: add(county["leader"], county.other))
     _denied(lambda: add(county["admin"], county.other))
     _denied(
-        lambda: monthly_table.submit_zero_report(
+        lambda: monthly_saving.submit_zero_report(
             s, principal=county["sanhe"], jurisdiction_id=county.other, month="2023-08"
         )
     )

@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
-from db import monthly_table
 from db.models import AuditLog, Inspection, MonthlyReport
+from db.records import monthly_table
 from tests.countykit import County
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +117,7 @@ def test_unknown_jurisdiction_and_bad_month(tmp_path: Path, url: str) -> None:
 
 
 def test_inspections_template_and_import(tmp_path: Path, url: str, county: County) -> None:
-    from db.inspections import COLUMNS
+    from db.records.inspection_sheet import COLUMNS
 
     out = tmp_path / "检查模板.xlsx"
     runner = CliRunner()

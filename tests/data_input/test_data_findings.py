@@ -182,7 +182,7 @@ def test_add_finding_refuses_a_target_of_another_unit(county: County) -> None:
             found_on=day,
             finding=finding,
         )
-    from db import inspections
+    from db.records import inspections
 
     with county.session() as s:
         own = inspections.record_inspection(

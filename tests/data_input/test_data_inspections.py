@@ -11,13 +11,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from db import inspections as ins
 from db.access import AccessDenied
 from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
 from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
-from db.xlsx_io import ImportRefused
+from db.records import inspection_edits, inspection_import, inspection_sheet, inspections
+from db.xlsx.tables import ImportRefused
 from tests.countykit import County
 from tests.data_input.kit import xlsx
 
@@ -25,7 +25,7 @@ TODAY = dt.date(2023, 8, 1)
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
 
 
-def entry(county: County, **over: Any) -> ins.InspectionInput:
+def entry(county: County, **over: Any) -> inspections.InspectionInput:
     base: dict[str, Any] = dict(
         inspected_on=dt.date(2023, 5, 10),
         jurisdiction_id=county.ids["三合街道"],
@@ -34,7 +34,7 @@ def entry(county: County, **over: Any) -> ins.InspectionInput:
         results=ALL_PASS,
     )
     base.update(over)
-    return ins.InspectionInput(**base)
+    return inspections.InspectionInput(**base)
 
 
 def test_record_inspection_with_findings_and_actions(county: County) -> None:
@@ -52,8 +52,10 @@ def test_record_inspection_with_findings_and_actions(county: County) -> None:
             )
         ],
         actions=[
-            ins.ActionInput(ActionKind.ORDER_RECTIFY, dt.date(2023, 5, 10), deadline=dt.date(2023, 6, 10)),
-            ins.ActionInput(
+            inspections.ActionInput(
+                ActionKind.ORDER_RECTIFY, dt.date(2023, 5, 10), deadline=dt.date(2023, 6, 10)
+            ),
+            inspections.ActionInput(
                 ActionKind.FINE,
                 dt.date(2023, 5, 20),
                 fine_amount=Decimal("20000"),
@@ -62,7 +64,9 @@ def test_record_inspection_with_findings_and_actions(county: County) -> None:
         ],
     )
     with county.session() as s:
-        inspection = ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
+        inspection = inspections.record_inspection(
+            s, principal=county.township("三合街道"), data=data, today=TODAY
+        )
         s.commit()
         iid = inspection.id
     with county.session() as s:
@@ -90,8 +94,14 @@ def test_record_inspection_with_findings_and_actions(county: County) -> None:
         ({"inspected_on": dt.date(2023, 9, 1)}, "晚于今天"),
         ({"enterprise_id": None}, "检查对象应为一家生产经营单位"),
         ({"findings": [FindingInput("x", check_item_number=1)]}, "第 1 项结果为“合格”，却登记了问题"),
-        ({"actions": [ins.ActionInput(ActionKind.ORDER_RECTIFY, dt.date(2023, 5, 10))]}, "责令整改须填写"),
-        ({"actions": [ins.ActionInput(ActionKind.FINE, dt.date(2023, 5, 10))]}, "罚款须填写大于 0 的金额"),
+        (
+            {"actions": [inspections.ActionInput(ActionKind.ORDER_RECTIFY, dt.date(2023, 5, 10))]},
+            "责令整改须填写",
+        ),
+        (
+            {"actions": [inspections.ActionInput(ActionKind.FINE, dt.date(2023, 5, 10))]},
+            "罚款须填写大于 0 的金额",
+        ),
         ({"enterprise_id": "名山"}, "不属于三合街道"),
     ],
 )
@@ -99,33 +109,35 @@ def test_record_inspection_refused(county: County, over: dict[str, Any], fragmen
     if over.get("enterprise_id") == "名山":
         over["enterprise_id"] = county.ids["名山采石场"]
     with county.session() as s, pytest.raises(InputError, match=fragment):
-        ins.record_inspection(s, principal=county.county_staff, data=entry(county, **over), today=TODAY)
+        inspections.record_inspection(
+            s, principal=county.county_staff, data=entry(county, **over), today=TODAY
+        )
 
 
 def test_joint_inspection_of_another_townships_enterprise(county: County) -> None:
     data = entry(county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units="名山街道、县应急局")
     with county.session() as s:
-        ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
+        inspections.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
         s.commit()
     with county.session() as s, pytest.raises(InputError, match="已登记过"):
-        ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
+        inspections.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
 
 
 @pytest.mark.parametrize("units", ["", "县应急局", "名山", "县应急局、公安局"])
 def test_joint_inspection_must_name_a_unit_that_owns_the_target(county: County, units: str) -> None:
     """A township cannot put another's enterprise on the county's exposure list alone (issue 11 item 6)."""
-    exposure = ins.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
+    exposure = inspections.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
     data = entry(
         county, enterprise_id=county.ids["名山采石场"], joint=True, joint_units=units, actions=[exposure]
     )
     with county.session() as s, pytest.raises(InputError, match="在“联合单位”中填写名山街道"):
-        ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
+        inspections.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY)
     with county.session() as s:
         assert s.exec(select(EnforcementAction)).all() == []
 
 
 def test_joint_inspection_naming_the_owner_is_kept_and_cannot_drop_it_later(county: County) -> None:
-    exposure = ins.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
+    exposure = inspections.ActionInput(ActionKind.EXPOSURE, dt.date(2023, 5, 10), notes="曝光")
     data = entry(
         county,
         enterprise_id=county.ids["名山采石场"],
@@ -134,24 +146,28 @@ def test_joint_inspection_naming_the_owner_is_kept_and_cannot_drop_it_later(coun
         actions=[exposure],
     )
     with county.session() as s:
-        iid = ins.record_inspection(s, principal=county.township("三合街道"), data=data, today=TODAY).id
+        iid = inspections.record_inspection(
+            s, principal=county.township("三合街道"), data=data, today=TODAY
+        ).id
         s.commit()
     with county.session() as s, pytest.raises(InputError, match="在“联合单位”中填写名山街道"):
-        ins.update_inspection(
+        inspection_edits.update_inspection(
             s, principal=county.township("三合街道"), inspection_id=iid, joint_units="县应急局", today=TODAY
         )
 
 
 def test_scoping(county: County) -> None:
     with county.session() as s, pytest.raises(AccessDenied):
-        ins.record_inspection(s, principal=county.township("名山街道"), data=entry(county), today=TODAY)
+        inspections.record_inspection(
+            s, principal=county.township("名山街道"), data=entry(county), today=TODAY
+        )
     with county.session() as s, pytest.raises(AccessDenied):
-        ins.record_inspection(s, principal=county.leader, data=entry(county), today=TODAY)
+        inspections.record_inspection(s, principal=county.leader, data=entry(county), today=TODAY)
 
 
 # --- bulk import -----------------------------------------------------------------------------
 
-HEADER = [c.header for c in ins.COLUMNS]
+HEADER = [c.header for c in inspection_sheet.COLUMNS]
 
 
 def irow(**values: Any) -> list[Any]:
@@ -167,7 +183,7 @@ def irow(**values: Any) -> list[Any]:
         "item5": "合格",
     }
     base.update(values)
-    return [base.get(c.key) for c in ins.COLUMNS]
+    return [base.get(c.key) for c in inspection_sheet.COLUMNS]
 
 
 def sheet(*rows: list[Any]) -> bytes:
@@ -176,7 +192,7 @@ def sheet(*rows: list[Any]) -> bytes:
 
 def test_template_downloads_and_round_trips(county: County) -> None:
     with county.session() as s:
-        data = ins.inspections_template(s)
+        data = inspection_sheet.inspections_template(s)
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["检查记录", "填写说明"]
     ws = wb["检查记录"]
@@ -195,7 +211,7 @@ def test_template_downloads_and_round_trips(county: County) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     with county.session() as s:
-        report = ins.import_inspections(
+        report = inspection_import.import_inspections(
             s, principal=county.township("三合街道"), data=buf.getvalue(), filename="检查.xlsx", today=TODAY
         )
         s.commit()
@@ -210,7 +226,7 @@ def test_same_file_twice_is_not_counted_twice(county: County) -> None:
     data = sheet(irow(), irow(inspected_on="2023年5月12日"))
     for expected in (False, True):
         with county.session() as s:
-            report = ins.import_inspections(
+            report = inspection_import.import_inspections(
                 s, principal=county.county_staff, data=data, filename="a.xlsx", today=TODAY
             )
             s.commit()
@@ -222,7 +238,9 @@ def test_same_file_twice_is_not_counted_twice(county: County) -> None:
 
 def _refused(county: County, data: bytes, filename: str = "a.xlsx") -> list[str]:
     with county.session() as s, pytest.raises(ImportRefused) as info:
-        ins.import_inspections(s, principal=county.county_staff, data=data, filename=filename, today=TODAY)
+        inspection_import.import_inspections(
+            s, principal=county.county_staff, data=data, filename=filename, today=TODAY
+        )
     with county.session() as s:
         assert s.exec(select(Inspection)).all() == []
     return [str(p) for p in info.value.problems]
@@ -300,7 +318,7 @@ def test_import_gbk_csv(county: County) -> None:
         + ",".join("" if v is None else str(v) for v in irow(inspected_on="2023.5.10"))
     )
     with county.session() as s:
-        report = ins.import_inspections(
+        report = inspection_import.import_inspections(
             s, principal=county.county_staff, data=text.encode("gbk"), filename="检查.csv", today=TODAY
         )
         s.commit()
@@ -309,8 +327,10 @@ def test_import_gbk_csv(county: County) -> None:
 
 def test_import_scoping(county: County) -> None:
     with county.session() as s, pytest.raises(AccessDenied, match="第 3 行"):
-        ins.import_inspections(
+        inspection_import.import_inspections(
             s, principal=county.township("名山街道"), data=sheet(irow()), filename="a.xlsx", today=TODAY
         )
     with county.session() as s, pytest.raises(AccessDenied):
-        ins.import_inspections(s, principal=county.leader, data=sheet(irow()), filename="a.xlsx", today=TODAY)
+        inspection_import.import_inspections(
+            s, principal=county.leader, data=sheet(irow()), filename="a.xlsx", today=TODAY
+        )

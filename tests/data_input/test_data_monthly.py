@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from db import monthly_table
 from db.access import AccessDenied
 from db.codes import MonthlyStatus
 from db.input_common import InputError
 from db.models import MonthlyReport
-from db.xlsx_io import ImportRefused
+from db.records import monthly_saving, monthly_table, monthly_validation
+from db.xlsx.tables import ImportRefused
 from tests.countykit import County
 from tests.data_input.kit import LATE, ON_TIME, xlsx
 
@@ -74,7 +74,7 @@ def col(key: str) -> str:
 
 def refused(county: County, data: bytes, filename: str = "5月汇总表.xlsx") -> list[str]:
     with county.session() as s, pytest.raises(ImportRefused) as info:
-        monthly_table.import_monthly(
+        monthly_saving.import_monthly(
             s, principal=county.county_staff, data=data, filename=filename, now=ON_TIME
         )
     with county.session() as s:
@@ -128,7 +128,7 @@ def test_filled_template_imports(county: County) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     with county.session() as s:
-        report = monthly_table.import_monthly(
+        report = monthly_saving.import_monthly(
             s, principal=county.township("三合街道"), data=buf.getvalue(), filename="t.xlsx", now=ON_TIME
         )
         s.commit()
@@ -243,7 +243,7 @@ def test_unreadable_bound_does_not_raise_false_violations(county: County) -> Non
 def test_form_reports_every_problem_at_once(county: County) -> None:
     jid = county.ids["三合街道"]
     with county.session() as s, pytest.raises(ImportRefused) as info:
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
@@ -266,7 +266,7 @@ def test_form_reports_every_problem_at_once(county: County) -> None:
 @pytest.mark.parametrize("value", ["2023-06-02", "2023/6/2", "2023年6月2日", dt.date(2023, 6, 2), "20230602"])
 def test_dates_in_several_formats(county: County, value: Any) -> None:
     with county.session() as s:
-        monthly_table.import_monthly(
+        monthly_saving.import_monthly(
             s, principal=county.county_staff, data=table(row(filled_on=value)), filename="t.xlsx", now=ON_TIME
         )
         s.commit()
@@ -275,7 +275,7 @@ def test_dates_in_several_formats(county: County, value: Any) -> None:
 
 @pytest.mark.parametrize("value", ["2023-05", "2023/5", "2023年5月", dt.datetime(2023, 5, 1), "202305"])
 def test_month_in_several_formats(county: County, value: Any) -> None:
-    result = monthly_table.validate_monthly_file(table(row(month=value)), filename="t.xlsx")
+    result = monthly_validation.validate_monthly_file(table(row(month=value)), filename="t.xlsx")
     assert result.ok and result.rows[0].month == "2023-05", result.messages
 
 
@@ -283,7 +283,7 @@ def test_gbk_csv(county: County) -> None:
     lines = [",".join(HEADERS), ",".join("" if v is None else str(v) for v in row())]
     data = ("\r\n".join(lines) + "\r\n").encode("gbk")
     with county.session() as s:
-        report = monthly_table.import_monthly(
+        report = monthly_saving.import_monthly(
             s, principal=county.county_staff, data=data, filename="汇总表.csv", now=ON_TIME
         )
         s.commit()
@@ -331,19 +331,19 @@ def test_all_or_nothing_when_one_row_is_bad(county: County) -> None:
 def test_same_file_twice_and_correction(county: County) -> None:
     first = table(row())
     with county.session() as s:
-        monthly_table.import_monthly(
+        monthly_saving.import_monthly(
             s, principal=county.county_staff, data=first, filename="a.xlsx", now=ON_TIME
         )
         s.commit()
     with county.session() as s:
-        again = monthly_table.import_monthly(
+        again = monthly_saving.import_monthly(
             s, principal=county.county_staff, data=first, filename="a.xlsx", now=LATE
         )
         s.commit()
     assert again.unchanged == ["三合街道 2023-05"] and not again.created and not again.replaced
     corrected = table(row(enterprises_inspected=4, high_risk_inspected=3))
     with county.session() as s:
-        fixed = monthly_table.import_monthly(
+        fixed = monthly_saving.import_monthly(
             s, principal=county.county_staff, data=corrected, filename="b.xlsx", now=LATE
         )
         s.commit()
@@ -360,7 +360,7 @@ def test_same_file_twice_and_correction(county: County) -> None:
 
 def test_late_submission(county: County) -> None:
     with county.session() as s:
-        monthly_table.import_monthly(
+        monthly_saving.import_monthly(
             s, principal=county.county_staff, data=table(row()), filename="a.xlsx", now=LATE
         )
         s.commit()
@@ -380,11 +380,11 @@ def test_due_date() -> None:
 
 def test_township_cannot_import_another_township(county: County) -> None:
     with county.session() as s, pytest.raises(AccessDenied, match="只能修改本乡镇"):
-        monthly_table.import_monthly(
+        monthly_saving.import_monthly(
             s, principal=county.township("名山街道"), data=table(row()), filename="a.xlsx"
         )
     with county.session() as s, pytest.raises(AccessDenied, match="只读"):
-        monthly_table.import_monthly(s, principal=county.leader, data=table(row()), filename="a.xlsx")
+        monthly_saving.import_monthly(s, principal=county.leader, data=table(row()), filename="a.xlsx")
     with county.session() as s:
         assert s.exec(select(MonthlyReport)).all() == []
 
@@ -395,7 +395,7 @@ def test_township_cannot_import_another_township(county: County) -> None:
 def test_zero_report(county: County) -> None:
     jid = county.ids["名山街道"]
     with county.session() as s:
-        monthly_table.submit_zero_report(
+        monthly_saving.submit_zero_report(
             s,
             principal=county.township("名山街道"),
             jurisdiction_id=jid,
@@ -407,25 +407,25 @@ def test_zero_report(county: County) -> None:
     with county.session() as s:
         stored = s.exec(select(MonthlyReport)).one()
         assert stored.status == MonthlyStatus.ZERO.value and stored.submitted_at is not None
-        monthly_table.submit_zero_report(
+        monthly_saving.submit_zero_report(
             s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05"
         )  # idempotent
         s.commit()
     assert len(county.audit_entries(entity="monthlyreport")) == 1
     with county.session() as s, pytest.raises(AccessDenied):
-        monthly_table.submit_zero_report(
+        monthly_saving.submit_zero_report(
             s, principal=county.township("三合街道"), jurisdiction_id=jid, month="2023-05"
         )
 
 
 def test_zero_report_refused_when_numbers_exist(county: County) -> None:
     with county.session() as s:
-        monthly_table.import_monthly(
+        monthly_saving.import_monthly(
             s, principal=county.county_staff, data=table(row()), filename="a.xlsx", now=ON_TIME
         )
         s.commit()
     with county.session() as s, pytest.raises(InputError, match="不能再提交零报告"):
-        monthly_table.submit_zero_report(
+        monthly_saving.submit_zero_report(
             s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month="2023-05"
         )
 
@@ -434,7 +434,7 @@ def test_form_save_and_correct(county: County) -> None:
     jid = county.ids["三合街道"]
     p = county.township("三合街道")
     with county.session() as s:
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s,
             principal=p,
             jurisdiction_id=jid,
@@ -452,10 +452,10 @@ def test_form_save_and_correct(county: County) -> None:
     with county.session() as s:
         stored = s.exec(select(MonthlyReport)).one()
         assert stored.status == MonthlyStatus.LATE.value and stored.problems_by_item == {"enterprise-3": 1}
-        values = monthly_table.form_values(stored)
+        values = monthly_saving.form_values(stored)
         assert values["enterprises_inspected"] == 2 and values["item:enterprise-3"] == 1
     with county.session() as s, pytest.raises(ImportRefused) as info:
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s,
             principal=p,
             jurisdiction_id=jid,
@@ -464,11 +464,11 @@ def test_form_save_and_correct(county: County) -> None:
         )
     assert "在线填报" in str(info.value) and "之和大于检查生产经营单位数" in str(info.value)
     with county.session() as s, pytest.raises(AccessDenied):
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s, principal=county.township("名山街道"), jurisdiction_id=jid, month="2023-05", values={}
         )
     with county.session() as s, pytest.raises(AccessDenied):
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s, principal=county.leader, jurisdiction_id=jid, month="2023-05", values={}
         )
     assert len(county.audit_entries(entity="monthlyreport", action="create")) == 1
@@ -478,14 +478,14 @@ def test_attach_scan(county: County, uploads: Path) -> None:
     jid = county.ids["三合街道"]
     pdf = b"%PDF-1.4\n% stamped\n"
     with county.session() as s, pytest.raises(InputError, match="尚未报送"):
-        monthly_table.attach_scan(
+        monthly_saving.attach_scan(
             s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05", data=pdf, filename="a.pdf"
         )
     with county.session() as s:
-        monthly_table.submit_zero_report(
+        monthly_saving.submit_zero_report(
             s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05", now=ON_TIME
         )
-        report = monthly_table.attach_scan(
+        report = monthly_saving.attach_scan(
             s,
             principal=county.township("三合街道"),
             jurisdiction_id=jid,
@@ -496,7 +496,7 @@ def test_attach_scan(county: County, uploads: Path) -> None:
         s.commit()
         assert report.scan_path and (uploads / report.scan_path).read_bytes() == pdf
     with county.session() as s, pytest.raises(InputError, match=r"不是有效的 \.pdf"):
-        monthly_table.attach_scan(
+        monthly_saving.attach_scan(
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
@@ -505,7 +505,7 @@ def test_attach_scan(county: County, uploads: Path) -> None:
             filename="x.pdf",
         )
     with county.session() as s, pytest.raises(InputError, match="不支持的文件类型"):
-        monthly_table.attach_scan(
+        monthly_saving.attach_scan(
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,

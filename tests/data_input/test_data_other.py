@@ -15,7 +15,7 @@ from db.access import AccessDenied
 from db.codes import ActionKind, TargetKind, TipStatus
 from db.findings import FindingInput, list_findings
 from db.input_common import InputError
-from db.inspections import ActionInput, add_action
+from db.records.inspections import ActionInput, add_action
 from tests.countykit import County
 
 

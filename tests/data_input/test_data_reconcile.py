@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from db import inspections, monthly_table, reconcile
+from db import reconcile
 from db.codes import ActionKind, ItemResult, TargetKind
+from db.records import inspections, monthly_saving
 from tests.countykit import County
 from tests.data_input.kit import ON_TIME
 
@@ -45,7 +46,7 @@ def inspect(
 
 def save(county: County, **values: object) -> None:
     with county.session() as s:
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s,
             principal=county.county_staff,
             jurisdiction_id=county.ids["三合街道"],

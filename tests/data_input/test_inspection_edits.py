@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import inspections
 from db.access import AccessDenied, Principal
 from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
 from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
+from db.records import inspection_edits, inspections
 from tests.countykit import County
 
 TODAY = dt.date(2023, 8, 1)
@@ -54,7 +54,7 @@ def test_update_date_joint_notes_and_results(county: County) -> None:
         findings=[FindingInput("特种作业人员无证", check_item_number=2, deadline=dt.date(2023, 6, 30))],
     )
     with county.session() as s:
-        inspections.update_inspection(
+        inspection_edits.update_inspection(
             s,
             principal=county.township("三合街道"),
             inspection_id=iid,
@@ -93,7 +93,7 @@ def test_update_date_joint_notes_and_results(county: County) -> None:
 def test_update_without_change_writes_no_audit(county: County) -> None:
     iid = inspect(county)
     with county.session() as s:
-        inspections.update_inspection(
+        inspection_edits.update_inspection(
             s, principal=county.county_staff, inspection_id=iid, results={1: "合格"}, today=TODAY
         )
         s.commit()
@@ -121,7 +121,7 @@ def test_update_refusals(county: County, change: dict[str, Any], fragment: str) 
         ],
     )
     with county.session() as s, pytest.raises(InputError, match=fragment):
-        inspections.update_inspection(
+        inspection_edits.update_inspection(
             s, principal=county.county_staff, inspection_id=iid, today=TODAY, **change
         )
     assert results_of(county, iid)[2] == "fail"
@@ -134,7 +134,7 @@ def test_update_refuses_a_duplicate_day_and_a_non_joint_foreign_target(county: C
     joint = inspect(county, by="名山街道", joint=True, joint_units="三合街道")
     with county.session() as s:
         with pytest.raises(InputError, match=f"已登记过该单位对该对象的检查（编号 {first}）"):
-            inspections.update_inspection(
+            inspection_edits.update_inspection(
                 s,
                 principal=county.county_staff,
                 inspection_id=second,
@@ -142,11 +142,13 @@ def test_update_refuses_a_duplicate_day_and_a_non_joint_foreign_target(county: C
                 today=TODAY,
             )
         with pytest.raises(InputError, match="只能作为联合检查登记"):
-            inspections.update_inspection(
+            inspection_edits.update_inspection(
                 s, principal=county.township("名山街道"), inspection_id=joint, joint=False, today=TODAY
             )
         with pytest.raises(InputError, match="找不到编号为 999999 的检查记录"):
-            inspections.update_inspection(s, principal=county.county_staff, inspection_id=999999, notes="x")
+            inspection_edits.update_inspection(
+                s, principal=county.county_staff, inspection_id=999999, notes="x"
+            )
 
 
 @pytest.mark.parametrize("who", ["other_township", "leader"])
@@ -155,9 +157,11 @@ def test_other_townships_and_leaders_cannot_correct_or_delete(county: County, wh
     principal: Principal = county.township("名山街道") if who == "other_township" else county.leader
     with county.session() as s:
         with pytest.raises(AccessDenied):
-            inspections.update_inspection(s, principal=principal, inspection_id=iid, notes="改", today=TODAY)
+            inspection_edits.update_inspection(
+                s, principal=principal, inspection_id=iid, notes="改", today=TODAY
+            )
         with pytest.raises(AccessDenied):
-            inspections.delete_inspection(s, principal=principal, inspection_id=iid)
+            inspection_edits.delete_inspection(s, principal=principal, inspection_id=iid)
     with county.session() as s:
         row = s.get(Inspection, iid)
         assert row is not None and row.notes == ""
@@ -178,12 +182,14 @@ def test_delete_only_without_findings_or_actions(county: County) -> None:
     )
     with county.session() as s:
         with pytest.raises(InputError, match="已有 1 条问题、0 项处理措施，不能删除"):
-            inspections.delete_inspection(
+            inspection_edits.delete_inspection(
                 s, principal=county.township("三合街道"), inspection_id=with_finding
             )
         with pytest.raises(InputError, match="已有 0 条问题、1 项处理措施，不能删除"):
-            inspections.delete_inspection(s, principal=county.township("三合街道"), inspection_id=with_action)
-        inspections.delete_inspection(s, principal=county.township("三合街道"), inspection_id=clean)
+            inspection_edits.delete_inspection(
+                s, principal=county.township("三合街道"), inspection_id=with_action
+            )
+        inspection_edits.delete_inspection(s, principal=county.township("三合街道"), inspection_id=clean)
         s.commit()
     with county.session() as s:
         assert s.get(Inspection, clean) is None
@@ -193,7 +199,7 @@ def test_delete_only_without_findings_or_actions(county: County) -> None:
     assert entry.entity_id == str(clean) and entry.after is None
     assert entry.before is not None and entry.before["results"]["1"] == "pass"
     with county.session() as s, pytest.raises(InputError, match="找不到编号"):
-        inspections.delete_inspection(s, principal=county.county_staff, inspection_id=clean)
+        inspection_edits.delete_inspection(s, principal=county.county_staff, inspection_id=clean)
 
 
 def test_later_actions_are_scoped_to_the_acting_jurisdiction(county: County) -> None:

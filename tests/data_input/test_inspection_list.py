@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from db import inspections
 from db.access import AccessDenied
 from db.codes import ItemResult, TargetKind
+from db.records import inspection_edits, inspections
 from tests.countykit import County
 
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
@@ -36,14 +36,14 @@ def test_list_inspections_scoped_and_newest_first(county: County) -> None:
     b = inspect(county, by="三合街道", target="三合机械厂", day=dt.date(2023, 6, 1))
     c = inspect(county, by="名山街道", target="名山采石场", day=dt.date(2023, 5, 20))
     with county.session() as s:
-        everything = inspections.list_inspections(s, principal=county.leader)
-        sanhe = inspections.list_inspections(s, principal=county.township("三合街道"))
-        only_mingshan = inspections.list_inspections(
+        everything = inspection_edits.list_inspections(s, principal=county.leader)
+        sanhe = inspection_edits.list_inspections(s, principal=county.township("三合街道"))
+        only_mingshan = inspection_edits.list_inspections(
             s, principal=county.county_staff, jurisdiction_id=county.ids["名山街道"]
         )
-        newest = inspections.list_inspections(s, principal=county.county_staff, limit=1)
+        newest = inspection_edits.list_inspections(s, principal=county.county_staff, limit=1)
         with pytest.raises(AccessDenied):
-            inspections.list_inspections(
+            inspection_edits.list_inspections(
                 s, principal=county.township("三合街道"), jurisdiction_id=county.ids["名山街道"]
             )
     assert [r.id for r in everything] == [b, c, a]

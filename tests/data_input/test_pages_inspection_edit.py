@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import inspections
 from db.codes import ItemResult, TargetKind
 from db.models import Finding, Inspection, InspectionItemResult
+from db.records import inspections
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import inspections
 from db.models import EnforcementAction, Finding, Inspection
+from db.records import inspection_sheet
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts, xlsx
 
 P = "data_inspections"
-HEADER = [c.header for c in inspections.COLUMNS]
+HEADER = [c.header for c in inspection_sheet.COLUMNS]
 
 
 def irow(**values: Any) -> list[Any]:
@@ -30,7 +30,7 @@ def irow(**values: Any) -> list[Any]:
         "item5": "合格",
     }
     base.update(values)
-    return [base.get(c.key) for c in inspections.COLUMNS]
+    return [base.get(c.key) for c in inspection_sheet.COLUMNS]
 
 
 def count(county: County, model: Any) -> int:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import monthly_table
 from db.models import MonthlyReport
+from db.records import monthly_table
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts, xlsx
 

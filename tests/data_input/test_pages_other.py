@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from db.codes import ActionKind
-from db.inspections import ActionInput, add_action
 from db.models import SelfInspectionReport, SummaryReport, Tip
+from db.records.inspections import ActionInput, add_action
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 

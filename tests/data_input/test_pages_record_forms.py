@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import findings, monthly_table
+from db import findings
 from db.codes import TargetKind
 from db.models import Finding, MonthlyReport
+from db.records import monthly_saving
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 
@@ -55,7 +56,7 @@ def two_tables(page_county: County) -> County:
             ("三合街道", 2, 1, 3, "张三"),
             ("名山街道", 1, 0, 1, "李四"),
         ):
-            monthly_table.save_monthly_numbers(
+            monthly_saving.save_monthly_numbers(
                 s,
                 principal=page_county.county_staff,
                 jurisdiction_id=page_county.ids[town],
@@ -107,7 +108,7 @@ def test_monthly_form_refuses_a_table_changed_behind_it(
     at = open_page("data_monthly.py", two_tables.township("三合街道"), monkeypatch)
     _number(at, "核查特种作业人员数").set_value(2)
     with two_tables.session() as s:  # someone else corrects the table meanwhile
-        monthly_table.save_monthly_numbers(
+        monthly_saving.save_monthly_numbers(
             s,
             principal=two_tables.county_staff,
             jurisdiction_id=two_tables.ids["三合街道"],

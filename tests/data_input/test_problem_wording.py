@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.xlsx_io import ImportProblem, column_ref
+from db.xlsx.tables import ImportProblem, column_ref
 
 
 def test_a_header_with_its_own_unit_is_not_bracketed_twice() -> None:

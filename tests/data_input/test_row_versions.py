@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from db import findings, inspections, monthly_table
+from db import findings
 from db.codes import FindingStatus, ItemResult, TargetKind
 from db.models import Finding, Inspection, MonthlyReport
+from db.records import inspection_edits, monthly_saving
 from db.row_versions import NO_ROW, StaleRecord, version_of
 from tests.countykit import County
 from tests.data_input.test_inspection_edits import TODAY, inspect
@@ -41,7 +42,7 @@ def stored_month(county: County, jid: int) -> MonthlyReport | None:
 
 def save_month(county: County, jid: int, n: int, expected: int | None) -> MonthlyReport:
     with county.session() as s:
-        report = monthly_table.save_monthly_numbers(
+        report = monthly_saving.save_monthly_numbers(
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
@@ -132,7 +133,7 @@ def test_inspection_refuses_a_stale_form_and_results_alone_bump_the_version(coun
     with county.session() as s:
         loaded = s.get(Inspection, iid).version  # type: ignore[union-attr]
     with county.session() as s:
-        inspections.update_inspection(
+        inspection_edits.update_inspection(
             s,
             principal=county.county_staff,
             inspection_id=iid,
@@ -145,7 +146,7 @@ def test_inspection_refuses_a_stale_form_and_results_alone_bump_the_version(coun
         now = s.get(Inspection, iid)
         assert now is not None and now.version == loaded + 1  # only an item result changed
     with county.session() as s, pytest.raises(StaleRecord, match=f"检查记录 {iid}"):
-        inspections.update_inspection(
+        inspection_edits.update_inspection(
             s,
             principal=county.county_staff,
             inspection_id=iid,
@@ -154,7 +155,7 @@ def test_inspection_refuses_a_stale_form_and_results_alone_bump_the_version(coun
             expected_version=loaded,
         )
     with county.session() as s, pytest.raises(StaleRecord):
-        inspections.delete_inspection(
+        inspection_edits.delete_inspection(
             s, principal=county.county_staff, inspection_id=iid, expected_version=loaded
         )
     with county.session() as s:
@@ -219,7 +220,7 @@ def test_concurrent_first_reports_of_one_month_the_second_is_refused(county: Cou
     jid = county.ids["三合街道"]
 
     def first(s: Session) -> object:
-        return monthly_table.save_monthly_numbers(
+        return monthly_saving.save_monthly_numbers(
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
@@ -229,7 +230,7 @@ def test_concurrent_first_reports_of_one_month_the_second_is_refused(county: Cou
         )
 
     def second(s: Session) -> object:
-        return monthly_table.save_monthly_numbers(
+        return monthly_saving.save_monthly_numbers(
             s,
             principal=county.township("三合街道"),
             jurisdiction_id=jid,

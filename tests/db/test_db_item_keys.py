@@ -11,11 +11,12 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import exports, migrate, monthly_table, queries, reconcile
+from db import exports, migrate, queries, reconcile
 from db.access import Principal
 from db.campaign_defaults import CHECK_ITEMS
 from db.codes import JurisdictionKind, MonthlyStatus, Role, TargetKind
 from db.models import Finding, Jurisdiction, MonthlyReport
+from db.records import monthly_saving, monthly_table
 
 STAFF = Principal(username="county", role=Role.COUNTY_STAFF)
 ITEM_KEYS = {f"{i.target_kind.value}-{i.number}" for i in CHECK_ITEMS}
@@ -43,7 +44,7 @@ def test_form_and_county_total_show_the_stored_items(seeded: Engine) -> None:
         columns = monthly_table.layout_for(s)
         item_columns = [c.key for c in columns if c.key.startswith(monthly_table.ITEM_PREFIX)]
         report = next(r for r in s.exec(select(MonthlyReport)).all() if r.problems_found >= 2)
-        values = monthly_table.form_values(report, columns)
+        values = monthly_saving.form_values(report, columns)
         assert sum(values[k] for k in item_columns) == report.problems_found  # 在线填报 shows them, not 0
         month = report.month
         sheets = exports.summary_sheets(s, principal=STAFF, month=month)

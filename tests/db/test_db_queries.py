@@ -23,7 +23,7 @@ from db.models import (
     Jurisdiction,
     MonthlyReport,
 )
-from db.sample.seed import _workday, month_bounds
+from db.sample.state import month_bounds, workday
 
 D = dt.date
 
@@ -173,7 +173,7 @@ def test_workdays_stay_in_their_month() -> None:
     for month in [f"2023-{m:02d}" for m in range(1, 13)]:
         first, last = month_bounds(month)
         for _ in range(200):
-            day = _workday(rng, month)
+            day = workday(rng, month)
             assert first <= day <= last and day.weekday() < 5
 
 

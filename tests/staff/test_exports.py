@@ -20,7 +20,7 @@ from db.access import SYSTEM, AccessDenied
 from db.cert_results import save_job_results
 from db.engine import make_engine
 from db.models import Enterprise, Finding, Inspection, MonthlyReport
-from db.monthly_table import DEFAULT_LAYOUT
+from db.records.monthly_table import DEFAULT_LAYOUT
 from tests.staff.conftest import County
 from tests.staff.kit import people
 
