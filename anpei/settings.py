@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     scoring_rules_file: Path | None = Field(
         default=None,
         validation_alias="ANPEI_SCORING_RULES",
-        description="the quarterly assessment's rule file (TOML); the shipped db/scoring_rules.default.toml when unset",
+        description="the quarterly assessment's rule file (TOML); the shipped db/rules/scoring_rules.default.toml when unset",
     )
 
     demo: bool = Field(

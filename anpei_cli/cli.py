@@ -5,10 +5,9 @@ from __future__ import annotations
 import typer
 
 from anpei import __version__
-from anpei_cli import cli_text, demo
-from db import cli as db_cli
-from db import cli_data, cli_users
-from db import cli_exports as export_cli
+from anpei_cli import account_commands, cli_text, data_commands, demo
+from anpei_cli import db_commands as db_cli
+from anpei_cli import export_commands as export_cli
 from training_audit import cli as training_audit_cli
 from verifier import cli as verifier_cli
 
@@ -40,9 +39,9 @@ def main(
 
 
 db_cli.register(app)
-cli_data.register(app)
+data_commands.register(app)
 export_cli.register(app)
-cli_users.register(app)
+account_commands.register(app)
 verifier_cli.register(app)
 training_audit_cli.register(app)
 demo.register(app)

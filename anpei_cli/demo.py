@@ -20,10 +20,10 @@ import typer
 from sqlmodel import Session, select
 
 from anpei.settings import ROOT, VAR_DIR, get_settings
+from anpei_cli.db_commands import open_engine
 from anpei_cli.procs import ProcessGroup, free_port, streamlit_command, wait_http
 from db import migrate
-from db.auth import verify_password
-from db.cli import open_engine
+from db.accounts.auth import verify_password
 from db.models import User
 
 DEMO_CAPTCHA = "8888"

@@ -1,7 +1,7 @@
 """The login gate of the dashboard: who is logged in, the login cookie, the account block in the sidebar.
 
 The session keeps the signed token (`auth.token`), never a trusted principal: every run resolves it
-again through `db.sessions.principal_from_token`, so a logout elsewhere, a disabled account, a reset
+again through `db.accounts.sessions.principal_from_token`, so a logout elsewhere, a disabled account, a reset
 password or a changed role takes effect on the next click. The resolved `Principal` is left in
 `auth.principal` for the pages of that run. A page refresh starts a new Streamlit session; the token
 then comes from the `anpei_session` cookie, written by a small script after a successful login.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, ui
-from db import sessions
-from db.access import Principal
+from db.accounts import sessions
 from db.models import User
+from db.rules.access import Principal
 
 KEY_TOKEN = "auth.token"
 KEY_PRINCIPAL = "auth.principal"
@@ -125,7 +125,7 @@ def _unit_name(url: str, who: Principal) -> str:
 
 def account_sidebar(url: str, who: Principal) -> None:
     """The user's name, role and unit, a logout button, and changing one's own password."""
-    from db import users
+    from db.accounts import users
 
     with st.sidebar:
         unit = _unit_name(url, who)

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.ui import BLUE, GRID_COLOURS, RED
-from db import overview
+from db.reads import overview
 
 Spec = dict[str, Any]
 

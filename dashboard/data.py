@@ -6,7 +6,7 @@ calls `invalidate()`, which drops them all in this process (other dashboard proc
 proxy see the change when their entries expire, after TTL).
 
 Every cached function takes the database URL first, so two databases never share a cache entry,
-and the reader's scope (`db.access.read_scope` of the logged-in user) second, so users who may read
+and the reader's scope (`db.rules.access.read_scope` of the logged-in user) second, so users who may read
 the same share entries and a township's cache never holds another township's rows. The services
 check the scope themselves (AccessDenied for another jurisdiction). Results are read models (frozen
 dataclasses) or DataFrames, never ORM rows.
@@ -25,9 +25,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from anpei.settings import get_settings
-from db import overview, queries, scoring
-from db.access import SYSTEM, Principal, can_read, read_scope, require_read
 from db.engine import make_engine
+from db.reads import overview, queries
+from db.rules import scoring
+from db.rules.access import SYSTEM, Principal, can_read, read_scope, require_read
 
 TTL = dt.timedelta(minutes=5)
 

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from dashboard.ui import township_link
-from db import overview, queries, scoring
 from db.codes import MonthlyStatus
+from db.reads import overview, queries
+from db.rules import scoring
 
 
 def percent(share: float | None) -> float | None:

@@ -1,7 +1,7 @@
 """Helpers shared by the data-input pages: who is acting, a committing session, messages.
 
 The acting user is the `Principal` in `st.session_state["auth.principal"]` (the login gate puts
-it there), else the one the login cookie stands for (`db.sessions`). Without either the page asks
+it there), else the one the login cookie stands for (`db.accounts.sessions`). Without either the page asks
 to log in and stops. Every write runs in one transaction; afterwards the cached query results
 are cleared so every page shows the new numbers.
 """
@@ -18,10 +18,10 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import data, ui
-from db import queries
-from db.access import AccessDenied, Principal, narrow
-from db.input_common import FileImporter, ImportSummary, InputError
-from db.row_versions import StaleRecord
+from db.reads import queries
+from db.records.common import FileImporter, ImportSummary, InputError
+from db.records.row_versions import StaleRecord
+from db.rules.access import AccessDenied, Principal, narrow
 from db.xlsx.tables import ImportRefused
 
 PRINCIPAL_KEY = "auth.principal"  # set by the login gate (dashboard.auth_ui)
@@ -56,7 +56,7 @@ class RecordForm:
     Every widget key is made by `key`, so it carries the record's identity: another record gets
     other widgets, drawn from its own stored values, never the inputs left from the previous one.
     `version` is the record's version when the form was first drawn for it (kept across reruns until
-    a save); the save service refuses a record changed since (`db.row_versions`).
+    a save); the save service refuses a record changed since (`db.records.row_versions`).
     """
 
     page: str

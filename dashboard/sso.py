@@ -2,7 +2,7 @@
 
 `[auth]` holds Streamlit's own OIDC settings (redirect_uri, cookie_secret, client_id, client_secret,
 server_metadata_url) plus `anpei_email_domain`, the domain whose addresses map to usernames
-(`db.sso`). After the provider's redirect, `resolve` turns the signed-in e-mail into a login token.
+(`db.accounts.sso`). After the provider's redirect, `resolve` turns the signed-in e-mail into a login token.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth_ui, data
-from db import sso
-from db.access import Principal
+from db.accounts import sso
+from db.rules.access import Principal
 
 
 def _settings() -> dict[str, object] | None:

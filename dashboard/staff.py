@@ -14,8 +14,9 @@ import streamlit as st
 from anpei.settings import get_settings
 from dashboard import data
 from dashboard.verifier_api import VerifierClient
-from db import cert_results, queries
-from db.access import Principal, read_scope, readable_jurisdiction_ids
+from db.reads import queries
+from db.records import cert_results
+from db.rules.access import Principal, read_scope, readable_jurisdiction_ids
 
 KEY_PRINCIPAL = "auth.principal"
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"

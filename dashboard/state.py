@@ -9,7 +9,7 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data
-from db import overview, queries
+from db.reads import overview, queries
 
 KEY_CAMPAIGN = "sidebar.campaign"
 KEY_AS_OF = "sidebar.as_of"

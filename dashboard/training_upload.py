@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from db.input_common import InputError
-from db.training_archives import (
+from db.records.common import InputError
+from db.training.archives import (
     Preview,
     Upload,
     UploadSource,

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from anpei.cells import safe_cell
-from db import overview
+from db.reads import overview
 
 RED = "#c0392b"
 AMBER = "#d68910"

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from dashboard import verify_results
-from db import cert_results, verifier_jobs
-from db.access import Principal
-from db.verifier_jobs import SaveTarget
+from db.records import cert_results, verifier_jobs
+from db.records.verifier_jobs import SaveTarget
+from db.rules.access import Principal
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 

@@ -39,7 +39,7 @@ def version_column() -> Column[int]:
     Mapped as the table's `version_id_col`: every ORM UPDATE or DELETE of the row carries
     `WHERE id = :id AND version = :version` and bumps it, and a row changed in between raises
     StaleDataError instead of being overwritten. A form keeps the version it was loaded with and the
-    save service refuses a different one (`db.input_common.check_version`). Rows start at 1; 0
+    save service refuses a different one (`db.records.common.check_version`). Rows start at 1; 0
     stands for "nothing was stored when the form was loaded".
     """
     return Column("version", Integer, nullable=False, server_default="1")
@@ -100,7 +100,7 @@ class Jurisdiction(SQLModel, table=True):
 
 
 class Enterprise(SQLModel, table=True):
-    # who an enterprise is registered to (db.metrics.registered_to), read from the index alone: by its
+    # who an enterprise is registered to (db.rules.metrics.registered_to), read from the index alone: by its
     # township and by its supervising member unit, active enterprises only (issue 16 item 3)
     __table_args__ = (
         Index(
@@ -471,7 +471,7 @@ class TrainingArchive(SQLModel, table=True):
 class TrainingArchiveSheet(SQLModel, table=True):
     """One sheet of a stored archive as the engine reads it: dictionary-encoded columns, compressed.
 
-    `data` is zlib-compressed JSON (`db.training_sheets`): the row numbers, and per field the
+    `data` is zlib-compressed JSON (`db.training.sheets`): the row numbers, and per field the
     distinct raw values and one code per row — what `training_audit.Sheet` holds in memory.
     """
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from db import sessions
-from db.access import Principal
+from db.accounts import sessions
 from db.codes import Role
 from db.engine import make_engine
 from db.models import User
+from db.rules.access import Principal
 
 # The sample county's demo accounts (db.sample.seed.DEMO_PASSWORD)
 DEMO_USERS = {"admin": "admin", "leader": "leader", "county": "county_staff", "sanhe": "local_staff"}
@@ -48,7 +48,7 @@ def acting(at: Any, principal: Principal = COUNTY_STAFF) -> Any:
 
 def logged_in_page(at: Any, url: str, username: str = "county") -> Any:
     """A page run on its own, acting as a seeded account (its audit entries carry the user)."""
-    from db.auth import principal_for
+    from db.accounts.auth import principal_for
 
     engine = make_engine(url)
     try:

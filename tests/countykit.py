@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db.access import Principal
 from db.codes import JurisdictionKind, Role, Sector
 from db.models import AuditLog, Enterprise, Jurisdiction
+from db.rules.access import Principal
 
 # Two townships and a member unit, in their sort order.
 PLACES = [
@@ -63,7 +63,7 @@ class County:
 
 def add_places(s: Session, county: County) -> None:
     """The default campaign and the jurisdictions of `PLACES` (codes J00, J01, …)."""
-    from db.campaign_defaults import ensure_default_campaign
+    from db.rules.campaign_defaults import ensure_default_campaign
 
     ensure_default_campaign(s)
     for order, (name, kind) in enumerate(PLACES):

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from anpei.cells import FORMULA_START, safe_cell
 from dashboard.ui import csv_bytes
-from db import audit_queries
+from db.audit import search
 from db.xlsx import styles
 from training_audit import output as training_output
 from verifier import results
@@ -36,7 +36,7 @@ def test_dashboard_csv_download_is_formula_safe(attack: str) -> None:
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_every_writer_uses_the_same_character_set(attack: str) -> None:
     assert styles.safe_cell(attack) == "'" + attack
-    assert audit_queries.safe_cell(attack) == "'" + attack
+    assert search.safe_cell(attack) == "'" + attack
     assert results.safe_text(attack) == "'" + attack
 
 

@@ -54,11 +54,11 @@ def test_the_zone_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_data_input_services_use_the_same_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    from db import input_common
+    from db.records import common
 
     monkeypatch.setattr(clock, "utc_now", lambda: EVENING_UTC)
-    assert input_common.local_today() == dt.date(2026, 12, 6)
-    assert input_common.aware_now() == EVENING_UTC
+    assert common.local_today() == dt.date(2026, 12, 6)
+    assert common.aware_now() == EVENING_UTC
 
 
 # The server's own zone and the UTC date must not leak into what a clerk sees: no naive "now" or

@@ -128,7 +128,7 @@ WARNING_LABELS: dict[WarningCode, str] = {
 
 class Problem(StrEnum):
     """The 问题 column (verification.md §6): what a check found wrong. The code is the Chinese label
-    itself (stored so in the results file and in `CertificateCheck.problem`); `db.metrics` counts by it."""
+    itself (stored so in the results file and in `CertificateCheck.problem`); `db.rules.metrics` counts by it."""
 
     UNLICENSED = "无证上岗"
     FAKE = "疑似持假证"

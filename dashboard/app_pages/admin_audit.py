@@ -10,10 +10,10 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import auth_ui, data
-from db import audit_queries
-from db.access import AccessDenied
-from db.audit_labels import ENTITY_LABELS
+from db.audit import search
+from db.audit.labels import ENTITY_LABELS
 from db.codes import AuditAction
+from db.rules.access import AccessDenied
 
 K = "admin.audit."
 PAGE_SIZE = 200
@@ -51,7 +51,7 @@ def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=clock.local_zone())
 
 
-where = audit_queries.AuditFilter(
+where = search.AuditFilter(
     username=username.strip() or None,
     actions=tuple(actions),
     entity=entity,
@@ -61,8 +61,8 @@ where = audit_queries.AuditFilter(
 )
 try:
     with data.session(url) as s:
-        total = audit_queries.count_audit(s, principal=who, where=where)
-        entries = audit_queries.search_audit(s, principal=who, where=where, limit=PAGE_SIZE)
+        total = search.count_audit(s, principal=who, where=where)
+        entries = search.search_audit(s, principal=who, where=where, limit=PAGE_SIZE)
 except AccessDenied as exc:
     st.error(str(exc))
     st.stop()
@@ -90,11 +90,9 @@ st.dataframe(
     key=K + "table",
 )
 
-if st.button(
-    f"导出这 {min(total, audit_queries.MAX_ROWS):,} 条（Excel）", key=K + "export", disabled=total == 0
-):
+if st.button(f"导出这 {min(total, search.MAX_ROWS):,} 条（Excel）", key=K + "export", disabled=total == 0):
     with data.session(url) as s:
-        payload = audit_queries.export_audit_xlsx(s, principal=who, where=where)
+        payload = search.export_audit_xlsx(s, principal=who, where=where)
         s.commit()
     st.session_state[f"{K}file.{who.username}"] = payload  # offered only to the admin who exported it
 if exported := st.session_state.get(f"{K}file.{who.username}"):

@@ -1,5 +1,5 @@
 """账号管理 (administrators): list accounts, add one, disable or enable, reset a password, change the
-role. Every change goes through `db.users` (which checks the administrator again and audits it)."""
+role. Every change goes through `db.accounts.users` (which checks the administrator again and audits it)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import auth_ui, data, ui
-from db import queries, users
-from db.access import AccessDenied
+from db.accounts import users
 from db.codes import Role
+from db.reads import queries
+from db.rules.access import AccessDenied
 
 K = "admin.users."
 who = auth_ui.current()

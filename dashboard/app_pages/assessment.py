@@ -12,9 +12,10 @@ from typing import Any
 import streamlit as st
 
 from dashboard import auth_ui, data, frames, state, ui
-from db import overview, scoring
-from db.access import can_read
-from db.exports_circular import circular_title, circular_xlsx
+from db.reads import overview
+from db.rules import scoring
+from db.rules.access import can_read
+from db.xlsx.circular import circular_title, circular_xlsx
 
 who = auth_ui.current()
 sel = state.selection()

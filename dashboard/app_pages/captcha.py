@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, staff, ui
 from dashboard.verifier_api import Captcha, VerifierClient, VerifierError
-from db import verifier_jobs
+from db.records import verifier_jobs
 
 K = "captcha."
 INPUT_LABEL = "验证码"

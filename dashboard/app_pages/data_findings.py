@@ -9,8 +9,8 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data, input_ui, state
-from db import findings
 from db.codes import FindingStatus, RevisitResult
+from db.records import findings
 
 P = "data_findings"
 sel = state.selection()

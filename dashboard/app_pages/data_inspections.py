@@ -10,10 +10,10 @@ import streamlit as st
 from anpei import clock
 from dashboard import data, input_ui, state
 from db.codes import ActionKind, ItemResult, TargetKind
-from db.findings import FindingInput
-from db.input_common import check_items, target_choices
 from db.records import inspection_edits, inspection_import, inspection_sheet, inspections
-from db.row_versions import NO_ROW
+from db.records.common import check_items, target_choices
+from db.records.findings import FindingInput
+from db.records.row_versions import NO_ROW
 
 P = "data_inspections"
 sel = state.selection()

@@ -9,11 +9,11 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data, input_ui, state
-from db import reconcile
 from db.codes import MonthlyStatus
-from db.input_common import active_campaign, local_today
+from db.reads import reconcile
 from db.records import monthly_saving, monthly_table
-from db.row_versions import version_of
+from db.records.common import active_campaign, local_today
+from db.records.row_versions import version_of
 
 P = "data_monthly"
 sel = state.selection()

@@ -11,12 +11,13 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data, input_ui, state, ui
-from db import exposures, self_inspections, summary_reports, tips
 from db.codes import ActionKind, JurisdictionKind, TargetKind, TipStatus
-from db.findings import FindingInput
-from db.input_common import active_campaign, target_choices
+from db.reads import exposures
+from db.records import self_inspections, summary_reports, tips
+from db.records.common import active_campaign, target_choices
+from db.records.findings import FindingInput
 from db.records.inspections import ActionInput, add_action
-from db.row_versions import NO_ROW
+from db.records.row_versions import NO_ROW
 
 
 def flag_rows(column: str) -> Callable[[pd.DataFrame], Any]:

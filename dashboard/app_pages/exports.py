@@ -12,7 +12,8 @@ import streamlit as st
 from anpei import clock
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
-from db import exports, overview
+from db.reads import overview
+from db.xlsx import exports
 
 K = "exports."
 ALL = 0  # "every jurisdiction" in the township choices

@@ -1,4 +1,4 @@
-"""登录: username and password (`db.auth.authenticate`: lock-out after repeated failures), or the
+"""登录: username and password (`db.accounts.auth.authenticate`: lock-out after repeated failures), or the
 bureau's single sign-on when `.streamlit/secrets.toml` configures one (`dashboard.sso`)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth_ui, data, sso
-from db import auth, users
+from db.accounts import auth, users
 
 url = data.database_url()
 _, middle, _ = st.columns([1, 2, 1])

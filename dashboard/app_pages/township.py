@@ -11,8 +11,9 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import auth_ui, charts, data, frames, state, ui
-from db import overview, personal_data, queries
-from db.access import AccessDenied, narrow
+from db.audit import personal_data
+from db.reads import overview, queries
+from db.rules.access import AccessDenied, narrow
 
 KEY_SELECT = "township.select"
 

@@ -13,11 +13,11 @@ import streamlit as st
 from anpei import clock
 from dashboard import data, page_evidence, roster_preview, staff, ui, verify_results, verify_saving
 from dashboard.verifier_api import VerifierClient, VerifierError
-from db import cert_results, verifier_jobs
-from db.access import AccessDenied
 from db.codes import AuditAction
-from db.exports import XLSX_MEDIA, download_name
-from db.input_common import InputError, audit
+from db.records import cert_results, verifier_jobs
+from db.records.common import InputError, audit
+from db.rules.access import AccessDenied
+from db.xlsx.exports import XLSX_MEDIA, download_name
 from verifier.ids import mask_ids_in
 from verifier.roster import RosterError, RosterTooLarge
 from verifier.types import Family

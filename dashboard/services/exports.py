@@ -11,10 +11,10 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from db import exports
-from db.access import AccessDenied, Principal
-from db.input_common import InputError
-from db.queries import MonthFormatError, parse_month
+from db.reads.queries import MonthFormatError, parse_month
+from db.records.common import InputError
+from db.rules.access import AccessDenied, Principal
+from db.xlsx import exports
 
 REFUSED: tuple[type[Exception], ...] = (InputError, AccessDenied, MonthFormatError, LookupError)
 WHOLE_CAMPAIGN = "全部"  # the verification export's "every month of the campaign"

@@ -16,10 +16,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from db.access import Principal, require_read, require_write, scope_filter
 from db.codes import ActionKind, AuditAction, ItemResult, TargetKind
-from db.findings import FindingInput, add_finding, is_recurring
-from db.input_common import (
+from db.models import (
+    EnforcementAction,
+    Finding,
+    Inspection,
+    InspectionItemResult,
+)
+from db.records.common import (
     InputError,
     audit,
     check_items,
@@ -29,14 +33,10 @@ from db.input_common import (
     target_jurisdictions,
     target_name,
 )
-from db.models import (
-    EnforcementAction,
-    Finding,
-    Inspection,
-    InspectionItemResult,
-)
+from db.records.findings import FindingInput, add_finding, is_recurring
 from db.records.inspections import item_result, joint_problem, load_inspection
-from db.row_versions import check_version, flush_checked, touch
+from db.records.row_versions import check_version, flush_checked, touch
+from db.rules.access import Principal, require_read, require_write, scope_filter
 
 
 def _stored_results(session: Session, inspection_id: int) -> dict[int, InspectionItemResult]:

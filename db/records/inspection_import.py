@@ -13,23 +13,23 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from db.access import AccessDenied, Principal, require_write
 from db.codes import ActionKind, AuditAction, ItemResult, TargetKind
-from db.findings import FindingInput
-from db.input_common import (
-    audit,
-    check_items,
-    local_today,
-    sha256_hex,
-)
 from db.models import (
     Enterprise,
     Inspection,
     Jurisdiction,
     TrainingInstitution,
 )
+from db.records.common import (
+    audit,
+    check_items,
+    local_today,
+    sha256_hex,
+)
+from db.records.findings import FindingInput
 from db.records.inspection_sheet import COLUMNS, KIND_CHOICES, MAX_ITEMS, RESULT_CHOICES, SHEET
 from db.records.inspections import ActionInput, InspectionInput, check_inspection, record_inspection
+from db.rules.access import AccessDenied, Principal, require_write
 from db.xlsx.tables import (
     ImportProblem,
     ImportRefused,

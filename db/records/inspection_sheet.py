@@ -11,11 +11,11 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session
 
-from db.campaign_defaults import CHECK_ITEMS
 from db.codes import ItemResult, TargetKind
-from db.input_common import (
+from db.records.common import (
     check_items,
 )
+from db.rules.campaign_defaults import CHECK_ITEMS
 from db.xlsx.styles import print_setup, workbook_bytes, write_table
 from db.xlsx.tables import column_ref
 

@@ -19,10 +19,14 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from db.access import Principal, require_write
 from db.codes import ActionKind, AuditAction, ItemResult, JurisdictionKind, TargetKind
-from db.findings import FindingInput, add_finding
-from db.input_common import (
+from db.models import (
+    EnforcementAction,
+    Inspection,
+    InspectionItemResult,
+    Jurisdiction,
+)
+from db.records.common import (
     InputError,
     audit,
     aware_now,
@@ -32,12 +36,8 @@ from db.input_common import (
     target_jurisdictions,
     target_name,
 )
-from db.models import (
-    EnforcementAction,
-    Inspection,
-    InspectionItemResult,
-    Jurisdiction,
-)
+from db.records.findings import FindingInput, add_finding
+from db.rules.access import Principal, require_write
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db.access import AccessDenied, Principal, require_read, require_write
 from db.codes import AuditAction, MonthlyStatus
-from db.input_common import (
+from db.models import Jurisdiction, MonthlyReport
+from db.reads.queries import MonthFormatError, parse_month
+from db.records.common import (
     SCAN_TYPES,
     InputError,
     active_campaign,
@@ -30,9 +31,6 @@ from db.input_common import (
     local_zone,
     store_attachment,
 )
-from db.metrics import registered_to
-from db.models import Jurisdiction, MonthlyReport
-from db.queries import MonthFormatError, parse_month
 from db.records.monthly_table import (
     DEFAULT_LAYOUT,
     FORM_SHEET,
@@ -43,7 +41,9 @@ from db.records.monthly_table import (
     layout_for,
 )
 from db.records.monthly_validation import parse_values, sanity_problems, validate_monthly_file
-from db.row_versions import check_version, flush_checked
+from db.records.row_versions import check_version, flush_checked
+from db.rules.access import AccessDenied, Principal, require_read, require_write
+from db.rules.metrics import registered_to
 from db.xlsx.tables import ImportRefused
 
 

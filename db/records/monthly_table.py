@@ -22,19 +22,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, col, select
 
 from anpei.cells import safe_text
-from db.access import Principal, require_read
-from db.campaign_defaults import CHECK_ITEMS
 from db.codes import AuditAction, MonthlyStatus, RiskClass, Sector, TargetKind
-from db.input_common import (
+from db.models import CheckItem, Enterprise
+from db.reads.queries import parse_month
+from db.records.common import (
     active_campaign,
     audit,
     jurisdiction_by_id,
     local_zone,
     registered_enterprises,
 )
-from db.metrics import item_key
-from db.models import CheckItem, Enterprise
-from db.queries import parse_month
+from db.rules.access import Principal, require_read
+from db.rules.campaign_defaults import CHECK_ITEMS
+from db.rules.metrics import item_key
 from db.xlsx.styles import (
     BODY_FONT,
     BORDER,

@@ -10,11 +10,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.input_common import (
+from db.reads.queries import parse_month
+from db.records.common import (
     local_today,
     sha256_hex,
 )
-from db.queries import parse_month
 from db.records.monthly_table import DEFAULT_LAYOUT, FOOTER_MARKERS, ITEM_PREFIX, SHEET, MonthlyColumn
 from db.xlsx.tables import (
     ImportProblem,

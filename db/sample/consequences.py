@@ -18,7 +18,7 @@ from db.codes import (
     TargetKind,
     TipStatus,
 )
-from db.metrics import is_rectified_by, item_key
+from db.rules.metrics import is_rectified_by, item_key
 from db.sample.bulk import SEED_TIMESTAMP
 from db.sample.names import random_name
 from db.sample.state import (

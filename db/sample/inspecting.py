@@ -14,7 +14,7 @@ from db.codes import (
     RiskClass,
     TargetKind,
 )
-from db.metrics import Problem
+from db.rules.metrics import Problem
 from db.sample.bulk import CST, SEED_TIMESTAMP
 from db.sample.catalogue import category_of
 from db.sample.consequences import ConsequencesGenerator

@@ -14,16 +14,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
-from db.access import SYSTEM
 from db.codes import (
     MonthlyStatus,
     TargetKind,
 )
 from db.models import Enterprise, TrainingArchive, TrainingInstitution, TrainingLead
+from db.rules.access import SYSTEM
 from db.sample.bulk import CST, SEED_TIMESTAMP
 from db.sample.names import random_name
 from db.sample.state import SNAPSHOT, GeneratorState, MonthTally, landline_number, month_bounds
-from db.training_archives import TrainingUnit, Upload, store_archive
+from db.training.archives import TrainingUnit, Upload, store_archive
 from training_audit import sample
 
 

@@ -21,11 +21,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, func
 
 from db import migrate
-from db.auth import hash_password
-from db.campaign_defaults import ensure_default_campaign
+from db.accounts.auth import hash_password
 from db.codes import (
     Role,
 )
+from db.rules.campaign_defaults import ensure_default_campaign
 from db.sample.bulk import SEED_TIMESTAMP, BulkWriter
 from db.sample.county import CountyGenerator
 from db.sample.reports import ReportsGenerator, training_archives_

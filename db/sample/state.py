@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from db.campaign_defaults import PHASES, enforcement_months
 from db.codes import (
     TargetKind,
 )
+from db.rules.campaign_defaults import PHASES, enforcement_months
 from db.sample.bulk import BulkWriter
 
 # The state of the data set: the campaign is over, the summary reports are in.

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from sqlmodel import Session
 
-from db import auth
-from db.access import Principal
-from db.auth import principal_for
+from db.accounts import auth
+from db.accounts.auth import principal_for
 from db.codes import Role
 from db.models import User
+from db.rules.access import Principal
 from verifier.ids import check_char
 
 NOW = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)

@@ -11,10 +11,10 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import auth
-from db.access import Principal
+from db.accounts import auth
 from db.codes import JurisdictionKind, PersonRole, Role, Sector
 from db.models import CertificateCheck, Enterprise, Jurisdiction, Person
+from db.rules.access import Principal
 
 
 @pytest.fixture(autouse=True)

@@ -9,15 +9,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from db import audit
-from db.access import SYSTEM
+from db.audit import trail
 from db.codes import AuditAction
 from db.models import AuditLog
+from db.rules.access import SYSTEM
 
 
 def _one_entry(engine: Engine) -> int:
     with Session(engine) as session:
-        entry = audit.record(
+        entry = trail.record(
             session, principal=SYSTEM, action=AuditAction.CREATE, entity="x", detail="原始", at=NOW
         )
         session.commit()

@@ -10,10 +10,10 @@ from accountkit import NOW, World
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from db import audit
-from db.access import AccessDenied, Principal
-from db.audit_queries import AuditFilter, count_audit, export_audit_xlsx, search_audit
+from db.audit import trail
+from db.audit.search import AuditFilter, count_audit, export_audit_xlsx, search_audit
 from db.codes import AuditAction, Role
+from db.rules.access import AccessDenied, Principal
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def logged(world: World, session: Session, admin: Principal) -> Principal:
         (admin, AuditAction.REVEAL, "person", 9, None, "查看完整身份证号 500230********1234"),
     ]
     for n, (who, action, entity, entity_id, after, detail) in enumerate(rows):
-        audit.record(
+        trail.record(
             session,
             principal=who,
             action=action,
@@ -140,7 +140,7 @@ def test_export_xlsx_local_times_safe_cells_and_is_audited(
     ],
 )
 def test_safe_cell(value: object, expected: object) -> None:
-    from db.audit_queries import safe_cell
+    from db.audit.search import safe_cell
 
     assert safe_cell(value) == expected
 
@@ -150,7 +150,7 @@ def test_objects_numbers_and_changes_read_as_chinese(
 ) -> None:
     """The audit log shows 账号, not `user`; a verifier job's reference, not "verifier:1:2026…"; and
     its changes and export as "字段：值" text, not JSON (issue 15 item 4)."""
-    audit.record(
+    trail.record(
         session,
         principal=admin,
         action=AuditAction.CREATE,

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
-from db import auth
-from db.auth import authenticate
+from db.accounts import auth
+from db.accounts.auth import authenticate
 from db.codes import AuditAction, JurisdictionKind, PersonRole, Role, Sector
 from db.models import AuditLog, Enterprise, Jurisdiction, Person, User
 

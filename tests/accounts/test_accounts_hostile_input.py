@@ -11,15 +11,16 @@ from accountkit import NOW, World
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from db import exports, findings
-from db.access import Principal
-from db.audit_queries import AuditFilter, export_audit_xlsx
-from db.campaign_defaults import ensure_default_campaign
-from db.cert_results import store_page
+from db.audit.search import AuditFilter, export_audit_xlsx
 from db.codes import Role, TargetKind
-from db.input_common import InputError, store_attachment
 from db.models import Finding, Person, User
+from db.records import findings
+from db.records.cert_results import store_page
+from db.records.common import InputError, store_attachment
 from db.records.monthly_validation import validate_monthly_file
+from db.rules.access import Principal
+from db.rules.campaign_defaults import ensure_default_campaign
+from db.xlsx import exports
 from db.xlsx.tables import ImportRefused
 
 SQL = "'; DROP TABLE user; --"
@@ -111,7 +112,7 @@ def test_formula_names_and_full_ids_in_the_verification_export(session: Session,
 def test_formula_text_in_the_audit_export_is_escaped(
     session: Session, world: World, admin: Principal
 ) -> None:
-    from db import users
+    from db.accounts import users
 
     users.add_user(
         session,

@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from db import auth
-from db.auth import BAD_CREDENTIALS, LOCKOUT, MAX_FAILED_LOGINS, LoginFailed, authenticate
+from db.accounts import auth
+from db.accounts.auth import BAD_CREDENTIALS, LOCKOUT, MAX_FAILED_LOGINS, LoginFailed, authenticate
 from db.codes import AuditAction, Role
 from db.models import AuditLog, User
 

@@ -14,11 +14,12 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth_ui, nav
-from db import queries, sessions
-from db.auth import MAX_FAILED_LOGINS, hash_password
+from db.accounts import sessions
+from db.accounts.auth import MAX_FAILED_LOGINS, hash_password
 from db.codes import AuditAction, Role
 from db.engine import make_engine
 from db.models import AuditLog, User
+from db.reads import queries
 from db.sample.seed import DEMO_PASSWORD
 from tests.authkit import logged_in, token_for
 from tests.dbkit import Templates
@@ -261,8 +262,8 @@ def test_an_expired_token_gets_the_login_page(url: str) -> None:
 
 
 def test_disabling_a_user_ends_the_open_session_at_once(url: str) -> None:
-    from db import users
-    from db.access import SYSTEM_ADMIN
+    from db.accounts import users
+    from db.rules.access import SYSTEM_ADMIN
 
     at = _ok(logged_in(_app(), url, "sanhe").run())
     assert at.title[0].value == "三合街道"

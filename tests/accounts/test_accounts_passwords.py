@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from db import auth
-from db.auth import (
+from db.accounts import auth
+from db.accounts.auth import (
     PasswordPolicyError,
     check_password_policy,
     hash_password,

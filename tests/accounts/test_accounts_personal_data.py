@@ -8,10 +8,10 @@ import pytest
 from accountkit import NOW, World
 from sqlmodel import Session, col, select
 
-from db.access import SYSTEM, AccessDenied, Principal
+from db.audit.personal_data import PersonNotFound, purge_people, reveal_id_number
 from db.codes import AuditAction, Role
 from db.models import AuditLog, CertificateCheck, Person
-from db.personal_data import PersonNotFound, purge_people, reveal_id_number
+from db.rules.access import SYSTEM, AccessDenied, Principal
 
 
 def _log(session: Session) -> list[AuditLog]:

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from db import migrate
+from db.accounts.roles import RoleError, grant_app_role
 from db.engine import make_engine, normalise_url
-from db.roles import RoleError, grant_app_role
 
 
 def _as_role(base_url: str, *, schema: str, role: str) -> Engine:

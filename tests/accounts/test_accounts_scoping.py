@@ -15,13 +15,17 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import exports, findings, overview, personal_data, queries, scoring, users
-from db.access import SYSTEM, AccessDenied, Principal
-from db.audit_queries import search_audit
-from db.auth import principal_for
+from db.accounts import users
+from db.accounts.auth import principal_for
+from db.audit import personal_data
+from db.audit.search import search_audit
 from db.codes import Role, TargetKind
 from db.models import CertificateCheck, Enterprise, Finding, User
-from db.records import monthly_saving
+from db.reads import overview, queries
+from db.records import findings, monthly_saving
+from db.rules import scoring
+from db.rules.access import SYSTEM, AccessDenied, Principal
+from db.xlsx import exports
 
 MONTH = "2023-07"
 AS_OF = dt.date(2023, 10, 31)

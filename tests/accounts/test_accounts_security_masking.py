@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from dashboard.data import table_frame
 from dashboard.ui import csv_bytes
-from db import overview
 from db.codes import Role
-from db.metrics import Problem
 from db.models import CertificateCheck
+from db.reads import overview
+from db.rules.metrics import Problem
 
 
 def _mismatch_check(world: World, session: Session) -> str:

@@ -9,12 +9,12 @@ import pytest
 from accountkit import NOW, PASSWORD, World
 from sqlmodel import Session, col, select
 
-from db import auth, users
-from db.access import SYSTEM, Principal
-from db.auth import BAD_CREDENTIALS, MAX_FAILED_LOGINS, LoginFailed, authenticate
+from db.accounts import auth, users
+from db.accounts.auth import BAD_CREDENTIALS, MAX_FAILED_LOGINS, LoginFailed, authenticate
+from db.accounts.users import OLD_PASSWORD_WRONG, UserError
 from db.codes import AuditAction, Role
 from db.models import AuditLog
-from db.users import OLD_PASSWORD_WRONG, UserError
+from db.rules.access import SYSTEM, Principal
 
 NEW_PASSWORD = "Hdx-7731-wq-peixun"
 

@@ -10,12 +10,12 @@ import pytest
 from accountkit import NOW, PASSWORD, World
 from sqlmodel import Session, select
 
-from db import sessions
-from db.access import SYSTEM_ADMIN
+from db.accounts import sessions
+from db.accounts.sessions import issue_token, logout, principal_from_token
+from db.accounts.users import change_role, disable_user, reset_password
 from db.codes import AuditAction, Role
 from db.models import AuditLog, User
-from db.sessions import issue_token, logout, principal_from_token
-from db.users import change_role, disable_user, reset_password
+from db.rules.access import SYSTEM_ADMIN
 
 KEY = b"k" * 32
 OTHER_KEY = b"o" * 32

@@ -6,9 +6,9 @@ import pytest
 from accountkit import NOW, World
 from sqlmodel import Session, select
 
+from db.accounts.sso import email_verified, login_by_email, username_for_email
 from db.codes import AuditAction, Role
 from db.models import AuditLog
-from db.sso import email_verified, login_by_email, username_for_email
 
 DOMAIN = "yjj.example.gov.cn"
 

@@ -9,12 +9,12 @@ import pytest
 from accountkit import PASSWORD, World
 from sqlmodel import Session, col, select
 
-from db import users
-from db.access import SYSTEM, SYSTEM_ADMIN, AccessDenied, Principal
-from db.auth import PasswordPolicyError, authenticate, verify_password
+from db.accounts import users
+from db.accounts.auth import PasswordPolicyError, authenticate, verify_password
+from db.accounts.users import UserError
 from db.codes import Role
 from db.models import AuditLog, User
-from db.users import UserError
+from db.rules.access import SYSTEM, SYSTEM_ADMIN, AccessDenied, Principal
 
 NEW_PASSWORD = "Brand-new-pass-1"
 
@@ -139,7 +139,7 @@ def test_disable_enable_and_reset_are_audited(world: World, session: Session, ad
 def test_reset_password_lifts_lock(world: World, session: Session, admin: Principal) -> None:
     from accountkit import NOW
 
-    from db.auth import MAX_FAILED_LOGINS, LoginFailed
+    from db.accounts.auth import MAX_FAILED_LOGINS, LoginFailed
 
     target = world.user("target", Role.COUNTY_STAFF)
     for _ in range(MAX_FAILED_LOGINS):

@@ -15,9 +15,10 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.verifier_api import VerifierClient, VerifierError
-from db import audit, verifier_jobs
-from db.access import AccessDenied, Principal
+from db.audit import trail
 from db.codes import AuditAction, Role
+from db.records import verifier_jobs
+from db.rules.access import AccessDenied, Principal
 from tests.authkit import acting
 from tests.staff.kit import ServiceRun, csv_bytes, roster_rows, start_service
 
@@ -64,7 +65,7 @@ def jobs(
             enterprise_id=None,
             label=town,
         )
-        audit.record(
+        trail.record(
             world.session,
             principal=who,
             action=AuditAction.IMPORT,

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from db import audit
-from db.access import SYSTEM_ADMIN
+from db.audit import trail
 from db.codes import AuditAction
 from db.engine import make_engine
+from db.rules.access import SYSTEM_ADMIN
 
 pytestmark = [
     pytest.mark.postgres,
@@ -84,7 +84,7 @@ def test_pg_dump_and_pg_restore_give_back_every_row(databases: tuple[str, str], 
     engine = make_engine(source)
     seed_sample(engine, scale=0.02, demo_accounts=True)
     with Session(engine) as s:
-        audit.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="备份前的一条日志")
+        trail.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="备份前的一条日志")
         s.commit()
     engine.dispose()
     before = _counts(source)

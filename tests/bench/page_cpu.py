@@ -84,7 +84,7 @@ async def _session(base: str, account: sk.Account, pid: int, timeout_s: float) -
     """One session: (CPU of the first page, CPU of the sidebar rerun + closing), error or ""."""
     import websockets
 
-    from db import sessions
+    from db.accounts import sessions
 
     ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
     before = sk.sample_proc(pid).cpu_s

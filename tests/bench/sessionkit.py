@@ -1,7 +1,7 @@
 """Many dashboard sessions at once: a Streamlit websocket client, bench accounts, server processes.
 
 A session here is what a browser tab does, over Streamlit's own protocol: it opens the websocket
-`/_stcore/stream` with the login cookie (`anpei_session`, as `db.sessions` signs it), sends a
+`/_stcore/stream` with the login cookie (`anpei_session`, as `db.accounts.sessions` signs it), sends a
 `rerun_script` BackMsg, and reads ForwardMsgs until `script_finished` — the page is drawn. Then it
 changes the sidebar's month (or quarter) selectbox, as a user does, and waits for that run too.
 
@@ -29,7 +29,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from anpei_cli.procs import free_port, streamlit_command, wait_http
-from db import sessions
+from db.accounts import sessions
 from db.codes import Role
 from db.engine import make_engine
 from db.models import Jurisdiction, User

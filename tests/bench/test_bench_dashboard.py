@@ -24,9 +24,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview, queries, scoring
-from db.access import SYSTEM
 from db.engine import make_engine
+from db.reads import overview, queries
+from db.rules import scoring
+from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
 MONTH = "2023-07"
@@ -127,7 +128,7 @@ def summary_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any
 
 def workbook_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The all-townships 汇总表 workbook (a total sheet and a sheet per jurisdiction), without its audit row."""
-    from db.exports import township_summary_xlsx
+    from db.xlsx.exports import township_summary_xlsx
 
     data = township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
     session.rollback()

@@ -35,8 +35,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from db import overview
 from db.engine import make_engine
+from db.reads import overview
 from tests.bench.test_bench_dashboard import assessment_calls, overview_calls, summary_calls, workbook_calls
 
 RUNS = int(os.environ.get("ANPEI_BENCH_RUNS", "5"))

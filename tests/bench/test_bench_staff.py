@@ -18,9 +18,9 @@ from sqlmodel import Session
 
 from dashboard.verifier_api import VerifierClient
 from dashboard.verify_results import read_result_workbook
-from db import exports
-from db.access import SYSTEM
 from db.engine import make_engine
+from db.rules.access import SYSTEM
+from db.xlsx import exports
 from tests.staff.kit import roster_rows, start_service, xlsx_bytes
 
 ROSTER_ROWS = 5000

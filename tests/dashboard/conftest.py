@@ -23,7 +23,7 @@ def campaign_engine(engine: Engine) -> Engine:
     """A migrated database holding only the default campaign (phases, check items, rules)."""
     from sqlmodel import Session
 
-    from db.campaign_defaults import ensure_default_campaign
+    from db.rules.campaign_defaults import ensure_default_campaign
 
     with Session(engine) as session:
         ensure_default_campaign(session)

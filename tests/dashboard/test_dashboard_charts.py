@@ -13,7 +13,7 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
 from dashboard import charts
-from db import overview
+from db.reads import overview
 
 SCHEMA = load_schema()
 
@@ -109,7 +109,7 @@ def test_timeline_spec_is_valid_vega_lite(today: dt.date) -> None:
     from sqlmodel import Session, create_engine
 
     from db import migrate
-    from db.campaign_defaults import ensure_default_campaign
+    from db.rules.campaign_defaults import ensure_default_campaign
 
     engine = create_engine("sqlite://")
     migrate.upgrade(engine)

@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
-from db import exports, overview, queries
-from db.access import SYSTEM
 from db.engine import make_engine
+from db.reads import overview, queries
+from db.rules.access import SYSTEM
+from db.xlsx import exports
 from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
 

@@ -1,4 +1,4 @@
-"""The overview services (db.overview) on SQLite and PostgreSQL, and their pure helpers."""
+"""The overview services (db.reads.overview) on SQLite and PostgreSQL, and their pure helpers."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview, queries
-from db.access import SYSTEM
 from db.codes import JurisdictionKind, MonthlyStatus
+from db.reads import overview, queries
+from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
 FULL_ID = re.compile(r"\b\d{17}[\dX]\b")

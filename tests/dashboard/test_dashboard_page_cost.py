@@ -16,11 +16,11 @@ from streamlit.testing.v1 import AppTest
 
 from anpei.settings import get_settings
 from dashboard import auth_ui, data, ui
-from db import scoring
-from db.access import Principal
 from db.codes import Role
 from db.engine import make_engine
 from db.models import Jurisdiction
+from db.rules import scoring
+from db.rules.access import Principal
 from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
 

@@ -17,9 +17,10 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
-from db import overview, queries, scoring
-from db.access import SYSTEM
 from db.engine import make_engine
+from db.reads import overview, queries
+from db.rules import scoring
+from db.rules.access import SYSTEM
 from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
 

@@ -11,11 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard import frames
-from db import overview, scoring
-from db.access import SYSTEM
 from db.codes import JurisdictionKind, MonthlyStatus, Sector
-from db.exports_circular import circular_xlsx
 from db.models import Enterprise, Jurisdiction, MonthlyReport
+from db.reads import overview
+from db.rules import scoring
+from db.rules.access import SYSTEM
+from db.xlsx.circular import circular_xlsx
 
 UNIT = JurisdictionKind.MEMBER_UNIT.value
 AS_OF = dt.date(2023, 10, 31)

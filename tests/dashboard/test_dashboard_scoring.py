@@ -13,11 +13,12 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview, scoring
-from db.access import SYSTEM
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
-from db.exports_circular import circular_title, circular_xlsx
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
+from db.reads import overview
+from db.rules import scoring
+from db.rules.access import SYSTEM
+from db.xlsx.circular import circular_title, circular_xlsx
 
 TOWN = JurisdictionKind.TOWNSHIP.value
 
@@ -53,7 +54,7 @@ def _cov(done: float, due: float) -> dict[str, float]:
 
 
 def test_default_rule_file_loads_and_matches_the_campaign_defaults() -> None:
-    from db.campaign_defaults import DEFAULT_SCORING_RULES
+    from db.rules.campaign_defaults import DEFAULT_SCORING_RULES
 
     rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     assert rules.total_points == 100 and rules.max_points == 100

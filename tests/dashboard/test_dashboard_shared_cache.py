@@ -13,11 +13,12 @@ import pytest
 from sqlmodel import Session
 
 from dashboard import data
-from db import overview, scoring
-from db.access import SYSTEM, AccessDenied, Principal
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
 from db.models import Jurisdiction
+from db.reads import overview
+from db.rules import scoring
+from db.rules.access import SYSTEM, AccessDenied, Principal
 
 AS_OF = dt.date(2023, 10, 31)
 
@@ -104,7 +105,7 @@ def _read(url: str, fn: object, **kwargs: object) -> object:
 
 
 def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: str) -> None:
-    from db import queries
+    from db.reads import queries
 
     refs = data.jurisdictions(url)
     months = ("2023-04", "2023-05", "2023-07")

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from db.access import SYSTEM
 from db.engine import make_engine
-from db.training_archives import lead_status_counts, list_leads
+from db.rules.access import SYSTEM
+from db.training.archives import lead_status_counts, list_leads
 from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
 

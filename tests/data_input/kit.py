@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db.access import Principal
 from db.codes import Sector
 from db.models import TrainingInstitution
+from db.rules.access import Principal
 from tests.countykit import County, add_enterprises, add_places
 
 # 2023-06-03 10:00 in Shanghai: before the 5th, so May's table is on time.

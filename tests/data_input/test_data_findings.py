@@ -8,10 +8,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from db import findings
-from db.access import AccessDenied
 from db.codes import FindingStatus, RevisitResult, TargetKind
-from db.input_common import InputError
+from db.records import findings
+from db.records.common import InputError
+from db.rules.access import AccessDenied
 from tests.countykit import County
 
 

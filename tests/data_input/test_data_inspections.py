@@ -11,12 +11,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from db.access import AccessDenied
 from db.codes import ActionKind, ItemResult, TargetKind
-from db.findings import FindingInput
-from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
 from db.records import inspection_edits, inspection_import, inspection_sheet, inspections
+from db.records.common import InputError
+from db.records.findings import FindingInput
+from db.rules.access import AccessDenied
 from db.xlsx.tables import ImportRefused
 from tests.countykit import County
 from tests.data_input.kit import xlsx

@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from db.access import AccessDenied
 from db.codes import MonthlyStatus
-from db.input_common import InputError
 from db.models import MonthlyReport
 from db.records import monthly_saving, monthly_table, monthly_validation
+from db.records.common import InputError
+from db.rules.access import AccessDenied
 from db.xlsx.tables import ImportRefused
 from tests.countykit import County
 from tests.data_input.kit import LATE, ON_TIME, xlsx

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from db import exposures, self_inspections, summary_reports, tips
-from db.access import AccessDenied
 from db.codes import ActionKind, TargetKind, TipStatus
-from db.findings import FindingInput, list_findings
-from db.input_common import InputError
+from db.reads import exposures
+from db.records import self_inspections, summary_reports, tips
+from db.records.common import InputError
+from db.records.findings import FindingInput, list_findings
 from db.records.inspections import ActionInput, add_action
+from db.rules.access import AccessDenied
 from tests.countykit import County
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from db import reconcile
 from db.codes import ActionKind, ItemResult, TargetKind
+from db.reads import reconcile
 from db.records import inspections, monthly_saving
 from tests.countykit import County
 from tests.data_input.kit import ON_TIME

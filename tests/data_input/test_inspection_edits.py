@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db.access import AccessDenied, Principal
 from db.codes import ActionKind, ItemResult, TargetKind
-from db.findings import FindingInput
-from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
 from db.records import inspection_edits, inspections
+from db.records.common import InputError
+from db.records.findings import FindingInput
+from db.rules.access import AccessDenied, Principal
 from tests.countykit import County
 
 TODAY = dt.date(2023, 8, 1)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from db.access import AccessDenied
 from db.codes import ItemResult, TargetKind
 from db.records import inspection_edits, inspections
+from db.rules.access import AccessDenied
 from tests.countykit import County
 
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}

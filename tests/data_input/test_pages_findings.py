@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from db import findings
 from db.codes import TargetKind
 from db.models import Finding
+from db.records import findings
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import tips
 from db.models import AuditLog, EnforcementAction, Tip
+from db.records import tips
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import findings
 from db.codes import TargetKind
 from db.models import Finding, MonthlyReport
-from db.records import monthly_saving
+from db.records import findings, monthly_saving
 from tests.countykit import County
 from tests.data_input.kit import open_page, texts
 

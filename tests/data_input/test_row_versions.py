@@ -18,11 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
-from db import findings
 from db.codes import FindingStatus, ItemResult, TargetKind
 from db.models import Finding, Inspection, MonthlyReport
-from db.records import inspection_edits, monthly_saving
-from db.row_versions import NO_ROW, StaleRecord, version_of
+from db.records import findings, inspection_edits, monthly_saving
+from db.records.row_versions import NO_ROW, StaleRecord, version_of
 from tests.countykit import County
 from tests.data_input.test_inspection_edits import TODAY, inspect
 
@@ -247,8 +246,8 @@ def test_concurrent_first_reports_of_one_month_the_second_is_refused(county: Cou
 
 
 def test_tip_refuses_a_stale_form(county: County) -> None:
-    from db import tips
     from db.models import Tip
+    from db.records import tips
 
     with county.session() as s:
         tid = int(

@@ -1,16 +1,16 @@
-"""Whom a unit may record against (`db.input_common.target_choices`) and whether any account exists
-(`db.users.has_accounts`): the queries the inspection, self-inspection, action and login pages used
+"""Whom a unit may record against (`db.records.common.target_choices`) and whether any account exists
+(`db.accounts.users.has_accounts`): the queries the inspection, self-inspection, action and login pages used
 to hold themselves."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from db.access import SYSTEM_ADMIN
+from db.accounts.users import add_user, has_accounts
 from db.codes import Role, TargetKind
-from db.input_common import target_choices
 from db.models import Enterprise, TrainingInstitution
-from db.users import add_user, has_accounts
+from db.records.common import target_choices
+from db.rules.access import SYSTEM_ADMIN
 from tests.countykit import County
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from db.campaign_defaults import DEFAULT_SCORING_RULES, ensure_default_campaign
 from db.models import Campaign, CampaignPhase, CheckItem
+from db.rules.campaign_defaults import DEFAULT_SCORING_RULES, ensure_default_campaign
 
 
 def test_ensure_default_campaign_is_idempotent(engine: Engine) -> None:

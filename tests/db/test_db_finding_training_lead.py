@@ -8,10 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from db import migrate
-from db.access import SYSTEM
-from db.findings import list_findings
 from db.models import Finding, TrainingLead
-from db.training_archives import LeadStatus, set_lead_status
+from db.records.findings import list_findings
+from db.rules.access import SYSTEM
+from db.training.archives import LeadStatus, set_lead_status
 
 BEFORE = "3de5f0abf9c9"
 

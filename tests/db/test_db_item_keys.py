@@ -11,12 +11,14 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import exports, migrate, queries, reconcile
-from db.access import Principal
-from db.campaign_defaults import CHECK_ITEMS
+from db import migrate
 from db.codes import JurisdictionKind, MonthlyStatus, Role, TargetKind
 from db.models import Finding, Jurisdiction, MonthlyReport
+from db.reads import queries, reconcile
 from db.records import monthly_saving, monthly_table
+from db.rules.access import Principal
+from db.rules.campaign_defaults import CHECK_ITEMS
+from db.xlsx import exports
 
 STAFF = Principal(username="county", role=Role.COUNTY_STAFF)
 ITEM_KEYS = {f"{i.target_kind.value}-{i.number}" for i in CHECK_ITEMS}

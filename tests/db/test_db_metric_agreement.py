@@ -1,4 +1,4 @@
-"""One test per metric definition of `db.metrics`: every reader of the definition — the month summary
+"""One test per metric definition of `db.rules.metrics`: every reader of the definition — the month summary
 (总览, `anpei summary`), the trends, the rows behind a number, the quarterly scoring and the 汇总表
 export — gives the number a plain-Python reading of the definition gives on the raw rows of the
 sample county (SQLite and PostgreSQL), and the readers that count the same set agree with each other.
@@ -20,10 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import exports, overview, queries, scoring
-from db.access import SYSTEM
 from db.codes import FindingStatus, RiskClass
-from db.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
+from db.reads import overview, queries
+from db.rules import scoring
+from db.rules.access import SYSTEM
+from db.rules.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
+from db.xlsx import exports
 from verifier.decide import problem_for
 from verifier.types import Family, Outcome
 
@@ -248,7 +250,7 @@ def test_is_rectified_by_reads_like_the_sql() -> None:
     assert not is_rectified_by(None, FindingStatus.OPEN.value, day)
 
 
-# copies of a definition that once lived outside db/metrics.py (issue 13 item 1); none may come back
+# copies of a definition that once lived outside db/rules/metrics.py (issue 13 item 1); none may come back
 _COPIES = {
     r"def _count_if|_count_if\s*=": "count_if",
     r"func\.sum\(case\(\(.*, 1\), else_=0\)\)": "count_if",
@@ -262,7 +264,7 @@ _COPIES = {
 
 def test_no_copy_of_a_metric_definition_remains() -> None:
     root = Path(__file__).resolve().parents[2]
-    homes = {root / "db" / "metrics.py", root / "verifier" / "types.py"}
+    homes = {root / "db" / "rules" / "metrics.py", root / "verifier" / "types.py"}
     found = []
     for package in ("db", "dashboard", "verifier", "anpei"):
         for path in sorted((root / package).rglob("*.py")):
@@ -272,6 +274,6 @@ def test_no_copy_of_a_metric_definition_remains() -> None:
                 for pattern, home in _COPIES.items():
                     if re.search(pattern, line):
                         found.append(
-                            f"{path.relative_to(root)}:{number}: use db.metrics {home}: {line.strip()}"
+                            f"{path.relative_to(root)}:{number}: use db.rules.metrics {home}: {line.strip()}"
                         )
     assert not found, "\n".join(found)

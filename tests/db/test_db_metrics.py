@@ -1,4 +1,4 @@
-"""The metric definitions of `db.metrics` give the same numbers wherever they are read: the month
+"""The metric definitions of `db.rules.metrics` give the same numbers wherever they are read: the month
 summary (screen, exports, CLI) and the quarterly scoring count a unit's registered and inspected
 enterprises alike (registered to the township and the member unit; inspected by it or jointly)."""
 
@@ -9,10 +9,11 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import overview, queries, scoring
-from db.access import SYSTEM
 from db.codes import TargetKind
-from db.metrics import Problem, item_key
+from db.reads import overview, queries
+from db.rules import scoring
+from db.rules.access import SYSTEM
+from db.rules.metrics import Problem, item_key
 from verifier import types as verifier_types
 from verifier.decide import problem_for
 from verifier.types import Family, Outcome
@@ -43,7 +44,7 @@ def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine
 
 def test_problem_codes_and_item_keys() -> None:
     assert [p.label for p in Problem] == ["无证上岗", "疑似持假证", "证书失效或不符", "逾期未考核合格"]
-    # one enum: the verifier decides the 问题 and db counts it (db.metrics re-exports verifier.types.Problem)
+    # one enum: the verifier decides the 问题 and db counts it (db.rules.metrics re-exports verifier.types.Problem)
     assert Problem is verifier_types.Problem
     assert (
         problem_for(family=Family.SPECIAL, outcome=Outcome.NOT_FOUND, warnings=(), number_presented=False)

@@ -27,8 +27,10 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import exports, overview, queries, scoring
-from db.access import SYSTEM
+from db.reads import overview, queries
+from db.rules import scoring
+from db.rules.access import SYSTEM
+from db.xlsx import exports
 
 PINNED = Path(__file__).with_name("pinned_figures.json")
 AS_OF = dt.date(2023, 10, 31)

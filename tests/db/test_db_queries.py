@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import queries
-from db.access import SYSTEM
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector
 from db.models import (
     CertificateCheck,
@@ -23,6 +21,8 @@ from db.models import (
     Jurisdiction,
     MonthlyReport,
 )
+from db.reads import queries
+from db.rules.access import SYSTEM
 from db.sample.state import month_bounds, workday
 
 D = dt.date

@@ -9,10 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from db import migrate, queries
-from db.access import SYSTEM
+from db import migrate
 from db.codes import MonthlyStatus, PersonRole, RiskClass
 from db.models import CertificateCheck, Enterprise, MonthlyReport, Person, User
+from db.reads import queries
+from db.rules.access import SYSTEM
 from db.sample.ids import is_valid_id_number
 from db.sample.seed import SeedRefused, database_is_empty, seed_sample, seeded_counts
 from db.uscc import is_valid_uscc

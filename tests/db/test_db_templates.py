@@ -17,11 +17,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
 
-from db import audit, migrate
-from db.access import SYSTEM_ADMIN
+from db import migrate
+from db.audit import trail
 from db.codes import AuditAction, JurisdictionKind
 from db.engine import make_engine
 from db.models import Jurisdiction
+from db.rules.access import SYSTEM_ADMIN
 from db.sample.seed import seed_sample, seeded_counts
 from tests.db.test_db_seed import content_checksum
 from tests.dbkit import SAMPLE_SCALE, STALE_SECONDS, PgSchema, Templates, drop_stale_schemas
@@ -60,7 +61,7 @@ def test_the_migrated_copy_matches_the_models_and_keeps_the_audit_guard(engine: 
         )
         assert conn.execute(select(func.count()).select_from(Jurisdiction)).scalar_one() == 0
     with Session(engine) as s:
-        audit.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="模板测试")
+        trail.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="模板测试")
         s.commit()
     with pytest.raises(DBAPIError), engine.begin() as conn:  # the append-only triggers came along
         conn.execute(text("UPDATE auditlog SET detail = '改'"))

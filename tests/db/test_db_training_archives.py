@@ -13,11 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import training_archives
-from db.access import AccessDenied
 from db.codes import AuditAction, Sector, TargetKind
-from db.findings import list_findings
-from db.input_common import InputError
 from db.models import (
     AuditLog,
     Finding,
@@ -26,7 +22,11 @@ from db.models import (
     TrainingInstitution,
     TrainingLead,
 )
-from db.training_archives import (
+from db.records.common import InputError
+from db.records.findings import list_findings
+from db.rules.access import AccessDenied
+from db.training import archives
+from db.training.archives import (
     EvidenceBlock,
     LeadStatus,
     TrainingUnit,
@@ -46,7 +46,7 @@ from db.training_archives import (
     store_archive,
     training_units,
 )
-from db.training_sheets import decode_sheet, encode_sheet
+from db.training.sheets import decode_sheet, encode_sheet
 from tests.countykit import County, add_enterprises, add_places
 from training_audit import audit, read_archive
 from training_audit.sample import COMPANY, SCHOOL, write_sample
@@ -277,7 +277,7 @@ def test_read_archive_of_workbook_matches_upload(tmp_path: Path, uploads: dict[s
 
 
 def test_recheck_is_stable_and_for_county_staff(county: County, uploads: dict[str, Upload]) -> None:
-    from db.training_archives import recheck
+    from db.training.archives import recheck
 
     store(county, uploads["school"], SCHOOL)
     store(county, uploads["company"], COMPANY)
@@ -301,13 +301,13 @@ def test_county_staff_reveal_is_audited_before_the_numbers_are_read(
     store(county, uploads["school"], SCHOOL)
     store(county, uploads["company"], COMPANY)
     seen: list[int] = []
-    real = training_archives._lead_evidence
+    real = archives._lead_evidence
 
     def watched(session: Session, lead: TrainingLead, *, full: bool) -> list[EvidenceBlock]:
         seen.append(len(_reveals(county)))  # the audit row is committed before a full number is read
         return real(session, lead, full=full)
 
-    monkeypatch.setattr(training_archives, "_lead_evidence", watched)
+    monkeypatch.setattr(archives, "_lead_evidence", watched)
     with county.session() as s:
         lead = list_leads(s, principal=county.county_staff, code="PERSON_OVERLAP")[0]
         assert may_reveal_lead_ids(county.county_staff)
@@ -328,13 +328,13 @@ def test_full_id_export_is_audited_first_and_holds_full_numbers(
     store(county, uploads["school"], SCHOOL)
     store(county, uploads["company"], COMPANY)
     seen: list[int] = []
-    real = training_archives.simple_workbook
+    real = archives.simple_workbook
 
     def watched(**kwargs: Any) -> bytes:
         seen.append(len(_reveals(county)))
         return real(**kwargs)
 
-    monkeypatch.setattr(training_archives, "simple_workbook", watched)
+    monkeypatch.setattr(archives, "simple_workbook", watched)
     with county.session() as s:
         data = export_leads(s, principal=county.county_staff, full_ids=True, code="PERSON_OVERLAP")
         s.rollback()

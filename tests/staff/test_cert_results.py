@@ -1,4 +1,4 @@
-"""`db.cert_results` on SQLite and PostgreSQL: verdicts saved against people and the enterprise,
+"""`db.records.cert_results` on SQLite and PostgreSQL: verdicts saved against people and the enterprise,
 idempotent per job, scoped and audited; the overview's certificate numbers follow."""
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from db import queries
-from db.access import SYSTEM, AccessDenied
-from db.cert_results import (
+from db.codes import PersonRole
+from db.models import CertificateCheck, Person
+from db.reads import queries
+from db.records.cert_results import (
     enterprise_choices,
     job_ref_for,
     parse_result_row,
     save_job_results,
     saved_job_refs,
 )
-from db.codes import PersonRole
-from db.input_common import InputError
-from db.models import CertificateCheck, Person
+from db.records.common import InputError
+from db.rules.access import SYSTEM, AccessDenied
 from tests.staff.conftest import County
 from tests.staff.kit import people
 

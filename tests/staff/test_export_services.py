@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.services import exports as export_files
-from db.access import AccessDenied
-from db.queries import MonthFormatError
+from db.reads.queries import MonthFormatError
+from db.rules.access import AccessDenied
 from tests.staff.conftest import County
 
 CAMPAIGN = (dt.date(2022, 9, 1), dt.date(2023, 10, 31))

@@ -15,12 +15,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
-from db import exports
-from db.access import SYSTEM, AccessDenied
-from db.cert_results import save_job_results
 from db.engine import make_engine
 from db.models import Enterprise, Finding, Inspection, MonthlyReport
+from db.records.cert_results import save_job_results
 from db.records.monthly_table import DEFAULT_LAYOUT
+from db.rules.access import SYSTEM, AccessDenied
+from db.xlsx import exports
 from tests.staff.conftest import County
 from tests.staff.kit import people
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from db import verifier_jobs
-from db.access import AccessDenied
-from db.input_common import InputError
+from db.records import verifier_jobs
+from db.records.common import InputError
+from db.rules.access import AccessDenied
 from tests.countykit import County
 
 BEFORE_RESET = (1, "2023-06-01T08:00:00Z")

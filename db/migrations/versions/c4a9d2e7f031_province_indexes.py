@@ -1,7 +1,7 @@
 """province indexes: registrations, findings and enforcement actions read from the indexes alone
 
 Issue 16 item 3 (province-sized single-user figures at ×40 on PostgreSQL): every figure that counts
-a unit's registered enterprises (`db.metrics.registered_to`) read the whole enterprise table twice
+a unit's registered enterprises (`db.rules.metrics.registered_to`) read the whole enterprise table twice
 (once by township, once by member unit); the findings' stock as of a day, the findings due in a
 quarter, a month's enforcement actions and its few training-institution inspections read their
 tables' rows. These indexes hold exactly the

@@ -14,9 +14,9 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from anpei.masking import mask_id
-from db.access import Principal
 from db.codes import AuditAction
 from db.models import AuditLog
+from db.rules.access import Principal
 
 SENSITIVE_FIELDS = frozenset({"id_number", "password_hash"})
 

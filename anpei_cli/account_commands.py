@@ -1,5 +1,5 @@
 """Account and personal-data commands: `anpei user add/disable/enable/reset-password/list` and
-`anpei purge people`. They act as `db.access.SYSTEM_ADMIN` (audited as `system`).
+`anpei purge people`. They act as `db.rules.access.SYSTEM_ADMIN` (audited as `system`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from sqlmodel import Session, col, or_, select
 
 from anpei import clock
-from db.access import SYSTEM, SYSTEM_ADMIN, AccessDenied
-from db.auth import PasswordPolicyError, password_problem
-from db.cli import DATABASE_URL_OPTION, fail, open_engine
-from db.codes import Role
-from db.models import Jurisdiction
-from db.personal_data import PersonNotFound, purge_people
-from db.users import (
+from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine
+from db.accounts.auth import PasswordPolicyError, password_problem
+from db.accounts.users import (
     UserError,
     add_user,
     clean_username,
@@ -31,6 +27,10 @@ from db.users import (
     list_users,
     reset_password,
 )
+from db.audit.personal_data import PersonNotFound, purge_people
+from db.codes import Role
+from db.models import Jurisdiction
+from db.rules.access import SYSTEM, SYSTEM_ADMIN, AccessDenied
 
 T = TypeVar("T")
 

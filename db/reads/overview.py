@@ -1,12 +1,12 @@
 """Read services behind the leadership dashboard's 总览 and township pages (Streamlit-free).
 
-Built on `db.queries` (same definitions: see its module docstring) and adding what a leader's
+Built on `db.reads.queries` (same definitions: see its module docstring) and adding what a leader's
 page needs: the campaign and its timeline, KPI cards with the change from last month, the
 jurisdiction × month grid of monthly tables as of a date, a ranking, trend series, and the rows
 behind every number. Aggregation happens in SQL; Python only arranges grouped rows. Results are
 frozen dataclasses or `Table`s (column labels in Chinese, plain values), never ORM rows.
 
-Every function returning campaign data takes the acting `principal` (`db.access`). County-wide
+Every function returning campaign data takes the acting `principal` (`db.rules.access`). County-wide
 figures (KPIs, trends) need a role that reads every jurisdiction; the grid and rankings list only
 readable jurisdictions; one jurisdiction's rows (detail, mix, checks, tables) raise AccessDenied for
 another township's or unit's staff. Campaigns and jurisdiction codes are reference data.
@@ -26,10 +26,10 @@ from sqlmodel import Session, SQLModel
 
 from anpei import clock
 from anpei.masking import mask_id, mask_ids_in
-from db import queries
-from db.access import Principal, require_county_wide, require_read
 from db.codes import ActionKind, FindingStatus, JurisdictionKind, MonthlyStatus, RiskClass
-from db.metrics import (
+from db.reads import queries
+from db.rules.access import Principal, require_county_wide, require_read
+from db.rules.metrics import (
     Problem,
     cert_problem,
     count_if,

@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from db.access import AccessDenied, Principal, require_read
-from db.input_common import InputError
 from db.models import Enterprise, VerifierJobTarget, utcnow
+from db.records.common import InputError
+from db.rules.access import AccessDenied, Principal, require_read
 
 ENTITY = "verifier_job"
 

@@ -14,10 +14,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import and_, case, or_, update
 from sqlmodel import Session, col, select
 
-from db import audit
-from db.access import Principal
+from db.audit import trail
 from db.codes import AuditAction, Role
 from db.models import User
+from db.rules.access import Principal
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -247,7 +247,7 @@ def authenticate(
     user = session.exec(select(User).where(User.username == name)).first() if name else None
 
     def refuse(message: str, *, detail: str, who: Principal) -> LoginFailed:
-        audit.record(
+        trail.record(
             session,
             principal=who,
             action=AuditAction.LOGIN_FAILED,
@@ -293,7 +293,7 @@ def authenticate(
     user.locked_until = None
     user.last_login_at = now
     session.add(user)
-    audit.record(
+    trail.record(
         session, principal=principal, action=AuditAction.LOGIN, entity="user", entity_id=user.id, at=now
     )
     session.commit()
@@ -327,7 +327,7 @@ def check_own_password(
     if number is None or number >= MAX_FAILED_LOGINS:
         _lock(session, user_id=user.id, now=now)
         detail += "，账号锁定"
-    audit.record(
+    trail.record(
         session,
         principal=who,
         action=AuditAction.LOGIN_FAILED,

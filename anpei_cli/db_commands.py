@@ -16,11 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
-from db import migrate, queries
-from db.access import SYSTEM
+from db import migrate
+from db.accounts.roles import RoleError, grant_app_role
 from db.engine import DatabaseUrlError, make_engine
-from db.overview import CampaignInfo, get_campaign
-from db.roles import RoleError, grant_app_role
+from db.reads import queries
+from db.reads.overview import CampaignInfo, get_campaign
+from db.rules.access import SYSTEM
 
 db_app = typer.Typer(help="数据库：建表升级、载入示例县数据。", no_args_is_help=True, rich_markup_mode=None)
 

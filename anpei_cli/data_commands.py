@@ -1,6 +1,6 @@
 """Getting the data in from a terminal: `anpei template …` and `anpei import …`.
 
-The command line acts as `db.access.SYSTEM` (county staff rights, audited as `system`). A refused
+The command line acts as `db.rules.access.SYSTEM` (county staff rights, audited as `system`). A refused
 file ends with a non-zero exit, every reason on stderr in Chinese, and nothing stored.
 """
 
@@ -13,10 +13,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei.settings import get_settings
-from db.access import SYSTEM, AccessDenied
-from db.cli import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
-from db.input_common import FileImporter, InputError, jurisdiction_by_name
+from anpei_cli.db_commands import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
 from db.records import inspection_import, inspection_sheet, monthly_saving, monthly_table
+from db.records.common import FileImporter, InputError, jurisdiction_by_name
+from db.rules.access import SYSTEM, AccessDenied
 from db.xlsx.tables import ImportRefused
 from training_audit.template import training_template
 

@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 from anpei import clock
 from anpei.cells import safe_cell
 from anpei.settings import get_settings
-from db import audit
-from db import audit_labels as labels
-from db.access import Principal, require_admin
+from db.audit import labels as labels
+from db.audit import trail
 from db.codes import AuditAction
 from db.models import AuditLog
+from db.rules.access import Principal, require_admin
 
 MAX_ROWS = 10_000
 
@@ -179,7 +179,7 @@ def export_audit_xlsx(
     """The matching entries (up to MAX_ROWS, newest first) as an .xlsx file; the export is audited.
 
     Times are shown in `timezone` (default Settings.timezone). ID numbers in before/after are
-    masked already (see `db.audit.snapshot`). Flushes the export's own audit entry; caller commits.
+    masked already (see `db.audit.trail.snapshot`). Flushes the export's own audit entry; caller commits.
     """
     require_admin(principal)
     if timezone is None:
@@ -213,7 +213,7 @@ def export_audit_xlsx(
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.EXPORT,

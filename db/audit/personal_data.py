@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select, update
 
 from anpei.masking import mask_id
-from db import audit
-from db.access import AccessDenied, Principal, can_read, require_read
+from db.audit import trail
 from db.codes import AuditAction
 from db.models import CertificateCheck, Enterprise, Person
+from db.rules.access import AccessDenied, Principal, can_read, require_read
 
 # Fields of a certificate check that point at one person; cleared when the person is purged.
 # Outcome, problem, dates and the enterprise stay, so monthly statistics do not change.
@@ -49,7 +49,7 @@ def reveal_id_number(
     person = session.get(Person, person_id)
     if person is None or not _may_read_person(session, principal, person):
         raise PersonNotFound("找不到该人员")
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.REVEAL,
@@ -157,7 +157,7 @@ def purge_people(
             update(CertificateCheck).where(col(CertificateCheck.person_id).in_(chunk)).values(**cleared)
         )
     for person in people:
-        audit.record(
+        trail.record(
             session,
             principal=principal,
             action=AuditAction.DELETE,
@@ -168,7 +168,7 @@ def purge_people(
             at=now,
         )
         session.delete(person)
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.DELETE,

@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db.access import Principal, require_write, scope_filter
 from db.codes import AuditAction, FindingStatus, TargetKind
-from db.findings import FindingInput, add_finding
-from db.input_common import (
+from db.models import Enterprise, Finding, Jurisdiction, SelfInspectionReport, TrainingInstitution
+from db.records.common import (
     ATTACHMENT_TYPES,
     InputError,
     audit,
@@ -28,8 +27,9 @@ from db.input_common import (
     store_attachment,
     target_jurisdictions,
 )
-from db.metrics import count_if
-from db.models import Enterprise, Finding, Jurisdiction, SelfInspectionReport, TrainingInstitution
+from db.records.findings import FindingInput, add_finding
+from db.rules.access import Principal, require_write, scope_filter
+from db.rules.metrics import count_if
 
 REPORT_TYPES = tuple(ATTACHMENT_TYPES)
 

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from db.access import Principal, require_read, scope_filter
 from db.codes import ActionKind, AuditAction, TargetKind
-from db.input_common import audit, local_today
 from db.models import EnforcementAction, Enterprise, Jurisdiction, TrainingInstitution
+from db.records.common import audit, local_today
+from db.rules.access import Principal, require_read, scope_filter
 from db.xlsx.styles import simple_workbook
 
 PUBLISHED_KINDS: tuple[str, ...] = (

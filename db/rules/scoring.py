@@ -26,8 +26,6 @@ from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlmodel import Session, SQLModel
 
 from anpei.settings import get_settings
-from db import overview, queries
-from db.access import Principal, can_read, narrow, require_read
 from db.codes import (
     ActionKind,
     ItemResult,
@@ -37,7 +35,9 @@ from db.codes import (
     Role,
     TargetKind,
 )
-from db.metrics import (
+from db.reads import overview, queries
+from db.rules.access import Principal, can_read, narrow, require_read
+from db.rules.metrics import (
     Problem,
     cert_problem,
     count_if,

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
-from db.access import Principal, require_read, require_write, scope_filter
 from db.codes import AuditAction, FindingStatus, JurisdictionKind, RevisitResult, TargetKind
-from db.input_common import (
+from db.models import Finding, Inspection, SelfInspectionReport, TrainingLead
+from db.records.common import (
     InputError,
     audit,
     check_items,
@@ -28,8 +28,8 @@ from db.input_common import (
     target_jurisdictions,
     target_name,
 )
-from db.models import Finding, Inspection, SelfInspectionReport, TrainingLead
-from db.row_versions import check_version, flush_checked
+from db.records.row_versions import check_version, flush_checked
+from db.rules.access import Principal, require_read, require_write, scope_filter
 from db.xlsx.styles import simple_workbook
 from training_audit.leads import RULE_NAMES
 

@@ -17,7 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from anpei import clock
 from anpei.cells import safe_cell
-from db import overview, scoring
+from db.reads import overview
+from db.rules import scoring
 
 FONT_NAME = "宋体"
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)

@@ -1,6 +1,6 @@
 """Reconciliation: a month's 汇总表 against the records the jurisdiction entered.
 
-The record-level side comes from `db.queries.township_month_summary` (an enterprise inspected
+The record-level side comes from `db.reads.queries.township_month_summary` (an enterprise inspected
 several times, or jointly by several units, counts once per month) and, for the per-item problem
 counts, from the month's findings. A jurisdiction that entered no records for the month has nothing
 to reconcile (`has_records` is false) — its table stands on its own.
@@ -14,13 +14,13 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db.access import Principal, narrow, require_read
 from db.codes import JurisdictionKind
-from db.input_common import InputError
-from db.metrics import item_key
 from db.models import Finding, MonthlyReport
-from db.queries import JurisdictionMonthRow, MonthFormatError, parse_month, township_month_summary
+from db.reads.queries import JurisdictionMonthRow, MonthFormatError, parse_month, township_month_summary
+from db.records.common import InputError
 from db.records.monthly_table import ITEM_PREFIX, layout_for
+from db.rules.access import Principal, narrow, require_read
+from db.rules.metrics import item_key
 
 # (MonthlyReport field, record-level field of JurisdictionMonthRow, what the records are)
 COMPARED: tuple[tuple[str, str, str], ...] = (

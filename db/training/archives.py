@@ -27,17 +27,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from anpei.masking import mask_id, mask_ids_in
-from db.access import (
-    AccessDenied,
-    Principal,
-    readable_jurisdiction_ids,
-    require_read,
-    require_write,
-    scope_filter,
-)
 from db.codes import AuditAction, FindingStatus, LabelledEnum, TargetKind
-from db.findings import FindingInput, add_finding
-from db.input_common import InputError, audit, local_today
 from db.models import (
     Enterprise,
     Finding,
@@ -47,7 +37,17 @@ from db.models import (
     TrainingInstitution,
     TrainingLead,
 )
-from db.training_sheets import decode_sheet, encode_sheet
+from db.records.common import InputError, audit, local_today
+from db.records.findings import FindingInput, add_finding
+from db.rules.access import (
+    AccessDenied,
+    Principal,
+    readable_jurisdiction_ids,
+    require_read,
+    require_write,
+    scope_filter,
+)
+from db.training.sheets import decode_sheet, encode_sheet
 from db.xlsx.styles import simple_workbook
 from training_audit import (
     Archive,

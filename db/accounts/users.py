@@ -1,7 +1,7 @@
 """Account administration: add, disable, enable, reset passwords, change roles, list.
 
 Every function takes the acting `principal` (an administrator; the `anpei user` commands act as
-`db.access.SYSTEM_ADMIN`), checks it, and records an audit entry with before/after (password
+`db.rules.access.SYSTEM_ADMIN`), checks it, and records an audit entry with before/after (password
 hashes shown as `***`). Functions flush but do not commit: the caller commits, so a change and its
 audit entry go in together.
 """
@@ -16,9 +16,7 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, func, select
 
-from db import audit
-from db.access import SYSTEM, SYSTEM_ADMIN, Principal, require_admin
-from db.auth import (
+from db.accounts.auth import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
     check_own_password,
@@ -27,9 +25,11 @@ from db.auth import (
     normalise_username,
     verify_password,
 )
+from db.accounts.sessions import invalidate_sessions
+from db.audit import trail
 from db.codes import AuditAction, Role
 from db.models import Jurisdiction, User
-from db.sessions import invalidate_sessions
+from db.rules.access import SYSTEM, SYSTEM_ADMIN, Principal, require_admin
 
 USERNAME_PATTERN = re.compile(r"^[\w.\-]{2,50}$")
 
@@ -186,7 +186,7 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.CREATE,
@@ -211,7 +211,7 @@ def _set_active(
             raise UserError("不能停用自己的账号")
         if user.role == Role.ADMIN.value and _other_active_admins(session, user) == 0:
             raise UserError("不能停用最后一个管理员账号")
-    before = audit.snapshot(user)
+    before = trail.snapshot(user)
     user.active = active
     if active:
         user.failed_logins = 0
@@ -220,7 +220,7 @@ def _set_active(
         invalidate_sessions(user)
     session.add(user)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.UPDATE,
@@ -255,14 +255,14 @@ def reset_password(
     require_admin(principal)
     user = _get(session, username)
     check_password_policy(password, username=user.username)
-    before = audit.snapshot(user)
+    before = trail.snapshot(user)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
     invalidate_sessions(user)
     session.add(user)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.UPDATE,
@@ -295,12 +295,12 @@ def change_password(
     check_password_policy(new_password, username=user.username)
     if verify_password(user.password_hash, new_password):
         raise UserError("新密码不能与原密码相同")
-    before = audit.snapshot(user)
+    before = trail.snapshot(user)
     user.password_hash = hash_password(new_password)
     invalidate_sessions(user)
     session.add(user)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.UPDATE,
@@ -336,13 +336,13 @@ def change_role(
         and _other_active_admins(session, user) == 0
     ):
         raise UserError("不能取消最后一个管理员的管理员角色")
-    before = audit.snapshot(user)
+    before = trail.snapshot(user)
     user.role = the_role.value
     user.jurisdiction_id = new_jurisdiction
     invalidate_sessions(user)
     session.add(user)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.UPDATE,

@@ -24,11 +24,11 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from anpei.settings import get_settings
-from db.access import AccessDenied, Principal, require_read, require_write
 from db.codes import AuditAction, JurisdictionKind, PersonRole
-from db.input_common import InputError, audit, jurisdiction_by_id, sha256_hex
-from db.metrics import is_registered_to
 from db.models import CertificateCheck, Enterprise, Person
+from db.records.common import InputError, audit, jurisdiction_by_id, sha256_hex
+from db.rules.access import AccessDenied, Principal, require_read, require_write
+from db.rules.metrics import is_registered_to
 from verifier.roster import build_header_lookup, header_key
 from verifier.types import FAMILY_LABELS, Family, Outcome
 

@@ -19,7 +19,7 @@ Definitions used throughout (documented here once):
 - **Monthly table status**: the stored `MonthlyReport.status`, or 未报 (`unreported`) when the
   jurisdiction has no row for the month.
 
-Every function returning campaign data takes the acting `principal` (`db.access`): township and
+Every function returning campaign data takes the acting `principal` (`db.rules.access`): township and
 unit staff get their own jurisdiction's rows only (asking for another's yields nothing, or
 AccessDenied where one jurisdiction is named); county-wide totals need a role that reads everything.
 The list of jurisdictions itself (names and codes) is reference data, readable by everyone.
@@ -39,9 +39,9 @@ from sqlalchemy import Table, and_, case, distinct, func, not_, select
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from db.access import Principal, narrow, require_county_wide, require_read
 from db.codes import ActionKind, JurisdictionKind, MonthlyStatus, RiskClass
-from db.metrics import (
+from db.rules.access import Principal, narrow, require_county_wide, require_read
+from db.rules.metrics import (
     Problem,
     cert_problem,
     count_if,

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 
 from sqlmodel import Session, select
 
-from db import audit
-from db.access import Principal
-from db.auth import is_locked, normalise_username, principal_for
+from db.accounts.auth import is_locked, normalise_username, principal_for
+from db.audit import trail
 from db.codes import AuditAction, Role
 from db.models import User
+from db.rules.access import Principal
 
 
 def username_for_email(email: str, *, domain: str) -> str | None:
@@ -52,7 +52,7 @@ def login_by_email(
         who = Principal(
             username=(name or "(单点登录)")[:50], role=Role.LEADER, user_id=user.id if user else None
         )
-        audit.record(
+        trail.record(
             session,
             principal=who,
             action=AuditAction.LOGIN_FAILED,
@@ -66,7 +66,7 @@ def login_by_email(
     assert user is not None
     user.last_login_at = moment
     session.add(user)
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.LOGIN,

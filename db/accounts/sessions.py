@@ -9,7 +9,7 @@ The key is `Settings.secret_key`; when that is empty a random key is generated o
 `var/secret_key` (mode 0600), so logins survive a restart.
 
 Dashboard use (Streamlit): read `st.context.cookies.get(COOKIE_NAME)`, call `principal_from_token`;
-after `db.auth.authenticate` succeeds call `issue_token` and render `set_cookie_script(token)` with
+after `db.accounts.auth.authenticate` succeeds call `issue_token` and render `set_cookie_script(token)` with
 `st.html(..., unsafe_allow_javascript=True)`; on logout call `logout` and render
 `clear_cookie_script()`.
 """
@@ -28,11 +28,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from anpei.settings import VAR_DIR, get_settings
-from db import audit
-from db.access import Principal
-from db.auth import principal_for
+from db.accounts.auth import principal_for
+from db.audit import trail
 from db.codes import AuditAction
 from db.models import User
+from db.rules.access import Principal
 
 COOKIE_NAME = "anpei_session"
 DEFAULT_TTL = dt.timedelta(hours=8)
@@ -159,7 +159,7 @@ def logout(session: Session, *, principal: Principal, now: dt.datetime | None = 
         return
     invalidate_sessions(user)
     session.add(user)
-    audit.record(
+    trail.record(
         session,
         principal=principal,
         action=AuditAction.LOGOUT,

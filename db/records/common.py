@@ -16,12 +16,12 @@ from sqlmodel import Session, SQLModel, col, select
 
 from anpei import clock
 from anpei.settings import get_settings
-from db.access import Principal
-from db.audit import record
-from db.campaign_defaults import ensure_default_campaign
+from db.audit.trail import record
 from db.codes import AuditAction, TargetKind
-from db.metrics import is_registered_to
 from db.models import AuditLog, Campaign, CheckItem, Enterprise, Jurisdiction, TrainingInstitution
+from db.rules.access import Principal
+from db.rules.campaign_defaults import ensure_default_campaign
+from db.rules.metrics import is_registered_to
 
 
 class InputError(ValueError):
@@ -71,7 +71,7 @@ def audit(
     after: SQLModel | dict[str, Any] | None = None,
     detail: str = "",
 ) -> AuditLog:
-    """`db.audit.record` with an aware timestamp (models.utcnow() is naive and refused on insert)."""
+    """`db.audit.trail.record` with an aware timestamp (models.utcnow() is naive and refused on insert)."""
     entry = record(
         session,
         principal=principal,

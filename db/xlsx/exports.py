@@ -32,15 +32,16 @@ from sqlmodel import select as sqlmodel_select
 from anpei import clock
 from anpei.cells import safe_text
 from anpei.masking import mask_id, mask_ids_in
-from db import overview, queries, scoring
-from db.access import AccessDenied, Principal, narrow, require_read
 from db.codes import AuditAction, MonthlyStatus
-from db.exports_circular import circular_title, circular_xlsx
-from db.findings import export_findings
-from db.input_common import InputError, audit, jurisdiction_by_id
-from db.metrics import count_if, item_key, rectified_by
 from db.models import MonthlyReport
+from db.reads import overview, queries
+from db.records.common import InputError, audit, jurisdiction_by_id
+from db.records.findings import export_findings
 from db.records.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
+from db.rules import scoring
+from db.rules.access import AccessDenied, Principal, narrow, require_read
+from db.rules.metrics import count_if, item_key, rectified_by
+from db.xlsx.circular import circular_title, circular_xlsx
 from db.xlsx.styles import (
     BODY_FONT,
     BORDER,
@@ -801,7 +802,7 @@ def findings_xlsx(
     as_of: dt.date | None = None,
     overdue_only: bool = False,
 ) -> bytes:
-    """The 问题清单 of a jurisdiction (or every readable one), print-ready (`db.findings`); audited."""
+    """The 问题清单 of a jurisdiction (or every readable one), print-ready (`db.records.findings`); audited."""
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
         jurisdiction_by_id(session, jurisdiction_id)
@@ -817,7 +818,7 @@ def circular_workbook(
     quarter: str,
     as_of: dt.date | None = None,
 ) -> tuple[bytes, str]:
-    """The quarterly circular (`db.exports_circular`) and its file name; audited."""
+    """The quarterly circular (`db.xlsx.circular`) and its file name; audited."""
     if not principal.sees_all:
         raise AccessDenied("季度通报含全部乡镇（部门），只有县局账号可以导出")
     campaign = overview.get_campaign(session)

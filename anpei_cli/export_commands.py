@@ -1,7 +1,7 @@
 """Export commands, so staff can script the monthly runs: `anpei export township-summary`,
 `anpei export verification`, `anpei export findings`, `anpei export circular`.
 
-They act as `db.access.SYSTEM` (county staff rights, audited as `system`); ID numbers are masked
+They act as `db.rules.access.SYSTEM` (county staff rights, audited as `system`); ID numbers are masked
 unless `--full-ids` is given.
 """
 
@@ -17,11 +17,17 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei import clock
-from db.access import SYSTEM, AccessDenied
-from db.cli import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
-from db.exports import SOURCES, circular_workbook, findings_xlsx, township_summary_xlsx, verification_xlsx
-from db.input_common import InputError
-from db.queries import MonthFormatError, list_jurisdictions, parse_month
+from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
+from db.reads.queries import MonthFormatError, list_jurisdictions, parse_month
+from db.records.common import InputError
+from db.rules.access import SYSTEM, AccessDenied
+from db.xlsx.exports import (
+    SOURCES,
+    circular_workbook,
+    findings_xlsx,
+    township_summary_xlsx,
+    verification_xlsx,
+)
 
 export_app = typer.Typer(
     help="导出打印版表格：乡镇汇总表、证书核验结果、问题清单、季度通报（均为 .xlsx，A4 打印）。",

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from db.access import Principal, require_write, scope_filter
 from db.codes import AuditAction, TipStatus
-from db.input_common import InputError, active_campaign, audit, jurisdiction_by_id, local_today
 from db.models import Jurisdiction, Tip
-from db.row_versions import check_version, flush_checked
+from db.records.common import InputError, active_campaign, audit, jurisdiction_by_id, local_today
+from db.records.row_versions import check_version, flush_checked
+from db.rules.access import Principal, require_write, scope_filter
 
 ACTED = frozenset({TipStatus.CHECKING.value, TipStatus.ANSWERED.value, TipStatus.CLOSED.value})
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from db.input_common import InputError
+from db.records.common import InputError
 
 NO_ROW = 0  # the version a form carries when nothing was stored as it was loaded
 

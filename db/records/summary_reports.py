@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from db.access import Principal, narrow, require_write
 from db.codes import AuditAction, JurisdictionKind
-from db.input_common import (
+from db.models import Jurisdiction, SummaryReport
+from db.records.common import (
     ATTACHMENT_TYPES,
     InputError,
     active_campaign,
@@ -24,7 +24,7 @@ from db.input_common import (
     local_today,
     store_attachment,
 )
-from db.models import Jurisdiction, SummaryReport
+from db.rules.access import Principal, narrow, require_write
 
 REPORT_TYPES = (".pdf", ".doc", ".docx", ".png", ".jpg", ".jpeg")
 assert set(REPORT_TYPES) <= set(ATTACHMENT_TYPES)

@@ -1,0 +1,1 @@
+"""Accounts: passwords and logins, account administration, login tokens, single sign-on, database roles."""

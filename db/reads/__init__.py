@@ -1,0 +1,1 @@
+"""Read services (Streamlit-free): the leadership overview, per-jurisdiction queries, reconciliation, exposures."""
