@@ -7,16 +7,13 @@ check on the website gets exactly the conclusion a batch job would have given.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
-from typing import Any
 
+from verifier.contract import ResultRecord, result_record
 from verifier.decide import decide
 from verifier.pages import PageLayoutError, SavedPage, parse_saved_page
-from verifier.results import result_row
-from verifier.roster import FIELD_LABELS, RosterError, read_roster
+from verifier.roster import RosterError, read_records
 from verifier.types import Decision, Family, PlatformAnswer, RosterRow
 
 
@@ -29,7 +26,7 @@ class PageCheck:
     row: RosterRow
     page: SavedPage
     decision: Decision
-    result: dict[str, Any]  # the §7 row, full ID number (for saving)
+    record: ResultRecord  # as the service's typed results give a row, full ID number (for saving)
 
 
 def person_row(
@@ -52,14 +49,8 @@ def person_row(
         "person_type": person_type,
         "appointment_date": appointment_date.isoformat() if appointment_date else "",
     }
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([FIELD_LABELS[key] for key in values])
-    writer.writerow(list(values.values()))
     try:
-        roster = read_roster(
-            buffer.getvalue().encode("utf-8"), filename="page.csv", default_family=family, as_of=as_of
-        )
+        roster = read_records([values], default_family=family, as_of=as_of)
     except RosterError as exc:
         raise EvidenceError(exc.message) from exc
     row = roster.rows[0]
@@ -76,5 +67,5 @@ def check_page(html: bytes | str, row: RosterRow, *, as_of: dt.date, checked_at:
     except PageLayoutError as exc:
         raise EvidenceError(f"无法识别这个页面：{exc}") from exc
     decision = decide(row, PlatformAnswer(records=page.records), as_of=as_of)
-    result = result_row(row, decision, full_ids=True, checked_at=checked_at)
-    return PageCheck(row, page, decision, result)
+    record = result_record(row, decision, checked_at=checked_at, full_ids=True)
+    return PageCheck(row, page, decision, record)

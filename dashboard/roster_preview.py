@@ -1,9 +1,9 @@
 """Before a roster is sent: which columns were recognised, a manual mapping for the others, and the
 local problems by spreadsheet row (no platform call). Streamlit-free.
 
-The service reads rosters by their headers only, so a manual mapping is applied by rewriting the
-header cells (`apply_mapping`): the sheet becomes an .xlsx with the same rows at the same row numbers
-and cell values unchanged (a number stays a number, so an ID stored as a number is still caught).
+A manual mapping (header text → field) is never applied by rewriting the file: the preview reads the
+file with the mapping as extra header synonyms (`column_synonyms`), and the service is sent the file
+as uploaded with the same mapping (its `columns` field), so both read exactly the same rows.
 """
 
 from __future__ import annotations
@@ -19,12 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from anpei.masking import mask_ids_in
 from verifier.jobs import roster_problems
 from verifier.roster import (
-    FIELD_LABELS,
     HEADER_SCAN_ROWS,
     MAX_ROWS,
     ROW_SLACK,
@@ -198,22 +195,30 @@ def columns_of(roster: RosterReadResult) -> list[ColumnInfo]:
     return [ColumnInfo(header, used.get(header)) for header in roster.headers]
 
 
-_PREVIEWS: OrderedDict[tuple[str, str, str, dt.date], Preview | RosterError] = OrderedDict()
+_PREVIEWS: OrderedDict[tuple[Any, ...], Preview | RosterError] = OrderedDict()
 _PREVIEWS_KEPT = 8
 _PREVIEWS_LOCK = threading.Lock()
 
 
-def cached_preview(data: bytes, *, filename: str, family: Family, as_of: dt.date) -> Preview:
+def cached_preview(
+    data: bytes, *, filename: str, family: Family, as_of: dt.date, columns: Mapping[str, str] | None = None
+) -> Preview:
     """`preview_roster`, kept by the file's digest: a rerun of the page never reads the file again,
     and a refused file (over the caps) is refused again at once. RosterError as `preview_roster`."""
-    key = (hashlib.sha256(data).hexdigest(), filename, family.value, as_of)
+    key = (
+        hashlib.sha256(data).hexdigest(),
+        filename,
+        family.value,
+        as_of,
+        tuple(sorted((columns or {}).items())),
+    )
     with _PREVIEWS_LOCK:
         found = _PREVIEWS.get(key)
         if found is not None:
             _PREVIEWS.move_to_end(key)
     if found is None:
         try:
-            found = preview_roster(data, filename=filename, family=family, as_of=as_of)
+            found = preview_roster(data, filename=filename, family=family, as_of=as_of, columns=columns)
         except RosterError as exc:
             found = exc
         with _PREVIEWS_LOCK:
@@ -225,9 +230,23 @@ def cached_preview(data: bytes, *, filename: str, family: Family, as_of: dt.date
     return found
 
 
-def preview_roster(data: bytes, *, filename: str, family: Family, as_of: dt.date) -> Preview:
-    """Read the roster as the service will and list every local problem by row. RosterError when unusable."""
-    roster = read_roster(data, filename=filename, default_family=family, as_of=as_of)
+def column_synonyms(columns: Mapping[str, str] | None) -> dict[str, list[str]] | None:
+    """A manual mapping (header text → field) as the reader's extra synonyms (field → headers)."""
+    synonyms: dict[str, list[str]] = {}
+    for header, field_name in (columns or {}).items():
+        if field_name:
+            synonyms.setdefault(field_name, []).append(header)
+    return synonyms or None
+
+
+def preview_roster(
+    data: bytes, *, filename: str, family: Family, as_of: dt.date, columns: Mapping[str, str] | None = None
+) -> Preview:
+    """Read the roster as the service will (with the manual mapping `columns`, header → field) and
+    list every local problem by row. RosterError when unusable."""
+    roster = read_roster(
+        data, filename=filename, default_family=family, as_of=as_of, extra_synonyms=column_synonyms(columns)
+    )
     names = {row.row_number: row.name for row in roster.rows}
     problems = [
         Problem(p["row"], names.get(p["row"], "") if p["row"] else "", p["message"])
@@ -237,36 +256,6 @@ def preview_roster(data: bytes, *, filename: str, family: Family, as_of: dt.date
 
 
 # --- the manual mapping ----------------------------------------------------------------------
-
-
-def apply_mapping(
-    data: bytes, *, filename: str, mapping: Mapping[str, str], header_row: int, sheet: str | None = None
-) -> tuple[bytes, str]:
-    """The roster with header cells renamed (header text → field) as an .xlsx, and its file name.
-
-    Rows stay at their row numbers and values are not changed. Columns mapped to nothing keep their
-    header (the reader ignores unknown headers).
-    """
-    sheets = sheet_rows(data, filename=filename)
-    chosen = next((rows for name, rows in sheets if sheet is None or name == sheet), None)
-    if chosen is None:
-        raise RosterError(f"文件“{filename}”中找不到工作表“{sheet}”")
-    if not 1 <= header_row <= len(chosen):
-        raise RosterError(f"表头行 {header_row} 超出文件范围（共 {len(chosen)} 行）")
-    workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(sheet or "名单")
-    for number, values in enumerate(chosen, start=1):
-        if number == header_row:
-            renamed = []
-            for value in values:
-                target = mapping.get(cell_text(value), UNUSED)
-                renamed.append(FIELD_LABELS[target] if target else value)
-            ws.append(renamed)
-        else:
-            ws.append([None if isinstance(v, str) and v == "" else v for v in values])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue(), Path(filename).stem + ".xlsx"
 
 
 def recognised_fields(roster: RosterReadResult) -> set[str]:

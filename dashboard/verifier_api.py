@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from anpei.settings import Settings, get_settings
+from verifier.contract import JobResults
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +113,13 @@ class VerifierClient:
         family: str,
         as_of: dt.date | None = None,
         captcha: str | None = None,
+        columns: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Upload a roster file as a job; the answer has `job_id`, `columns`, `problems` …"""
+        """Upload a roster file, as it was uploaded, as a job; `columns` is a manual mapping (header →
+        field) the service reads it with. The answer has `job_id`, `columns`, `problems` …"""
         form = {"family": family}
+        if columns:
+            form["columns"] = json.dumps(dict(columns), ensure_ascii=False)
         if as_of is not None:
             form["as_of"] = as_of.isoformat()
         if captcha:
@@ -162,6 +169,17 @@ class VerifierClient:
         )
         rows: list[dict[str, Any]] = data.get("rows", [])
         return rows
+
+    def records(self, job_id: int, *, full_ids: bool = False) -> JobResults:
+        """The job's results, typed (`verifier.contract`): what the dashboard saves from."""
+        response = self._request(
+            "GET", f"/v1/jobs/{job_id}/records", params={"full_ids": full_ids}, timeout=UPLOAD_TIMEOUT_S
+        )
+        try:
+            return JobResults.model_validate_json(response.content)
+        except ValueError as exc:
+            log.warning("核验服务的结果不符合约定（任务 %s）：%s", job_id, exc)
+            raise VerifierError(f"核验服务返回的结果格式无法识别（任务 {job_id}），请联系系统管理员") from exc
 
     def results_file(self, job_id: int, *, fmt: str = "xlsx", full_ids: bool = False) -> bytes:
         """The result file: the roster's original columns kept, the result columns added (xlsx)."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from verifier.results import COLOURS, outcome_class, rows_from_file
+from verifier.results import COLOURS, outcome_class
 from verifier.types import Outcome, WarningCode
 
 _ASK_CARD = "向本人索要证书原件（或电子证书）核对，必要时向发证机关核实"
@@ -109,16 +108,3 @@ def outcome_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     for row in rows:
         counts[Outcome(str(row["outcome"])).label] += 1
     return {label: n for label, n in counts.items() if n}
-
-
-def read_result_workbook(data: bytes) -> list[dict[str, Any]]:
-    """The service's result .xlsx → §7 rows (keys as the service's JSON rows) with the roster's own
-    cells under `_original`; also files of the earlier layout (`verifier.results.rows_from_file`)."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        return rows_from_file(list(next(rows, ())), rows)
-    finally:
-        workbook.close()

@@ -1,4 +1,5 @@
-"""A job's results as §7 rows and as CSV / XLSX files (through `verifier.results`)."""
+"""A job's results: as §7 rows and CSV / XLSX files for people (through `verifier.results`), and as
+the typed `JobResults` for programs (`verifier.contract`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from anpei.clock import to_local
+from verifier.contract import JobResults, job_results
 from verifier.jobs import iter_decided
 from verifier.results import result_row, write_csv, write_xlsx
 from verifier.store import JobInfo, JobStore
@@ -19,10 +22,11 @@ EXPORT_MEDIA: dict[str, str] = {
 
 
 def local_time(utc: dt.datetime | None) -> dt.datetime | None:
-    """A stored naive-UTC time as the machine's local wall-clock time (what the user reads)."""
+    """A stored naive-UTC time as wall-clock time in the configured zone (`Settings.timezone`, Beijing
+    time by default), for the people who read the result file. Programs read `job_records` (UTC)."""
     if utc is None:
         return None
-    return utc.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
+    return to_local(utc.replace(tzinfo=dt.UTC)).replace(tzinfo=None, microsecond=0)
 
 
 def iter_result_rows(
@@ -41,6 +45,15 @@ def iter_result_rows(
 def result_table(store: JobStore, job: JobInfo, *, full_ids: bool = False) -> list[dict[str, Any]]:
     """Every row of the job as a §7 dict, in roster order (IDs masked unless `full_ids`)."""
     return list(iter_result_rows(store, job, full_ids=full_ids))
+
+
+def job_records(store: JobStore, job: JobInfo, *, full_ids: bool = False) -> JobResults:
+    """Every row of the job, typed (`GET /v1/jobs/{id}/records`)."""
+    return job_results(
+        job,
+        ((stored.row, decision, stored.answered_at) for stored, decision in iter_decided(store, job)),
+        full_ids=full_ids,
+    )
 
 
 def write_results(

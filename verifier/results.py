@@ -73,8 +73,6 @@ FILE_HEADERS: dict[str, str] = {
 # The file's result columns in order: §7, then the safety certificate's own fields, then 核验时间.
 FILE_KEYS: tuple[str, ...] = (*RESULT_COLUMNS[:-1], *EXTRA_COLUMNS, RESULT_COLUMNS[-1])
 FILE_COLUMNS: tuple[str, ...] = tuple(FILE_HEADERS.get(key, key) for key in FILE_KEYS)
-# Earlier files: the roster's columns first, then these (headers `outcome`, `warnings`, `证号` …).
-LEGACY_FILE_COLUMNS: tuple[str, ...] = ALL_COLUMNS
 DATE_KEYS = frozenset({"初领日期", "有效期开始", "有效期结束", "应复审日期", "实际复审日期"})
 LOST_DIGITS = "（Excel 存成数字，后几位已丢失）"
 
@@ -428,33 +426,6 @@ def write_xlsx(
         sheet.append(cells)
     target = str(path_or_buffer) if isinstance(path_or_buffer, Path) else path_or_buffer
     workbook.save(target)
-
-
-def rows_from_file(header: Sequence[str], records: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
-    """A result workbook's table (as `write_xlsx` writes it, or the earlier layout with the roster's
-    columns first and headers `outcome` / `warnings` / `证号` …) → rows keyed as `result_row` keys
-    them, with the roster's own cells under `ORIGINAL_KEY`. ValueError when it is neither."""
-    names = [str(v) if v is not None else "" for v in header]
-    width = len(FILE_COLUMNS)
-    if tuple(names[:width]) == FILE_COLUMNS:
-        keys, result_at, original_at = list(FILE_KEYS), slice(0, width), slice(width, None)
-    elif (
-        len(names) >= len(LEGACY_FILE_COLUMNS)
-        and tuple(names[-len(LEGACY_FILE_COLUMNS) :]) == LEGACY_FILE_COLUMNS
-    ):
-        split = len(names) - len(LEGACY_FILE_COLUMNS)
-        keys, result_at, original_at = list(ALL_COLUMNS), slice(split, None), slice(0, split)
-    else:
-        raise ValueError("结果文件的列与核验服务的结果列不一致")
-    out = []
-    for values in records:
-        cells = list(values) + [None] * (len(names) - len(values))
-        row: dict[str, Any] = {
-            key: ("" if value is None else value) for key, value in zip(keys, cells[result_at], strict=True)
-        }
-        row[ORIGINAL_KEY] = dict(zip(names[original_at], cells[original_at], strict=True))
-        out.append(row)
-    return out
 
 
 def summary_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -606,3 +606,36 @@ def read_roster(
         headers=[name_ for _, name_ in header.names],
         errors=header.notes,
     )
+
+
+def read_records(
+    records: Sequence[Mapping[str, Any]], *, default_family: Family | None, as_of: dt.date
+) -> RosterReadResult:
+    """Rows given as fields (the service's JSON rows: `name`, `id_number`, … as in `FIELD_LABELS`)
+    through the same row checks as a file, without writing them to a file first. Rows are numbered
+    1, 2, …; a field missing or None is an empty cell."""
+    if len(records) > MAX_ROWS:
+        raise too_many_rows("JSON 名单")
+    fields = list(FIELD_LABELS)
+    header = _Header(
+        number=0,
+        fields={name: index for index, name in enumerate(fields)},
+        columns=dict(FIELD_LABELS),
+        names=[(index, FIELD_LABELS[name]) for index, name in enumerate(fields)],
+        unknown=[],
+        notes=[],
+    )
+    family = default_family or Family.SPECIAL
+    rows = []
+    for number, record in enumerate(records, start=1):
+        values = ["" if record.get(name) is None else str(record[name]) for name in fields]
+        rows.append(_row(number, values, header, default_family=family, as_of=as_of))
+    return RosterReadResult(
+        rows=rows,
+        header_row=0,
+        sheet=None,
+        columns=dict(FIELD_LABELS),
+        unknown_headers=[],
+        headers=[FIELD_LABELS[name] for name in fields],
+        errors=[],
+    )

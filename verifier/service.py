@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import csv
 import datetime as dt
 import hmac
-import io
 import json
 import logging
 import time
@@ -33,13 +31,15 @@ from anpei import __version__
 from anpei.settings import Settings, get_settings
 from verifier import jobs
 from verifier.captcha_queue import DEFAULT_WAIT_S, CaptchaHub
-from verifier.exports import EXPORT_MEDIA, export_bytes, result_table
+from verifier.contract import JobResults
+from verifier.exports import EXPORT_MEDIA, export_bytes, job_records, result_table
 from verifier.roster import (
     FIELD_LABELS,
     MAX_ROWS,
     RosterError,
     RosterReadResult,
     RosterTooLarge,
+    read_records,
     read_roster,
     too_many_rows,
 )
@@ -199,24 +199,9 @@ def _today() -> dt.date:
     return local_today()
 
 
-def _rows_csv(rows: list[PersonIn]) -> bytes:
-    """JSON rows → a CSV with the roster's own headers, so they go through the one roster reader."""
-    fields = list(FIELD_LABELS)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([FIELD_LABELS[f] for f in fields])
-    for row in rows:
-        values = row.model_dump()
-        writer.writerow(["" if values.get(f) is None else str(values[f]) for f in fields])
-    return buffer.getvalue().encode("utf-8")
-
-
 def _read_json_rows(rows: list[PersonIn], *, family: Family, as_of: dt.date) -> RosterReadResult:
-    roster = read_roster(_rows_csv(rows), filename="rows.csv", default_family=family, as_of=as_of)
-    for row in roster.rows:  # number JSON rows 1, 2, … (the CSV had a header line)
-        row.row_number -= 1
-    roster.header_row = 0
-    return roster
+    """JSON rows through the roster reader's row checks (numbered 1, 2, …), no file in between."""
+    return read_records([row.model_dump() for row in rows], default_family=family, as_of=as_of)
 
 
 def _job_json(store: JobStore, job: JobInfo, hub: CaptchaHub, *, problems: bool = True) -> dict[str, Any]:
@@ -420,6 +405,10 @@ def create_app(
                                 "family": {"type": "string", "enum": ["special", "safety"]},
                                 "as_of": {"type": "string", "format": "date"},
                                 "captcha": {"type": "string", "description": "queue 或 fixed:验证码"},
+                                "columns": {
+                                    "type": "string",
+                                    "description": '人工指定的列含义（JSON，表头 → 字段），如 {"工种": "item"}',
+                                },
                             },
                         }
                     },
@@ -441,9 +430,15 @@ def create_app(
             family = _form_family(form.get("family"))
             as_of = _form_date(form.get("as_of"))
             captcha = captcha_or_422(_form_text(form.get("captcha")))
+            synonyms = _form_columns(form.get("columns"))
             try:
                 roster = await asyncio.to_thread(
-                    read_roster, data, filename=filename, default_family=family, as_of=as_of
+                    read_roster,
+                    data,
+                    filename=filename,
+                    default_family=family,
+                    as_of=as_of,
+                    extra_synonyms=synonyms,
                 )
             except RosterError as exc:
                 raise roster_http_error(exc) from exc
@@ -543,6 +538,18 @@ def create_app(
         )
         return Response(data, media_type=EXPORT_MEDIA[format], headers={"Content-Disposition": disposition})
 
+    @app.get(
+        "/v1/jobs/{job_id}/records",
+        response_model=JobResults,
+        summary="核验结果（供程序读取）：英文字段、结论代码、ISO 日期、UTC 时间、名单字段已规范化",
+    )
+    def records(
+        job_id: int, full_ids: bool = Query(False, description="显示完整身份证号（默认打码）")
+    ) -> Response:
+        job = get_job_or_404(job_id)
+        body = job_records(store, job, full_ids=full_ids).model_dump_json()
+        return Response(body, media_type="application/json")
+
     def control(job_id: int, action: Callable[[JobStore, int], bool], verb: str) -> dict[str, Any]:
         job = get_job_or_404(job_id)
         if not action(store, job_id):
@@ -606,6 +613,29 @@ def _short(exc: Exception) -> str:
 
 def _form_text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
+
+
+def _form_columns(value: Any) -> dict[str, list[str]] | None:
+    """The `columns` form field: header text → field, chosen by hand for headers the reader does not
+    know; given to the reader as extra synonyms (the file itself is never rewritten)."""
+    text = _form_text(value)
+    if text is None:
+        return None
+    try:
+        mapping = json.loads(text)
+    except ValueError as exc:
+        raise HTTPException(422, f"列含义（columns）格式有误：{_short(exc)}") from exc
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise HTTPException(422, "列含义（columns）应为“表头 → 字段”的 JSON 对象")
+    unknown = sorted({v for v in mapping.values() if v not in FIELD_LABELS})
+    if unknown:
+        raise HTTPException(422, f"列含义（columns）中的字段无法识别：{'、'.join(unknown)}")
+    synonyms: dict[str, list[str]] = {}
+    for header, field_name in mapping.items():
+        synonyms.setdefault(field_name, []).append(header)
+    return synonyms
 
 
 def _form_family(value: Any) -> Family:

@@ -5,17 +5,17 @@ service, follow the job live, read and download the results, save them against p
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from anpei import clock
-from dashboard import data, page_evidence, roster_preview, staff, ui, verify_results, verify_saving
+from dashboard import data, page_evidence, roster_preview, staff, ui, verify_results, verify_service
 from dashboard.verifier_api import VerifierClient, VerifierError
-from db.codes import AuditAction
-from db.records import cert_results, verifier_jobs
-from db.records.common import InputError, audit
+from dashboard.verify_service import ACTIVE, RESUMABLE, Target
+from db.records.common import InputError
 from db.rules.access import AccessDenied
 from db.xlsx.exports import XLSX_MEDIA, download_name
 from verifier.ids import mask_ids_in
@@ -24,12 +24,15 @@ from verifier.types import Family
 
 K = "verify."
 ROSTER_TYPES = ("xlsx", "xlsm", "csv", "xls")  # what the roster reader takes; the label says the same
-ACTIVE = {"queued", "running", "waiting_captcha"}
-RESUMABLE = {"paused", "stopped"}
 FAMILIES = {Family.SPECIAL.value: "特种作业操作证", Family.SAFETY.value: "安全生产知识和管理能力考核合格证"}
 
 principal = staff.principal()
 client: VerifierClient = staff.client()
+
+
+def sessions() -> Any:
+    return data.session(data.database_url())
+
 
 st.title("核验名单")
 st.caption(
@@ -45,11 +48,7 @@ def open_job(job_id: int) -> None:
     st.session_state[K + "job_id"] = job_id
 
 
-def target_label(target: dict[str, Any]) -> str:
-    return str(target.get("label", ""))
-
-
-def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> Target | None:
     """The enterprise or jurisdiction a roster belongs to (None when nothing can be chosen)."""
     refs = staff.jurisdictions()
     if not refs:
@@ -81,57 +80,8 @@ def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> dict
         placeholder="请选择",
     )
     if eid is None:
-        return {"jurisdiction_id": jid, "enterprise_id": None, "label": names[jid]}
-    return {"jurisdiction_id": None, "enterprise_id": eid, "label": labels[eid], "in": jid}
-
-
-def save_results(job: dict[str, Any], target: dict[str, Any]) -> str:
-    """Store the job's verdicts against a target chosen by hand (recorded as the job's target); the summary."""
-    key = verifier_jobs.job_key(job)
-    with data.session(data.database_url()) as session:
-        verifier_jobs.set_target(
-            session,
-            principal=principal,
-            job=key,
-            jurisdiction_id=target.get("jurisdiction_id"),
-            enterprise_id=target.get("enterprise_id"),
-            label=target_label(target),
-        )
-        summary = verify_saving.save_job(
-            session,
-            principal=principal,
-            client=client,
-            job=job,
-            jurisdiction_id=target.get("jurisdiction_id"),
-            enterprise_id=target.get("enterprise_id"),
-        )
-        session.commit()
-    data.invalidate()  # the overview's certificate numbers change
-    return f"已保存到“{target_label(target)}”：{summary}"
-
-
-def autosave(job: dict[str, Any]) -> verify_saving.SaveOutcome:
-    """A finished job's results saved to the target recorded at submit (no second click)."""
-    with data.session(data.database_url()) as session:
-        outcome = verify_saving.save_if_finished(session, principal=principal, client=client, job=job)
-        session.commit()
-    if outcome.saved_now:
-        data.invalidate()  # the overview's certificate numbers change
-    return outcome
-
-
-def audit_download(job_id: int, full_ids: bool) -> None:
-    with data.session(data.database_url()) as session:
-        audit(
-            session,
-            principal=principal,
-            action=AuditAction.REVEAL if full_ids else AuditAction.EXPORT,
-            entity="verifier_job",
-            entity_id=job_id,
-            detail=f"下载核验结果（任务 {job_id}）"
-            + ("，含完整身份证号" if full_ids else "，身份证号已打码"),
-        )
-        session.commit()
+        return Target(jid, None, names[jid])
+    return Target(None, eid, labels[eid], area_id=jid)
 
 
 def evidence_panel() -> None:
@@ -164,36 +114,27 @@ def evidence_panel() -> None:
         return
     assert page is not None and target is not None
     try:
-        row = page_evidence.person_row(
+        saved = verify_service.save_page_evidence(
+            sessions,
+            principal=principal,
+            html=page.getvalue(),
+            filename=page.name,
             name=name,
             id_number=id_number,
             family=Family(fam),
             as_of=as_of,
+            checked_at=clock.utc_now(),
+            target=target,
             cert_number=cert,
             item=item,
             person_type=person_type,
             appointment_date=appointed,
         )
-        html = page.getvalue()
-        check = page_evidence.check_page(html, row, as_of=as_of, checked_at=clock.utc_now())
-        with data.session(data.database_url()) as session:
-            path = cert_results.store_page(data=html, filename=page.name)
-            report = cert_results.save_job_results(
-                session,
-                principal=principal,
-                job_ref=f"page:{hashlib.sha256(html).hexdigest()[:16]}:{row.id_number[-4:]}",
-                as_of=as_of,
-                rows=[check.result],
-                enterprise_id=target.get("enterprise_id"),
-                jurisdiction_id=target.get("jurisdiction_id"),
-                source="saved_page",
-                evidence_ref=path,
-            )
-            session.commit()
         data.invalidate()
     except (page_evidence.EvidenceError, InputError, AccessDenied) as exc:
         st.error(str(exc))
         return
+    check, report = saved.check, saved.report
     decision = check.decision
     shown = f"结论：{decision.outcome.label}" + (f"（{decision.problem}）" if decision.problem else "")
     (st.success if decision.outcome.value.startswith("VALID") else st.warning)(shown)
@@ -203,17 +144,11 @@ def evidence_panel() -> None:
 
 # --- the service -------------------------------------------------------------------------------
 
-try:
-    recent = client.jobs(limit=30)
+try:  # township and unit staff: only the jobs of their own unit
+    recent = verify_service.visible_jobs(client, sessions, principal=principal, limit=30)
 except VerifierError as exc:
     st.error(exc.message, icon="🔌")
     st.stop()
-if not principal.sees_all:  # township and unit staff: only the jobs of their own unit
-    with data.session(data.database_url()) as session:
-        mine = verifier_jobs.visible_jobs(
-            session, principal=principal, jobs=[verifier_jobs.job_key(j) for j in recent]
-        )
-    recent = [j for j in recent if verifier_jobs.job_key(j) in mine]
 
 with st.expander(f"最近的任务（{len(recent)}）", expanded=not recent or K + "job_id" not in st.session_state):
     if not recent:
@@ -300,11 +235,8 @@ def upload_section() -> None:
         key=K + "family",
     )
     mapping: dict[str, str] = {}
-    header_row: int | None = None
-    sheet: str | None = None
     try:
         first = roster_preview.cached_preview(raw, filename=upload.name, family=Family(family), as_of=as_of)
-        header_row, sheet = first.roster.header_row, first.roster.sheet
         columns, recognised = first.columns, set(first.roster.columns)
     except RosterTooLarge as exc:  # over the caps: never read further by hand
         st.error(exc.message)
@@ -313,7 +245,7 @@ def upload_section() -> None:
         first = None
         st.warning(f"{exc.message}。请指定表头所在的行，并说明各列的含义。", icon="🧭")
         try:
-            sheet, rows = roster_preview.header_candidates(raw, filename=upload.name)
+            _sheet, rows = roster_preview.header_candidates(raw, filename=upload.name)
         except RosterError as exc2:
             st.error(exc2.message)
             return
@@ -347,15 +279,11 @@ def upload_section() -> None:
         )
     st.dataframe(pd.DataFrame(shown), hide_index=True, key=K + "columns", width=520)
 
-    send_bytes, send_name = raw, upload.name
     preview: roster_preview.Preview | None = first
-    if mapping and header_row is not None:
+    if mapping:  # read with the mapping as header synonyms; the file is sent as uploaded, with it
         try:
-            send_bytes, send_name = roster_preview.apply_mapping(
-                raw, filename=upload.name, mapping=mapping, header_row=header_row, sheet=sheet
-            )
             preview = roster_preview.cached_preview(
-                send_bytes, filename=send_name, family=Family(family), as_of=as_of
+                raw, filename=upload.name, family=Family(family), as_of=as_of, columns=mapping
             )
         except RosterError as exc:
             preview = None
@@ -391,36 +319,24 @@ def upload_section() -> None:
     st.markdown("**名单所属单位**（核验结果保存到这家企业或辖区的人员名下）")
     target = choose_target(K + "target.")
     if st.button("提交核验", type="primary", key=K + "submit", disabled=target is None or preview.total == 0):
+        assert target is not None
         try:
-            answer = client.submit_roster(send_bytes, filename=send_name, family=family, as_of=as_of)
-        except VerifierError as exc:
-            st.error(exc.message)
+            job_id = verify_service.submit(
+                client,
+                sessions,
+                principal=principal,
+                data=raw,
+                filename=upload.name,
+                family=family,
+                as_of=as_of,
+                target=target,
+                rows=preview.total,
+                columns=mapping,
+            )
+        except (VerifierError, InputError, AccessDenied) as exc:
+            st.error(getattr(exc, "message", None) or str(exc))
         else:
-            job_id = int(answer["job_id"])
-            try:
-                created_at = str(answer.get("created_at") or client.job(job_id)["created_at"])
-            except VerifierError as exc:
-                st.error(f"任务 {job_id} 已提交，但读取任务信息失败：{exc.message}")
-                return
             open_job(job_id)
-            with data.session(data.database_url()) as session:
-                verifier_jobs.record_submission(
-                    session,
-                    principal=principal,
-                    job=(job_id, created_at),
-                    label=target_label(target or {}),
-                    jurisdiction_id=(target or {}).get("jurisdiction_id"),
-                    enterprise_id=(target or {}).get("enterprise_id"),
-                )
-                audit(
-                    session,
-                    principal=principal,
-                    action=AuditAction.IMPORT,
-                    entity="verifier_job",
-                    entity_id=job_id,
-                    detail=f"提交名单核验：{upload.name}，{preview.total} 行（{target_label(target or {})}）",
-                )
-                session.commit()
             st.toast(f"已提交：任务 {job_id}")
 
 
@@ -430,13 +346,10 @@ def job_section() -> None:
     if job_id is None:
         return
     try:
-        job = client.job(int(job_id))
+        job = verify_service.open_job(client, sessions, principal=principal, job_id=int(job_id))
     except VerifierError as exc:
         st.error(exc.message)
         return
-    try:
-        with data.session(data.database_url()) as session:
-            verifier_jobs.require_job(session, principal=principal, job=verifier_jobs.job_key(job))
     except AccessDenied as exc:
         st.error(str(exc))
         return
@@ -522,9 +435,10 @@ def job_section() -> None:
     if full_ids:
         # The full-ID file is fetched only after its audit entry is committed (never built ahead).
         if st.button("生成含完整身份证号的文件（记入审计日志）", key=f"{K}full_ids.build.{job_id}"):
-            audit_download(job_id, True)
             try:
-                st.session_state[full_key] = client.results_file(job_id, fmt="xlsx", full_ids=True)
+                st.session_state[full_key] = verify_service.full_id_file(
+                    client, sessions, principal=principal, job_id=job_id
+                )
             except VerifierError as exc:
                 st.error(exc.message)
         if (payload := st.session_state.get(full_key)) is not None:
@@ -538,34 +452,29 @@ def job_section() -> None:
             )
     else:
         st.session_state.pop(full_key, None)
-        try:
-            result_file = client.results_file(job_id, fmt="xlsx", full_ids=False)
-        except VerifierError as exc:
-            st.error(exc.message)
-        else:
-            st.download_button(
-                "下载结果（Excel：保留原名单各列，追加核验结果列）",
-                result_file,
-                file_name=file_name,
-                mime=XLSX_MEDIA,
-                key=K + "download",
-                on_click=audit_download,
-                args=(job_id, False),
-                type="primary",
-            )
+        st.download_button(  # the file is built when it is downloaded, not on every rerun
+            "下载结果（Excel：保留原名单各列，追加核验结果列）",
+            partial(verify_service.masked_file, client, sessions, principal=principal, job_id=job_id),
+            file_name=file_name,
+            mime=XLSX_MEDIA,
+            key=K + "download",
+            type="primary",
+        )
 
     st.markdown(
         "**保存到数据库**（总览和乡镇页面的持证核查数字来自这里；只保存结论，同一任务重复保存会替换）"
     )
     known: dict[str, Any] | None = None
     try:
-        outcome = autosave(job)
+        outcome = verify_service.save_if_finished(sessions, principal=principal, client=client, job=job)
     except (InputError, AccessDenied, VerifierError, ValueError) as exc:
         st.error(f"自动保存失败，结果还没有保存：{exc}。请检查下面的所属单位后点“保存核验结果”。")
     else:
         if outcome.target is None:
             st.warning(outcome.message, icon="💾")
         else:
+            if outcome.saved_now:
+                data.invalidate()  # the overview's certificate numbers change
             st.success(outcome.message, icon="💾")
             known = {"jurisdiction_id": outcome.target.area_id, "enterprise_id": outcome.target.enterprise_id}
     with st.expander("保存到其他单位或企业", expanded=known is None):
@@ -575,7 +484,12 @@ def job_section() -> None:
             and chosen is not None
         ):
             try:
-                st.toast(save_results(job, chosen))
+                st.toast(
+                    verify_service.save_to(
+                        sessions, principal=principal, client=client, job=job, target=chosen
+                    )
+                )
+                data.invalidate()  # the overview's certificate numbers change
                 st.rerun()
             except (InputError, AccessDenied, VerifierError, ValueError) as exc:
                 st.error(f"保存失败：{exc}")

@@ -1,7 +1,8 @@
 """Verification results into the campaign database: people and `CertificateCheck` rows, audited.
 
-A verifier job's result rows (the §7 columns of `verification.md`, full ID numbers, plus the roster's
-own cells under `_original`) become one check per person and job. Only verdicts are stored: a
+A verifier job's results (the service's typed records, `verifier.contract`, turned into `CheckRow`s
+by the dashboard: full ID numbers, the outcome code, ISO dates, aware UTC times and the roster's
+normalised fields — nothing parsed back from a result file) become one check per person and job. Only verdicts are stored: a
 non-verdict (信息有误, 平台故障, 未核验 …) says nothing about the person and would inflate the
 overview's "核查特种作业人员数". Saving the same job again replaces its checks (idempotent per job),
 so a job resumed after a stop can be saved once more.
@@ -18,9 +19,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
 from anpei.settings import get_settings
@@ -29,24 +29,17 @@ from db.models import CertificateCheck, Enterprise, Person
 from db.records.common import InputError, audit, jurisdiction_by_id, sha256_hex
 from db.rules.access import AccessDenied, Principal, require_read, require_write
 from db.rules.metrics import is_registered_to
-from verifier.roster import build_header_lookup, header_key
-from verifier.types import FAMILY_LABELS, Family, Outcome
+from verifier.types import Family, Outcome
 
-ORIGINAL_KEY = "_original"  # as in verifier.results: the roster's own cells, header → value
 MANAGER_TYPES = {"主要负责人": PersonRole.PRINCIPAL, "安全生产管理人员": PersonRole.SAFETY_MANAGER}
-_FAMILY_BY_LABEL = {label: family for family, label in FAMILY_LABELS.items()}
-_DATE_COLUMNS = {
-    "first_issue_date": "初领日期",
-    "valid_from": "有效期开始",
-    "valid_until": "有效期结束",
-    "review_due": "应复审日期",
-    "review_done": "实际复审日期",
-}
+DATE_KEYS = ("first_issue_date", "valid_from", "valid_until", "review_due", "review_done")
 
 
 @dataclass(frozen=True)
 class CheckRow:
-    """One result row, parsed: the verifier's conclusion and what the roster said about the person."""
+    """One result row: the verifier's conclusion and what the roster said about the person.
+
+    `dates` holds the platform certificate's `DATE_KEYS`; `checked_at` is timezone-aware."""
 
     row_number: int
     name: str
@@ -59,7 +52,7 @@ class CheckRow:
     cert_number: str | None
     category: str | None
     item: str | None
-    dates: dict[str, dt.date | None]
+    dates: Mapping[str, dt.date | None]
     issuer: str | None
     checked_at: dt.datetime | None
     roster_item: str | None = None
@@ -105,106 +98,12 @@ class SaveReport:
         return "；".join(parts) + "。"
 
 
-# --- parsing ---------------------------------------------------------------------------------
-
-
 def _norm(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    for sep in ("-", "/", "."):
-        parts = text.split(" ")[0].split(sep)
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-            except ValueError:
-                return None
-    return None
-
-
-def _stamp(value: Any) -> dt.datetime | None:
-    """核验时间 as written by the verifier (the service machine's local time) → aware UTC."""
-    if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    return (moment if moment.tzinfo else moment.astimezone()).astimezone(dt.UTC)
-
-
-def _family(value: Any) -> Family:
-    text = _text(value)
-    try:
-        return Family(text)
-    except ValueError:
-        pass
-    found = _FAMILY_BY_LABEL.get(text)
-    if found is None:
-        raise InputError(f"证书类型“{text}”无法识别")
-    return found
-
-
-def _roster_fields(original: Mapping[str, Any]) -> dict[str, str]:
-    """The roster's own cells by field (item, person_type, enterprise …), from their headers."""
-    lookup = build_header_lookup()
-    fields: dict[str, str] = {}
-    for header, value in original.items():
-        field_name = lookup.get(header_key(header.rstrip("_")))
-        if field_name is not None and field_name not in fields:
-            fields[field_name] = _text(value)
-    return fields
-
-
-def parse_result_row(values: Mapping[str, Any]) -> CheckRow:
-    """A §7 result row (as from the service, full ID numbers) → CheckRow. InputError when unusable."""
-    try:
-        outcome = Outcome(_text(values.get("outcome")))
-    except ValueError as exc:
-        raise InputError(f"第 {values.get('行号')} 行的核验结论“{values.get('outcome')}”无法识别") from exc
-    roster = _roster_fields(values.get(ORIGINAL_KEY) or {})
-    row_number = _text(values.get("行号"))
-    return CheckRow(
-        row_number=int(row_number) if row_number.isdigit() else 0,
-        name=_text(values.get("姓名")),
-        id_number=_text(values.get("身份证号")).upper(),
-        family=_family(values.get("证书类型")),
-        outcome=outcome,
-        warnings=_text(values.get("warnings"))[:300],
-        problem=_text(values.get("问题"))[:20],
-        explanation=_text(values.get("说明")),
-        cert_number=_text(values.get("证号"))[:40] or None,
-        category=_text(values.get("作业类别"))[:50] or None,
-        item=_text(values.get("操作项目"))[:80] or None,
-        dates={key: _date(values.get(column)) for key, column in _DATE_COLUMNS.items()},
-        issuer=_text(values.get("签发机关"))[:100] or None,
-        checked_at=_stamp(values.get("核验时间")),
-        roster_item=roster.get("item") or None,
-        person_type=roster.get("person_type") or _text(values.get("人员类型")) or None,
-        appointment_date=_date(roster.get("appointment_date")),
-        enterprise_name=roster.get("enterprise") or None,
-        uscc=(roster.get("uscc") or "").upper() or None,
-    )
+def _cut(text: str | None, size: int) -> str | None:
+    return (text or "")[:size] or None
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -232,29 +131,43 @@ class _EnterpriseFinder:
         return None
 
 
-def _person(session: Session, row: CheckRow, enterprise: Enterprise) -> tuple[Person, bool]:
-    """The person with this ID at this enterprise (same role preferred); created when new."""
-    found = session.exec(
-        select(Person).where(Person.id_number == row.id_number, Person.enterprise_id == enterprise.id)
-    ).all()
-    same_role = [p for p in found if p.role == row.role.value]
-    if same_role or found:
-        person = (same_role or found)[0]
-        if row.appointment_date and person.appointment_date is None:
-            person.appointment_date = row.appointment_date
-        return person, False
-    assert enterprise.id is not None
-    person = Person(
-        name=row.name[:50],
-        id_number=row.id_number,
-        role=row.role.value,
-        enterprise_id=enterprise.id,
-        appointment_date=row.appointment_date,
-        operation_item=(row.roster_item or row.item or None) if row.family is Family.SPECIAL else None,
-    )
-    session.add(person)
-    session.flush()
-    return person, True
+class _People:
+    """The people of the job's ID numbers, loaded in a few queries (not one per row); new ones are
+    added to the session and flushed together."""
+
+    CHUNK = 500
+
+    def __init__(self, session: Session, id_numbers: set[str]) -> None:
+        self.session = session
+        self.by_key: dict[tuple[str, int], list[Person]] = {}
+        numbers = sorted(id_numbers)
+        for start in range(0, len(numbers), self.CHUNK):
+            chunk = numbers[start : start + self.CHUNK]
+            stmt = select(Person).where(col(Person.id_number).in_(chunk)).order_by(col(Person.id))
+            for person in session.exec(stmt).all():
+                self.by_key.setdefault((person.id_number, int(person.enterprise_id)), []).append(person)
+
+    def get(self, row: CheckRow, enterprise: Enterprise) -> tuple[Person, bool]:
+        """The person with this ID at this enterprise (same role preferred); created when new."""
+        assert enterprise.id is not None
+        found = self.by_key.get((row.id_number, enterprise.id), [])
+        same_role = [p for p in found if p.role == row.role.value]
+        if same_role or found:
+            person = (same_role or found)[0]
+            if row.appointment_date and person.appointment_date is None:
+                person.appointment_date = row.appointment_date
+            return person, False
+        person = Person(
+            name=row.name[:50],
+            id_number=row.id_number,
+            role=row.role.value,
+            enterprise_id=enterprise.id,
+            appointment_date=row.appointment_date,
+            operation_item=(row.roster_item or row.item or None) if row.family is Family.SPECIAL else None,
+        )
+        self.session.add(person)
+        self.by_key.setdefault((row.id_number, enterprise.id), []).append(person)
+        return person, True
 
 
 # --- saving ----------------------------------------------------------------------------------
@@ -288,7 +201,7 @@ def save_job_results(
     principal: Principal,
     job_ref: str,
     as_of: dt.date,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[CheckRow],
     enterprise_id: int | None = None,
     jurisdiction_id: int | None = None,
     source: str = "verifier",
@@ -296,30 +209,36 @@ def save_job_results(
 ) -> SaveReport:
     """Store a job's verdicts against people and the enterprise (or jurisdiction) the roster belongs to.
 
-    `rows` are §7 result rows with full ID numbers (`verifier.exports` / the service's results),
-    optionally with the roster's cells under `_original`. Exactly one of `enterprise_id` and
-    `jurisdiction_id`. Saving a `job_ref` again replaces its earlier checks. Audited as an import.
+    `rows` carry full ID numbers. Exactly one of `enterprise_id` and `jurisdiction_id`. Saving a
+    `job_ref` again replaces its earlier checks. Audited as an import.
     """
     if not job_ref.strip():
         raise InputError("缺少任务编号，无法保存核验结果")
     enterprise, jid = _target(
         session, principal=principal, enterprise_id=enterprise_id, jurisdiction_id=jurisdiction_id
     )
-    parsed = [parse_result_row(values) for values in rows]
-    existing = session.exec(select(CertificateCheck).where(CertificateCheck.job_ref == job_ref)).all()
-    for check in existing:
-        if check.jurisdiction_id is not None:
-            require_write(principal, check.jurisdiction_id)
-    replaced = len(existing)
-    if existing:
+    for row in rows:
+        if row.checked_at is not None and row.checked_at.tzinfo is None:
+            raise InputError(f"第 {row.row_number} 行的核验时间缺少时区，无法保存")
+    earlier = session.execute(
+        select(CertificateCheck.jurisdiction_id, func.count())
+        .where(col(CertificateCheck.job_ref) == job_ref)
+        .group_by(col(CertificateCheck.jurisdiction_id))
+    ).all()
+    for earlier_jid, _n in earlier:
+        if earlier_jid is not None:
+            require_write(principal, int(earlier_jid))
+    replaced = sum(int(n) for _jid, n in earlier)
+    if replaced:
         session.execute(delete(CertificateCheck).where(col(CertificateCheck.job_ref) == job_ref))
     finder = None
     if enterprise is None:  # a county-level roster may name any enterprise of the county
         county = jurisdiction_by_id(session, jid).kind == JurisdictionKind.COUNTY.value
         finder = _EnterpriseFinder(session, jurisdiction_id=None if county else jid)
     seen: set[tuple[str, str, str]] = set()
-    saved = non_verdict = duplicates = created = unplaced = 0
-    for row in parsed:
+    non_verdict = duplicates = created = unplaced = 0
+    placed: list[tuple[CheckRow, Enterprise | None, Person | None]] = []
+    for row in rows:
         if not row.outcome.is_verdict:
             non_verdict += 1
             continue
@@ -327,40 +246,45 @@ def save_job_results(
             duplicates += 1
             continue
         seen.add(row.person_key)
-        place = enterprise if enterprise is not None else (finder.find(row) if finder else None)
-        person: Person | None = None
+        placed.append(
+            (row, enterprise if enterprise is not None else (finder.find(row) if finder else None), None)
+        )
+    people = _People(session, {row.id_number for row, place, _ in placed if place is not None})
+    for index, (row, place, _) in enumerate(placed):
         if place is not None and len(row.id_number) == 18:
-            person, new = _person(session, row, place)
+            person, new = people.get(row, place)
             created += new
+            placed[index] = (row, place, person)
         else:
             unplaced += 1
-        session.add(
-            CertificateCheck(
-                person_id=person.id if person else None,
-                enterprise_id=place.id if place else None,
-                jurisdiction_id=jid,
-                family=row.family.value,
-                outcome=row.outcome.value,
-                warnings=row.warnings,
-                problem=row.problem,
-                explanation=row.explanation,
-                cert_number=row.cert_number,
-                category=row.category,
-                item=row.item or row.roster_item,
-                issuer=row.issuer,
-                as_of=as_of,
-                checked_at=row.checked_at or dt.datetime.now(dt.UTC),
-                source=source[:20],
-                job_ref=job_ref[:64],
-                evidence_ref=evidence_ref,
-                first_issue_date=row.dates["first_issue_date"],
-                valid_from=row.dates["valid_from"],
-                valid_until=row.dates["valid_until"],
-                review_due=row.dates["review_due"],
-                review_done=row.dates["review_done"],
-            )
-        )
-        saved += 1
+    session.flush()  # the new people, together: their ids for the checks
+    now = dt.datetime.now(dt.UTC)
+    checks = [
+        {
+            "person_id": person.id if person else None,
+            "enterprise_id": place.id if place else None,
+            "jurisdiction_id": jid,
+            "family": row.family.value,
+            "outcome": row.outcome.value,
+            "warnings": row.warnings[:300],
+            "problem": row.problem[:20],
+            "explanation": row.explanation,
+            "cert_number": _cut(row.cert_number, 40),
+            "category": _cut(row.category, 50),
+            "item": _cut(row.item, 80) or _cut(row.roster_item, 80),
+            "issuer": _cut(row.issuer, 100),
+            "as_of": as_of,
+            "checked_at": row.checked_at or now,
+            "source": source[:20],
+            "job_ref": job_ref[:64],
+            "evidence_ref": evidence_ref,
+            **{key: row.dates.get(key) for key in DATE_KEYS},
+        }
+        for row, place, person in placed
+    ]
+    for start in range(0, len(checks), 1000):
+        session.execute(insert(CertificateCheck), checks[start : start + 1000])
+    saved = len(checks)
     session.flush()
     report = SaveReport(job_ref, saved, replaced, non_verdict, duplicates, created, unplaced)
     where = enterprise.name if enterprise is not None else jurisdiction_by_id(session, jid).name
@@ -446,7 +370,6 @@ __all__ = [
     "SaveReport",
     "enterprise_choices",
     "job_ref_for",
-    "parse_result_row",
     "save_job_results",
     "saved_job_refs",
     "store_page",

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from dashboard.verify_service import check_row
 from db.codes import PersonRole
 from db.models import CertificateCheck, Person
 from db.reads import queries
 from db.records.cert_results import (
+    CheckRow,
     enterprise_choices,
     job_ref_for,
-    parse_result_row,
     save_job_results,
     saved_job_refs,
 )
@@ -23,39 +24,53 @@ from db.records.common import InputError
 from db.rules.access import SYSTEM, AccessDenied
 from tests.staff.conftest import County
 from tests.staff.kit import people
+from verifier.contract import Certificate, ResultRecord, RosterFields
+from verifier.types import Family, Outcome
 
 AS_OF = dt.date(2023, 5, 20)
 CROWD = people(6)
 
 
-def row(
-    n: int, outcome: str, *, problem: str = "", family: str = "特种作业操作证", **original: Any
-) -> dict[str, Any]:
+ROSTER_KEYS = {
+    "单位名称": "enterprise",
+    "所在单位": "enterprise",
+    "统一社会信用代码": "uscc",
+    "人员类型": "person_type",
+}
+
+
+def record(
+    n: int, outcome: str, *, problem: str = "", family: str = "special", **roster: Any
+) -> ResultRecord:
+    """A row as the service's typed records give it (full ID number); roster fields by their header."""
     person = CROWD[n]
-    values: dict[str, Any] = {
-        "行号": n + 2,
-        "姓名": person.name,
-        "身份证号": person.id_number,
-        "证书类型": family,
-        "outcome": outcome,
-        "结论": "",
-        "问题": problem,
-        "warnings": "",
-        "说明": "说明",
-        "证号": "T" + person.id_number,
-        "作业类别": "电工作业",
-        "操作项目": "低压电工作业",
-        "初领日期": "2021-03-01",
-        "有效期开始": "2021-03-01",
-        "有效期结束": "2027-02-28",
-        "应复审日期": "2024-02-28",
-        "实际复审日期": "",
-        "签发机关": "重庆市应急管理局",
-        "核验时间": "2023-05-20 10:11:12",
-    }
-    if original:
-        values["_original"] = original
-    return values
+    code = Outcome(outcome)
+    return ResultRecord(
+        row_number=n + 2,
+        name=person.name,
+        id_number=person.id_number,
+        family=Family(family),
+        outcome=code,
+        is_verdict=code.is_verdict,
+        problem=problem,
+        explanation="说明",
+        certificate=Certificate(
+            cert_number="T" + person.id_number,
+            category="电工作业",
+            item="低压电工作业",
+            first_issue_date=dt.date(2021, 3, 1),
+            valid_from=dt.date(2021, 3, 1),
+            valid_until=dt.date(2027, 2, 28),
+            review_due=dt.date(2024, 2, 28),
+            issuer="重庆市应急管理局",
+        ),
+        checked_at=dt.datetime(2023, 5, 20, 2, 11, 12, tzinfo=dt.UTC),
+        roster=RosterFields(**{ROSTER_KEYS[k]: v for k, v in roster.items()}),
+    )
+
+
+def row(n: int, outcome: str, *, problem: str = "", family: str = "special", **roster: Any) -> CheckRow:
+    return check_row(record(n, outcome, problem=problem, family=family, **roster))
 
 
 ROWS = [
@@ -133,7 +148,7 @@ def test_a_township_roster_finds_each_rows_enterprise(county: County) -> None:
         row(
             3,
             "VALID",
-            family="安全生产知识和管理能力考核合格证",
+            family="safety",
             人员类型="主要负责人",
             所在单位="三合化工有限公司",
         ),
@@ -191,7 +206,7 @@ def test_enterprise_choices_and_parsing(county: County) -> None:
             enterprise_choices(
                 s, principal=county.township("名山街道"), jurisdiction_id=county.ids["三合街道"]
             )
-    parsed = parse_result_row(row(0, "VALID_WITH_WARNINGS"))
-    assert parsed.family.value == "special" and parsed.checked_at is not None
+    parsed = row(0, "VALID_WITH_WARNINGS")
+    assert parsed.family is Family.SPECIAL and parsed.checked_at is not None
     assert parsed.checked_at.tzinfo is not None
     assert job_ref_for(12, "2026-11-26T12:31:08.123Z") == "verifier:12:20261126123108"

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
+from dashboard.verify_service import check_row
 from db.engine import make_engine
 from db.models import Enterprise, Finding, Inspection, MonthlyReport
 from db.records.cert_results import save_job_results
@@ -23,6 +24,8 @@ from db.rules.access import SYSTEM, AccessDenied
 from db.xlsx import exports
 from tests.staff.conftest import County
 from tests.staff.kit import people
+from verifier.contract import Certificate, ResultRecord, RosterFields
+from verifier.types import Family, Outcome
 
 CROWD = people(3)
 FORMULA = '=HYPERLINK("http://example.invalid","点我")'
@@ -93,16 +96,21 @@ def _data(county: County) -> None:
         s.add(bad)
         s.flush()
         rows = [
-            {
-                "行号": 2,
-                "姓名": CROWD[0].name,
-                "身份证号": CROWD[0].id_number,
-                "证书类型": "特种作业操作证",
-                "outcome": "NOT_FOUND",
-                "问题": "无证上岗",
-                "说明": f"身份证号 {CROWD[0].id_number} 查无此证",
-                "证号": "T" + CROWD[0].id_number,
-            },
+            check_row(
+                ResultRecord(
+                    row_number=2,
+                    name=CROWD[0].name,
+                    id_number=CROWD[0].id_number,
+                    family=Family.SPECIAL,
+                    outcome=Outcome.NOT_FOUND,
+                    is_verdict=True,
+                    problem="无证上岗",
+                    explanation=f"身份证号 {CROWD[0].id_number} 查无此证",
+                    certificate=Certificate(cert_number="T" + CROWD[0].id_number),
+                    checked_at=dt.datetime(2023, 5, 12, 2, 0, tzinfo=dt.UTC),
+                    roster=RosterFields(),
+                )
+            )
         ]
         save_job_results(
             s,

@@ -22,7 +22,6 @@ from verifier.results import (
     RESULT_COLUMNS,
     outcome_class,
     result_rows,
-    rows_from_file,
     safe_text,
     summary_counts,
     write_csv,
@@ -318,22 +317,6 @@ def test_every_id_column_is_masked_malformed_ids_too(raw: str) -> None:
         compact = "".join(ch for ch in unicodedata.normalize("NFKC", str(value)) if ch.isdigit())
         assert middle not in compact, value
     assert out[ORIGINAL_KEY]["身份证号码"].count("*") >= 7
-
-
-def test_rows_read_back_from_the_file_and_from_the_earlier_layout() -> None:
-    rows = result_rows(pairs(), checked_at=CHECKED, full_ids=True, with_original=True)
-    sheet = _workbook(rows, ["序号", "姓名", "身份证号码", "证书编号", "备注"]).active
-    assert sheet is not None
-    table = [[c.value for c in r] for r in sheet.iter_rows()]
-    back = rows_from_file(table[0], table[1:])
-    assert back[0]["outcome"] == "VALID_WITH_WARNINGS" and back[0]["身份证号"] == ID1
-    assert back[0]["证号"] == "T" + ID1 and back[0]["有效期结束"] == dt.datetime(2023, 8, 1)
-    assert back[0][ORIGINAL_KEY]["证书编号"] == "T" + ID1
-    legacy_header = ["序号", *ALL_COLUMNS]
-    legacy = rows_from_file(legacy_header, [[1, *(rows[0].get(c, "") for c in ALL_COLUMNS)]])
-    assert legacy[0]["outcome"] == "VALID_WITH_WARNINGS" and legacy[0][ORIGINAL_KEY] == {"序号": 1}
-    with pytest.raises(ValueError, match="结果列"):
-        rows_from_file(["a", "b"], [])
 
 
 @pytest.mark.parametrize(
