@@ -12,7 +12,7 @@ import pytest
 from anpei import clock
 from anpei.settings import get_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # 2026-12-05 19:16 UTC is 2026-12-06 03:16 in Beijing: the day differs too
 EVENING_UTC = dt.datetime(2026, 12, 5, 19, 16, 3, tzinfo=dt.UTC)
 

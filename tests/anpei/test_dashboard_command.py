@@ -15,7 +15,7 @@ import pytest
 
 from anpei.procs import free_port, wait_http
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

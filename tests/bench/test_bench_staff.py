@@ -21,7 +21,7 @@ from dashboard.verify_results import read_result_workbook
 from db import exports
 from db.access import SYSTEM
 from db.engine import make_engine
-from tests.staff.kit import roster_rows, start_service, xlsx_bytes
+from tests.kits.staffkit import roster_rows, start_service, xlsx_bytes
 
 ROSTER_ROWS = 5000
 CASES = [

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from dashboard import nav
-from tests.authkit import browser_log_in
-from tests.browserkit import SHOTS, launch_browser, running_dashboard
+from tests.kits.authkit import browser_log_in
+from tests.kits.browserkit import SHOTS, launch_browser, running_dashboard
 
 pytestmark = pytest.mark.browser
 

@@ -18,8 +18,8 @@ from anpei.cli import app
 from db import exports, overview, queries
 from db.access import SYSTEM
 from db.engine import make_engine
-from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
+from tests.kits.authkit import logged_in
 
 MONTH = "2023-07"
 

@@ -20,8 +20,8 @@ from dashboard import ui
 from db import overview, queries, scoring
 from db.access import SYSTEM
 from db.engine import make_engine
-from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
+from tests.kits.authkit import logged_in
 
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
 AS_OF = dt.date(2023, 10, 31)  # the default 截至日期 for the 2023 sample (today is after the campaign)

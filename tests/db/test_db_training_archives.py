@@ -31,7 +31,7 @@ from db.training_archives import (
     training_units,
 )
 from db.training_sheets import decode_sheet, encode_sheet
-from tests.countykit import County, add_enterprises, add_places
+from tests.kits.countykit import County, add_enterprises, add_places
 from training_audit import audit, read_archive
 from training_audit.sample import COMPANY, SCHOOL, write_sample
 

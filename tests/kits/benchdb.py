@@ -5,7 +5,7 @@ test server, seeded once (×40 takes minutes) and reused by later runs: a databa
 the scale and seed once seeding has finished, so an interrupted seed is redone, never half-used. Each
 use migrates it to the current head first (a new index lands on the cached copy too).
 
-`python -m tests.bench.benchdb 40` seeds the ×40 copy ahead of a benchmark run.
+`python -m tests.kits.benchdb 40` seeds the ×40 copy ahead of a benchmark run.
 """
 
 from __future__ import annotations

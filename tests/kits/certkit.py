@@ -1,6 +1,6 @@
 """Made-up people, their certificate records as the platform answers them, and roster workbooks.
 
-Shared by tests/staff/kit.py and tests/verifier/jobkit.py; each sets its own certificate dates.
+Shared by tests/kits/staffkit.py and tests/kits/jobkit.py; each sets its own certificate dates.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from db.access import Principal
 from db.codes import Sector
 from db.models import TrainingInstitution
-from tests.countykit import County, add_enterprises, add_places
+from tests.kits.countykit import County, add_enterprises, add_places
 
 # 2023-06-03 10:00 in Shanghai: before the 5th, so May's table is on time.
 ON_TIME = dt.datetime(2023, 6, 3, 2, 0, tzinfo=dt.UTC)
@@ -71,7 +71,7 @@ def xlsx(
     return buf.getvalue()
 
 
-FRAME = str(Path(__file__).resolve().parent / "page_frame.py")
+FRAME = str(Path(__file__).resolve().parents[1] / "db" / "data_input" / "page_frame.py")
 
 
 def open_page(page: str, principal: Principal | None, monkeypatch: pytest.MonkeyPatch) -> Any:

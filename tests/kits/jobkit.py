@@ -18,15 +18,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from anpei.settings import Settings
-from tests.certkit import GIVEN, HEADERS, SURNAMES, Person, certificate_record, roster_workbook
-from tests.certkit import roster_rows as roster_rows  # re-exported for the tests
+from tests.kits.certkit import GIVEN, HEADERS, SURNAMES, Person, certificate_record, roster_workbook
+from tests.kits.certkit import roster_rows as roster_rows  # re-exported for the tests
 from verifier.captcha import FixedSolver
 from verifier.client import PlatformClient
 from verifier.double import QUERY_PATH, create_app, serving
 from verifier.ids import make_id
 
 AS_OF = dt.date(2023, 6, 30)
-JOB_CASSETTES = Path(__file__).resolve().parent / "job_cassettes"
+JOB_CASSETTES = Path(__file__).resolve().parents[1] / "verifier" / "job_cassettes"
 SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 
 

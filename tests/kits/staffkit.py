@@ -23,8 +23,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from anpei.settings import Settings
-from tests.certkit import GIVEN, HEADERS, SURNAMES, Person, certificate_record, roster_workbook
-from tests.certkit import roster_rows as roster_rows  # re-exported for the tests
+from tests.kits.certkit import GIVEN, HEADERS, SURNAMES, Person, certificate_record, roster_workbook
+from tests.kits.certkit import roster_rows as roster_rows  # re-exported for the tests
 from verifier.double import running_double
 from verifier.ids import make_id
 

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db.codes import Sector
-from tests.countykit import County, add_enterprises, add_places
-from tests.staff.kit import ServiceRun, start_service
+from tests.kits.countykit import County, add_enterprises, add_places
+from tests.kits.staffkit import ServiceRun, start_service
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def build_county(engine: Engine, url: str = "") -> County:

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.authkit import browser_log_in
-from tests.browserkit import SHOTS, launch_browser, running_dashboard
-from tests.staff.kit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
+from tests.kits.authkit import browser_log_in
+from tests.kits.browserkit import SHOTS, launch_browser, running_dashboard
+from tests.kits.staffkit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
 from verifier.results import FILE_COLUMNS
 
 pytestmark = pytest.mark.browser

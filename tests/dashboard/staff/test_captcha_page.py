@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.verifier_api import VerifierClient
-from tests.authkit import acting
-from tests.staff.conftest import ROOT
-from tests.staff.kit import CAPTCHA, ServiceRun, csv_bytes, roster_rows
+from tests.dashboard.staff.conftest import ROOT
+from tests.kits.authkit import acting
+from tests.kits.staffkit import CAPTCHA, ServiceRun, csv_bytes, roster_rows
 
 PAGE = str(ROOT / "dashboard" / "app_pages" / "captcha.py")
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")

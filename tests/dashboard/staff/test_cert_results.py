@@ -21,8 +21,8 @@ from db.cert_results import (
 from db.codes import PersonRole
 from db.input_common import InputError
 from db.models import CertificateCheck, Person
-from tests.staff.conftest import County
-from tests.staff.kit import people
+from tests.dashboard.staff.conftest import County
+from tests.kits.staffkit import people
 
 AS_OF = dt.date(2023, 5, 20)
 CROWD = people(6)

@@ -21,8 +21,8 @@ from db.cert_results import save_job_results
 from db.engine import make_engine
 from db.models import Enterprise, Finding, Inspection, MonthlyReport
 from db.monthly_table import DEFAULT_LAYOUT
-from tests.staff.conftest import County
-from tests.staff.kit import people
+from tests.dashboard.staff.conftest import County
+from tests.kits.staffkit import people
 
 CROWD = people(3)
 FORMULA = '=HYPERLINK("http://example.invalid","点我")'

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from db.models import AuditLog
-from tests.authkit import logged_in_page
-from tests.staff.conftest import ROOT
+from tests.dashboard.staff.conftest import ROOT
+from tests.kits.authkit import logged_in_page
 
 PAGE = str(ROOT / "dashboard" / "app_pages" / "exports.py")
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from dashboard import roster_preview as rp
-from tests.certkit import many_rows_xlsx
+from tests.kits.certkit import many_rows_xlsx
 from verifier.ids import make_id
 from verifier.roster import RosterTooLarge
 from verifier.types import Family

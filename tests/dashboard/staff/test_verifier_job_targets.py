@@ -9,7 +9,7 @@ import pytest
 from db import verifier_jobs
 from db.access import AccessDenied
 from db.input_common import InputError
-from tests.countykit import County
+from tests.kits.countykit import County
 
 BEFORE_RESET = (1, "2023-06-01T08:00:00Z")
 AFTER_RESET = (1, "2023-06-20T09:30:00Z")  # the same id, handed out again by a fresh verifier store

@@ -17,9 +17,9 @@ from streamlit.testing.v1 import AppTest
 from dashboard.verifier_api import VerifierClient
 from db.engine import make_engine
 from db.models import AuditLog, CertificateCheck, Person, VerifierJobTarget
-from tests.authkit import acting
-from tests.staff.conftest import ROOT, County, build_county
-from tests.staff.kit import ServiceRun, csv_bytes, roster_rows, xlsx_bytes
+from tests.dashboard.staff.conftest import ROOT, County, build_county
+from tests.kits.authkit import acting
+from tests.kits.staffkit import ServiceRun, csv_bytes, roster_rows, xlsx_bytes
 from verifier.ids import make_id
 
 PAGE = str(ROOT / "dashboard" / "app_pages" / "verify.py")

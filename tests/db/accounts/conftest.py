@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from accountkit import FAST, NOW, World, synthetic_id
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,6 +14,7 @@ from db import auth
 from db.access import Principal
 from db.codes import JurisdictionKind, PersonRole, Role, Sector
 from db.models import CertificateCheck, Enterprise, Jurisdiction, Person
+from tests.kits.accountkit import FAST, NOW, World, synthetic_id
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from accountkit import NOW
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -13,6 +12,7 @@ from db import audit
 from db.access import SYSTEM
 from db.codes import AuditAction
 from db.models import AuditLog
+from tests.kits.accountkit import NOW
 
 
 def _one_entry(engine: Engine) -> int:

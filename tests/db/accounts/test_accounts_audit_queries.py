@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-from accountkit import NOW, World
 from openpyxl import load_workbook
 from sqlmodel import Session
 
@@ -14,6 +13,7 @@ from db import audit
 from db.access import AccessDenied, Principal
 from db.audit_queries import AuditFilter, count_audit, export_audit_xlsx, search_audit
 from db.codes import AuditAction, Role
+from tests.kits.accountkit import NOW, World
 
 
 @pytest.fixture

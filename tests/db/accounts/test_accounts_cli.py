@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from accountkit import FAST, NOW, synthetic_id
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from db import auth
 from db.auth import authenticate
 from db.codes import AuditAction, JurisdictionKind, PersonRole, Role, Sector
 from db.models import AuditLog, Enterprise, Jurisdiction, Person, User
+from tests.kits.accountkit import FAST, NOW, synthetic_id
 
 PASSWORD = "Cli-peixun-2024"
 

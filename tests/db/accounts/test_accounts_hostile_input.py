@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import pytest
-from accountkit import NOW, World
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
@@ -21,6 +20,7 @@ from db.input_common import InputError, store_attachment
 from db.models import Finding, Person, User
 from db.monthly_table import validate_monthly_file
 from db.xlsx_io import ImportRefused
+from tests.kits.accountkit import NOW, World
 
 SQL = "'; DROP TABLE user; --"
 FORMULAS = [

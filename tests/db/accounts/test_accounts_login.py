@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from accountkit import NOW, PASSWORD, World
 from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -16,6 +15,7 @@ from db import auth
 from db.auth import BAD_CREDENTIALS, LOCKOUT, MAX_FAILED_LOGINS, LoginFailed, authenticate
 from db.codes import AuditAction, Role
 from db.models import AuditLog, User
+from tests.kits.accountkit import NOW, PASSWORD, World
 
 
 def _log(session: Session) -> list[AuditLog]:

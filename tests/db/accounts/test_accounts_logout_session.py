@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.authkit import logged_in, token_for
+from tests.kits.authkit import logged_in, token_for
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 APP = str(ROOT / "dashboard" / "app.py")
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
 

@@ -20,10 +20,10 @@ from db.codes import AuditAction, Role
 from db.engine import make_engine
 from db.models import AuditLog, User
 from db.sample.seed import DEMO_PASSWORD
-from tests.authkit import logged_in, token_for
-from tests.dbkit import Templates
+from tests.kits.authkit import logged_in, token_for
+from tests.kits.dbkit import Templates
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 APP = str(ROOT / "dashboard" / "app.py")
 EXPECTED = {
     "admin": {"overview", "township", "assessment", "admin_users", "admin_audit"},

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from accountkit import NOW, World
 from sqlmodel import Session, col, select
 
 from db.access import SYSTEM, AccessDenied, Principal
 from db.codes import AuditAction, Role
 from db.models import AuditLog, CertificateCheck, Person
 from db.personal_data import PersonNotFound, purge_people, reveal_id_number
+from tests.kits.accountkit import NOW, World
 
 
 def _log(session: Session) -> list[AuditLog]:

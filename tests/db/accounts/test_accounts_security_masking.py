@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from accountkit import NOW, World
 from sqlmodel import Session
 
 from dashboard.data import table_frame
@@ -12,6 +11,7 @@ from dashboard.ui import csv_bytes
 from db import overview, queries
 from db.codes import Role
 from db.models import CertificateCheck
+from tests.kits.accountkit import NOW, World
 
 
 def _mismatch_check(world: World, session: Session) -> str:

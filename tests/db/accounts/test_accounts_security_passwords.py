@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from accountkit import NOW, PASSWORD, World
 from sqlmodel import Session, col, select
 
 from db import auth, users
@@ -15,6 +14,7 @@ from db.auth import BAD_CREDENTIALS, MAX_FAILED_LOGINS, LoginFailed, authenticat
 from db.codes import AuditAction, Role
 from db.models import AuditLog
 from db.users import OLD_PASSWORD_WRONG, UserError
+from tests.kits.accountkit import NOW, PASSWORD, World
 
 NEW_PASSWORD = "Hdx-7731-wq-peixun"
 

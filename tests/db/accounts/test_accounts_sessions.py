@@ -7,7 +7,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from accountkit import NOW, PASSWORD, World
 from sqlmodel import Session, select
 
 from db import sessions
@@ -16,6 +15,7 @@ from db.codes import AuditAction, Role
 from db.models import AuditLog, User
 from db.sessions import issue_token, logout, principal_from_token
 from db.users import change_role, disable_user, reset_password
+from tests.kits.accountkit import NOW, PASSWORD, World
 
 KEY = b"k" * 32
 OTHER_KEY = b"o" * 32

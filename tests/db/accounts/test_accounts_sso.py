@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from accountkit import NOW, World
 from sqlmodel import Session, select
 
 from db.codes import AuditAction, Role
 from db.models import AuditLog
 from db.sso import email_verified, login_by_email, username_for_email
+from tests.kits.accountkit import NOW, World
 
 DOMAIN = "yjj.example.gov.cn"
 

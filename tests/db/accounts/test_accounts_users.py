@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from accountkit import PASSWORD, World
 from sqlmodel import Session, col, select
 
 from db import users
@@ -15,6 +14,7 @@ from db.auth import PasswordPolicyError, authenticate, verify_password
 from db.codes import Role
 from db.models import AuditLog, User
 from db.users import UserError
+from tests.kits.accountkit import PASSWORD, World
 
 NEW_PASSWORD = "Brand-new-pass-1"
 
@@ -137,9 +137,8 @@ def test_disable_enable_and_reset_are_audited(world: World, session: Session, ad
 
 
 def test_reset_password_lifts_lock(world: World, session: Session, admin: Principal) -> None:
-    from accountkit import NOW
-
     from db.auth import MAX_FAILED_LOGINS, LoginFailed
+    from tests.kits.accountkit import NOW
 
     target = world.user("target", Role.COUNTY_STAFF)
     for _ in range(MAX_FAILED_LOGINS):

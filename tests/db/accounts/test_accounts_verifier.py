@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from accountkit import World
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -18,10 +17,11 @@ from dashboard.verifier_api import VerifierClient, VerifierError
 from db import audit, verifier_jobs
 from db.access import AccessDenied, Principal
 from db.codes import AuditAction, Role
-from tests.authkit import acting
-from tests.staff.kit import ServiceRun, csv_bytes, roster_rows, start_service
+from tests.kits.accountkit import World
+from tests.kits.authkit import acting
+from tests.kits.staffkit import ServiceRun, csv_bytes, roster_rows, start_service
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 VERIFY = str(ROOT / "dashboard" / "app_pages" / "verify.py")
 CAPTCHA = str(ROOT / "dashboard" / "app_pages" / "captcha.py")
 TOKEN = "accounts-test-token-0123456789abcdef"

@@ -1,4 +1,4 @@
-"""Fixtures for the data-input tests: the tiny county (tests/data_input/kit.py), an upload directory,
+"""Fixtures for the data-input tests: the tiny county (tests/kits/inputkit.py), an upload directory,
 the county in a file the pages read."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.countykit import County
-from tests.data_input.kit import build_county
+from tests.kits.countykit import County
+from tests.kits.inputkit import build_county
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import state
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "app_pages"
+PAGES_DIR = Path(__file__).resolve().parents[3] / "dashboard" / "app_pages"
 wanted = os.environ.get("ANPEI_TEST_PAGE", "data_monthly.py")
 names = [
     n

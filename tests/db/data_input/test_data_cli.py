@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from anpei.cli import app
 from db import monthly_table
 from db.models import AuditLog, Inspection, MonthlyReport
-from tests.countykit import County
+from tests.kits.countykit import County
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

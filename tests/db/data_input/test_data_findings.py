@@ -12,7 +12,7 @@ from db import findings
 from db.access import AccessDenied
 from db.codes import FindingStatus, RevisitResult, TargetKind
 from db.input_common import InputError
-from tests.countykit import County
+from tests.kits.countykit import County
 
 
 def add(

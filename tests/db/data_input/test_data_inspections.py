@@ -18,8 +18,8 @@ from db.findings import FindingInput
 from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
 from db.xlsx_io import ImportRefused
-from tests.countykit import County
-from tests.data_input.kit import xlsx
+from tests.kits.countykit import County
+from tests.kits.inputkit import xlsx
 
 TODAY = dt.date(2023, 8, 1)
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}

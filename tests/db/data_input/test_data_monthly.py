@@ -18,8 +18,8 @@ from db.codes import MonthlyStatus
 from db.input_common import InputError
 from db.models import MonthlyReport
 from db.xlsx_io import ImportRefused
-from tests.countykit import County
-from tests.data_input.kit import LATE, ON_TIME, xlsx
+from tests.kits.countykit import County
+from tests.kits.inputkit import LATE, ON_TIME, xlsx
 
 HEADERS = [c.header for c in monthly_table.DEFAULT_LAYOUT]
 

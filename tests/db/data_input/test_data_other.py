@@ -16,7 +16,7 @@ from db.codes import ActionKind, TargetKind, TipStatus
 from db.findings import FindingInput, list_findings
 from db.input_common import InputError
 from db.inspections import ActionInput, add_action
-from tests.countykit import County
+from tests.kits.countykit import County
 
 
 def test_self_inspection_with_problems(county: County, uploads: Path) -> None:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from db import inspections, monthly_table, reconcile
 from db.codes import ActionKind, ItemResult, TargetKind
-from tests.countykit import County
-from tests.data_input.kit import ON_TIME
+from tests.kits.countykit import County
+from tests.kits.inputkit import ON_TIME
 
 TODAY = dt.date(2023, 8, 1)
 

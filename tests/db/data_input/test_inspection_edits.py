@@ -15,7 +15,7 @@ from db.codes import ActionKind, ItemResult, TargetKind
 from db.findings import FindingInput
 from db.input_common import InputError
 from db.models import EnforcementAction, Finding, Inspection, InspectionItemResult
-from tests.countykit import County
+from tests.kits.countykit import County
 
 TODAY = dt.date(2023, 8, 1)
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}

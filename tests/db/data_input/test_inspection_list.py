@@ -9,7 +9,7 @@ import pytest
 from db import inspections
 from db.access import AccessDenied
 from db.codes import ItemResult, TargetKind
-from tests.countykit import County
+from tests.kits.countykit import County
 
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 from db import findings
 from db.codes import TargetKind
 from db.models import Finding
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts
 
 P = "data_findings"
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from db import tips
 from db.models import AuditLog, EnforcementAction, Tip
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts
 
 P = "data_other"
 

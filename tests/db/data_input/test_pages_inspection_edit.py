@@ -12,8 +12,8 @@ from sqlmodel import select
 from db import inspections
 from db.codes import ItemResult, TargetKind
 from db.models import Finding, Inspection, InspectionItemResult
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts
 
 E = "data_inspections.edit"
 ALL_PASS = {n: ItemResult.PASS for n in range(1, 6)}

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from db import inspections
 from db.models import EnforcementAction, Finding, Inspection
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts, xlsx
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts, xlsx
 
 P = "data_inspections"
 HEADER = [c.header for c in inspections.COLUMNS]

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from db import monthly_table
 from db.models import MonthlyReport
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts, xlsx
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts, xlsx
 
 P = "data_monthly"
 MONTH = "2023-07"  # the sidebar's default month for the 2023 campaign

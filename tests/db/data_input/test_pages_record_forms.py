@@ -17,8 +17,8 @@ from sqlmodel import select
 from db import findings, monthly_table
 from db.codes import TargetKind
 from db.models import Finding, MonthlyReport
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts
 
 MONTH = "2023-07"  # the sidebar's default month
 

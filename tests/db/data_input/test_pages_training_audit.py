@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from db.codes import Sector
 from db.models import Enterprise, Finding, TrainingArchive, TrainingInstitution, TrainingLead
-from tests.countykit import County
-from tests.data_input.kit import open_page, texts
+from tests.kits.countykit import County
+from tests.kits.inputkit import open_page, texts
 from training_audit.sample import COMPANY, SCHOOL, write_sample
 
 P = "training_audit"

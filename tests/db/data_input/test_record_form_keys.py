@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "dashboard" / "app_pages"
+PAGES_DIR = Path(__file__).resolve().parents[3] / "dashboard" / "app_pages"
 PAGES = sorted(PAGES_DIR.glob("data_*.py"))
 INPUTS = {
     "text_input",

@@ -22,8 +22,8 @@ from db import findings, inspections, monthly_table
 from db.codes import FindingStatus, ItemResult, TargetKind
 from db.models import Finding, Inspection, MonthlyReport
 from db.row_versions import NO_ROW, StaleRecord, version_of
-from tests.countykit import County
-from tests.data_input.test_inspection_edits import TODAY, inspect
+from tests.db.data_input.test_inspection_edits import TODAY, inspect
+from tests.kits.countykit import County
 
 MONTH = "2023-05"
 
