@@ -98,7 +98,7 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     _ready(queue, "验证码队列")
     queue.locator('[data-testid="stImage"] img').first.wait_for(timeout=90_000)
     queue.get_by_text(services.crowd[0].name, exact=False).first.wait_for(timeout=90_000)
-    time.sleep(0.3)  # let the focusing script run, as a person's eyes would need a moment anyway
+    _ready_to_type(queue)  # the page's focusing script has run: the input has the focus
     queue.screenshot(path=str(SHOTS / "captcha.png"))
     per_row: list[float] = []
     started = time.monotonic()
