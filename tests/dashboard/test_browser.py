@@ -109,12 +109,14 @@ def browser() -> Iterator[Any]:
 # starts, "running", "notRunning" once it has finished (the attribute its own end-to-end tests wait on).
 RUN_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # every visible chart and table of the finished run drawn (those in closed tabs and expanders are
-# not), nothing left over from a previous run, fonts loaded
+# not), nothing left over from a previous run, no element still loading its code (Streamlit shows a
+# skeleton until a widget's script chunk has arrived: a form's select box and date input), fonts loaded
 DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
         .every(el => !el.checkVisibility() || el.querySelector('svg, canvas'))
     && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
         .every(el => !el.checkVisibility() || el.querySelector('canvas'))
     && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')
     && document.fonts.status === 'loaded'"""
 # then the page at rest: no change to the document for 250 ms (a table fills its rows after its canvas
 # appears), at most 3 s for a page that keeps refreshing itself, and two animation frames painted
