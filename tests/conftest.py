@@ -2,7 +2,7 @@
 
 PostgreSQL: every test gets its own schema in the `test` database (dropped afterwards), so runs
 never see each other's rows, also under pytest-xdist. Set ANPEI_TEST_PG_URL to use another server.
-Migrating and seeding happen once per session into templates that each test copies (tests/dbkit.py).
+Migrating and seeding happen once per session into templates that each test copies (tests/kits/dbkit.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from anpei.settings import get_settings
 from db.engine import make_engine
-from tests.dbkit import SAMPLE_SCALE, PgSchema, Templates
+from tests.kits.dbkit import SAMPLE_SCALE, PgSchema, Templates
 
 __all__ = ["SAMPLE_SCALE", "PgSchema"]  # PgSchema: also used by the benchmarks
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from tests.bench import sessionkit as sk
+from tests.kits import sessionkit as sk
 
 # Runs the Streamlit CLI with every script run under cProfile (timed by the script thread's CPU), one
 # file per run named after the path in $ANPEI_PROFILE_TARGET (the client changes it between roles).

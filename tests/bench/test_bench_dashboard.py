@@ -179,8 +179,8 @@ def seeded(
     from tests.conftest import PgSchema
 
     base = request.getfixturevalue("pg_url")
-    if scale >= 40:  # seeded once and kept between runs (tests/bench/benchdb.py)
-        from tests.bench.benchdb import cached_pg_database
+    if scale >= 40:  # seeded once and kept between runs (tests/kits/benchdb.py)
+        from tests.kits.benchdb import cached_pg_database
 
         started = time.perf_counter()
         cached = cached_pg_database(scale, base_url=base)

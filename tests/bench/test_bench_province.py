@@ -107,7 +107,7 @@ def measure(url: str, runs: int = RUNS) -> dict[str, tuple[float, float, float]]
 def bench_url(base_url: str | None = None) -> str:
     """ANPEI_BENCH_PG_URL (a copy of the ×40 database, e.g. while another branch's migrations are being
     measured), else the shared cached ×40 database."""
-    from tests.bench.benchdb import cached_pg_database
+    from tests.kits.benchdb import cached_pg_database
 
     explicit = os.environ.get("ANPEI_BENCH_PG_URL")
     if explicit:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import sessionkit as sk
+from tests.kits import sessionkit as sk
 
 CASES = [
     c.split(":")
@@ -79,7 +79,7 @@ def case(
         yield backend, scale, int(sessions_text), int(procs_text), url
         return
     request.getfixturevalue("pg_url")  # skips when the server is down
-    from tests.bench.benchdb import cached_pg_database
+    from tests.kits.benchdb import cached_pg_database
 
     yield backend, scale, int(sessions_text), int(procs_text), cached_pg_database(scale)
 

@@ -20,7 +20,7 @@ from dashboard.verifier_api import VerifierClient
 from db.engine import make_engine
 from db.rules.access import SYSTEM
 from db.xlsx import exports
-from tests.staff.kit import roster_rows, start_service, xlsx_bytes
+from tests.kits.staffkit import roster_rows, start_service, xlsx_bytes
 
 ROSTER_ROWS = 5000
 CASES = [

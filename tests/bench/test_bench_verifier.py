@@ -19,9 +19,7 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "verifier"))
-
-from jobkit import (
+from tests.kits.jobkit import (
     AS_OF,
     counting_double,
     make_client,
@@ -30,7 +28,6 @@ from jobkit import (
     valid_cassettes,
     write_xlsx,
 )
-
 from verifier.exports import write_results
 from verifier.jobs import JobRunner, PersonDone, create_job, run_to_end, single_client
 from verifier.roster import read_roster
@@ -186,7 +183,7 @@ MEMORY_SCRIPT = textwrap.dedent(
             return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
     sys.path.insert(0, sys.argv[4])
-    from jobkit import make_client
+    from tests.kits.jobkit import make_client
     from verifier.exports import write_results
     from verifier.jobs import JobRunner, create_job, run_to_end, single_client
     from verifier.roster import read_roster
@@ -227,7 +224,7 @@ def test_peak_memory_50k_job(tmp_path: Path) -> None:
                 str(roster),
                 f"sqlite:///{tmp_path / 'v.db'}",
                 url,
-                str(Path(__file__).resolve().parent.parent / "verifier"),
+                str(Path(__file__).resolve().parents[2]),
                 str(tmp_path / "out.xlsx"),
             ],
             capture_output=True,

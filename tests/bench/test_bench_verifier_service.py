@@ -20,7 +20,7 @@ import pytest
 
 from dashboard.verifier_api import VerifierClient
 from tests.bench.test_bench_verifier import double_process
-from tests.staff.kit import CAPTCHA, people, roster_rows, write_cassettes, xlsx_bytes
+from tests.kits.staffkit import CAPTCHA, people, roster_rows, write_cassettes, xlsx_bytes
 
 SIZES = [int(n) for n in os.environ.get("ANPEI_BENCH_SERVICE_ROWS", "1000,10000,50000").split(",")]
 POLL_S = 0.5  # what the dashboard's results page does, roughly

@@ -28,8 +28,8 @@ from db.engine import make_engine
 from db.models import CertificateCheck
 from tests.bench.test_bench_verifier import double_process
 from tests.bench.test_bench_verifier_service import _env, service_process
-from tests.staff.conftest import build_county
-from tests.staff.kit import CAPTCHA, people, roster_rows, write_cassettes, xlsx_bytes
+from tests.dashboard.staff.conftest import build_county
+from tests.kits.staffkit import CAPTCHA, people, roster_rows, write_cassettes, xlsx_bytes
 
 SIZES = [int(n) for n in os.environ.get("ANPEI_BENCH_PAGE_ROWS", "1000,10000,50000").split(",")]
 ACTIVE = {"queued", "running", "waiting_captcha"}

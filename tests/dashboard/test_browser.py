@@ -9,14 +9,15 @@ administrator's pages.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from dashboard import nav
-from tests.authkit import browser_log_in
-from tests.browserkit import SHOTS, launch_browser, running_dashboard
+from tests.kits.authkit import browser_log_in
+from tests.kits.browserkit import SHOTS, launch_browser, running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -104,11 +105,44 @@ def browser() -> Iterator[Any]:
         yield chromium
 
 
+# Streamlit marks its app element with the state of the script run: "initial" until the first run
+# starts, "running", "notRunning" once it has finished (the attribute its own end-to-end tests wait on).
+RUN_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# every visible chart and table of the finished run drawn (those in closed tabs and expanders are
+# not), nothing left over from a previous run, no element still loading its code (Streamlit shows a
+# skeleton until a widget's script chunk has arrived: a form's select box and date input), fonts loaded
+DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .every(el => !el.checkVisibility() || el.querySelector('svg, canvas'))
+    && [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+        .every(el => !el.checkVisibility() || el.querySelector('canvas'))
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')
+    && document.fonts.status === 'loaded'"""
+# then the page at rest: no change to the document for 250 ms (a table fills its rows after its canvas
+# appears), at most 3 s for a page that keeps refreshing itself, and two animation frames painted
+QUIET = """() => new Promise(done => {
+    const finish = () => {
+        observer.disconnect();
+        clearTimeout(limit);
+        requestAnimationFrame(() => requestAnimationFrame(done));
+    };
+    let timer = setTimeout(finish, 250);
+    const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(finish, 250); });
+    const limit = setTimeout(() => { clearTimeout(timer); finish(); }, 3000);
+    observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+})"""
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def _settled(page: Any) -> None:
-    """Wait until the script run has finished (no running indicator)."""
+    """Wait until the script run has finished, no running indicator is left and its tables and
+    charts are drawn, then until the page is at rest (events, no fixed sleeps)."""
+    page.wait_for_selector(RUN_FINISHED, state="attached", timeout=60_000)
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=60_000
     )
+    page.wait_for_function(DRAWN, timeout=60_000)
+    page.evaluate(QUIET)
 
 
 def log_in(browser: Any, base: str, username: str, *, viewport: dict[str, int] = VIEWPORT) -> Any:
@@ -148,7 +182,7 @@ def test_login_page_is_all_a_visitor_sees_and_is_captured(dashboard_url: str, br
         page.get_by_role("button", name="登录").click()
         page.get_by_text("用户名或密码不正确").wait_for(timeout=30_000)
         page.get_by_label("用户名").fill("sanhe")
-        page.wait_for_timeout(300)
+        page.evaluate(NEXT_FRAMES)  # the filled-in name painted
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "login.png"))
         # a forged cookie is no login either
@@ -199,7 +233,7 @@ def _capture(
         page.get_by_text(ready, exact=False).first.wait_for(timeout=60_000)
         _settled(page)  # charts and tables draw after the text; wait until the script has finished
         page.wait_for_selector(drawn, timeout=60_000)
-        page.wait_for_timeout(1500)
+        _settled(page)  # the drawn element's neighbours too
         body = page.inner_text("body")
         for text in expected:
             assert text in body, text
@@ -300,7 +334,10 @@ def _latin_in_focused_input(page: Any) -> list[str]:
         return []
     box.first.click()
     box.first.press_sequentially("1")
-    page.wait_for_timeout(300)
+    # the hint Streamlit shows under a changed text box ("按回车键确认", a character count); a box
+    # without a hint: what is visible is checked all the same
+    with contextlib.suppress(Exception):
+        page.locator('[data-testid="InputInstructions"]').first.wait_for(timeout=3_000)
     words = _visible_words(page)
     box.first.press("Backspace")
     return words
@@ -318,15 +355,15 @@ def _tables_scrolling_sideways(page: Any) -> list[str]:
 
 
 ERROR = '[data-testid="stException"]'
+INDICATOR_OR_FINISHED = f"""() => document.querySelector('[data-testid="stStatusWidget"]')
+    || document.querySelector('{RUN_FINISHED}')"""
 
 
 def _drawn(page: Any) -> None:
     """Wait until the page opened by `goto` has run its script and drawn its tables."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
-    _settled(page)
-    page.wait_for_timeout(1200)  # tables and charts draw after the script run
+    _settled(page)  # also waits until tables and charts are drawn
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -351,12 +388,10 @@ def test_every_page_of_every_role_speaks_chinese_and_fits_a_laptop(
                 where = f"{username}/{spec.url_path}"
                 address = "" if spec is first else spec.url_path  # the default page lives at "/"
                 page.goto(f"{dashboard_url}/{address}", wait_until="domcontentloaded")
-                status = page.locator('[data-testid="stStatusWidget"]')
-                try:  # the running indicator of the first run
-                    status.wait_for(timeout=5_000)
+                # the running indicator of the first run; a quick page may finish before it shows
+                page.wait_for_function(INDICATOR_OR_FINISHED, timeout=60_000)
+                if page.locator('[data-testid="stStatusWidget"]').count():
                     problems += [f"{where} 运行提示：{w}" for w in _visible_words(page)]
-                except Exception:  # a quick page may finish before the indicator shows
-                    pass
                 _drawn(page)
                 errors = page.locator(ERROR)
                 if errors.count():
@@ -368,7 +403,7 @@ def test_every_page_of_every_role_speaks_chinese_and_fits_a_laptop(
                     SHOTS.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(SHOTS / f"{spec.url_path}_1366.png"))
                     page.set_viewport_size(DESKTOP)
-                    page.wait_for_timeout(1000)
+                    _settled(page)  # tables and charts redrawn at the new width
                     page.screenshot(path=str(SHOTS / f"{spec.url_path}_1440.png"))
                     page.set_viewport_size(LAPTOP)
                 problems += [f"{where} 输入提示：{w}" for w in _latin_in_focused_input(page)]

@@ -19,8 +19,8 @@ from db.engine import make_engine
 from db.reads import overview, queries
 from db.rules.access import SYSTEM
 from db.xlsx import exports
-from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
+from tests.kits.authkit import logged_in
 
 MONTH = "2023-07"
 

@@ -21,8 +21,8 @@ from db.engine import make_engine
 from db.models import Jurisdiction
 from db.rules import scoring
 from db.rules.access import Principal
-from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
+from tests.kits.authkit import logged_in
 
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
 

@@ -21,8 +21,8 @@ from db.engine import make_engine
 from db.reads import overview, queries
 from db.rules import scoring
 from db.rules.access import SYSTEM
-from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
+from tests.kits.authkit import logged_in
 
 pytestmark = pytest.mark.usefixtures("clean_streamlit_caches")
 AS_OF = dt.date(2023, 10, 31)  # the default 截至日期 for the 2023 sample (today is after the campaign)

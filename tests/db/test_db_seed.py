@@ -213,7 +213,7 @@ def test_demo_accounts_never_beside_other_accounts(engine: Engine) -> None:
 def test_seed_analyzes_only_its_own_tables(pg_url: str) -> None:
     """A database-wide ANALYZE locked the tables of every other schema on the server too (and deadlocked
     with a concurrent test's TRUNCATE); the seed analyzes the tables it wrote, in its own schema."""
-    from tests.dbkit import PgSchema
+    from tests.kits.dbkit import PgSchema
 
     mine, other = PgSchema(pg_url), PgSchema(pg_url)
     try:

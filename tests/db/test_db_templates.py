@@ -1,4 +1,4 @@
-"""The test databases copied from the per-session templates (tests/dbkit.py) are what migrating and
+"""The test databases copied from the per-session templates (tests/kits/dbkit.py) are what migrating and
 seeding would have made, each test's copy is its own, and stale template schemas get dropped."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from db.models import Jurisdiction
 from db.rules.access import SYSTEM_ADMIN
 from db.sample.seed import seed_sample, seeded_counts
 from tests.db.test_db_seed import content_checksum
-from tests.dbkit import SAMPLE_SCALE, STALE_SECONDS, PgSchema, Templates, drop_stale_schemas
+from tests.kits.dbkit import SAMPLE_SCALE, STALE_SECONDS, PgSchema, Templates, drop_stale_schemas
 
 
 @pytest.fixture

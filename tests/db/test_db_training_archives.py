@@ -47,7 +47,7 @@ from db.training.archives import (
     training_units,
 )
 from db.training.sheets import decode_sheet, encode_sheet
-from tests.countykit import County, add_enterprises, add_places
+from tests.kits.countykit import County, add_enterprises, add_places
 from training_audit import audit, read_archive
 from training_audit.sample import COMPANY, SCHOOL, write_sample
 

@@ -10,7 +10,7 @@ import openpyxl
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
-from tests.training_audit.archivekit import clean_class, person, write_folder, write_xlsx
+from tests.kits.archivekit import clean_class, person, write_folder, write_xlsx
 from training_audit import audit, read_archive
 
 runner = CliRunner()

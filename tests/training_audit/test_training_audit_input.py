@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.training_audit.archivekit import clean_class, merge, person, write_folder, write_xlsx
+from tests.kits.archivekit import clean_class, merge, person, write_folder, write_xlsx
 from training_audit import ArchiveError, AuditResult, audit, load_rules, read_archive
 from training_audit.read import Limits
 from training_audit.rules_config import RulesError

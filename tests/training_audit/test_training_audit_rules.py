@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 
-from tests.training_audit.archivekit import Rows, clean_class, merge, person, write_xlsx
+from tests.kits.archivekit import Rows, clean_class, merge, person, write_xlsx
 from training_audit import AuditResult, Lead, audit, read_archive
 from training_audit.leads import evidence_text
 

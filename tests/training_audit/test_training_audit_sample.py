@@ -50,7 +50,7 @@ def test_the_engine_stands_alone() -> None:
 
 def test_archives_built_from_stored_rows_audit_like_files(tmp_path: Path) -> None:
     """The engine's input is tabular: rows from elsewhere (a database) give the same leads as the file."""
-    from tests.training_audit.archivekit import HEADERS, clean_class, write_xlsx
+    from tests.kits.archivekit import HEADERS, clean_class, write_xlsx
     from training_audit import Archive, Sheet
 
     sheets = clean_class(area=1)

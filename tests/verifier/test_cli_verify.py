@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jobkit import (
+from openpyxl import load_workbook
+
+from tests.kits.jobkit import (
     AS_OF,
     BLOCK_THEN_OK,
     EXPIRED,
@@ -24,8 +26,6 @@ from jobkit import (
     write_csv,
     write_xlsx,
 )
-from openpyxl import load_workbook
-
 from verifier.ids import mask_id
 from verifier.results import FILE_COLUMNS
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from jobkit import (
+
+from tests.kits.jobkit import (
     AS_OF,
     ERROR_ALWAYS,
     EXPIRED,
@@ -22,7 +23,6 @@ from jobkit import (
     counting_double,
     roster_rows,
 )
-
 from tests.verifier.test_service import _settings, _submit, _wait, _xlsx_bytes
 from verifier.contract import JobResults, ResultRecord, result_record
 from verifier.roster import read_records
@@ -127,7 +127,7 @@ def test_records_of_a_job_are_typed_iso_and_utc(api: TestClient, tmp_path: Any) 
         [*roster_rows([NOT_FOUND])[0][:2], "", "", "", "", ""],
     ]
     headers = ["姓名", "身份证号", "操作项目", "证书编号", "单位名称", "统一社会信用代码", "任职日期"]
-    from jobkit import write_xlsx
+    from tests.kits.jobkit import write_xlsx
 
     data = write_xlsx(tmp_path / "名单.xlsx", rows, headers=headers).read_bytes()
     created = api.post(
@@ -209,7 +209,7 @@ def test_json_rows_are_read_without_a_file_in_between() -> None:
 
 
 def test_a_manual_column_mapping_is_read_from_the_file_as_uploaded(api: TestClient, tmp_path: Any) -> None:
-    from jobkit import write_xlsx
+    from tests.kits.jobkit import write_xlsx
 
     rows = [[VALID.name, VALID.id_number, "低压电工作业"]]
     data = write_xlsx(tmp_path / "名单.xlsx", rows, headers=["职工名", "身份证号", "工种"]).read_bytes()

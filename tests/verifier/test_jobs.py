@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jobkit import (
+from sqlalchemy.engine import Engine
+
+from tests.kits.jobkit import (
     AS_OF,
     BLOCK_THEN_OK,
     ERROR_ALWAYS,
@@ -35,8 +37,6 @@ from jobkit import (
     write_csv,
     write_xlsx,
 )
-from sqlalchemy.engine import Engine
-
 from verifier.captcha import NoSolver
 from verifier.captcha_queue import CaptchaHub, QueueSolver
 from verifier.exports import result_table

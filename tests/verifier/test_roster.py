@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.certkit import many_rows_xlsx
+from tests.kits.certkit import many_rows_xlsx
 from verifier.ids import STORED_AS_NUMBER, convert_legacy, make_id
 from verifier.roster import (
     MAX_ROWS,

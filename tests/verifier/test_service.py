@@ -18,7 +18,12 @@ import pytest
 import requests
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from jobkit import (
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+
+from anpei.settings import Settings
+from tests.kits.certkit import many_rows_xlsx
+from tests.kits.jobkit import (
     AS_OF,
     EXPIRED,
     JOB_CASSETTES,
@@ -33,11 +38,6 @@ from jobkit import (
     valid_cassettes,
     write_xlsx,
 )
-from openpyxl import load_workbook
-from sqlalchemy.engine import Engine
-
-from anpei.settings import Settings
-from tests.certkit import many_rows_xlsx
 from verifier.ids import mask_id
 from verifier.results import FILE_COLUMNS
 from verifier.service import create_app
