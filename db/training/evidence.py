@@ -166,6 +166,7 @@ def may_reveal_lead_ids(principal: Principal) -> bool:
 
 
 def require_lead_reveal(principal: Principal) -> None:
+    """AccessDenied unless the principal may see leads' full ID numbers (`may_reveal_lead_ids`)."""
     if not may_reveal_lead_ids(principal):
         raise AccessDenied(f"{principal.role.label}账号不能查看培训档案线索的完整身份证号")
 

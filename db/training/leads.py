@@ -105,6 +105,7 @@ def _lead_scope(principal: Principal) -> Any:
 
 
 def archive_names(session: Session) -> dict[int, str]:
+    """Stored archive id → its file name."""
     return {
         int(i or 0): n for i, n in session.exec(select(TrainingArchive.id, TrainingArchive.file_name)).all()
     }
@@ -194,6 +195,7 @@ def lead_status_counts(session: Session, *, principal: Principal) -> dict[str, i
 
 
 def readable_lead(session: Session, principal: Principal, lead_id: int) -> TrainingLead:
+    """The lead, if the principal reads its jurisdiction or the other one its evidence reaches into."""
     lead = session.get(TrainingLead, lead_id)
     if lead is None:
         raise InputError(f"找不到编号为 {lead_id} 的线索")
