@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from dashboard.charts import Spec, configure
-from db.training.archives import SessionBar
+from db.training.evidence import SessionBar
 
 CLOCK = "floor(datum.value) + ':' + (datum.value % 1 == 0 ? '00' : '30')"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from db.records.common import InputError
-from db.training.archives import (
+from db.training.uploads import (
     Preview,
     Upload,
     UploadSource,

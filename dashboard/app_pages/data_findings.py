@@ -10,7 +10,7 @@ import streamlit as st
 from anpei import clock
 from dashboard import data, input_ui, state
 from db.codes import FindingStatus, RevisitResult
-from db.records import findings
+from db.records import finding_list, findings
 
 P = "data_findings"
 sel = state.selection()
@@ -49,7 +49,7 @@ filters: dict[str, Any] = dict(
     due_to=due_to,
 )
 with data.session(sel.url) as s:
-    rows = findings.list_findings(s, principal=who, as_of=as_of, **filters)
+    rows = finding_list.list_findings(s, principal=who, as_of=as_of, **filters)
 overdue = sum(r.overdue for r in rows)
 st.caption(f"共 {len(rows)} 条，其中逾期未整改 {overdue} 条（截至 {as_of.isoformat()}）")
 frame = pd.DataFrame(
@@ -125,7 +125,7 @@ else:
 
 def _export() -> bytes:
     with input_ui.writing(sel.url) as s:
-        return findings.export_findings(s, principal=who, as_of=as_of, **filters)
+        return finding_list.export_findings(s, principal=who, as_of=as_of, **filters)
 
 
 st.download_button(

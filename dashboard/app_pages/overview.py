@@ -12,7 +12,7 @@ from db.codes import JurisdictionKind
 from db.reads import overview as county_reads
 from db.reads import queries
 from db.rules.access import read_scope
-from db.training import archives
+from db.training import leads
 
 who = auth_ui.current()
 if not who.sees_all:
@@ -114,7 +114,7 @@ with st.expander("查看数字背后的记录", icon="🔎", key="overview.detai
 
 # --- training-archive leads (培训档案核查) -------------------------------------------------------------
 with data.session(sel.url) as s:
-    lead_counts = archives.lead_status_counts(s, principal=who)
+    lead_counts = leads.lead_status_counts(s, principal=who)
 st.markdown("#### 培训档案线索")
 pending_col, confirmed_col, rows_col = st.columns([1, 1, 3])
 pending_col.metric("待核实", ui.fmt_int(lead_counts["pending"]), border=True)
@@ -125,10 +125,10 @@ with rows_col.expander("查看线索", icon="🗂️"):
         ["pending", "confirmed"],
         horizontal=True,
         key="overview.training_leads",
-        format_func=lambda v: archives.LeadStatus(v).label,
+        format_func=lambda v: leads.LeadStatus(v).label,
     )
     with data.session(sel.url) as s:
-        lead_rows = archives.list_leads(s, principal=who, status=wanted)
+        lead_rows = leads.list_leads(s, principal=who, status=wanted)
     ui.detail_block(
         pd.DataFrame(
             [
@@ -145,7 +145,7 @@ with rows_col.expander("查看线索", icon="🗂️"):
                 for r in lead_rows
             ]
         ),
-        name=f"培训档案线索_{archives.LeadStatus(wanted).label}",
+        name=f"培训档案线索_{leads.LeadStatus(wanted).label}",
         key="overview.training_lead_rows",
     )
     st.caption("在“培训档案核查”页核实和处理线索。")

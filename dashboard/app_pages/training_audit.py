@@ -1,9 +1,9 @@
 """培训档案核查: upload archives, see their input problems, store them; leads county-wide by rule.
 
-A thin page over `db.training.archives`: the upload is read and audited alone first (input
-problems by row, nothing stored); 入库 re-checks everything stored. Each lead opens its evidence
-rows, the class's timeline and, for the time rules, the day's sessions; its status is changed in
-a form keyed by the lead's id.
+A thin page over `db.training` (`uploads`, `storing`, `leads`, `evidence`, `lead_export`): the
+upload is read and audited alone first (input problems by row, nothing stored); 入库 re-checks
+everything stored. Each lead opens its evidence rows, the class's timeline and, for the time
+rules, the day's sessions; its status is changed in a form keyed by the lead's id.
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ import streamlit as st
 
 from dashboard import input_ui, state, training_charts, training_upload, ui
 from db.records.common import InputError, local_zone
-from db.training import archives
+from db.training.evidence import (
+    RevealedLead,
+    class_sessions,
+    lead_evidence,
+    lead_sessions,
+    may_reveal_lead_ids,
+    reveal_lead,
+)
+from db.training.lead_export import export_leads
+from db.training.leads import LeadStatus, lead_finding, list_leads, set_lead_status
+from db.training.storing import StoreResult, list_archives, store_archive
+from db.training.uploads import TrainingUnit, Upload, guess_unit, training_units
 from training_audit.leads import RULE_NAMES
 
 P = "training_audit"
@@ -87,7 +98,7 @@ if who.can_write:
         chosen = {str(k): v for k, v in st.session_state.items() if str(k).startswith(training_upload.PREFIX)}
         try:
             with input_ui.writing(sel.url) as s:
-                units = archives.training_units(s, principal=who)
+                units = training_units(s, principal=who)
                 staged = training_upload.stage(
                     s, [(f.name, f.getvalue()) for f in files], folder_name=folder_name, chosen=chosen
                 )
@@ -141,7 +152,7 @@ if who.can_write:
                     st.warning("没有可选的培训机构或企业，无法入库。")
                     continue
                 assert item.upload is not None
-                guess = archives.guess_unit(units, item.upload.archive)
+                guess = guess_unit(units, item.upload.archive)
                 choice = st.selectbox(
                     "所属培训机构或企业",
                     list(by_key),
@@ -158,19 +169,19 @@ if who.can_write:
                     chosen_unit = by_key[str(choice)]
 
                     def _store(
-                        upload: archives.Upload = item.upload,
-                        unit: archives.TrainingUnit = chosen_unit,
-                    ) -> archives.StoreResult:
+                        upload: Upload = item.upload,
+                        unit: TrainingUnit = chosen_unit,
+                    ) -> StoreResult:
                         with input_ui.writing(sel.url) as s:
-                            return archives.store_archive(s, principal=who, upload=upload, unit=unit)
+                            return store_archive(s, principal=who, upload=upload, unit=unit)
 
                     input_ui.attempt(_store, success=lambda r: r.summary)
                 st.caption("入库后会与全县已入库的档案一起重新核查。")
 
 # --- archives ----------------------------------------------------------------------------------
 with input_ui.writing(sel.url) as s:
-    stored = archives.list_archives(s, principal=who)
-    leads = archives.list_leads(s, principal=who)
+    stored = list_archives(s, principal=who)
+    leads = list_leads(s, principal=who)
 with st.expander(f"已入库档案（{len(stored)} 份）"):
     input_ui.table(
         [
@@ -201,7 +212,7 @@ if counts.empty:
     st.caption("暂无线索。")
     st.stop()
 table = counts.pivot_table(index=["规则"], columns="状态", aggfunc="size", fill_value=0)
-table = table.reindex(columns=[s.label for s in archives.LeadStatus], fill_value=0)
+table = table.reindex(columns=[s.label for s in LeadStatus], fill_value=0)
 table["合计"] = table.sum(axis=1)
 st.dataframe(table.reset_index(), hide_index=True, width="stretch", key=f"{P}.counts")
 
@@ -215,9 +226,9 @@ code = a.selectbox(
 )
 status = b.selectbox(
     "状态",
-    [None, *[s.value for s in archives.LeadStatus]],
+    [None, *[s.value for s in LeadStatus]],
     key=f"{P}.filter.status",
-    format_func=lambda v: "全部状态" if v is None else archives.LeadStatus(v).label,
+    format_func=lambda v: "全部状态" if v is None else LeadStatus(v).label,
     placeholder="请选择",
 )
 unit = c.selectbox(
@@ -264,7 +275,7 @@ st.dataframe(
 
 def _export() -> bytes:
     with input_ui.writing(sel.url) as s:
-        return archives.export_leads(s, principal=who, **filters)
+        return export_leads(s, principal=who, **filters)
 
 
 st.download_button(
@@ -275,7 +286,7 @@ st.download_button(
     key=f"{P}.export",
 )
 full_file = f"{P}.full_file"
-if archives.may_reveal_lead_ids(who) and st.checkbox(
+if may_reveal_lead_ids(who) and st.checkbox(
     "导出含完整身份证号的线索清单（会记入审计日志）", key=f"{P}.full_ids"
 ):
     # the file is built only after its audit entry is committed (never ahead, never cached)
@@ -283,7 +294,7 @@ if archives.may_reveal_lead_ids(who) and st.checkbox(
 
         def _full() -> bytes:
             with input_ui.writing(sel.url) as s:
-                return archives.export_leads(s, principal=who, full_ids=True, **filters)
+                return export_leads(s, principal=who, full_ids=True, **filters)
 
         st.session_state[full_file] = input_ui.attempt(_full)
     if (payload := st.session_state.get(full_file)) is not None:
@@ -313,14 +324,14 @@ if flash := st.session_state.pop(f"{P}.flash", None):
     st.success(flash)
 st.markdown(f"**{lead.rule}**　状态：**{lead.status_label}**" + (f"（{lead.reason}）" if lead.reason else ""))
 st.markdown(f"{lead.text}  \n依据：{lead.basis}  \n证据：{lead.evidence}")
-revealed: archives.RevealedLead | None = None
-if archives.may_reveal_lead_ids(who) and st.button(
+revealed: RevealedLead | None = None
+if may_reveal_lead_ids(who) and st.button(
     "显示完整身份证号（记入审计日志）", key=f"{P}.reveal.{lead.id}", help="仅在核对身份时使用；只在本次显示"
 ):
 
-    def _reveal() -> archives.RevealedLead:
+    def _reveal() -> RevealedLead:
         with input_ui.writing(sel.url) as s:
-            return archives.reveal_lead(s, principal=who, lead_id=lead.id)
+            return reveal_lead(s, principal=who, lead_id=lead.id)
 
     revealed = input_ui.attempt(_reveal)
 if revealed is not None:
@@ -329,15 +340,11 @@ if revealed is not None:
         + "以下证据行显示完整身份证号（已记入审计日志），页面刷新后恢复遮蔽。"
     )
 with input_ui.writing(sel.url) as s:
-    found = archives.lead_finding(s, principal=who, lead_id=lead.id)
-    blocks = (
-        revealed.evidence
-        if revealed is not None
-        else archives.lead_evidence(s, principal=who, lead_id=lead.id)
-    )
-    day_bars = archives.lead_sessions(s, principal=who, lead_id=lead.id) if lead.code in TIME_RULES else []
+    found = lead_finding(s, principal=who, lead_id=lead.id)
+    blocks = revealed.evidence if revealed is not None else lead_evidence(s, principal=who, lead_id=lead.id)
+    day_bars = lead_sessions(s, principal=who, lead_id=lead.id) if lead.code in TIME_RULES else []
     class_bars = (
-        archives.class_sessions(s, principal=who, archive_id=lead.archive_id, class_code=lead.class_code)
+        class_sessions(s, principal=who, archive_id=lead.archive_id, class_code=lead.class_code)
         if lead.class_code
         else []
     )
@@ -364,11 +371,11 @@ if who.can_write:
     with st.form(f"{P}.status.{lead.id}"):
         new_status = st.radio(
             "核实结果",
-            [s.value for s in archives.LeadStatus],
+            [s.value for s in LeadStatus],
             horizontal=True,
             key=f"{P}.status_value.{lead.id}",
-            index=[s.value for s in archives.LeadStatus].index(lead.status),
-            format_func=lambda v: archives.LeadStatus(v).label,
+            index=[s.value for s in LeadStatus].index(lead.status),
+            format_func=lambda v: LeadStatus(v).label,
         )
         reason = st.text_input("理由或核实情况（排除时必填）", value=lead.reason, key=f"{P}.reason.{lead.id}")
         saved = st.form_submit_button("保存核实结果")
@@ -376,12 +383,8 @@ if who.can_write:
 
         def _save() -> object:
             with input_ui.writing(sel.url) as s:
-                return archives.set_lead_status(
-                    s, principal=who, lead_id=lead.id, status=new_status, reason=reason
-                )
+                return set_lead_status(s, principal=who, lead_id=lead.id, status=new_status, reason=reason)
 
         if input_ui.attempt(_save) is not None:
-            st.session_state[f"{P}.flash"] = (
-                f"线索 #{lead.id} 已改为“{archives.LeadStatus(new_status).label}”"
-            )
+            st.session_state[f"{P}.flash"] = f"线索 #{lead.id} 已改为“{LeadStatus(new_status).label}”"
             st.rerun()

@@ -23,7 +23,8 @@ from db.rules.access import SYSTEM
 from db.sample.bulk import CST, SEED_TIMESTAMP
 from db.sample.names import random_name
 from db.sample.state import SNAPSHOT, GeneratorState, MonthTally, landline_number, month_bounds
-from db.training.archives import TrainingUnit, Upload, store_archive
+from db.training.storing import store_archive
+from db.training.uploads import TrainingUnit, Upload
 from training_audit import sample
 
 

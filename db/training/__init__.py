@@ -1,1 +1,1 @@
-"""培训档案核查 stored county-wide: archives, sheets, the re-check over everything stored, leads."""
+"""培训档案核查 stored county-wide: uploads, storing and the re-check, sheets, leads, their evidence and export."""

@@ -36,7 +36,7 @@ from db.codes import AuditAction, MonthlyStatus
 from db.models import MonthlyReport
 from db.reads import overview, queries
 from db.records.common import InputError, audit, jurisdiction_by_id
-from db.records.findings import export_findings
+from db.records.finding_list import export_findings
 from db.records.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
 from db.rules import scoring
 from db.rules.access import AccessDenied, Principal, narrow, require_read

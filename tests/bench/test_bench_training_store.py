@@ -2,7 +2,7 @@
 
 The sample county (small scale, with its four training archives) is seeded first; then a CSV
 archive of 100,110 rows (1,410 classes: 班次, 课程安排, 签到, 考试) is read as an upload and
-stored through `db.training.archives.store_archive`, which re-runs every rule over everything
+stored through `db.training.storing.store_archive`, which re-runs every rule over everything
 stored and merges the leads. A small archive stored afterwards measures the re-check over the
 whole county again. Figures are printed; target ≤ 30 s for each. Run with
 `.venv/bin/pytest tests/bench/test_bench_training_store.py -s -o addopts="" -m "postgres"`.
@@ -21,7 +21,8 @@ from sqlmodel import Session, col, func, select
 from db.models import Enterprise, TrainingArchiveSheet, TrainingInstitution, TrainingLead
 from db.rules.access import SYSTEM
 from db.sample.seed import seed_sample
-from db.training.archives import TrainingUnit, Upload, read_upload, store_archive
+from db.training.storing import store_archive
+from db.training.uploads import TrainingUnit, Upload, read_upload
 from tests.bench import test_bench_training_audit
 from training_audit import sample
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
 from db.rules.access import SYSTEM
-from db.training.archives import lead_status_counts, list_leads
+from db.training.leads import lead_status_counts, list_leads
 from tests.dashboard.conftest import APP
 from tests.kits.authkit import logged_in
 

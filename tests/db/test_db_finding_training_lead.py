@@ -9,9 +9,9 @@ from sqlmodel import Session, col
 
 from db import migrate
 from db.models import Finding, TrainingLead
-from db.records.findings import list_findings
+from db.records.finding_list import list_findings
 from db.rules.access import SYSTEM
-from db.training.archives import LeadStatus, set_lead_status
+from db.training.leads import LeadStatus, set_lead_status
 
 BEFORE = "3de5f0abf9c9"
 

@@ -23,30 +23,15 @@ from db.models import (
     TrainingLead,
 )
 from db.records.common import InputError
-from db.records.findings import list_findings
+from db.records.finding_list import list_findings
 from db.rules.access import AccessDenied
-from db.training import archives
-from db.training.archives import (
-    EvidenceBlock,
-    LeadStatus,
-    TrainingUnit,
-    Upload,
-    export_leads,
-    guess_unit,
-    lead_evidence,
-    lead_sessions,
-    lead_status_counts,
-    list_archives,
-    list_leads,
-    may_reveal_lead_ids,
-    preview_upload,
-    read_upload,
-    reveal_lead,
-    set_lead_status,
-    store_archive,
-    training_units,
-)
+from db.training import evidence, lead_export
+from db.training.evidence import EvidenceBlock, lead_evidence, lead_sessions, may_reveal_lead_ids, reveal_lead
+from db.training.lead_export import export_leads
+from db.training.leads import LeadStatus, lead_status_counts, list_leads, set_lead_status
 from db.training.sheets import decode_sheet, encode_sheet
+from db.training.storing import list_archives, store_archive
+from db.training.uploads import TrainingUnit, Upload, guess_unit, preview_upload, read_upload, training_units
 from tests.kits.countykit import County, add_enterprises, add_places
 from training_audit import audit, read_archive
 from training_audit.sample import COMPANY, SCHOOL, write_sample
@@ -277,7 +262,7 @@ def test_read_archive_of_workbook_matches_upload(tmp_path: Path, uploads: dict[s
 
 
 def test_recheck_is_stable_and_for_county_staff(county: County, uploads: dict[str, Upload]) -> None:
-    from db.training.archives import recheck
+    from db.training.storing import recheck
 
     store(county, uploads["school"], SCHOOL)
     store(county, uploads["company"], COMPANY)
@@ -301,13 +286,13 @@ def test_county_staff_reveal_is_audited_before_the_numbers_are_read(
     store(county, uploads["school"], SCHOOL)
     store(county, uploads["company"], COMPANY)
     seen: list[int] = []
-    real = archives._lead_evidence
+    real = evidence._lead_evidence
 
     def watched(session: Session, lead: TrainingLead, *, full: bool) -> list[EvidenceBlock]:
         seen.append(len(_reveals(county)))  # the audit row is committed before a full number is read
         return real(session, lead, full=full)
 
-    monkeypatch.setattr(archives, "_lead_evidence", watched)
+    monkeypatch.setattr(evidence, "_lead_evidence", watched)
     with county.session() as s:
         lead = list_leads(s, principal=county.county_staff, code="PERSON_OVERLAP")[0]
         assert may_reveal_lead_ids(county.county_staff)
@@ -328,13 +313,13 @@ def test_full_id_export_is_audited_first_and_holds_full_numbers(
     store(county, uploads["school"], SCHOOL)
     store(county, uploads["company"], COMPANY)
     seen: list[int] = []
-    real = archives.simple_workbook
+    real = lead_export.simple_workbook
 
     def watched(**kwargs: Any) -> bytes:
         seen.append(len(_reveals(county)))
         return real(**kwargs)
 
-    monkeypatch.setattr(archives, "simple_workbook", watched)
+    monkeypatch.setattr(lead_export, "simple_workbook", watched)
     with county.session() as s:
         data = export_leads(s, principal=county.county_staff, full_ids=True, code="PERSON_OVERLAP")
         s.rollback()

@@ -22,7 +22,7 @@ from db.audit.search import search_audit
 from db.codes import Role, TargetKind
 from db.models import CertificateCheck, Enterprise, Finding, User
 from db.reads import overview, queries
-from db.records import findings, monthly_saving
+from db.records import finding_list, findings, monthly_saving
 from db.rules import scoring
 from db.rules.access import SYSTEM, AccessDenied, Principal
 from db.xlsx import exports
@@ -80,8 +80,8 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
     # county-wide asked for, own rows given
     rows_all = overview.detail_rows(s, principal=me, kind="findings_open", month=MONTH, as_of=AS_OF)
     assert rows_all.total > 0 and {r["责任单位"] for r in rows_all.records()} == {"三合街道"}
-    assert findings.list_findings(s, principal=me, as_of=AS_OF)
-    assert {f.jurisdiction for f in findings.list_findings(s, principal=me, as_of=AS_OF)} == {"三合街道"}
+    assert finding_list.list_findings(s, principal=me, as_of=AS_OF)
+    assert {f.jurisdiction for f in finding_list.list_findings(s, principal=me, as_of=AS_OF)} == {"三合街道"}
 
 
 @pytest.mark.parametrize(
@@ -115,7 +115,7 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
         lambda s, me, j, c: exports.township_summary_xlsx(s, principal=me, month=MONTH, jurisdiction_id=j),
         lambda s, me, j, c: exports.findings_xlsx(s, principal=me, jurisdiction_id=j),
         lambda s, me, j, c: exports.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
-        lambda s, me, j, c: findings.list_findings(s, principal=me, jurisdiction_id=j),
+        lambda s, me, j, c: finding_list.list_findings(s, principal=me, jurisdiction_id=j),
         lambda s, me, j, c: personal_data.problem_people(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from db.codes import FindingStatus, RevisitResult, TargetKind
-from db.records import findings
+from db.records import finding_list, findings
 from db.records.common import InputError
 from db.rules.access import AccessDenied
 from tests.kits.countykit import County
@@ -53,19 +53,21 @@ def test_filters_and_overdue(county: County) -> None:
     )
     as_of = dt.date(2023, 6, 15)
     with county.session() as s:
-        rows = findings.list_findings(s, principal=county.county_staff, as_of=as_of)
+        rows = finding_list.list_findings(s, principal=county.county_staff, as_of=as_of)
         assert [r.id for r in rows] == [a, c, b]  # longest overdue first
         assert [r.overdue for r in rows] == [True, True, False] and rows[0].days_overdue == 15
         assert [
             r.id
-            for r in findings.list_findings(s, principal=county.county_staff, as_of=as_of, overdue_only=True)
+            for r in finding_list.list_findings(
+                s, principal=county.county_staff, as_of=as_of, overdue_only=True
+            )
         ] == [a, c]
         assert [
-            r.id for r in findings.list_findings(s, principal=county.township("名山街道"), as_of=as_of)
+            r.id for r in finding_list.list_findings(s, principal=county.township("名山街道"), as_of=as_of)
         ] == [c]
         assert [
             r.id
-            for r in findings.list_findings(
+            for r in finding_list.list_findings(
                 s,
                 principal=county.county_staff,
                 jurisdiction_id=county.ids["三合街道"],
@@ -75,13 +77,13 @@ def test_filters_and_overdue(county: County) -> None:
         ] == [b]
         assert [
             r.id
-            for r in findings.list_findings(
+            for r in finding_list.list_findings(
                 s, principal=county.county_staff, enterprise_id=county.ids["名山采石场"]
             )
         ] == [c]
-        assert findings.list_findings(s, principal=county.county_staff, status="closed") == []
+        assert finding_list.list_findings(s, principal=county.county_staff, status="closed") == []
         with pytest.raises(AccessDenied):
-            findings.list_findings(
+            finding_list.list_findings(
                 s, principal=county.township("名山街道"), jurisdiction_id=county.ids["三合街道"]
             )
 
@@ -131,14 +133,14 @@ def test_recurring_in_a_later_quarter(county: County) -> None:
     later = add(county, found=dt.date(2023, 5, 10), deadline=None, item=3)
     other_item = add(county, found=dt.date(2023, 5, 11), deadline=None, item=2)
     with county.session() as s:
-        flags = {r.id: r.recurring for r in findings.list_findings(s, principal=county.county_staff)}
+        flags = {r.id: r.recurring for r in finding_list.list_findings(s, principal=county.county_staff)}
     assert flags[same_quarter] is False and flags[later] is True and flags[other_item] is False
 
 
 def test_export(county: County) -> None:
     add(county, found=dt.date(2023, 5, 1), deadline=dt.date(2023, 5, 31))
     with county.session() as s:
-        data = findings.export_findings(
+        data = finding_list.export_findings(
             s, principal=county.county_staff, as_of=dt.date(2023, 6, 15), overdue_only=True
         )
         s.commit()
@@ -161,7 +163,7 @@ def test_formula_text_is_neutralised(county: County) -> None:
             found_on=dt.date(2023, 5, 1),
             finding=findings.FindingInput('=HYPERLINK("http://x","点我")'),
         )
-        data = findings.export_findings(s, principal=county.county_staff)
+        data = finding_list.export_findings(s, principal=county.county_staff)
     ws = load_workbook(io.BytesIO(data)).active
     assert ws is not None
     assert ws["F3"].value.startswith("'=") and ws["F3"].data_type == "s"

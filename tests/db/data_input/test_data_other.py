@@ -14,7 +14,8 @@ from db.codes import ActionKind, TargetKind, TipStatus
 from db.reads import exposures
 from db.records import self_inspections, summary_reports, tips
 from db.records.common import InputError
-from db.records.findings import FindingInput, list_findings
+from db.records.finding_list import list_findings
+from db.records.findings import FindingInput
 from db.records.inspections import ActionInput, add_action
 from db.rules.access import AccessDenied
 from tests.kits.countykit import County

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from dashboard.training_upload import column_lines, map_key, problem_lines, stage
 from db.models import AuditLog, TrainingArchive, TrainingInstitution
-from db.training.archives import TrainingUnit, store_archive
+from db.training.storing import store_archive
+from db.training.uploads import TrainingUnit
 from tests.kits.countykit import County
 from tests.training_audit.test_training_audit_headers import renamed
 from training_audit.sample import SCHOOL, write_sample
