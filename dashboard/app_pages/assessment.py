@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import auth_ui, data, frames, state, ui
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_ranking
 from db.rules.access import can_read
 from db.xlsx.circular import circular_title, circular_xlsx
 
@@ -57,7 +57,7 @@ if who.sees_all:
 lowest = sorted(rules.grades, key=lambda g: g.min_score)[0].label if rules.grades else ""
 
 
-def draw_group(scores: list[scoring.JurisdictionScore], *, key: str, name_label: str) -> None:
+def draw_group(scores: list[scoring_ranking.JurisdictionScore], *, key: str, name_label: str) -> None:
     frame = frames.assessment_frame(scores, rules)
     failing = [s.member.name for s in scores if s.grade == lowest and s.score is not None]
     if failing:

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from anpei import clock
 from anpei.cells import safe_cell
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment, scoring_ranking
 
 FONT_NAME = "宋体"
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
@@ -36,7 +36,7 @@ def circular_title(campaign_name: str, quarter: str) -> str:
     return f"关于{overview.quarter_label(quarter)}{campaign_name}督查考核情况的通报"
 
 
-def _rank_change(s: scoring.JurisdictionScore) -> str:
+def _rank_change(s: scoring_ranking.JurisdictionScore) -> str:
     change = s.rank_change
     if s.previous_rank is None or change is None:
         return "—"
@@ -49,7 +49,7 @@ def _group_sheet(
     title: str,
     subtitle: str,
     group: str,
-    scores: Sequence[scoring.JurisdictionScore],
+    scores: Sequence[scoring_ranking.JurisdictionScore],
     rules: scoring.ScoringRules,
 ) -> None:
     headers = ["排名", group, "总分", "等次", "排名变化"]
@@ -131,7 +131,7 @@ def _print_setup(ws: Worksheet, *, header_row: int, landscape: bool) -> None:
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
-def _rules_sheet(ws: Worksheet, *, assessment: scoring.Assessment) -> None:
+def _rules_sheet(ws: Worksheet, *, assessment: scoring_assessment.Assessment) -> None:
     rules = assessment.rules
     ws.merge_cells("A1:D1")
     ws["A1"] = "评分规则说明"
@@ -187,7 +187,7 @@ def _rules_sheet(ws: Worksheet, *, assessment: scoring.Assessment) -> None:
 
 
 def circular_xlsx(
-    assessment: scoring.Assessment,
+    assessment: scoring_assessment.Assessment,
     *,
     campaign_name: str,
     issuer: str = "",

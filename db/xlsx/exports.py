@@ -38,7 +38,7 @@ from db.reads import overview, queries
 from db.records.common import InputError, audit, jurisdiction_by_id
 from db.records.findings import export_findings
 from db.records.monthly_table import ITEM_PREFIX, NUMBER_KEYS, TITLE, MonthlyColumn, layout_for
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import AccessDenied, Principal, narrow, require_read
 from db.rules.metrics import count_if, item_key, rectified_by
 from db.xlsx.circular import circular_title, circular_xlsx
@@ -829,7 +829,7 @@ def circular_workbook(
             f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
         )
     day = as_of or overview.default_as_of(campaign, today=clock.local_today())
-    result = scoring.assess_quarter(
+    result = scoring_assessment.assess_quarter(
         session,
         principal=principal,
         campaign=campaign,

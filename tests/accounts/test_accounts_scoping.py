@@ -23,7 +23,7 @@ from db.codes import Role, TargetKind
 from db.models import CertificateCheck, Enterprise, Finding, User
 from db.reads import overview, queries
 from db.records import findings, monthly_saving
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment, scoring_measures
 from db.rules.access import SYSTEM, AccessDenied, Principal
 from db.xlsx import exports
 
@@ -106,7 +106,7 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
         lambda s, me, j, c: overview.monthly_reports(s, principal=me, jurisdiction_id=j, months=[MONTH]),
-        lambda s, me, j, c: scoring.score_history(
+        lambda s, me, j, c: scoring_assessment.score_history(
             s, principal=me, campaign=c, jurisdiction_id=j, as_of=AS_OF, rules=scoring.load_rules()
         ),
         lambda s, me, j, c: exports.verification_rows(
@@ -129,7 +129,7 @@ def test_township_user_is_refused_another_townships_data(county: County, call: A
 
 def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None:
     s = county.session
-    mine = scoring.assess_quarter(
+    mine = scoring_assessment.assess_quarter(
         s,
         principal=county["sanhe"],
         campaign=county.campaign,
@@ -137,7 +137,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
         as_of=AS_OF,
         rules=scoring.load_rules(),
     )
-    everything = scoring.assess_quarter(
+    everything = scoring_assessment.assess_quarter(
         s,
         principal=county["leader"],
         campaign=county.campaign,
@@ -152,7 +152,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
     assert set(mine.measures) == {county.sanhe}
     assert len(everything.measures) == 45
     assert (
-        scoring.quarter_measures(
+        scoring_measures.quarter_measures(
             s,
             principal=county["sanhe"],
             campaign=county.campaign,
@@ -161,7 +161,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
         )
         == {}
     )
-    assert scoring.quarter_measures(
+    assert scoring_measures.quarter_measures(
         s,
         principal=county["sanhe"],
         campaign=county.campaign,

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from db.engine import make_engine
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
@@ -110,7 +110,7 @@ def township_calls(session: Session, campaign: overview.CampaignInfo) -> list[An
 def assessment_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
     return [
-        scoring.assess_quarter(
+        scoring_assessment.assess_quarter(
             session,
             principal=SYSTEM,
             campaign=campaign,

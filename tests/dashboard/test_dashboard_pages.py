@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import ui
 from db.engine import make_engine
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 from tests.authkit import logged_in
 from tests.dashboard.conftest import APP
@@ -199,11 +199,11 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
 # --- 季度考核 -------------------------------------------------------------------------------------
 
 
-def _assessment(url: str, quarter: str) -> scoring.Assessment:
+def _assessment(url: str, quarter: str) -> scoring_assessment.Assessment:
     with _session(url) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        return scoring.assess_quarter(
+        return scoring_assessment.assess_quarter(
             s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=scoring.load_rules()
         )
 

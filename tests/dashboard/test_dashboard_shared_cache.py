@@ -17,7 +17,7 @@ from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
 from db.models import Jurisdiction
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, AccessDenied, Principal
 
 AS_OF = dt.date(2023, 10, 31)
@@ -37,7 +37,7 @@ def _service(url: str, fn: str, **kwargs: object) -> object:
     try:
         with Session(engine) as s:
             campaign = overview.get_campaign(s)
-            return getattr(scoring, fn)(
+            return getattr(scoring_assessment, fn)(
                 s, campaign=campaign, rules=scoring.load_rules(), as_of=AS_OF, **kwargs
             )
     finally:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from db.codes import FindingStatus, RiskClass
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring_measures
 from db.rules.access import SYSTEM
 from db.rules.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
 from db.xlsx import exports
@@ -43,7 +43,7 @@ class County:
         campaign = overview.get_campaign(session)
         assert campaign is not None
         self.session = session
-        self.window = scoring.quarter_window(campaign, quarter=QUARTER, as_of=AS_OF)
+        self.window = scoring_measures.quarter_window(campaign, quarter=QUARTER, as_of=AS_OF)
         assert self.window.months == (MONTH,)
         self.rows = {
             r.jurisdiction_id: r
@@ -51,7 +51,7 @@ class County:
         }
         self.owners = set(self.rows)
         self.trend = overview.county_trends(session, principal=SYSTEM, months=[MONTH], as_of=LAST)[0]
-        self.measures = scoring.quarter_measures(
+        self.measures = scoring_measures.quarter_measures(
             session,
             principal=SYSTEM,
             campaign=campaign,

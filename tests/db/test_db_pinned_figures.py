@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 from db.xlsx import exports
 
@@ -137,7 +137,7 @@ def figures(engine: Engine) -> dict[str, Any]:
             out[f"detail {kind}"] = {"total": table.total, "first": plain(table.rows[:5])}
         rules = scoring.load_rules()
         for quarter in campaign.quarters:
-            assessment = scoring.assess_quarter(
+            assessment = scoring_assessment.assess_quarter(
                 s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=rules
             )
             out[f"assessment {quarter}"] = plain(assessment)
