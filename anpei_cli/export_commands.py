@@ -21,13 +21,11 @@ from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine, write_
 from db.reads.queries import MonthFormatError, list_jurisdictions, parse_month
 from db.records.common import InputError
 from db.rules.access import SYSTEM, AccessDenied
-from db.xlsx.exports import (
-    SOURCES,
-    circular_workbook,
-    findings_xlsx,
-    township_summary_xlsx,
-    verification_xlsx,
-)
+from db.xlsx.circular import circular_workbook
+from db.xlsx.findings_export import findings_xlsx
+from db.xlsx.summary_figures import SOURCES
+from db.xlsx.township_summary import township_summary_xlsx
+from db.xlsx.verification_export import verification_xlsx
 
 export_app = typer.Typer(
     help="导出打印版表格：乡镇汇总表、证书核验结果、问题清单、季度通报（均为 .xlsx，A4 打印）。",

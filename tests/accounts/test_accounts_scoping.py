@@ -25,7 +25,7 @@ from db.reads import overview, queries
 from db.records import findings, monthly_saving
 from db.rules import scoring, scoring_assessment, scoring_measures
 from db.rules.access import SYSTEM, AccessDenied, Principal
-from db.xlsx import exports
+from db.xlsx import circular, findings_export, summary_figures, township_summary, verification_export
 
 MONTH = "2023-07"
 AS_OF = dt.date(2023, 10, 31)
@@ -109,12 +109,14 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
         lambda s, me, j, c: scoring_assessment.score_history(
             s, principal=me, campaign=c, jurisdiction_id=j, as_of=AS_OF, rules=scoring.load_rules()
         ),
-        lambda s, me, j, c: exports.verification_rows(
+        lambda s, me, j, c: verification_export.verification_rows(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
-        lambda s, me, j, c: exports.township_summary_xlsx(s, principal=me, month=MONTH, jurisdiction_id=j),
-        lambda s, me, j, c: exports.findings_xlsx(s, principal=me, jurisdiction_id=j),
-        lambda s, me, j, c: exports.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
+        lambda s, me, j, c: township_summary.township_summary_xlsx(
+            s, principal=me, month=MONTH, jurisdiction_id=j
+        ),
+        lambda s, me, j, c: findings_export.findings_xlsx(s, principal=me, jurisdiction_id=j),
+        lambda s, me, j, c: circular.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
         lambda s, me, j, c: findings.list_findings(s, principal=me, jurisdiction_id=j),
         lambda s, me, j, c: personal_data.problem_people(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
@@ -172,9 +174,11 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
 
 def test_exports_of_a_township_user_hold_only_its_own_rows(county: County) -> None:
     s, me = county.session, county["sanhe"]
-    sheets = exports.summary_sheets(s, principal=me, month=MONTH)
+    sheets = summary_figures.summary_sheets(s, principal=me, month=MONTH)
     assert [x.jurisdiction for x in sheets] == ["三合街道"]
-    rows = exports.verification_rows(s, principal=me, jurisdiction_id=county.sanhe, first=FIRST, last=LAST)
+    rows = verification_export.verification_rows(
+        s, principal=me, jurisdiction_id=county.sanhe, first=FIRST, last=LAST
+    )
     assert rows
 
 
@@ -268,7 +272,7 @@ def test_id_numbers_revealed_only_to_roles_that_may_and_only_for_readable_people
     full = personal_data.reveal_id_number(s, principal=county["county"], person_id=check.person_id)
     assert len(full) == 18 and "*" not in full
     _denied(
-        lambda: exports.verification_xlsx(
+        lambda: verification_export.verification_xlsx(
             s, principal=county["leader"], jurisdiction_id=county.other, first=FIRST, last=LAST, full_ids=True
         )
     )

@@ -128,7 +128,7 @@ def summary_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any
 
 def workbook_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The all-townships 汇总表 workbook (a total sheet and a sheet per jurisdiction), without its audit row."""
-    from db.xlsx.exports import township_summary_xlsx
+    from db.xlsx.township_summary import township_summary_xlsx
 
     data = township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
     session.rollback()

@@ -25,7 +25,7 @@ from db.reads import overview, queries
 from db.rules import scoring_measures
 from db.rules.access import SYSTEM
 from db.rules.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
-from db.xlsx import exports
+from db.xlsx import summary_figures
 from verifier.decide import problem_for
 from verifier.types import Family, Outcome
 
@@ -60,7 +60,7 @@ class County:
         )
         self.sheets = {
             s.jurisdiction_id: s.values
-            for s in exports.summary_sheets(session, principal=SYSTEM, month=MONTH, source="records")
+            for s in summary_figures.summary_sheets(session, principal=SYSTEM, month=MONTH, source="records")
         }
         self.enterprises = session.execute(select(ENTERPRISE)).mappings().all()
         self.inspections = session.execute(select(INSPECTION)).mappings().all()
@@ -202,7 +202,9 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
         assert detail.total == sum(counted.values()), month
         sheets = {
             s.jurisdiction_id: s.values
-            for s in exports.summary_sheets(county.session, principal=SYSTEM, month=month, source="records")
+            for s in summary_figures.summary_sheets(
+                county.session, principal=SYSTEM, month=month, source="records"
+            )
         }
         for row in queries.township_month_summary(county.session, principal=SYSTEM, month=month):
             assert getattr(row, field) == counted[row.jurisdiction_id], (month, row.jurisdiction)

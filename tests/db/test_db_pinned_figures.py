@@ -30,7 +30,7 @@ from sqlmodel import Session
 from db.reads import overview, queries
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
-from db.xlsx import exports
+from db.xlsx import township_summary
 
 PINNED = Path(__file__).with_name("pinned_figures.json")
 AS_OF = dt.date(2023, 10, 31)
@@ -143,7 +143,7 @@ def figures(engine: Engine) -> dict[str, Any]:
             out[f"assessment {quarter}"] = plain(assessment)
         for month in ("2023-05", "2023-07"):
             out[f"workbook {month}"] = workbook_figures(
-                exports.township_summary_xlsx(s, principal=SYSTEM, month=month)
+                township_summary.township_summary_xlsx(s, principal=SYSTEM, month=month)
             )
         s.rollback()  # the exports' audit rows
     return out
