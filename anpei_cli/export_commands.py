@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei import clock
+from anpei.periods import PeriodFormatError, Quarter
 from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
 from db.reads.queries import MonthFormatError, list_jurisdictions, parse_month
 from db.records.common import InputError
@@ -188,9 +189,13 @@ def circular(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """导出季度督查考核通报（各乡镇与成员单位的得分、排名、等次）。"""
+    try:
+        which = Quarter.parse(quarter)
+    except PeriodFormatError as exc:
+        fail(f"--quarter {exc}")
     day = _date(as_of, option="--as-of")
     with _session(database_url) as session:
-        data, _name = circular_workbook(session, principal=SYSTEM, quarter=quarter.strip().upper(), as_of=day)
+        data, _name = circular_workbook(session, principal=SYSTEM, quarter=which, as_of=day)
     _write(out, data)
 
 

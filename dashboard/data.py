@@ -24,6 +24,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from anpei.settings import get_settings
 from db.engine import make_engine
 from db.reads import overview, queries
@@ -310,7 +311,7 @@ def rules(key: tuple[str, float]) -> scoring.ScoringRules:
 
 
 def assessment(
-    url: str, who: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
+    url: str, who: Principal, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float]
 ) -> scoring_assessment.Assessment:
     """The quarter's assessment as `who` may read it, from one county-wide computation shared by all."""
     return scoring_assessment.for_reader(
@@ -320,7 +321,7 @@ def assessment(
 
 @_shared(max_entries=32)
 def _county_assessment(
-    url: str, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float], with_previous: bool
+    url: str, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float], with_previous: bool
 ) -> scoring_assessment.Assessment:
     """Every township's and unit's scores with every measure: shared (read-only) by every session and
     never handed out as it is — `assessment` and `score_history` narrow it to the reader first."""

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from anpei import clock
+from anpei.periods import Quarter
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
 from db.reads import overview
@@ -207,7 +208,7 @@ else:
         build(
             "circular",
             export_files.circular,
-            quarter=quarter,
+            quarter=Quarter.parse(quarter),
             as_of=selection.as_of if isinstance(selection, state.Selection) else None,
         )
     offer("circular")

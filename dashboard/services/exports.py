@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.reads.queries import MonthFormatError, parse_month
 from db.records.common import InputError
 from db.rules.access import AccessDenied, Principal
@@ -95,7 +96,7 @@ def findings(
     return payload, file_names.download_name("问题清单", unit, "逾期" if overdue_only else "")
 
 
-def circular(session: Session, *, principal: Principal, quarter: str, as_of: dt.date | None) -> File:
+def circular(session: Session, *, principal: Principal, quarter: Quarter, as_of: dt.date | None) -> File:
     """The quarterly 督查考核通报 (county accounts only)."""
     payload, name = circular_workbook(session, principal=principal, quarter=quarter, as_of=as_of)
     session.commit()

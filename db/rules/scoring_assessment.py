@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.codes import JurisdictionKind
 from db.reads import overview, queries
 from db.rules.access import Principal, can_read, require_read
@@ -24,13 +25,13 @@ from db.rules.scoring_ranking import JurisdictionScore, Member, group_rates, sco
 
 @dataclass(frozen=True)
 class Assessment:
-    quarter: str
+    quarter: Quarter
     window: QuarterWindow
     rules: ScoringRules
     groups: dict[str, list[JurisdictionScore]]  # JurisdictionKind code → ranked scores
     group_rates: dict[str, dict[str, float | None]]
     measures: dict[int, dict[str, float]]
-    previous_quarter: str | None = None
+    previous_quarter: Quarter | None = None
 
     @property
     def townships(self) -> list[JurisdictionScore]:
@@ -64,7 +65,7 @@ def assess_quarter(
     *,
     principal: Principal,
     campaign: overview.CampaignInfo,
-    quarter: str,
+    quarter: Quarter,
     as_of: dt.date,
     rules: ScoringRules,
     with_previous: bool = True,
@@ -84,14 +85,14 @@ def assess_quarter(
     measures = ranking_measures(
         session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id for m in members]
     )
-    prev_label = previous_quarter(quarter)
+    before = quarter.previous()
     previous: Assessment | None = None
     if with_previous:
         previous = assess_quarter(
             session,
             principal=principal,
             campaign=campaign,
-            quarter=prev_label,
+            quarter=before,
             as_of=as_of,
             rules=rules,
             with_previous=False,
@@ -109,7 +110,7 @@ def assess_quarter(
         ids = {m.jurisdiction_id for m in group}
         rates[kind] = group_rates(rules, {j: v for j, v in measures.items() if j in ids})
     return for_reader(
-        Assessment(quarter, window, rules, groups, rates, measures, prev_label if previous else None),
+        Assessment(quarter, window, rules, groups, rates, measures, before if previous else None),
         principal=principal,
     )
 
@@ -121,14 +122,9 @@ def for_reader(assessment: Assessment, *, principal: Principal) -> Assessment:
     return dataclasses.replace(assessment, measures=readable)
 
 
-def previous_quarter(quarter: str) -> str:
-    year, n = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}Q4" if n == 1 else f"{year}Q{n - 1}"
-
-
 @dataclass(frozen=True)
 class ScorePoint:
-    quarter: str
+    quarter: Quarter
     score: float | None
     rank: int | None
     of: int
@@ -165,9 +161,10 @@ def score_history(
     return history_points(assessments, jurisdiction_id=jurisdiction_id)
 
 
-def history_quarters(campaign: overview.CampaignInfo, *, as_of: dt.date) -> list[str]:
+def history_quarters(campaign: overview.CampaignInfo, *, as_of: dt.date) -> list[Quarter]:
     """The campaign's quarters begun by `as_of` (those a score history shows)."""
-    return [quarter for quarter in campaign.quarters if overview.quarter_bounds(quarter)[0] <= as_of]
+    quarters = [Quarter.parse(text) for text in campaign.quarters]
+    return [quarter for quarter in quarters if quarter.first <= as_of]
 
 
 def history_points(assessments: Sequence[Assessment], *, jurisdiction_id: int) -> list[ScorePoint]:

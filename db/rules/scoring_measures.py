@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlmodel import Session, SQLModel
 
+from anpei.periods import Month, Quarter
 from db.codes import ActionKind, ItemResult, PersonRole, RiskClass, Role, TargetKind
-from db.reads import overview, queries
+from db.reads import overview
 from db.rules.access import Principal, narrow
 from db.rules.metrics import (
     Problem,
@@ -37,7 +38,7 @@ _P = SQLModel.metadata.tables["person"]
 class QuarterWindow:
     """What a quarter's assessment reads: its enforcement months and the cut-off date."""
 
-    quarter: str
+    quarter: Quarter
     months: tuple[str, ...]  # enforcement months of the quarter begun by the cut-off
     due_months: tuple[str, ...]  # of those, months whose table was due by the cut-off
     first: dt.date
@@ -54,14 +55,13 @@ class QuarterWindow:
         return not self.months
 
 
-def quarter_window(campaign: overview.CampaignInfo, *, quarter: str, as_of: dt.date) -> QuarterWindow:
-    first, last = overview.quarter_bounds(quarter)
-    months = [m for m in campaign.enforcement_months if overview.quarter_of(m) == quarter]
-    final_on = max([last] + [campaign.due_date(m) for m in months])
+def quarter_window(campaign: overview.CampaignInfo, *, quarter: Quarter, as_of: dt.date) -> QuarterWindow:
+    months = [m for m in campaign.enforcement_months if Month.parse(m).quarter == quarter]
+    final_on = max([quarter.last] + [campaign.due_date(m) for m in months])
     cutoff = min(as_of, final_on)
-    begun = tuple(m for m in months if queries.parse_month(m).first <= cutoff)
+    begun = tuple(m for m in months if Month.parse(m).first <= cutoff)
     due = tuple(m for m in begun if campaign.due_date(m) <= cutoff)
-    return QuarterWindow(quarter, begun, due, first, min(last, cutoff), cutoff, final_on)
+    return QuarterWindow(quarter, begun, due, quarter.first, min(quarter.last, cutoff), cutoff, final_on)
 
 
 def quarter_measures(

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from anpei import clock
 from anpei.cells import safe_cell
+from anpei.periods import Quarter
 from db.codes import AuditAction
 from db.reads import overview
 from db.records.common import InputError, audit
@@ -38,8 +39,8 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
-def circular_title(campaign_name: str, quarter: str) -> str:
-    return f"关于{overview.quarter_label(quarter)}{campaign_name}督查考核情况的通报"
+def circular_title(campaign_name: str, quarter: Quarter) -> str:
+    return f"关于{quarter.label}{campaign_name}督查考核情况的通报"
 
 
 def _rank_change(s: scoring_ranking.JurisdictionScore) -> str:
@@ -240,7 +241,7 @@ def circular_workbook(
     session: Session,
     *,
     principal: Principal,
-    quarter: str,
+    quarter: Quarter,
     as_of: dt.date | None = None,
 ) -> tuple[bytes, str]:
     """The quarterly circular (`db.xlsx.circular`) and its file name; audited."""
@@ -249,7 +250,7 @@ def circular_workbook(
     campaign = overview.get_campaign(session)
     if campaign is None:
         raise InputError("数据库中没有专项整治，请先运行 anpei db seed --sample 或导入数据")
-    if quarter not in campaign.quarters:
+    if str(quarter) not in campaign.quarters:
         raise InputError(
             f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
         )
@@ -268,7 +269,7 @@ def circular_workbook(
         principal=principal,
         action=AuditAction.EXPORT,
         entity="assessment",
-        entity_id=quarter,
-        detail=f"导出季度通报：{overview.quarter_label(quarter)}，截至 {day.isoformat()}",
+        entity_id=str(quarter),
+        detail=f"导出季度通报：{quarter.label}，截至 {day.isoformat()}",
     )
     return data, download_name(circular_title(campaign.name, quarter))

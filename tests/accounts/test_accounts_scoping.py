@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Quarter
 from db.accounts import users
 from db.accounts.auth import principal_for
 from db.audit import personal_data
@@ -116,7 +117,9 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
             s, principal=me, month=MONTH, jurisdiction_id=j
         ),
         lambda s, me, j, c: findings_export.findings_xlsx(s, principal=me, jurisdiction_id=j),
-        lambda s, me, j, c: circular.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
+        lambda s, me, j, c: circular.circular_workbook(
+            s, principal=me, quarter=Quarter(2023, 3), as_of=AS_OF
+        ),
         lambda s, me, j, c: findings.list_findings(s, principal=me, jurisdiction_id=j),
         lambda s, me, j, c: personal_data.problem_people(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
@@ -135,7 +138,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
         s,
         principal=county["sanhe"],
         campaign=county.campaign,
-        quarter="2023Q3",
+        quarter=Quarter(2023, 3),
         as_of=AS_OF,
         rules=scoring.load_rules(),
     )
@@ -143,7 +146,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
         s,
         principal=county["leader"],
         campaign=county.campaign,
-        quarter="2023Q3",
+        quarter=Quarter(2023, 3),
         as_of=AS_OF,
         rules=scoring.load_rules(),
     )

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.engine import make_engine
 from db.reads import overview, queries
 from db.rules import scoring, scoring_assessment
@@ -114,7 +115,7 @@ def assessment_calls(session: Session, campaign: overview.CampaignInfo) -> list[
             session,
             principal=SYSTEM,
             campaign=campaign,
-            quarter="2023Q3",
+            quarter=Quarter(2023, 3),
             as_of=AS_OF,
             rules=scoring.load_rules(),
         )

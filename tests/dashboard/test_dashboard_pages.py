@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from anpei.periods import Quarter
 from dashboard import ui
 from db.engine import make_engine
 from db.reads import overview, queries
@@ -204,7 +205,12 @@ def _assessment(url: str, quarter: str) -> scoring_assessment.Assessment:
         campaign = overview.get_campaign(s)
         assert campaign is not None
         return scoring_assessment.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=scoring.load_rules()
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter.parse(quarter),
+            as_of=AS_OF,
+            rules=scoring.load_rules(),
         )
 
 

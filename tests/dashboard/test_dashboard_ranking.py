@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Quarter
 from dashboard import frames
 from db.codes import JurisdictionKind, MonthlyStatus, Sector
 from db.models import Enterprise, Jurisdiction, MonthlyReport
@@ -61,7 +62,7 @@ def _assess(engine: Engine) -> tuple[scoring_assessment.Assessment, overview.Cam
         assert campaign is not None
         rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
         return scoring_assessment.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=rules
+            s, principal=SYSTEM, campaign=campaign, quarter=Quarter(2023, 3), as_of=AS_OF, rules=rules
         ), campaign
 
 
@@ -78,7 +79,7 @@ def test_a_unit_that_did_nothing_ranks_last(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring_measures.quarter_window(campaign, quarter="2023Q3", as_of=AS_OF)
+        window = scoring_measures.quarter_window(campaign, quarter=Quarter(2023, 3), as_of=AS_OF)
         measures = scoring_measures.quarter_measures(
             s,
             principal=SYSTEM,

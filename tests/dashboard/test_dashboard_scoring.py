@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
 from db.reads import overview
@@ -422,7 +423,9 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
         ids = _tiny_county(s)
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring_measures.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31))
+        window = scoring_measures.quarter_window(
+            campaign, quarter=Quarter(2023, 2), as_of=dt.date(2023, 10, 31)
+        )
         m = scoring_measures.quarter_measures(
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
         )
@@ -440,7 +443,9 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
         ids = _tiny_county(s)
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring_measures.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 5, 31))
+        window = scoring_measures.quarter_window(
+            campaign, quarter=Quarter(2023, 2), as_of=dt.date(2023, 5, 31)
+        )
         m = scoring_measures.quarter_measures(
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]]
         )
@@ -457,10 +462,20 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
         campaign = overview.get_campaign(s)
         assert campaign is not None
         q3 = scoring_assessment.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 3),
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
         )
         q1 = scoring_assessment.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 1),
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
         )
         history = scoring_assessment.score_history(
             s,
@@ -474,10 +489,10 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
     assert {s.member.kind for s in q3.townships} == {TOWN}
     scores = [s.score for s in q3.townships if s.score is not None]
     assert scores == sorted(scores, reverse=True) and all(0 <= x <= 100 for x in scores)
-    assert q3.previous_quarter == "2023Q2"
+    assert q3.previous_quarter == Quarter(2023, 2)
     assert any(s.rank_change not in (None, 0) for s in q3.townships)
     assert q1.empty and q1.window.empty
-    assert [h.quarter for h in history] == ["2023Q2", "2023Q3"]
+    assert [h.quarter for h in history] == [Quarter(2023, 2), Quarter(2023, 3)]
     assert history[-1].score == q3.townships[0].score and history[-1].rank == q3.townships[0].rank
 
 
@@ -487,7 +502,12 @@ def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
         campaign = overview.get_campaign(s)
         assert campaign is not None
         a = scoring_assessment.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 2),
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
         )
     data = circular_xlsx(
         a, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=dt.date(2023, 7, 20)
@@ -495,7 +515,7 @@ def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["乡镇（街道）", "安委会成员单位", "评分说明"]
     ws = wb["乡镇（街道）"]
-    assert ws["A1"].value == circular_title(campaign.name, "2023Q2")
+    assert ws["A1"].value == circular_title(campaign.name, Quarter(2023, 2))
     assert "2023年第二季度" in ws["A1"].value
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.codes import FindingStatus, RiskClass
 from db.reads import overview, queries
 from db.rules import scoring_measures
@@ -30,7 +31,7 @@ from verifier.decide import problem_for
 from verifier.types import Family, Outcome
 
 MONTH = "2023-07"
-QUARTER = "2023Q3"
+QUARTER = Quarter(2023, 3)
 AS_OF = dt.date(2023, 10, 31)
 FIRST, LAST = dt.date(2023, 7, 1), dt.date(2023, 7, 31)
 TARGET_RISKS = (RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value)

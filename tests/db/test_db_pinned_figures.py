@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.reads import overview, queries
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
@@ -53,7 +54,9 @@ DETAIL_KINDS = (
 
 
 def plain(value: Any) -> Any:
-    """JSON-comparable: dataclasses as dicts, dates and decimals as text, floats rounded."""
+    """JSON-comparable: dataclasses as dicts, quarters, dates and decimals as text, floats rounded."""
+    if isinstance(value, Quarter):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "rules"}
     if isinstance(value, dict):
@@ -138,7 +141,12 @@ def figures(engine: Engine) -> dict[str, Any]:
         rules = scoring.load_rules()
         for quarter in campaign.quarters:
             assessment = scoring_assessment.assess_quarter(
-                s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=rules
+                s,
+                principal=SYSTEM,
+                campaign=campaign,
+                quarter=Quarter.parse(quarter),
+                as_of=AS_OF,
+                rules=rules,
             )
             out[f"assessment {quarter}"] = plain(assessment)
         for month in ("2023-05", "2023-07"):

@@ -269,7 +269,7 @@ def test_cli_exports(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyP
         "all.xlsx": ["export", "township-summary", "--month", "2023-05", "--source", "records"],
         "checks.xlsx": ["export", "verification", "--jurisdiction", "三合街道", "--month", "2023-05"],
         "findings.xlsx": ["export", "findings", "--jurisdiction", "三合街道", "--as-of", "2023-06-30"],
-        "circular.xlsx": ["export", "circular", "--quarter", "2023Q2", "--as-of", "2023-07-31"],
+        "circular.xlsx": ["export", "circular", "--quarter", "2023q2", "--as-of", "2023-07-31"],
     }
     for name, args in commands.items():
         out = tmp_path / name
@@ -293,6 +293,7 @@ def test_cli_exports(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyP
         (["township-summary", "--month", "2023-13"], "月份格式不正确"),
         (["township-summary", "--month", "2023-05", "-j", "不存在镇"], "找不到单位"),
         (["circular", "--quarter", "2021Q1"], "不在本专项整治"),
+        (["circular", "--quarter", "2023Q5"], "季度格式不正确"),
         (["verification", "-j", "三合街道", "--from", "2023/05/01"], "日期格式不正确"),
     ],
 )
