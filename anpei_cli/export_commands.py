@@ -17,17 +17,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei import clock
+from anpei.periods import PeriodFormatError, Quarter
 from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
 from db.reads.queries import MonthFormatError, list_jurisdictions, parse_month
 from db.records.common import InputError
 from db.rules.access import SYSTEM, AccessDenied
-from db.xlsx.exports import (
-    SOURCES,
-    circular_workbook,
-    findings_xlsx,
-    township_summary_xlsx,
-    verification_xlsx,
-)
+from db.xlsx.circular import circular_workbook
+from db.xlsx.findings_export import findings_xlsx
+from db.xlsx.summary_figures import SOURCES
+from db.xlsx.township_summary import township_summary_xlsx
+from db.xlsx.verification_export import verification_xlsx
 
 export_app = typer.Typer(
     help="导出打印版表格：乡镇汇总表、证书核验结果、问题清单、季度通报（均为 .xlsx，A4 打印）。",
@@ -190,9 +189,13 @@ def circular(
     database_url: str | None = DATABASE_URL_OPTION,
 ) -> None:
     """导出季度督查考核通报（各乡镇与成员单位的得分、排名、等次）。"""
+    try:
+        which = Quarter.parse(quarter)
+    except PeriodFormatError as exc:
+        fail(f"--quarter {exc}")
     day = _date(as_of, option="--as-of")
     with _session(database_url) as session:
-        data, _name = circular_workbook(session, principal=SYSTEM, quarter=quarter.strip().upper(), as_of=day)
+        data, _name = circular_workbook(session, principal=SYSTEM, quarter=which, as_of=day)
     _write(out, data)
 
 

@@ -24,10 +24,11 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from anpei.settings import get_settings
 from db.engine import make_engine
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, Principal, can_read, read_scope, require_read
 
 TTL = dt.timedelta(minutes=5)
@@ -310,20 +311,22 @@ def rules(key: tuple[str, float]) -> scoring.ScoringRules:
 
 
 def assessment(
-    url: str, who: Principal, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float]
-) -> scoring.Assessment:
+    url: str, who: Principal, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float]
+) -> scoring_assessment.Assessment:
     """The quarter's assessment as `who` may read it, from one county-wide computation shared by all."""
-    return scoring.for_reader(_county_assessment(url, campaign_id, quarter, as_of, key, True), principal=who)
+    return scoring_assessment.for_reader(
+        _county_assessment(url, campaign_id, quarter, as_of, key, True), principal=who
+    )
 
 
 @_shared(max_entries=32)
 def _county_assessment(
-    url: str, campaign_id: int, quarter: str, as_of: dt.date, key: tuple[str, float], with_previous: bool
-) -> scoring.Assessment:
+    url: str, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float], with_previous: bool
+) -> scoring_assessment.Assessment:
     """Every township's and unit's scores with every measure: shared (read-only) by every session and
     never handed out as it is — `assessment` and `score_history` narrow it to the reader first."""
     with session(url) as s:
-        return scoring.assess_quarter(
+        return scoring_assessment.assess_quarter(
             s,
             principal=SYSTEM,
             campaign=campaign(url, campaign_id),
@@ -336,12 +339,12 @@ def _county_assessment(
 
 def score_history(
     url: str, who: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date, key: tuple[str, float]
-) -> list[scoring.ScorePoint]:
-    """One jurisdiction's quarters (`scoring.score_history`: AccessDenied for another's staff), from the
+) -> list[scoring_assessment.ScorePoint]:
+    """One jurisdiction's quarters (`scoring_assessment.score_history`: AccessDenied for another's staff), from the
     shared county-wide assessments rather than one computation per reader."""
     require_read(who, jurisdiction_id)
-    quarters = scoring.history_quarters(campaign(url, campaign_id), as_of=as_of)
-    return scoring.history_points(
+    quarters = scoring_assessment.history_quarters(campaign(url, campaign_id), as_of=as_of)
+    return scoring_assessment.history_points(
         [_county_assessment(url, campaign_id, x, as_of, key, False) for x in quarters],
         jurisdiction_id=jurisdiction_id,
     )

@@ -9,7 +9,7 @@ import pandas as pd
 from dashboard.ui import township_link
 from db.codes import MonthlyStatus
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_ranking
 
 
 def percent(share: float | None) -> float | None:
@@ -169,7 +169,7 @@ def rank_change_label(change: int | None, previous: int | None) -> str:
 
 
 def assessment_frame(
-    scores: Sequence[scoring.JurisdictionScore], rules: scoring.ScoringRules, *, links: bool = True
+    scores: Sequence[scoring_ranking.JurisdictionScore], rules: scoring.ScoringRules, *, links: bool = True
 ) -> pd.DataFrame:
     records = []
     for s in scores:
@@ -203,7 +203,7 @@ STATUS_LABELS = {
 }
 
 
-def breakdown_frame(score: scoring.JurisdictionScore) -> pd.DataFrame:
+def breakdown_frame(score: scoring_ranking.JurisdictionScore) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {

@@ -11,9 +11,10 @@ from typing import Any
 
 import streamlit as st
 
+from anpei.periods import Quarter
 from dashboard import auth_ui, data, frames, state, ui
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_ranking
 from db.rules.access import can_read
 from db.xlsx.circular import circular_title, circular_xlsx
 
@@ -23,6 +24,7 @@ campaign = sel.campaign
 if sel.quarter is None:
     st.info("本专项整治没有执法检查月份，无季度考核。")
     st.stop()
+quarter = Quarter.parse(sel.quarter)
 
 try:
     key = data.rules_key()
@@ -30,10 +32,10 @@ try:
 except scoring.ScoringRulesError as exc:
     st.error(f"评分规则有误，无法考核：{exc}")
     st.stop()
-result = data.assessment(sel.url, who, campaign.id, sel.quarter, sel.as_of, key)
+result = data.assessment(sel.url, who, campaign.id, quarter, sel.as_of, key)
 window = result.window
 
-st.title(f"季度考核 · {overview.quarter_label(sel.quarter)}")
+st.title(f"季度考核 · {quarter.label}")
 status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
 st.caption(
     f"考核月份：{'、'.join(overview.month_label(m) for m in window.months) or '无'}　·　"
@@ -48,7 +50,7 @@ if who.sees_all:
     st.download_button(
         "下载本季度通报（Excel，A4 打印）",
         xlsx,
-        file_name=f"{circular_title(campaign.name, sel.quarter)}.xlsx",
+        file_name=f"{circular_title(campaign.name, quarter)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="assessment.circular",
         type="primary",
@@ -57,7 +59,7 @@ if who.sees_all:
 lowest = sorted(rules.grades, key=lambda g: g.min_score)[0].label if rules.grades else ""
 
 
-def draw_group(scores: list[scoring.JurisdictionScore], *, key: str, name_label: str) -> None:
+def draw_group(scores: list[scoring_ranking.JurisdictionScore], *, key: str, name_label: str) -> None:
     frame = frames.assessment_frame(scores, rules)
     failing = [s.member.name for s in scores if s.grade == lowest and s.score is not None]
     if failing:
@@ -112,7 +114,7 @@ def draw_group(scores: list[scoring.JurisdictionScore], *, key: str, name_label:
             st.caption(f"{s.member.name}：不参与排名——{s.not_ranked}。")
     ui.download_csv(
         frames.assessment_frame(scores, rules, links=False),
-        name=f"{name_label}_{sel.quarter}",
+        name=f"{name_label}_{quarter}",
         key=f"assessment.{key}.csv",
     )
 
@@ -125,7 +127,7 @@ with tab_t:
 with tab_u:
     draw_group(result.member_units, key="units", name_label="成员单位")
 if result.previous_quarter:
-    st.caption(f"排名变化与 {overview.quarter_label(result.previous_quarter)} 比较（↑ 上升，↓ 下降）。")
+    st.caption(f"排名变化与 {result.previous_quarter.label} 比较（↑ 上升，↓ 下降）。")
 else:
     st.caption("上一季度没有考核，本季度不显示排名变化。")
 

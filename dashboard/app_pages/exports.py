@@ -10,10 +10,11 @@ from typing import Any
 import streamlit as st
 
 from anpei import clock
+from anpei.periods import Quarter
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
 from db.reads import overview
-from db.xlsx import exports
+from db.xlsx import file_names, summary_figures
 
 K = "exports."
 ALL = 0  # "every jurisdiction" in the township choices
@@ -75,7 +76,7 @@ def offer(key: str) -> None:
             f"下载 {name}",
             payload,
             file_name=name,
-            mime=exports.XLSX_MEDIA,
+            mime=file_names.XLSX_MEDIA,
             key=K + key + ".download",
             type="primary",
             icon="⬇️",
@@ -104,8 +105,8 @@ which = c2.selectbox(
 )
 source = c3.radio(
     "数字来源",
-    list(exports.SOURCES),
-    format_func=exports.SOURCES.__getitem__,
+    list(summary_figures.SOURCES),
+    format_func=summary_figures.SOURCES.__getitem__,
     key=K + "source",
     help="报送数：各单位报送的汇总表；系统记录：按录入的检查、问题、核验和处罚记录统计。",
 )
@@ -207,7 +208,7 @@ else:
         build(
             "circular",
             export_files.circular,
-            quarter=quarter,
+            quarter=Quarter.parse(quarter),
             as_of=selection.as_of if isinstance(selection, state.Selection) else None,
         )
     offer("circular")

@@ -255,7 +255,7 @@ else:
     hist_df = pd.DataFrame(
         [
             {
-                "季度": overview.quarter_label(h.quarter),
+                "季度": h.quarter.label,
                 "总分": round(h.score, 1) if h.score is not None else None,
                 "排名": f"{h.rank}/{h.of}" if h.rank else "—",
                 "等次": h.grade or "无考核数据",

@@ -17,7 +17,7 @@ from dashboard.verifier_api import VerifierClient, VerifierError
 from dashboard.verify_service import ACTIVE, RESUMABLE, Target
 from db.records.common import InputError
 from db.rules.access import AccessDenied
-from db.xlsx.exports import XLSX_MEDIA, download_name
+from db.xlsx.file_names import XLSX_MEDIA, download_name
 from verifier.ids import mask_ids_in
 from verifier.roster import RosterError, RosterTooLarge
 from verifier.types import Family

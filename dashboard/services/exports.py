@@ -11,10 +11,18 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.reads.queries import MonthFormatError, parse_month
 from db.records.common import InputError
 from db.rules.access import AccessDenied, Principal
-from db.xlsx import exports
+from db.xlsx import (
+    file_names,
+    findings_export,
+    summary_figures,
+    township_summary,
+    verification_export,
+)
+from db.xlsx.circular import circular_workbook
 
 REFUSED: tuple[type[Exception], ...] = (InputError, AccessDenied, MonthFormatError, LookupError)
 WHOLE_CAMPAIGN = "全部"  # the verification export's "every month of the campaign"
@@ -29,14 +37,14 @@ def summary(
     month: str,
     jurisdiction_id: int | None,
     unit: str,
-    source: exports.Source,
+    source: summary_figures.Source,
 ) -> File:
     """The monthly 汇总表 of one unit, or (no `jurisdiction_id`) of every unit with the county total."""
-    payload = exports.township_summary_xlsx(
+    payload = township_summary.township_summary_xlsx(
         session, principal=principal, month=month, jurisdiction_id=jurisdiction_id, source=source
     )
     session.commit()
-    return payload, exports.download_name("汇总表", unit, month)
+    return payload, file_names.download_name("汇总表", unit, month)
 
 
 def verification(
@@ -57,7 +65,7 @@ def verification(
     else:
         month = parse_month(span)
         first, last = month.first, month.last
-    payload = exports.verification_xlsx(
+    payload = verification_export.verification_xlsx(
         session,
         principal=principal,
         jurisdiction_id=jurisdiction_id,
@@ -68,7 +76,7 @@ def verification(
     )
     session.commit()
     what = "问题人员" if problems_only else "证书核验结果"
-    return payload, exports.download_name(unit, what, "全程" if span == WHOLE_CAMPAIGN else span)
+    return payload, file_names.download_name(unit, what, "全程" if span == WHOLE_CAMPAIGN else span)
 
 
 def findings(
@@ -81,15 +89,15 @@ def findings(
     overdue_only: bool,
 ) -> File:
     """The 问题清单 of one unit or (no `jurisdiction_id`) of every unit the account reads."""
-    payload = exports.findings_xlsx(
+    payload = findings_export.findings_xlsx(
         session, principal=principal, jurisdiction_id=jurisdiction_id, as_of=as_of, overdue_only=overdue_only
     )
     session.commit()
-    return payload, exports.download_name("问题清单", unit, "逾期" if overdue_only else "")
+    return payload, file_names.download_name("问题清单", unit, "逾期" if overdue_only else "")
 
 
-def circular(session: Session, *, principal: Principal, quarter: str, as_of: dt.date | None) -> File:
+def circular(session: Session, *, principal: Principal, quarter: Quarter, as_of: dt.date | None) -> File:
     """The quarterly 督查考核通报 (county accounts only)."""
-    payload, name = exports.circular_workbook(session, principal=principal, quarter=quarter, as_of=as_of)
+    payload, name = circular_workbook(session, principal=principal, quarter=quarter, as_of=as_of)
     session.commit()
     return payload, name

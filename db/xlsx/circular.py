@@ -1,7 +1,8 @@
 """The quarter's circular (通报) as a print-ready .xlsx: A4, title, fitted width, repeated header.
 
 One sheet per group (乡镇（街道）, 安委会成员单位), ranked, with every indicator's points, and a
-sheet explaining the rules and the tiny-denominator guard.
+sheet explaining the rules and the tiny-denominator guard. `circular_workbook` assesses the quarter
+and builds the file for a download (county staff only; audited, the caller commits).
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlmodel import Session
 
 from anpei import clock
 from anpei.cells import safe_cell
+from anpei.periods import Quarter
+from db.codes import AuditAction
 from db.reads import overview
-from db.rules import scoring
+from db.records.common import InputError, audit
+from db.rules import scoring, scoring_assessment, scoring_ranking
+from db.rules.access import AccessDenied, Principal
+from db.xlsx.file_names import download_name
 
 FONT_NAME = "宋体"
 TITLE_FONT = Font(name="方正小标宋简体", size=16, bold=True)
@@ -32,11 +39,11 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
-def circular_title(campaign_name: str, quarter: str) -> str:
-    return f"关于{overview.quarter_label(quarter)}{campaign_name}督查考核情况的通报"
+def circular_title(campaign_name: str, quarter: Quarter) -> str:
+    return f"关于{quarter.label}{campaign_name}督查考核情况的通报"
 
 
-def _rank_change(s: scoring.JurisdictionScore) -> str:
+def _rank_change(s: scoring_ranking.JurisdictionScore) -> str:
     change = s.rank_change
     if s.previous_rank is None or change is None:
         return "—"
@@ -49,7 +56,7 @@ def _group_sheet(
     title: str,
     subtitle: str,
     group: str,
-    scores: Sequence[scoring.JurisdictionScore],
+    scores: Sequence[scoring_ranking.JurisdictionScore],
     rules: scoring.ScoringRules,
 ) -> None:
     headers = ["排名", group, "总分", "等次", "排名变化"]
@@ -131,7 +138,7 @@ def _print_setup(ws: Worksheet, *, header_row: int, landscape: bool) -> None:
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
-def _rules_sheet(ws: Worksheet, *, assessment: scoring.Assessment) -> None:
+def _rules_sheet(ws: Worksheet, *, assessment: scoring_assessment.Assessment) -> None:
     rules = assessment.rules
     ws.merge_cells("A1:D1")
     ws["A1"] = "评分规则说明"
@@ -187,7 +194,7 @@ def _rules_sheet(ws: Worksheet, *, assessment: scoring.Assessment) -> None:
 
 
 def circular_xlsx(
-    assessment: scoring.Assessment,
+    assessment: scoring_assessment.Assessment,
     *,
     campaign_name: str,
     issuer: str = "",
@@ -228,3 +235,41 @@ def circular_xlsx(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def circular_workbook(
+    session: Session,
+    *,
+    principal: Principal,
+    quarter: Quarter,
+    as_of: dt.date | None = None,
+) -> tuple[bytes, str]:
+    """The quarterly circular (`db.xlsx.circular`) and its file name; audited."""
+    if not principal.sees_all:
+        raise AccessDenied("季度通报含全部乡镇（部门），只有县局账号可以导出")
+    campaign = overview.get_campaign(session)
+    if campaign is None:
+        raise InputError("数据库中没有专项整治，请先运行 anpei db seed --sample 或导入数据")
+    if str(quarter) not in campaign.quarters:
+        raise InputError(
+            f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
+        )
+    day = as_of or overview.default_as_of(campaign, today=clock.local_today())
+    result = scoring_assessment.assess_quarter(
+        session,
+        principal=principal,
+        campaign=campaign,
+        quarter=quarter,
+        as_of=day,
+        rules=scoring.load_rules(),
+    )
+    data = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=day)
+    audit(
+        session,
+        principal=principal,
+        action=AuditAction.EXPORT,
+        entity="assessment",
+        entity_id=str(quarter),
+        detail=f"导出季度通报：{quarter.label}，截至 {day.isoformat()}",
+    )
+    return data, download_name(circular_title(campaign.name, quarter))

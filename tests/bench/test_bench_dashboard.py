@@ -24,9 +24,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.engine import make_engine
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
@@ -110,11 +111,11 @@ def township_calls(session: Session, campaign: overview.CampaignInfo) -> list[An
 def assessment_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
     return [
-        scoring.assess_quarter(
+        scoring_assessment.assess_quarter(
             session,
             principal=SYSTEM,
             campaign=campaign,
-            quarter="2023Q3",
+            quarter=Quarter(2023, 3),
             as_of=AS_OF,
             rules=scoring.load_rules(),
         )
@@ -128,7 +129,7 @@ def summary_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any
 
 def workbook_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
     """The all-townships 汇总表 workbook (a total sheet and a sheet per jurisdiction), without its audit row."""
-    from db.xlsx.exports import township_summary_xlsx
+    from db.xlsx.township_summary import township_summary_xlsx
 
     data = township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
     session.rollback()

@@ -9,7 +9,7 @@ not counted), and the load average
 before and after (`/proc/loadavg`): other work on the machine inflates the wall times, so quote the
 min with the load.
 
-Figures (targets from issue 16 item 3): 总览 reads ≤ 1 s, 季度考核 (`scoring.assess_quarter`) ≤ 1 s,
+Figures (targets from issue 16 item 3): 总览 reads ≤ 1 s, 季度考核 (`scoring_assessment.assess_quarter`) ≤ 1 s,
 `anpei summary` (`queries.township_month_summary` of one month, what the command prints) ≤ 1 s, the
 all-townships 汇总表 workbook (`exports.township_summary_xlsx`) ≤ 2 s.
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from dashboard.verifier_api import VerifierClient
 from db.engine import make_engine
 from db.rules.access import SYSTEM
-from db.xlsx import exports
+from db.xlsx import township_summary
 from tests.kits.staffkit import roster_rows, start_service, xlsx_bytes
 
 ROSTER_ROWS = 5000
@@ -80,7 +80,7 @@ def test_bench_all_townships_workbook(seeded: tuple[str, float, Callable[[], Eng
     for _ in range(3):
         with Session(engine) as session:
             started = time.perf_counter()
-            data = exports.township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
+            data = township_summary.township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
             timings.append(time.perf_counter() - started)
             session.rollback()
     print(

@@ -18,7 +18,7 @@ from anpei_cli.cli import app
 from db.engine import make_engine
 from db.reads import overview, queries
 from db.rules.access import SYSTEM
-from db.xlsx import exports
+from db.xlsx import township_summary
 from tests.dashboard.conftest import APP
 from tests.kits.authkit import logged_in
 
@@ -51,12 +51,12 @@ def test_export_and_cli_name_both_figures(seeded_engine: Engine, db_url_engine: 
     assert f"检查生产经营单位：全县（去重）{first.county}；各单位合计 {first.units}" in sentence
 
     with Session(seeded_engine) as s:
-        data = exports.township_summary_xlsx(s, principal=SYSTEM, month=MONTH)
-    ws = load_workbook(io.BytesIO(data))[exports.TOTAL_SHEET]
+        data = township_summary.township_summary_xlsx(s, principal=SYSTEM, month=MONTH)
+    ws = load_workbook(io.BytesIO(data))[township_summary.TOTAL_SHEET]
     cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert any(sentence in c for c in cells), cells[:5]
     total_row = next(
-        r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == exports.TOTAL_ROW
+        r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == township_summary.TOTAL_ROW
     )
     header = {ws.cell(row=4, column=c).value: c for c in range(1, ws.max_column + 1)}
     assert ws.cell(row=total_row, column=header["检查生产经营单位数"]).value == first.units

@@ -16,10 +16,11 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from anpei.periods import Quarter
 from dashboard import ui
 from db.engine import make_engine
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 from tests.dashboard.conftest import APP
 from tests.kits.authkit import logged_in
@@ -199,12 +200,17 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
 # --- 季度考核 -------------------------------------------------------------------------------------
 
 
-def _assessment(url: str, quarter: str) -> scoring.Assessment:
+def _assessment(url: str, quarter: str) -> scoring_assessment.Assessment:
     with _session(url) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        return scoring.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=scoring.load_rules()
+        return scoring_assessment.assess_quarter(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter.parse(quarter),
+            as_of=AS_OF,
+            rules=scoring.load_rules(),
         )
 
 

@@ -10,11 +10,12 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Quarter
 from dashboard import frames
 from db.codes import JurisdictionKind, MonthlyStatus, Sector
 from db.models import Enterprise, Jurisdiction, MonthlyReport
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment, scoring_measures, scoring_ranking
 from db.rules.access import SYSTEM
 from db.xlsx.circular import circular_xlsx
 
@@ -54,14 +55,14 @@ def _plant(session: Session) -> None:
     session.commit()
 
 
-def _assess(engine: Engine) -> tuple[scoring.Assessment, overview.CampaignInfo]:
+def _assess(engine: Engine) -> tuple[scoring_assessment.Assessment, overview.CampaignInfo]:
     with Session(engine) as s:
         _plant(s)
         campaign = overview.get_campaign(s)
         assert campaign is not None
         rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
-        return scoring.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=AS_OF, rules=rules
+        return scoring_assessment.assess_quarter(
+            s, principal=SYSTEM, campaign=campaign, quarter=Quarter(2023, 3), as_of=AS_OF, rules=rules
         ), campaign
 
 
@@ -78,8 +79,8 @@ def test_a_unit_that_did_nothing_ranks_last(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring.quarter_window(campaign, quarter="2023Q3", as_of=AS_OF)
-        measures = scoring.quarter_measures(
+        window = scoring_measures.quarter_window(campaign, quarter=Quarter(2023, 3), as_of=AS_OF)
+        measures = scoring_measures.quarter_measures(
             s,
             principal=SYSTEM,
             campaign=campaign,
@@ -109,11 +110,11 @@ def test_a_unit_with_nothing_to_supervise_is_not_ranked(seeded_engine: Engine) -
 
 def test_ranks_follow_the_shown_score() -> None:
     # 67.55 shows as 67.6, 67.549 and 67.5 as 67.5: the first is ahead, the other two share a rank
-    assert scoring.competition_ranks([67.549, 67.55, 67.5, None]) == [2, 1, 2, None]
+    assert scoring_ranking.competition_ranks([67.549, 67.55, 67.5, None]) == [2, 1, 2, None]
     assert (
-        scoring.shown_score(67.549) == 67.5
-        and scoring.shown_score(67.55) == 67.6
-        and scoring.shown_score(59.96) == 60.0
+        scoring_ranking.shown_score(67.549) == 67.5
+        and scoring_ranking.shown_score(67.55) == 67.6
+        and scoring_ranking.shown_score(59.96) == 60.0
     )
 
 
@@ -133,7 +134,10 @@ def test_scores_are_stored_as_shown_and_graded_as_shown() -> None:
             "grades": [{"label": "合格", "min_score": 60}, {"label": "不合格", "min_score": 0}],
         }
     )
-    members = [scoring.Member(1, "甲镇", "township", 1), scoring.Member(2, "乙镇", "township", 2)]
+    members = [
+        scoring_ranking.Member(1, "甲镇", "township", 1),
+        scoring_ranking.Member(2, "乙镇", "township", 2),
+    ]
     measures = {
         1: {
             "months_on_time": 5996,
@@ -148,7 +152,7 @@ def test_scores_are_stored_as_shown_and_graded_as_shown() -> None:
             "enterprises_inspected": 1,
         },
     }
-    a, b = scoring.score_group(rules, members=members, measures=measures)
+    a, b = scoring_ranking.score_group(rules, members=members, measures=measures)
     assert (a.score, a.grade, a.rank) == (60.0, "合格", 1)  # 59.96 shows as 60.0 and is graded 合格
     assert (b.score, b.rank) == (60.0, 1)  # 59.95 also shows as 60.0: the same rank
 
@@ -176,5 +180,5 @@ def test_certificate_indicators_measure_what_they_say() -> None:
         "enterprises_inspected": 5,
     }
     none = scoring.Guard(method="none")
-    assert scoring.score_indicator(checks, m, guard=none, group_rate=None).rate == 1.0
-    assert scoring.score_indicator(acted, m, guard=none, group_rate=None).rate == 0.0
+    assert scoring_ranking.score_indicator(checks, m, guard=none, group_rate=None).rate == 1.0
+    assert scoring_ranking.score_indicator(acted, m, guard=none, group_rate=None).rate == 0.0

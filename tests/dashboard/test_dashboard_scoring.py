@@ -13,10 +13,11 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment, scoring_measures, scoring_ranking
 from db.rules.access import SYSTEM
 from db.xlsx.circular import circular_title, circular_xlsx
 
@@ -42,8 +43,8 @@ def _rules(guard: dict[str, Any] | None = None, **indicator: Any) -> scoring.Sco
     )
 
 
-def _members(*names: str) -> list[scoring.Member]:
-    return [scoring.Member(n, name, TOWN, n) for n, name in enumerate(names, start=1)]
+def _members(*names: str) -> list[scoring_ranking.Member]:
+    return [scoring_ranking.Member(n, name, TOWN, n) for n, name in enumerate(names, start=1)]
 
 
 def _cov(done: float, due: float) -> dict[str, float]:
@@ -197,13 +198,13 @@ def test_unreadable_or_broken_rule_file(tmp_path: Path) -> None:
     ],
 )
 def test_competition_ranks(scores: list[float | None], ranks: list[int | None]) -> None:
-    assert scoring.competition_ranks(scores) == ranks
+    assert scoring_ranking.competition_ranks(scores) == ranks
 
 
 def test_ties_share_a_rank_and_the_next_rank_is_skipped() -> None:
     members = _members("甲镇", "乙镇", "丙镇", "丁镇")
     measures = {1: _cov(8, 10), 2: _cov(4, 5), 3: _cov(9, 10), 4: _cov(1, 10)}
-    out = scoring.score_group(_rules(), members=members, measures=measures)
+    out = scoring_ranking.score_group(_rules(), members=members, measures=measures)
     assert [(s.member.name, s.rank, s.score) for s in out] == [
         ("丙镇", 1, 90.0),
         ("甲镇", 2, 80.0),
@@ -215,7 +216,7 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped() -> None:
 
 def test_an_empty_quarter_scores_nobody() -> None:
     members = _members("甲镇", "乙镇")
-    out = scoring.score_group(
+    out = scoring_ranking.score_group(
         scoring.load_rules(), members=members, measures={1: {}, 2: dict.fromkeys(scoring.MEASURES, 0.0)}
     )
     assert all(s.score is None and s.rank is None and s.grade == "" for s in out)
@@ -231,7 +232,7 @@ def test_not_applicable_indicators_leave_the_maximum() -> None:
         "months_on_time": 2,
         "months_late": 1,
     }  # a unit with no target enterprises
-    out = scoring.score_group(rules, members=_members("县教委"), measures={1: only_tables})[0]
+    out = scoring_ranking.score_group(rules, members=_members("县教委"), measures={1: only_tables})[0]
     assert out.available == 20 and out.earned == pytest.approx(20 * (2 + 0.5) / 3, abs=1e-3)
     assert out.score == 83.3  # 100 × 2.5 / 3, stored as shown (one decimal)
     assert out.indicator("monthly_on_time").status == "scored"  # type: ignore[union-attr]
@@ -244,7 +245,7 @@ def test_nothing_to_do_is_not_full_marks(when_empty: str, expected: float | None
     members = _members("有企业的镇", "没有企业的镇")
     out = {
         s.member.name: s
-        for s in scoring.score_group(rules, members=members, measures={1: _cov(3, 4), 2: _cov(0, 0)})
+        for s in scoring_ranking.score_group(rules, members=members, measures={1: _cov(3, 4), 2: _cov(0, 0)})
     }
     empty = out["没有企业的镇"]
     assert empty.score == expected
@@ -256,7 +257,7 @@ def test_shrinkage_keeps_a_tiny_township_from_winning_or_losing_by_luck() -> Non
     members = _members("大镇", "小镇满分", "小镇零分", "中镇")
     measures = {1: _cov(160, 200), 2: _cov(2, 2), 3: _cov(0, 2), 4: _cov(40, 50)}
     rules = _rules({"method": "shrinkage", "prior_strength": 5})
-    out = {s.member.name: s for s in scoring.score_group(rules, members=members, measures=measures)}
+    out = {s.member.name: s for s in scoring_ranking.score_group(rules, members=members, measures=measures)}
     county = (160 + 2 + 0 + 40) / (200 + 2 + 2 + 50)
     small = out["小镇满分"].indicators[0]
     assert small.raw_rate == 1.0
@@ -284,7 +285,9 @@ def test_minimum_denominator_options(
     members = _members("大镇", "小镇")
     out = {
         s.member.name: s
-        for s in scoring.score_group(rules, members=members, measures={1: _cov(73, 100), 2: _cov(2, 2)})
+        for s in scoring_ranking.score_group(
+            rules, members=members, measures={1: _cov(73, 100), 2: _cov(2, 2)}
+        )
     }
     small = out["小镇"].indicators[0]
     assert small.status == status
@@ -309,7 +312,7 @@ def test_numerator_above_denominator_is_capped_and_deductions_add_up() -> None:
         "findings_due": 4,
         "findings_on_time": 3,
     }
-    out = scoring.score_group(rules, members=_members("甲镇"), measures={1: measures})[0]
+    out = scoring_ranking.score_group(rules, members=_members("甲镇"), measures={1: measures})[0]
     coverage = out.indicator("coverage")
     assert coverage is not None and coverage.raw_rate == 1.0
     assert out.earned + sum(i.deduction for i in out.indicators) == pytest.approx(out.available)
@@ -317,7 +320,7 @@ def test_numerator_above_denominator_is_capped_and_deductions_add_up() -> None:
 
 def test_rank_change_against_last_quarter() -> None:
     members = _members("甲镇", "乙镇", "丙镇")
-    out = scoring.score_group(
+    out = scoring_ranking.score_group(
         _rules(),
         members=members,
         measures={1: _cov(9, 10), 2: _cov(5, 10), 3: _cov(7, 10)},
@@ -420,8 +423,10 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
         ids = _tiny_county(s)
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31))
-        m = scoring.quarter_measures(
+        window = scoring_measures.quarter_window(
+            campaign, quarter=Quarter(2023, 2), as_of=dt.date(2023, 10, 31)
+        )
+        m = scoring_measures.quarter_measures(
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
         )
     assert window.months == ("2023-04", "2023-05", "2023-06") and not window.provisional
@@ -438,8 +443,10 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
         ids = _tiny_county(s)
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring.quarter_window(campaign, quarter="2023Q2", as_of=dt.date(2023, 5, 31))
-        m = scoring.quarter_measures(
+        window = scoring_measures.quarter_window(
+            campaign, quarter=Quarter(2023, 2), as_of=dt.date(2023, 5, 31)
+        )
+        m = scoring_measures.quarter_measures(
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]]
         )
     assert (
@@ -454,13 +461,23 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        q3 = scoring.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31), rules=rules
+        q3 = scoring_assessment.assess_quarter(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 3),
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
         )
-        q1 = scoring.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q1", as_of=dt.date(2023, 10, 31), rules=rules
+        q1 = scoring_assessment.assess_quarter(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 1),
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
         )
-        history = scoring.score_history(
+        history = scoring_assessment.score_history(
             s,
             principal=SYSTEM,
             campaign=campaign,
@@ -472,10 +489,10 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
     assert {s.member.kind for s in q3.townships} == {TOWN}
     scores = [s.score for s in q3.townships if s.score is not None]
     assert scores == sorted(scores, reverse=True) and all(0 <= x <= 100 for x in scores)
-    assert q3.previous_quarter == "2023Q2"
+    assert q3.previous_quarter == Quarter(2023, 2)
     assert any(s.rank_change not in (None, 0) for s in q3.townships)
     assert q1.empty and q1.window.empty
-    assert [h.quarter for h in history] == ["2023Q2", "2023Q3"]
+    assert [h.quarter for h in history] == [Quarter(2023, 2), Quarter(2023, 3)]
     assert history[-1].score == q3.townships[0].score and history[-1].rank == q3.townships[0].rank
 
 
@@ -484,8 +501,13 @@ def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        a = scoring.assess_quarter(
-            s, principal=SYSTEM, campaign=campaign, quarter="2023Q2", as_of=dt.date(2023, 10, 31), rules=rules
+        a = scoring_assessment.assess_quarter(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 2),
+            as_of=dt.date(2023, 10, 31),
+            rules=rules,
         )
     data = circular_xlsx(
         a, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=dt.date(2023, 7, 20)
@@ -493,7 +515,7 @@ def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["乡镇（街道）", "安委会成员单位", "评分说明"]
     ws = wb["乡镇（街道）"]
-    assert ws["A1"].value == circular_title(campaign.name, "2023Q2")
+    assert ws["A1"].value == circular_title(campaign.name, Quarter(2023, 2))
     assert "2023年第二季度" in ws["A1"].value
     assert int(ws.page_setup.paperSize) == 9  # A4
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage

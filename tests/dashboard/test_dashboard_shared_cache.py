@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from dashboard import data
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
 from db.models import Jurisdiction
 from db.reads import overview
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, AccessDenied, Principal
 
 AS_OF = dt.date(2023, 10, 31)
@@ -37,7 +38,7 @@ def _service(url: str, fn: str, **kwargs: object) -> object:
     try:
         with Session(engine) as s:
             campaign = overview.get_campaign(s)
-            return getattr(scoring, fn)(
+            return getattr(scoring_assessment, fn)(
                 s, campaign=campaign, rules=scoring.load_rules(), as_of=AS_OF, **kwargs
             )
     finally:
@@ -48,15 +49,15 @@ def test_one_assessment_serves_every_reader_narrowed_to_what_each_may_read(url: 
     campaign = data.campaigns(url)[0]
     key = data.rules_key()
     towns = [r for r in data.jurisdictions(url) if r.kind == JurisdictionKind.TOWNSHIP.value][:2]
-    county = data.assessment(url, SYSTEM, campaign.id, "2023Q3", AS_OF, key)
-    mine = data.assessment(url, _local(towns[0].id), campaign.id, "2023Q3", AS_OF, key)
-    theirs = data.assessment(url, _local(towns[1].id), campaign.id, "2023Q3", AS_OF, key)
+    county = data.assessment(url, SYSTEM, campaign.id, Quarter(2023, 3), AS_OF, key)
+    mine = data.assessment(url, _local(towns[0].id), campaign.id, Quarter(2023, 3), AS_OF, key)
+    theirs = data.assessment(url, _local(towns[1].id), campaign.id, Quarter(2023, 3), AS_OF, key)
     assert mine.groups is county.groups is theirs.groups, "one computation, not one per reader"
     assert set(mine.measures) == {towns[0].id} and set(theirs.measures) == {towns[1].id}
     assert len(county.measures) == len(data.jurisdictions(url))
     # the same as the service computes for that reader
-    assert mine == _service(url, "assess_quarter", principal=_local(towns[0].id), quarter="2023Q3")
-    assert county == _service(url, "assess_quarter", principal=SYSTEM, quarter="2023Q3")
+    assert mine == _service(url, "assess_quarter", principal=_local(towns[0].id), quarter=Quarter(2023, 3))
+    assert county == _service(url, "assess_quarter", principal=SYSTEM, quarter=Quarter(2023, 3))
 
 
 def test_score_history_from_the_shared_assessments_equals_the_service(url: str) -> None:

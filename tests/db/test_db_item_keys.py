@@ -18,7 +18,7 @@ from db.reads import queries, reconcile
 from db.records import monthly_saving, monthly_table
 from db.rules.access import Principal
 from db.rules.campaign_defaults import CHECK_ITEMS
-from db.xlsx import exports
+from db.xlsx import summary_figures
 
 STAFF = Principal(username="county", role=Role.COUNTY_STAFF)
 ITEM_KEYS = {f"{i.target_kind.value}-{i.number}" for i in CHECK_ITEMS}
@@ -49,8 +49,8 @@ def test_form_and_county_total_show_the_stored_items(seeded: Engine) -> None:
         values = monthly_saving.form_values(report, columns)
         assert sum(values[k] for k in item_columns) == report.problems_found  # 在线填报 shows them, not 0
         month = report.month
-        sheets = exports.summary_sheets(s, principal=STAFF, month=month)
-        totals = exports.total_values(sheets, columns)
+        sheets = summary_figures.summary_sheets(s, principal=STAFF, month=month)
+        totals = summary_figures.total_values(sheets, columns)
     assert totals["problems_found"] > 0
     assert sum(totals[k] for k in item_columns) == totals["problems_found"]  # 全县合计 adds up
 

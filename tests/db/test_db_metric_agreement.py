@@ -20,17 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.codes import FindingStatus, RiskClass
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring_measures
 from db.rules.access import SYSTEM
 from db.rules.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
-from db.xlsx import exports
+from db.xlsx import summary_figures
 from verifier.decide import problem_for
 from verifier.types import Family, Outcome
 
 MONTH = "2023-07"
-QUARTER = "2023Q3"
+QUARTER = Quarter(2023, 3)
 AS_OF = dt.date(2023, 10, 31)
 FIRST, LAST = dt.date(2023, 7, 1), dt.date(2023, 7, 31)
 TARGET_RISKS = (RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value)
@@ -43,7 +44,7 @@ class County:
         campaign = overview.get_campaign(session)
         assert campaign is not None
         self.session = session
-        self.window = scoring.quarter_window(campaign, quarter=QUARTER, as_of=AS_OF)
+        self.window = scoring_measures.quarter_window(campaign, quarter=QUARTER, as_of=AS_OF)
         assert self.window.months == (MONTH,)
         self.rows = {
             r.jurisdiction_id: r
@@ -51,7 +52,7 @@ class County:
         }
         self.owners = set(self.rows)
         self.trend = overview.county_trends(session, principal=SYSTEM, months=[MONTH], as_of=LAST)[0]
-        self.measures = scoring.quarter_measures(
+        self.measures = scoring_measures.quarter_measures(
             session,
             principal=SYSTEM,
             campaign=campaign,
@@ -60,7 +61,7 @@ class County:
         )
         self.sheets = {
             s.jurisdiction_id: s.values
-            for s in exports.summary_sheets(session, principal=SYSTEM, month=MONTH, source="records")
+            for s in summary_figures.summary_sheets(session, principal=SYSTEM, month=MONTH, source="records")
         }
         self.enterprises = session.execute(select(ENTERPRISE)).mappings().all()
         self.inspections = session.execute(select(INSPECTION)).mappings().all()
@@ -202,7 +203,9 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
         assert detail.total == sum(counted.values()), month
         sheets = {
             s.jurisdiction_id: s.values
-            for s in exports.summary_sheets(county.session, principal=SYSTEM, month=month, source="records")
+            for s in summary_figures.summary_sheets(
+                county.session, principal=SYSTEM, month=month, source="records"
+            )
         }
         for row in queries.township_month_summary(county.session, principal=SYSTEM, month=month):
             assert getattr(row, field) == counted[row.jurisdiction_id], (month, row.jurisdiction)

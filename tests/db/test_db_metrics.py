@@ -9,9 +9,10 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.codes import TargetKind
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring_measures
 from db.rules.access import SYSTEM
 from db.rules.metrics import Problem, item_key
 from verifier import types as verifier_types
@@ -23,10 +24,12 @@ def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine
     with Session(seeded) as s:
         campaign = overview.get_campaign(s)
         assert campaign is not None
-        window = scoring.quarter_window(campaign, quarter="2023Q3", as_of=dt.date(2023, 10, 31))
+        window = scoring_measures.quarter_window(
+            campaign, quarter=Quarter(2023, 3), as_of=dt.date(2023, 10, 31)
+        )
         assert window.months == ("2023-07",)  # the quarter's only enforcement month
         rows = queries.township_month_summary(s, principal=SYSTEM, month="2023-07")
-        measures = scoring.quarter_measures(
+        measures = scoring_measures.quarter_measures(
             s,
             principal=SYSTEM,
             campaign=campaign,

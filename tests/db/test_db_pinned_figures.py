@@ -27,10 +27,11 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Quarter
 from db.reads import overview, queries
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
-from db.xlsx import exports
+from db.xlsx import township_summary
 
 PINNED = Path(__file__).with_name("pinned_figures.json")
 AS_OF = dt.date(2023, 10, 31)
@@ -53,7 +54,9 @@ DETAIL_KINDS = (
 
 
 def plain(value: Any) -> Any:
-    """JSON-comparable: dataclasses as dicts, dates and decimals as text, floats rounded."""
+    """JSON-comparable: dataclasses as dicts, quarters, dates and decimals as text, floats rounded."""
+    if isinstance(value, Quarter):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "rules"}
     if isinstance(value, dict):
@@ -137,13 +140,18 @@ def figures(engine: Engine) -> dict[str, Any]:
             out[f"detail {kind}"] = {"total": table.total, "first": plain(table.rows[:5])}
         rules = scoring.load_rules()
         for quarter in campaign.quarters:
-            assessment = scoring.assess_quarter(
-                s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=rules
+            assessment = scoring_assessment.assess_quarter(
+                s,
+                principal=SYSTEM,
+                campaign=campaign,
+                quarter=Quarter.parse(quarter),
+                as_of=AS_OF,
+                rules=rules,
             )
             out[f"assessment {quarter}"] = plain(assessment)
         for month in ("2023-05", "2023-07"):
             out[f"workbook {month}"] = workbook_figures(
-                exports.township_summary_xlsx(s, principal=SYSTEM, month=month)
+                township_summary.township_summary_xlsx(s, principal=SYSTEM, month=month)
             )
         s.rollback()  # the exports' audit rows
     return out

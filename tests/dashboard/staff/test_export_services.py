@@ -10,6 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from anpei.periods import Quarter
 from dashboard.services import exports as export_files
 from db.reads.queries import MonthFormatError
 from db.rules.access import AccessDenied
@@ -113,7 +114,7 @@ def test_refused_requests_raise_a_chinese_message_and_store_nothing(county: Coun
         )
     assert isinstance(other.value, AccessDenied)
     with county.session() as s, pytest.raises(export_files.REFUSED) as circular:
-        export_files.circular(s, principal=own, quarter="2023Q2", as_of=None)
+        export_files.circular(s, principal=own, quarter=Quarter(2023, 2), as_of=None)
     assert isinstance(circular.value, AccessDenied) and "县局" in str(circular.value)
     with county.session() as s, pytest.raises(export_files.REFUSED) as full_ids:
         export_files.verification(

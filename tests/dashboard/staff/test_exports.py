@@ -21,7 +21,7 @@ from db.models import Enterprise, Finding, Inspection, MonthlyReport
 from db.records.cert_results import save_job_results
 from db.records.monthly_table import DEFAULT_LAYOUT
 from db.rules.access import SYSTEM, AccessDenied
-from db.xlsx import exports
+from db.xlsx import file_names, summary_figures, township_summary, verification_export
 from tests.dashboard.staff.conftest import County
 from tests.kits.staffkit import people
 from verifier.contract import Certificate, ResultRecord, RosterFields
@@ -126,7 +126,7 @@ def _data(county: County) -> None:
 def test_one_township_summary_is_print_ready_with_the_reported_numbers(county: County) -> None:
     _data(county)
     with county.session() as s:
-        data = exports.township_summary_xlsx(
+        data = township_summary.township_summary_xlsx(
             s, principal=county.county_staff, month="2023-05", jurisdiction_id=county.ids["三合街道"]
         )
         s.commit()
@@ -156,7 +156,7 @@ def test_one_township_summary_is_print_ready_with_the_reported_numbers(county: C
 def test_records_source_counts_the_record_level_data(county: County) -> None:
     _data(county)
     with county.session() as s:
-        sheets = exports.summary_sheets(
+        sheets = summary_figures.summary_sheets(
             s,
             principal=county.county_staff,
             month="2023-05",
@@ -173,13 +173,13 @@ def test_records_source_counts_the_record_level_data(county: County) -> None:
 def test_all_townships_total_equals_the_sum_of_the_sheets(sample_url: str) -> None:
     engine = make_engine(sample_url)
     with Session(engine) as s:
-        data = exports.township_summary_xlsx(s, principal=SYSTEM, month="2023-05")
-        sheets = exports.summary_sheets(s, principal=SYSTEM, month="2023-05")
+        data = township_summary.township_summary_xlsx(s, principal=SYSTEM, month="2023-05")
+        sheets = summary_figures.summary_sheets(s, principal=SYSTEM, month="2023-05")
     engine.dispose()
     book = _book(data)
     names = book.sheetnames  # type: ignore[attr-defined]
-    assert names[0] == exports.TOTAL_SHEET and len(names) == len(sheets) + 1
-    total = book[exports.TOTAL_SHEET]  # type: ignore[index]
+    assert names[0] == township_summary.TOTAL_SHEET and len(names) == len(sheets) + 1
+    total = book[township_summary.TOTAL_SHEET]  # type: ignore[index]
     header = [total.cell(row=4, column=c).value for c in range(1, total.max_column + 1)]
     total_row = next(
         r for r in range(5, total.max_row + 1) if total.cell(row=r, column=1).value == "各单位合计"
@@ -202,14 +202,14 @@ def test_verification_export_masks_ids_and_escapes_formulas(county: County) -> N
     _data(county)
     j = county.ids["三合街道"]
     with county.session() as s:
-        data = exports.verification_xlsx(
+        data = verification_export.verification_xlsx(
             s,
             principal=county.county_staff,
             jurisdiction_id=j,
             first=dt.date(2023, 5, 1),
             last=dt.date(2023, 5, 31),
         )
-        full = exports.verification_xlsx(
+        full = verification_export.verification_xlsx(
             s,
             principal=county.county_staff,
             jurisdiction_id=j,
@@ -218,7 +218,7 @@ def test_verification_export_masks_ids_and_escapes_formulas(county: County) -> N
             full_ids=True,
         )
         with pytest.raises(AccessDenied):
-            exports.verification_xlsx(
+            verification_export.verification_xlsx(
                 s,
                 principal=county.leader,
                 jurisdiction_id=j,
@@ -227,7 +227,7 @@ def test_verification_export_masks_ids_and_escapes_formulas(county: County) -> N
                 full_ids=True,
             )
         with pytest.raises(AccessDenied):
-            exports.verification_xlsx(
+            verification_export.verification_xlsx(
                 s,
                 principal=county.township("名山街道"),
                 jurisdiction_id=j,
@@ -249,12 +249,12 @@ def test_verification_export_masks_ids_and_escapes_formulas(county: County) -> N
 
 
 def test_download_names_survive() -> None:
-    assert exports.download_name("汇总表", "三合街道", "2023-05") == "汇总表-三合街道-2023-05.xlsx"
-    assert exports.download_name('a/b:c*?"<>|', "x") == "a_b_c_-x.xlsx"
+    assert file_names.download_name("汇总表", "三合街道", "2023-05") == "汇总表-三合街道-2023-05.xlsx"
+    assert file_names.download_name('a/b:c*?"<>|', "x") == "a_b_c_-x.xlsx"
     used: set[str] = set()
-    assert exports.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______"
-    assert exports.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______(2)"
-    assert len(exports.sheet_title("很" * 40, used)) == 31
+    assert file_names.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______"
+    assert file_names.sheet_title("三合[街道]:*?/\\", used) == "三合_街道______(2)"
+    assert len(file_names.sheet_title("很" * 40, used)) == 31
 
 
 # --- the command line ---------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_cli_exports(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyP
         "all.xlsx": ["export", "township-summary", "--month", "2023-05", "--source", "records"],
         "checks.xlsx": ["export", "verification", "--jurisdiction", "三合街道", "--month", "2023-05"],
         "findings.xlsx": ["export", "findings", "--jurisdiction", "三合街道", "--as-of", "2023-06-30"],
-        "circular.xlsx": ["export", "circular", "--quarter", "2023Q2", "--as-of", "2023-07-31"],
+        "circular.xlsx": ["export", "circular", "--quarter", "2023q2", "--as-of", "2023-07-31"],
     }
     for name, args in commands.items():
         out = tmp_path / name
@@ -278,7 +278,7 @@ def test_cli_exports(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert "已导出" in result.output
         assert load_workbook(out).sheetnames, name
     assert load_workbook(tmp_path / "all.xlsx").sheetnames == [
-        exports.TOTAL_SHEET,
+        township_summary.TOTAL_SHEET,
         "三合街道",
         "名山街道",
         "县经信委",
@@ -293,6 +293,7 @@ def test_cli_exports(county: County, tmp_path: Path, monkeypatch: pytest.MonkeyP
         (["township-summary", "--month", "2023-13"], "月份格式不正确"),
         (["township-summary", "--month", "2023-05", "-j", "不存在镇"], "找不到单位"),
         (["circular", "--quarter", "2021Q1"], "不在本专项整治"),
+        (["circular", "--quarter", "2023Q5"], "季度格式不正确"),
         (["verification", "-j", "三合街道", "--from", "2023/05/01"], "日期格式不正确"),
     ],
 )

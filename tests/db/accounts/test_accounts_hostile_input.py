@@ -19,7 +19,7 @@ from db.records.common import InputError, store_attachment
 from db.records.monthly_validation import validate_monthly_file
 from db.rules.access import Principal
 from db.rules.campaign_defaults import ensure_default_campaign
-from db.xlsx import exports
+from db.xlsx import findings_export, verification_export
 from db.xlsx.tables import ImportRefused
 from tests.kits.accountkit import NOW, World
 
@@ -62,7 +62,7 @@ def test_hostile_text_is_stored_as_typed_and_exported_as_text(
     stored = session.exec(select(Finding)).one()
     assert stored.description == hostile.strip() and stored.responsible_person == hostile[:50].strip()
     assert session.exec(select(User)).all()  # the user table is still there
-    data = exports.findings_xlsx(
+    data = findings_export.findings_xlsx(
         session, principal=staff, jurisdiction_id=world.ids["甲镇"], as_of=dt.date(2023, 6, 1)
     )
     cells = [c for c in _cells(data) if isinstance(c.value, str) and hostile.strip() in c.value]  # type: ignore[attr-defined]
@@ -80,7 +80,7 @@ def test_formula_names_and_full_ids_in_the_verification_export(session: Session,
     session.add(person)
     session.commit()
     staff = world.principal("jia", Role.LOCAL_STAFF, jurisdiction="甲镇")
-    data = exports.verification_xlsx(
+    data = verification_export.verification_xlsx(
         session,
         principal=staff,
         jurisdiction_id=world.ids["甲镇"],
@@ -96,7 +96,7 @@ def test_formula_names_and_full_ids_in_the_verification_export(session: Session,
     assert any("*" * 8 in t for t in texts)
     full = "\n".join(
         _texts(
-            exports.verification_xlsx(
+            verification_export.verification_xlsx(
                 session,
                 principal=staff,
                 jurisdiction_id=world.ids["甲镇"],

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Quarter
 from db.accounts import users
 from db.accounts.auth import principal_for
 from db.audit import personal_data
@@ -23,9 +24,9 @@ from db.codes import Role, TargetKind
 from db.models import CertificateCheck, Enterprise, Finding, User
 from db.reads import overview, queries
 from db.records import finding_list, findings, monthly_saving
-from db.rules import scoring
+from db.rules import scoring, scoring_assessment, scoring_measures
 from db.rules.access import SYSTEM, AccessDenied, Principal
-from db.xlsx import exports
+from db.xlsx import circular, findings_export, summary_figures, township_summary, verification_export
 
 MONTH = "2023-07"
 AS_OF = dt.date(2023, 10, 31)
@@ -106,15 +107,19 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
         lambda s, me, j, c: overview.monthly_reports(s, principal=me, jurisdiction_id=j, months=[MONTH]),
-        lambda s, me, j, c: scoring.score_history(
+        lambda s, me, j, c: scoring_assessment.score_history(
             s, principal=me, campaign=c, jurisdiction_id=j, as_of=AS_OF, rules=scoring.load_rules()
         ),
-        lambda s, me, j, c: exports.verification_rows(
+        lambda s, me, j, c: verification_export.verification_rows(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
-        lambda s, me, j, c: exports.township_summary_xlsx(s, principal=me, month=MONTH, jurisdiction_id=j),
-        lambda s, me, j, c: exports.findings_xlsx(s, principal=me, jurisdiction_id=j),
-        lambda s, me, j, c: exports.circular_workbook(s, principal=me, quarter="2023Q3", as_of=AS_OF),
+        lambda s, me, j, c: township_summary.township_summary_xlsx(
+            s, principal=me, month=MONTH, jurisdiction_id=j
+        ),
+        lambda s, me, j, c: findings_export.findings_xlsx(s, principal=me, jurisdiction_id=j),
+        lambda s, me, j, c: circular.circular_workbook(
+            s, principal=me, quarter=Quarter(2023, 3), as_of=AS_OF
+        ),
         lambda s, me, j, c: finding_list.list_findings(s, principal=me, jurisdiction_id=j),
         lambda s, me, j, c: personal_data.problem_people(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
@@ -129,19 +134,19 @@ def test_township_user_is_refused_another_townships_data(county: County, call: A
 
 def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None:
     s = county.session
-    mine = scoring.assess_quarter(
+    mine = scoring_assessment.assess_quarter(
         s,
         principal=county["sanhe"],
         campaign=county.campaign,
-        quarter="2023Q3",
+        quarter=Quarter(2023, 3),
         as_of=AS_OF,
         rules=scoring.load_rules(),
     )
-    everything = scoring.assess_quarter(
+    everything = scoring_assessment.assess_quarter(
         s,
         principal=county["leader"],
         campaign=county.campaign,
-        quarter="2023Q3",
+        quarter=Quarter(2023, 3),
         as_of=AS_OF,
         rules=scoring.load_rules(),
     )
@@ -152,7 +157,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
     assert set(mine.measures) == {county.sanhe}
     assert len(everything.measures) == 45
     assert (
-        scoring.quarter_measures(
+        scoring_measures.quarter_measures(
             s,
             principal=county["sanhe"],
             campaign=county.campaign,
@@ -161,7 +166,7 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
         )
         == {}
     )
-    assert scoring.quarter_measures(
+    assert scoring_measures.quarter_measures(
         s,
         principal=county["sanhe"],
         campaign=county.campaign,
@@ -172,9 +177,11 @@ def test_the_ranking_is_public_but_the_drill_down_is_not(county: County) -> None
 
 def test_exports_of_a_township_user_hold_only_its_own_rows(county: County) -> None:
     s, me = county.session, county["sanhe"]
-    sheets = exports.summary_sheets(s, principal=me, month=MONTH)
+    sheets = summary_figures.summary_sheets(s, principal=me, month=MONTH)
     assert [x.jurisdiction for x in sheets] == ["三合街道"]
-    rows = exports.verification_rows(s, principal=me, jurisdiction_id=county.sanhe, first=FIRST, last=LAST)
+    rows = verification_export.verification_rows(
+        s, principal=me, jurisdiction_id=county.sanhe, first=FIRST, last=LAST
+    )
     assert rows
 
 
@@ -268,7 +275,7 @@ def test_id_numbers_revealed_only_to_roles_that_may_and_only_for_readable_people
     full = personal_data.reveal_id_number(s, principal=county["county"], person_id=check.person_id)
     assert len(full) == 18 and "*" not in full
     _denied(
-        lambda: exports.verification_xlsx(
+        lambda: verification_export.verification_xlsx(
             s, principal=county["leader"], jurisdiction_id=county.other, first=FIRST, last=LAST, full_ids=True
         )
     )
