@@ -204,14 +204,22 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._armed: dict[int, tuple[float, _InFlight]] = {}
         self._thread: threading.Thread | None = None
+        self._wakes_at: float | None = None  # when the sleeping thread looks next (None: not before a notify)
+        self.notifies = 0  # how often the thread was woken early (the tests count them)
 
     def arm(self, call: _InFlight, seconds: float) -> None:
+        due = time.monotonic() + seconds
         with self._cond:
-            self._armed[id(call)] = (time.monotonic() + seconds, call)
+            self._armed[id(call)] = (due, call)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="verifier-deadline", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            # A thread already due to look before this deadline is left asleep: waking it for every
+            # call would cost two thread switches per captcha and per query.
+            if self._wakes_at is None or due < self._wakes_at:
+                self._wakes_at = due
+                self.notifies += 1
+                self._cond.notify()
 
     def disarm(self, call: _InFlight) -> None:
         with self._cond:
@@ -226,6 +234,7 @@ class _Watchdog:
                         del self._armed[key]
                         call.abort()
                 soonest = min((due for due, _ in self._armed.values()), default=None)
+                self._wakes_at = soonest
                 self._cond.wait(None if soonest is None else max(soonest - now, 0.001))
 
 
@@ -321,6 +330,12 @@ class PlatformClient:
         self.session.mount("https://", _DeadlineAdapter())
         self.session.headers["User-Agent"] = user_agent(contact or settings.contact or DEFAULT_CONTACT)
         self.session.headers["Accept"] = "application/json, text/plain, */*"
+        # The environment (proxy variables, CA bundle) is read once here, not on every call: requests
+        # otherwise walks all of os.environ and looks for ~/.netrc twice per person.
+        env = self.session.merge_environment_settings(self.base_url, {}, None, None, None)
+        self.session.proxies.update(env["proxies"])
+        self._verify: bool | str = env["verify"] or True  # a CA bundle named by the environment, or True
+        self.session.trust_env = False
 
     def close(self) -> None:
         self.session.close()
@@ -451,7 +466,9 @@ class PlatformClient:
         _CALL.current = in_flight
         _WATCHDOG.arm(in_flight, self.call_deadline_s)
         try:
-            response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+            response = self.session.get(
+                self.base_url + path, params=params, timeout=self.timeout, verify=self._verify
+            )
         except requests.Timeout:
             return _Failure(
                 _Kind.RETRY, f"{call}超时（连接 {self.timeout[0]:g} 秒 / 读取 {self.timeout[1]:g} 秒）"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from verifier.roster import RosterReadResult, dedupe_key
 from verifier.serial import row_to_json
 from verifier.store import (
     ACTIVE,
+    CachedAnswer,
     CacheEntry,
     JobInfo,
     JobStatus,
@@ -175,6 +176,8 @@ class PersonDone:
 class JobRunner:
     """Works through one job's pending people, one at a time."""
 
+    CHUNK = 500  # people whose pending rows are read together
+
     def __init__(
         self,
         store: JobStore,
@@ -205,15 +208,27 @@ class JobRunner:
             self.store.set_status(job_id, JobStatus.DONE, only_from=ACTIVE)
             return self._status(job_id)
         with self.client_factory(job) as client:
-            for key in persons:
-                status = self.store.status(job_id)
-                if status is None or status not in ACTIVE:
-                    return status or JobStatus.CANCELLED
-                if self.should_yield is not None and self.should_yield(job):
-                    self.store.set_status(job_id, JobStatus.QUEUED, only_from=ACTIVE)
-                    return JobStatus.QUEUED
-                if not self._person(job, key, client):  # stopped, or paused waiting for a captcha
-                    return self._status(job_id)
+            for start in range(0, len(persons), self.CHUNK):
+                chunk = persons[start : start + self.CHUNK]
+                # The rows of the next people in one query, not one per person. A row decided
+                # meanwhile (a cancel) is never overwritten: decisions are written only while pending.
+                pending = self.store.pending_rows_of(job_id, chunk)
+                # Their stored answers too; the reuse rules are applied when each person's turn comes.
+                cached = self.store.cached_answers(
+                    dedupe_key(rows[0][1]) for rows in pending.values() if rows
+                )
+                for key in chunk:
+                    status = self.store.status(job_id)
+                    if status is None or status not in ACTIVE:
+                        return status or JobStatus.CANCELLED
+                    if self.should_yield is not None and self.should_yield(job):
+                        self.store.set_status(job_id, JobStatus.QUEUED, only_from=ACTIVE)
+                        return JobStatus.QUEUED
+                    rows = pending.get(key)
+                    if rows and not self._person(
+                        job, rows, client, cached
+                    ):  # stopped, or paused for a captcha
+                        return self._status(job_id)
         self.store.set_status(job_id, JobStatus.DONE, only_from=ACTIVE)
         return self._status(job_id)
 
@@ -221,15 +236,21 @@ class JobRunner:
         job = self.store.get_job(job_id)
         return job.status if job else JobStatus.CANCELLED
 
-    def _person(self, job: JobInfo, key: str, client: Querier) -> bool:
+    def _person(
+        self,
+        job: JobInfo,
+        rows: list[tuple[int, RosterRow]],
+        client: Querier,
+        answers: Mapping[tuple[str, str, str], CachedAnswer],
+    ) -> bool:
         """Decide one person's pending rows; False when the job must not go on."""
-        rows = self.store.pending_rows(job.id, person_key=key)
-        if not rows:
-            return True
         first = rows[0][1]
-        family, id_number, name_key_ = dedupe_key(first)
-        cached = self.store.cached_records(
-            family=family, id_number=id_number, name_key=name_key_, as_of=job.as_of, timezone=self.timezone
+        family, id_number, name_key_ = key = dedupe_key(first)
+        stored = answers.get(key)
+        cached = (
+            stored.reusable(name_key=name_key_, as_of=job.as_of, timezone=self.timezone)
+            if stored is not None
+            else None
         )
         if cached is not None:
             answer = PlatformAnswer(records=cached, detail="使用有效期内的平台答复缓存")

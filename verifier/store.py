@@ -11,6 +11,7 @@ queries a person whose answer was stored.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -311,6 +312,52 @@ def may_reuse(
     return True
 
 
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A stored answer as read, before the reuse rules are applied."""
+
+    records: Any  # the stored JSON list
+    recheck_after: dt.datetime
+    fetched_at: dt.datetime
+    fetched_for: dt.date | None
+
+    def reusable(
+        self,
+        *,
+        name_key: str,
+        as_of: dt.date,
+        now: dt.datetime | None = None,
+        timezone: str = "Asia/Shanghai",
+    ) -> tuple[CertRecord, ...] | None:
+        """The records when they may stand in for a query at `now` (time-to-live, then `may_reuse`),
+        else None. Calendar days are those of `timezone` (the users' clock); stored times are naive UTC."""
+        moment = now or utcnow()
+        if self.recheck_after <= moment:
+            return None
+        records = records_from_json(list(self.records))
+        zone = _zone(timezone)
+
+        def day(naive_utc: dt.datetime) -> dt.date:
+            return naive_utc.replace(tzinfo=dt.UTC).astimezone(zone).date()
+
+        reusable = may_reuse(
+            records,
+            name_key=name_key,
+            fetched_day=day(self.fetched_at),
+            fetched_for=self.fetched_for,
+            today=day(moment),
+            as_of=as_of,
+        )
+        return records if reusable else None
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 def _job_info(m: Any) -> JobInfo:
     return JobInfo(
         id=m["id"],
@@ -561,6 +608,25 @@ class JobStore:
             found = sorted((int(seq), roster) for seq, roster in conn.execute(stmt, params))
         return [(seq, _row_from_json(roster)) for seq, roster in found]
 
+    def pending_rows_of(
+        self, job_id: int, person_keys: Sequence[str]
+    ) -> dict[str, list[tuple[int, RosterRow]]]:
+        """The pending rows of several people at once (one query per `BATCH` keys), in roster order
+        per person; a person without pending rows is left out."""
+        found: dict[str, list[tuple[int, Any]]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(person_keys), self.BATCH):
+                keys = list(person_keys[start : start + self.BATCH])
+                stmt = select(_r.person_key, _r.seq, _r.roster).where(
+                    _r.job_id == job_id, _r.person_key.in_(keys), _r.outcome.is_(None)
+                )
+                for key, seq, roster in conn.execute(stmt):
+                    found.setdefault(str(key), []).append((int(seq), roster))
+        return {
+            key: [(seq, _row_from_json(roster)) for seq, roster in sorted(rows, key=lambda r: r[0])]
+            for key, rows in found.items()
+        }
+
     def status(self, job_id: int) -> JobStatus | None:
         """Just the job's status (checked before every person)."""
         with self.engine.connect() as conn:
@@ -674,29 +740,36 @@ class JobStore:
 
         Calendar days are those of `timezone` (the users' clock); stored times are naive UTC.
         """
-        from zoneinfo import ZoneInfo
-
         key = {"family": family, "id_number": id_number, "name_key": name_key}
         with self.engine.connect() as conn:
             m = conn.execute(_CACHE_GET, key).first()
-        moment = now or utcnow()
-        if m is None or m[1] <= moment:
+        if m is None:
             return None
-        records = records_from_json(list(m[0]))
-        zone = ZoneInfo(timezone)
+        found = CachedAnswer(records=m[0], recheck_after=m[1], fetched_at=m[2], fetched_for=m[3])
+        return found.reusable(name_key=name_key, as_of=as_of, now=now, timezone=timezone)
 
-        def day(naive_utc: dt.datetime) -> dt.date:
-            return naive_utc.replace(tzinfo=dt.UTC).astimezone(zone).date()
-
-        reusable = may_reuse(
-            records,
-            name_key=name_key,
-            fetched_day=day(m[2]),
-            fetched_for=m[3],
-            today=day(moment),
-            as_of=as_of,
-        )
-        return records if reusable else None
+    def cached_answers(
+        self, keys: Iterable[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], CachedAnswer]:
+        """The stored answers of several people (family, ID number, name key) at once, one query per
+        family and `BATCH` ID numbers; whether one may stand in is `CachedAnswer.reusable`'s call."""
+        wanted = set(keys)
+        ids_by_family: dict[str, set[str]] = {}
+        for family, id_number, _name in wanted:
+            ids_by_family.setdefault(family, set()).add(id_number)
+        found: dict[tuple[str, str, str], CachedAnswer] = {}
+        with self.engine.connect() as conn:
+            for family, ids in ids_by_family.items():
+                ordered = sorted(ids)
+                for start in range(0, len(ordered), self.BATCH):
+                    stmt = select(
+                        _a.id_number, _a.name_key, _a.records, _a.recheck_after, _a.fetched_at, _a.fetched_for
+                    ).where(_a.family == family, _a.id_number.in_(ordered[start : start + self.BATCH]))
+                    for id_number, name, records, recheck, fetched_at, fetched_for in conn.execute(stmt):
+                        key = (family, str(id_number), str(name))
+                        if key in wanted:
+                            found[key] = CachedAnswer(records, recheck, fetched_at, fetched_for)
+        return found
 
     def _put_cache(self, conn: Connection, entry: CacheEntry, *, at: dt.datetime) -> None:
         key = {"family": entry.family, "id_number": entry.id_number, "name_key": entry.name_key}

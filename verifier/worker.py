@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 QUEUE = "queue"
 INTERNAL_ERROR_REASON = "核验服务内部错误（{kind}），本批已中止；请查看服务日志后继续"
 PURGE_EVERY_S = 24 * 3600.0
+PRIORITY_LOOK_S = 1.0  # a job queued by another process is noticed within this time
 DEFAULT_RECORD_DIR = VAR_DIR / "recordings"  # where record-mode files are kept, if any
 
 
@@ -75,6 +76,8 @@ class Worker:
             load_key_map(settings.key_map_file) if settings.key_map_file else DEFAULT_KEY_MAP
         )
         self._wake = threading.Event()
+        self._queued = threading.Event()  # a job was queued or resumed since the last priority look
+        self._next_priority_look = 0.0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.current_job: int | None = None
@@ -113,6 +116,7 @@ class Worker:
 
     def wake(self) -> None:
         """A job was queued or resumed: look now instead of at the next idle tick."""
+        self._queued.set()
         self._wake.set()
 
     def purge_if_due(self, *, now: float | None = None) -> bool:
@@ -159,7 +163,17 @@ class Worker:
             self.current_job = None
 
     def _should_yield(self, job: JobInfo) -> bool:
-        return self._stopping.is_set() or self.store.has_higher_priority(job)
+        """Asked before every person. The store is asked for a more urgent job when one was queued
+        through this service since the last look, else at most every `PRIORITY_LOOK_S` (a job queued
+        by another process) — not once per person."""
+        if self._stopping.is_set():
+            return True
+        now = time.monotonic()
+        if not self._queued.is_set() and now < self._next_priority_look:
+            return False
+        self._queued.clear()
+        self._next_priority_look = now + PRIORITY_LOOK_S
+        return self.store.has_higher_priority(job)
 
     # --- clients --------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from tests.kits.staffkit import CAPTCHA, people, roster_rows, write_cassettes, x
 
 SIZES = [int(n) for n in os.environ.get("ANPEI_BENCH_SERVICE_ROWS", "1000,10000,50000").split(",")]
 POLL_S = 0.5  # what the dashboard's results page does, roughly
+TOKEN = "bench-token-" + "0" * 32  # `anpei verifier serve` refuses to run without one
 
 
 def _env(tmp: Path, double_url: str, name: str) -> dict[str, str]:
@@ -34,6 +35,15 @@ def _env(tmp: Path, double_url: str, name: str) -> dict[str, str]:
         "ANPEI_MIN_INTERVAL": "0",
         "ANPEI_BACKOFF_BASE": "0",
     }
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+SERVICE_PIDS: list[int] = []  # the running service's process id (for its CPU time)
 
 
 @contextmanager
@@ -58,8 +68,11 @@ def service_process(env: dict[str, str], port: int) -> Iterator[str]:
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "the service did not start"
             time.sleep(0.2)
+        SERVICE_PIDS.append(proc.pid)
         yield url
     finally:
+        if proc.pid in SERVICE_PIDS:
+            SERVICE_PIDS.remove(proc.pid)
         proc.terminate()
         proc.wait(20)
 
@@ -99,8 +112,9 @@ def test_service_against_cli(tmp_path: Path, n: int) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = int(sock.getsockname()[1])
-        with service_process(_env(tmp_path, double_url, "service"), port) as url:
-            client = VerifierClient(url)
+        env = {**_env(tmp_path, double_url, "service"), "ANPEI_VERIFIER_TOKEN": TOKEN}
+        with service_process(env, port) as url:
+            client = VerifierClient(url, token=TOKEN)
             started = time.perf_counter()
             submitted = client.submit_roster(
                 roster.read_bytes(), filename=roster.name, family="special", captcha=f"fixed:{CAPTCHA}"

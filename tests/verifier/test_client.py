@@ -513,3 +513,51 @@ def test_the_deadline_comes_from_the_settings() -> None:
     with PlatformClient("http://127.0.0.1:9", solver=FixedSolver("1"), settings=settings) as client:
         assert client.call_deadline_s == 7
     assert SETTINGS.call_deadline_s == 30
+
+
+# --- the per-call cost (issue 16 item 4) ---------------------------------------------------------
+
+
+def test_the_environment_is_read_once_per_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proxy variables and the CA bundle are taken when the client is made, not re-read on every
+    call (requests walks all of os.environ and looks for ~/.netrc twice per person otherwise)."""
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.county.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/county-ca.pem")
+    with running_double(CASSETTES) as url, _client(url) as client:
+        assert client.session.proxies.get("https") == "http://proxy.county.example:3128"
+        assert client._verify == "/etc/ssl/county-ca.pem"  # still verified, against the named bundle
+        # set after the client was made: a client re-reading the environment would now go through a
+        # proxy that does not exist and get no answer
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        answer = client.query(id_number="500230198806143136", name="刘洋", family=Family.SPECIAL)
+    assert answer.failure is None and answer.records is not None
+
+
+def test_the_deadline_watchdog_is_not_woken_for_every_call() -> None:
+    """Arming a deadline later than the one the watchdog already waits for leaves it asleep."""
+    from verifier.client import _WATCHDOG
+
+    with running_double(CASSETTES) as url, _client(url) as client:
+        client.query(id_number="500230198806143136", name="刘洋", family=Family.SPECIAL)
+        before = _WATCHDOG.notifies
+        for _ in range(10):  # 20 calls: a captcha and a query each
+            client.query(id_number="500230198806143136", name="刘洋", family=Family.SPECIAL)
+        assert _WATCHDOG.notifies - before <= 2
+
+
+def test_a_shorter_deadline_still_wakes_a_watchdog_waiting_for_a_longer_one() -> None:
+    from verifier.client import _WATCHDOG, _InFlight
+
+    long_call = _InFlight()
+    _WATCHDOG.arm(long_call, 600)  # the watchdog now sleeps for ten minutes
+    try:
+        with _trickling_server(headers_too=False) as url:
+            started = time.monotonic()
+            answer = _ask(url, "500224198405143090", "韩冰", call_deadline_s=1.0)
+            elapsed = time.monotonic() - started
+    finally:
+        _WATCHDOG.disarm(long_call)
+    assert answer.failure is Outcome.PLATFORM_ERROR and "整次调用超过 1 秒" in answer.detail
+    assert elapsed < 6 and not long_call.expired

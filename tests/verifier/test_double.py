@@ -404,3 +404,34 @@ def test_cli_platform_double_bad_cassette(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "broken.json" in result.stderr and result.stdout == ""
+
+
+def test_matching_looks_only_at_the_interactions_of_the_asked_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query costs the same against 3 or 3,000 people (issue 16 item 4): the double used to walk
+    every interaction; the first match in file order still wins."""
+    from verifier.cassettes import Match
+
+    people = [f"500230{i:011d}X" for i in range(3000)]
+    interactions = [
+        {"match": {"idcardNum": idcard, "name": "刘洋"}, "response": {"json": {"code": 200, "data": []}}}
+        for idcard in people
+    ]
+    interactions.insert(2000, {"match": {"idcardNum": people[2500]}, "response": {"status": 403}})
+    (tmp_path / "a.json").write_text(
+        json.dumps({"format": "anpei-platform-cassette/1", "interactions": interactions}), encoding="utf-8"
+    )
+    cassettes = load_cassettes(tmp_path)
+    calls: list[str] = []
+    real = Match.accepts
+
+    def counted(self: Match, **kwargs: Any) -> bool:
+        calls.append(self.idcard_num)
+        return bool(real(self, **kwargs))
+
+    monkeypatch.setattr(Match, "accepts", counted)
+    assert cassettes.find(idcard_num=people[2500].lower(), name="刘 洋", person_type_code="03") == 2000
+    assert cassettes.find(idcard_num=people[10], name="刘洋", person_type_code="03") == 10
+    assert cassettes.find(idcard_num="500230198806143136", name="刘洋", person_type_code="03") is None
+    assert len(calls) == 2

@@ -484,3 +484,100 @@ def test_a_store_made_before_fetched_for_gains_the_column(db_url_engine: tuple[s
     store.create_tables()
     store.create_tables()  # a second start finds it in place
     assert "fetched_for" in {c["name"] for c in inspect(engine).get_columns("verifier_answers")}
+
+
+# --- the per-person cost (issue 16 item 4) ---------------------------------------------------------
+
+
+def _worker(store: JobStore, url: str) -> Any:
+    from anpei.settings import Settings
+    from verifier.worker import Worker
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    return Worker(
+        store,
+        settings=settings,
+        hub=CaptchaHub(),
+        platform_url=url,
+        min_interval_s=0,
+        backoff_base_s=0,
+        purge_every_s=None,
+        record_dir=None,
+    )
+
+
+def test_the_worker_does_not_ask_for_a_more_urgent_job_before_every_person(
+    store: JobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = synthetic_people(20)
+    looks: list[int] = []
+    real = store.has_higher_priority
+
+    def counted(job: Any) -> bool:
+        looks.append(job.id)
+        return real(job)
+
+    monkeypatch.setattr(store, "has_higher_priority", counted)
+    with counting_double(valid_cassettes(tmp_path / "c", people)) as (url, log):
+        worker = _worker(store, url)
+        job_id = _job(store, write_xlsx(tmp_path / "r.xlsx", roster_rows(people)))
+        worker.wake()  # what the service does when a job is queued
+        assert worker.runner.run(job_id) is JobStatus.DONE
+    assert len(log) == 20
+    assert 1 <= len(looks) <= 2  # once for the queued job (and once more if the run took a second)
+
+
+def test_a_job_queued_through_the_service_is_noticed_at_the_next_person(
+    store: JobStore, tmp_path: Path
+) -> None:
+    people = synthetic_people(12)
+    with counting_double(valid_cassettes(tmp_path / "c", people)) as (url, log):
+        worker = _worker(store, url)
+        job_id = _job(store, write_xlsx(tmp_path / "r.xlsx", roster_rows(people[:10])))
+        done: list[PersonDone] = []
+
+        def on_person(person: PersonDone) -> None:
+            done.append(person)
+            if len(done) == 3:  # an urgent job arrives while the batch runs
+                roster = read_roster(
+                    write_xlsx(tmp_path / "u.xlsx", roster_rows(people[10:])),
+                    default_family=Family.SPECIAL,
+                    as_of=AS_OF,
+                )
+                create_job(
+                    store,
+                    roster,
+                    filename="u.xlsx",
+                    as_of=AS_OF,
+                    default_family=Family.SPECIAL,
+                    captcha="fixed:8888",
+                    priority=10,
+                )
+                worker.wake()
+
+        worker.runner.on_person = on_person
+        assert worker.runner.run(job_id) is JobStatus.QUEUED
+    assert len(done) == 3 and len(log) == 3
+    assert store.progress(job_id).done == 3
+
+
+def test_rows_and_answers_are_read_for_many_people_at_once(store: JobStore, tmp_path: Path) -> None:
+    """What the runner reads per chunk: each person's pending rows, and stored answers only for the
+    exact (family, ID, name) asked — another name under the same ID is someone else's answer."""
+    people = synthetic_people(3)
+    rows = [*roster_rows(people), roster_rows(people[:1])[0]]  # the first person twice
+    with counting_double(valid_cassettes(tmp_path / "c", people[:1])) as (url, _log):
+        job_id = _job(store, write_xlsx(tmp_path / "r.xlsx", rows))
+        keys = store.pending_persons(job_id)
+        pending = store.pending_rows_of(job_id, keys)
+        assert [seq for seq, _row in pending[keys[0]]] == [0, 3] and len(pending) == 3
+        assert store.cached_answers([]) == {}
+        run_to_end(_runner(store, url), job_id)
+    assert store.pending_rows_of(job_id, keys) == {}
+    first = people[0]
+    from verifier.names import name_key
+
+    own = ("special", first.id_number, name_key(first.name))
+    found = store.cached_answers([own, ("special", first.id_number, "某某"), ("safety", *own[1:])])
+    assert list(found) == [own]
+    assert found[own].reusable(name_key=own[2], as_of=AS_OF) is not None
