@@ -19,7 +19,8 @@ from sqlmodel import Session
 from anpei import clock
 from anpei.periods import PeriodFormatError, Quarter
 from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
-from db.reads.queries import MonthFormatError, list_jurisdictions, parse_month
+from db.reads.jurisdiction_list import list_jurisdictions
+from db.reads.month_figures import MonthFormatError, parse_month
 from db.records.common import InputError
 from db.rules.access import SYSTEM, AccessDenied
 from db.xlsx.circular import circular_workbook

@@ -9,7 +9,7 @@ import streamlit as st
 
 from anpei import clock
 from dashboard import data
-from db.reads import overview, queries
+from db.reads import campaign_calendar, month_figures
 
 KEY_CAMPAIGN = "sidebar.campaign"
 KEY_AS_OF = "sidebar.as_of"
@@ -23,7 +23,7 @@ SIDEBAR_KEYS = (KEY_CAMPAIGN, KEY_AS_OF, KEY_MONTH, KEY_QUARTER)
 @dataclass(frozen=True)
 class Selection:
     url: str
-    campaign: overview.CampaignInfo
+    campaign: campaign_calendar.CampaignInfo
     as_of: dt.date
     month: str
     quarter: str | None
@@ -71,7 +71,7 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             campaign.starts_on + dt.timedelta(days=n)
             for n in range((campaign.ends_on - campaign.starts_on).days + 1)
         ]
-        default_day = overview.default_as_of(campaign, today=today or clock.local_today())
+        default_day = campaign_calendar.default_as_of(campaign, today=today or clock.local_today())
         _ensure(KEY_AS_OF, list(days), default_day)
         as_of = st.select_slider(
             "截至日期",
@@ -80,23 +80,29 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             key=KEY_AS_OF,
             help="看板按这一天的情况显示（默认今天；示例数据为2023年，默认取专项整治结束日）。",
         )
-        months = [m for m in campaign.months if queries.parse_month(m).first <= as_of] or campaign.months[:1]
-        _ensure(KEY_MONTH, list(months), overview.default_month(campaign, as_of=as_of))
+        months = [
+            m for m in campaign.months if month_figures.parse_month(m).first <= as_of
+        ] or campaign.months[:1]
+        _ensure(KEY_MONTH, list(months), campaign_calendar.default_month(campaign, as_of=as_of))
         quarters = [
-            x for x in campaign.quarters if overview.quarter_bounds(x)[0] <= as_of
+            x for x in campaign.quarters if campaign_calendar.quarter_bounds(x)[0] <= as_of
         ] or campaign.quarters[:1]
-        _ensure(KEY_QUARTER, list(quarters), overview.default_quarter(campaign, as_of=as_of))
+        _ensure(KEY_QUARTER, list(quarters), campaign_calendar.default_quarter(campaign, as_of=as_of))
         if period == "quarter":
             st.selectbox(
                 "考核季度",
                 quarters,
-                format_func=overview.quarter_label,
+                format_func=campaign_calendar.quarter_label,
                 key=KEY_QUARTER,
                 placeholder="请选择",
             )
         else:
             st.selectbox(
-                "统计月份", months, format_func=overview.month_label, key=KEY_MONTH, placeholder="请选择"
+                "统计月份",
+                months,
+                format_func=campaign_calendar.month_label,
+                key=KEY_MONTH,
+                placeholder="请选择",
             )
         st.caption(f"{campaign.notice_ref}　{campaign.issuer}")
     selection = Selection(

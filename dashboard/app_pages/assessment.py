@@ -13,7 +13,7 @@ import streamlit as st
 
 from anpei.periods import Quarter
 from dashboard import auth_ui, data, frames, state, ui
-from db.reads import overview
+from db.reads import campaign_calendar
 from db.rules import scoring, scoring_ranking
 from db.rules.access import can_read
 from db.xlsx.circular import circular_title, circular_xlsx
@@ -38,7 +38,7 @@ window = result.window
 st.title(f"季度考核 · {quarter.label}")
 status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
 st.caption(
-    f"考核月份：{'、'.join(overview.month_label(m) for m in window.months) or '无'}　·　"
+    f"考核月份：{'、'.join(campaign_calendar.month_label(m) for m in window.months) or '无'}　·　"
     f"统计截至 {state.date_label(window.cutoff)}（{status}）　·　规则：{rules.name}"
 )
 if result.empty:

@@ -13,7 +13,7 @@ from anpei import clock
 from anpei.periods import Quarter
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
-from db.reads import overview
+from db.reads import campaign_calendar
 from db.xlsx import file_names, summary_figures
 
 K = "exports."
@@ -43,7 +43,9 @@ months = campaign.enforcement_months or campaign.months
 default_month = (
     selection.month
     if isinstance(selection, state.Selection)
-    else overview.default_month(campaign, as_of=overview.default_as_of(campaign, today=clock.local_today()))
+    else campaign_calendar.default_month(
+        campaign, as_of=campaign_calendar.default_as_of(campaign, today=clock.local_today())
+    )
 )
 names = {r.id: r.name for r in refs}
 townships = [r.id for r in refs if r.kind != "county"]
@@ -91,7 +93,7 @@ month = c1.selectbox(
     "月份",
     months,
     index=months.index(default_month) if default_month in months else 0,
-    format_func=overview.month_label,
+    format_func=campaign_calendar.month_label,
     key=K + "month",
     placeholder="请选择",
 )
@@ -139,7 +141,9 @@ with left:
         "核验月份",
         [export_files.WHOLE_CAMPAIGN, *months],
         key=K + "checks.month",
-        format_func=lambda m: "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else overview.month_label(m),
+        format_func=lambda m: (
+            "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else campaign_calendar.month_label(m)
+        ),
         placeholder="请选择",
     )
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
@@ -200,7 +204,7 @@ else:
         "考核季度",
         quarters,
         index=quarters.index(default_q) if default_q else len(quarters) - 1,
-        format_func=overview.quarter_label,
+        format_func=campaign_calendar.quarter_label,
         key=K + "circular.quarter",
         placeholder="请选择",
     )

@@ -12,7 +12,7 @@ import streamlit as st
 from anpei import clock
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db.audit import personal_data
-from db.reads import overview, queries
+from db.reads import campaign_calendar, month_figures
 from db.rules.access import AccessDenied, narrow
 
 KEY_SELECT = "township.select"
@@ -53,18 +53,18 @@ if st.query_params.get("j") != ref.code:
 
 st.title(ref.name)
 st.caption(
-    f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {overview.month_label(sel.month)}"
+    f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {campaign_calendar.month_label(sel.month)}"
 )
 
-months = tuple(m for m in campaign.enforcement_months if queries.parse_month(m).first <= sel.as_of)
+months = tuple(m for m in campaign.enforcement_months if month_figures.parse_month(m).first <= sel.as_of)
 shown_months = tuple(dict.fromkeys([*months, sel.month]))
 rows = {
     r.month: r
     for r in data.jurisdiction_months(
-        sel.url, who, jid, (overview.previous_month(sel.month), *shown_months), sel.as_of
+        sel.url, who, jid, (campaign_calendar.previous_month(sel.month), *shown_months), sel.as_of
     )
 }
-now, before = rows[sel.month], rows.get(overview.previous_month(sel.month))
+now, before = rows[sel.month], rows.get(campaign_calendar.previous_month(sel.month))
 
 # --- this month -----------------------------------------------------------------------------------
 cards = [
@@ -173,7 +173,7 @@ open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
-    f"截至 {state.date_label(overview.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
+    f"截至 {state.date_label(month_figures.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
     f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的在前）。",
     unsafe_allow_html=True,
 )
@@ -186,8 +186,8 @@ ui.detail_block(
 
 # --- certificates ---------------------------------------------------------------------------------
 st.subheader("证书核查结果")
-first = queries.parse_month(months[0]).first if months else queries.parse_month(sel.month).first
-last = overview.month_as_of(sel.month, sel.as_of)
+first = month_figures.parse_month(months[0]).first if months else month_figures.parse_month(sel.month).first
+last = month_figures.month_as_of(sel.month, sel.as_of)
 outcomes, problems = data.certificates(sel.url, who, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])

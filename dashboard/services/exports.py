@@ -12,7 +12,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from anpei.periods import Quarter
-from db.reads.queries import MonthFormatError, parse_month
+from db.reads.month_figures import MonthFormatError, parse_month
 from db.records.common import InputError
 from db.rules.access import AccessDenied, Principal
 from db.xlsx import (

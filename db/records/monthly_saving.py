@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from db.codes import AuditAction, MonthlyStatus
 from db.models import Jurisdiction, MonthlyReport
-from db.reads.queries import MonthFormatError, parse_month
+from db.reads.month_figures import MonthFormatError, parse_month
 from db.records.common import (
     SCAN_TYPES,
     InputError,

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from anpei.cells import safe_text
 from db.codes import AuditAction, MonthlyStatus, RiskClass, Sector, TargetKind
 from db.models import CheckItem, Enterprise
-from db.reads.queries import parse_month
+from db.reads.month_figures import parse_month
 from db.records.common import (
     active_campaign,
     audit,

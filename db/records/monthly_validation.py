@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.reads.queries import parse_month
+from db.reads.month_figures import parse_month
 from db.records.common import (
     local_today,
     sha256_hex,

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from anpei.periods import Quarter
 from dashboard.services import exports as export_files
-from db.reads.queries import MonthFormatError
+from db.reads.month_figures import MonthFormatError
 from db.rules.access import AccessDenied
 from tests.dashboard.staff.conftest import County
 
