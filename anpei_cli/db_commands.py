@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from anpei.periods import Month, PeriodFormatError
 from db import migrate
 from db.accounts.roles import RoleError, grant_app_role
 from db.engine import DatabaseUrlError, make_engine
@@ -190,8 +191,8 @@ def summary_cmd(
 ) -> None:
     """打印某月各乡镇（街道）、成员单位的检查、问题整改和月报情况。"""
     try:
-        parsed = month_figures.parse_month(month)
-    except month_figures.MonthFormatError as exc:
+        parsed = Month.parse(month)
+    except PeriodFormatError as exc:
         fail(str(exc))
     cutoff: dt.date | None = None
     if as_of:
@@ -214,23 +215,23 @@ def summary_cmd(
                     )
                 ids = [known[name.strip()] for name in jurisdiction]
             rows = month_figures.township_month_summary(
-                session, principal=SYSTEM, month=parsed.label, jurisdiction_ids=ids, as_of=cutoff
+                session, principal=SYSTEM, month=str(parsed), jurisdiction_ids=ids, as_of=cutoff
             )
             totals = (
                 None
                 if ids
                 else month_figures.county_totals(
-                    session, principal=SYSTEM, month=parsed.label, as_of=cutoff, rows=rows
+                    session, principal=SYSTEM, month=str(parsed), as_of=cutoff, rows=rows
                 )
             )
-            note = month_note(get_campaign(session), parsed.label)
+            note = month_note(get_campaign(session), str(parsed))
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" in str(exc) or "does not exist" in str(exc):
             fail(EMPTY_MESSAGE)
         fail(f"查询失败：{_first_line(exc)}")
     if as_json:
         payload = {
-            "month": parsed.label,
+            "month": str(parsed),
             "as_of": (cutoff or parsed.last).isoformat(),
             "jurisdictions": [row.to_dict() for row in rows],
             "county": totals.to_dict() if totals else None,
@@ -289,7 +290,7 @@ def summary_cmd(
             ]
         )
     cutoff_text = (cutoff or parsed.last).isoformat()
-    typer.echo(f"{parsed.label} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
+    typer.echo(f"{parsed!s} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
     if note:
         typer.echo(f"注意：{note}")
     typer.echo(render_table(SUMMARY_HEADER, body))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from anpei.periods import Month
 from dashboard.ui import township_link
 from db.codes import MonthlyStatus
 from db.reads import month_figures, month_trends, rankings, status_grid
@@ -18,8 +19,7 @@ def percent(share: float | None) -> float | None:
 
 
 def short_month(month: str) -> str:
-    m = month_figures.parse_month(month)
-    return f"{m.first.month}月"
+    return f"{Month.parse(month).month}月"
 
 
 def ranking_frame(rows: Sequence[rankings.RankRow], *, links: bool = True) -> pd.DataFrame:

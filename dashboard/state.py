@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from anpei import clock
+from anpei.periods import Month, Quarter
 from dashboard import data
-from db.reads import campaign_calendar, month_figures
+from db.reads import campaign_calendar
 
 KEY_CAMPAIGN = "sidebar.campaign"
 KEY_AS_OF = "sidebar.as_of"
@@ -25,8 +26,8 @@ class Selection:
     url: str
     campaign: campaign_calendar.CampaignInfo
     as_of: dt.date
-    month: str
-    quarter: str | None
+    month: Month  # parsed once here from the sidebar's stored `YYYY-MM`
+    quarter: Quarter | None
 
 
 def keep_sidebar_state() -> None:
@@ -80,19 +81,15 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             key=KEY_AS_OF,
             help="看板按这一天的情况显示（默认今天；示例数据为2023年，默认取专项整治结束日）。",
         )
-        months = [
-            m for m in campaign.months if month_figures.parse_month(m).first <= as_of
-        ] or campaign.months[:1]
+        months = campaign_calendar.begun_months(campaign.months, as_of) or campaign.months[:1]
         _ensure(KEY_MONTH, list(months), campaign_calendar.default_month(campaign, as_of=as_of))
-        quarters = [
-            x for x in campaign.quarters if campaign_calendar.quarter_bounds(x)[0] <= as_of
-        ] or campaign.quarters[:1]
+        quarters = campaign_calendar.begun_quarters(campaign.quarters, as_of) or campaign.quarters[:1]
         _ensure(KEY_QUARTER, list(quarters), campaign_calendar.default_quarter(campaign, as_of=as_of))
         if period == "quarter":
             st.selectbox(
                 "考核季度",
                 quarters,
-                format_func=campaign_calendar.quarter_label,
+                format_func=lambda q: Quarter.parse(q).label,
                 key=KEY_QUARTER,
                 placeholder="请选择",
             )
@@ -100,13 +97,18 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             st.selectbox(
                 "统计月份",
                 months,
-                format_func=campaign_calendar.month_label,
+                format_func=lambda m: Month.parse(m).label,
                 key=KEY_MONTH,
                 placeholder="请选择",
             )
         st.caption(f"{campaign.notice_ref}　{campaign.issuer}")
+    quarter = st.session_state.get(KEY_QUARTER)
     selection = Selection(
-        url, campaign, as_of, st.session_state[KEY_MONTH], st.session_state.get(KEY_QUARTER)
+        url,
+        campaign,
+        as_of,
+        Month.parse(st.session_state[KEY_MONTH]),
+        Quarter.parse(quarter) if quarter else None,
     )
     st.session_state[KEY_SELECTION] = selection
     return selection

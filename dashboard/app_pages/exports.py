@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from anpei import clock
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
 from db.reads import campaign_calendar
@@ -41,7 +41,7 @@ if not campaigns or not refs:
 campaign = selection.campaign if isinstance(selection, state.Selection) else campaigns[0]
 months = campaign.enforcement_months or campaign.months
 default_month = (
-    selection.month
+    str(selection.month)
     if isinstance(selection, state.Selection)
     else campaign_calendar.default_month(
         campaign, as_of=campaign_calendar.default_as_of(campaign, today=clock.local_today())
@@ -93,7 +93,7 @@ month = c1.selectbox(
     "月份",
     months,
     index=months.index(default_month) if default_month in months else 0,
-    format_func=campaign_calendar.month_label,
+    format_func=lambda m: Month.parse(m).label,
     key=K + "month",
     placeholder="请选择",
 )
@@ -141,9 +141,7 @@ with left:
         "核验月份",
         [export_files.WHOLE_CAMPAIGN, *months],
         key=K + "checks.month",
-        format_func=lambda m: (
-            "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else campaign_calendar.month_label(m)
-        ),
+        format_func=lambda m: "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else Month.parse(m).label,
         placeholder="请选择",
     )
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
@@ -195,16 +193,13 @@ elif not campaign.quarters:
     st.caption("本专项整治没有执法检查月份，无季度考核。")
 else:
     quarters = campaign.quarters
-    default_q = (
-        selection.quarter
-        if isinstance(selection, state.Selection) and selection.quarter in quarters
-        else None
-    )
+    chosen = selection.quarter if isinstance(selection, state.Selection) else None
+    default_q = str(chosen) if chosen is not None and str(chosen) in quarters else None
     quarter = st.selectbox(
         "考核季度",
         quarters,
         index=quarters.index(default_q) if default_q else len(quarters) - 1,
-        format_func=campaign_calendar.quarter_label,
+        format_func=lambda q: Quarter.parse(q).label,
         key=K + "circular.quarter",
         placeholder="请选择",
     )

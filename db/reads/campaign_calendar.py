@@ -6,14 +6,14 @@ Campaigns are reference data, readable by everyone.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
-from db.reads.month_figures import parse_month
+from anpei.periods import Month, Quarter, begun_by, months_between, quarters_of
 
 _CAMPAIGN = SQLModel.metadata.tables["campaign"]
 _PHASE = SQLModel.metadata.tables["campaignphase"]
@@ -47,8 +47,8 @@ class CampaignInfo:
 
     @property
     def months(self) -> list[str]:
-        """Every `YYYY-MM` from the campaign's start to its end."""
-        return months_between(self.starts_on, self.ends_on)
+        """Every month (`YYYY-MM`, as stored) from the campaign's start to its end."""
+        return [str(m) for m in months_between(self.starts_on, self.ends_on)]
 
     @property
     def enforcement_months(self) -> list[str]:
@@ -56,58 +56,17 @@ class CampaignInfo:
         out: list[str] = []
         for phase in self.phases:
             if phase.code == "enforcement":
-                out += [m for m in months_between(phase.starts_on, phase.ends_on) if m not in out]
+                out += [str(m) for m in months_between(phase.starts_on, phase.ends_on) if str(m) not in out]
         return out
 
     @property
     def quarters(self) -> list[str]:
         """`YYYYQn` of every quarter with an enforcement month, in order."""
-        out: list[str] = []
-        for month in self.enforcement_months:
-            label = quarter_of(month)
-            if label not in out:
-                out.append(label)
-        return out
+        return [str(q) for q in quarters_of(Month.parse(m) for m in self.enforcement_months)]
 
     def due_date(self, month: str) -> dt.date:
         """The day a month's 汇总表 is due: `monthly_due_day` of the following month."""
-        last = parse_month(month).last
-        nxt = last + dt.timedelta(days=1)
-        day = min(self.monthly_due_day, calendar.monthrange(nxt.year, nxt.month)[1])
-        return nxt.replace(day=max(1, day))
-
-
-def months_between(first: dt.date, last: dt.date) -> list[str]:
-    out: list[str] = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
-def previous_month(month: str) -> str:
-    first = parse_month(month).first
-    return f"{(first - dt.timedelta(days=1)):%Y-%m}"
-
-
-def quarter_of(month: str) -> str:
-    m = parse_month(month)
-    return f"{m.first.year}Q{(m.first.month - 1) // 3 + 1}"
-
-
-QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
-
-
-def quarter_label(quarter: str) -> str:
-    """`2023Q2` → `2023年第二季度`."""
-    return f"{quarter[:4]}年{QUARTER_NAMES[int(quarter[-1])]}"
-
-
-def month_label(month: str) -> str:
-    """`2023-05` → `2023年5月`."""
-    m = parse_month(month)
-    return f"{m.first.year}年{m.first.month}月"
+        return Month.parse(month).next().day(self.monthly_due_day)
 
 
 def list_campaigns(session: Session) -> list[CampaignInfo]:
@@ -149,6 +108,16 @@ def get_campaign(session: Session, *, campaign_id: int | None = None) -> Campaig
     return campaigns[0] if campaigns else None
 
 
+def begun_months(months: Sequence[str], as_of: dt.date) -> list[str]:
+    """The months (`YYYY-MM`) among `months` begun by `as_of`, in the given order."""
+    return [str(m) for m in begun_by((Month.parse(m) for m in months), as_of)]
+
+
+def begun_quarters(quarters: Sequence[str], as_of: dt.date) -> list[str]:
+    """The quarters (`YYYYQn`) among `quarters` begun by `as_of`, in the given order."""
+    return [q for q in quarters if Quarter.parse(q).first <= as_of]
+
+
 def default_as_of(campaign: CampaignInfo, *, today: dt.date) -> dt.date:
     """截至日期 by default: today, but never after the campaign's end (so old data looks live)."""
     return max(campaign.starts_on, min(today, campaign.ends_on))
@@ -156,11 +125,11 @@ def default_as_of(campaign: CampaignInfo, *, today: dt.date) -> dt.date:
 
 def default_month(campaign: CampaignInfo, *, as_of: dt.date) -> str:
     """The latest enforcement month begun by `as_of`; else the latest campaign month by then."""
-    started = [m for m in campaign.enforcement_months if parse_month(m).first <= as_of]
+    started = begun_months(campaign.enforcement_months, as_of)
     if started:
         return started[-1]
-    if campaign.enforcement_months and as_of < parse_month(campaign.enforcement_months[0]).first:
-        months = [m for m in campaign.months if parse_month(m).first <= as_of]
+    if campaign.enforcement_months and not Month.parse(campaign.enforcement_months[0]).begun_by(as_of):
+        months = begun_months(campaign.months, as_of)
         return months[-1] if months else campaign.months[0]
     return campaign.enforcement_months[-1] if campaign.enforcement_months else campaign.months[-1]
 
@@ -169,15 +138,8 @@ def default_quarter(campaign: CampaignInfo, *, as_of: dt.date) -> str | None:
     quarters = campaign.quarters
     if not quarters:
         return None
-    begun = [x for x in quarters if quarter_bounds(x)[0] <= as_of]
+    begun = begun_quarters(quarters, as_of)
     return begun[-1] if begun else quarters[0]
-
-
-def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
-    year, n = int(quarter[:4]), int(quarter[-1])
-    first = dt.date(year, 3 * n - 2, 1)
-    last_month = 3 * n
-    return first, dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
 
 
 # --- timeline -----------------------------------------------------------------------------------
@@ -219,7 +181,7 @@ class Timeline:
 def campaign_deadlines(campaign: CampaignInfo) -> list[Deadline]:
     """Each enforcement month's 汇总表 due date and the summary report's, in date order."""
     out = [
-        Deadline(campaign.due_date(m), f"{month_label(m)}汇总表报送截止", "monthly")
+        Deadline(campaign.due_date(m), f"{Month.parse(m).label}汇总表报送截止", "monthly")
         for m in campaign.enforcement_months
     ]
     out.append(Deadline(campaign.summary_due_on, "总结报告报送截止", "summary"))
@@ -246,9 +208,4 @@ def campaign_months(session: Session) -> list[str]:
     ).first()
     if row is None:
         return []
-    months: list[str] = []
-    year, month = row.starts_on.year, row.starts_on.month
-    while (year, month) <= (row.ends_on.year, row.ends_on.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return [str(m) for m in months_between(row.starts_on, row.ends_on)]

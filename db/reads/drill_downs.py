@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, not_, select
 from sqlmodel import Session, SQLModel
 
+from anpei.periods import Month
 from db.codes import RiskClass
-from db.reads.month_figures import parse_month
 from db.rules.access import Principal, narrow, require_read
 from db.rules.metrics import (
     inspected_by_or_jointly,
@@ -113,7 +113,7 @@ def uninspected_targets(
     AccessDenied for another township's or unit's list.
     """
     require_read(principal, jurisdiction_id)
-    m = parse_month(month)
+    m = Month.parse(month)
     visited = (
         select(_I.c.id)
         .where(

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from db.reads.campaign_calendar import CampaignInfo, previous_month
-from db.reads.month_figures import CountyTotals, parse_month
+from anpei.periods import Month
+from db.reads.campaign_calendar import CampaignInfo, begun_months
+from db.reads.month_figures import CountyTotals
 from db.reads.month_trends import MonthTrend, county_trends, rate
 from db.rules.access import Principal
 
@@ -93,7 +94,9 @@ def county_kpis(
     over both months by `county_trends`.
     """
     return kpis_from_trends(
-        county_trends(session, principal=principal, months=[previous_month(month), month], as_of=as_of),
+        county_trends(
+            session, principal=principal, months=[str(Month.parse(month).previous()), month], as_of=as_of
+        ),
         month=month,
     )
 
@@ -101,14 +104,14 @@ def county_kpis(
 def trend_months(campaign: CampaignInfo, *, month: str, as_of: dt.date) -> list[str]:
     """The months the overview reads in one pass: enforcement months begun by `as_of`, plus the
     chosen month and the one before (for the KPI cards' change)."""
-    begun = [m for m in campaign.enforcement_months if parse_month(m).first <= as_of]
-    return sorted({*begun, month, previous_month(month)})
+    begun = begun_months(campaign.enforcement_months, as_of)
+    return sorted({*begun, month, str(Month.parse(month).previous())})
 
 
 def kpis_from_trends(trends: Sequence[MonthTrend], *, month: str) -> list[Kpi]:
     """KPI cards from already-read month rows (they must include `month` and the month before)."""
     by_month = {t.month: t for t in trends}
-    now, before = by_month[month], by_month.get(previous_month(month))
+    now, before = by_month[month], by_month.get(str(Month.parse(month).previous()))
     cur = _kpis_of(now)
     old = _kpis_of(before) if before is not None else None
     return [

@@ -15,9 +15,10 @@ from sqlalchemy import ColumnElement, case, distinct, func, not_, select
 from sqlmodel import Session, SQLModel
 
 from anpei.masking import mask_id, mask_ids_in
+from anpei.periods import Month
 from db.codes import ActionKind, FindingStatus, RiskClass
 from db.reads.jurisdiction_list import DEFAULT_KINDS, active_jurisdictions
-from db.reads.month_figures import Month, month_as_of, parse_month
+from db.reads.month_figures import month_as_of
 from db.rules.access import Principal, require_read
 from db.rules.metrics import (
     Problem,
@@ -95,7 +96,7 @@ def detail_rows(
         jurisdiction_id = principal.jurisdiction_id
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
-    m = parse_month(month)
+    m = Month.parse(month)
     day = month_as_of(month, as_of)
     if kind.startswith("inspected"):
         return _inspected_rows(session, kind=kind, m=m, jurisdiction_id=jurisdiction_id, limit=limit)

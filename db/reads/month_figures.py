@@ -27,9 +27,7 @@ The list of jurisdictions itself (`db.reads.jurisdiction_list`) is reference dat
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -39,6 +37,7 @@ from sqlalchemy import and_, case, distinct, func, not_, select
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from anpei.periods import Month
 from db.codes import ActionKind, JurisdictionKind, MonthlyStatus, RiskClass
 from db.reads.jurisdiction_list import DEFAULT_KINDS, list_jurisdictions
 from db.rules.access import Principal, narrow, require_county_wide
@@ -59,38 +58,9 @@ _A = SQLModel.metadata.tables["enforcementaction"]
 _M = SQLModel.metadata.tables["monthlyreport"]
 
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-class MonthFormatError(ValueError):
-    """A month that is not `YYYY-MM`; the message is Chinese, for the user."""
-
-
-@dataclass(frozen=True)
-class Month:
-    """A calendar month: `label` is `YYYY-MM`, `first` and `last` its first and last day."""
-
-    label: str
-    first: dt.date
-    last: dt.date
-
-
-def parse_month(text: str) -> Month:
-    """`2023-05` (or `2023-5`) → Month; anything else raises MonthFormatError."""
-    match = _MONTH_RE.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise MonthFormatError(f"月份格式不正确：{text!r}，应为 YYYY-MM，例如 2023-05")
-    year, month = int(match.group(1)), int(match.group(2))
-    return Month(
-        f"{year:04d}-{month:02d}",
-        dt.date(year, month, 1),
-        dt.date(year, month, calendar.monthrange(year, month)[1]),
-    )
-
-
 def month_as_of(month: str, as_of: dt.date | None) -> dt.date:
     """The date a month is read at: its last day, or `as_of` when that is earlier."""
-    last = parse_month(month).last
+    last = Month.parse(month).last
     return min(last, as_of) if as_of else last
 
 
@@ -206,12 +176,12 @@ def township_month_summary(
 ) -> list[JurisdictionMonthRow]:
     """Per jurisdiction, the month's coverage, findings, checks, actions and table status.
 
-    `month` is `YYYY-MM` (MonthFormatError otherwise); `as_of` (default: the month's last day)
+    `month` is `YYYY-MM` (PeriodFormatError otherwise); `as_of` (default: the month's last day)
     fixes the date for open / rectified / overdue findings. `jurisdiction_ids` narrows the rows;
     by default every active township and member unit is listed, also those with nothing to show.
     Only jurisdictions the principal may read are listed.
     """
-    m = parse_month(month)
+    m = Month.parse(month)
     day = as_of or m.last
     refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs:
@@ -310,7 +280,7 @@ def township_month_summary(
             _M.c.jurisdiction_id.label("jid"),
             _M.c.status.label("monthly_status"),
             _M.c.submitted_at.label("submitted_at"),
-        ).where(_M.c.jurisdiction_id.in_(wanted), _M.c.month == m.label)
+        ).where(_M.c.jurisdiction_id.in_(wanted), _M.c.month == str(m))
     )
     rows: list[JurisdictionMonthRow] = []
     for ref in refs:
@@ -323,7 +293,7 @@ def township_month_summary(
                 jurisdiction=ref.name,
                 kind=ref.kind,
                 sort_order=ref.sort_order,
-                month=m.label,
+                month=str(m),
                 as_of=day,
                 **v,
             )
@@ -362,7 +332,7 @@ def county_totals(
     avoid computing them twice. AccessDenied for township and unit staff.
     """
     require_county_wide(principal)
-    m = parse_month(month)
+    m = Month.parse(month)
     if rows is None:
         rows = township_month_summary(session, principal=principal, month=month, as_of=as_of)
     e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
@@ -392,7 +362,7 @@ def county_totals(
         return sum(int(getattr(r, name)) for r in rows)
 
     return CountyTotals(
-        month=m.label,
+        month=str(m),
         as_of=as_of or m.last,
         enterprises_registered=int(registered[0]),
         high_risk_registered=int(registered[1]),

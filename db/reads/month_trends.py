@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, select, union_all
 from sqlmodel import Session, SQLModel
 
+from anpei.periods import Month
 from db.codes import ActionKind, RiskClass
 from db.reads.jurisdiction_list import DEFAULT_KINDS, active_jurisdictions
-from db.reads.month_figures import month_as_of, parse_month
+from db.reads.month_figures import month_as_of
 from db.rules.access import Principal, require_county_wide
 from db.rules.metrics import (
     Problem,
@@ -73,8 +74,8 @@ def month_bucket(column: Any, months: Sequence[str]) -> ColumnElement[Any]:
     """A CASE mapping a date column to its `YYYY-MM` among `months` (NULL outside)."""
     whens = []
     for label in months:
-        m = parse_month(label)
-        whens.append((column.between(m.first, m.last), literal(m.label)))
+        m = Month.parse(label)
+        whens.append((column.between(m.first, m.last), literal(str(m))))
     return case(*whens, else_=None)
 
 
@@ -92,10 +93,10 @@ def county_trends(
     unit staff (county-wide figures).
     """
     require_county_wide(principal)
-    labels = [parse_month(m).label for m in months]
+    labels = [str(Month.parse(m)) for m in months]
     if not labels:
         return []
-    first, last = parse_month(labels[0]).first, parse_month(labels[-1]).last
+    first, last = Month.parse(labels[0]).first, Month.parse(labels[-1]).last
     values: dict[str, dict[str, Any]] = {m: {} for m in labels}
 
     def merge(stmt: Any) -> None:
@@ -111,7 +112,7 @@ def county_trends(
     # than one over a CASE of every month
     per_month = []
     for label in labels:
-        m = parse_month(label)
+        m = Month.parse(label)
         per_month.append(
             select(literal(label).label("month"), _I.c.enterprise_id.label("eid"))
             .where(_I.c.inspected_on.between(m.first, m.last), _I.c.enterprise_id.is_not(None))

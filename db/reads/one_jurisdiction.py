@@ -16,9 +16,10 @@ from sqlmodel import Session, SQLModel
 
 from anpei import clock
 from anpei.masking import mask_id, mask_ids_in
+from anpei.periods import Month
 from db.codes import MonthlyStatus, RiskClass
 from db.reads.kpi_details import DETAIL_LIMIT, Table, read_table
-from db.reads.month_figures import JurisdictionMonthRow, month_as_of, parse_month, township_month_summary
+from db.reads.month_figures import JurisdictionMonthRow, month_as_of, township_month_summary
 from db.rules.access import Principal, require_read
 from db.rules.metrics import (
     inspected_by_or_jointly,
@@ -56,9 +57,9 @@ def enterprise_mix(
 ) -> list[EnterpriseMix]:
     """Registered enterprises of a jurisdiction by risk class; inspected in the month and campaign."""
     require_read(principal, jurisdiction_id)
-    m = parse_month(month)
-    first = parse_month(campaign_months[0]).first if campaign_months else m.first
-    last = parse_month(campaign_months[-1]).last if campaign_months else m.last
+    m = Month.parse(month)
+    first = Month.parse(campaign_months[0]).first if campaign_months else m.first
+    last = Month.parse(campaign_months[-1]).last if campaign_months else m.last
     mine = is_registered_to(jurisdiction_id)
     by_us = inspected_by_or_jointly(jurisdiction_id)
     registered = {

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
 from anpei import clock
+from anpei.periods import Month
 from db.codes import MonthlyStatus
 from db.reads.campaign_calendar import CampaignInfo
 from db.reads.jurisdiction_list import DEFAULT_KINDS, list_jurisdictions
-from db.reads.month_figures import parse_month
 from db.rules.access import Principal, narrow
 
 _M = SQLModel.metadata.tables["monthlyreport"]
@@ -52,7 +52,7 @@ def monthly_status_grid(
 
     Ordered by jurisdiction `sort_order`, then month as given.
     """
-    labels = [parse_month(m).label for m in months]
+    labels = [str(Month.parse(m)) for m in months]
     refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs or not labels:
         return []

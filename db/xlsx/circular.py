@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from anpei import clock
 from anpei.cells import safe_cell
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.codes import AuditAction
 from db.reads import campaign_calendar
 from db.records.common import InputError, audit
@@ -204,7 +204,7 @@ def circular_xlsx(
     window = assessment.window
     day = issued_on or clock.local_today()
     title = circular_title(campaign_name, assessment.quarter)
-    months = "、".join(campaign_calendar.month_label(m) for m in window.months) or "无"
+    months = "、".join(Month.parse(m).label for m in window.months) or "无"
     basis = (
         f"考核依据：{months}执法检查及月报数据，统计截至 {window.cutoff:%Y年%m月%d日}"
         + ("（暂评，待全部月报到期后定稿）" if window.provisional else "")

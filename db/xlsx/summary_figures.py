@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from anpei import clock
+from anpei.periods import Month
 from db.codes import MonthlyStatus
 from db.models import MonthlyReport
 from db.reads import county_dedup, jurisdiction_list, month_figures
@@ -58,9 +59,7 @@ class SummarySheet:
     status: str = MonthlyStatus.UNREPORTED.value
 
 
-def _record_extras(
-    session: Session, *, wanted: list[int], m: month_figures.Month
-) -> dict[int, dict[str, Any]]:
+def _record_extras(session: Session, *, wanted: list[int], m: Month) -> dict[int, dict[str, Any]]:
     """Per jurisdiction: findings of the month by check item and rectified by its end; managers passed."""
     extras: dict[int, dict[str, Any]] = {
         j: {"by_item": {}, "rectified": 0, "managers_passed": 0} for j in wanted
@@ -156,17 +155,17 @@ def summary_sheets_and_rows(
     """`summary_sheets` and the month summary rows they were made from (the county total reuses them)."""
     if source not in SOURCES:
         raise InputError(f"数据来源“{source}”无法识别：应为 auto、reported 或 records")
-    m = month_figures.parse_month(month)
+    m = Month.parse(month)
     ids = narrow(principal, jurisdiction_ids)
     rows = month_figures.township_month_summary(
-        session, principal=principal, month=m.label, jurisdiction_ids=ids, kinds=kinds
+        session, principal=principal, month=str(m), jurisdiction_ids=ids, kinds=kinds
     )
     wanted = [r.jurisdiction_id for r in rows]
     if not wanted:
         return [], rows
     extras = _record_extras(session, wanted=wanted, m=m)
     stmt = sqlmodel_select(MonthlyReport).where(
-        MonthlyReport.month == m.label, col(MonthlyReport.jurisdiction_id).in_(wanted)
+        MonthlyReport.month == str(m), col(MonthlyReport.jurisdiction_id).in_(wanted)
     )
     reports = {r.jurisdiction_id: r for r in session.exec(stmt).all()}
     sheets: list[SummarySheet] = []
@@ -193,7 +192,7 @@ def summary_sheets_and_rows(
             SummarySheet(
                 jurisdiction_id=row.jurisdiction_id,
                 jurisdiction=row.jurisdiction,
-                month=m.label,
+                month=str(m),
                 values=values,
                 source="reported" if use_report else "records",
                 note=note,

@@ -18,8 +18,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from anpei.cells import safe_text
+from anpei.periods import Month
 from db.codes import AuditAction
-from db.reads import campaign_calendar, county_dedup, jurisdiction_list
+from db.reads import county_dedup, jurisdiction_list
 from db.records.common import InputError, audit, jurisdiction_by_id
 from db.records.monthly_table import TITLE, MonthlyColumn, layout_for
 from db.rules.access import Principal, require_read
@@ -161,7 +162,7 @@ def _sheet_values(sheet: SummarySheet) -> dict[str, Any]:
 
 
 def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[MonthlyColumn]) -> None:
-    label = campaign_calendar.month_label(sheet.month)
+    label = Month.parse(sheet.month).label
     _title_rows(ws, width=len(columns), unit=sheet.jurisdiction, month_label=label, note=sheet.note)
     _header(ws, columns, group_row=3)
     _data_row(ws, 5, columns, _sheet_values(sheet))
@@ -185,9 +186,7 @@ def _copy_township(
     width = len(columns)
     half = max(2, width // 2)
     ws.cell(row=2, column=1).value = _unit_text(sheet.jurisdiction)
-    ws.cell(row=2, column=half + 1).value = _month_text(
-        campaign_calendar.month_label(sheet.month), sheet.note
-    )
+    ws.cell(row=2, column=half + 1).value = _month_text(Month.parse(sheet.month).label, sheet.note)
     values = _sheet_values(sheet)
     for index, column in enumerate(columns, start=1):
         ws.cell(row=5, column=index).value = _cell_value(column, values.get(column.key))
@@ -210,9 +209,7 @@ def _write_total(
     note = f"共 {len(sheets)} 个单位，{reported} 个用报送数、{len(sheets) - reported} 个用系统记录；“{TOTAL_ROW}”为各单位工作表之和"
     if county_vs_units:
         note += "（检查生产经营单位数不是全县去重数，见表下说明）"
-    _title_rows(
-        ws, width=len(columns), unit=unit, month_label=campaign_calendar.month_label(month), note=note
-    )
+    _title_rows(ws, width=len(columns), unit=unit, month_label=Month.parse(month).label, note=note)
     _header(ws, columns, group_row=3)
     row = 5
     for sheet in sheets:

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.engine import make_engine
 from db.reads import (
     campaign_calendar,
@@ -91,7 +91,7 @@ def township_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
-            months=[campaign_calendar.previous_month(MONTH), *months],
+            months=[str(Month.parse(MONTH).previous()), *months],
             as_of=AS_OF,
         ),
         one_jurisdiction.enterprise_mix(

@@ -88,12 +88,10 @@ def test_timeline_marks_today_and_the_next_deadline(
     assert [p.state for p in line.phases].count("current") == (1 if current else 0)
 
 
-def test_month_and_quarter_labels() -> None:
-    assert campaign_calendar.month_label("2023-05") == "2023年5月"
-    assert campaign_calendar.quarter_label("2023Q3") == "2023年第三季度"
-    assert campaign_calendar.previous_month("2023-01") == "2022-12"
-    assert campaign_calendar.quarter_of("2023-07") == "2023Q3"
-    assert campaign_calendar.quarter_bounds("2023Q2") == (dt.date(2023, 4, 1), dt.date(2023, 6, 30))
+def test_begun_months_keeps_the_months_begun_by_a_day_in_order() -> None:
+    months = ["2023-04", "2023-05", "2023-06"]
+    assert campaign_calendar.begun_months(months, dt.date(2023, 5, 1)) == ["2023-04", "2023-05"]
+    assert campaign_calendar.begun_months(months, dt.date(2023, 3, 31)) == []
 
 
 # --- grid -----------------------------------------------------------------------------------------

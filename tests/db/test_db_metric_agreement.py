@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.codes import FindingStatus, RiskClass
 from db.reads import campaign_calendar, kpi_details, month_figures, month_trends, one_jurisdiction
 from db.rules import scoring_measures
@@ -189,7 +189,7 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
     trends = month_trends.county_trends(county.session, principal=SYSTEM, months=months)
     seen = 0
     for month, trend in zip(months, trends, strict=True):
-        m = month_figures.parse_month(month)
+        m = Month.parse(month)
         counted = Counter(
             c["jurisdiction_id"]
             for c in county.checks

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Month, PeriodFormatError
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector
 from db.models import (
     CertificateCheck,
@@ -23,7 +24,7 @@ from db.models import (
 )
 from db.reads import drill_downs, jurisdiction_list, month_figures, status_grid
 from db.rules.access import SYSTEM
-from db.sample.state import month_bounds, workday
+from db.sample.state import workday
 
 D = dt.date
 
@@ -162,8 +163,8 @@ def test_filter_by_jurisdiction_and_to_dict(tiny_county) -> None:  # type: ignor
 
 @pytest.mark.parametrize("text", ["2023/05", "2023-13", "23-05", "", "2023-05-01", "五月"])
 def test_bad_month_is_refused_in_chinese(text: str) -> None:
-    with pytest.raises(month_figures.MonthFormatError, match="YYYY-MM"):
-        month_figures.parse_month(text)
+    with pytest.raises(PeriodFormatError, match="YYYY-MM"):
+        Month.parse(text)
 
 
 def test_empty_database(engine: Engine) -> None:
@@ -175,7 +176,7 @@ def test_empty_database(engine: Engine) -> None:
 def test_workdays_stay_in_their_month() -> None:
     rng = random.Random(1)
     for month in [f"2023-{m:02d}" for m in range(1, 13)]:
-        first, last = month_bounds(month)
+        first, last = Month.parse(month).first, Month.parse(month).last
         for _ in range(200):
             day = workday(rng, month)
             assert first <= day <= last and day.weekday() < 5
@@ -186,7 +187,7 @@ def test_workdays_stay_in_their_month() -> None:
 
 @pytest.mark.parametrize("month", ["2023-06"])
 def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: str) -> None:
-    first, last = month_bounds(month)
+    first, last = Month.parse(month).first, Month.parse(month).last
     with Session(seeded) as session:
         rows = month_figures.township_month_summary(session, principal=SYSTEM, month=month)
         jurisdictions = session.exec(select(Jurisdiction)).all()
