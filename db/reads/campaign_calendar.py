@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from anpei.periods import Month, Quarter, begun_by, months_between, quarters_of
 
 _CAMPAIGN = SQLModel.metadata.tables["campaign"]

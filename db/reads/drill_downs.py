@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, not_, select
 from sqlmodel import Session, SQLModel
 
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from anpei.periods import Month
 from db.codes import RiskClass
 from db.rules.access import Principal, narrow, require_read

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, select, union_all
 from sqlmodel import Session, SQLModel
 
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from anpei.periods import Month
 from db.codes import ActionKind, RiskClass
 from db.reads.jurisdiction_list import DEFAULT_KINDS, active_jurisdictions

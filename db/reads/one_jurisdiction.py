@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session, SQLModel
 
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from anpei import clock
 from anpei.masking import mask_id, mask_ids_in
 from anpei.periods import Month

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
+import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from anpei import clock
 from anpei.periods import Month
 from db.codes import MonthlyStatus
