@@ -16,11 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from anpei.periods import Month, PeriodFormatError
 from db import migrate
 from db.accounts.roles import RoleError, grant_app_role
 from db.engine import DatabaseUrlError, make_engine
-from db.reads import queries
-from db.reads.overview import CampaignInfo, get_campaign
+from db.reads import county_dedup, jurisdiction_list, month_figures
+from db.reads.campaign_calendar import CampaignInfo, get_campaign
 from db.rules.access import SYSTEM
 
 db_app = typer.Typer(help="数据库：建表升级、载入示例县数据。", no_args_is_help=True, rich_markup_mode=None)
@@ -190,8 +191,8 @@ def summary_cmd(
 ) -> None:
     """打印某月各乡镇（街道）、成员单位的检查、问题整改和月报情况。"""
     try:
-        parsed = queries.parse_month(month)
-    except queries.MonthFormatError as exc:
+        parsed = Month.parse(month)
+    except PeriodFormatError as exc:
         fail(str(exc))
     cutoff: dt.date | None = None
     if as_of:
@@ -202,42 +203,42 @@ def summary_cmd(
     engine = open_engine(database_url)
     try:
         with Session(engine) as session:
-            if queries.is_empty(session):
+            if jurisdiction_list.is_empty(session):
                 fail(EMPTY_MESSAGE)
             ids: list[int] | None = None
             if jurisdiction:
-                known = {ref.name: ref.id for ref in queries.list_jurisdictions(session)}
+                known = {ref.name: ref.id for ref in jurisdiction_list.list_jurisdictions(session)}
                 missing = [name for name in jurisdiction if name.strip() not in known]
                 if missing:
                     fail(
                         f"找不到单位：{'、'.join(missing)}（请使用乡镇（街道）或成员单位的全称，例如 三合街道）"
                     )
                 ids = [known[name.strip()] for name in jurisdiction]
-            rows = queries.township_month_summary(
-                session, principal=SYSTEM, month=parsed.label, jurisdiction_ids=ids, as_of=cutoff
+            rows = month_figures.township_month_summary(
+                session, principal=SYSTEM, month=str(parsed), jurisdiction_ids=ids, as_of=cutoff
             )
             totals = (
                 None
                 if ids
-                else queries.county_totals(
-                    session, principal=SYSTEM, month=parsed.label, as_of=cutoff, rows=rows
+                else month_figures.county_totals(
+                    session, principal=SYSTEM, month=str(parsed), as_of=cutoff, rows=rows
                 )
             )
-            note = month_note(get_campaign(session), parsed.label)
+            note = month_note(get_campaign(session), str(parsed))
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" in str(exc) or "does not exist" in str(exc):
             fail(EMPTY_MESSAGE)
         fail(f"查询失败：{_first_line(exc)}")
     if as_json:
         payload = {
-            "month": parsed.label,
+            "month": str(parsed),
             "as_of": (cutoff or parsed.last).isoformat(),
             "jurisdictions": [row.to_dict() for row in rows],
             "county": totals.to_dict() if totals else None,
             "county_vs_units": [
                 {"key": f.key, "label": f.label, "county": f.county, "units": f.units, "text": f.text}
                 for f in (
-                    queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))
+                    county_dedup.county_vs_units(county=totals, units_sum=county_dedup.units_sum(rows))
                     if totals
                     else []
                 )
@@ -289,14 +290,14 @@ def summary_cmd(
             ]
         )
     cutoff_text = (cutoff or parsed.last).isoformat()
-    typer.echo(f"{parsed.label} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
+    typer.echo(f"{parsed!s} 专项整治执法检查汇总（整改、逾期截至 {cutoff_text}）")
     if note:
         typer.echo(f"注意：{note}")
     typer.echo(render_table(SUMMARY_HEADER, body))
     if totals is not None:
         typer.echo(
-            queries.county_vs_units_text(
-                queries.county_vs_units(county=totals, units_sum=queries.units_sum(rows))
+            county_dedup.county_vs_units_text(
+                county_dedup.county_vs_units(county=totals, units_sum=county_dedup.units_sum(rows))
             )
         )
     if note:

@@ -17,9 +17,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from anpei import clock
-from anpei.periods import PeriodFormatError, Quarter
+from anpei.periods import Month, PeriodFormatError, Quarter
 from anpei_cli.db_commands import DATABASE_URL_OPTION, fail, open_engine, write_xlsx_file
-from db.reads.queries import MonthFormatError, list_jurisdictions, parse_month
+from db.reads.jurisdiction_list import list_jurisdictions
 from db.records.common import InputError
 from db.rules.access import SYSTEM, AccessDenied
 from db.xlsx.circular import circular_workbook
@@ -47,7 +47,7 @@ def _session(database_url: str | None) -> Iterator[Session]:
         with Session(engine) as session:
             yield session
             session.commit()
-    except (InputError, AccessDenied, MonthFormatError, LookupError) as exc:
+    except (InputError, AccessDenied, PeriodFormatError, LookupError) as exc:
         fail(str(exc))
     except (OperationalError, ProgrammingError, DBAPIError) as exc:
         text = str(exc)
@@ -138,8 +138,8 @@ def verification(
         if date_from or date_to:
             fail("--month 与 --from/--to 只能选一种")
         try:
-            m = parse_month(month)
-        except MonthFormatError as exc:
+            m = Month.parse(month)
+        except PeriodFormatError as exc:
             fail(str(exc))
         first, last = m.first, m.last
     else:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.ui import BLUE, GRID_COLOURS, RED
-from db.reads import overview
+from db.reads import campaign_calendar, status_grid
 
 Spec = dict[str, Any]
 
@@ -49,7 +49,7 @@ def _nominal_x(name: str) -> Spec:
     return _field(name, "nominal", sort=None, title=None, axis={"labelAngle": 0})
 
 
-def timeline_chart(timeline: overview.Timeline) -> Spec:
+def timeline_chart(timeline: campaign_calendar.Timeline) -> Spec:
     """Phases as bars on a date axis, today as a red rule, deadlines as ticks."""
     phases = pd.DataFrame(
         [
@@ -212,7 +212,7 @@ def cluster_bars(frame: pd.DataFrame, *, title: str) -> Spec:
 
 def status_heatmap(frame: pd.DataFrame, *, title: str) -> Spec:
     """Jurisdiction × month cells coloured by monthly-table state (`单位`, `月份`, `状态`)."""
-    domain = [overview.GRID_LABELS[k] for k in GRID_COLOURS]
+    domain = [status_grid.GRID_LABELS[k] for k in GRID_COLOURS]
     rows = frame["单位"].drop_duplicates().tolist()
     position = {
         "x": _field(

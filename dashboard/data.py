@@ -27,7 +27,18 @@ from sqlmodel import Session
 from anpei.periods import Quarter
 from anpei.settings import get_settings
 from db.engine import make_engine
-from db.reads import overview, queries
+from db.reads import (
+    campaign_calendar,
+    county_dedup,
+    jurisdiction_list,
+    kpi_cards,
+    kpi_details,
+    month_figures,
+    month_trends,
+    one_jurisdiction,
+    rankings,
+    status_grid,
+)
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, Principal, can_read, read_scope, require_read
 
@@ -91,18 +102,18 @@ def session(url: str) -> Session:
 
 
 @_shared()
-def campaigns(url: str) -> list[overview.CampaignInfo]:
+def campaigns(url: str) -> list[campaign_calendar.CampaignInfo]:
     with session(url) as s:
-        return overview.list_campaigns(s)
+        return campaign_calendar.list_campaigns(s)
 
 
 @_shared()
 def is_empty(url: str) -> bool:
     with session(url) as s:
-        return queries.is_empty(s)
+        return jurisdiction_list.is_empty(s)
 
 
-def campaign(url: str, campaign_id: int) -> overview.CampaignInfo:
+def campaign(url: str, campaign_id: int) -> campaign_calendar.CampaignInfo:
     found = next((c for c in campaigns(url) if c.id == campaign_id), None)
     if found is None:
         raise LookupError(f"专项整治 {campaign_id} 不存在")
@@ -110,69 +121,71 @@ def campaign(url: str, campaign_id: int) -> overview.CampaignInfo:
 
 
 @_shared()
-def jurisdictions(url: str) -> list[queries.JurisdictionRef]:
+def jurisdictions(url: str) -> list[jurisdiction_list.JurisdictionRef]:
     with session(url) as s:
-        return queries.list_jurisdictions(s)
+        return jurisdiction_list.list_jurisdictions(s)
 
 
-def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[overview.Kpi]:
+def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[kpi_cards.Kpi]:
     """The KPI cards, from the same cached month rows as the trend charts (one pass for both)."""
-    months = tuple(overview.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
-    return overview.kpis_from_trends(trends(url, who, months, as_of), month=month)
+    months = tuple(kpi_cards.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
+    return kpi_cards.kpis_from_trends(trends(url, who, months, as_of), month=month)
 
 
 def county_vs_units(
     url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date
-) -> list[queries.CountyVsUnits]:
+) -> list[county_dedup.CountyVsUnits]:
     """检查生产经营单位 (and 其中): the KPI's 全县（去重） next to the sum of the units' rows."""
-    months = tuple(overview.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
+    months = tuple(kpi_cards.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
     county = next((t for t in trends(url, who, months, as_of) if t.month == month), None)
     if county is None:
         return []
-    return queries.county_vs_units(
-        county=county, units_sum=queries.units_sum(month_summary(url, who, month, as_of))
+    return county_dedup.county_vs_units(
+        county=county, units_sum=county_dedup.units_sum(month_summary(url, who, month, as_of))
     )
 
 
-def month_summary(url: str, who: Principal, month: str, as_of: dt.date) -> list[queries.JurisdictionMonthRow]:
-    """Every readable township and member unit in `month` (`queries.township_month_summary`), cut from
+def month_summary(
+    url: str, who: Principal, month: str, as_of: dt.date
+) -> list[month_figures.JurisdictionMonthRow]:
+    """Every readable township and member unit in `month` (`month_figures.township_month_summary`), cut from
     the one county-wide summary of that month that every session shares."""
-    kinds = set(queries.DEFAULT_KINDS)
+    kinds = set(jurisdiction_list.DEFAULT_KINDS)
     return [
         r
-        for r in _county_month(url, month, overview.month_as_of(month, as_of))
+        for r in _county_month(url, month, month_figures.month_as_of(month, as_of))
         if r.kind in kinds and can_read(who, r.jurisdiction_id)
     ]
 
 
 @_shared(max_entries=256)
-def _county_month(url: str, month: str, day: dt.date) -> list[queries.JurisdictionMonthRow]:
+def _county_month(url: str, month: str, day: dt.date) -> list[month_figures.JurisdictionMonthRow]:
     """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
     with session(url) as s:
-        return queries.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
+        return month_figures.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
 
 
-def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[overview.GridCell]:
+def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[status_grid.GridCell]:
     return _grid(url, read_scope(who), campaign_id, as_of)
 
 
 @_shared(max_entries=256)
-def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[overview.GridCell]:
+def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[status_grid.GridCell]:
     with session(url) as s:
-        return overview.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
+        return status_grid.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
 
 
 @_shared()
 def codes(url: str) -> dict[int, str]:
     with session(url) as s:
-        return overview.jurisdiction_codes(s)
+        return rankings.jurisdiction_codes(s)
 
 
 def ranking(
     url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str
-) -> list[overview.RankRow]:
+) -> list[rankings.RankRow]:
     """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
-    return overview.ranking_of(
+    return rankings.ranking_of(
         month_summary(url, who, month, as_of),
         kind=kind,
         month=month,
@@ -181,14 +194,18 @@ def ranking(
     )
 
 
-def trends(url: str, who: Principal, months: tuple[str, ...], as_of: dt.date) -> list[overview.MonthTrend]:
+def trends(
+    url: str, who: Principal, months: tuple[str, ...], as_of: dt.date
+) -> list[month_trends.MonthTrend]:
     return _trends(url, read_scope(who), months, as_of)
 
 
 @_shared(max_entries=256)
-def _trends(url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date) -> list[overview.MonthTrend]:
+def _trends(
+    url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date
+) -> list[month_trends.MonthTrend]:
     with session(url) as s:
-        return overview.county_trends(s, principal=scope, months=months, as_of=as_of)
+        return month_trends.county_trends(s, principal=scope, months=months, as_of=as_of)
 
 
 def detail(
@@ -202,13 +219,13 @@ def _detail(
     url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
     with session(url) as s:
-        table = overview.detail_rows(
+        table = kpi_details.detail_rows(
             s, principal=scope, kind=kind, month=month, as_of=as_of, jurisdiction_id=jurisdiction_id
         )
     return table_frame(table)
 
 
-def table_frame(table: overview.Table) -> pd.DataFrame:
+def table_frame(table: kpi_details.Table) -> pd.DataFrame:
     frame = pd.DataFrame(table.rows, columns=list(table.columns))
     frame.attrs["total"] = table.total
     return frame
@@ -220,30 +237,30 @@ def jurisdiction_months(
     jurisdiction_id: int,
     months: tuple[str, ...],
     as_of: dt.date,
-) -> list[queries.JurisdictionMonthRow]:
-    """The jurisdiction's row of each month (`overview.jurisdiction_months`: AccessDenied for another's
+) -> list[month_figures.JurisdictionMonthRow]:
+    """The jurisdiction's row of each month (`one_jurisdiction.jurisdiction_months`: AccessDenied for another's
     staff), from the county-wide month summaries every session shares."""
     require_read(who, jurisdiction_id)
     return [
         r
         for month in months
-        for r in _county_month(url, month, overview.month_as_of(month, as_of))
+        for r in _county_month(url, month, month_figures.month_as_of(month, as_of))
         if r.jurisdiction_id == jurisdiction_id
     ]
 
 
 def enterprise_mix(
     url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
-) -> list[overview.EnterpriseMix]:
+) -> list[one_jurisdiction.EnterpriseMix]:
     return _enterprise_mix(url, read_scope(who), jurisdiction_id, month, months)
 
 
 @_shared(max_entries=256)
 def _enterprise_mix(
     url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
-) -> list[overview.EnterpriseMix]:
+) -> list[one_jurisdiction.EnterpriseMix]:
     with session(url) as s:
-        return overview.enterprise_mix(
+        return one_jurisdiction.enterprise_mix(
             s, principal=scope, jurisdiction_id=jurisdiction_id, month=month, campaign_months=months
         )
 
@@ -259,10 +276,10 @@ def _certificates(
     url: str, scope: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     with session(url) as s:
-        outcomes = overview.certificate_outcomes(
+        outcomes = one_jurisdiction.certificate_outcomes(
             s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
         )
-        problems = overview.problem_checks(
+        problems = one_jurisdiction.problem_checks(
             s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
         )
     return table_frame(outcomes), table_frame(problems)
@@ -278,7 +295,9 @@ def _monthly_reports(
 ) -> pd.DataFrame:
     with session(url) as s:
         return table_frame(
-            overview.monthly_reports(s, principal=scope, jurisdiction_id=jurisdiction_id, months=months)
+            one_jurisdiction.monthly_reports(
+                s, principal=scope, jurisdiction_id=jurisdiction_id, months=months
+            )
         )
 
 

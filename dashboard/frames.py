@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from anpei.periods import Month
 from dashboard.ui import township_link
 from db.codes import MonthlyStatus
-from db.reads import overview, queries
+from db.reads import month_figures, month_trends, rankings, status_grid
 from db.rules import scoring, scoring_ranking
 
 
@@ -18,11 +19,10 @@ def percent(share: float | None) -> float | None:
 
 
 def short_month(month: str) -> str:
-    m = queries.parse_month(month)
-    return f"{m.first.month}月"
+    return f"{Month.parse(month).month}月"
 
 
-def ranking_frame(rows: Sequence[overview.RankRow], *, links: bool = True) -> pd.DataFrame:
+def ranking_frame(rows: Sequence[rankings.RankRow], *, links: bool = True) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -37,14 +37,14 @@ def ranking_frame(rows: Sequence[overview.RankRow], *, links: bool = True) -> pd
                 "疑似持假证": r.suspected_fake,
                 "负责人逾期未考核": r.managers_overdue,
                 "立案": r.cases,
-                "月报": overview.GRID_LABELS[r.monthly_status],
+                "月报": status_grid.GRID_LABELS[r.monthly_status],
             }
             for r in rows
         ]
     )
 
 
-def grid_frame(cells: Sequence[overview.GridCell], *, kind: str) -> pd.DataFrame:
+def grid_frame(cells: Sequence[status_grid.GridCell], *, kind: str) -> pd.DataFrame:
     """Long form: one row per jurisdiction and month (单位, 月份, 状态, 报送日期)."""
     return pd.DataFrame(
         [
@@ -61,7 +61,7 @@ def grid_frame(cells: Sequence[overview.GridCell], *, kind: str) -> pd.DataFrame
     )
 
 
-def grid_wide(cells: Sequence[overview.GridCell], *, kind: str) -> pd.DataFrame:
+def grid_wide(cells: Sequence[status_grid.GridCell], *, kind: str) -> pd.DataFrame:
     """Wide form for the detail table and CSV: a column per month, `状态（报送日期）` in cells."""
     long = grid_frame(cells, kind=kind)
     if long.empty:
@@ -73,7 +73,7 @@ def grid_wide(cells: Sequence[overview.GridCell], *, kind: str) -> pd.DataFrame:
     return wide.loc[order, months].reset_index()
 
 
-def trend_table(trends: Sequence[overview.MonthTrend]) -> pd.DataFrame:
+def trend_table(trends: Sequence[month_trends.MonthTrend]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -114,7 +114,7 @@ def trend_long(table: pd.DataFrame, columns: Sequence[str], *, series: str, valu
     return pd.DataFrame(records, columns=["月份", series, value])
 
 
-def cluster_frame(rows: Sequence[queries.JurisdictionMonthRow], *, top: int = 12) -> pd.DataFrame:
+def cluster_frame(rows: Sequence[month_figures.JurisdictionMonthRow], *, top: int = 12) -> pd.DataFrame:
     """无证上岗 / 疑似持假证 / 负责人逾期未考核 per jurisdiction (the `top` with most)."""
     records = []
     ranked = sorted(rows, key=lambda r: -(r.unlicensed + r.suspected_fake + r.managers_overdue))[:top]
@@ -130,7 +130,7 @@ def cluster_frame(rows: Sequence[queries.JurisdictionMonthRow], *, top: int = 12
     return pd.DataFrame(records, columns=["单位", "问题", "人数"])
 
 
-def month_rows_frame(rows: Sequence[queries.JurisdictionMonthRow]) -> pd.DataFrame:
+def month_rows_frame(rows: Sequence[month_figures.JurisdictionMonthRow]) -> pd.DataFrame:
     """A jurisdiction's months side by side (township page)."""
     return pd.DataFrame(
         [

@@ -18,7 +18,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard import data, ui
-from db.reads import queries
+from db.reads import jurisdiction_list
 from db.records.common import FileImporter, ImportSummary, InputError
 from db.records.row_versions import StaleRecord
 from db.rules.access import AccessDenied, Principal, narrow
@@ -150,7 +150,7 @@ def problems_frame(exc: ImportRefused) -> pd.DataFrame:
     )
 
 
-def readable_jurisdictions(url: str, who: Principal) -> list[queries.JurisdictionRef]:
+def readable_jurisdictions(url: str, who: Principal) -> list[jurisdiction_list.JurisdictionRef]:
     allowed = narrow(who, None)
     refs = data.jurisdictions(url)
     return [r for r in refs if allowed is None or r.id in allowed]
@@ -158,7 +158,7 @@ def readable_jurisdictions(url: str, who: Principal) -> list[queries.Jurisdictio
 
 def pick_jurisdiction(
     url: str, who: Principal, *, key: str, label: str = "乡镇（街道）或成员单位"
-) -> queries.JurisdictionRef:
+) -> jurisdiction_list.JurisdictionRef:
     """A select box over the jurisdictions the user may read (only their own for township staff)."""
     refs = readable_jurisdictions(url, who)
     if not refs:

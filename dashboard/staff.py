@@ -14,7 +14,7 @@ import streamlit as st
 from anpei.settings import get_settings
 from dashboard import data
 from dashboard.verifier_api import VerifierClient
-from db.reads import queries
+from db.reads import jurisdiction_list
 from db.records import cert_results
 from db.rules.access import Principal, read_scope, readable_jurisdiction_ids
 
@@ -42,12 +42,12 @@ def client() -> VerifierClient:
 
 
 @st.cache_data(ttl=data.TTL, show_spinner=False)
-def _jurisdictions(url: str) -> list[queries.JurisdictionRef]:
+def _jurisdictions(url: str) -> list[jurisdiction_list.JurisdictionRef]:
     with data.session(url) as s:
-        return queries.list_jurisdictions(s, kinds=None)
+        return jurisdiction_list.list_jurisdictions(s, kinds=None)
 
 
-def jurisdictions(who: Principal | None = None) -> list[queries.JurisdictionRef]:
+def jurisdictions(who: Principal | None = None) -> list[jurisdiction_list.JurisdictionRef]:
     """Jurisdictions the principal may read (county, townships, member units), in sort order."""
     allowed = readable_jurisdiction_ids(who or principal())
     refs = _jurisdictions(data.database_url())

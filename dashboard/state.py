@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from anpei import clock
+from anpei.periods import Month, Quarter
 from dashboard import data
-from db.reads import overview, queries
+from db.reads import campaign_calendar
 
 KEY_CAMPAIGN = "sidebar.campaign"
 KEY_AS_OF = "sidebar.as_of"
@@ -23,10 +24,10 @@ SIDEBAR_KEYS = (KEY_CAMPAIGN, KEY_AS_OF, KEY_MONTH, KEY_QUARTER)
 @dataclass(frozen=True)
 class Selection:
     url: str
-    campaign: overview.CampaignInfo
+    campaign: campaign_calendar.CampaignInfo
     as_of: dt.date
-    month: str
-    quarter: str | None
+    month: Month  # parsed once here from the sidebar's stored `YYYY-MM`
+    quarter: Quarter | None
 
 
 def keep_sidebar_state() -> None:
@@ -71,7 +72,7 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             campaign.starts_on + dt.timedelta(days=n)
             for n in range((campaign.ends_on - campaign.starts_on).days + 1)
         ]
-        default_day = overview.default_as_of(campaign, today=today or clock.local_today())
+        default_day = campaign_calendar.default_as_of(campaign, today=today or clock.local_today())
         _ensure(KEY_AS_OF, list(days), default_day)
         as_of = st.select_slider(
             "截至日期",
@@ -80,27 +81,34 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             key=KEY_AS_OF,
             help="看板按这一天的情况显示（默认今天；示例数据为2023年，默认取专项整治结束日）。",
         )
-        months = [m for m in campaign.months if queries.parse_month(m).first <= as_of] or campaign.months[:1]
-        _ensure(KEY_MONTH, list(months), overview.default_month(campaign, as_of=as_of))
-        quarters = [
-            x for x in campaign.quarters if overview.quarter_bounds(x)[0] <= as_of
-        ] or campaign.quarters[:1]
-        _ensure(KEY_QUARTER, list(quarters), overview.default_quarter(campaign, as_of=as_of))
+        months = campaign_calendar.begun_months(campaign.months, as_of) or campaign.months[:1]
+        _ensure(KEY_MONTH, list(months), campaign_calendar.default_month(campaign, as_of=as_of))
+        quarters = campaign_calendar.begun_quarters(campaign.quarters, as_of) or campaign.quarters[:1]
+        _ensure(KEY_QUARTER, list(quarters), campaign_calendar.default_quarter(campaign, as_of=as_of))
         if period == "quarter":
             st.selectbox(
                 "考核季度",
                 quarters,
-                format_func=overview.quarter_label,
+                format_func=lambda q: Quarter.parse(q).label,
                 key=KEY_QUARTER,
                 placeholder="请选择",
             )
         else:
             st.selectbox(
-                "统计月份", months, format_func=overview.month_label, key=KEY_MONTH, placeholder="请选择"
+                "统计月份",
+                months,
+                format_func=lambda m: Month.parse(m).label,
+                key=KEY_MONTH,
+                placeholder="请选择",
             )
         st.caption(f"{campaign.notice_ref}　{campaign.issuer}")
+    quarter = st.session_state.get(KEY_QUARTER)
     selection = Selection(
-        url, campaign, as_of, st.session_state[KEY_MONTH], st.session_state.get(KEY_QUARTER)
+        url,
+        campaign,
+        as_of,
+        Month.parse(st.session_state[KEY_MONTH]),
+        Quarter.parse(quarter) if quarter else None,
     )
     st.session_state[KEY_SELECTION] = selection
     return selection

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from anpei.cells import safe_cell
-from db.reads import overview
+from db.reads import status_grid
 
 RED = "#c0392b"
 AMBER = "#d68910"
@@ -28,7 +28,7 @@ GRID_COLOURS: dict[str, tuple[str, str]] = {
     "missing": ("#f5c6c1", "#78281f"),
     "not_due": ("#eef0f2", "#566573"),
 }
-LABEL_COLOURS = {overview.GRID_LABELS[k]: v for k, v in GRID_COLOURS.items()}
+LABEL_COLOURS = {status_grid.GRID_LABELS[k]: v for k, v in GRID_COLOURS.items()}
 
 CSS = """
 <style>
@@ -135,7 +135,7 @@ def delta_args(delta: float | None, unit: str, *, lower_is_better: bool) -> dict
 
 def legend() -> None:
     spans = "".join(
-        f'<span style="background:{bg};color:{fg}">{overview.GRID_LABELS[key]}</span>'
+        f'<span style="background:{bg};color:{fg}">{status_grid.GRID_LABELS[key]}</span>'
         for key, (bg, fg) in GRID_COLOURS.items()
     )
     st.markdown(f'<div class="anpei-legend">{spans}</div>', unsafe_allow_html=True)

@@ -13,7 +13,7 @@ from anpei import clock
 from dashboard import auth_ui, data, ui
 from db.accounts import users
 from db.codes import Role
-from db.reads import queries
+from db.reads import jurisdiction_list
 from db.rules.access import AccessDenied
 
 K = "admin.users."
@@ -47,7 +47,7 @@ def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) 
 
 with data.session(url) as s:
     accounts = users.list_users(s, principal=who)
-    units = queries.list_jurisdictions(s)
+    units = jurisdiction_list.list_jurisdictions(s)
     demo_password = users.demo_password_accounts(s, principal=who)
 unit_names = {u.id: u.name for u in units}
 

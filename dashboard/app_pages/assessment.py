@@ -11,9 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from anpei.periods import Quarter
+from anpei.periods import Month
 from dashboard import auth_ui, data, frames, state, ui
-from db.reads import overview
 from db.rules import scoring, scoring_ranking
 from db.rules.access import can_read
 from db.xlsx.circular import circular_title, circular_xlsx
@@ -24,7 +23,7 @@ campaign = sel.campaign
 if sel.quarter is None:
     st.info("本专项整治没有执法检查月份，无季度考核。")
     st.stop()
-quarter = Quarter.parse(sel.quarter)
+quarter = sel.quarter
 
 try:
     key = data.rules_key()
@@ -38,7 +37,7 @@ window = result.window
 st.title(f"季度考核 · {quarter.label}")
 status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
 st.caption(
-    f"考核月份：{'、'.join(overview.month_label(m) for m in window.months) or '无'}　·　"
+    f"考核月份：{'、'.join(Month.parse(m).label for m in window.months) or '无'}　·　"
     f"统计截至 {state.date_label(window.cutoff)}（{status}）　·　规则：{rules.name}"
 )
 if result.empty:

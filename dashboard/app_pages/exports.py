@@ -10,10 +10,10 @@ from typing import Any
 import streamlit as st
 
 from anpei import clock
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
-from db.reads import overview
+from db.reads import campaign_calendar
 from db.xlsx import file_names, summary_figures
 
 K = "exports."
@@ -41,9 +41,11 @@ if not campaigns or not refs:
 campaign = selection.campaign if isinstance(selection, state.Selection) else campaigns[0]
 months = campaign.enforcement_months or campaign.months
 default_month = (
-    selection.month
+    str(selection.month)
     if isinstance(selection, state.Selection)
-    else overview.default_month(campaign, as_of=overview.default_as_of(campaign, today=clock.local_today()))
+    else campaign_calendar.default_month(
+        campaign, as_of=campaign_calendar.default_as_of(campaign, today=clock.local_today())
+    )
 )
 names = {r.id: r.name for r in refs}
 townships = [r.id for r in refs if r.kind != "county"]
@@ -91,7 +93,7 @@ month = c1.selectbox(
     "月份",
     months,
     index=months.index(default_month) if default_month in months else 0,
-    format_func=overview.month_label,
+    format_func=lambda m: Month.parse(m).label,
     key=K + "month",
     placeholder="请选择",
 )
@@ -139,7 +141,7 @@ with left:
         "核验月份",
         [export_files.WHOLE_CAMPAIGN, *months],
         key=K + "checks.month",
-        format_func=lambda m: "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else overview.month_label(m),
+        format_func=lambda m: "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else Month.parse(m).label,
         placeholder="请选择",
     )
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
@@ -191,16 +193,13 @@ elif not campaign.quarters:
     st.caption("本专项整治没有执法检查月份，无季度考核。")
 else:
     quarters = campaign.quarters
-    default_q = (
-        selection.quarter
-        if isinstance(selection, state.Selection) and selection.quarter in quarters
-        else None
-    )
+    chosen = selection.quarter if isinstance(selection, state.Selection) else None
+    default_q = str(chosen) if chosen is not None and str(chosen) in quarters else None
     quarter = st.selectbox(
         "考核季度",
         quarters,
         index=quarters.index(default_q) if default_q else len(quarters) - 1,
-        format_func=overview.quarter_label,
+        format_func=lambda q: Quarter.parse(q).label,
         key=K + "circular.quarter",
         placeholder="请选择",
     )

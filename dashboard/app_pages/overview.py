@@ -9,8 +9,14 @@ import streamlit as st
 
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db.codes import JurisdictionKind
-from db.reads import overview as county_reads
-from db.reads import queries
+from db.reads import (
+    campaign_calendar,
+    county_dedup,
+    kpi_cards,
+    kpi_details,
+    rankings,
+    status_grid,
+)
 from db.rules.access import read_scope
 from db.training import leads
 
@@ -26,12 +32,10 @@ SHOW_BEHIND = 8
 scope = read_scope(who)  # chart specs are shared by every reader who may read the same
 
 st.title("总览")
-st.caption(
-    f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {county_reads.month_label(sel.month)}"
-)
+st.caption(f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {sel.month.label}")
 
 # --- timeline -------------------------------------------------------------------------------------
-line = county_reads.timeline(campaign, today=sel.as_of)
+line = campaign_calendar.timeline(campaign, today=sel.as_of)
 current = line.current
 left, right = st.columns([3, 1])
 with left:
@@ -57,9 +61,9 @@ with right:
         st.markdown("**各项截止日期均已过。**")
 
 # --- KPI cards ------------------------------------------------------------------------------------
-kpis = data.kpis(sel.url, who, campaign.id, sel.month, sel.as_of)
-columns = st.columns(len(county_reads.KPI_GROUPS))
-for column, group in zip(columns, county_reads.KPI_GROUPS, strict=True):
+kpis = data.kpis(sel.url, who, campaign.id, str(sel.month), sel.as_of)
+columns = st.columns(len(kpi_cards.KPI_GROUPS))
+for column, group in zip(columns, kpi_cards.KPI_GROUPS, strict=True):
     with column:
         st.markdown(f"#### {group}")
         for k in (k for k in kpis if k.group == group):
@@ -70,13 +74,13 @@ for column, group in zip(columns, county_reads.KPI_GROUPS, strict=True):
                 help=k.note,
                 border=True,
             )
-figures = data.county_vs_units(sel.url, who, campaign.id, sel.month, sel.as_of)
+figures = data.county_vs_units(sel.url, who, campaign.id, str(sel.month), sel.as_of)
 if figures:
-    st.caption(queries.county_vs_units_text(figures))
+    st.caption(county_dedup.county_vs_units_text(figures))
 
 # --- who is behind --------------------------------------------------------------------------------
-townships = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, TOWNSHIP)
-units = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, UNIT)
+townships = data.ranking(sel.url, who, campaign.id, str(sel.month), sel.as_of, TOWNSHIP)
+units = data.ranking(sel.url, who, campaign.id, str(sel.month), sel.as_of, UNIT)
 behind = [r for r in townships if r.behind]
 late_units = [r for r in units if r.monthly_status in ("missing", "late")]
 if behind or late_units:
@@ -90,7 +94,7 @@ if behind or late_units:
         text += (
             ("  \n" if text else "")
             + "月报未按时报送的成员单位："
-            + "、".join(f"**{r.name}**（{county_reads.GRID_LABELS[r.monthly_status]}）" for r in late_units)
+            + "、".join(f"**{r.name}**（{status_grid.GRID_LABELS[r.monthly_status]}）" for r in late_units)
         )
     st.error(text, icon="🚩")
 else:
@@ -109,7 +113,7 @@ with st.expander("查看数字背后的记录", icon="🔎", key="overview.detai
         placeholder="选择一个数字，列出它统计的每一条记录",
     )
     if code is not None:
-        frame = data.detail(sel.url, who, county_reads.DETAIL_OF[code], sel.month, sel.as_of)
+        frame = data.detail(sel.url, who, kpi_details.DETAIL_OF[code], str(sel.month), sel.as_of)
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- training-archive leads (培训档案核查) -------------------------------------------------------------
@@ -151,10 +155,10 @@ with rows_col.expander("查看线索", icon="🗂️"):
     st.caption("在“培训档案核查”页核实和处理线索。")
 
 # --- ranking and grid -----------------------------------------------------------------------------
-st.subheader(f"乡镇（街道）排名 · {county_reads.month_label(sel.month)}")
+st.subheader(f"乡镇（街道）排名 · {sel.month.label}")
 st.caption(
     "按高危行业、工贸行业生产经营单位检查覆盖率排名（同率按逾期问题少者在前）；点击单位名称查看详情。"
-    f"覆盖率低于 {county_reads.BEHIND_COVERAGE:.0%}、月报逾期或未报、逾期未整改问题达 {county_reads.BEHIND_OVERDUE} 条的单位列入“需关注”。"
+    f"覆盖率低于 {rankings.BEHIND_COVERAGE:.0%}、月报逾期或未报、逾期未整改问题达 {rankings.BEHIND_OVERDUE} 条的单位列入“需关注”。"
 )
 rank_df = frames.ranking_frame(townships)
 rank_cfg = {
@@ -190,7 +194,7 @@ ui.download_csv(
 )
 
 box_units = st.expander(
-    f"安委会成员单位 · {county_reads.month_label(sel.month)}",
+    f"安委会成员单位 · {sel.month.label}",
     icon="🏢",
     key="overview.units.box",
     on_change="rerun",
@@ -257,12 +261,15 @@ with box_grid:
 
 # --- trends ---------------------------------------------------------------------------------------
 st.subheader("执法检查阶段趋势")
-months = tuple(m for m in campaign.enforcement_months if queries.parse_month(m).first <= sel.as_of)
+months = tuple(campaign_calendar.begun_months(campaign.enforcement_months, sel.as_of))
 if not months:
     st.info("执法检查阶段尚未开始，暂无趋势。")
 else:
     read = data.trends(
-        sel.url, who, tuple(county_reads.trend_months(campaign, month=sel.month, as_of=sel.as_of)), sel.as_of
+        sel.url,
+        who,
+        tuple(kpi_cards.trend_months(campaign, month=str(sel.month), as_of=sel.as_of)),
+        sel.as_of,
     )
     table = frames.trend_table([t for t in read if t.month in months])
     specs = [
@@ -316,7 +323,7 @@ else:
                 ui.chart(
                     data.chart(
                         sel.url,
-                        ("trend", key, scope, campaign.id, sel.month, sel.as_of),
+                        ("trend", key, scope, campaign.id, str(sel.month), sel.as_of),
                         functools.partial(trend_chart, table, cols, kind, title, colours),
                     ),
                     width="stretch",
@@ -336,17 +343,15 @@ else:
                         )
                         ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
-    cluster = frames.cluster_frame(data.month_summary(sel.url, who, sel.month, sel.as_of))
-    st.markdown(
-        f"##### {county_reads.month_label(sel.month)} 无证上岗、疑似持假证、负责人逾期未考核集中的单位"
-    )
+    cluster = frames.cluster_frame(data.month_summary(sel.url, who, str(sel.month), sel.as_of))
+    st.markdown(f"##### {sel.month.label} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
     else:
         ui.chart(
             data.chart(
                 sel.url,
-                ("cluster", scope, sel.month, sel.as_of),
+                ("cluster", scope, str(sel.month), sel.as_of),
                 lambda: charts.configure(charts.cluster_bars(cluster, title="")),
             ),
             width="stretch",

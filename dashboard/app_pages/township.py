@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from anpei import clock
+from anpei.periods import Month
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db.audit import personal_data
-from db.reads import overview, queries
+from db.reads import campaign_calendar, month_figures
 from db.rules.access import AccessDenied, narrow
 
 KEY_SELECT = "township.select"
@@ -52,19 +53,17 @@ if st.query_params.get("j") != ref.code:
     st.session_state["township.consumed"] = ref.code
 
 st.title(ref.name)
-st.caption(
-    f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {overview.month_label(sel.month)}"
-)
+st.caption(f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {sel.month.label}")
 
-months = tuple(m for m in campaign.enforcement_months if queries.parse_month(m).first <= sel.as_of)
-shown_months = tuple(dict.fromkeys([*months, sel.month]))
+months = tuple(campaign_calendar.begun_months(campaign.enforcement_months, sel.as_of))
+shown_months = tuple(dict.fromkeys([*months, str(sel.month)]))
 rows = {
     r.month: r
     for r in data.jurisdiction_months(
-        sel.url, who, jid, (overview.previous_month(sel.month), *shown_months), sel.as_of
+        sel.url, who, jid, (str(sel.month.previous()), *shown_months), sel.as_of
     )
 }
-now, before = rows[sel.month], rows.get(overview.previous_month(sel.month))
+now, before = rows[str(sel.month)], rows.get(str(sel.month.previous()))
 
 # --- this month -----------------------------------------------------------------------------------
 cards = [
@@ -106,7 +105,7 @@ with columns[-1]:
 st.subheader("辖区企业与检查覆盖")
 left, right = st.columns([1, 1])
 with left:
-    mix = data.enterprise_mix(sel.url, who, jid, sel.month, months)
+    mix = data.enterprise_mix(sel.url, who, jid, str(sel.month), months)
     mix_df = pd.DataFrame(
         [
             {
@@ -168,12 +167,12 @@ with st.expander("各月检查、问题、核查与处罚", icon="📄", expande
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).drop(
+open_df = data.detail(sel.url, who, "findings_open", str(sel.month), sel.as_of, jid).drop(
     columns=["责任单位", "整改完成日期"]
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
-    f"截至 {state.date_label(overview.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
+    f"截至 {state.date_label(month_figures.month_as_of(str(sel.month), sel.as_of))}，整改中 **{len(open_df)}** 条，"
     f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的在前）。",
     unsafe_allow_html=True,
 )
@@ -186,8 +185,8 @@ ui.detail_block(
 
 # --- certificates ---------------------------------------------------------------------------------
 st.subheader("证书核查结果")
-first = queries.parse_month(months[0]).first if months else queries.parse_month(sel.month).first
-last = overview.month_as_of(sel.month, sel.as_of)
+first = Month.parse(months[0]).first if months else sel.month.first
+last = month_figures.month_as_of(str(sel.month), sel.as_of)
 outcomes, problems = data.certificates(sel.url, who, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])

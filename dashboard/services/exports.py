@@ -11,8 +11,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from anpei.periods import Quarter
-from db.reads.queries import MonthFormatError, parse_month
+from anpei.periods import Month, PeriodFormatError, Quarter
 from db.records.common import InputError
 from db.rules.access import AccessDenied, Principal
 from db.xlsx import (
@@ -24,7 +23,7 @@ from db.xlsx import (
 )
 from db.xlsx.circular import circular_workbook
 
-REFUSED: tuple[type[Exception], ...] = (InputError, AccessDenied, MonthFormatError, LookupError)
+REFUSED: tuple[type[Exception], ...] = (InputError, AccessDenied, PeriodFormatError, LookupError)
 WHOLE_CAMPAIGN = "全部"  # the verification export's "every month of the campaign"
 
 File = tuple[bytes, str]  # the workbook and its download name
@@ -63,7 +62,7 @@ def verification(
     if span == WHOLE_CAMPAIGN:
         first, last = campaign_days
     else:
-        month = parse_month(span)
+        month = Month.parse(span)
         first, last = month.first, month.last
     payload = verification_export.verification_xlsx(
         session,

@@ -1,1 +1,1 @@
-"""Read services (Streamlit-free): the leadership overview, per-jurisdiction queries, reconciliation, exposures."""
+"""Read services (Streamlit-free): per-jurisdiction month figures, the campaign calendar, KPI cards, trends, rankings, the status grid, the rows behind a number, one jurisdiction's page, reconciliation, exposures."""

@@ -1,6 +1,6 @@
 """Reconciliation: a month's 汇总表 against the records the jurisdiction entered.
 
-The record-level side comes from `db.reads.queries.township_month_summary` (an enterprise inspected
+The record-level side comes from `db.reads.month_figures.township_month_summary` (an enterprise inspected
 several times, or jointly by several units, counts once per month) and, for the per-item problem
 counts, from the month's findings. A jurisdiction that entered no records for the month has nothing
 to reconcile (`has_records` is false) — its table stands on its own.
@@ -14,9 +14,10 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from anpei.periods import Month, PeriodFormatError
 from db.codes import JurisdictionKind
 from db.models import Finding, MonthlyReport
-from db.reads.queries import JurisdictionMonthRow, MonthFormatError, parse_month, township_month_summary
+from db.reads.month_figures import JurisdictionMonthRow, township_month_summary
 from db.records.common import InputError
 from db.records.monthly_table import ITEM_PREFIX, layout_for
 from db.rules.access import Principal, narrow, require_read
@@ -70,8 +71,8 @@ class Reconciliation:
 
 def _month(month: str) -> str:
     try:
-        return parse_month(month).label
-    except MonthFormatError as exc:
+        return str(Month.parse(month))
+    except PeriodFormatError as exc:
         raise InputError(str(exc)) from exc
 
 
@@ -102,7 +103,7 @@ def _reconcile_row(
                 "罚款记录（万元）",
             )
         )
-    m = parse_month(row.month)
+    m = Month.parse(row.month)
     by_item = session.exec(
         select(Finding.target_kind, Finding.check_item_number, func.count())
         .where(

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from anpei.periods import Month, PeriodFormatError
 from db.codes import AuditAction, MonthlyStatus
 from db.models import Jurisdiction, MonthlyReport
-from db.reads.queries import MonthFormatError, parse_month
 from db.records.common import (
     SCAN_TYPES,
     InputError,
@@ -363,8 +363,8 @@ def form_values(
 
 def _month_label(month: str) -> str:
     try:
-        return parse_month(month).label
-    except MonthFormatError as exc:
+        return str(Month.parse(month))
+    except PeriodFormatError as exc:
         raise InputError(str(exc)) from exc
 
 

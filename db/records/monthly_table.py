@@ -22,9 +22,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session, col, select
 
 from anpei.cells import safe_text
+from anpei.periods import Month
 from db.codes import AuditAction, MonthlyStatus, RiskClass, Sector, TargetKind
 from db.models import CheckItem, Enterprise
-from db.reads.queries import parse_month
 from db.records.common import (
     active_campaign,
     audit,
@@ -131,9 +131,7 @@ def layout_for(session: Session) -> tuple[MonthlyColumn, ...]:
 
 def due_date(month: str, due_day: int) -> dt.date:
     """The day a month's table is due: `due_day` of the following month (clipped to its length)."""
-    m = parse_month(month)
-    following = parse_month(f"{m.last.year + (m.last.month == 12):04d}-{m.last.month % 12 + 1:02d}")
-    return min(following.first + dt.timedelta(days=max(due_day, 1) - 1), following.last)
+    return Month.parse(month).next().day(due_day)
 
 
 def is_late(submitted_at: dt.datetime, *, month: str, due_day: int) -> bool:
@@ -157,7 +155,7 @@ def build_template(session: Session, *, principal: Principal, jurisdiction_id: i
     """An .xlsx ready to fill and print: the 汇总表 with the jurisdiction and month filled in, and a
     second sheet listing the jurisdiction's registered enterprises."""
     require_read(principal, jurisdiction_id)
-    label = parse_month(month).label
+    label = str(Month.parse(month))
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
     campaign = active_campaign(session)
     columns = layout_for(session)

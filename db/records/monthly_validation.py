@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.reads.queries import parse_month
+from anpei.periods import Month
 from db.records.common import (
     local_today,
     sha256_hex,
@@ -268,7 +268,7 @@ def validate_monthly_file(
         )
         if isinstance(month, ImportProblem):
             row_problems.append(month)
-        elif parse_month(month).first > today:
+        elif Month.parse(month).first > today:
             row_problems.append(
                 ImportProblem(
                     *_where(table.name, row, positions["month"], columns[1]),

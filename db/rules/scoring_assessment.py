@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from anpei.periods import Quarter
 from db.codes import JurisdictionKind
-from db.reads import overview, queries
+from db.reads import campaign_calendar, jurisdiction_list
 from db.rules.access import Principal, can_read, require_read
 from db.rules.scoring import ScoringRules
 from db.rules.scoring_measures import QuarterWindow, quarter_window, ranking_measures
@@ -56,7 +56,7 @@ class Assessment:
 def _members(session: Session) -> list[Member]:
     return [
         Member(r.id, r.name, r.kind, r.sort_order, r.code)
-        for r in queries.list_jurisdictions(session, kinds=queries.DEFAULT_KINDS)
+        for r in jurisdiction_list.list_jurisdictions(session, kinds=jurisdiction_list.DEFAULT_KINDS)
     ]
 
 
@@ -64,7 +64,7 @@ def assess_quarter(
     session: Session,
     *,
     principal: Principal,
-    campaign: overview.CampaignInfo,
+    campaign: campaign_calendar.CampaignInfo,
     quarter: Quarter,
     as_of: dt.date,
     rules: ScoringRules,
@@ -101,7 +101,7 @@ def assess_quarter(
             previous = None
     groups: dict[str, list[JurisdictionScore]] = {}
     rates: dict[str, dict[str, float | None]] = {}
-    for kind in queries.DEFAULT_KINDS:
+    for kind in jurisdiction_list.DEFAULT_KINDS:
         group = [m for m in members if m.kind == kind]
         prev_ranks = (
             {s.member.jurisdiction_id: s.rank for s in previous.groups.get(kind, [])} if previous else None
@@ -136,7 +136,7 @@ def score_history(
     session: Session,
     *,
     principal: Principal,
-    campaign: overview.CampaignInfo,
+    campaign: campaign_calendar.CampaignInfo,
     jurisdiction_id: int,
     as_of: dt.date,
     rules: ScoringRules,
@@ -161,7 +161,7 @@ def score_history(
     return history_points(assessments, jurisdiction_id=jurisdiction_id)
 
 
-def history_quarters(campaign: overview.CampaignInfo, *, as_of: dt.date) -> list[Quarter]:
+def history_quarters(campaign: campaign_calendar.CampaignInfo, *, as_of: dt.date) -> list[Quarter]:
     """The campaign's quarters begun by `as_of` (those a score history shows)."""
     quarters = [Quarter.parse(text) for text in campaign.quarters]
     return [quarter for quarter in quarters if quarter.first <= as_of]

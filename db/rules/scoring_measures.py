@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from anpei.periods import Month, Quarter
 from db.codes import ActionKind, ItemResult, PersonRole, RiskClass, Role, TargetKind
-from db.reads import overview
+from db.reads import campaign_calendar, month_trends, status_grid
 from db.rules.access import Principal, narrow
 from db.rules.metrics import (
     Problem,
@@ -55,7 +55,9 @@ class QuarterWindow:
         return not self.months
 
 
-def quarter_window(campaign: overview.CampaignInfo, *, quarter: Quarter, as_of: dt.date) -> QuarterWindow:
+def quarter_window(
+    campaign: campaign_calendar.CampaignInfo, *, quarter: Quarter, as_of: dt.date
+) -> QuarterWindow:
     months = [m for m in campaign.enforcement_months if Month.parse(m).quarter == quarter]
     final_on = max([quarter.last] + [campaign.due_date(m) for m in months])
     cutoff = min(as_of, final_on)
@@ -68,7 +70,7 @@ def quarter_measures(
     session: Session,
     *,
     principal: Principal,
-    campaign: overview.CampaignInfo,
+    campaign: campaign_calendar.CampaignInfo,
     window: QuarterWindow,
     jurisdiction_ids: Sequence[int],
 ) -> dict[int, dict[str, float]]:
@@ -86,7 +88,7 @@ _RANKING = Principal(username="system", role=Role.LEADER, display_name="考核�
 def ranking_measures(
     session: Session,
     *,
-    campaign: overview.CampaignInfo,
+    campaign: campaign_calendar.CampaignInfo,
     window: QuarterWindow,
     jurisdiction_ids: Sequence[int],
 ) -> dict[int, dict[str, float]]:
@@ -107,7 +109,7 @@ def ranking_measures(
     for jid in wanted:
         out[jid]["months_due"] = float(len(window.due_months))
     if window.due_months:
-        for cell in overview.status_grid(
+        for cell in status_grid.status_grid(
             session,
             principal=_RANKING,
             campaign=campaign,
@@ -137,7 +139,7 @@ def ranking_measures(
         .where(every.c.owner.in_(wanted))
         .group_by(every.c.owner)
     )
-    bucket = overview.month_bucket(_I.c.inspected_on, window.months).label("month")
+    bucket = month_trends.month_bucket(_I.c.inspected_on, window.months).label("month")
     visits = (
         select(every.c.owner.label("owner"), every.c.eid.label("eid"), every.c.risk.label("risk"), bucket)
         .select_from(every.join(_I, _I.c.enterprise_id == every.c.eid))

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from anpei.periods import Month, Quarter
 from db.codes import (
     ActionKind,
     FindingStatus,
@@ -27,8 +28,6 @@ from db.sample.state import (
     TIP_TEXT,
     GeneratorState,
     MonthTally,
-    month_bounds,
-    quarter_of,
     workday,
 )
 
@@ -55,7 +54,7 @@ class ConsequencesGenerator(GeneratorState):
     ) -> None:
         rng = self.rng
         month = f"{day:%Y-%m}"
-        _, month_end = month_bounds(month)
+        month_end = Month.parse(month).last
         report_day = month_end + dt.timedelta(days=5)
         last_deadline = day
         for item in failed:
@@ -63,7 +62,7 @@ class ConsequencesGenerator(GeneratorState):
             deadline = day + dt.timedelta(days=rng.choice((7, 15, 15, 30, 30)))
             last_deadline = max(last_deadline, deadline)
             status, rectified_on, revisit_date, revisit_result = self._finding_outcome(day, deadline, lax)
-            quarter = quarter_of(day)
+            quarter = str(Quarter.of(day))
             recurring = any(key[0] == item and key[1] < quarter for key in found_before)
             found_before.add((item, quarter))
             self.w.add(
@@ -166,7 +165,7 @@ class ConsequencesGenerator(GeneratorState):
         amount: Decimal | None = None,
     ) -> None:
         rng = self.rng
-        _, month_end = month_bounds(f"{day:%Y-%m}")
+        month_end = Month.of(day).last
         action_day = min(month_end, day + dt.timedelta(days=rng.randrange(0, 6)))
         self.counters[f"ref-{kind}"] += 1
         n = self.counters[f"ref-{kind}"]

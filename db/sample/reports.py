@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
+from anpei.periods import Month
 from db.codes import (
     MonthlyStatus,
     TargetKind,
@@ -22,7 +23,7 @@ from db.models import Enterprise, TrainingArchive, TrainingInstitution, Training
 from db.rules.access import SYSTEM
 from db.sample.bulk import CST, SEED_TIMESTAMP
 from db.sample.names import random_name
-from db.sample.state import SNAPSHOT, GeneratorState, MonthTally, landline_number, month_bounds
+from db.sample.state import SNAPSHOT, GeneratorState, MonthTally, landline_number
 from db.training.storing import store_archive
 from db.training.uploads import TrainingUnit, Upload
 from training_audit import sample
@@ -44,7 +45,7 @@ class ReportsGenerator(GeneratorState):
                 if (jid, month) in missing:
                     continue
                 t = self.tally.get((jid, month)) or MonthTally()
-                _, month_end = month_bounds(month)
+                month_end = Month.parse(month).last
                 due = month_end + dt.timedelta(days=5)
                 if jid in late_ids and rng.random() < 0.6:
                     submitted = due + dt.timedelta(days=rng.randint(1, 15))

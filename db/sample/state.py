@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from anpei.periods import Month
 from db.codes import (
     TargetKind,
 )
@@ -29,13 +30,8 @@ ISSUER = "重庆市应急管理局"
 # --- small helpers --------------------------------------------------------------------------
 
 
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year, mon, 1), dt.date(year, mon, calendar.monthrange(year, mon)[1])
-
-
 def workday(rng: random.Random, month: str) -> dt.date:
-    first, last = month_bounds(month)
+    first, last = Month.parse(month).first, Month.parse(month).last
     day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
     if day.weekday() == 5:  # Saturday → Friday, or Monday when Friday is in the previous month
         day += -dt.timedelta(days=1) if day > first else dt.timedelta(days=2)
@@ -49,10 +45,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year += day.year
     month += 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 def mobile_number(rng: random.Random) -> str:

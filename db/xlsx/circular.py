@@ -19,9 +19,9 @@ from sqlmodel import Session
 
 from anpei import clock
 from anpei.cells import safe_cell
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.codes import AuditAction
-from db.reads import overview
+from db.reads import campaign_calendar
 from db.records.common import InputError, audit
 from db.rules import scoring, scoring_assessment, scoring_ranking
 from db.rules.access import AccessDenied, Principal
@@ -204,7 +204,7 @@ def circular_xlsx(
     window = assessment.window
     day = issued_on or clock.local_today()
     title = circular_title(campaign_name, assessment.quarter)
-    months = "、".join(overview.month_label(m) for m in window.months) or "无"
+    months = "、".join(Month.parse(m).label for m in window.months) or "无"
     basis = (
         f"考核依据：{months}执法检查及月报数据，统计截至 {window.cutoff:%Y年%m月%d日}"
         + ("（暂评，待全部月报到期后定稿）" if window.provisional else "")
@@ -247,14 +247,14 @@ def circular_workbook(
     """The quarterly circular (`db.xlsx.circular`) and its file name; audited."""
     if not principal.sees_all:
         raise AccessDenied("季度通报含全部乡镇（部门），只有县局账号可以导出")
-    campaign = overview.get_campaign(session)
+    campaign = campaign_calendar.get_campaign(session)
     if campaign is None:
         raise InputError("数据库中没有专项整治，请先运行 anpei db seed --sample 或导入数据")
     if str(quarter) not in campaign.quarters:
         raise InputError(
             f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
         )
-    day = as_of or overview.default_as_of(campaign, today=clock.local_today())
+    day = as_of or campaign_calendar.default_as_of(campaign, today=clock.local_today())
     result = scoring_assessment.assess_quarter(
         session,
         principal=principal,

@@ -20,9 +20,10 @@ from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
 from anpei import clock
+from anpei.periods import Month
 from db.codes import MonthlyStatus
 from db.models import MonthlyReport
-from db.reads import queries
+from db.reads import county_dedup, jurisdiction_list, month_figures
 from db.records.common import InputError
 from db.records.monthly_table import ITEM_PREFIX, NUMBER_KEYS, MonthlyColumn
 from db.rules.access import Principal, narrow
@@ -58,7 +59,7 @@ class SummarySheet:
     status: str = MonthlyStatus.UNREPORTED.value
 
 
-def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> dict[int, dict[str, Any]]:
+def _record_extras(session: Session, *, wanted: list[int], m: Month) -> dict[int, dict[str, Any]]:
     """Per jurisdiction: findings of the month by check item and rectified by its end; managers passed."""
     extras: dict[int, dict[str, Any]] = {
         j: {"by_item": {}, "rectified": 0, "managers_passed": 0} for j in wanted
@@ -89,7 +90,7 @@ def _record_extras(session: Session, *, wanted: list[int], m: queries.Month) -> 
     return extras
 
 
-def _from_records(row: queries.JurisdictionMonthRow, extra: dict[str, Any]) -> dict[str, Any]:
+def _from_records(row: month_figures.JurisdictionMonthRow, extra: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "enterprises_inspected": row.enterprises_inspected,
         "high_risk_inspected": row.high_risk_inspected,
@@ -129,7 +130,7 @@ def summary_sheets(
     month: str,
     jurisdiction_ids: Sequence[int] | None = None,
     source: Source = "auto",
-    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
+    kinds: Sequence[str] | None = jurisdiction_list.DEFAULT_KINDS,
 ) -> list[SummarySheet]:
     """The 汇总表 numbers of every jurisdiction asked for (and readable), in `sort_order`."""
     return summary_sheets_and_rows(
@@ -150,21 +151,21 @@ def summary_sheets_and_rows(
     jurisdiction_ids: Sequence[int] | None,
     source: Source,
     kinds: Sequence[str] | None,
-) -> tuple[list[SummarySheet], list[queries.JurisdictionMonthRow]]:
+) -> tuple[list[SummarySheet], list[month_figures.JurisdictionMonthRow]]:
     """`summary_sheets` and the month summary rows they were made from (the county total reuses them)."""
     if source not in SOURCES:
         raise InputError(f"数据来源“{source}”无法识别：应为 auto、reported 或 records")
-    m = queries.parse_month(month)
+    m = Month.parse(month)
     ids = narrow(principal, jurisdiction_ids)
-    rows = queries.township_month_summary(
-        session, principal=principal, month=m.label, jurisdiction_ids=ids, kinds=kinds
+    rows = month_figures.township_month_summary(
+        session, principal=principal, month=str(m), jurisdiction_ids=ids, kinds=kinds
     )
     wanted = [r.jurisdiction_id for r in rows]
     if not wanted:
         return [], rows
     extras = _record_extras(session, wanted=wanted, m=m)
     stmt = sqlmodel_select(MonthlyReport).where(
-        MonthlyReport.month == m.label, col(MonthlyReport.jurisdiction_id).in_(wanted)
+        MonthlyReport.month == str(m), col(MonthlyReport.jurisdiction_id).in_(wanted)
     )
     reports = {r.jurisdiction_id: r for r in session.exec(stmt).all()}
     sheets: list[SummarySheet] = []
@@ -191,7 +192,7 @@ def summary_sheets_and_rows(
             SummarySheet(
                 jurisdiction_id=row.jurisdiction_id,
                 jurisdiction=row.jurisdiction,
-                month=m.label,
+                month=str(m),
                 values=values,
                 source="reported" if use_report else "records",
                 note=note,
@@ -227,15 +228,15 @@ def county_vs_units_of(
     principal: Principal,
     sheets: Sequence[SummarySheet],
     columns: Sequence[MonthlyColumn],
-    rows: Sequence[queries.JurisdictionMonthRow] | None = None,
-) -> list[queries.CountyVsUnits]:
+    rows: Sequence[month_figures.JurisdictionMonthRow] | None = None,
+) -> list[county_dedup.CountyVsUnits]:
     """For the county total sheet: 全县（去重） from the records next to the 各单位合计 the sheet shows.
     Empty for township and unit staff (county-wide figures are not theirs to read). `rows`: the
     month's unfiltered `township_month_summary`, when the caller has it (not read twice)."""
     if not principal.sees_all or not sheets:
         return []
-    county = queries.county_totals(session, principal=principal, month=sheets[0].month, rows=rows)
+    county = month_figures.county_totals(session, principal=principal, month=sheets[0].month, rows=rows)
     sums = total_values(sheets, columns)
-    return queries.county_vs_units(
-        county=county, units_sum={k: int(sums.get(k, 0)) for k, _ in queries.NOT_ADDITIVE}
+    return county_dedup.county_vs_units(
+        county=county, units_sum={k: int(sums.get(k, 0)) for k, _ in county_dedup.NOT_ADDITIVE}
     )

@@ -18,8 +18,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from anpei.cells import safe_text
+from anpei.periods import Month
 from db.codes import AuditAction
-from db.reads import overview, queries
+from db.reads import county_dedup, jurisdiction_list
 from db.records.common import InputError, audit, jurisdiction_by_id
 from db.records.monthly_table import TITLE, MonthlyColumn, layout_for
 from db.rules.access import Principal, require_read
@@ -161,7 +162,7 @@ def _sheet_values(sheet: SummarySheet) -> dict[str, Any]:
 
 
 def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[MonthlyColumn]) -> None:
-    label = overview.month_label(sheet.month)
+    label = Month.parse(sheet.month).label
     _title_rows(ws, width=len(columns), unit=sheet.jurisdiction, month_label=label, note=sheet.note)
     _header(ws, columns, group_row=3)
     _data_row(ws, 5, columns, _sheet_values(sheet))
@@ -185,7 +186,7 @@ def _copy_township(
     width = len(columns)
     half = max(2, width // 2)
     ws.cell(row=2, column=1).value = _unit_text(sheet.jurisdiction)
-    ws.cell(row=2, column=half + 1).value = _month_text(overview.month_label(sheet.month), sheet.note)
+    ws.cell(row=2, column=half + 1).value = _month_text(Month.parse(sheet.month).label, sheet.note)
     values = _sheet_values(sheet)
     for index, column in enumerate(columns, start=1):
         ws.cell(row=5, column=index).value = _cell_value(column, values.get(column.key))
@@ -200,7 +201,7 @@ def _write_total(
     columns: Sequence[MonthlyColumn],
     *,
     unit: str,
-    county_vs_units: Sequence[queries.CountyVsUnits] = (),
+    county_vs_units: Sequence[county_dedup.CountyVsUnits] = (),
 ) -> int:
     """One row per jurisdiction, then 各单位合计 (the sum of the township sheets). Returns that row."""
     month = sheets[0].month
@@ -208,7 +209,7 @@ def _write_total(
     note = f"共 {len(sheets)} 个单位，{reported} 个用报送数、{len(sheets) - reported} 个用系统记录；“{TOTAL_ROW}”为各单位工作表之和"
     if county_vs_units:
         note += "（检查生产经营单位数不是全县去重数，见表下说明）"
-    _title_rows(ws, width=len(columns), unit=unit, month_label=overview.month_label(month), note=note)
+    _title_rows(ws, width=len(columns), unit=unit, month_label=Month.parse(month).label, note=note)
     _header(ws, columns, group_row=3)
     row = 5
     for sheet in sheets:
@@ -228,7 +229,9 @@ def _write_total(
     footer = row + 2
     if county_vs_units:
         explained = ws.cell(
-            row=row + 1, column=1, value=safe_text("说明：" + queries.county_vs_units_text(county_vs_units))
+            row=row + 1,
+            column=1,
+            value=safe_text("说明：" + county_dedup.county_vs_units_text(county_vs_units)),
         )
         explained.font = Font(name="宋体", size=10)
         explained.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
@@ -247,7 +250,7 @@ def township_summary_xlsx(
     month: str,
     jurisdiction_id: int | None = None,
     source: Source = "auto",
-    kinds: Sequence[str] | None = queries.DEFAULT_KINDS,
+    kinds: Sequence[str] | None = jurisdiction_list.DEFAULT_KINDS,
     county_name: str = "县应急管理局",
 ) -> bytes:
     """The 汇总表 as a print-ready workbook: one jurisdiction's sheet, or (no `jurisdiction_id`) a
@@ -274,7 +277,7 @@ def township_summary_xlsx(
     if jurisdiction_id is None:
         first.title = sheet_title(TOTAL_SHEET, used)
         # the rows are the county_totals' own when they are the whole month's (every readable township and unit)
-        whole = rows if kinds == queries.DEFAULT_KINDS and principal.sees_all else None
+        whole = rows if kinds == jurisdiction_list.DEFAULT_KINDS and principal.sees_all else None
         figures = county_vs_units_of(session, principal=principal, sheets=sheets, columns=columns, rows=whole)
         _write_total(first, sheets, columns, unit=county_name, county_vs_units=figures)
         template: Worksheet | None = None

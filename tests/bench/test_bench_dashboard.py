@@ -24,9 +24,19 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.engine import make_engine
-from db.reads import overview, queries
+from db.reads import (
+    campaign_calendar,
+    jurisdiction_list,
+    kpi_cards,
+    kpi_details,
+    month_figures,
+    month_trends,
+    one_jurisdiction,
+    rankings,
+    status_grid,
+)
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 
@@ -40,75 +50,75 @@ TARGETS = {("sqlite", 1.0): 1.0, ("postgresql", 1.0): 1.0, ("postgresql", 40.0):
 ASSERT = os.environ.get("ANPEI_BENCH_ASSERT") == "1"
 
 
-def overview_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
+def overview_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """Every service call of `dashboard/app_pages/overview.py` (via `dashboard/data.py`) for the
     default selection; the "rows behind a number" table is read only when a number is chosen."""
-    trends = overview.county_trends(
+    trends = month_trends.county_trends(
         session,
         principal=SYSTEM,
-        months=overview.trend_months(campaign, month=MONTH, as_of=AS_OF),
+        months=kpi_cards.trend_months(campaign, month=MONTH, as_of=AS_OF),
         as_of=AS_OF,
     )
-    summary = queries.township_month_summary(
-        session, principal=SYSTEM, month=MONTH, as_of=overview.month_as_of(MONTH, AS_OF)
+    summary = month_figures.township_month_summary(
+        session, principal=SYSTEM, month=MONTH, as_of=month_figures.month_as_of(MONTH, AS_OF)
     )
-    cells = overview.status_grid(session, principal=SYSTEM, campaign=campaign, as_of=AS_OF)
-    codes = overview.jurisdiction_codes(session)
+    cells = status_grid.status_grid(session, principal=SYSTEM, campaign=campaign, as_of=AS_OF)
+    codes = rankings.jurisdiction_codes(session)
     return [
-        overview.kpis_from_trends(trends, month=MONTH),
+        kpi_cards.kpis_from_trends(trends, month=MONTH),
         *(
-            overview.ranking_of(summary, kind=k, month=MONTH, codes=codes, cells=cells)
-            for k in queries.DEFAULT_KINDS
+            rankings.ranking_of(summary, kind=k, month=MONTH, codes=codes, cells=cells)
+            for k in jurisdiction_list.DEFAULT_KINDS
         ),
-        queries.list_jurisdictions(session),
+        jurisdiction_list.list_jurisdictions(session),
     ]
 
 
-def detail_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
+def detail_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """The rows behind two numbers of the overview (chosen by the user, read on demand)."""
     return [
-        overview.detail_rows(session, principal=SYSTEM, kind="inspected", month=MONTH, as_of=AS_OF),
-        overview.detail_rows(session, principal=SYSTEM, kind="findings_overdue", month=MONTH, as_of=AS_OF),
+        kpi_details.detail_rows(session, principal=SYSTEM, kind="inspected", month=MONTH, as_of=AS_OF),
+        kpi_details.detail_rows(session, principal=SYSTEM, kind="findings_overdue", month=MONTH, as_of=AS_OF),
     ]
 
 
-def township_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
+def township_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """The township page's service calls for the largest township (三合街道), without the scores."""
-    jid = next(r.id for r in queries.list_jurisdictions(session) if r.name == "三合街道")
+    jid = next(r.id for r in jurisdiction_list.list_jurisdictions(session) if r.name == "三合街道")
     months = campaign.enforcement_months
     return [
-        overview.jurisdiction_months(
+        one_jurisdiction.jurisdiction_months(
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
-            months=[overview.previous_month(MONTH), *months],
+            months=[str(Month.parse(MONTH).previous()), *months],
             as_of=AS_OF,
         ),
-        overview.enterprise_mix(
+        one_jurisdiction.enterprise_mix(
             session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=months
         ),
-        overview.detail_rows(
+        kpi_details.detail_rows(
             session, principal=SYSTEM, kind="findings_open", month=MONTH, as_of=AS_OF, jurisdiction_id=jid
         ),
-        overview.certificate_outcomes(
+        one_jurisdiction.certificate_outcomes(
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
             first=dt.date(2023, 4, 1),
             last=dt.date(2023, 7, 31),
         ),
-        overview.problem_checks(
+        one_jurisdiction.problem_checks(
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
             first=dt.date(2023, 4, 1),
             last=dt.date(2023, 7, 31),
         ),
-        overview.monthly_reports(session, principal=SYSTEM, jurisdiction_id=jid, months=months),
+        one_jurisdiction.monthly_reports(session, principal=SYSTEM, jurisdiction_id=jid, months=months),
     ]
 
 
-def assessment_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
+def assessment_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """The 季度考核 page: this quarter and (inside) the last one for the rank change."""
     return [
         scoring_assessment.assess_quarter(
@@ -122,12 +132,12 @@ def assessment_calls(session: Session, campaign: overview.CampaignInfo) -> list[
     ]
 
 
-def summary_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
+def summary_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """What `anpei summary --month` reads: every township and unit in one month."""
-    return [queries.township_month_summary(session, principal=SYSTEM, month="2023-05")]
+    return [month_figures.township_month_summary(session, principal=SYSTEM, month="2023-05")]
 
 
-def workbook_calls(session: Session, campaign: overview.CampaignInfo) -> list[Any]:
+def workbook_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """The all-townships 汇总表 workbook (a total sheet and a sheet per jurisdiction), without its audit row."""
     from db.xlsx.township_summary import township_summary_xlsx
 
@@ -137,13 +147,13 @@ def workbook_calls(session: Session, campaign: overview.CampaignInfo) -> list[An
 
 
 def _time(
-    engine_factory: Callable[[], Engine], work: Callable[[Session, overview.CampaignInfo], list[Any]]
+    engine_factory: Callable[[], Engine], work: Callable[[Session, campaign_calendar.CampaignInfo], list[Any]]
 ) -> tuple[float, float]:
     engine = engine_factory()
     try:
         started = time.perf_counter()
         with Session(engine) as session:
-            campaign = overview.get_campaign(session)
+            campaign = campaign_calendar.get_campaign(session)
             assert campaign is not None
             work(session, campaign)
         cold = time.perf_counter() - started
@@ -151,7 +161,7 @@ def _time(
         for _ in range(3):
             started = time.perf_counter()
             with Session(engine) as session:
-                campaign = overview.get_campaign(session)
+                campaign = campaign_calendar.get_campaign(session)
                 assert campaign is not None
                 work(session, campaign)
             warm.append(time.perf_counter() - started)

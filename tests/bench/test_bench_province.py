@@ -10,7 +10,7 @@ before and after (`/proc/loadavg`): other work on the machine inflates the wall 
 min with the load.
 
 Figures (targets from issue 16 item 3): 总览 reads ≤ 1 s, 季度考核 (`scoring_assessment.assess_quarter`) ≤ 1 s,
-`anpei summary` (`queries.township_month_summary` of one month, what the command prints) ≤ 1 s, the
+`anpei summary` (`month_figures.township_month_summary` of one month, what the command prints) ≤ 1 s, the
 all-townships 汇总表 workbook (`exports.township_summary_xlsx`) ≤ 2 s.
 
 Run (the ×40 database `anpei_bench_x40` is seeded once and kept, tests/bench/benchdb.py):
@@ -36,12 +36,12 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from db.engine import make_engine
-from db.reads import overview
+from db.reads import campaign_calendar
 from tests.bench.test_bench_dashboard import assessment_calls, overview_calls, summary_calls, workbook_calls
 
 RUNS = int(os.environ.get("ANPEI_BENCH_RUNS", "5"))
 ASSERT = os.environ.get("ANPEI_BENCH_ASSERT") == "1"
-FIGURES: list[tuple[str, Callable[[Session, overview.CampaignInfo], list[Any]], float]] = [
+FIGURES: list[tuple[str, Callable[[Session, campaign_calendar.CampaignInfo], list[Any]], float]] = [
     ("总览", overview_calls, 1.0),
     ("季度考核", assessment_calls, 1.0),
     ("anpei summary", summary_calls, 1.0),
@@ -65,7 +65,7 @@ def backend_cpu(pid: int) -> float:
 
 
 def cold_runs(
-    url: str, work: Callable[[Session, overview.CampaignInfo], list[Any]], runs: int
+    url: str, work: Callable[[Session, campaign_calendar.CampaignInfo], list[Any]], runs: int
 ) -> list[tuple[float, float, float]]:
     """(wall, our cpu, database cpu) seconds of `runs` cold runs, each on a fresh engine."""
     out = []
@@ -76,7 +76,7 @@ def cold_runs(
             with Session(engine) as session:
                 pid = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
                 db_cpu = backend_cpu(pid)
-                campaign = overview.get_campaign(session)
+                campaign = campaign_calendar.get_campaign(session)
                 assert campaign is not None
                 work(session, campaign)
                 db_cpu = backend_cpu(pid) - db_cpu

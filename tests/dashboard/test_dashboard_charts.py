@@ -13,7 +13,7 @@ from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
 from dashboard import charts
-from db.reads import overview
+from db.reads import campaign_calendar
 
 SCHEMA = load_schema()
 
@@ -116,9 +116,9 @@ def test_timeline_spec_is_valid_vega_lite(today: dt.date) -> None:
     with Session(engine) as s:
         ensure_default_campaign(s)
         s.commit()
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
     assert campaign is not None
-    spec = charts.configure(charts.timeline_chart(overview.timeline(campaign, today=today)))
+    spec = charts.configure(charts.timeline_chart(campaign_calendar.timeline(campaign, today=today)))
     ready = _json_ready(spec)
     validate_jsonschema(ready, SCHEMA)
     names = {layer["data"]["name"] for layer in ready["layer"]}

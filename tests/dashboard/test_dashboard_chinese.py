@@ -82,6 +82,6 @@ def test_an_unchanged_value_says_chi_ping_in_grey_without_an_arrow() -> None:
 def test_the_overview_grid_says_reported_like_the_monthly_pages() -> None:
     """One word for a table reported in time: 已报 (the grid said 按时)."""
     from db.codes import MonthlyStatus
-    from db.reads import overview
+    from db.reads import status_grid
 
-    assert overview.GRID_LABELS["on_time"] == MonthlyStatus.SUBMITTED.label == "已报"
+    assert status_grid.GRID_LABELS["on_time"] == MonthlyStatus.SUBMITTED.label == "已报"

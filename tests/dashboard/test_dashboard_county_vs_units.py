@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from anpei_cli.cli import app
 from db.engine import make_engine
-from db.reads import overview, queries
+from db.reads import county_dedup, month_figures, month_trends
 from db.rules.access import SYSTEM
 from db.xlsx import township_summary
 from tests.dashboard.conftest import APP
@@ -25,19 +25,19 @@ from tests.kits.authkit import logged_in
 MONTH = "2023-07"
 
 
-def _figures(engine: Engine) -> list[queries.CountyVsUnits]:
+def _figures(engine: Engine) -> list[county_dedup.CountyVsUnits]:
     with Session(engine) as s:
-        rows = queries.township_month_summary(s, principal=SYSTEM, month=MONTH)
-        county = queries.county_totals(s, principal=SYSTEM, month=MONTH, rows=rows)
+        rows = month_figures.township_month_summary(s, principal=SYSTEM, month=MONTH)
+        county = month_figures.county_totals(s, principal=SYSTEM, month=MONTH, rows=rows)
         trend = next(
-            t for t in overview.county_trends(s, principal=SYSTEM, months=[MONTH]) if t.month == MONTH
+            t for t in month_trends.county_trends(s, principal=SYSTEM, months=[MONTH]) if t.month == MONTH
         )
     assert (trend.enterprises_inspected, trend.high_risk_inspected, trend.industry_trade_inspected) == (
         county.enterprises_inspected,
         county.high_risk_inspected,
         county.industry_trade_inspected,
     )  # the 总览 card and the CLI's 全县 row read the same distinct count
-    return queries.county_vs_units(county=county, units_sum=queries.units_sum(rows))
+    return county_dedup.county_vs_units(county=county, units_sum=county_dedup.units_sum(rows))
 
 
 def test_export_and_cli_name_both_figures(seeded_engine: Engine, db_url_engine: tuple[str, Engine]) -> None:
@@ -47,7 +47,7 @@ def test_export_and_cli_name_both_figures(seeded_engine: Engine, db_url_engine: 
     assert (
         first.label == "检查生产经营单位" and first.units > first.county
     )  # the sample has joint inspections
-    sentence = queries.county_vs_units_text(figures)
+    sentence = county_dedup.county_vs_units_text(figures)
     assert f"检查生产经营单位：全县（去重）{first.county}；各单位合计 {first.units}" in sentence
 
     with Session(seeded_engine) as s:
@@ -80,7 +80,7 @@ def test_overview_names_both_figures(app_env: str) -> None:
     at.selectbox(key="sidebar.month").set_value(MONTH).run()
     engine = make_engine(app_env)
     try:
-        sentence = queries.county_vs_units_text(_figures(engine))
+        sentence = county_dedup.county_vs_units_text(_figures(engine))
     finally:
         engine.dispose()
     assert sentence in [c.value for c in at.caption]

@@ -1,4 +1,4 @@
-"""The overview services (db.reads.overview) on SQLite and PostgreSQL, and their pure helpers."""
+"""The overview services (db.reads: campaign_calendar, kpi_cards, month_trends, rankings, status_grid, kpi_details, one_jurisdiction) on SQLite and PostgreSQL, and their pure helpers."""
 
 from __future__ import annotations
 
@@ -10,15 +10,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db.codes import JurisdictionKind, MonthlyStatus
-from db.reads import overview, queries
+from db.reads import (
+    campaign_calendar,
+    jurisdiction_list,
+    kpi_cards,
+    kpi_details,
+    month_figures,
+    month_trends,
+    one_jurisdiction,
+    rankings,
+    status_grid,
+)
 from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
 FULL_ID = re.compile(r"\b\d{17}[\dX]\b")
 
 
-def _campaign(session: Session) -> overview.CampaignInfo:
-    campaign = overview.get_campaign(session)
+def _campaign(session: Session) -> campaign_calendar.CampaignInfo:
+    campaign = campaign_calendar.get_campaign(session)
     assert campaign is not None
     return campaign
 
@@ -50,10 +60,10 @@ def test_defaults_follow_the_chosen_day(
 ) -> None:
     with Session(campaign_engine) as s:
         c = _campaign(s)
-    day = overview.default_as_of(c, today=today)
+    day = campaign_calendar.default_as_of(c, today=today)
     assert day == as_of
-    assert overview.default_month(c, as_of=day) == month
-    assert overview.default_quarter(c, as_of=day) == quarter
+    assert campaign_calendar.default_month(c, as_of=day) == month
+    assert campaign_calendar.default_quarter(c, as_of=day) == quarter
 
 
 @pytest.mark.parametrize(
@@ -71,19 +81,17 @@ def test_timeline_marks_today_and_the_next_deadline(
     campaign_engine: Engine, today: dt.date, current: str | None, deadline: str | None, days: int | None
 ) -> None:
     with Session(campaign_engine) as s:
-        line = overview.timeline(_campaign(s), today=today)
+        line = campaign_calendar.timeline(_campaign(s), today=today)
     assert (line.current.name if line.current else None) == current
     assert (line.next_deadline.label if line.next_deadline else None) == deadline
     assert line.days_to_next == days
     assert [p.state for p in line.phases].count("current") == (1 if current else 0)
 
 
-def test_month_and_quarter_labels() -> None:
-    assert overview.month_label("2023-05") == "2023年5月"
-    assert overview.quarter_label("2023Q3") == "2023年第三季度"
-    assert overview.previous_month("2023-01") == "2022-12"
-    assert overview.quarter_of("2023-07") == "2023Q3"
-    assert overview.quarter_bounds("2023Q2") == (dt.date(2023, 4, 1), dt.date(2023, 6, 30))
+def test_begun_months_keeps_the_months_begun_by_a_day_in_order() -> None:
+    months = ["2023-04", "2023-05", "2023-06"]
+    assert campaign_calendar.begun_months(months, dt.date(2023, 5, 1)) == ["2023-04", "2023-05"]
+    assert campaign_calendar.begun_months(months, dt.date(2023, 3, 31)) == []
 
 
 # --- grid -----------------------------------------------------------------------------------------
@@ -112,17 +120,17 @@ DUE = dt.date(2023, 5, 5)
 def test_grid_status_as_of_a_day(
     stored: str, submitted: dt.date | None, as_of: dt.date, expected: str
 ) -> None:
-    assert overview.grid_status(stored=stored, submitted_on=submitted, due=DUE, as_of=as_of) == expected
+    assert status_grid.grid_status(stored=stored, submitted_on=submitted, due=DUE, as_of=as_of) == expected
 
 
 def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        cells = overview.status_grid(s, principal=SYSTEM, campaign=c, as_of=AS_OF)
-        stored = queries.monthly_status_grid(s, principal=SYSTEM, months=c.enforcement_months)
-        early = overview.status_grid(s, principal=SYSTEM, campaign=c, as_of=dt.date(2023, 4, 20))
+        cells = status_grid.status_grid(s, principal=SYSTEM, campaign=c, as_of=AS_OF)
+        stored = status_grid.monthly_status_grid(s, principal=SYSTEM, months=c.enforcement_months)
+        early = status_grid.status_grid(s, principal=SYSTEM, campaign=c, as_of=dt.date(2023, 4, 20))
     assert len(cells) == 45 * 4
-    assert {c.status for c in cells} <= set(overview.GRID_LABELS)
+    assert {c.status for c in cells} <= set(status_grid.GRID_LABELS)
     # on the campaign's end every stored 未报 is missing, every zero report stays a zero report
     for cell, raw in zip(cells, stored, strict=True):
         assert (cell.jurisdiction_id, cell.month) == (raw.jurisdiction_id, raw.month)
@@ -138,10 +146,10 @@ def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) 
 
 def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in overview.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=AS_OF)}
-        now = queries.county_totals(s, principal=SYSTEM, month="2023-06")
-        before = queries.county_totals(s, principal=SYSTEM, month="2023-05")
-    assert list(kpis) == list(overview.KPI_DEFS)
+        kpis = {k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=AS_OF)}
+        now = month_figures.county_totals(s, principal=SYSTEM, month="2023-06")
+        before = month_figures.county_totals(s, principal=SYSTEM, month="2023-05")
+    assert list(kpis) == list(kpi_cards.KPI_DEFS)
     assert kpis["enterprises_inspected"].value == now.enterprises_inspected
     assert kpis["enterprises_inspected"].previous == before.enterprises_inspected
     assert kpis["high_risk_coverage"].value == pytest.approx(
@@ -157,16 +165,16 @@ def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine:
 def test_kpis_as_of_a_day_inside_the_month(seeded_engine: Engine) -> None:
     day = dt.date(2023, 6, 10)
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in overview.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=day)}
-        partial = queries.county_totals(s, principal=SYSTEM, month="2023-06", as_of=day)
+        kpis = {k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=day)}
+        partial = month_figures.county_totals(s, principal=SYSTEM, month="2023-06", as_of=day)
     assert kpis["findings_open"].value == partial.findings_open
 
 
 def test_trends_agree_with_county_totals_month_by_month(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         months = _campaign(s).enforcement_months
-        trends = overview.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF)
-        totals = [queries.county_totals(s, principal=SYSTEM, month=m) for m in months]
+        trends = month_trends.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF)
+        totals = [month_figures.county_totals(s, principal=SYSTEM, month=m) for m in months]
     assert [t.month for t in trends] == months
     fields = (
         "enterprises_inspected",
@@ -191,16 +199,16 @@ def test_trends_agree_with_county_totals_month_by_month(seeded_engine: Engine) -
         assert trend.high_risk_registered == total.high_risk_registered
 
 
-@pytest.mark.parametrize("code", list(overview.DETAIL_OF))
+@pytest.mark.parametrize("code", list(kpi_details.DETAIL_OF))
 def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> None:
     with Session(seeded_engine) as s:
         kpi = next(
             k
-            for k in overview.county_kpis(s, principal=SYSTEM, month="2023-05", as_of=AS_OF)
+            for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-05", as_of=AS_OF)
             if k.code == code
         )
-        table = overview.detail_rows(
-            s, principal=SYSTEM, kind=overview.DETAIL_OF[code], month="2023-05", as_of=AS_OF
+        table = kpi_details.detail_rows(
+            s, principal=SYSTEM, kind=kpi_details.DETAIL_OF[code], month="2023-05", as_of=AS_OF
         )
     assert len(table.rows) == table.total  # small county: nothing cut
     if code == "fines":
@@ -215,16 +223,16 @@ def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> 
 
 def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        rows = queries.township_month_summary(s, principal=SYSTEM, month="2023-05")
+        rows = month_figures.township_month_summary(s, principal=SYSTEM, month="2023-05")
         row = max(rows, key=lambda r: r.enterprises_inspected + r.findings_open)
         jid = row.jurisdiction_id
-        inspected = overview.detail_rows(
+        inspected = kpi_details.detail_rows(
             s, principal=SYSTEM, kind="inspected", month="2023-05", jurisdiction_id=jid
         )
-        open_ = overview.detail_rows(
+        open_ = kpi_details.detail_rows(
             s, principal=SYSTEM, kind="findings_open", month="2023-05", jurisdiction_id=jid
         )
-        checked = overview.detail_rows(
+        checked = kpi_details.detail_rows(
             s, principal=SYSTEM, kind="workers_checked", month="2023-05", jurisdiction_id=jid
         )
     assert inspected.total == row.enterprises_inspected > 0
@@ -234,18 +242,22 @@ def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engin
 
 def test_detail_rows_limit_and_unknown_kind(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        table = overview.detail_rows(s, principal=SYSTEM, kind="findings_rectified", month="2023-07", limit=3)
+        table = kpi_details.detail_rows(
+            s, principal=SYSTEM, kind="findings_rectified", month="2023-07", limit=3
+        )
         assert len(table.rows) == 3 and table.total > 3 and table.truncated
         assert table.records()[0].keys() == set(table.columns)
         with pytest.raises(ValueError, match="未知的明细类型"):
-            overview.detail_rows(s, principal=SYSTEM, kind="nonsense", month="2023-07")
+            kpi_details.detail_rows(s, principal=SYSTEM, kind="nonsense", month="2023-07")
 
 
 # --- ranking --------------------------------------------------------------------------------------
 
 
-def _row(jid: int, name: str, *, hr: int, hr_done: int, overdue: int = 0) -> queries.JurisdictionMonthRow:
-    return queries.JurisdictionMonthRow(
+def _row(
+    jid: int, name: str, *, hr: int, hr_done: int, overdue: int = 0
+) -> month_figures.JurisdictionMonthRow:
+    return month_figures.JurisdictionMonthRow(
         jurisdiction_id=jid,
         jurisdiction=name,
         kind=JurisdictionKind.TOWNSHIP.value,
@@ -266,7 +278,7 @@ def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
         _row(4, "丁镇", hr=0, hr_done=0),
         _row(5, "戊镇", hr=3, hr_done=3),
     ]
-    ranked = overview.rank_rows(rows, grid={1: "missing", 5: "on_time"})
+    ranked = rankings.rank_rows(rows, grid={1: "missing", 5: "on_time"})
     assert [(r.name, r.rank) for r in ranked] == [
         ("戊镇", 1),
         ("乙镇", 2),
@@ -283,8 +295,8 @@ def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
 def test_month_ranking_lists_every_township(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        towns = overview.month_ranking(s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF)
-        units = overview.month_ranking(
+        towns = rankings.month_ranking(s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF)
+        units = rankings.month_ranking(
             s,
             principal=SYSTEM,
             campaign=c,
@@ -306,31 +318,31 @@ def test_month_ranking_lists_every_township(seeded_engine: Engine) -> None:
 def test_one_jurisdiction_in_depth(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        sanhe = next(r for r in queries.list_jurisdictions(s) if r.name == "三合街道")
-        months = overview.jurisdiction_months(
+        sanhe = next(r for r in jurisdiction_list.list_jurisdictions(s) if r.name == "三合街道")
+        months = one_jurisdiction.jurisdiction_months(
             s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months, as_of=AS_OF
         )
-        mix = overview.enterprise_mix(
+        mix = one_jurisdiction.enterprise_mix(
             s,
             principal=SYSTEM,
             jurisdiction_id=sanhe.id,
             month="2023-05",
             campaign_months=c.enforcement_months,
         )
-        summary = queries.township_month_summary(
+        summary = month_figures.township_month_summary(
             s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[sanhe.id]
         )[0]
-        reports = overview.monthly_reports(
+        reports = one_jurisdiction.monthly_reports(
             s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months
         )
-        outcomes = overview.certificate_outcomes(
+        outcomes = one_jurisdiction.certificate_outcomes(
             s,
             principal=SYSTEM,
             jurisdiction_id=sanhe.id,
             first=dt.date(2023, 4, 1),
             last=dt.date(2023, 7, 31),
         )
-        problems = overview.problem_checks(
+        problems = one_jurisdiction.problem_checks(
             s,
             principal=SYSTEM,
             jurisdiction_id=sanhe.id,

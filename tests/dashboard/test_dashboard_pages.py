@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from anpei.periods import Quarter
 from dashboard import ui
 from db.engine import make_engine
-from db.reads import overview, queries
+from db.reads import campaign_calendar, jurisdiction_list, kpi_cards, month_figures
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 from tests.dashboard.conftest import APP
@@ -70,8 +70,8 @@ def test_overview_shows_the_query_layers_numbers(app_env: str) -> None:
     month = at.selectbox(key="sidebar.month").value
     assert month == "2023-07"
     with _session(app_env) as s:
-        kpis = overview.county_kpis(s, principal=SYSTEM, month=month, as_of=AS_OF)
-        townships = queries.township_month_summary(s, principal=SYSTEM, month=month, kinds=["township"])
+        kpis = kpi_cards.county_kpis(s, principal=SYSTEM, month=month, as_of=AS_OF)
+        townships = month_figures.township_month_summary(s, principal=SYSTEM, month=month, kinds=["township"])
     shown = _metrics(at)
     for k in kpis:
         label = k.label if k.unit == "%" else f"{k.label}（{k.unit}）"
@@ -89,7 +89,7 @@ def test_overview_changes_with_the_month(app_env: str) -> None:
     assert not at.exception
     after = _metrics(at)
     with _session(app_env) as s:
-        april = {k.code: k for k in overview.county_kpis(s, principal=SYSTEM, month="2023-04", as_of=AS_OF)}
+        april = {k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-04", as_of=AS_OF)}
     assert after["检查生产经营单位（家）"] == ui.fmt_value(april["enterprises_inspected"].value, "家")
     assert after["无证上岗（人）"] == ui.fmt_value(april["unlicensed"].value, "人")
     assert after != before
@@ -103,7 +103,7 @@ def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
     with _session(app_env) as s:
         kpi = next(
             k
-            for k in overview.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF)
+            for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF)
             if k.code == "unlicensed"
         )
     assert len(rows) == kpi.value
@@ -159,9 +159,9 @@ def test_empty_database_says_what_to_do(migrated_sqlite_url: str, monkeypatch: p
 # --- township page --------------------------------------------------------------------------------
 
 
-def _ref(url: str, name: str) -> queries.JurisdictionRef:
+def _ref(url: str, name: str) -> jurisdiction_list.JurisdictionRef:
     with _session(url) as s:
-        return next(r for r in queries.list_jurisdictions(s) if r.name == name)
+        return next(r for r in jurisdiction_list.list_jurisdictions(s) if r.name == name)
 
 
 def test_township_page_from_a_link(app_env: str) -> None:
@@ -169,9 +169,9 @@ def test_township_page_from_a_link(app_env: str) -> None:
     at = _run("app_pages/township.py", query={"j": ref.code})
     assert at.title[0].value == "三合街道"
     with _session(app_env) as s:
-        row = queries.township_month_summary(s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[ref.id])[
-            0
-        ]
+        row = month_figures.township_month_summary(
+            s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[ref.id]
+        )[0]
     shown = _metrics(at)
     assert shown["检查生产经营单位（家）"] == str(row.enterprises_inspected)
     assert shown["逾期未整改（条）"] == str(row.findings_overdue)
@@ -190,7 +190,7 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
     assert not at.exception
     assert at.title[0].value == "名山街道"
     with _session(app_env) as s:
-        row = queries.township_month_summary(
+        row = month_figures.township_month_summary(
             s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[other.id]
         )[0]
     assert _metrics(at)["检查生产经营单位（家）"] == str(row.enterprises_inspected)
@@ -202,7 +202,7 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
 
 def _assessment(url: str, quarter: str) -> scoring_assessment.Assessment:
     with _session(url) as s:
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         return scoring_assessment.assess_quarter(
             s,

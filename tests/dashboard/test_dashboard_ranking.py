@@ -14,7 +14,7 @@ from anpei.periods import Quarter
 from dashboard import frames
 from db.codes import JurisdictionKind, MonthlyStatus, Sector
 from db.models import Enterprise, Jurisdiction, MonthlyReport
-from db.reads import overview
+from db.reads import campaign_calendar
 from db.rules import scoring, scoring_assessment, scoring_measures, scoring_ranking
 from db.rules.access import SYSTEM
 from db.xlsx.circular import circular_xlsx
@@ -55,10 +55,10 @@ def _plant(session: Session) -> None:
     session.commit()
 
 
-def _assess(engine: Engine) -> tuple[scoring_assessment.Assessment, overview.CampaignInfo]:
+def _assess(engine: Engine) -> tuple[scoring_assessment.Assessment, campaign_calendar.CampaignInfo]:
     with Session(engine) as s:
         _plant(s)
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
         return scoring_assessment.assess_quarter(
@@ -77,7 +77,7 @@ def test_a_unit_that_did_nothing_ranks_last(seeded_engine: Engine) -> None:
     assert all(idle.score <= s.score for s in ranked if s.score is not None)
     # every unit that inspected something scores above a unit that inspected nothing
     with Session(seeded_engine) as s:
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         window = scoring_measures.quarter_window(campaign, quarter=Quarter(2023, 3), as_of=AS_OF)
         measures = scoring_measures.quarter_measures(

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from anpei.periods import Quarter
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
-from db.reads import overview
+from db.reads import campaign_calendar
 from db.rules import scoring, scoring_assessment, scoring_measures, scoring_ranking
 from db.rules.access import SYSTEM
 from db.xlsx.circular import circular_title, circular_xlsx
@@ -421,7 +421,7 @@ def _tiny_county(session: Session) -> dict[str, int]:
 def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None:
     with Session(campaign_engine) as s:
         ids = _tiny_county(s)
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         window = scoring_measures.quarter_window(
             campaign, quarter=Quarter(2023, 2), as_of=dt.date(2023, 10, 31)
@@ -441,7 +441,7 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
 def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine) -> None:
     with Session(campaign_engine) as s:
         ids = _tiny_county(s)
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         window = scoring_measures.quarter_window(
             campaign, quarter=Quarter(2023, 2), as_of=dt.date(2023, 5, 31)
@@ -459,7 +459,7 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
 def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
     rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     with Session(seeded_engine) as s:
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         q3 = scoring_assessment.assess_quarter(
             s,
@@ -499,7 +499,7 @@ def test_assessment_of_the_sample_county(seeded_engine: Engine) -> None:
 def test_circular_workbook_is_print_ready(seeded_engine: Engine) -> None:
     rules = scoring.load_rules(scoring.DEFAULT_RULES_PATH)
     with Session(seeded_engine) as s:
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         a = scoring_assessment.assess_quarter(
             s,

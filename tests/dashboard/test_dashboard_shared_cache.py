@@ -17,7 +17,7 @@ from dashboard import data
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
 from db.models import Jurisdiction
-from db.reads import overview
+from db.reads import campaign_calendar, month_figures, one_jurisdiction
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, AccessDenied, Principal
 
@@ -37,7 +37,7 @@ def _service(url: str, fn: str, **kwargs: object) -> object:
     engine = make_engine(url)
     try:
         with Session(engine) as s:
-            campaign = overview.get_campaign(s)
+            campaign = campaign_calendar.get_campaign(s)
             return getattr(scoring_assessment, fn)(
                 s, campaign=campaign, rules=scoring.load_rules(), as_of=AS_OF, **kwargs
             )
@@ -106,18 +106,16 @@ def _read(url: str, fn: object, **kwargs: object) -> object:
 
 
 def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: str) -> None:
-    from db.reads import queries
-
     refs = data.jurisdictions(url)
     months = ("2023-04", "2023-05", "2023-07")
     for month in months:
         for who in (SYSTEM, _local(refs[0].id), _local(refs[-1].id)):
             assert data.month_summary(url, who, month, AS_OF) == _read(
                 url,
-                queries.township_month_summary,
+                month_figures.township_month_summary,
                 principal=who,
                 month=month,
-                as_of=overview.month_as_of(month, AS_OF),
+                as_of=month_figures.month_as_of(month, AS_OF),
             )
     for ref in (refs[0], refs[-1]):
         who = _local(ref.id)
@@ -125,7 +123,7 @@ def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: s
         assert [r.month for r in rows] == list(months)
         assert rows == _read(
             url,
-            overview.jurisdiction_months,
+            one_jurisdiction.jurisdiction_months,
             principal=who,
             jurisdiction_id=ref.id,
             months=months,

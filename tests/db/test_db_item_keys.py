@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from db import migrate
 from db.codes import JurisdictionKind, MonthlyStatus, Role, TargetKind
 from db.models import Finding, Jurisdiction, MonthlyReport
-from db.reads import queries, reconcile
+from db.reads import campaign_calendar, reconcile
 from db.records import monthly_saving, monthly_table
 from db.rules.access import Principal
 from db.rules.campaign_defaults import CHECK_ITEMS
@@ -31,7 +31,7 @@ def test_sample_county_uses_one_key_scheme_and_reconciles(seeded: Engine) -> Non
         for r in reports:
             assert set(r.problems_by_item) <= ITEM_KEYS, r.problems_by_item
             assert sum(r.problems_by_item.values()) == r.problems_found
-        months = queries.campaign_months(s)
+        months = campaign_calendar.campaign_months(s)
         false_differences = [
             (row.jurisdiction, m, [(d.key, d.reported, d.recorded) for d in row.differences])
             for m in months

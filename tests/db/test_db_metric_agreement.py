@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.codes import FindingStatus, RiskClass
-from db.reads import overview, queries
+from db.reads import campaign_calendar, kpi_details, month_figures, month_trends, one_jurisdiction
 from db.rules import scoring_measures
 from db.rules.access import SYSTEM
 from db.rules.metrics import CERT_CHECK, ENTERPRISE, FINDING, INSPECTION, Problem, is_rectified_by
@@ -41,17 +41,17 @@ class County:
     """The readers' figures for the month and quarter, and the raw rows to check them against."""
 
     def __init__(self, session: Session) -> None:
-        campaign = overview.get_campaign(session)
+        campaign = campaign_calendar.get_campaign(session)
         assert campaign is not None
         self.session = session
         self.window = scoring_measures.quarter_window(campaign, quarter=QUARTER, as_of=AS_OF)
         assert self.window.months == (MONTH,)
         self.rows = {
             r.jurisdiction_id: r
-            for r in queries.township_month_summary(session, principal=SYSTEM, month=MONTH)
+            for r in month_figures.township_month_summary(session, principal=SYSTEM, month=MONTH)
         }
         self.owners = set(self.rows)
-        self.trend = overview.county_trends(session, principal=SYSTEM, months=[MONTH], as_of=LAST)[0]
+        self.trend = month_trends.county_trends(session, principal=SYSTEM, months=[MONTH], as_of=LAST)[0]
         self.measures = scoring_measures.quarter_measures(
             session,
             principal=SYSTEM,
@@ -69,7 +69,7 @@ class County:
         self.checks = session.execute(select(CERT_CHECK)).mappings().all()
 
     def detail_total(self, kind: str, jurisdiction_id: int | None = None) -> int:
-        return overview.detail_rows(
+        return kpi_details.detail_rows(
             self.session,
             principal=SYSTEM,
             kind=kind,
@@ -137,7 +137,7 @@ def test_registered_to_is_one_number_everywhere(county: County) -> None:
         assert row.high_risk_registered == sum(e["risk_class"] == RiskClass.HIGH_RISK.value for e in mine)
         assert county.measures[jid]["enterprises_registered"] == len(mine), row.jurisdiction
         assert county.measures[jid]["targets_due"] == targets * len(county.window.months), row.jurisdiction
-        mix = overview.enterprise_mix(
+        mix = one_jurisdiction.enterprise_mix(
             county.session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=[MONTH]
         )
         assert sum(m.registered for m in mix) == len(mine), row.jurisdiction  # 乡镇详情
@@ -164,7 +164,7 @@ def test_inspected_by_or_jointly_is_one_number_everywhere(county: County) -> Non
         )
         assert county.sheets[jid]["enterprises_inspected"] == len(visited), row.jurisdiction  # 汇总表
         assert county.detail_total("inspected", jid) == len(visited), row.jurisdiction  # rows behind it
-        mix = overview.enterprise_mix(
+        mix = one_jurisdiction.enterprise_mix(
             county.session, principal=SYSTEM, jurisdiction_id=jid, month=MONTH, campaign_months=[MONTH]
         )
         assert sum(m.inspected_in_month for m in mix) == len(visited), row.jurisdiction  # 乡镇详情
@@ -186,10 +186,10 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
     stored = {c["problem"] for c in county.checks}
     assert stored <= {p.value for p in Problem} | {""}  # the codes the verifier writes, nothing else
     months = ["2023-04", "2023-05", "2023-06", MONTH]  # every enforcement month (疑似持假证 is rare)
-    trends = overview.county_trends(county.session, principal=SYSTEM, months=months)
+    trends = month_trends.county_trends(county.session, principal=SYSTEM, months=months)
     seen = 0
     for month, trend in zip(months, trends, strict=True):
-        m = queries.parse_month(month)
+        m = Month.parse(month)
         counted = Counter(
             c["jurisdiction_id"]
             for c in county.checks
@@ -199,7 +199,7 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
         )
         seen += sum(counted.values())
         assert getattr(trend, field) == sum(counted.values()), month
-        detail = overview.detail_rows(county.session, principal=SYSTEM, kind=field, month=month)
+        detail = kpi_details.detail_rows(county.session, principal=SYSTEM, kind=field, month=month)
         assert detail.total == sum(counted.values()), month
         sheets = {
             s.jurisdiction_id: s.values
@@ -207,7 +207,7 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
                 county.session, principal=SYSTEM, month=month, source="records"
             )
         }
-        for row in queries.township_month_summary(county.session, principal=SYSTEM, month=month):
+        for row in month_figures.township_month_summary(county.session, principal=SYSTEM, month=month):
             assert getattr(row, field) == counted[row.jurisdiction_id], (month, row.jurisdiction)
             if field != "managers_overdue":  # the 汇总表 has no such column
                 assert sheets[row.jurisdiction_id][field] == counted[row.jurisdiction_id], (

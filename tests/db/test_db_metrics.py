@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from anpei.periods import Quarter
 from db.codes import TargetKind
-from db.reads import overview, queries
+from db.reads import campaign_calendar, month_figures
 from db.rules import scoring_measures
 from db.rules.access import SYSTEM
 from db.rules.metrics import Problem, item_key
@@ -22,13 +22,13 @@ from verifier.types import Family, Outcome
 
 def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine) -> None:
     with Session(seeded) as s:
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         window = scoring_measures.quarter_window(
             campaign, quarter=Quarter(2023, 3), as_of=dt.date(2023, 10, 31)
         )
         assert window.months == ("2023-07",)  # the quarter's only enforcement month
-        rows = queries.township_month_summary(s, principal=SYSTEM, month="2023-07")
+        rows = month_figures.township_month_summary(s, principal=SYSTEM, month="2023-07")
         measures = scoring_measures.quarter_measures(
             s,
             principal=SYSTEM,

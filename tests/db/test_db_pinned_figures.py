@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from anpei.periods import Quarter
-from db.reads import overview, queries
+from db.reads import campaign_calendar, kpi_details, month_figures, month_trends, status_grid
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 from db.xlsx import township_summary
@@ -121,22 +121,24 @@ def figures(engine: Engine) -> dict[str, Any]:
     """Every pinned figure of the seeded county, as plain JSON values."""
     out: dict[str, Any] = {}
     with Session(engine) as s:
-        campaign = overview.get_campaign(s)
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         months = list(campaign.enforcement_months)
         for month in months:
-            rows = queries.township_month_summary(s, principal=SYSTEM, month=month)
+            rows = month_figures.township_month_summary(s, principal=SYSTEM, month=month)
             out[f"summary {month}"] = plain(rows)
-            out[f"county {month}"] = plain(queries.county_totals(s, principal=SYSTEM, month=month, rows=rows))
+            out[f"county {month}"] = plain(
+                month_figures.county_totals(s, principal=SYSTEM, month=month, rows=rows)
+            )
         out["summary 2023-07 as of"] = plain(
-            queries.township_month_summary(
-                s, principal=SYSTEM, month="2023-07", as_of=overview.month_as_of("2023-07", AS_OF)
+            month_figures.township_month_summary(
+                s, principal=SYSTEM, month="2023-07", as_of=month_figures.month_as_of("2023-07", AS_OF)
             )
         )
-        out["trends"] = plain(overview.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF))
-        out["grid"] = plain(overview.status_grid(s, principal=SYSTEM, campaign=campaign, as_of=AS_OF))
+        out["trends"] = plain(month_trends.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF))
+        out["grid"] = plain(status_grid.status_grid(s, principal=SYSTEM, campaign=campaign, as_of=AS_OF))
         for kind in DETAIL_KINDS:
-            table = overview.detail_rows(s, principal=SYSTEM, kind=kind, month="2023-07", as_of=AS_OF)
+            table = kpi_details.detail_rows(s, principal=SYSTEM, kind=kind, month="2023-07", as_of=AS_OF)
             out[f"detail {kind}"] = {"total": table.total, "first": plain(table.rows[:5])}
         rules = scoring.load_rules()
         for quarter in campaign.quarters:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Month, PeriodFormatError
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector
 from db.models import (
     CertificateCheck,
@@ -21,9 +22,9 @@ from db.models import (
     Jurisdiction,
     MonthlyReport,
 )
-from db.reads import queries
+from db.reads import drill_downs, jurisdiction_list, month_figures, status_grid
 from db.rules.access import SYSTEM
-from db.sample.state import month_bounds, workday
+from db.sample.state import workday
 
 D = dt.date
 
@@ -66,12 +67,12 @@ def tiny_county(tiny):  # type: ignore[no-untyped-def]
     return t
 
 
-def _by_name(rows: list[queries.JurisdictionMonthRow]) -> dict[str, queries.JurisdictionMonthRow]:
+def _by_name(rows: list[month_figures.JurisdictionMonthRow]) -> dict[str, month_figures.JurisdictionMonthRow]:
     return {r.jurisdiction: r for r in rows}
 
 
 def test_coverage_counts_each_enterprise_once_and_joint_for_both(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    rows = queries.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
+    rows = month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
     assert [r.jurisdiction for r in rows] == ["甲镇", "乙镇", "经信委"]
     jia, yi, unit = rows
     assert (jia.enterprises_registered, jia.high_risk_registered, jia.industry_trade_registered) == (3, 1, 1)
@@ -85,9 +86,9 @@ def test_coverage_counts_each_enterprise_once_and_joint_for_both(tiny_county) ->
 
 
 def test_findings_open_rectified_overdue_at_month_end(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    jia = _by_name(queries.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05"))[
-        "甲镇"
-    ]
+    jia = _by_name(
+        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
+    )["甲镇"]
     assert jia.as_of == D(2023, 5, 31)
     assert jia.findings_found == 3  # f1, f2, f5
     assert jia.findings_open == 2  # f1, f2 (f4 comes later)
@@ -106,7 +107,7 @@ def test_findings_open_rectified_overdue_at_month_end(tiny_county) -> None:  # t
 def test_findings_as_of_a_given_date(tiny_county, as_of, found, open_, rectified, overdue) -> None:  # type: ignore[no-untyped-def]
     month = "2023-04" if as_of.month == 4 else "2023-05"
     jia = _by_name(
-        queries.township_month_summary(tiny_county.session, principal=SYSTEM, month=month, as_of=as_of)
+        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month=month, as_of=as_of)
     )["甲镇"]
     assert (jia.findings_open, jia.findings_rectified, jia.findings_overdue) == (open_, rectified, overdue)
     if month == "2023-05":
@@ -114,11 +115,15 @@ def test_findings_as_of_a_given_date(tiny_county, as_of, found, open_, rectified
 
 
 def test_monthly_status_and_grid(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    rows = _by_name(queries.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05"))
+    rows = _by_name(
+        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
+    )
     assert rows["甲镇"].monthly_status == "submitted" and rows["甲镇"].monthly_status_label == "已报"
     assert rows["乙镇"].monthly_status == "unreported" and rows["乙镇"].monthly_status_label == "未报"
     assert rows["经信委"].monthly_status == "zero"
-    grid = queries.monthly_status_grid(tiny_county.session, principal=SYSTEM, months=["2023-04", "2023-05"])
+    grid = status_grid.monthly_status_grid(
+        tiny_county.session, principal=SYSTEM, months=["2023-04", "2023-05"]
+    )
     assert [(c.jurisdiction, c.month, c.status) for c in grid] == [
         ("甲镇", "2023-04", "unreported"),
         ("甲镇", "2023-05", "submitted"),
@@ -130,7 +135,7 @@ def test_monthly_status_and_grid(tiny_county) -> None:  # type: ignore[no-untype
 
 
 def test_county_totals_count_enterprises_once(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    totals = queries.county_totals(tiny_county.session, principal=SYSTEM, month="2023-05")
+    totals = month_figures.county_totals(tiny_county.session, principal=SYSTEM, month="2023-05")
     assert (totals.enterprises_registered, totals.high_risk_registered, totals.industry_trade_registered) == (
         4,
         1,
@@ -148,7 +153,7 @@ def test_county_totals_count_enterprises_once(tiny_county) -> None:  # type: ign
 
 def test_filter_by_jurisdiction_and_to_dict(tiny_county) -> None:  # type: ignore[no-untyped-def]
     yi = tiny_county.ids["乙镇"]
-    rows = queries.township_month_summary(
+    rows = month_figures.township_month_summary(
         tiny_county.session, principal=SYSTEM, month="2023-5", jurisdiction_ids=[yi]
     )
     assert [r.jurisdiction for r in rows] == ["乙镇"]
@@ -158,20 +163,20 @@ def test_filter_by_jurisdiction_and_to_dict(tiny_county) -> None:  # type: ignor
 
 @pytest.mark.parametrize("text", ["2023/05", "2023-13", "23-05", "", "2023-05-01", "五月"])
 def test_bad_month_is_refused_in_chinese(text: str) -> None:
-    with pytest.raises(queries.MonthFormatError, match="YYYY-MM"):
-        queries.parse_month(text)
+    with pytest.raises(PeriodFormatError, match="YYYY-MM"):
+        Month.parse(text)
 
 
 def test_empty_database(engine: Engine) -> None:
     with Session(engine) as session:
-        assert queries.is_empty(session)
-        assert queries.township_month_summary(session, principal=SYSTEM, month="2023-05") == []
+        assert jurisdiction_list.is_empty(session)
+        assert month_figures.township_month_summary(session, principal=SYSTEM, month="2023-05") == []
 
 
 def test_workdays_stay_in_their_month() -> None:
     rng = random.Random(1)
     for month in [f"2023-{m:02d}" for m in range(1, 13)]:
-        first, last = month_bounds(month)
+        first, last = Month.parse(month).first, Month.parse(month).last
         for _ in range(200):
             day = workday(rng, month)
             assert first <= day <= last and day.weekday() < 5
@@ -182,9 +187,9 @@ def test_workdays_stay_in_their_month() -> None:
 
 @pytest.mark.parametrize("month", ["2023-06"])
 def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: str) -> None:
-    first, last = month_bounds(month)
+    first, last = Month.parse(month).first, Month.parse(month).last
     with Session(seeded) as session:
-        rows = queries.township_month_summary(session, principal=SYSTEM, month=month)
+        rows = month_figures.township_month_summary(session, principal=SYSTEM, month=month)
         jurisdictions = session.exec(select(Jurisdiction)).all()
         enterprises = session.exec(select(Enterprise)).all()
         inspections = session.exec(select(Inspection)).all()
@@ -246,18 +251,20 @@ def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: st
 
 
 def test_overdue_findings_list(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    items = queries.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 6, 30))
+    items = drill_downs.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 6, 30))
     assert [(i.description, i.target_name, i.days_overdue) for i in items] == [
         ("f1", "A", 41),
         ("f4", "A", 20),
         ("f2", "A", 15),
     ]
     assert (
-        queries.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 5, 4))[0].description
+        drill_downs.overdue_findings(tiny_county.session, principal=SYSTEM, as_of=D(2023, 5, 4))[
+            0
+        ].description
         == "f3"
     )
     assert (
-        queries.overdue_findings(
+        drill_downs.overdue_findings(
             tiny_county.session, principal=SYSTEM, as_of=D(2023, 6, 30), jurisdiction_ids=[999]
         )
         == []
@@ -266,19 +273,19 @@ def test_overdue_findings_list(tiny_county) -> None:  # type: ignore[no-untyped-
 
 def test_uninspected_targets(tiny_county) -> None:  # type: ignore[no-untyped-def]
     ids = tiny_county.ids
-    jia = queries.uninspected_targets(
+    jia = drill_downs.uninspected_targets(
         tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["甲镇"]
     )
     assert jia == []  # A and B were inspected, C is not a target
-    yi = queries.uninspected_targets(
+    yi = drill_downs.uninspected_targets(
         tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["乙镇"]
     )
     assert [e.name for e in yi] == ["D"]  # inspected by the member unit alone, not by 乙镇
-    unit = queries.uninspected_targets(
+    unit = drill_downs.uninspected_targets(
         tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["经信委"]
     )
     assert [e.name for e in unit] == ["A"]
-    june = queries.uninspected_targets(
+    june = drill_downs.uninspected_targets(
         tiny_county.session, principal=SYSTEM, month="2023-06", jurisdiction_id=ids["甲镇"]
     )
     assert [e.name for e in june] == ["B"]

@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, select
 from db import migrate
 from db.codes import MonthlyStatus, PersonRole, RiskClass
 from db.models import CertificateCheck, Enterprise, MonthlyReport, Person, User
-from db.reads import queries
+from db.reads import campaign_calendar, month_figures, status_grid
 from db.rules.access import SYSTEM
 from db.sample.ids import is_valid_id_number
 from db.sample.seed import SeedRefused, database_is_empty, seed_sample, seeded_counts
@@ -113,12 +113,12 @@ def test_operation_items_are_in_the_national_catalogue(seeded: Engine) -> None:
 def test_monthly_tables_reconcile_with_records(seeded: Engine) -> None:
     with Session(seeded) as session:
         reports = {(r.jurisdiction_id, r.month): r for r in session.exec(select(MonthlyReport)).all()}
-        months = queries.campaign_months(session)
-        grid = queries.monthly_status_grid(session, principal=SYSTEM, months=months)
+        months = campaign_calendar.campaign_months(session)
+        grid = status_grid.monthly_status_grid(session, principal=SYSTEM, months=months)
         rows = {
             (r.jurisdiction_id, r.month): r
             for m in months
-            for r in queries.township_month_summary(session, principal=SYSTEM, month=m)
+            for r in month_figures.township_month_summary(session, principal=SYSTEM, month=m)
         }
     statuses = [cell.status for cell in grid]
     assert len(grid) == 45 * 4

@@ -12,7 +12,7 @@ from sqlmodel import select
 from dashboard.verify_service import check_row
 from db.codes import PersonRole
 from db.models import CertificateCheck, Person
-from db.reads import queries
+from db.reads import month_figures
 from db.records.cert_results import (
     CheckRow,
     enterprise_choices,
@@ -112,7 +112,7 @@ def test_verdicts_saved_against_people_and_enterprise(county: County) -> None:
         persons = s.exec(select(Person)).all()
         assert {p.id_number for p in persons} == {p.id_number for p in CROWD[:3]}
         assert {p.role for p in persons} == {PersonRole.SPECIAL_WORKER.value}
-        summary = queries.township_month_summary(
+        summary = month_figures.township_month_summary(
             s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[county.ids["三合街道"]]
         )[0]
         assert (summary.workers_checked, summary.unlicensed, summary.suspected_fake) == (3, 1, 1)

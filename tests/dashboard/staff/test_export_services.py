@@ -10,9 +10,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from anpei.periods import Quarter
+from anpei.periods import PeriodFormatError, Quarter
 from dashboard.services import exports as export_files
-from db.reads.queries import MonthFormatError
 from db.rules.access import AccessDenied
 from tests.dashboard.staff.conftest import County
 
@@ -102,7 +101,7 @@ def test_refused_requests_raise_a_chinese_message_and_store_nothing(county: Coun
             unit="三合街道",
             source="auto",
         )
-    assert isinstance(bad_month.value, MonthFormatError) and "月" in str(bad_month.value)
+    assert isinstance(bad_month.value, PeriodFormatError) and "月" in str(bad_month.value)
     with county.session() as s, pytest.raises(export_files.REFUSED) as other:
         export_files.findings(
             s,

@@ -19,7 +19,7 @@ from db.accounts.auth import MAX_FAILED_LOGINS, hash_password
 from db.codes import AuditAction, Role
 from db.engine import make_engine
 from db.models import AuditLog, User
-from db.reads import queries
+from db.reads import jurisdiction_list
 from db.sample.seed import DEMO_PASSWORD
 from tests.kits.authkit import logged_in, token_for
 from tests.kits.dbkit import Templates
@@ -154,7 +154,7 @@ def test_a_forbidden_page_cannot_be_opened(url: str) -> None:
 def test_a_township_user_opening_another_townships_link_sees_its_own(url: str) -> None:
     engine = make_engine(url)
     with Session(engine) as s:
-        refs = {r.name: r for r in queries.list_jurisdictions(s)}
+        refs = {r.name: r for r in jurisdiction_list.list_jurisdictions(s)}
     engine.dispose()
     other = refs["名山街道"]
     at = logged_in(_app(), url, "sanhe")
@@ -309,7 +309,7 @@ def test_admin_adds_a_user_who_can_then_log_in(url: str) -> None:
     ]
     engine = make_engine(url)
     with Session(engine) as s:
-        mingshan = next(r.id for r in queries.list_jurisdictions(s) if r.name == "名山街道")
+        mingshan = next(r.id for r in jurisdiction_list.list_jurisdictions(s) if r.name == "名山街道")
     units.set_value(mingshan)
     next(b for b in at.button if b.label == "新增").click()
     _ok(at.run())

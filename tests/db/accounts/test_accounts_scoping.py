@@ -22,7 +22,18 @@ from db.audit import personal_data
 from db.audit.search import search_audit
 from db.codes import Role, TargetKind
 from db.models import CertificateCheck, Enterprise, Finding, User
-from db.reads import overview, queries
+from db.reads import (
+    campaign_calendar,
+    drill_downs,
+    jurisdiction_list,
+    kpi_cards,
+    kpi_details,
+    month_figures,
+    month_trends,
+    one_jurisdiction,
+    rankings,
+    status_grid,
+)
 from db.records import finding_list, findings, monthly_saving
 from db.rules import scoring, scoring_assessment, scoring_measures
 from db.rules.access import SYSTEM, AccessDenied, Principal
@@ -39,7 +50,7 @@ class County:
     people: dict[str, Principal]
     sanhe: int  # 三合街道
     other: int  # 名山街道
-    campaign: overview.CampaignInfo
+    campaign: campaign_calendar.CampaignInfo
 
     def __getitem__(self, username: str) -> Principal:
         return self.people[username]
@@ -49,8 +60,8 @@ class County:
 def county(seeded: Engine) -> Any:
     with Session(seeded) as s:
         people = {u.username: principal_for(u) for u in s.exec(select(User))}
-        refs = {r.name: r.id for r in queries.list_jurisdictions(s)}
-        campaign = overview.get_campaign(s)
+        refs = {r.name: r.id for r in jurisdiction_list.list_jurisdictions(s)}
+        campaign = campaign_calendar.get_campaign(s)
         assert campaign is not None
         yield County(s, people, refs["三合街道"], refs["名山街道"], campaign)
 
@@ -65,21 +76,21 @@ def _denied(call: Callable[[], object]) -> None:
 
 def test_township_user_reads_only_its_own_rows(county: County) -> None:
     s, me, other = county.session, county["sanhe"], county.other
-    rows = queries.township_month_summary(s, principal=me, month=MONTH)
+    rows = month_figures.township_month_summary(s, principal=me, month=MONTH)
     assert [r.jurisdiction_id for r in rows] == [county.sanhe]
-    assert queries.township_month_summary(s, principal=me, month=MONTH, jurisdiction_ids=[other]) == []
-    assert {c.jurisdiction_id for c in queries.monthly_status_grid(s, principal=me, months=[MONTH])} == {
+    assert month_figures.township_month_summary(s, principal=me, month=MONTH, jurisdiction_ids=[other]) == []
+    assert {c.jurisdiction_id for c in status_grid.monthly_status_grid(s, principal=me, months=[MONTH])} == {
         county.sanhe
     }
     assert {
         c.jurisdiction_id
-        for c in overview.status_grid(s, principal=me, campaign=county.campaign, as_of=AS_OF)
+        for c in status_grid.status_grid(s, principal=me, campaign=county.campaign, as_of=AS_OF)
     } == {county.sanhe}
-    overdue = queries.overdue_findings(s, principal=me, as_of=AS_OF)
+    overdue = drill_downs.overdue_findings(s, principal=me, as_of=AS_OF)
     assert overdue and {f.jurisdiction_id for f in overdue} == {county.sanhe}
-    assert queries.overdue_findings(s, principal=me, as_of=AS_OF, jurisdiction_ids=[other]) == []
+    assert drill_downs.overdue_findings(s, principal=me, as_of=AS_OF, jurisdiction_ids=[other]) == []
     # county-wide asked for, own rows given
-    rows_all = overview.detail_rows(s, principal=me, kind="findings_open", month=MONTH, as_of=AS_OF)
+    rows_all = kpi_details.detail_rows(s, principal=me, kind="findings_open", month=MONTH, as_of=AS_OF)
     assert rows_all.total > 0 and {r["责任单位"] for r in rows_all.records()} == {"三合街道"}
     assert finding_list.list_findings(s, principal=me, as_of=AS_OF)
     assert {f.jurisdiction for f in finding_list.list_findings(s, principal=me, as_of=AS_OF)} == {"三合街道"}
@@ -88,25 +99,29 @@ def test_township_user_reads_only_its_own_rows(county: County) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s, me, j, c: queries.county_totals(s, principal=me, month=MONTH),
-        lambda s, me, j, c: overview.county_kpis(s, principal=me, month=MONTH),
-        lambda s, me, j, c: overview.county_trends(s, principal=me, months=[MONTH]),
-        lambda s, me, j, c: overview.month_ranking(s, principal=me, campaign=c, month=MONTH, as_of=AS_OF),
-        lambda s, me, j, c: queries.uninspected_targets(s, principal=me, month=MONTH, jurisdiction_id=j),
-        lambda s, me, j, c: overview.detail_rows(
+        lambda s, me, j, c: month_figures.county_totals(s, principal=me, month=MONTH),
+        lambda s, me, j, c: kpi_cards.county_kpis(s, principal=me, month=MONTH),
+        lambda s, me, j, c: month_trends.county_trends(s, principal=me, months=[MONTH]),
+        lambda s, me, j, c: rankings.month_ranking(s, principal=me, campaign=c, month=MONTH, as_of=AS_OF),
+        lambda s, me, j, c: drill_downs.uninspected_targets(s, principal=me, month=MONTH, jurisdiction_id=j),
+        lambda s, me, j, c: kpi_details.detail_rows(
             s, principal=me, kind="inspected", month=MONTH, jurisdiction_id=j
         ),
-        lambda s, me, j, c: overview.enterprise_mix(
+        lambda s, me, j, c: one_jurisdiction.enterprise_mix(
             s, principal=me, jurisdiction_id=j, month=MONTH, campaign_months=[MONTH]
         ),
-        lambda s, me, j, c: overview.jurisdiction_months(s, principal=me, jurisdiction_id=j, months=[MONTH]),
-        lambda s, me, j, c: overview.certificate_outcomes(
+        lambda s, me, j, c: one_jurisdiction.jurisdiction_months(
+            s, principal=me, jurisdiction_id=j, months=[MONTH]
+        ),
+        lambda s, me, j, c: one_jurisdiction.certificate_outcomes(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
-        lambda s, me, j, c: overview.problem_checks(
+        lambda s, me, j, c: one_jurisdiction.problem_checks(
             s, principal=me, jurisdiction_id=j, first=FIRST, last=LAST
         ),
-        lambda s, me, j, c: overview.monthly_reports(s, principal=me, jurisdiction_id=j, months=[MONTH]),
+        lambda s, me, j, c: one_jurisdiction.monthly_reports(
+            s, principal=me, jurisdiction_id=j, months=[MONTH]
+        ),
         lambda s, me, j, c: scoring_assessment.score_history(
             s, principal=me, campaign=c, jurisdiction_id=j, as_of=AS_OF, rules=scoring.load_rules()
         ),
@@ -188,13 +203,13 @@ def test_exports_of_a_township_user_hold_only_its_own_rows(county: County) -> No
 @pytest.mark.parametrize("username", ["leader", "county", "admin"])
 def test_county_wide_roles_read_everything(county: County, username: str) -> None:
     s, who = county.session, county[username]
-    assert len(queries.township_month_summary(s, principal=who, month=MONTH)) == 45
-    assert queries.county_totals(s, principal=who, month=MONTH).enterprises_registered > 0
+    assert len(month_figures.township_month_summary(s, principal=who, month=MONTH)) == 45
+    assert month_figures.county_totals(s, principal=who, month=MONTH).enterprises_registered > 0
     assert (
-        len(overview.month_ranking(s, principal=who, campaign=county.campaign, month=MONTH, as_of=AS_OF))
+        len(rankings.month_ranking(s, principal=who, campaign=county.campaign, month=MONTH, as_of=AS_OF))
         == 30
     )
-    table = overview.detail_rows(s, principal=who, kind="findings_open", month=MONTH, as_of=AS_OF)
+    table = kpi_details.detail_rows(s, principal=who, kind="findings_open", month=MONTH, as_of=AS_OF)
     assert len({r["责任单位"] for r in table.records()}) > 1
 
 

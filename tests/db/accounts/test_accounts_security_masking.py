@@ -10,7 +10,7 @@ from dashboard.data import table_frame
 from dashboard.ui import csv_bytes
 from db.codes import Role
 from db.models import CertificateCheck
-from db.reads import overview
+from db.reads import kpi_details, one_jurisdiction
 from db.rules.metrics import Problem
 from tests.kits.accountkit import NOW, World
 
@@ -39,7 +39,7 @@ def _mismatch_check(world: World, session: Session) -> str:
 def test_township_problem_checks_mask_ids_in_the_explanation(world: World, session: Session) -> None:
     number = _mismatch_check(world, session)
     leader = world.principal("leader1", Role.LEADER)
-    table = overview.problem_checks(
+    table = one_jurisdiction.problem_checks(
         session,
         principal=leader,
         jurisdiction_id=world.ids["甲镇"],
@@ -55,7 +55,7 @@ def test_township_problem_checks_mask_ids_in_the_explanation(world: World, sessi
 def test_overview_drill_down_masks_ids_in_the_explanation(world: World, session: Session) -> None:
     number = _mismatch_check(world, session)
     leader = world.principal("leader1", Role.LEADER)
-    table = overview.detail_rows(session, principal=leader, kind="suspected_fake", month="2023-05")
+    table = kpi_details.detail_rows(session, principal=leader, kind="suspected_fake", month="2023-05")
     assert len(table.rows) == 1
     assert number not in " ".join(str(cell) for cell in table.rows[0])
     assert number not in csv_bytes(table_frame(table)).decode("utf-8-sig")

@@ -1,4 +1,4 @@
-"""The first read API: per jurisdiction and month, what was inspected, found and reported.
+"""Per jurisdiction and month, what was inspected, found and reported; and the county's month totals.
 
 Everything is computed in SQL (GROUP BY with conditional aggregation); Python only lays the few
 dozen grouped rows side by side. Results are frozen dataclasses (read models), never ORM rows, in
@@ -22,89 +22,46 @@ Definitions used throughout (documented here once):
 Every function returning campaign data takes the acting `principal` (`db.rules.access`): township and
 unit staff get their own jurisdiction's rows only (asking for another's yields nothing, or
 AccessDenied where one jurisdiction is named); county-wide totals need a role that reads everything.
-The list of jurisdictions itself (names and codes) is reference data, readable by everyone.
+The list of jurisdictions itself (`db.reads.jurisdiction_list`) is reference data, readable by everyone.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, case, distinct, func, not_, select
+from sqlalchemy import and_, case, distinct, func, not_, select
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from anpei.periods import Month
 from db.codes import ActionKind, JurisdictionKind, MonthlyStatus, RiskClass
-from db.rules.access import Principal, narrow, require_county_wide, require_read
+from db.reads.jurisdiction_list import DEFAULT_KINDS, list_jurisdictions
+from db.rules.access import Principal, narrow, require_county_wide
 from db.rules.metrics import (
     Problem,
     cert_problem,
     count_if,
     inspected_by_or_jointly,
-    is_registered_to,
     rectified_by,
     registered_to,
 )
 
-DEFAULT_KINDS: tuple[str, ...] = (JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value)
-
-_J: Table = SQLModel.metadata.tables["jurisdiction"]
 _E = SQLModel.metadata.tables["enterprise"]
 _I = SQLModel.metadata.tables["inspection"]
 _F = SQLModel.metadata.tables["finding"]
 _C = SQLModel.metadata.tables["certificatecheck"]
 _A = SQLModel.metadata.tables["enforcementaction"]
 _M = SQLModel.metadata.tables["monthlyreport"]
-_P = SQLModel.metadata.tables["campaignphase"]
-
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
-class MonthFormatError(ValueError):
-    """A month that is not `YYYY-MM`; the message is Chinese, for the user."""
-
-
-@dataclass(frozen=True)
-class Month:
-    """A calendar month: `label` is `YYYY-MM`, `first` and `last` its first and last day."""
-
-    label: str
-    first: dt.date
-    last: dt.date
-
-
-def parse_month(text: str) -> Month:
-    """`2023-05` (or `2023-5`) → Month; anything else raises MonthFormatError."""
-    match = _MONTH_RE.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise MonthFormatError(f"月份格式不正确：{text!r}，应为 YYYY-MM，例如 2023-05")
-    year, month = int(match.group(1)), int(match.group(2))
-    return Month(
-        f"{year:04d}-{month:02d}",
-        dt.date(year, month, 1),
-        dt.date(year, month, calendar.monthrange(year, month)[1]),
-    )
-
-
-# --- read models ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JurisdictionRef:
-    id: int
-    code: str
-    name: str
-    kind: str  # JurisdictionKind
-    sort_order: int
-
-    @property
-    def kind_label(self) -> str:
-        return JurisdictionKind(self.kind).label
+def month_as_of(month: str, as_of: dt.date | None) -> dt.date:
+    """The date a month is read at: its last day, or `as_of` when that is earlier."""
+    last = Month.parse(month).last
+    return min(last, as_of) if as_of else last
 
 
 @dataclass(frozen=True)
@@ -208,71 +165,6 @@ class CountyTotals:
         return out
 
 
-@dataclass(frozen=True)
-class StatusCell:
-    """One cell of the jurisdiction × month grid of monthly tables."""
-
-    jurisdiction_id: int
-    jurisdiction: str
-    kind: str
-    sort_order: int
-    month: str
-    status: str  # MonthlyStatus code, `unreported` when no row
-    submitted_at: dt.datetime | None
-
-    @property
-    def status_label(self) -> str:
-        return MonthlyStatus(self.status).label
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def list_jurisdictions(
-    session: Session,
-    *,
-    kinds: Sequence[str] | None = DEFAULT_KINDS,
-    ids: Iterable[int] | None = None,
-    active_only: bool = True,
-) -> list[JurisdictionRef]:
-    """Jurisdictions in `sort_order` (townships, then member units by default)."""
-    stmt = select(_J.c.id, _J.c.code, _J.c.name, _J.c.kind, _J.c.sort_order).order_by(
-        _J.c.sort_order, _J.c.id
-    )
-    if kinds is not None:
-        stmt = stmt.where(_J.c.kind.in_(list(kinds)))
-    if ids is not None:
-        stmt = stmt.where(_J.c.id.in_(list(ids)))
-    if active_only:
-        stmt = stmt.where(_J.c.active)
-    return [JurisdictionRef(r.id, r.code, r.name, r.kind, r.sort_order) for r in session.execute(stmt)]
-
-
-def is_empty(session: Session) -> bool:
-    """True when no jurisdiction exists yet (nothing seeded or imported)."""
-    return session.execute(select(_J.c.id).limit(1)).first() is None
-
-
-def campaign_months(session: Session) -> list[str]:
-    """`YYYY-MM` of the active campaign's enforcement phase (the months that have tables)."""
-    row = session.execute(
-        select(_P.c.starts_on, _P.c.ends_on)
-        .where(_P.c.code == "enforcement")
-        .order_by(_P.c.campaign_id.desc())
-    ).first()
-    if row is None:
-        return []
-    months: list[str] = []
-    year, month = row.starts_on.year, row.starts_on.month
-    while (year, month) <= (row.ends_on.year, row.ends_on.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-# --- the summary ------------------------------------------------------------------------------
-
-
 def township_month_summary(
     session: Session,
     *,
@@ -284,12 +176,12 @@ def township_month_summary(
 ) -> list[JurisdictionMonthRow]:
     """Per jurisdiction, the month's coverage, findings, checks, actions and table status.
 
-    `month` is `YYYY-MM` (MonthFormatError otherwise); `as_of` (default: the month's last day)
+    `month` is `YYYY-MM` (PeriodFormatError otherwise); `as_of` (default: the month's last day)
     fixes the date for open / rectified / overdue findings. `jurisdiction_ids` narrows the rows;
     by default every active township and member unit is listed, also those with nothing to show.
     Only jurisdictions the principal may read are listed.
     """
-    m = parse_month(month)
+    m = Month.parse(month)
     day = as_of or m.last
     refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs:
@@ -388,7 +280,7 @@ def township_month_summary(
             _M.c.jurisdiction_id.label("jid"),
             _M.c.status.label("monthly_status"),
             _M.c.submitted_at.label("submitted_at"),
-        ).where(_M.c.jurisdiction_id.in_(wanted), _M.c.month == m.label)
+        ).where(_M.c.jurisdiction_id.in_(wanted), _M.c.month == str(m))
     )
     rows: list[JurisdictionMonthRow] = []
     for ref in refs:
@@ -401,7 +293,7 @@ def township_month_summary(
                 jurisdiction=ref.name,
                 kind=ref.kind,
                 sort_order=ref.sort_order,
-                month=m.label,
+                month=str(m),
                 as_of=day,
                 **v,
             )
@@ -440,7 +332,7 @@ def county_totals(
     avoid computing them twice. AccessDenied for township and unit staff.
     """
     require_county_wide(principal)
-    m = parse_month(month)
+    m = Month.parse(month)
     if rows is None:
         rows = township_month_summary(session, principal=principal, month=month, as_of=as_of)
     e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value
@@ -470,7 +362,7 @@ def county_totals(
         return sum(int(getattr(r, name)) for r in rows)
 
     return CountyTotals(
-        month=m.label,
+        month=str(m),
         as_of=as_of or m.last,
         enterprises_registered=int(registered[0]),
         high_risk_registered=int(registered[1]),
@@ -494,203 +386,3 @@ def county_totals(
         blacklisted=total("blacklisted"),
         status_counts=status_counts,
     )
-
-
-def monthly_status_grid(
-    session: Session,
-    *,
-    principal: Principal,
-    months: Sequence[str],
-    jurisdiction_ids: Iterable[int] | None = None,
-    kinds: Sequence[str] | None = DEFAULT_KINDS,
-) -> list[StatusCell]:
-    """Every readable (jurisdiction, month) with its table status, 未报 where no row exists.
-
-    Ordered by jurisdiction `sort_order`, then month as given.
-    """
-    labels = [parse_month(m).label for m in months]
-    refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
-    if not refs or not labels:
-        return []
-    stored = {
-        (r.jurisdiction_id, r.month): (r.status, r.submitted_at)
-        for r in session.execute(
-            select(_M.c.jurisdiction_id, _M.c.month, _M.c.status, _M.c.submitted_at).where(
-                _M.c.jurisdiction_id.in_([r.id for r in refs]), _M.c.month.in_(labels)
-            )
-        )
-    }
-    cells: list[StatusCell] = []
-    for ref in refs:
-        for label in labels:
-            status, submitted = stored.get((ref.id, label), (MonthlyStatus.UNREPORTED.value, None))
-            cells.append(StatusCell(ref.id, ref.name, ref.kind, ref.sort_order, label, status, submitted))
-    return cells
-
-
-# --- drill-down lists -------------------------------------------------------------------------
-
-_TI = SQLModel.metadata.tables["traininginstitution"]
-
-
-@dataclass(frozen=True)
-class FindingItem:
-    """One open finding past its deadline (for a township's drill-down)."""
-
-    id: int
-    jurisdiction_id: int
-    jurisdiction: str
-    target_name: str  # enterprise or training institution
-    check_item_number: int | None
-    description: str
-    responsible_person: str
-    found_on: dt.date
-    deadline: dt.date
-    days_overdue: int
-
-
-@dataclass(frozen=True)
-class EnterpriseRef:
-    id: int
-    name: str
-    sector: str
-    risk_class: str
-    jurisdiction_id: int
-
-
-def overdue_findings(
-    session: Session,
-    *,
-    principal: Principal,
-    as_of: dt.date,
-    jurisdiction_ids: Iterable[int] | None = None,
-    limit: int = 200,
-) -> list[FindingItem]:
-    """Findings open on `as_of` whose deadline has passed, longest overdue first (then by id);
-    only those of jurisdictions the principal may read."""
-    jurisdiction_ids = narrow(principal, jurisdiction_ids)
-    target = func.coalesce(_E.c.name, _TI.c.name, "")
-    stmt = (
-        select(
-            _F.c.id,
-            _F.c.jurisdiction_id,
-            _J.c.name.label("jurisdiction"),
-            target.label("target_name"),
-            _F.c.check_item_number,
-            _F.c.description,
-            _F.c.responsible_person,
-            _F.c.found_on,
-            _F.c.deadline,
-        )
-        .select_from(
-            _F.join(_J, _J.c.id == _F.c.jurisdiction_id)
-            .outerjoin(_E, _E.c.id == _F.c.enterprise_id)
-            .outerjoin(_TI, _TI.c.id == _F.c.institution_id)
-        )
-        .where(_F.c.found_on <= as_of, not_(rectified_by(as_of)), _F.c.deadline < as_of)
-        .order_by(_F.c.deadline, _F.c.id)
-        .limit(limit)
-    )
-    if jurisdiction_ids is not None:
-        stmt = stmt.where(_F.c.jurisdiction_id.in_(list(jurisdiction_ids)))
-    return [
-        FindingItem(
-            id=r.id,
-            jurisdiction_id=r.jurisdiction_id,
-            jurisdiction=r.jurisdiction,
-            target_name=r.target_name,
-            check_item_number=r.check_item_number,
-            description=r.description,
-            responsible_person=r.responsible_person,
-            found_on=r.found_on,
-            deadline=r.deadline,
-            days_overdue=(as_of - r.deadline).days,
-        )
-        for r in session.execute(stmt)
-    ]
-
-
-def uninspected_targets(
-    session: Session, *, principal: Principal, month: str, jurisdiction_id: int, limit: int = 1000
-) -> list[EnterpriseRef]:
-    """High-risk and 工贸 enterprises registered to the jurisdiction and not inspected in the month.
-
-    "Inspected" as in `township_month_summary`: by the jurisdiction itself or jointly.
-    AccessDenied for another township's or unit's list.
-    """
-    require_read(principal, jurisdiction_id)
-    m = parse_month(month)
-    visited = (
-        select(_I.c.id)
-        .where(
-            _I.c.enterprise_id == _E.c.id,
-            _I.c.inspected_on.between(m.first, m.last),
-            inspected_by_or_jointly(jurisdiction_id),
-        )
-        .exists()
-    )
-    stmt = (
-        select(_E.c.id, _E.c.name, _E.c.sector, _E.c.risk_class, _E.c.jurisdiction_id)
-        .where(
-            _E.c.active,
-            is_registered_to(jurisdiction_id),
-            _E.c.risk_class.in_([RiskClass.HIGH_RISK.value, RiskClass.INDUSTRY_TRADE.value]),
-            not_(visited),
-        )
-        .order_by(_E.c.risk_class, _E.c.name, _E.c.id)
-        .limit(limit)
-    )
-    return [
-        EnterpriseRef(r.id, r.name, r.sector, r.risk_class, r.jurisdiction_id) for r in session.execute(stmt)
-    ]
-
-
-# --- county figures that are not the sum of the units ----------------------------------------
-
-# 检查生产经营单位 and its 其中 columns: the county counts each enterprise once (全县（去重）); the units'
-# tables count an enterprise for every unit it belongs to, and a joint inspection for every party
-# (各单位合计). Wherever a county total of these is shown, both figures are named.
-NOT_ADDITIVE: tuple[tuple[str, str], ...] = (
-    ("enterprises_inspected", "检查生产经营单位"),
-    ("high_risk_inspected", "其中高危行业"),
-    ("industry_trade_inspected", "其中工贸行业"),
-)
-UNITS_SUM_EXPLAINED = "各单位合计中，同一企业归属乡镇和行业部门时两处都计，联合检查各方都计"
-
-
-@dataclass(frozen=True)
-class CountyVsUnits:
-    """One county figure that is not the sum of the units: both numbers, each named."""
-
-    key: str
-    label: str
-    county: int  # 全县（去重）: distinct enterprises
-    units: int  # 各单位合计: the sum over the units' rows
-
-    @property
-    def text(self) -> str:
-        return f"全县（去重）{self.county}；各单位合计 {self.units}"
-
-    @property
-    def line(self) -> str:
-        return f"{self.label}：{self.text}"
-
-
-def county_vs_units(*, county: Any, units_sum: dict[str, int]) -> list[CountyVsUnits]:
-    """`county` has the distinct counts as attributes (CountyTotals, overview.MonthTrend);
-    `units_sum` the same keys summed over the units (rows or exported sheets)."""
-    return [
-        CountyVsUnits(key, label, int(getattr(county, key)), int(units_sum.get(key, 0)))
-        for key, label in NOT_ADDITIVE
-    ]
-
-
-def units_sum(rows: Iterable[Any]) -> dict[str, int]:
-    """The NOT_ADDITIVE figures summed over per-unit rows (JurisdictionMonthRow)."""
-    listed = list(rows)
-    return {key: sum(int(getattr(r, key)) for r in listed) for key, _ in NOT_ADDITIVE}
-
-
-def county_vs_units_text(figures: Sequence[CountyVsUnits]) -> str:
-    """One sentence for a caption, a note cell or a CLI line."""
-    return "。".join(f.line for f in figures) + f"。{UNITS_SUM_EXPLAINED}。"
