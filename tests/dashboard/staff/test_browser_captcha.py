@@ -127,6 +127,13 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     # back on the first tab: the progress refreshed by itself and the results are there
     _ready(verify, "③ 核验结果", timeout_ms=90_000)
     _ready(verify, "已保存 10 条", timeout_ms=90_000)
+    # a person clicks once the page has finished its run: a click mid-rerun reaches a download button
+    # the rerun is replacing (the file is built on click, registered anew by every run)
+    verify.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && document.querySelector('[data-test-script-state="notRunning"]')""",
+        timeout=90_000,
+    )
     with verify.expect_download() as info:
         verify.get_by_role("button", name="下载结果").click()
     download = info.value
