@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from anpei.cells import looks_like_formula, safe_cell
-from verifier.ids import STORED_AS_NUMBER, mask_ids_in
+from verifier.ids import STORED_AS_NUMBER, mask_id, mask_ids_in
 from verifier.names import strip_space
 from verifier.types import Decision, Outcome, RosterRow
 
@@ -149,9 +149,9 @@ def mask_cell(text: str) -> str:
     """§7 masking of a cell that holds an ID, well-formed or not: the text without white space, all
     but its first 6 and last 4 characters starred; `****` when it is shorter than 11."""
     compact = strip_space(text)
-    if len(compact) < 11:
+    if len(compact) < 11:  # a fixed-width mask: a short cell's length is not shown either
         return "****" if compact else ""
-    return compact[:6] + "*" * (len(compact) - 10) + compact[-4:]
+    return mask_id(compact)
 
 
 def _lost_digits(value: Any) -> bool:
