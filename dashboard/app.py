@@ -45,6 +45,7 @@ def _page(spec: nav.PageSpec, *, default: bool = False) -> StreamlitPage:
 
 url = data.database_url()
 try:
+    data.sync(url)  # kept reads older than the last write, by any process, are dropped first
     who = auth_ui.resolve(url) or sso.resolve(url)
 except Exception as exc:  # the database is unreachable or not migrated
     auth_ui.render_cookie_script()

@@ -1,9 +1,13 @@
 """Cached access to the read services: one engine per database URL, query results with a TTL.
 
 Results are shared by every session of the process (`st.cache_resource`, one object, never a copy per
-session: issue 16) and are read-only — pages build new frames from them, never change them. A write
-calls `invalidate()`, which drops them all in this process (other dashboard processes behind the same
-proxy see the change when their entries expire, after TTL).
+session: issue 16) and are read-only — pages build new frames from them, never change them. They are
+kept for one data generation (`db.reads.data_generation`, raised by database triggers on every write to
+a campaign table, from whichever process or tool): every page run starts with `sync`, which drops them
+all once the generation has moved, so no process serves figures older than the last commit — also
+behind a proxy with several dashboard processes. The heaviest county-wide reads (a month's figures for
+every jurisdiction, a quarter's ranking measures) are kept in the database as well
+(`db.reads.stored_figures`), computed once for every process and restart until the next write.
 
 Every cached function takes the database URL first, so two databases never share a cache entry,
 and the reader's scope (`db.rules.access.read_scope` of the logged-in user) second, so users who may read
@@ -30,6 +34,7 @@ from db.engine import make_engine
 from db.reads import (
     campaign_calendar,
     county_dedup,
+    data_generation,
     jurisdiction_list,
     kpi_cards,
     kpi_details,
@@ -38,11 +43,17 @@ from db.reads import (
     one_jurisdiction,
     rankings,
     status_grid,
+    stored_figures,
 )
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, Principal, can_read, read_scope, require_read
 
-TTL = dt.timedelta(minutes=5)
+# what the database keeps of these reads (db.reads.stored_figures), by their types
+_GRID = stored_figures.typed(list[status_grid.GridCell])
+_TRENDS = stored_figures.typed(list[month_trends.MonthTrend])
+_MIX = stored_figures.typed(list[one_jurisdiction.EnterpriseMix])
+
+TTL = dt.timedelta(hours=1)  # a bound on memory and on the few reads no trigger watches (none today)
 
 
 def database_url() -> str:
@@ -95,6 +106,21 @@ def invalidate() -> None:
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
     return make_engine(url)
+
+
+_seen_generation: dict[str, int] = {}
+
+
+def sync(url: str) -> int:
+    """At the start of a page run: the data generation now; every kept read is dropped if it moved
+    since the last run of any session of this process (one small query per run)."""
+    with engine_for(url).connect() as conn:
+        generation = data_generation.current(conn)
+    before = _seen_generation.get(url)
+    if before is not None and before != generation:
+        invalidate()
+    _seen_generation[url] = generation
+    return generation
 
 
 def session(url: str) -> Session:
@@ -161,8 +187,7 @@ def month_summary(
 @_shared(max_entries=256)
 def _county_month(url: str, month: str, day: dt.date) -> list[month_figures.JurisdictionMonthRow]:
     """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
-    with session(url) as s:
-        return month_figures.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
+    return stored_figures.county_month(engine_for(url), month=month, as_of=day)
 
 
 def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[status_grid.GridCell]:
@@ -171,8 +196,15 @@ def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[sta
 
 @_shared(max_entries=256)
 def _grid(url: str, scope: Principal, campaign_id: int, as_of: dt.date) -> list[status_grid.GridCell]:
-    with session(url) as s:
-        return status_grid.status_grid(s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of)
+    return stored_figures.kept(
+        engine_for(url),
+        name="grid",
+        inputs=(scope.username, campaign_id, as_of),
+        codec=_GRID,
+        compute=lambda s: status_grid.status_grid(
+            s, principal=scope, campaign=campaign(url, campaign_id), as_of=as_of
+        ),
+    )
 
 
 @_shared()
@@ -204,8 +236,13 @@ def trends(
 def _trends(
     url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date
 ) -> list[month_trends.MonthTrend]:
-    with session(url) as s:
-        return month_trends.county_trends(s, principal=scope, months=months, as_of=as_of)
+    return stored_figures.kept(
+        engine_for(url),
+        name="trends",
+        inputs=(scope.username, months, as_of),
+        codec=_TRENDS,
+        compute=lambda s: month_trends.county_trends(s, principal=scope, months=months, as_of=as_of),
+    )
 
 
 def detail(
@@ -218,10 +255,15 @@ def detail(
 def _detail(
     url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
-    with session(url) as s:
-        table = kpi_details.detail_rows(
+    table = stored_figures.kept(
+        engine_for(url),
+        name="detail",
+        inputs=(scope.username, kind, month, as_of, jurisdiction_id),
+        codec=stored_figures.TABLE,
+        compute=lambda s: kpi_details.detail_rows(
             s, principal=scope, kind=kind, month=month, as_of=as_of, jurisdiction_id=jurisdiction_id
-        )
+        ),
+    )
     return table_frame(table)
 
 
@@ -259,10 +301,15 @@ def enterprise_mix(
 def _enterprise_mix(
     url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
 ) -> list[one_jurisdiction.EnterpriseMix]:
-    with session(url) as s:
-        return one_jurisdiction.enterprise_mix(
+    return stored_figures.kept(
+        engine_for(url),
+        name="enterprise_mix",
+        inputs=(scope.username, jurisdiction_id, month, months),
+        codec=_MIX,
+        compute=lambda s: one_jurisdiction.enterprise_mix(
             s, principal=scope, jurisdiction_id=jurisdiction_id, month=month, campaign_months=months
-        )
+        ),
+    )
 
 
 def certificates(
@@ -275,13 +322,20 @@ def certificates(
 def _certificates(
     url: str, scope: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with session(url) as s:
-        outcomes = one_jurisdiction.certificate_outcomes(
-            s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
-        )
-        problems = one_jurisdiction.problem_checks(
-            s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
-        )
+    outcomes, problems = stored_figures.kept(
+        engine_for(url),
+        name="certificates",
+        inputs=(scope.username, jurisdiction_id, first, last),
+        codec=stored_figures.TABLES,
+        compute=lambda s: (
+            one_jurisdiction.certificate_outcomes(
+                s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
+            ),
+            one_jurisdiction.problem_checks(
+                s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
+            ),
+        ),
+    )
     return table_frame(outcomes), table_frame(problems)
 
 
@@ -293,12 +347,16 @@ def monthly_reports(url: str, who: Principal, jurisdiction_id: int, months: tupl
 def _monthly_reports(
     url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...]
 ) -> pd.DataFrame:
-    with session(url) as s:
-        return table_frame(
-            one_jurisdiction.monthly_reports(
-                s, principal=scope, jurisdiction_id=jurisdiction_id, months=months
-            )
-        )
+    table = stored_figures.kept(
+        engine_for(url),
+        name="monthly_reports",
+        inputs=(scope.username, jurisdiction_id, months),
+        codec=stored_figures.TABLE,
+        compute=lambda s: one_jurisdiction.monthly_reports(
+            s, principal=scope, jurisdiction_id=jurisdiction_id, months=months
+        ),
+    )
+    return table_frame(table)
 
 
 @_shared(max_entries=1024)
@@ -353,6 +411,7 @@ def _county_assessment(
             as_of=as_of,
             rules=rules(key),
             with_previous=with_previous,
+            measures_reader=stored_figures.measures_reader(engine_for(url)),
         )
 
 

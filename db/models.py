@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -572,3 +573,29 @@ class VerifierJobTarget(SQLModel, table=True):
     saved_rows: int | None = None  # rows answered when the results were last saved
     saved_at: dt.datetime | None = None
     saved_summary: str = ""
+
+
+# --- what the readers keep: the data generation and the figures stored against it -----------------
+
+
+class DataGeneration(SQLModel, table=True):
+    """One row (id 1): a number that every write to a campaign table raises in its own transaction.
+
+    Database triggers raise it (migration `d7e3f1a9b2c4`), so no write path can forget: any INSERT,
+    UPDATE or DELETE of the tables in `db.reads.data_generation.WATCHED_TABLES`, from the dashboard, the
+    command line or an SQL console. Readers that keep results (the dashboard's caches in every process,
+    `db.reads.stored_figures`) key them by it and so never serve figures older than the last commit.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+
+
+class StoredFigure(SQLModel, table=True):
+    """A county-wide read's result, kept for every dashboard process and across restarts
+    (`db.reads.stored_figures`): valid while the data generation it was computed at is current."""
+
+    key: str = Field(primary_key=True, sa_type=String(200))
+    generation: int = Field(sa_type=BigInteger)
+    payload: str = Field(sa_type=Text)  # JSON
+    computed_at: dt.datetime = Field(default_factory=utcnow)

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import Session
 
@@ -21,6 +22,17 @@ from db.rules.access import Principal, can_read, require_read
 from db.rules.scoring import ScoringRules
 from db.rules.scoring_measures import QuarterWindow, quarter_window, ranking_measures
 from db.rules.scoring_ranking import JurisdictionScore, Member, group_rates, score_group
+
+
+class MeasuresReader(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        *,
+        campaign: campaign_calendar.CampaignInfo,
+        window: QuarterWindow,
+        jurisdiction_ids: Sequence[int],
+    ) -> dict[int, dict[str, float]]: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,7 @@ def assess_quarter(
     as_of: dt.date,
     rules: ScoringRules,
     with_previous: bool = True,
+    measures_reader: MeasuresReader = ranking_measures,
 ) -> Assessment:
     """Score every township and member unit for `quarter` as of `as_of`, with last quarter's ranks.
 
@@ -79,10 +92,13 @@ def assess_quarter(
     circular publishes to every township and unit) is public inside the government, so every role
     gets all of it; the raw statistics behind a unit's score (`Assessment.measures`, the drill-down)
     are kept only for the jurisdictions the principal may read.
+
+    `measures_reader` reads the measures (default `ranking_measures`, live); the dashboard passes one
+    that reads the figures kept in the database (`db.reads.stored_figures.measures_reader`).
     """
     window = quarter_window(campaign, quarter=quarter, as_of=as_of)
     members = _members(session)
-    measures = ranking_measures(
+    measures = measures_reader(
         session, campaign=campaign, window=window, jurisdiction_ids=[m.jurisdiction_id for m in members]
     )
     before = quarter.previous()
@@ -96,6 +112,7 @@ def assess_quarter(
             as_of=as_of,
             rules=rules,
             with_previous=False,
+            measures_reader=measures_reader,
         )
         if previous.empty:
             previous = None

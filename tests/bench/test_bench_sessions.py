@@ -11,7 +11,13 @@ RSS before and at peak, CPU seconds used and the cores that makes, the client's 
 runs on the same cores), errors, and the load average of the machine (the figures mean little on a busy one). Targets (2 cores): 55 sessions p95 ≤ 3 s;
 100 sessions at ×40 p95 ≤ 6 s; RSS growth ≤ 300 MB per process; no errors.
 
-Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes`, comma-separated (default
+Stored figures (`db.reads.stored_figures`, kept in the database against the data generation): by
+default a case starts with none, so every county-wide figure is computed during the run (the first
+minutes after a write); a fifth field `kept` starts with what the previous case left stored (the
+morning as it is when nothing was written since the figures were last read). Run a `kept` case right
+after the same case without it.
+
+Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes[:kept]`, comma-separated (default
 `sqlite:1:55:1,postgresql:1:55:1,postgresql:1:55:2,postgresql:40:100:1,postgresql:40:100:2`).
 Several processes stand for several dashboards behind nginx with sticky sessions
 (docs/deployment.md): session i goes to process i mod P. The ×40 database is seeded once into `anpei_bench_x40` and kept
@@ -65,8 +71,9 @@ def target_p95(scale: float, sessions: int) -> float:
 @pytest.fixture(params=[pytest.param(c, id="-".join(c)) for c in CASES])
 def case(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, float, int, int, str]]:
-    backend, scale_text, sessions_text, procs_text = request.param
+) -> Iterator[tuple[str, float, int, int, str, bool]]:
+    backend, scale_text, sessions_text, procs_text, *kept = request.param
+    keep = kept == ["kept"]
     scale = float(scale_text)
     if backend == "sqlite":
         from db.engine import make_engine
@@ -76,16 +83,16 @@ def case(
         engine = make_engine(url)
         seed_sample(engine, scale=scale, demo_accounts=True)
         engine.dispose()
-        yield backend, scale, int(sessions_text), int(procs_text), url
+        yield backend, scale, int(sessions_text), int(procs_text), url, keep
         return
     request.getfixturevalue("pg_url")  # skips when the server is down
     from tests.kits.benchdb import cached_pg_database
 
-    yield backend, scale, int(sessions_text), int(procs_text), cached_pg_database(scale)
+    yield backend, scale, int(sessions_text), int(procs_text), cached_pg_database(scale), keep
 
 
-def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: Path) -> None:
-    backend, scale, count, processes, url = case
+def test_bench_many_sessions(case: tuple[str, float, int, int, str, bool], tmp_path: Path) -> None:
+    backend, scale, count, processes, url, keep = case
     accounts = sk.bench_accounts(url, count)
     warmup = accounts[0]  # a leader: a session of its own before the others, then every cache cleared
     with sk.dashboards(processes, database_url=url, log_dir=tmp_path, root=ROOT) as servers:
@@ -93,6 +100,7 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: P
         for base in bases:
             warm = asyncio.run(sk.clear_caches(base, warmup))
             assert not warm.errors, warm.errors
+        stored = sk.stored_figures(url, forget=not keep)
         watcher = sk.Watcher([pid for _, pid in servers])
         load_before = sk.load_average()
         watcher.start()
@@ -129,7 +137,8 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str], tmp_path: P
         + "".join(f"\n    {e}" for e in errors[:10])
     )
     figures = {
-        "case": f"{backend}:{scale:g}:{count}:{processes}",
+        "case": f"{backend}:{scale:g}:{count}:{processes}" + (":kept" if keep else ""),
+        "stored_at_start": stored,
         "load_before": load_before,
         "load_after": sk.load_average(),
         "first_p50_p95_max": [sk.median(firsts), sk.percentile(firsts, 0.95), max(firsts, default=None)],

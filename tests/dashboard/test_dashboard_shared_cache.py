@@ -96,6 +96,36 @@ def test_a_write_drops_the_shared_entries(url: str, tmp_path: Path) -> None:
     assert len(after) == len(before) + 1 and "新设街道" in {r.name for r in after}
 
 
+def test_a_write_by_another_process_is_seen_at_the_next_page_run(url: str, tmp_path: Path) -> None:
+    """Another dashboard process (or the command line) writes: this process's next page run starts
+    with `data.sync`, which sees the data generation moved and drops what it kept — no TTL to wait out."""
+    copy = tmp_path / "county.db"
+    shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    data.sync(url)
+    before = data.jurisdictions(url)
+    months = data.month_summary(url, SYSTEM, "2023-07", AS_OF)
+    data.sync(url)  # nothing written: what is kept stays
+    assert data.jurisdictions(url) is before
+    assert data.month_summary(url, SYSTEM, "2023-07", AS_OF) == months
+    engine = make_engine(url)  # the other process
+    try:
+        with Session(engine) as s:
+            s.add(
+                Jurisdiction(
+                    name="新设街道", code="998", kind=JurisdictionKind.TOWNSHIP.value, sort_order=998
+                )
+            )
+            s.commit()
+    finally:
+        engine.dispose()
+    assert data.jurisdictions(url) is before  # within the page run that started before the write
+    data.sync(url)  # the next page run
+    after = data.jurisdictions(url)
+    assert "新设街道" in {r.name for r in after}
+    assert "新设街道" in {r.jurisdiction for r in data.month_summary(url, SYSTEM, "2023-07", AS_OF)}
+
+
 def _read(url: str, fn: object, **kwargs: object) -> object:
     engine = make_engine(url)
     try:

@@ -393,3 +393,18 @@ def median(values: Sequence[float]) -> float:
 def load_average() -> str:
     with open("/proc/loadavg", encoding="ascii") as f:
         return " ".join(f.read().split()[:3])
+
+
+def stored_figures(url: str, *, forget: bool) -> int:
+    """How many county-wide figures are stored in the database (`db.reads.stored_figures`) when the
+    sessions start: 0 after forgetting them all (a cold start), else what earlier runs left."""
+    from db.reads import stored_figures as kept
+
+    engine = make_engine(url)
+    try:
+        if forget:
+            kept.forget_all(engine)
+        with Session(engine) as s:
+            return len(s.exec(select(kept.StoredFigure)).all())
+    finally:
+        engine.dispose()

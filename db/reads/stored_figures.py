@@ -1,0 +1,220 @@
+"""Read results kept in the database against the data generation (issue 16).
+
+The dashboard's heaviest reads are the same for every reader: a month's figures for every township
+and unit (`month_figures.township_month_summary`) and a quarter's ranking measures
+(`scoring_measures.ranking_measures`); the rest are the same for every reader of one scope (a
+township's tables). Each dashboard process used to compute them again, and again after every
+restart. Here the first reader after a write computes one, and every process reads it back while the
+data generation (`db.reads.data_generation`) it was computed at is still current — a materialised
+summary refreshed by the first read after a write. On PostgreSQL an advisory lock per key makes the
+processes that want it at once wait for the first instead of computing it too. Rows of a generation
+that has passed are deleted when a newer result is stored.
+
+The stored value is the live function's own result, serialised to JSON and read back into the same
+types (`Codec`); `tests/db/test_db_stored_figures.py` holds it equal to the live result on both
+databases, and holds a write in between making the next read compute afresh. Keys name the read and
+every input (the reader's scope included), hashed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from db.models import StoredFigure
+from db.reads import campaign_calendar, data_generation, month_figures
+from db.reads.kpi_details import Table
+from db.rules.access import SYSTEM
+from db.rules.scoring_measures import QuarterWindow, ranking_measures
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Codec(Generic[T]):
+    """How a result travels to the `payload` column and back, exactly."""
+
+    dump: Callable[[T], str]
+    load: Callable[[str], T]
+
+
+def typed(kind: Any) -> Codec[Any]:
+    """A codec for dataclasses, lists and dicts of them, by their annotations (pydantic)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(kind)
+    return Codec(lambda value: adapter.dump_json(value).decode(), adapter.validate_json)
+
+
+def _cell_out(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    raise TypeError(f"a table cell of type {type(value).__name__} is not stored")
+
+
+def _cell_in(value: Any) -> Any:
+    if isinstance(value, dict):
+        ((tag, text_value),) = value.items()
+        if tag == "t":
+            return dt.datetime.fromisoformat(text_value)
+        if tag == "d":
+            return dt.date.fromisoformat(text_value)
+        return Decimal(text_value)
+    return value
+
+
+def _table_dump(table: Table) -> str:
+    rows = [[_cell_out(v) for v in row] for row in table.rows]
+    return json.dumps({"columns": table.columns, "rows": rows, "total": table.total}, ensure_ascii=False)
+
+
+def _table_load(payload: str) -> Table:
+    raw = json.loads(payload)
+    return Table(
+        tuple(raw["columns"]), [tuple(_cell_in(v) for v in row) for row in raw["rows"]], raw["total"]
+    )
+
+
+TABLE: Codec[Table] = Codec(_table_dump, _table_load)
+TABLES: Codec[tuple[Table, ...]] = Codec(
+    lambda tables: json.dumps([_table_dump(t) for t in tables]),
+    lambda payload: tuple(_table_load(p) for p in json.loads(payload)),
+)
+_MONTH_ROWS = typed(list[month_figures.JurisdictionMonthRow])
+_MEASURES = typed(dict[int, dict[str, float]])
+_TABLE = StoredFigure.__table__  # type: ignore[attr-defined]
+
+
+def county_month(engine: Engine, *, month: str, as_of: dt.date) -> list[month_figures.JurisdictionMonthRow]:
+    """Every jurisdiction of any kind in `month` as of `as_of`, as `township_month_summary` gives it
+    to a reader of everything (callers narrow it to their reader)."""
+    return kept(
+        engine,
+        name="county_month",
+        inputs=(month, as_of),
+        codec=_MONTH_ROWS,
+        compute=lambda s: month_figures.township_month_summary(
+            s, principal=SYSTEM, month=month, as_of=as_of, kinds=None
+        ),
+    )
+
+
+def quarter_measures(
+    engine: Engine,
+    *,
+    campaign: campaign_calendar.CampaignInfo,
+    window: QuarterWindow,
+    jurisdiction_ids: Sequence[int],
+) -> dict[int, dict[str, float]]:
+    """`scoring_measures.ranking_measures` for the window and jurisdictions (whoever asks)."""
+    ids = list(jurisdiction_ids)
+    return kept(
+        engine,
+        name="quarter_measures",
+        inputs=(campaign.id, window, ids),
+        codec=_MEASURES,
+        compute=lambda s: ranking_measures(s, campaign=campaign, window=window, jurisdiction_ids=ids),
+    )
+
+
+def measures_reader(engine: Engine) -> Callable[..., dict[int, dict[str, float]]]:
+    """A `ranking_measures` stand-in for `scoring_assessment.assess_quarter` that reads the kept figures."""
+
+    def read(
+        _session: Session,
+        *,
+        campaign: campaign_calendar.CampaignInfo,
+        window: QuarterWindow,
+        jurisdiction_ids: Sequence[int],
+    ) -> dict[int, dict[str, float]]:
+        return quarter_measures(engine, campaign=campaign, window=window, jurisdiction_ids=jurisdiction_ids)
+
+    return read
+
+
+def forget_all(engine: Engine) -> int:
+    """Drop every stored figure (the benchmark's cold start; never needed for correctness)."""
+    with engine.begin() as conn:
+        return conn.execute(_TABLE.delete()).rowcount or 0
+
+
+def key_of(name: str, inputs: tuple[Any, ...]) -> str:
+    """`name` and a digest of every input (their `repr`: dataclasses, dates and scopes spell out their fields)."""
+    return f"{name}:{hashlib.sha256(repr(inputs).encode()).hexdigest()[:40]}"
+
+
+def kept(
+    engine: Engine,
+    *,
+    name: str,
+    inputs: tuple[Any, ...],
+    codec: Codec[T],
+    compute: Callable[[Session], T],
+) -> T:
+    """`compute`'s result for these inputs at the current data generation: read from the store, or
+    computed (in a session of its own) and stored."""
+    key = key_of(name, inputs)
+    with engine.connect() as conn:
+        with conn.begin():
+            generation = data_generation.current(conn)  # first: what is computed below is at least this new
+            if conn.dialect.name == "postgresql":
+                # the processes that want this figure now wait for the first; released at commit
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+            stored = conn.execute(
+                select(_TABLE.c.payload).where(_TABLE.c.key == key, _TABLE.c.generation == generation)
+            ).scalar()
+            if stored is not None:
+                return codec.load(stored)
+            with Session(bind=conn) as session:
+                value = compute(session)
+            try:
+                payload = codec.dump(value)
+            except TypeError:  # a value the codec cannot carry exactly: served, not stored
+                return value
+            if conn.dialect.name == "postgresql":
+                _store(conn, key=key, generation=generation, payload=payload)
+                return value
+        # SQLite: a read transaction cannot become a writer once another connection has committed
+        # (WAL), so the figure is stored in a transaction of its own; failing to keep it costs only time
+        try:
+            with conn.begin():
+                _store(conn, key=key, generation=generation, payload=payload)
+        except OperationalError:
+            pass
+        return value
+
+
+def _store(conn: Connection, *, key: str, generation: int, payload: str) -> None:
+    """Insert or replace, never with an older generation than the one stored; drop passed generations."""
+    row: dict[str, Any] = {
+        "key": key,
+        "generation": generation,
+        "payload": payload,
+        "computed_at": dt.datetime.now(dt.UTC),
+    }
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(_TABLE).values(**row)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[_TABLE.c.key],
+            set_={k: stmt.excluded[k] for k in ("generation", "payload", "computed_at")},
+            where=_TABLE.c.generation < stmt.excluded.generation,
+        )
+    )
+    conn.execute(_TABLE.delete().where(_TABLE.c.generation < generation))

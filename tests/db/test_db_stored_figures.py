@@ -1,0 +1,339 @@
+"""The data generation and the county-wide figures kept against it (issue 16), on both databases.
+
+- Every table of the models is either watched by a trigger or named as unwatched, and the database
+  really has the triggers: a write to each watched table raises the generation, in the writing
+  transaction (a rollback leaves it), and a write to an unwatched table does not.
+- A stored figure is the live function's result, read back equal; it is served from the store while the
+  generation holds, and a write in between makes the next read compute afresh.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+import db.models  # noqa: F401
+from db.engine import make_engine
+from db.models import Finding, Inspection, StoredFigure, Tip, User
+from db.reads import (
+    campaign_calendar,
+    data_generation,
+    jurisdiction_list,
+    kpi_details,
+    month_figures,
+    month_trends,
+    one_jurisdiction,
+    status_grid,
+    stored_figures,
+)
+from db.rules import scoring, scoring_assessment
+from db.rules.access import SYSTEM
+
+AS_OF = dt.date(2023, 10, 31)
+
+
+def _generation(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return data_generation.current(conn)
+
+
+def _triggered_tables(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE c.relnamespace = to_regnamespace(current_schema()) "
+                    "AND t.tgname LIKE '%\\_bumps\\_generation%'"
+                )
+            )
+        else:
+            rows = conn.execute(
+                text(
+                    "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_bumps_generation_%'"
+                )
+            )
+        return {r[0] for r in rows}
+
+
+def test_every_table_is_watched_or_named_unwatched(engine: Engine) -> None:
+    watched, unwatched = set(data_generation.WATCHED_TABLES), set(data_generation.UNWATCHED_TABLES)
+    assert not watched & unwatched
+    assert watched | unwatched == set(SQLModel.metadata.tables)
+    assert _triggered_tables(engine) == watched
+    assert set(inspect(engine).get_table_names()) >= watched | unwatched
+
+
+def test_a_write_to_each_watched_table_raises_the_generation(seeded: Engine) -> None:
+    updated = []
+    for table in data_generation.WATCHED_TABLES:
+        with seeded.begin() as conn:
+            some = conn.execute(text(f'SELECT min(id) FROM "{table}"')).scalar()
+        if some is None:  # the sample county has no rows here: an insert is tested below for one such table
+            continue
+        before = _generation(seeded)
+        with seeded.begin() as conn:
+            conn.execute(text(f'UPDATE "{table}" SET id = id WHERE id = :id'), {"id": some})
+        assert _generation(seeded) > before, table
+        updated.append(table)
+    assert len(updated) >= 15, updated  # the sample county fills nearly every table
+
+
+def test_insert_delete_and_rollback(seeded: Engine) -> None:
+    before = _generation(seeded)
+    with Session(seeded) as s:
+        tip = Tip(received_on=dt.date(2023, 7, 3), content="测试举报")
+        s.add(tip)
+        s.commit()
+        after_insert = _generation(seeded)
+        assert after_insert > before
+        s.delete(tip)
+        s.commit()
+    after_delete = _generation(seeded)
+    assert after_delete > after_insert
+    with Session(seeded) as s:
+        s.add(Tip(received_on=dt.date(2023, 7, 4), content="不会保存"))
+        s.flush()
+        s.rollback()
+    assert _generation(seeded) == after_delete
+
+
+def test_unwatched_writes_leave_the_generation(seeded: Engine) -> None:
+    before = _generation(seeded)
+    with Session(seeded) as s:
+        user = s.exec(select(User)).first()
+        assert user is not None
+        user.last_login_at = dt.datetime.now(dt.UTC)
+        s.add(user)
+        s.commit()
+    assert _generation(seeded) == before
+
+
+def _campaign(engine: Engine) -> campaign_calendar.CampaignInfo:
+    with Session(engine) as s:
+        return campaign_calendar.list_campaigns(s)[0]
+
+
+def test_stored_month_figures_equal_the_live_ones(seeded: Engine) -> None:
+    campaign = _campaign(seeded)
+    for month in campaign.months:
+        day = month_figures.month_as_of(month, AS_OF)
+        with Session(seeded) as s:
+            live = month_figures.township_month_summary(
+                s, principal=SYSTEM, month=month, as_of=day, kinds=None
+            )
+        first = stored_figures.county_month(seeded, month=month, as_of=day)  # computed and stored
+        again = stored_figures.county_month(seeded, month=month, as_of=day)  # read back from the store
+        assert first == live
+        assert again == live
+    with Session(seeded) as s:
+        kept = s.exec(select(StoredFigure)).all()
+    assert {k.key for k in kept} == {
+        stored_figures.key_of("county_month", (m, month_figures.month_as_of(m, AS_OF)))
+        for m in campaign.months
+    }
+    assert {k.generation for k in kept} == {_generation(seeded)}
+
+
+def test_stored_measures_give_the_same_assessment(seeded: Engine) -> None:
+    campaign = _campaign(seeded)
+    rules = scoring.load_rules()
+    reader = stored_figures.measures_reader(seeded)
+    for quarter in scoring_assessment.history_quarters(campaign, as_of=AS_OF):
+        with Session(seeded) as s:
+            live = scoring_assessment.assess_quarter(
+                s, principal=SYSTEM, campaign=campaign, quarter=quarter, as_of=AS_OF, rules=rules
+            )
+            for _ in range(2):  # computed and stored, then read back
+                kept = scoring_assessment.assess_quarter(
+                    s,
+                    principal=SYSTEM,
+                    campaign=campaign,
+                    quarter=quarter,
+                    as_of=AS_OF,
+                    rules=rules,
+                    measures_reader=reader,
+                )
+                assert kept == live
+                assert not live.empty
+
+
+def test_served_from_the_store_until_a_write(seeded: Engine) -> None:
+    month, day = "2023-07", dt.date(2023, 7, 31)
+    rows = stored_figures.county_month(seeded, month=month, as_of=day)
+    target = next(r for r in rows if r.inspections > 0)
+    # mark the stored copy: the next read returns the mark, so it came from the store
+    key = stored_figures.key_of("county_month", (month, day))
+    marked = [
+        r if r.jurisdiction_id != target.jurisdiction_id else type(r)(**{**r.__dict__, "inspections": -1})
+        for r in rows
+    ]
+    with seeded.begin() as conn:
+        payload = stored_figures._MONTH_ROWS.dump(marked)
+        conn.execute(text('UPDATE storedfigure SET payload = :p WHERE "key" = :k'), {"p": payload, "k": key})
+    served = stored_figures.county_month(seeded, month=month, as_of=day)
+    assert next(r for r in served if r.jurisdiction_id == target.jurisdiction_id).inspections == -1
+
+    # a write (one more inspection by that jurisdiction in the month): the next read is the live figure
+    with Session(seeded) as s:
+        model = s.exec(select(Inspection).where(Inspection.jurisdiction_id == target.jurisdiction_id)).first()
+        assert model is not None
+        extra = Inspection(
+            **{
+                k: v
+                for k, v in model.model_dump().items()
+                if k not in {"id", "version", "created_at", "updated_at"}
+            }
+        )
+        extra.inspected_on = dt.date(2023, 7, 15)
+        extra.source_ref = None
+        s.add(extra)
+        s.commit()
+    after = stored_figures.county_month(seeded, month=month, as_of=day)
+    with Session(seeded) as s:
+        live = month_figures.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
+    assert after == live
+    assert next(r for r in after if r.jurisdiction_id == target.jurisdiction_id).inspections == (
+        target.inspections + 1
+    )
+
+
+def test_an_older_generation_never_replaces_a_newer_one(seeded: Engine) -> None:
+    with seeded.begin() as conn:
+        stored_figures._store(conn, key="k", generation=5, payload="[]")
+    with seeded.begin() as conn:
+        stored_figures._store(conn, key="k", generation=3, payload='["older"]')
+        assert conn.execute(
+            text("SELECT generation, payload FROM storedfigure WHERE \"key\" = 'k'")
+        ).one() == (
+            5,
+            "[]",
+        )
+        stored_figures._store(conn, key="k", generation=6, payload='["newer"]')
+        assert (
+            conn.execute(text("SELECT payload FROM storedfigure WHERE \"key\" = 'k'")).scalar() == '["newer"]'
+        )
+    assert stored_figures.forget_all(seeded) == 1
+
+
+def test_a_finding_rectified_by_another_process_shows_at_once(seeded: Engine) -> None:
+    """The trust case: a write made elsewhere (here: through an engine of its own) is seen by the next read."""
+    month, day = "2023-07", dt.date(2023, 7, 31)
+    before = stored_figures.county_month(seeded, month=month, as_of=day)
+    other = (
+        make_engine(seeded.url.render_as_string(hide_password=False))
+        if seeded.dialect.name == "sqlite"
+        else seeded
+    )
+    with Session(other) as s:
+        finding = s.exec(
+            select(Finding).where(Finding.rectified_on.is_(None), Finding.found_on <= day)  # type: ignore[union-attr]
+        ).first()
+        assert finding is not None
+        jid = finding.jurisdiction_id
+        finding.rectified_on = day
+        finding.status = "rectified"
+        s.add(finding)
+        s.commit()
+    after = stored_figures.county_month(seeded, month=month, as_of=day)
+    mine_before = next(r for r in before if r.jurisdiction_id == jid)
+    mine_after = next(r for r in after if r.jurisdiction_id == jid)
+    assert mine_after.findings_open == mine_before.findings_open - 1
+
+
+def test_every_kept_read_comes_back_equal(seeded: Engine) -> None:
+    """Each read the dashboard keeps, on the sample county, computed then read back from the store:
+    equal to the live result, cell for cell and type for type (dates, Decimals, None)."""
+    campaign = _campaign(seeded)
+    months = tuple(campaign.months)
+    with Session(seeded) as s:
+        refs = jurisdiction_list.list_jurisdictions(s)
+    cases: list[tuple[str, tuple[object, ...], stored_figures.Codec[Any], Callable[[Session], Any]]] = [
+        (
+            "grid",
+            (campaign.id,),
+            stored_figures.typed(list[status_grid.GridCell]),
+            lambda s: status_grid.status_grid(s, principal=SYSTEM, campaign=campaign, as_of=AS_OF),
+        ),
+        (
+            "trends",
+            (months,),
+            stored_figures.typed(list[month_trends.MonthTrend]),
+            lambda s: month_trends.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF),
+        ),
+    ]
+    for kind in kpi_details.DETAIL_OF.values():
+        cases.append(
+            (
+                "detail",
+                (kind,),
+                stored_figures.TABLE,
+                lambda s, kind=kind: kpi_details.detail_rows(
+                    s, principal=SYSTEM, kind=kind, month="2023-07", as_of=AS_OF, jurisdiction_id=None
+                ),
+            )
+        )
+    for ref in (refs[0], refs[-1]):
+        jid = ref.id
+        cases += [
+            (
+                "enterprise_mix",
+                (jid,),
+                stored_figures.typed(list[one_jurisdiction.EnterpriseMix]),
+                lambda s, jid=jid: one_jurisdiction.enterprise_mix(
+                    s, principal=SYSTEM, jurisdiction_id=jid, month="2023-07", campaign_months=months
+                ),
+            ),
+            (
+                "certificates",
+                (jid,),
+                stored_figures.TABLES,
+                lambda s, jid=jid: (
+                    one_jurisdiction.certificate_outcomes(
+                        s, principal=SYSTEM, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=AS_OF
+                    ),
+                    one_jurisdiction.problem_checks(
+                        s, principal=SYSTEM, jurisdiction_id=jid, first=dt.date(2023, 4, 1), last=AS_OF
+                    ),
+                ),
+            ),
+            (
+                "monthly_reports",
+                (jid,),
+                stored_figures.TABLE,
+                lambda s, jid=jid: one_jurisdiction.monthly_reports(
+                    s, principal=SYSTEM, jurisdiction_id=jid, months=months
+                ),
+            ),
+        ]
+    filled: set[str] = set()
+    for name, inputs, codec, compute in cases:
+        with Session(seeded) as s:
+            live = compute(s)
+        first = stored_figures.kept(seeded, name=name, inputs=inputs, codec=codec, compute=compute)
+        again = stored_figures.kept(seeded, name=name, inputs=inputs, codec=codec, compute=compute)
+        assert first == live, name
+        assert again == live, name
+        assert [type(v) for v in _cells(again)] == [type(v) for v in _cells(live)], name
+        if _cells(live):
+            filled.add(name)
+    with Session(seeded) as s:
+        assert len(s.exec(select(StoredFigure)).all()) == len({(n, i) for n, i, _, _ in cases})
+    assert filled == {n for n, _, _, _ in cases}  # every kind of read had rows to carry
+
+
+def _cells(value: Any) -> list[Any]:
+    """The leaves of a result (table cells, dataclass fields), to compare their types."""
+    if isinstance(value, kpi_details.Table):
+        return [v for row in value.rows for v in row]
+    if isinstance(value, list | tuple):
+        return [c for v in value for c in _cells(v)]
+    if dataclasses.is_dataclass(value):
+        return [getattr(value, f.name) for f in dataclasses.fields(value)]
+    return [value]
