@@ -217,4 +217,9 @@ def _store(conn: Connection, *, key: str, generation: int, payload: str) -> None
             where=_TABLE.c.generation < stmt.excluded.generation,
         )
     )
-    conn.execute(_TABLE.delete().where(_TABLE.c.generation < generation))
+    passed = _TABLE.c.generation < generation
+    if conn.dialect.name == "postgresql":  # rows another process is replacing now are left to it (no waits)
+        locked = select(_TABLE.c.key).where(passed).with_for_update(skip_locked=True)
+        conn.execute(_TABLE.delete().where(_TABLE.c.key.in_(locked.scalar_subquery())))
+    else:
+        conn.execute(_TABLE.delete().where(passed))

@@ -202,6 +202,8 @@ def test_served_from_the_store_until_a_write(seeded: Engine) -> None:
     assert next(r for r in after if r.jurisdiction_id == target.jurisdiction_id).inspections == (
         target.inspections + 1
     )
+    with Session(seeded) as s:  # the rows of the passed generation went when the new one was stored
+        assert {k.generation for k in s.exec(select(StoredFigure)).all()} == {_generation(seeded)}
 
 
 def test_an_older_generation_never_replaces_a_newer_one(seeded: Engine) -> None:
