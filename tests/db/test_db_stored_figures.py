@@ -341,3 +341,12 @@ def _cells(value: Any) -> list[Any]:
     if dataclasses.is_dataclass(value):
         return [getattr(value, f.name) for f in dataclasses.fields(value)]
     return [value]
+
+
+def test_a_forced_reseed_keeps_the_generation_row_and_raises_it(seeded: Engine) -> None:
+    from db.sample.seed import seed_sample
+
+    before = _generation(seeded)
+    assert before > 0
+    seed_sample(seeded, scale=0.05, force=True, demo_accounts=True)
+    assert _generation(seeded) > before
