@@ -19,7 +19,8 @@ dataclasses) or DataFrames, never ORM rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -109,6 +110,22 @@ def engine_for(url: str) -> Engine:
 
 
 _seen_generation: dict[str, int] = {}
+
+# Independent shared reads of one page run go out together: the database has more than one core, and a
+# cold page waited for five month summaries and two assessments one after another (issue 16). The
+# cached functions are context-free, which Streamlit allows off the script thread; entries are still
+# computed once (a lock per key in the process, an advisory lock across processes).
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="anpei-read")
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+def _at_once(read: Callable[[A], R], items: Sequence[A]) -> list[R]:
+    """`[read(x) for x in items]`, the reads running at the same time (in order; the first error raised).
+    Called from a page's own thread only: a pool task never waits for another (no deadlock)."""
+    if len(items) < 2:
+        return [read(x) for x in items]
+    return list(_POOL.map(read, items))
 
 
 def sync(url: str) -> int:
@@ -283,12 +300,10 @@ def jurisdiction_months(
     """The jurisdiction's row of each month (`one_jurisdiction.jurisdiction_months`: AccessDenied for another's
     staff), from the county-wide month summaries every session shares."""
     require_read(who, jurisdiction_id)
-    return [
-        r
-        for month in months
-        for r in _county_month(url, month, month_figures.month_as_of(month, as_of))
-        if r.jurisdiction_id == jurisdiction_id
-    ]
+    summaries = _at_once(
+        lambda month: _county_month(url, month, month_figures.month_as_of(month, as_of)), months
+    )
+    return [r for rows in summaries for r in rows if r.jurisdiction_id == jurisdiction_id]
 
 
 def enterprise_mix(
@@ -421,8 +436,20 @@ def score_history(
     """One jurisdiction's quarters (`scoring_assessment.score_history`: AccessDenied for another's staff), from the
     shared county-wide assessments rather than one computation per reader."""
     require_read(who, jurisdiction_id)
-    quarters = scoring_assessment.history_quarters(campaign(url, campaign_id), as_of=as_of)
     return scoring_assessment.history_points(
-        [_county_assessment(url, campaign_id, x, as_of, key, False) for x in quarters],
-        jurisdiction_id=jurisdiction_id,
+        [f.result() for f in _history(url, campaign_id, as_of, key)], jurisdiction_id=jurisdiction_id
     )
+
+
+def prefetch_score_history(url: str, campaign_id: int, as_of: dt.date, key: tuple[str, float]) -> None:
+    """Start the county-wide assessments a score history needs, without waiting: a page calls it first
+    and reads `score_history` at its end, so the heaviest figures are computed while the rest is drawn."""
+    _history(url, campaign_id, as_of, key)
+
+
+def _history(
+    url: str, campaign_id: int, as_of: dt.date, key: tuple[str, float]
+) -> list[Future[scoring_assessment.Assessment]]:
+    """One task per quarter, each a leaf (a task never waits for another task of the pool)."""
+    quarters = scoring_assessment.history_quarters(campaign(url, campaign_id), as_of=as_of)
+    return [_POOL.submit(_county_assessment, url, campaign_id, x, as_of, key, False) for x in quarters]

@@ -53,6 +53,7 @@ if st.query_params.get("j") != ref.code:
     st.session_state["township.consumed"] = ref.code
 
 st.title(ref.name)
+data.prefetch_score_history(sel.url, campaign.id, sel.as_of, data.rules_key())  # drawn last, computed now
 st.caption(f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {sel.month.label}")
 
 months = tuple(campaign_calendar.begun_months(campaign.enforcement_months, sel.as_of))
@@ -247,7 +248,7 @@ st.dataframe(  # column configuration, no pandas Styler (issue 16)
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")
-history = data.score_history(sel.url, who, campaign.id, jid, sel.as_of, data.rules_key())
+history = data.score_history(sel.url, who, campaign.id, jid, sel.as_of, data.rules_key())  # prefetched
 if not history:
     st.info("暂无季度考核结果。")
 else:
