@@ -1,13 +1,13 @@
 """Cached access to the read services: one engine per database URL, query results with a TTL.
 
-Results are shared by every session of the process (`st.cache_resource`, one object, never a copy per
-session: issue 16) and are read-only — pages build new frames from them, never change them. They are
+Results are shared by every session of the process (`_shared`: one object, never a copy per session,
+held under `st.cache_resource` so Streamlit's "clear cache" drops them: issue 16) and are read-only — pages build new frames from them, never change them. They are
 kept for one data generation (`db.reads.data_generation`, raised by database triggers on every write to
 a campaign table, from whichever process or tool): every page run starts with `sync`, which drops them
 all once the generation has moved, so no process serves figures older than the last commit — also
-behind a proxy with several dashboard processes. The heaviest county-wide reads (a month's figures for
-every jurisdiction, a quarter's ranking measures) are kept in the database as well
-(`db.reads.stored_figures`), computed once for every process and restart until the next write.
+behind a proxy with several dashboard processes. The reads are kept in the database as well
+(`db.reads.stored_figures`: the county-wide month figures and ranking measures, 总览's trends and grid,
+each scope's township tables), computed once for every process and restart until the next write.
 
 Every cached function takes the database URL first, so two databases never share a cache entry,
 and the reader's scope (`db.rules.access.read_scope` of the logged-in user) second, so users who may read
@@ -19,6 +19,10 @@ dataclasses) or DataFrames, never ORM rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -76,23 +80,78 @@ def _principal_key(principal: Principal) -> tuple[object, ...]:
     )
 
 
-# Cache keys hashed by their fields: Streamlit's generic hashing of a dataclass or a date (by pickling)
-# cost ~0.3 ms an argument, a few milliseconds of every page run (issue 16).
-HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
-    Principal: _principal_key,
-    dt.date: dt.date.toordinal,
-}
+def _arg_key(value: object) -> object:
+    return _principal_key(value) if isinstance(value, Principal) else value
+
+
+class _Entries:
+    """One cached function's values in this process: computed once per key (a lock per key), kept for
+    TTL, the least recently used dropped beyond `max_entries`."""
+
+    def __init__(self, max_entries: int | None) -> None:
+        self.max_entries = max_entries
+        self.values: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
+        self.locks: dict[tuple[object, ...], threading.Lock] = {}
+        self.guard = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _memory() -> dict[str, _Entries]:
+    """Every cached read's entries, held by Streamlit: its "clear cache" (and `st.cache_resource.clear`)
+    drops them with everything else."""
+    return {}
 
 
 def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
-    """`st.cache_resource` with the TTL, registered for `invalidate`."""
+    """A read shared by every session of the process, with the TTL, registered for `invalidate`.
+
+    Keys are the arguments themselves (a `Principal` by its fields; arguments named with a leading
+    underscore are left out, as Streamlit does): plain tuple hashing, where Streamlit's own cache
+    hashed every argument through MD5 — about 0.4 ms a call and some twenty calls a page run (issue 16).
+    """
 
     def wrap(func: F) -> F:
-        cached = st.cache_resource(
-            ttl=TTL, max_entries=max_entries, show_spinner=False, hash_funcs=HASH_FUNCS
-        )(func)
-        _SHARED.append(cached)
-        return cast(F, cached)
+        name = f"{func.__module__}.{func.__qualname__}"
+        names = func.__code__.co_varnames[: func.__code__.co_argcount]
+        kept = [i for i, n in enumerate(names) if not n.startswith("_")]
+
+        def entries() -> _Entries:
+            memory = _memory()
+            found = memory.get(name)
+            if found is None:
+                found = memory.setdefault(name, _Entries(max_entries))
+            return found
+
+        @functools.wraps(func)
+        def call(*args: Any) -> Any:
+            key = tuple(_arg_key(args[i]) for i in kept)
+            box = entries()
+            with box.guard:
+                hit = box.values.get(key)
+                if hit is not None and hit[0] > time.monotonic():
+                    box.values.move_to_end(key)
+                    return hit[1]
+                lock = box.locks.setdefault(key, threading.Lock())
+            with lock:  # one computation per key; the others wait for it
+                with box.guard:
+                    hit = box.values.get(key)
+                    if hit is not None and hit[0] > time.monotonic():
+                        return hit[1]
+                value = func(*args)
+                with box.guard:
+                    box.values[key] = (time.monotonic() + TTL.total_seconds(), value)
+                    box.values.move_to_end(key)
+                    while box.max_entries is not None and len(box.values) > box.max_entries:
+                        old, _ = box.values.popitem(last=False)
+                        box.locks.pop(old, None)
+            return value
+
+        def clear() -> None:
+            _memory().pop(name, None)
+
+        call.clear = clear  # type: ignore[attr-defined]
+        _SHARED.append(call)
+        return cast(F, call)
 
     return wrap
 

@@ -162,3 +162,49 @@ def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: s
     with pytest.raises(AccessDenied):
         data.jurisdiction_months(url, _local(refs[0].id), refs[1].id, months, AS_OF)
     assert len(data.month_summary(url, _local(refs[0].id), "2023-05", AS_OF)) == 1
+
+
+def test_the_process_cache_computes_once_per_key_evicts_and_clears(
+    clean_streamlit_caches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    import streamlit as st
+
+    calls: list[tuple[object, ...]] = []
+    gate = threading.Event()
+
+    @data._shared(max_entries=2)
+    def read(url: str, who: Principal, n: int, _ignored: object) -> tuple[str, int]:
+        calls.append((url, who.username, n))
+        gate.wait(5)
+        return (url, n)
+
+    def many() -> None:
+        read("u", _local(1), 1, object())
+
+    threads = [threading.Thread(target=many) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join()
+    assert calls == [("u", "staff", 1)], "eight sessions at once, one computation"
+    first = read("u", _local(1), 1, "another _ignored")
+    assert read("u", _local(1), 1, None) is first and len(calls) == 1
+    assert read("u", _local(2), 1, None) == ("u", 1) and len(calls) == 2  # another scope, another key
+    read("u", _local(1), 2, None)  # a third key: the least recently used (scope 1, n 1) goes
+    read("u", _local(1), 1, None)
+    assert len(calls) == 4
+    monkeypatch.setattr(data, "TTL", dt.timedelta(seconds=-1))  # stored already expired
+    read("u", _local(1), 3, None)
+    read("u", _local(1), 3, None)
+    assert len(calls) == 6
+    monkeypatch.undo()
+    read("u", _local(1), 1, None)
+    assert len(calls) == 6  # still kept
+    st.cache_resource.clear()  # Streamlit's "clear cache" drops these entries too
+    read("u", _local(1), 1, None)
+    assert len(calls) == 7
