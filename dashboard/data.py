@@ -24,7 +24,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from anpei.settings import get_settings
 from db.engine import make_engine
 from db.reads import (
@@ -64,11 +64,21 @@ def _principal_key(principal: Principal) -> tuple[object, ...]:
     )
 
 
+def _month_key(month: Month) -> int:
+    return month.year * 100 + month.month
+
+
+def _quarter_key(quarter: Quarter) -> int:
+    return quarter.year * 10 + quarter.n
+
+
 # Cache keys hashed by their fields: Streamlit's generic hashing of a dataclass or a date (by pickling)
 # cost ~0.3 ms an argument, a few milliseconds of every page run (issue 16).
 HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
     Principal: _principal_key,
     dt.date: dt.date.toordinal,
+    Month: _month_key,
+    Quarter: _quarter_key,
 }
 
 
@@ -126,18 +136,18 @@ def jurisdictions(url: str) -> list[jurisdiction_list.JurisdictionRef]:
         return jurisdiction_list.list_jurisdictions(s)
 
 
-def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[kpi_cards.Kpi]:
+def kpis(url: str, who: Principal, campaign_id: int, month: Month, as_of: dt.date) -> list[kpi_cards.Kpi]:
     """The KPI cards, from the same cached month rows as the trend charts (one pass for both)."""
     months = tuple(kpi_cards.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
     return kpi_cards.kpis_from_trends(trends(url, who, months, as_of), month=month)
 
 
 def county_vs_units(
-    url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date
+    url: str, who: Principal, campaign_id: int, month: Month, as_of: dt.date
 ) -> list[county_dedup.CountyVsUnits]:
     """检查生产经营单位 (and 其中): the KPI's 全县（去重） next to the sum of the units' rows."""
     months = tuple(kpi_cards.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
-    county = next((t for t in trends(url, who, months, as_of) if t.month == month), None)
+    county = next((t for t in trends(url, who, months, as_of) if t.month == str(month)), None)
     if county is None:
         return []
     return county_dedup.county_vs_units(
@@ -146,7 +156,7 @@ def county_vs_units(
 
 
 def month_summary(
-    url: str, who: Principal, month: str, as_of: dt.date
+    url: str, who: Principal, month: Month, as_of: dt.date
 ) -> list[month_figures.JurisdictionMonthRow]:
     """Every readable township and member unit in `month` (`month_figures.township_month_summary`), cut from
     the one county-wide summary of that month that every session shares."""
@@ -159,7 +169,7 @@ def month_summary(
 
 
 @_shared(max_entries=256)
-def _county_month(url: str, month: str, day: dt.date) -> list[month_figures.JurisdictionMonthRow]:
+def _county_month(url: str, month: Month, day: dt.date) -> list[month_figures.JurisdictionMonthRow]:
     """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
     with session(url) as s:
         return month_figures.township_month_summary(s, principal=SYSTEM, month=month, as_of=day, kinds=None)
@@ -182,7 +192,7 @@ def codes(url: str) -> dict[int, str]:
 
 
 def ranking(
-    url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str
+    url: str, who: Principal, campaign_id: int, month: Month, as_of: dt.date, kind: str
 ) -> list[rankings.RankRow]:
     """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
     return rankings.ranking_of(
@@ -195,28 +205,28 @@ def ranking(
 
 
 def trends(
-    url: str, who: Principal, months: tuple[str, ...], as_of: dt.date
+    url: str, who: Principal, months: tuple[Month, ...], as_of: dt.date
 ) -> list[month_trends.MonthTrend]:
     return _trends(url, read_scope(who), months, as_of)
 
 
 @_shared(max_entries=256)
 def _trends(
-    url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date
+    url: str, scope: Principal, months: tuple[Month, ...], as_of: dt.date
 ) -> list[month_trends.MonthTrend]:
     with session(url) as s:
         return month_trends.county_trends(s, principal=scope, months=months, as_of=as_of)
 
 
 def detail(
-    url: str, who: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None = None
+    url: str, who: Principal, kind: str, month: Month, as_of: dt.date, jurisdiction_id: int | None = None
 ) -> pd.DataFrame:
     return _detail(url, read_scope(who), kind, month, as_of, jurisdiction_id)
 
 
 @_shared(max_entries=256)
 def _detail(
-    url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
+    url: str, scope: Principal, kind: str, month: Month, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
     with session(url) as s:
         table = kpi_details.detail_rows(
@@ -235,7 +245,7 @@ def jurisdiction_months(
     url: str,
     who: Principal,
     jurisdiction_id: int,
-    months: tuple[str, ...],
+    months: tuple[Month, ...],
     as_of: dt.date,
 ) -> list[month_figures.JurisdictionMonthRow]:
     """The jurisdiction's row of each month (`one_jurisdiction.jurisdiction_months`: AccessDenied for another's
@@ -250,14 +260,14 @@ def jurisdiction_months(
 
 
 def enterprise_mix(
-    url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
+    url: str, who: Principal, jurisdiction_id: int, month: Month, months: tuple[Month, ...]
 ) -> list[one_jurisdiction.EnterpriseMix]:
     return _enterprise_mix(url, read_scope(who), jurisdiction_id, month, months)
 
 
 @_shared(max_entries=256)
 def _enterprise_mix(
-    url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
+    url: str, scope: Principal, jurisdiction_id: int, month: Month, months: tuple[Month, ...]
 ) -> list[one_jurisdiction.EnterpriseMix]:
     with session(url) as s:
         return one_jurisdiction.enterprise_mix(
@@ -285,13 +295,15 @@ def _certificates(
     return table_frame(outcomes), table_frame(problems)
 
 
-def monthly_reports(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...]) -> pd.DataFrame:
+def monthly_reports(
+    url: str, who: Principal, jurisdiction_id: int, months: tuple[Month, ...]
+) -> pd.DataFrame:
     return _monthly_reports(url, read_scope(who), jurisdiction_id, months)
 
 
 @_shared(max_entries=256)
 def _monthly_reports(
-    url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...]
+    url: str, scope: Principal, jurisdiction_id: int, months: tuple[Month, ...]
 ) -> pd.DataFrame:
     with session(url) as s:
         return table_frame(

@@ -11,7 +11,6 @@ from typing import Any
 
 import streamlit as st
 
-from anpei.periods import Month
 from dashboard import auth_ui, data, frames, state, ui
 from db.rules import scoring, scoring_ranking
 from db.rules.access import can_read
@@ -37,7 +36,7 @@ window = result.window
 st.title(f"季度考核 · {quarter.label}")
 status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
 st.caption(
-    f"考核月份：{'、'.join(Month.parse(m).label for m in window.months) or '无'}　·　"
+    f"考核月份：{'、'.join(m.label for m in window.months) or '无'}　·　"
     f"统计截至 {state.date_label(window.cutoff)}（{status}）　·　规则：{rules.name}"
 )
 if result.empty:

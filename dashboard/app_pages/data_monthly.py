@@ -21,7 +21,7 @@ who = input_ui.principal()
 st.title("月度汇总表")
 input_ui.read_only_note(who)
 ref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.jurisdiction")
-month = str(sel.month)
+month = sel.month
 with data.session(sel.url) as s:
     stored = monthly_saving.get_monthly(s, principal=who, jurisdiction_id=ref.id, month=month)
     columns = monthly_table.layout_for(s)

@@ -61,7 +61,7 @@ with right:
         st.markdown("**各项截止日期均已过。**")
 
 # --- KPI cards ------------------------------------------------------------------------------------
-kpis = data.kpis(sel.url, who, campaign.id, str(sel.month), sel.as_of)
+kpis = data.kpis(sel.url, who, campaign.id, sel.month, sel.as_of)
 columns = st.columns(len(kpi_cards.KPI_GROUPS))
 for column, group in zip(columns, kpi_cards.KPI_GROUPS, strict=True):
     with column:
@@ -74,13 +74,13 @@ for column, group in zip(columns, kpi_cards.KPI_GROUPS, strict=True):
                 help=k.note,
                 border=True,
             )
-figures = data.county_vs_units(sel.url, who, campaign.id, str(sel.month), sel.as_of)
+figures = data.county_vs_units(sel.url, who, campaign.id, sel.month, sel.as_of)
 if figures:
     st.caption(county_dedup.county_vs_units_text(figures))
 
 # --- who is behind --------------------------------------------------------------------------------
-townships = data.ranking(sel.url, who, campaign.id, str(sel.month), sel.as_of, TOWNSHIP)
-units = data.ranking(sel.url, who, campaign.id, str(sel.month), sel.as_of, UNIT)
+townships = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, TOWNSHIP)
+units = data.ranking(sel.url, who, campaign.id, sel.month, sel.as_of, UNIT)
 behind = [r for r in townships if r.behind]
 late_units = [r for r in units if r.monthly_status in ("missing", "late")]
 if behind or late_units:
@@ -113,7 +113,7 @@ with st.expander("查看数字背后的记录", icon="🔎", key="overview.detai
         placeholder="选择一个数字，列出它统计的每一条记录",
     )
     if code is not None:
-        frame = data.detail(sel.url, who, kpi_details.DETAIL_OF[code], str(sel.month), sel.as_of)
+        frame = data.detail(sel.url, who, kpi_details.DETAIL_OF[code], sel.month, sel.as_of)
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- training-archive leads (培训档案核查) -------------------------------------------------------------
@@ -268,10 +268,11 @@ else:
     read = data.trends(
         sel.url,
         who,
-        tuple(kpi_cards.trend_months(campaign, month=str(sel.month), as_of=sel.as_of)),
+        tuple(kpi_cards.trend_months(campaign, month=sel.month, as_of=sel.as_of)),
         sel.as_of,
     )
-    table = frames.trend_table([t for t in read if t.month in months])
+    shown = {str(m) for m in months}
+    table = frames.trend_table([t for t in read if t.month in shown])
     specs = [
         (
             "coverage",
@@ -323,7 +324,7 @@ else:
                 ui.chart(
                     data.chart(
                         sel.url,
-                        ("trend", key, scope, campaign.id, str(sel.month), sel.as_of),
+                        ("trend", key, scope, campaign.id, sel.month, sel.as_of),
                         functools.partial(trend_chart, table, cols, kind, title, colours),
                     ),
                     width="stretch",
@@ -343,7 +344,7 @@ else:
                         )
                         ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
-    cluster = frames.cluster_frame(data.month_summary(sel.url, who, str(sel.month), sel.as_of))
+    cluster = frames.cluster_frame(data.month_summary(sel.url, who, sel.month, sel.as_of))
     st.markdown(f"##### {sel.month.label} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
@@ -351,7 +352,7 @@ else:
         ui.chart(
             data.chart(
                 sel.url,
-                ("cluster", scope, str(sel.month), sel.as_of),
+                ("cluster", scope, sel.month, sel.as_of),
                 lambda: charts.configure(charts.cluster_bars(cluster, title="")),
             ),
             width="stretch",

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from anpei import clock
-from anpei.periods import Month
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db.audit import personal_data
 from db.reads import campaign_calendar, month_figures
@@ -56,12 +55,10 @@ st.title(ref.name)
 st.caption(f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {sel.month.label}")
 
 months = tuple(campaign_calendar.begun_months(campaign.enforcement_months, sel.as_of))
-shown_months = tuple(dict.fromkeys([*months, str(sel.month)]))
+shown_months = tuple(dict.fromkeys([*months, sel.month]))
 rows = {
     r.month: r
-    for r in data.jurisdiction_months(
-        sel.url, who, jid, (str(sel.month.previous()), *shown_months), sel.as_of
-    )
+    for r in data.jurisdiction_months(sel.url, who, jid, (sel.month.previous(), *shown_months), sel.as_of)
 }
 now, before = rows[str(sel.month)], rows.get(str(sel.month.previous()))
 
@@ -105,7 +102,7 @@ with columns[-1]:
 st.subheader("辖区企业与检查覆盖")
 left, right = st.columns([1, 1])
 with left:
-    mix = data.enterprise_mix(sel.url, who, jid, str(sel.month), months)
+    mix = data.enterprise_mix(sel.url, who, jid, sel.month, months)
     mix_df = pd.DataFrame(
         [
             {
@@ -135,7 +132,7 @@ with left:
         },
     )
 with right:
-    month_df = frames.month_rows_frame([rows[m] for m in months])
+    month_df = frames.month_rows_frame([rows[str(m)] for m in months])
     if month_df.empty:
         st.info("执法检查阶段尚未开始。")
     else:
@@ -167,12 +164,12 @@ with st.expander("各月检查、问题、核查与处罚", icon="📄", expande
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, who, "findings_open", str(sel.month), sel.as_of, jid).drop(
+open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).drop(
     columns=["责任单位", "整改完成日期"]
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
-    f"截至 {state.date_label(month_figures.month_as_of(str(sel.month), sel.as_of))}，整改中 **{len(open_df)}** 条，"
+    f"截至 {state.date_label(month_figures.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
     f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的在前）。",
     unsafe_allow_html=True,
 )
@@ -185,8 +182,8 @@ ui.detail_block(
 
 # --- certificates ---------------------------------------------------------------------------------
 st.subheader("证书核查结果")
-first = Month.parse(months[0]).first if months else sel.month.first
-last = month_figures.month_as_of(str(sel.month), sel.as_of)
+first = months[0].first if months else sel.month.first
+last = month_figures.month_as_of(sel.month, sel.as_of)
 outcomes, problems = data.certificates(sel.url, who, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])

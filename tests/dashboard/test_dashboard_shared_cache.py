@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from dashboard import data
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
@@ -107,7 +107,7 @@ def _read(url: str, fn: object, **kwargs: object) -> object:
 
 def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: str) -> None:
     refs = data.jurisdictions(url)
-    months = ("2023-04", "2023-05", "2023-07")
+    months = (Month(2023, 4), Month(2023, 5), Month(2023, 7))
     for month in months:
         for who in (SYSTEM, _local(refs[0].id), _local(refs[-1].id)):
             assert data.month_summary(url, who, month, AS_OF) == _read(
@@ -120,7 +120,7 @@ def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: s
     for ref in (refs[0], refs[-1]):
         who = _local(ref.id)
         rows = data.jurisdiction_months(url, who, ref.id, months, AS_OF)
-        assert [r.month for r in rows] == list(months)
+        assert [r.month for r in rows] == [str(m) for m in months]
         assert rows == _read(
             url,
             one_jurisdiction.jurisdiction_months,
@@ -131,4 +131,4 @@ def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: s
         )
     with pytest.raises(AccessDenied):
         data.jurisdiction_months(url, _local(refs[0].id), refs[1].id, months, AS_OF)
-    assert len(data.month_summary(url, _local(refs[0].id), "2023-05", AS_OF)) == 1
+    assert len(data.month_summary(url, _local(refs[0].id), Month(2023, 5), AS_OF)) == 1
