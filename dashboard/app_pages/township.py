@@ -17,10 +17,10 @@ from db.rules.access import AccessDenied, narrow
 
 KEY_SELECT = "township.select"
 
-who = auth_ui.current()
+principal = auth_ui.current()
 sel = state.selection()
 campaign = sel.campaign
-readable = narrow(who, None)
+readable = narrow(principal, None)
 refs = [r for r in data.jurisdictions(sel.url) if readable is None or r.id in readable]
 if not refs:
     st.warning("还没有乡镇（街道）或成员单位。")
@@ -58,7 +58,9 @@ months = tuple(campaign_calendar.begun_months(campaign.enforcement_months, sel.a
 shown_months = tuple(dict.fromkeys([*months, sel.month]))
 rows = {
     r.month: r
-    for r in data.jurisdiction_months(sel.url, who, jid, (sel.month.previous(), *shown_months), sel.as_of)
+    for r in data.jurisdiction_months(
+        sel.url, principal, jid, (sel.month.previous(), *shown_months), sel.as_of
+    )
 }
 now, before = rows[str(sel.month)], rows.get(str(sel.month.previous()))
 
@@ -102,7 +104,7 @@ with columns[-1]:
 st.subheader("辖区企业与检查覆盖")
 left, right = st.columns([1, 1])
 with left:
-    mix = data.enterprise_mix(sel.url, who, jid, sel.month, months)
+    mix = data.enterprise_mix(sel.url, principal, jid, sel.month, months)
     mix_df = pd.DataFrame(
         [
             {
@@ -164,7 +166,7 @@ with st.expander("各月检查、问题、核查与处罚", icon="📄", expande
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, who, "findings_open", sel.month, sel.as_of, jid).drop(
+open_df = data.detail(sel.url, principal, "findings_open", sel.month, sel.as_of, jid).drop(
     columns=["责任单位", "整改完成日期"]
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
@@ -184,7 +186,7 @@ ui.detail_block(
 st.subheader("证书核查结果")
 first = months[0].first if months else sel.month.first
 last = month_figures.month_as_of(sel.month, sel.as_of)
-outcomes, problems = data.certificates(sel.url, who, jid, first, last)
+outcomes, problems = data.certificates(sel.url, principal, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])
 with c_left:
@@ -196,7 +198,7 @@ ui.detail_block(
     key="township.problems",
     height=ui.table_height(len(problems), cap=420),
 )
-if who.may_reveal_ids:
+if principal.may_reveal_ids:
     box_reveal = st.expander(
         "显示完整身份证号", icon="🔓", key=f"township.reveal.box.{jid}", on_change="rerun"
     )  # drawn only when opened
@@ -205,7 +207,7 @@ if who.may_reveal_ids:
             st.caption("仅在核对身份时使用；每次查看都会记入审计日志。")
             with data.session(sel.url) as s:
                 people = personal_data.problem_people(
-                    s, principal=who, jurisdiction_id=jid, first=first, last=last
+                    s, principal=principal, jurisdiction_id=jid, first=first, last=last
                 )
             if not people:
                 st.caption("本期没有发现问题的人员。")
@@ -221,7 +223,7 @@ if who.may_reveal_ids:
                 if st.button("显示完整身份证号", key="township.reveal"):
                     try:
                         with data.session(sel.url) as s:
-                            full = personal_data.reveal_id_number(s, principal=who, person_id=person_id)
+                            full = personal_data.reveal_id_number(s, principal=principal, person_id=person_id)
                     except (AccessDenied, personal_data.PersonNotFound) as exc:
                         st.error(str(exc))
                     else:
@@ -229,7 +231,7 @@ if who.may_reveal_ids:
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
-reports = ui.whole_numbers(data.monthly_reports(sel.url, who, jid, tuple(campaign.enforcement_months)))
+reports = ui.whole_numbers(data.monthly_reports(sel.url, principal, jid, tuple(campaign.enforcement_months)))
 st.dataframe(  # column configuration, no pandas Styler (issue 16)
     reports.assign(状态=ui.status_cells(reports["状态"])),
     hide_index=True,
@@ -244,7 +246,7 @@ st.dataframe(  # column configuration, no pandas Styler (issue 16)
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")
-history = data.score_history(sel.url, who, campaign.id, jid, sel.as_of, data.rules_key())
+history = data.score_history(sel.url, principal, campaign.id, jid, sel.as_of, data.rules_key())
 if not history:
     st.info("暂无季度考核结果。")
 else:
