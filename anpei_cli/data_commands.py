@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from anpei.periods import Month
 from anpei.settings import get_settings
 from anpei_cli.db_commands import DATABASE_URL_OPTION, EMPTY_MESSAGE, fail, open_engine, write_xlsx_file
 from db.records import inspection_import, inspection_sheet, monthly_saving, monthly_table
@@ -69,7 +70,7 @@ def template_monthly(
             target = jurisdiction_by_name(session, jurisdiction)
             assert target.id is not None
             data = monthly_table.build_template(
-                session, principal=SYSTEM, jurisdiction_id=target.id, month=month
+                session, principal=SYSTEM, jurisdiction_id=target.id, month=Month.parse(month)
             )
             session.commit()
     except (InputError, ValueError) as exc:

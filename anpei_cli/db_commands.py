@@ -215,16 +215,16 @@ def summary_cmd(
                     )
                 ids = [known[name.strip()] for name in jurisdiction]
             rows = month_figures.township_month_summary(
-                session, principal=SYSTEM, month=str(parsed), jurisdiction_ids=ids, as_of=cutoff
+                session, principal=SYSTEM, month=parsed, jurisdiction_ids=ids, as_of=cutoff
             )
             totals = (
                 None
                 if ids
                 else month_figures.county_totals(
-                    session, principal=SYSTEM, month=str(parsed), as_of=cutoff, rows=rows
+                    session, principal=SYSTEM, month=parsed, as_of=cutoff, rows=rows
                 )
             )
-            note = month_note(get_campaign(session), str(parsed))
+            note = month_note(get_campaign(session), parsed)
     except (OperationalError, ProgrammingError) as exc:
         if "no such table" in str(exc) or "does not exist" in str(exc):
             fail(EMPTY_MESSAGE)
@@ -309,7 +309,7 @@ def summary_cmd(
         )
 
 
-def month_note(campaign: CampaignInfo | None, month: str) -> str | None:
+def month_note(campaign: CampaignInfo | None, month: Month) -> str | None:
     """Why no monthly table was due in `month` (outside the campaign or its 执法检查 months); None
     when it was due."""
     if campaign is None:

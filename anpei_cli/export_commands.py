@@ -107,7 +107,7 @@ def township_summary(
         data = township_summary_xlsx(
             session,
             principal=SYSTEM,
-            month=month,
+            month=Month.parse(month),
             jurisdiction_id=jid,
             source=source,  # type: ignore[arg-type]
         )

@@ -46,7 +46,7 @@ def _page(spec: nav.PageSpec, *, default: bool = False) -> StreamlitPage:
 url = data.database_url()
 try:
     data.sync(url)  # kept reads older than the last write, by any process, are dropped first
-    who = auth_ui.resolve(url) or sso.resolve(url)
+    principal = auth_ui.resolve(url) or sso.resolve(url)
 except Exception as exc:  # the database is unreachable or not migrated
     auth_ui.render_cookie_script()
     st.error(f"无法读取数据库：{str(exc).splitlines()[0][:200]}")
@@ -54,7 +54,7 @@ except Exception as exc:  # the database is unreachable or not migrated
     st.stop()
 auth_ui.render_cookie_script()
 
-if who is None:
+if principal is None:
     # every page address leads to the login form (a deep link opens its page after the login)
     login = [_page(nav.LOGIN, default=True)] + [
         st.Page(
@@ -65,13 +65,13 @@ if who is None:
     st.navigation(login, position="hidden").run()
     st.stop()
 
-own = next((r for r in data.jurisdictions(url) if r.id == who.jurisdiction_id), None)
-sections = nav.pages_for(who.role, member_unit=own is not None and own.kind == "member_unit")
+own = next((r for r in data.jurisdictions(url) if r.id == principal.jurisdiction_id), None)
+sections = nav.pages_for(principal.role, member_unit=own is not None and own.kind == "member_unit")
 first = next(iter(sections.values()))[0]
 page = st.navigation(
     {title: [_page(spec, default=spec is first) for spec in specs] for title, specs in sections.items()}
 )
-auth_ui.account_sidebar(url, who)
+auth_ui.account_sidebar(url, principal)
 state.keep_sidebar_state()
 if page.url_path not in NO_SIDEBAR_SELECTION:
     chosen = state.sidebar(period="quarter" if page.url_path == "assessment" else "month")

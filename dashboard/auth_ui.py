@@ -52,19 +52,19 @@ def resolve(url: str) -> Principal | None:
     from_cookie = not token
     if from_cookie:
         token = cookie_token()
-    who: Principal | None = None
+    principal: Principal | None = None
     if token:
         with data.session(url) as s:
-            who = sessions.principal_from_token(s, str(token))
-    if who is None:
+            principal = sessions.principal_from_token(s, str(token))
+    if principal is None:
         st.session_state.pop(KEY_TOKEN, None)
         st.session_state.pop(KEY_PRINCIPAL, None)
         if token and from_cookie and KEY_COOKIE_SCRIPT not in st.session_state:
             st.session_state[KEY_COOKIE_SCRIPT] = sessions.clear_cookie_script(secure=cookie_secure())
         return None
     st.session_state[KEY_TOKEN] = token
-    st.session_state[KEY_PRINCIPAL] = who
-    return who
+    st.session_state[KEY_PRINCIPAL] = principal
+    return principal
 
 
 def log_in(url: str, user_id: int) -> None:
@@ -79,12 +79,12 @@ def log_in(url: str, user_id: int) -> None:
     st.session_state.pop(KEY_NOTICE, None)
 
 
-def log_out(url: str, who: Principal) -> None:
+def log_out(url: str, principal: Principal) -> None:
     """End every session of the user (all cookies stop working), clear the cookie, and forget
     everything this browser session held: the token, every page's choices and inputs, generated
     files (full-ID exports), verification jobs — the next person on the same tab starts empty."""
     with data.session(url) as s:
-        sessions.logout(s, principal=who)
+        sessions.logout(s, principal=principal)
     st.session_state.clear()
     st.session_state[KEY_COOKIE_SCRIPT] = sessions.clear_cookie_script(secure=cookie_secure())
     st.session_state[KEY_NOTICE] = "已退出登录。"
@@ -101,38 +101,38 @@ def current() -> Principal:
     token = st.session_state.get(KEY_TOKEN) or cookie_token()
     if token:
         with data.session(data.database_url()) as s:
-            who = sessions.principal_from_token(s, str(token))
-        if who is not None:
-            st.session_state[KEY_PRINCIPAL] = who
-            return who
+            principal = sessions.principal_from_token(s, str(token))
+        if principal is not None:
+            st.session_state[KEY_PRINCIPAL] = principal
+            return principal
     st.warning("请先登录。")
     st.stop()
     raise AssertionError  # pragma: no cover - st.stop() ends the run
 
 
-def _unit_name(url: str, who: Principal) -> str:
-    if who.jurisdiction_id is None:
+def _unit_name(url: str, principal: Principal) -> str:
+    if principal.jurisdiction_id is None:
         return ""
-    shared = next((r.name for r in data.jurisdictions(url) if r.id == who.jurisdiction_id), None)
+    shared = next((r.name for r in data.jurisdictions(url) if r.id == principal.jurisdiction_id), None)
     if shared is not None:  # the shared list every run reads anyway: no query of its own
         return shared
     from db.models import Jurisdiction
 
     with data.session(url) as s:
-        row = s.get(Jurisdiction, who.jurisdiction_id)
+        row = s.get(Jurisdiction, principal.jurisdiction_id)
     return row.name if row is not None else ""
 
 
-def account_sidebar(url: str, who: Principal) -> None:
+def account_sidebar(url: str, principal: Principal) -> None:
     """The user's name, role and unit, a logout button, and changing one's own password."""
     from db.accounts import users
 
     with st.sidebar:
-        unit = _unit_name(url, who)
-        name = ui.plain(who.display_name or who.username)
-        st.markdown(f"**{name}**　{who.role.label}" + (f"  \n{ui.plain(unit)}" if unit else ""))
+        unit = _unit_name(url, principal)
+        name = ui.plain(principal.display_name or principal.username)
+        st.markdown(f"**{name}**　{principal.role.label}" + (f"  \n{ui.plain(unit)}" if unit else ""))
         if st.button("退出登录", key="auth.logout", icon="🚪"):
-            log_out(url, who)
+            log_out(url, principal)
             from dashboard import sso
 
             if sso.configured() and st.user.is_logged_in:
@@ -148,12 +148,12 @@ def account_sidebar(url: str, who: Principal) -> None:
                 else:
                     try:
                         with data.session(url) as s:
-                            users.change_password(s, principal=who, old_password=old, new_password=new)
+                            users.change_password(s, principal=principal, old_password=old, new_password=new)
                             s.commit()
                     except ValueError as exc:
                         st.error(str(exc))
                     else:
                         # the change ended every session, this one too: log in again with the new password
-                        log_out(url, who)
+                        log_out(url, principal)
                         st.session_state[KEY_NOTICE] = "密码已修改，请用新密码重新登录。"
                         st.rerun()

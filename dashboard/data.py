@@ -33,7 +33,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from anpei.settings import get_settings
 from db.engine import make_engine
 from db.reads import (
@@ -228,27 +228,29 @@ def jurisdictions(url: str) -> list[jurisdiction_list.JurisdictionRef]:
         return jurisdiction_list.list_jurisdictions(s)
 
 
-def kpis(url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date) -> list[kpi_cards.Kpi]:
+def kpis(
+    url: str, principal: Principal, campaign_id: int, month: Month, as_of: dt.date
+) -> list[kpi_cards.Kpi]:
     """The KPI cards, from the same cached month rows as the trend charts (one pass for both)."""
     months = tuple(kpi_cards.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
-    return kpi_cards.kpis_from_trends(trends(url, who, months, as_of), month=month)
+    return kpi_cards.kpis_from_trends(trends(url, principal, months, as_of), month=month)
 
 
 def county_vs_units(
-    url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date
+    url: str, principal: Principal, campaign_id: int, month: Month, as_of: dt.date
 ) -> list[county_dedup.CountyVsUnits]:
     """检查生产经营单位 (and 其中): the KPI's 全县（去重） next to the sum of the units' rows."""
     months = tuple(kpi_cards.trend_months(campaign(url, campaign_id), month=month, as_of=as_of))
-    county = next((t for t in trends(url, who, months, as_of) if t.month == month), None)
+    county = next((t for t in trends(url, principal, months, as_of) if t.month == str(month)), None)
     if county is None:
         return []
     return county_dedup.county_vs_units(
-        county=county, units_sum=county_dedup.units_sum(month_summary(url, who, month, as_of))
+        county=county, units_sum=county_dedup.units_sum(month_summary(url, principal, month, as_of))
     )
 
 
 def month_summary(
-    url: str, who: Principal, month: str, as_of: dt.date
+    url: str, principal: Principal, month: Month, as_of: dt.date
 ) -> list[month_figures.JurisdictionMonthRow]:
     """Every readable township and member unit in `month` (`month_figures.township_month_summary`), cut from
     the one county-wide summary of that month that every session shares."""
@@ -256,18 +258,18 @@ def month_summary(
     return [
         r
         for r in _county_month(url, month, month_figures.month_as_of(month, as_of))
-        if r.kind in kinds and can_read(who, r.jurisdiction_id)
+        if r.kind in kinds and can_read(principal, r.jurisdiction_id)
     ]
 
 
 @_shared(max_entries=256)
-def _county_month(url: str, month: str, day: dt.date) -> list[month_figures.JurisdictionMonthRow]:
+def _county_month(url: str, month: Month, day: dt.date) -> list[month_figures.JurisdictionMonthRow]:
     """Every jurisdiction of any kind in `month` as of `day`: shared, narrowed by the callers."""
     return stored_figures.county_month(engine_for(url), month=month, as_of=day)
 
 
-def grid(url: str, who: Principal, campaign_id: int, as_of: dt.date) -> list[status_grid.GridCell]:
-    return _grid(url, read_scope(who), campaign_id, as_of)
+def grid(url: str, principal: Principal, campaign_id: int, as_of: dt.date) -> list[status_grid.GridCell]:
+    return _grid(url, read_scope(principal), campaign_id, as_of)
 
 
 @_shared(max_entries=256)
@@ -290,27 +292,27 @@ def codes(url: str) -> dict[int, str]:
 
 
 def ranking(
-    url: str, who: Principal, campaign_id: int, month: str, as_of: dt.date, kind: str
+    url: str, principal: Principal, campaign_id: int, month: Month, as_of: dt.date, kind: str
 ) -> list[rankings.RankRow]:
     """The month's ranking of one kind, from the cached all-kinds summary and grid (no extra query)."""
     return rankings.ranking_of(
-        month_summary(url, who, month, as_of),
+        month_summary(url, principal, month, as_of),
         kind=kind,
         month=month,
         codes=codes(url),
-        cells=grid(url, who, campaign_id, as_of),
+        cells=grid(url, principal, campaign_id, as_of),
     )
 
 
 def trends(
-    url: str, who: Principal, months: tuple[str, ...], as_of: dt.date
+    url: str, principal: Principal, months: tuple[Month, ...], as_of: dt.date
 ) -> list[month_trends.MonthTrend]:
-    return _trends(url, read_scope(who), months, as_of)
+    return _trends(url, read_scope(principal), months, as_of)
 
 
 @_shared(max_entries=256)
 def _trends(
-    url: str, scope: Principal, months: tuple[str, ...], as_of: dt.date
+    url: str, scope: Principal, months: tuple[Month, ...], as_of: dt.date
 ) -> list[month_trends.MonthTrend]:
     return stored_figures.kept(
         engine_for(url),
@@ -322,14 +324,19 @@ def _trends(
 
 
 def detail(
-    url: str, who: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None = None
+    url: str,
+    principal: Principal,
+    kind: str,
+    month: Month,
+    as_of: dt.date,
+    jurisdiction_id: int | None = None,
 ) -> pd.DataFrame:
-    return _detail(url, read_scope(who), kind, month, as_of, jurisdiction_id)
+    return _detail(url, read_scope(principal), kind, month, as_of, jurisdiction_id)
 
 
 @_shared(max_entries=256)
 def _detail(
-    url: str, scope: Principal, kind: str, month: str, as_of: dt.date, jurisdiction_id: int | None
+    url: str, scope: Principal, kind: str, month: Month, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
     table = stored_figures.kept(
         engine_for(url),
@@ -351,14 +358,14 @@ def table_frame(table: kpi_details.Table) -> pd.DataFrame:
 
 def jurisdiction_months(
     url: str,
-    who: Principal,
+    principal: Principal,
     jurisdiction_id: int,
-    months: tuple[str, ...],
+    months: tuple[Month, ...],
     as_of: dt.date,
 ) -> list[month_figures.JurisdictionMonthRow]:
     """The jurisdiction's row of each month (`one_jurisdiction.jurisdiction_months`: AccessDenied for another's
     staff), from the county-wide month summaries every session shares."""
-    require_read(who, jurisdiction_id)
+    require_read(principal, jurisdiction_id)
     summaries = _at_once(
         lambda month: _county_month(url, month, month_figures.month_as_of(month, as_of)), months
     )
@@ -366,14 +373,14 @@ def jurisdiction_months(
 
 
 def enterprise_mix(
-    url: str, who: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
+    url: str, principal: Principal, jurisdiction_id: int, month: Month, months: tuple[Month, ...]
 ) -> list[one_jurisdiction.EnterpriseMix]:
-    return _enterprise_mix(url, read_scope(who), jurisdiction_id, month, months)
+    return _enterprise_mix(url, read_scope(principal), jurisdiction_id, month, months)
 
 
 @_shared(max_entries=256)
 def _enterprise_mix(
-    url: str, scope: Principal, jurisdiction_id: int, month: str, months: tuple[str, ...]
+    url: str, scope: Principal, jurisdiction_id: int, month: Month, months: tuple[Month, ...]
 ) -> list[one_jurisdiction.EnterpriseMix]:
     return stored_figures.kept(
         engine_for(url),
@@ -387,9 +394,9 @@ def _enterprise_mix(
 
 
 def certificates(
-    url: str, who: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
+    url: str, principal: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return _certificates(url, read_scope(who), jurisdiction_id, first, last)
+    return _certificates(url, read_scope(principal), jurisdiction_id, first, last)
 
 
 @_shared(max_entries=256)
@@ -413,13 +420,15 @@ def _certificates(
     return table_frame(outcomes), table_frame(problems)
 
 
-def monthly_reports(url: str, who: Principal, jurisdiction_id: int, months: tuple[str, ...]) -> pd.DataFrame:
-    return _monthly_reports(url, read_scope(who), jurisdiction_id, months)
+def monthly_reports(
+    url: str, principal: Principal, jurisdiction_id: int, months: tuple[Month, ...]
+) -> pd.DataFrame:
+    return _monthly_reports(url, read_scope(principal), jurisdiction_id, months)
 
 
 @_shared(max_entries=256)
 def _monthly_reports(
-    url: str, scope: Principal, jurisdiction_id: int, months: tuple[str, ...]
+    url: str, scope: Principal, jurisdiction_id: int, months: tuple[Month, ...]
 ) -> pd.DataFrame:
     table = stored_figures.kept(
         engine_for(url),
@@ -462,11 +471,11 @@ def rules(key: tuple[str, float]) -> scoring.ScoringRules:
 
 
 def assessment(
-    url: str, who: Principal, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float]
+    url: str, principal: Principal, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float]
 ) -> scoring_assessment.Assessment:
-    """The quarter's assessment as `who` may read it, from one county-wide computation shared by all."""
+    """The quarter's assessment as `principal` may read it, from one county-wide computation shared by all."""
     return scoring_assessment.for_reader(
-        _county_assessment(url, campaign_id, quarter, as_of, key, True), principal=who
+        _county_assessment(url, campaign_id, quarter, as_of, key, True), principal=principal
     )
 
 
@@ -490,11 +499,16 @@ def _county_assessment(
 
 
 def score_history(
-    url: str, who: Principal, campaign_id: int, jurisdiction_id: int, as_of: dt.date, key: tuple[str, float]
+    url: str,
+    principal: Principal,
+    campaign_id: int,
+    jurisdiction_id: int,
+    as_of: dt.date,
+    key: tuple[str, float],
 ) -> list[scoring_assessment.ScorePoint]:
     """One jurisdiction's quarters (`scoring_assessment.score_history`: AccessDenied for another's staff), from the
     shared county-wide assessments rather than one computation per reader."""
-    require_read(who, jurisdiction_id)
+    require_read(principal, jurisdiction_id)
     return scoring_assessment.history_points(
         [f.result() for f in _history(url, campaign_id, as_of, key)], jurisdiction_id=jurisdiction_id
     )

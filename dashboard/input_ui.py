@@ -150,17 +150,17 @@ def problems_frame(exc: ImportRefused) -> pd.DataFrame:
     )
 
 
-def readable_jurisdictions(url: str, who: Principal) -> list[jurisdiction_list.JurisdictionRef]:
-    allowed = narrow(who, None)
+def readable_jurisdictions(url: str, principal: Principal) -> list[jurisdiction_list.JurisdictionRef]:
+    allowed = narrow(principal, None)
     refs = data.jurisdictions(url)
     return [r for r in refs if allowed is None or r.id in allowed]
 
 
 def pick_jurisdiction(
-    url: str, who: Principal, *, key: str, label: str = "乡镇（街道）或成员单位"
+    url: str, principal: Principal, *, key: str, label: str = "乡镇（街道）或成员单位"
 ) -> jurisdiction_list.JurisdictionRef:
     """A select box over the jurisdictions the user may read (only their own for township staff)."""
-    refs = readable_jurisdictions(url, who)
+    refs = readable_jurisdictions(url, principal)
     if not refs:
         st.warning("还没有可选的乡镇（街道）或成员单位。")
         st.stop()
@@ -173,9 +173,9 @@ def pick_jurisdiction(
     return by_id[chosen]
 
 
-def read_only_note(who: Principal) -> None:
-    if not who.can_write:
-        st.info(f"{who.role.label}账号为只读：可以查看，不能填报或修改。")
+def read_only_note(principal: Principal) -> None:
+    if not principal.can_write:
+        st.info(f"{principal.role.label}账号为只读：可以查看，不能填报或修改。")
 
 
 def uploaded_bytes(upload: Any) -> tuple[bytes, str] | None:
@@ -188,14 +188,14 @@ def template_and_import(
     *,
     key: str,
     url: str,
-    who: Principal,
+    principal: Principal,
     template: Callable[[], bytes],
     template_label: str,
     template_name: str,
     upload_label: str,
     importer: FileImporter,
 ) -> None:
-    """A template download, an uploader for the filled-in file and 校验并导入, which imports it as `who`
+    """A template download, an uploader for the filled-in file and 校验并导入, which imports it as `principal`
     in one transaction and says the import's summary (or every reason it was refused)."""
     st.download_button(
         template_label, data=template, file_name=template_name, mime=XLSX_MIME, key=f"{key}.template"
@@ -205,15 +205,15 @@ def template_and_import(
         f"{upload_label}（{ui.file_types_text(types)}）",
         type=list(types),
         key=f"{key}.upload",
-        disabled=not who.can_write,
+        disabled=not principal.can_write,
     )
-    if st.button("校验并导入", key=f"{key}.import", disabled=upload is None or not who.can_write):
+    if st.button("校验并导入", key=f"{key}.import", disabled=upload is None or not principal.can_write):
         got = uploaded_bytes(upload)
         assert got is not None
 
         def _import() -> ImportSummary:
             with writing(url) as s:
-                return importer(s, principal=who, data=got[0], filename=got[1])
+                return importer(s, principal=principal, data=got[0], filename=got[1])
 
         attempt(_import, success=lambda r: r.summary)
 

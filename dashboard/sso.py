@@ -39,12 +39,12 @@ def resolve(url: str) -> Principal | None:
     email = str(st.user.get("email") or "")
     verified = sso.email_verified({"email_verified": st.user.get("email_verified")})  # missing: not verified
     with data.session(url) as s:
-        who = sso.login_by_email(
+        principal = sso.login_by_email(
             s, email=email, domain=str(settings.get("anpei_email_domain", "")), verified=verified
         )
-    if who is None or who.user_id is None:
+    if principal is None or principal.user_id is None:
         st.session_state[auth_ui.KEY_NOTICE] = "统一身份认证的账号没有对应的本系统账号，请联系管理员。"
         st.logout()
         return None
-    auth_ui.log_in(url, who.user_id)
+    auth_ui.log_in(url, principal.user_id)
     return auth_ui.resolve(url)

@@ -47,9 +47,9 @@ def _jurisdictions(url: str) -> list[jurisdiction_list.JurisdictionRef]:
         return jurisdiction_list.list_jurisdictions(s, kinds=None)
 
 
-def jurisdictions(who: Principal | None = None) -> list[jurisdiction_list.JurisdictionRef]:
+def jurisdictions(principal: Principal) -> list[jurisdiction_list.JurisdictionRef]:
     """Jurisdictions the principal may read (county, townships, member units), in sort order."""
-    allowed = readable_jurisdiction_ids(who or principal())
+    allowed = readable_jurisdiction_ids(principal)
     refs = _jurisdictions(data.database_url())
     return [r for r in refs if allowed is None or r.id in allowed]
 
@@ -61,9 +61,10 @@ def _enterprises(url: str, scope: Principal, jurisdiction_id: int) -> list[cert_
 
 
 def enterprises(jurisdiction_id: int) -> list[cert_results.EnterpriseChoice]:
-    if not any(r.id == jurisdiction_id for r in jurisdictions()):
+    acting = principal()
+    if not any(r.id == jurisdiction_id for r in jurisdictions(acting)):
         return []
-    return _enterprises(data.database_url(), read_scope(principal()), jurisdiction_id)
+    return _enterprises(data.database_url(), read_scope(acting), jurisdiction_id)
 
 
 def page_link(file: str, label: str, icon: str) -> None:

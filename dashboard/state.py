@@ -26,7 +26,7 @@ class Selection:
     url: str
     campaign: campaign_calendar.CampaignInfo
     as_of: dt.date
-    month: Month  # parsed once here from the sidebar's stored `YYYY-MM`
+    month: Month
     quarter: Quarter | None
 
 
@@ -89,7 +89,7 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             st.selectbox(
                 "考核季度",
                 quarters,
-                format_func=lambda q: Quarter.parse(q).label,
+                format_func=lambda q: q.label,
                 key=KEY_QUARTER,
                 placeholder="请选择",
             )
@@ -97,18 +97,13 @@ def sidebar(*, period: str, today: dt.date | None = None) -> Selection | None:
             st.selectbox(
                 "统计月份",
                 months,
-                format_func=lambda m: Month.parse(m).label,
+                format_func=lambda m: m.label,
                 key=KEY_MONTH,
                 placeholder="请选择",
             )
         st.caption(f"{campaign.notice_ref}　{campaign.issuer}")
-    quarter = st.session_state.get(KEY_QUARTER)
     selection = Selection(
-        url,
-        campaign,
-        as_of,
-        Month.parse(st.session_state[KEY_MONTH]),
-        Quarter.parse(quarter) if quarter else None,
+        url, campaign, as_of, st.session_state[KEY_MONTH], st.session_state.get(KEY_QUARTER)
     )
     st.session_state[KEY_SELECTION] = selection
     return selection

@@ -17,10 +17,10 @@ from db.rules.access import AccessDenied
 
 K = "admin.audit."
 PAGE_SIZE = 200
-who = auth_ui.current()
+principal = auth_ui.current()
 url = data.database_url()
 st.title("审计日志")
-if not who.is_admin:
+if not principal.is_admin:
     st.error("只有管理员可以查看审计日志。")
     st.stop()
 st.caption(
@@ -61,8 +61,8 @@ where = search.AuditFilter(
 )
 try:
     with data.session(url) as s:
-        total = search.count_audit(s, principal=who, where=where)
-        entries = search.search_audit(s, principal=who, where=where, limit=PAGE_SIZE)
+        total = search.count_audit(s, principal=principal, where=where)
+        entries = search.search_audit(s, principal=principal, where=where, limit=PAGE_SIZE)
 except AccessDenied as exc:
     st.error(str(exc))
     st.stop()
@@ -92,10 +92,10 @@ st.dataframe(
 
 if st.button(f"导出这 {min(total, search.MAX_ROWS):,} 条（Excel）", key=K + "export", disabled=total == 0):
     with data.session(url) as s:
-        payload = search.export_audit_xlsx(s, principal=who, where=where)
+        payload = search.export_audit_xlsx(s, principal=principal, where=where)
         s.commit()
-    st.session_state[f"{K}file.{who.username}"] = payload  # offered only to the admin who exported it
-if exported := st.session_state.get(f"{K}file.{who.username}"):
+    st.session_state[f"{K}file.{principal.username}"] = payload  # offered only to the admin who exported it
+if exported := st.session_state.get(f"{K}file.{principal.username}"):
     st.download_button(
         "下载审计日志",
         exported,

@@ -17,10 +17,10 @@ from db.reads import jurisdiction_list
 from db.rules.access import AccessDenied
 
 K = "admin.users."
-who = auth_ui.current()
+principal = auth_ui.current()
 url = data.database_url()
 st.title("账号管理")
-if not who.is_admin:
+if not principal.is_admin:
     st.error("只有管理员可以管理账号。")
     st.stop()
 st.caption("停用账号、重置密码或更改角色后，该账号已登录的页面立即失效。所有操作记入审计日志。")
@@ -34,7 +34,7 @@ def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) 
     """Run an account change in one transaction; keep the outcome (Chinese) for the next run."""
     try:
         with data.session(url) as s:
-            info = make(s, principal=who, **kwargs)
+            info = make(s, principal=principal, **kwargs)
             s.commit()
     except (users.UserError, AccessDenied, ValueError) as exc:
         st.session_state[K + "message"] = ("error", str(exc))
@@ -46,9 +46,9 @@ def change(name: str, make: Callable[..., users.UserInfo], /, **kwargs: object) 
 
 
 with data.session(url) as s:
-    accounts = users.list_users(s, principal=who)
+    accounts = users.list_users(s, principal=principal)
     units = jurisdiction_list.list_jurisdictions(s)
-    demo_password = users.demo_password_accounts(s, principal=who)
+    demo_password = users.demo_password_accounts(s, principal=principal)
 unit_names = {u.id: u.name for u in units}
 
 if demo_password:

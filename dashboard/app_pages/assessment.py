@@ -11,13 +11,12 @@ from typing import Any
 
 import streamlit as st
 
-from anpei.periods import Month
 from dashboard import auth_ui, data, frames, state, ui
 from db.rules import scoring, scoring_ranking
 from db.rules.access import can_read
 from db.xlsx.circular import circular_title, circular_xlsx
 
-who = auth_ui.current()
+principal = auth_ui.current()
 sel = state.selection()
 campaign = sel.campaign
 if sel.quarter is None:
@@ -31,20 +30,20 @@ try:
 except scoring.ScoringRulesError as exc:
     st.error(f"评分规则有误，无法考核：{exc}")
     st.stop()
-result = data.assessment(sel.url, who, campaign.id, quarter, sel.as_of, key)
+result = data.assessment(sel.url, principal, campaign.id, quarter, sel.as_of, key)
 window = result.window
 
 st.title(f"季度考核 · {quarter.label}")
 status = "暂评：本季度月报尚未全部到期，结果可能变化" if window.provisional else "定稿"
 st.caption(
-    f"考核月份：{'、'.join(Month.parse(m).label for m in window.months) or '无'}　·　"
+    f"考核月份：{'、'.join(m.label for m in window.months) or '无'}　·　"
     f"统计截至 {state.date_label(window.cutoff)}（{status}）　·　规则：{rules.name}"
 )
 if result.empty:
     st.info("本季度没有执法检查月份或尚无可考核的数据。")
     st.stop()
 
-if who.sees_all:
+if principal.sees_all:
     xlsx = circular_xlsx(result, campaign_name=campaign.name, issuer=campaign.issuer, issued_on=sel.as_of)
     st.download_button(
         "下载本季度通报（Excel，A4 打印）",
@@ -133,7 +132,7 @@ else:
 # --- one jurisdiction's breakdown -----------------------------------------------------------------
 st.subheader("单位得分明细")
 everyone = result.townships + result.member_units
-names = {s.member.jurisdiction_id: s for s in everyone if can_read(who, s.member.jurisdiction_id)}
+names = {s.member.jurisdiction_id: s for s in everyone if can_read(principal, s.member.jurisdiction_id)}
 if not names:
     st.info("本单位不在考核名单中。")
     st.stop()

@@ -14,10 +14,10 @@ from db.records import finding_list, findings
 
 P = "data_findings"
 sel = state.selection()
-who = input_ui.principal()
+principal = input_ui.principal()
 st.title("问题清单")
-input_ui.read_only_note(who)
-refs = input_ui.readable_jurisdictions(sel.url, who)
+input_ui.read_only_note(principal)
+refs = input_ui.readable_jurisdictions(sel.url, principal)
 by_id = {r.id: r.name for r in refs}
 a, b, c, d = st.columns([2, 2, 1, 1])
 scope = a.selectbox(
@@ -49,7 +49,7 @@ filters: dict[str, Any] = dict(
     due_to=due_to,
 )
 with data.session(sel.url) as s:
-    rows = finding_list.list_findings(s, principal=who, as_of=as_of, **filters)
+    rows = finding_list.list_findings(s, principal=principal, as_of=as_of, **filters)
 overdue = sum(r.overdue for r in rows)
 st.caption(f"共 {len(rows)} 条，其中逾期未整改 {overdue} 条（截至 {as_of.isoformat()}）")
 frame = pd.DataFrame(
@@ -125,7 +125,7 @@ else:
 
 def _export() -> bytes:
     with input_ui.writing(sel.url) as s:
-        return finding_list.export_findings(s, principal=who, as_of=as_of, **filters)
+        return finding_list.export_findings(s, principal=principal, as_of=as_of, **filters)
 
 
 st.download_button(
@@ -137,7 +137,7 @@ st.download_button(
 )
 
 open_rows = {r.id: r for r in rows if r.status != FindingStatus.CLOSED.value}
-if who.can_write and open_rows:
+if principal.can_write and open_rows:
     st.subheader("整改与复查销号")
     chosen = st.selectbox(
         "选择问题",
@@ -163,7 +163,7 @@ if who.can_write and open_rows:
             with input_ui.writing(sel.url) as s:
                 return findings.update_finding(
                     s,
-                    principal=who,
+                    principal=principal,
                     finding_id=chosen,
                     rectified_on=rectified_on,
                     measure=measure,
@@ -189,7 +189,7 @@ if who.can_write and open_rows:
             with input_ui.writing(sel.url) as s:
                 return findings.close_finding(
                     s,
-                    principal=who,
+                    principal=principal,
                     finding_id=chosen,
                     revisit_date=revisit_date,
                     revisit_result=result,

@@ -17,13 +17,13 @@ from db.records.row_versions import NO_ROW
 
 P = "data_inspections"
 sel = state.selection()
-who = input_ui.principal()
+principal = input_ui.principal()
 st.title("检查记录")
-input_ui.read_only_note(who)
+input_ui.read_only_note(principal)
 enter_tab, import_tab, edit_tab = st.tabs(["录入一次检查", "批量导入", "更正或删除"])
 
 with enter_tab:
-    ref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.jurisdiction", label="检查单位")
+    ref = input_ui.pick_jurisdiction(sel.url, principal, key=f"{P}.jurisdiction", label="检查单位")
     kind = TargetKind(
         st.radio(
             "检查对象",
@@ -78,7 +78,7 @@ with enter_tab:
             fine = j.number_input("罚款金额（元）", min_value=0.0, step=100.0, key=new.key("fine"))
             exposure = k.checkbox("曝光", key=new.key("exposure"))
             blacklist = m.checkbox("纳入黑名单", key=new.key("blacklist"))
-            submitted = st.form_submit_button("保存检查记录", disabled=not who.can_write)
+            submitted = st.form_submit_button("保存检查记录", disabled=not principal.can_write)
         if submitted:
             failed = [n for n, r in results.items() if r == ItemResult.FAIL.value]
             findings = (
@@ -125,7 +125,7 @@ with enter_tab:
 
             def _save() -> object:
                 with input_ui.writing(sel.url) as s:
-                    return inspections.record_inspection(s, principal=who, data=entry)
+                    return inspections.record_inspection(s, principal=principal, data=entry)
 
             input_ui.attempt(_save, success=f"已保存对 {targets[target]} 的检查记录")
 
@@ -138,7 +138,7 @@ with import_tab:
     input_ui.template_and_import(
         key=P,
         url=sel.url,
-        who=who,
+        principal=principal,
         template=_template,
         template_label="下载检查记录导入模板（.xlsx）",
         template_name="检查记录导入模板.xlsx",
@@ -150,11 +150,11 @@ with edit_tab:
     E = "data_inspections.edit"
     if (flash := st.session_state.pop(f"{E}.flash", None)) is not None:
         st.success(flash)
-    if not who.can_write:
-        st.caption(f"{who.role.label}账号为只读，不能更正或删除检查记录。")
+    if not principal.can_write:
+        st.caption(f"{principal.role.label}账号为只读，不能更正或删除检查记录。")
     else:
         with data.session(sel.url) as s:
-            recent = inspection_edits.list_inspections(s, principal=who)
+            recent = inspection_edits.list_inspections(s, principal=principal)
             item_texts = {k.value: check_items(s, target_kind=k) for k in TargetKind}
         if not recent:
             st.caption("还没有可以更正的检查记录。")
@@ -226,7 +226,7 @@ with edit_tab:
                     with input_ui.writing(sel.url) as s:
                         return inspection_edits.update_inspection(
                             s,
-                            principal=who,
+                            principal=principal,
                             inspection_id=row.id,
                             inspected_on=new_day,
                             joint=new_joint,
@@ -249,7 +249,7 @@ with edit_tab:
                 def _delete() -> bool:
                     with input_ui.writing(sel.url) as s:
                         inspection_edits.delete_inspection(
-                            s, principal=who, inspection_id=row.id, expected_version=form.version
+                            s, principal=principal, inspection_id=row.id, expected_version=form.version
                         )
                     return True
 

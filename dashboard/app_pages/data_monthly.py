@@ -17,13 +17,13 @@ from db.records.row_versions import version_of
 
 P = "data_monthly"
 sel = state.selection()
-who = input_ui.principal()
+principal = input_ui.principal()
 st.title("月度汇总表")
-input_ui.read_only_note(who)
-ref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.jurisdiction")
-month = str(sel.month)
+input_ui.read_only_note(principal)
+ref = input_ui.pick_jurisdiction(sel.url, principal, key=f"{P}.jurisdiction")
+month = sel.month
 with data.session(sel.url) as s:
-    stored = monthly_saving.get_monthly(s, principal=who, jurisdiction_id=ref.id, month=month)
+    stored = monthly_saving.get_monthly(s, principal=principal, jurisdiction_id=ref.id, month=month)
     columns = monthly_table.layout_for(s)
     due_day = active_campaign(s).monthly_due_day
 due = monthly_table.due_date(month, due_day)
@@ -43,14 +43,14 @@ upload_tab, form_tab, zero_tab, scan_tab, check_tab = st.tabs(
 
 def _template() -> bytes:
     with input_ui.writing(sel.url) as s:
-        return monthly_table.build_template(s, principal=who, jurisdiction_id=ref.id, month=month)
+        return monthly_table.build_template(s, principal=principal, jurisdiction_id=ref.id, month=month)
 
 
 with upload_tab:
     input_ui.template_and_import(
         key=P,
         url=sel.url,
-        who=who,
+        principal=principal,
         template=_template,
         template_label="下载本月汇总表模板（.xlsx）",
         template_name=f"{ref.name}{month}汇总表.xlsx",
@@ -94,7 +94,7 @@ with form_tab:
         entered["filled_on"] = c.date_input(
             "填报日期", value=values.get("filled_on") or clock.local_today(), key=form.key("f.filled_on")
         )
-        saved = st.form_submit_button("保存汇总表", disabled=not who.can_write)
+        saved = st.form_submit_button("保存汇总表", disabled=not principal.can_write)
     if saved:
         entered["fines_wan"] = Decimal(str(entered["fines_wan"])).quantize(Decimal("0.0001"))
 
@@ -102,7 +102,7 @@ with form_tab:
             with input_ui.writing(sel.url) as s:
                 return monthly_saving.save_monthly_numbers(
                     s,
-                    principal=who,
+                    principal=principal,
                     jurisdiction_id=ref.id,
                     month=month,
                     values=entered,
@@ -116,12 +116,17 @@ with zero_tab:
     zb, zp = st.columns(2)
     zero_by = zb.text_input("填报人", key=form.key("zero_by"))
     zero_phone = zp.text_input("联系电话", key=form.key("zero_phone"))
-    if st.button("提交零报告", key=f"{P}.zero", disabled=not who.can_write):
+    if st.button("提交零报告", key=f"{P}.zero", disabled=not principal.can_write):
 
         def _zero() -> int:
             with input_ui.writing(sel.url) as s:
                 return monthly_saving.submit_zero_report(
-                    s, principal=who, jurisdiction_id=ref.id, month=month, filled_by=zero_by, phone=zero_phone
+                    s,
+                    principal=principal,
+                    jurisdiction_id=ref.id,
+                    month=month,
+                    filled_by=zero_by,
+                    phone=zero_phone,
                 ).version
 
         input_ui.attempt(_zero, success=f"已提交 {ref.name} {month} 零报告", form=form)
@@ -131,9 +136,9 @@ with scan_tab:
         "上传盖章后的扫描件（PDF 或图片）",
         type=["pdf", "png", "jpg", "jpeg", "tif", "tiff"],
         key=form.key("scan"),
-        disabled=not who.can_write,
+        disabled=not principal.can_write,
     )
-    if st.button("上传扫描件", key=f"{P}.scan_save", disabled=scan is None or not who.can_write):
+    if st.button("上传扫描件", key=f"{P}.scan_save", disabled=scan is None or not principal.can_write):
         got_scan = input_ui.uploaded_bytes(scan)
         assert got_scan is not None
         scan_data, scan_name = got_scan
@@ -141,14 +146,19 @@ with scan_tab:
         def _scan() -> int:
             with input_ui.writing(sel.url) as s:
                 return monthly_saving.attach_scan(
-                    s, principal=who, jurisdiction_id=ref.id, month=month, data=scan_data, filename=scan_name
+                    s,
+                    principal=principal,
+                    jurisdiction_id=ref.id,
+                    month=month,
+                    data=scan_data,
+                    filename=scan_name,
                 ).version
 
         input_ui.attempt(_scan, success="扫描件已保存", form=form)
 
 with check_tab:
     with data.session(sel.url) as s:
-        result = reconcile.reconcile_month(s, principal=who, jurisdiction_id=ref.id, month=month)
+        result = reconcile.reconcile_month(s, principal=principal, jurisdiction_id=ref.id, month=month)
     if not result.has_records:
         st.caption("本单位本月没有录入检查记录，无需核对。")
     elif status is MonthlyStatus.UNREPORTED:

@@ -41,16 +41,16 @@ def tip_action_days(url: str) -> int:
 
 P = "data_other"
 sel = state.selection()
-who = input_ui.principal()
+principal = input_ui.principal()
 st.title("自查、举报、曝光与总结")
-input_ui.read_only_note(who)
+input_ui.read_only_note(principal)
 today = min(clock.local_today(), sel.as_of)
 self_tab, tip_tab, exposure_tab, summary_tab = st.tabs(
     ["自查自改", "12350举报线索", "曝光与黑名单", "总结报告"]
 )
 
 with self_tab:
-    ref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.self_jurisdiction")
+    ref = input_ui.pick_jurisdiction(sel.url, principal, key=f"{P}.self_jurisdiction")
     kind = TargetKind(
         st.radio(
             "自查单位类型",
@@ -62,8 +62,8 @@ with self_tab:
     )
     with data.session(sel.url) as s:
         targets = target_choices(s, jurisdiction_id=ref.id, kind=kind)
-        listed = self_inspections.list_self_inspections(s, principal=who, jurisdiction_id=ref.id)
-    if targets and who.can_write:
+        listed = self_inspections.list_self_inspections(s, principal=principal, jurisdiction_id=ref.id)
+    if targets and principal.can_write:
         # a report of this unit's enterprise or institution: another unit or kind gets fresh inputs
         self_form = input_ui.record_form(f"{P}.self", (ref.id, kind.value), NO_ROW)
         with st.form(self_form.key("form")):
@@ -101,7 +101,7 @@ with self_tab:
                 with input_ui.writing(sel.url) as s:
                     return self_inspections.submit_self_inspection(
                         s,
-                        principal=who,
+                        principal=principal,
                         target_kind=kind,
                         enterprise_id=target if kind is TargetKind.ENTERPRISE else None,
                         institution_id=target if kind is TargetKind.INSTITUTION else None,
@@ -129,11 +129,11 @@ with self_tab:
     )
 
 with tip_tab:
-    refs = input_ui.readable_jurisdictions(sel.url, who)
+    refs = input_ui.readable_jurisdictions(sel.url, principal)
     names = {r.id: r.name for r in refs}
     flagged_only = st.checkbox("只看超期未处理", key=f"{P}.tip_flagged")
     with data.session(sel.url) as s:
-        rows = tips.list_tips(s, principal=who, flagged_only=flagged_only, as_of=sel.as_of)
+        rows = tips.list_tips(s, principal=principal, flagged_only=flagged_only, as_of=sel.as_of)
     late = sum(r.flagged for r in rows)
     limit_days = tip_action_days(sel.url)
     st.caption(
@@ -165,7 +165,7 @@ with tip_tab:
         styler=flag_rows("超期未处理"),
         key=f"{P}.tip_table",
     )
-    if who.can_write and who.sees_all:
+    if principal.can_write and principal.sees_all:
         with st.form(f"{P}.tip_form"):
             st.markdown("**登记举报线索**")
             received_on = st.date_input("受理日期", value=today, key=f"{P}.tip_received")
@@ -185,7 +185,7 @@ with tip_tab:
                 with input_ui.writing(sel.url) as s:
                     return tips.record_tip(
                         s,
-                        principal=who,
+                        principal=principal,
                         received_on=received_on,
                         content=content,
                         target_name=target_name,
@@ -224,7 +224,7 @@ with tip_tab:
                     with input_ui.writing(sel.url) as s:
                         return tips.assign_tip(
                             s,
-                            principal=who,
+                            principal=principal,
                             tip_id=moved,
                             jurisdiction_id=move_to,
                             assigned_on=move_on,
@@ -233,7 +233,7 @@ with tip_tab:
 
                 input_ui.attempt(_move, success=f"线索 {moved} 已交办给{names[move_to]}", form=move_form)
     handled = [r for r in rows if r.jurisdiction_id is not None and r.status not in ("answered", "closed")]
-    if who.can_write and handled:
+    if principal.can_write and handled:
         st.markdown("**核查与答复**")
         by_tip = {r.id: r for r in handled}
         chosen = st.selectbox(
@@ -255,14 +255,14 @@ with tip_tab:
                 with input_ui.writing(sel.url) as s:
                     tip = tips.record_check(
                         s,
-                        principal=who,
+                        principal=principal,
                         tip_id=chosen,
                         check_result=check,
                         substantiated=true == "是",
                         expected_version=check_form.version,
                     )
                     if answer:
-                        tip = tips.answer_tip(s, principal=who, tip_id=chosen, close=True)
+                        tip = tips.answer_tip(s, principal=principal, tip_id=chosen, close=True)
                     return tip.version
 
             input_ui.attempt(_check, success="核查情况已保存", form=check_form)
@@ -271,7 +271,9 @@ with exposure_tab:
     every_kind = st.checkbox("同时列出立案和责令整改", key=f"{P}.exposure_all")
     with data.session(sel.url) as s:
         listed_actions = exposures.list_exposures(
-            s, principal=who, kinds=[k.value for k in ActionKind] if every_kind else exposures.PUBLISHED_KINDS
+            s,
+            principal=principal,
+            kinds=[k.value for k in ActionKind] if every_kind else exposures.PUBLISHED_KINDS,
         )
     input_ui.table(
         [
@@ -289,9 +291,11 @@ with exposure_tab:
         ],
         empty="还没有罚款、曝光或纳入黑名单的记录。",
     )
-    if who.can_write:
+    if principal.can_write:
         st.markdown("**登记检查后的处理措施**（立案、罚款、曝光、纳入黑名单、责令整改）")
-        aref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.action_jurisdiction", label="查处单位")
+        aref = input_ui.pick_jurisdiction(
+            sel.url, principal, key=f"{P}.action_jurisdiction", label="查处单位"
+        )
         akind = TargetKind(
             st.radio(
                 "处理对象类型",
@@ -348,7 +352,7 @@ with exposure_tab:
                     with input_ui.writing(sel.url) as s:
                         return add_action(
                             s,
-                            principal=who,
+                            principal=principal,
                             jurisdiction_id=aref.id,
                             target_kind=akind,
                             enterprise_id=a_target if akind is TargetKind.ENTERPRISE else None,
@@ -369,7 +373,7 @@ with exposure_tab:
 
     def _exposures() -> bytes:
         with input_ui.writing(sel.url) as s:
-            return exposures.export_exposures(s, principal=who)
+            return exposures.export_exposures(s, principal=principal)
 
     st.download_button(
         "导出曝光及黑名单（.xlsx，供公开发布）",
@@ -381,7 +385,7 @@ with exposure_tab:
 
 with summary_tab:
     with data.session(sel.url) as s:
-        status_rows = summary_reports.summary_report_status(s, principal=who, as_of=sel.as_of)
+        status_rows = summary_reports.summary_report_status(s, principal=principal, as_of=sel.as_of)
     if status_rows:
         st.caption(f"报送截止：{status_rows[0].due_on.isoformat()}")
     input_ui.table(
@@ -391,8 +395,8 @@ with summary_tab:
         ],
         empty="没有需要报送总结的单位。",
     )
-    if who.can_write:
-        sref = input_ui.pick_jurisdiction(sel.url, who, key=f"{P}.summary_jurisdiction")
+    if principal.can_write:
+        sref = input_ui.pick_jurisdiction(sel.url, principal, key=f"{P}.summary_jurisdiction")
         summary_form = input_ui.record_form(f"{P}.summary", (sref.id,), NO_ROW)  # the chosen unit's report
         title = st.text_input("标题", key=summary_form.key("title"))
         summary_file = st.file_uploader(
@@ -409,7 +413,7 @@ with summary_tab:
                 with input_ui.writing(sel.url) as s:
                     return summary_reports.upload_summary_report(
                         s,
-                        principal=who,
+                        principal=principal,
                         jurisdiction_id=sref.id,
                         title=title,
                         data=summary_data,

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from anpei import clock
-from anpei.periods import Month, Quarter
+from anpei.periods import Month
 from dashboard import data, staff, state
 from dashboard.services import exports as export_files
 from db.reads import campaign_calendar
@@ -41,7 +41,7 @@ if not campaigns or not refs:
 campaign = selection.campaign if isinstance(selection, state.Selection) else campaigns[0]
 months = campaign.enforcement_months or campaign.months
 default_month = (
-    str(selection.month)
+    selection.month
     if isinstance(selection, state.Selection)
     else campaign_calendar.default_month(
         campaign, as_of=campaign_calendar.default_as_of(campaign, today=clock.local_today())
@@ -93,7 +93,7 @@ month = c1.selectbox(
     "月份",
     months,
     index=months.index(default_month) if default_month in months else 0,
-    format_func=lambda m: Month.parse(m).label,
+    format_func=lambda m: m.label,
     key=K + "month",
     placeholder="请选择",
 )
@@ -141,7 +141,7 @@ with left:
         "核验月份",
         [export_files.WHOLE_CAMPAIGN, *months],
         key=K + "checks.month",
-        format_func=lambda m: "专项整治全程" if m == export_files.WHOLE_CAMPAIGN else Month.parse(m).label,
+        format_func=lambda m: m.label if isinstance(m, Month) else "专项整治全程",
         placeholder="请选择",
     )
     problems_only = st.checkbox("只导出有问题的人员（无证上岗、疑似持假证等）", key=K + "checks.problems")
@@ -194,12 +194,11 @@ elif not campaign.quarters:
 else:
     quarters = campaign.quarters
     chosen = selection.quarter if isinstance(selection, state.Selection) else None
-    default_q = str(chosen) if chosen is not None and str(chosen) in quarters else None
     quarter = st.selectbox(
         "考核季度",
         quarters,
-        index=quarters.index(default_q) if default_q else len(quarters) - 1,
-        format_func=lambda q: Quarter.parse(q).label,
+        index=quarters.index(chosen) if chosen in quarters else len(quarters) - 1,
+        format_func=lambda q: q.label,
         key=K + "circular.quarter",
         placeholder="请选择",
     )
@@ -207,7 +206,7 @@ else:
         build(
             "circular",
             export_files.circular,
-            quarter=Quarter.parse(quarter),
+            quarter=quarter,
             as_of=selection.as_of if isinstance(selection, state.Selection) else None,
         )
     offer("circular")

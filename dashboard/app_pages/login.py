@@ -38,14 +38,14 @@ with middle:
     if submitted:
         try:
             with data.session(url) as s:
-                who = auth.authenticate(s, username=username, password=password)
+                principal = auth.authenticate(s, username=username, password=password)
         except auth.LoginFailed as exc:
             st.error(exc.message, icon="🚫")
         except Exception as exc:  # the database is unreachable or not migrated
             st.error(f"无法读取数据库：{str(exc).splitlines()[0][:200]}")
         else:
-            assert who.user_id is not None
-            auth_ui.log_in(url, who.user_id)
+            assert principal.user_id is not None
+            auth_ui.log_in(url, principal.user_id)
             st.rerun()
     if sso.configured():
         st.divider()

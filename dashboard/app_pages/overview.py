@@ -20,8 +20,8 @@ from db.reads import (
 from db.rules.access import read_scope
 from db.training import leads
 
-who = auth_ui.current()
-if not who.sees_all:
+principal = auth_ui.current()
+if not principal.sees_all:
     st.warning("总览为全县汇总，只有县局、领导和管理员账号可以查看；请打开本单位的详情页。")
     st.stop()
 sel = state.selection()
@@ -29,7 +29,7 @@ campaign = sel.campaign
 TOWNSHIP = JurisdictionKind.TOWNSHIP.value
 UNIT = JurisdictionKind.MEMBER_UNIT.value
 SHOW_BEHIND = 8
-scope = read_scope(who)  # chart specs are shared by every reader who may read the same
+scope = read_scope(principal)  # chart specs are shared by every reader who may read the same
 
 st.title("总览")
 st.caption(f"{campaign.name}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {sel.month.label}")
@@ -61,7 +61,7 @@ with right:
         st.markdown("**各项截止日期均已过。**")
 
 # --- KPI cards ------------------------------------------------------------------------------------
-kpis = data.kpis(sel.url, who, campaign.id, str(sel.month), sel.as_of)
+kpis = data.kpis(sel.url, principal, campaign.id, sel.month, sel.as_of)
 columns = st.columns(len(kpi_cards.KPI_GROUPS))
 for column, group in zip(columns, kpi_cards.KPI_GROUPS, strict=True):
     with column:
@@ -74,13 +74,13 @@ for column, group in zip(columns, kpi_cards.KPI_GROUPS, strict=True):
                 help=k.note,
                 border=True,
             )
-figures = data.county_vs_units(sel.url, who, campaign.id, str(sel.month), sel.as_of)
+figures = data.county_vs_units(sel.url, principal, campaign.id, sel.month, sel.as_of)
 if figures:
     st.caption(county_dedup.county_vs_units_text(figures))
 
 # --- who is behind --------------------------------------------------------------------------------
-townships = data.ranking(sel.url, who, campaign.id, str(sel.month), sel.as_of, TOWNSHIP)
-units = data.ranking(sel.url, who, campaign.id, str(sel.month), sel.as_of, UNIT)
+townships = data.ranking(sel.url, principal, campaign.id, sel.month, sel.as_of, TOWNSHIP)
+units = data.ranking(sel.url, principal, campaign.id, sel.month, sel.as_of, UNIT)
 behind = [r for r in townships if r.behind]
 late_units = [r for r in units if r.monthly_status in ("missing", "late")]
 if behind or late_units:
@@ -113,12 +113,12 @@ with st.expander("查看数字背后的记录", icon="🔎", key="overview.detai
         placeholder="选择一个数字，列出它统计的每一条记录",
     )
     if code is not None:
-        frame = data.detail(sel.url, who, kpi_details.DETAIL_OF[code], str(sel.month), sel.as_of)
+        frame = data.detail(sel.url, principal, kpi_details.DETAIL_OF[code], sel.month, sel.as_of)
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- training-archive leads (培训档案核查) -------------------------------------------------------------
 with data.session(sel.url) as s:
-    lead_counts = leads.lead_status_counts(s, principal=who)
+    lead_counts = leads.lead_status_counts(s, principal=principal)
 st.markdown("#### 培训档案线索")
 pending_col, confirmed_col, rows_col = st.columns([1, 1, 3])
 pending_col.metric("待核实", ui.fmt_int(lead_counts["pending"]), border=True)
@@ -132,7 +132,7 @@ with rows_col.expander("查看线索", icon="🗂️"):
         format_func=lambda v: leads.LeadStatus(v).label,
     )
     with data.session(sel.url) as s:
-        lead_rows = leads.list_leads(s, principal=who, status=wanted)
+        lead_rows = leads.list_leads(s, principal=principal, status=wanted)
     ui.detail_block(
         pd.DataFrame(
             [
@@ -222,7 +222,7 @@ st.caption(
     f"按截至日期 {state.date_label(sel.as_of)} 的情况：每月汇总表应于次月 {campaign.monthly_due_day} 日前报送。"
 )
 ui.legend()
-cells = data.grid(sel.url, who, campaign.id, sel.as_of)
+cells = data.grid(sel.url, principal, campaign.id, sel.as_of)
 
 
 def grid_chart(kind: str, title: str) -> charts.Spec:
@@ -267,11 +267,12 @@ if not months:
 else:
     read = data.trends(
         sel.url,
-        who,
-        tuple(kpi_cards.trend_months(campaign, month=str(sel.month), as_of=sel.as_of)),
+        principal,
+        tuple(kpi_cards.trend_months(campaign, month=sel.month, as_of=sel.as_of)),
         sel.as_of,
     )
-    table = frames.trend_table([t for t in read if t.month in months])
+    shown = {str(m) for m in months}
+    table = frames.trend_table([t for t in read if t.month in shown])
     specs = [
         (
             "coverage",
@@ -323,7 +324,7 @@ else:
                 ui.chart(
                     data.chart(
                         sel.url,
-                        ("trend", key, scope, campaign.id, str(sel.month), sel.as_of),
+                        ("trend", key, scope, campaign.id, sel.month, sel.as_of),
                         functools.partial(trend_chart, table, cols, kind, title, colours),
                     ),
                     width="stretch",
@@ -343,7 +344,7 @@ else:
                         )
                         ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
-    cluster = frames.cluster_frame(data.month_summary(sel.url, who, str(sel.month), sel.as_of))
+    cluster = frames.cluster_frame(data.month_summary(sel.url, principal, sel.month, sel.as_of))
     st.markdown(f"##### {sel.month.label} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")
@@ -351,7 +352,7 @@ else:
         ui.chart(
             data.chart(
                 sel.url,
-                ("cluster", scope, str(sel.month), sel.as_of),
+                ("cluster", scope, sel.month, sel.as_of),
                 lambda: charts.configure(charts.cluster_bars(cluster, title="")),
             ),
             width="stretch",

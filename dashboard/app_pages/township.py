@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from anpei import clock
-from anpei.periods import Month
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db.audit import personal_data
 from db.reads import campaign_calendar, month_figures
@@ -18,10 +17,10 @@ from db.rules.access import AccessDenied, narrow
 
 KEY_SELECT = "township.select"
 
-who = auth_ui.current()
+principal = auth_ui.current()
 sel = state.selection()
 campaign = sel.campaign
-readable = narrow(who, None)
+readable = narrow(principal, None)
 refs = [r for r in data.jurisdictions(sel.url) if readable is None or r.id in readable]
 if not refs:
     st.warning("还没有乡镇（街道）或成员单位。")
@@ -57,11 +56,11 @@ data.prefetch_score_history(sel.url, campaign.id, sel.as_of, data.rules_key())  
 st.caption(f"{ref.kind_label}　·　截至 {state.date_label(sel.as_of)}　·　统计月份 {sel.month.label}")
 
 months = tuple(campaign_calendar.begun_months(campaign.enforcement_months, sel.as_of))
-shown_months = tuple(dict.fromkeys([*months, str(sel.month)]))
+shown_months = tuple(dict.fromkeys([*months, sel.month]))
 rows = {
     r.month: r
     for r in data.jurisdiction_months(
-        sel.url, who, jid, (str(sel.month.previous()), *shown_months), sel.as_of
+        sel.url, principal, jid, (sel.month.previous(), *shown_months), sel.as_of
     )
 }
 now, before = rows[str(sel.month)], rows.get(str(sel.month.previous()))
@@ -106,7 +105,7 @@ with columns[-1]:
 st.subheader("辖区企业与检查覆盖")
 left, right = st.columns([1, 1])
 with left:
-    mix = data.enterprise_mix(sel.url, who, jid, str(sel.month), months)
+    mix = data.enterprise_mix(sel.url, principal, jid, sel.month, months)
     mix_df = pd.DataFrame(
         [
             {
@@ -136,7 +135,7 @@ with left:
         },
     )
 with right:
-    month_df = frames.month_rows_frame([rows[m] for m in months])
+    month_df = frames.month_rows_frame([rows[str(m)] for m in months])
     if month_df.empty:
         st.info("执法检查阶段尚未开始。")
     else:
@@ -168,12 +167,12 @@ with st.expander("各月检查、问题、核查与处罚", icon="📄", expande
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, who, "findings_open", str(sel.month), sel.as_of, jid).drop(
+open_df = data.detail(sel.url, principal, "findings_open", sel.month, sel.as_of, jid).drop(
     columns=["责任单位", "整改完成日期"]
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
-    f"截至 {state.date_label(month_figures.month_as_of(str(sel.month), sel.as_of))}，整改中 **{len(open_df)}** 条，"
+    f"截至 {state.date_label(month_figures.month_as_of(sel.month, sel.as_of))}，整改中 **{len(open_df)}** 条，"
     f"其中逾期 <span class='anpei-behind'>{overdue}</span> 条（按整改期限排序，逾期的在前）。",
     unsafe_allow_html=True,
 )
@@ -186,9 +185,9 @@ ui.detail_block(
 
 # --- certificates ---------------------------------------------------------------------------------
 st.subheader("证书核查结果")
-first = Month.parse(months[0]).first if months else sel.month.first
-last = month_figures.month_as_of(str(sel.month), sel.as_of)
-outcomes, problems = data.certificates(sel.url, who, jid, first, last)
+first = months[0].first if months else sel.month.first
+last = month_figures.month_as_of(sel.month, sel.as_of)
+outcomes, problems = data.certificates(sel.url, principal, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])
 with c_left:
@@ -200,7 +199,7 @@ ui.detail_block(
     key="township.problems",
     height=ui.table_height(len(problems), cap=420),
 )
-if who.may_reveal_ids:
+if principal.may_reveal_ids:
     box_reveal = st.expander(
         "显示完整身份证号", icon="🔓", key=f"township.reveal.box.{jid}", on_change="rerun"
     )  # drawn only when opened
@@ -209,7 +208,7 @@ if who.may_reveal_ids:
             st.caption("仅在核对身份时使用；每次查看都会记入审计日志。")
             with data.session(sel.url) as s:
                 people = personal_data.problem_people(
-                    s, principal=who, jurisdiction_id=jid, first=first, last=last
+                    s, principal=principal, jurisdiction_id=jid, first=first, last=last
                 )
             if not people:
                 st.caption("本期没有发现问题的人员。")
@@ -225,7 +224,7 @@ if who.may_reveal_ids:
                 if st.button("显示完整身份证号", key="township.reveal"):
                     try:
                         with data.session(sel.url) as s:
-                            full = personal_data.reveal_id_number(s, principal=who, person_id=person_id)
+                            full = personal_data.reveal_id_number(s, principal=principal, person_id=person_id)
                     except (AccessDenied, personal_data.PersonNotFound) as exc:
                         st.error(str(exc))
                     else:
@@ -233,7 +232,7 @@ if who.may_reveal_ids:
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
-reports = ui.whole_numbers(data.monthly_reports(sel.url, who, jid, tuple(campaign.enforcement_months)))
+reports = ui.whole_numbers(data.monthly_reports(sel.url, principal, jid, tuple(campaign.enforcement_months)))
 st.dataframe(  # column configuration, no pandas Styler (issue 16)
     reports.assign(状态=ui.status_cells(reports["状态"])),
     hide_index=True,
@@ -248,7 +247,7 @@ st.dataframe(  # column configuration, no pandas Styler (issue 16)
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")
-history = data.score_history(sel.url, who, campaign.id, jid, sel.as_of, data.rules_key())  # prefetched
+history = data.score_history(sel.url, principal, campaign.id, jid, sel.as_of, data.rules_key())  # prefetched
 if not history:
     st.info("暂无季度考核结果。")
 else:

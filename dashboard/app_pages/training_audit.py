@@ -34,13 +34,13 @@ TIME_RULES = frozenset(
     {"CLASS_DAY_OVER_CAP", "HOURS_INFLATED", "PERSON_OVERLAP", "PERSON_DAY_OVER_CAP", "TEACHER_OVERLAP"}
 )
 sel = state.selection()
-who = input_ui.principal()
+principal = input_ui.principal()
 st.title("培训档案核查")
 st.caption(
     "读取培训机构和企业的培训档案（班次、课程安排、签到、考试），与全县已入库的档案一起核查。"
     "线索是需要有人去核实的记录事实，不是结论。"
 )
-input_ui.read_only_note(who)
+input_ui.read_only_note(principal)
 
 
 # --- upload: columns, mappings, problems by row, then 确认入库 ---------------------------------
@@ -79,7 +79,7 @@ def _columns_panel(item: training_upload.Staged) -> None:
             )
 
 
-if who.can_write:
+if principal.can_write:
     st.subheader("上传档案")
     st.caption(
         "每个 .xlsx 工作簿是一份档案；CSV 格式请一次选中同一档案的 班次.csv、课程安排.csv、签到.csv、考试.csv"
@@ -98,7 +98,7 @@ if who.can_write:
         chosen = {str(k): v for k, v in st.session_state.items() if str(k).startswith(training_upload.PREFIX)}
         try:
             with input_ui.writing(sel.url) as s:
-                units = training_units(s, principal=who)
+                units = training_units(s, principal=principal)
                 staged = training_upload.stage(
                     s, [(f.name, f.getvalue()) for f in files], folder_name=folder_name, chosen=chosen
                 )
@@ -173,15 +173,15 @@ if who.can_write:
                         unit: TrainingUnit = chosen_unit,
                     ) -> StoreResult:
                         with input_ui.writing(sel.url) as s:
-                            return store_archive(s, principal=who, upload=upload, unit=unit)
+                            return store_archive(s, principal=principal, upload=upload, unit=unit)
 
                     input_ui.attempt(_store, success=lambda r: r.summary)
                 st.caption("入库后会与全县已入库的档案一起重新核查。")
 
 # --- archives ----------------------------------------------------------------------------------
 with input_ui.writing(sel.url) as s:
-    stored = list_archives(s, principal=who)
-    leads = list_leads(s, principal=who)
+    stored = list_archives(s, principal=principal)
+    leads = list_leads(s, principal=principal)
 with st.expander(f"已入库档案（{len(stored)} 份）"):
     input_ui.table(
         [
@@ -275,7 +275,7 @@ st.dataframe(
 
 def _export() -> bytes:
     with input_ui.writing(sel.url) as s:
-        return export_leads(s, principal=who, **filters)
+        return export_leads(s, principal=principal, **filters)
 
 
 st.download_button(
@@ -286,7 +286,7 @@ st.download_button(
     key=f"{P}.export",
 )
 full_file = f"{P}.full_file"
-if may_reveal_lead_ids(who) and st.checkbox(
+if may_reveal_lead_ids(principal) and st.checkbox(
     "导出含完整身份证号的线索清单（会记入审计日志）", key=f"{P}.full_ids"
 ):
     # the file is built only after its audit entry is committed (never ahead, never cached)
@@ -294,7 +294,7 @@ if may_reveal_lead_ids(who) and st.checkbox(
 
         def _full() -> bytes:
             with input_ui.writing(sel.url) as s:
-                return export_leads(s, principal=who, full_ids=True, **filters)
+                return export_leads(s, principal=principal, full_ids=True, **filters)
 
         st.session_state[full_file] = input_ui.attempt(_full)
     if (payload := st.session_state.get(full_file)) is not None:
@@ -325,13 +325,13 @@ if flash := st.session_state.pop(f"{P}.flash", None):
 st.markdown(f"**{lead.rule}**　状态：**{lead.status_label}**" + (f"（{lead.reason}）" if lead.reason else ""))
 st.markdown(f"{lead.text}  \n依据：{lead.basis}  \n证据：{lead.evidence}")
 revealed: RevealedLead | None = None
-if may_reveal_lead_ids(who) and st.button(
+if may_reveal_lead_ids(principal) and st.button(
     "显示完整身份证号（记入审计日志）", key=f"{P}.reveal.{lead.id}", help="仅在核对身份时使用；只在本次显示"
 ):
 
     def _reveal() -> RevealedLead:
         with input_ui.writing(sel.url) as s:
-            return reveal_lead(s, principal=who, lead_id=lead.id)
+            return reveal_lead(s, principal=principal, lead_id=lead.id)
 
     revealed = input_ui.attempt(_reveal)
 if revealed is not None:
@@ -340,11 +340,13 @@ if revealed is not None:
         + "以下证据行显示完整身份证号（已记入审计日志），页面刷新后恢复遮蔽。"
     )
 with input_ui.writing(sel.url) as s:
-    found = lead_finding(s, principal=who, lead_id=lead.id)
-    blocks = revealed.evidence if revealed is not None else lead_evidence(s, principal=who, lead_id=lead.id)
-    day_bars = lead_sessions(s, principal=who, lead_id=lead.id) if lead.code in TIME_RULES else []
+    found = lead_finding(s, principal=principal, lead_id=lead.id)
+    blocks = (
+        revealed.evidence if revealed is not None else lead_evidence(s, principal=principal, lead_id=lead.id)
+    )
+    day_bars = lead_sessions(s, principal=principal, lead_id=lead.id) if lead.code in TIME_RULES else []
     class_bars = (
-        class_sessions(s, principal=who, archive_id=lead.archive_id, class_code=lead.class_code)
+        class_sessions(s, principal=principal, archive_id=lead.archive_id, class_code=lead.class_code)
         if lead.class_code
         else []
     )
@@ -367,7 +369,7 @@ if day_bars:
 if class_bars:
     ui.chart(training_charts.class_timeline(class_bars))
 
-if who.can_write:
+if principal.can_write:
     with st.form(f"{P}.status.{lead.id}"):
         new_status = st.radio(
             "核实结果",
@@ -383,7 +385,9 @@ if who.can_write:
 
         def _save() -> object:
             with input_ui.writing(sel.url) as s:
-                return set_lead_status(s, principal=who, lead_id=lead.id, status=new_status, reason=reason)
+                return set_lead_status(
+                    s, principal=principal, lead_id=lead.id, status=new_status, reason=reason
+                )
 
         if input_ui.attempt(_save) is not None:
             st.session_state[f"{P}.flash"] = f"线索 #{lead.id} 已改为“{LeadStatus(new_status).label}”"

@@ -50,7 +50,7 @@ def open_job(job_id: int) -> None:
 
 def choose_target(prefix: str, *, default: dict[str, Any] | None = None) -> Target | None:
     """The enterprise or jurisdiction a roster belongs to (None when nothing can be chosen)."""
-    refs = staff.jurisdictions()
+    refs = staff.jurisdictions(principal)
     if not refs:
         st.warning("数据库中还没有乡镇（街道），无法选择名单所属单位。")
         return None

@@ -33,7 +33,7 @@ def summary(
     session: Session,
     *,
     principal: Principal,
-    month: str,
+    month: Month,
     jurisdiction_id: int | None,
     unit: str,
     source: summary_figures.Source,
@@ -43,7 +43,7 @@ def summary(
         session, principal=principal, month=month, jurisdiction_id=jurisdiction_id, source=source
     )
     session.commit()
-    return payload, file_names.download_name("汇总表", unit, month)
+    return payload, file_names.download_name("汇总表", unit, str(month))
 
 
 def verification(
@@ -52,18 +52,19 @@ def verification(
     principal: Principal,
     jurisdiction_id: int,
     unit: str,
-    span: str,
+    span: Month | str,
     campaign_days: tuple[dt.date, dt.date],
     full_ids: bool,
     problems_only: bool,
 ) -> File:
-    """A unit's certificate checks of one month (`span` "YYYY-MM") or of the whole campaign
+    """A unit's certificate checks of one month (`span` a Month) or of the whole campaign
     (`WHOLE_CAMPAIGN`: `campaign_days`), all people or only those with a problem."""
-    if span == WHOLE_CAMPAIGN:
+    if isinstance(span, Month):
+        first, last = span.first, span.last
+    elif span == WHOLE_CAMPAIGN:
         first, last = campaign_days
     else:
-        month = Month.parse(span)
-        first, last = month.first, month.last
+        raise InputError(f"核验月份无法识别：{span!r}")
     payload = verification_export.verification_xlsx(
         session,
         principal=principal,
@@ -75,7 +76,7 @@ def verification(
     )
     session.commit()
     what = "问题人员" if problems_only else "证书核验结果"
-    return payload, file_names.download_name(unit, what, "全程" if span == WHOLE_CAMPAIGN else span)
+    return payload, file_names.download_name(unit, what, str(span) if isinstance(span, Month) else "全程")
 
 
 def findings(

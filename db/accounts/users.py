@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -155,6 +157,31 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
 
+@contextmanager
+def _audited_user_change(
+    session: Session, *, principal: Principal, user: User, detail: str, now: dt.datetime | None
+) -> Iterator[User]:
+    """Change `user` inside the block; then flush and record one audit UPDATE with before/after.
+
+    Nothing is recorded when the block raises.
+    """
+    before = trail.snapshot(user)
+    yield user
+    session.add(user)
+    session.flush()
+    trail.record(
+        session,
+        principal=principal,
+        action=AuditAction.UPDATE,
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=user,
+        detail=detail,
+        at=now,
+    )
+
+
 # --- the operations -------------------------------------------------------------------------------
 
 
@@ -211,26 +238,14 @@ def _set_active(
             raise UserError("不能停用自己的账号")
         if user.role == Role.ADMIN.value and _other_active_admins(session, user) == 0:
             raise UserError("不能停用最后一个管理员账号")
-    before = trail.snapshot(user)
-    user.active = active
-    if active:
-        user.failed_logins = 0
-        user.locked_until = None
-    else:
-        invalidate_sessions(user)
-    session.add(user)
-    session.flush()
-    trail.record(
-        session,
-        principal=principal,
-        action=AuditAction.UPDATE,
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=user,
-        detail=("启用" if active else "停用") + f"账号 {user.username}",
-        at=now,
-    )
+    detail = ("启用" if active else "停用") + f"账号 {user.username}"
+    with _audited_user_change(session, principal=principal, user=user, detail=detail, now=now):
+        user.active = active
+        if active:
+            user.failed_logins = 0
+            user.locked_until = None
+        else:
+            invalidate_sessions(user)
     return _info(session, user)
 
 
@@ -255,24 +270,12 @@ def reset_password(
     require_admin(principal)
     user = _get(session, username)
     check_password_policy(password, username=user.username)
-    before = trail.snapshot(user)
-    user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    invalidate_sessions(user)
-    session.add(user)
-    session.flush()
-    trail.record(
-        session,
-        principal=principal,
-        action=AuditAction.UPDATE,
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=user,
-        detail=f"重置账号 {user.username} 的密码",
-        at=now,
-    )
+    detail = f"重置账号 {user.username} 的密码"
+    with _audited_user_change(session, principal=principal, user=user, detail=detail, now=now):
+        user.password_hash = hash_password(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        invalidate_sessions(user)
     return _info(session, user)
 
 
@@ -295,22 +298,9 @@ def change_password(
     check_password_policy(new_password, username=user.username)
     if verify_password(user.password_hash, new_password):
         raise UserError("新密码不能与原密码相同")
-    before = trail.snapshot(user)
-    user.password_hash = hash_password(new_password)
-    invalidate_sessions(user)
-    session.add(user)
-    session.flush()
-    trail.record(
-        session,
-        principal=principal,
-        action=AuditAction.UPDATE,
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=user,
-        detail="修改本人密码",
-        at=now,
-    )
+    with _audited_user_change(session, principal=principal, user=user, detail="修改本人密码", now=now):
+        user.password_hash = hash_password(new_password)
+        invalidate_sessions(user)
     return _info(session, user)
 
 
@@ -336,23 +326,11 @@ def change_role(
         and _other_active_admins(session, user) == 0
     ):
         raise UserError("不能取消最后一个管理员的管理员角色")
-    before = trail.snapshot(user)
-    user.role = the_role.value
-    user.jurisdiction_id = new_jurisdiction
-    invalidate_sessions(user)
-    session.add(user)
-    session.flush()
-    trail.record(
-        session,
-        principal=principal,
-        action=AuditAction.UPDATE,
-        entity="user",
-        entity_id=user.id,
-        before=before,
-        after=user,
-        detail=f"账号 {user.username} 改为{the_role.label}",
-        at=now,
-    )
+    detail = f"账号 {user.username} 改为{the_role.label}"
+    with _audited_user_change(session, principal=principal, user=user, detail=detail, now=now):
+        user.role = the_role.value
+        user.jurisdiction_id = new_jurisdiction
+        invalidate_sessions(user)
     return _info(session, user)
 
 

@@ -47,27 +47,27 @@ class CampaignInfo:
     phases: tuple[PhaseRef, ...] = ()
 
     @property
-    def months(self) -> list[str]:
-        """Every month (`YYYY-MM`, as stored) from the campaign's start to its end."""
-        return [str(m) for m in months_between(self.starts_on, self.ends_on)]
+    def months(self) -> list[Month]:
+        """Every month from the campaign's start to its end."""
+        return months_between(self.starts_on, self.ends_on)
 
     @property
-    def enforcement_months(self) -> list[str]:
+    def enforcement_months(self) -> list[Month]:
         """Months of the 执法检查 phase (the ones with monthly tables)."""
-        out: list[str] = []
+        out: list[Month] = []
         for phase in self.phases:
             if phase.code == "enforcement":
-                out += [str(m) for m in months_between(phase.starts_on, phase.ends_on) if str(m) not in out]
+                out += [m for m in months_between(phase.starts_on, phase.ends_on) if m not in out]
         return out
 
     @property
-    def quarters(self) -> list[str]:
-        """`YYYYQn` of every quarter with an enforcement month, in order."""
-        return [str(q) for q in quarters_of(Month.parse(m) for m in self.enforcement_months)]
+    def quarters(self) -> list[Quarter]:
+        """Every quarter with an enforcement month, in order."""
+        return quarters_of(self.enforcement_months)
 
-    def due_date(self, month: str) -> dt.date:
+    def due_date(self, month: Month) -> dt.date:
         """The day a month's 汇总表 is due: `monthly_due_day` of the following month."""
-        return Month.parse(month).next().day(self.monthly_due_day)
+        return month.next().day(self.monthly_due_day)
 
 
 def list_campaigns(session: Session) -> list[CampaignInfo]:
@@ -109,14 +109,14 @@ def get_campaign(session: Session, *, campaign_id: int | None = None) -> Campaig
     return campaigns[0] if campaigns else None
 
 
-def begun_months(months: Sequence[str], as_of: dt.date) -> list[str]:
-    """The months (`YYYY-MM`) among `months` begun by `as_of`, in the given order."""
-    return [str(m) for m in begun_by((Month.parse(m) for m in months), as_of)]
+def begun_months(months: Sequence[Month], as_of: dt.date) -> list[Month]:
+    """The months among `months` begun by `as_of`, in the given order."""
+    return begun_by(months, as_of)
 
 
-def begun_quarters(quarters: Sequence[str], as_of: dt.date) -> list[str]:
-    """The quarters (`YYYYQn`) among `quarters` begun by `as_of`, in the given order."""
-    return [q for q in quarters if Quarter.parse(q).first <= as_of]
+def begun_quarters(quarters: Sequence[Quarter], as_of: dt.date) -> list[Quarter]:
+    """The quarters among `quarters` begun by `as_of`, in the given order."""
+    return [q for q in quarters if q.first <= as_of]
 
 
 def default_as_of(campaign: CampaignInfo, *, today: dt.date) -> dt.date:
@@ -124,18 +124,18 @@ def default_as_of(campaign: CampaignInfo, *, today: dt.date) -> dt.date:
     return max(campaign.starts_on, min(today, campaign.ends_on))
 
 
-def default_month(campaign: CampaignInfo, *, as_of: dt.date) -> str:
+def default_month(campaign: CampaignInfo, *, as_of: dt.date) -> Month:
     """The latest enforcement month begun by `as_of`; else the latest campaign month by then."""
     started = begun_months(campaign.enforcement_months, as_of)
     if started:
         return started[-1]
-    if campaign.enforcement_months and not Month.parse(campaign.enforcement_months[0]).begun_by(as_of):
+    if campaign.enforcement_months and not campaign.enforcement_months[0].begun_by(as_of):
         months = begun_months(campaign.months, as_of)
         return months[-1] if months else campaign.months[0]
     return campaign.enforcement_months[-1] if campaign.enforcement_months else campaign.months[-1]
 
 
-def default_quarter(campaign: CampaignInfo, *, as_of: dt.date) -> str | None:
+def default_quarter(campaign: CampaignInfo, *, as_of: dt.date) -> Quarter | None:
     quarters = campaign.quarters
     if not quarters:
         return None
@@ -182,7 +182,7 @@ class Timeline:
 def campaign_deadlines(campaign: CampaignInfo) -> list[Deadline]:
     """Each enforcement month's 汇总表 due date and the summary report's, in date order."""
     out = [
-        Deadline(campaign.due_date(m), f"{Month.parse(m).label}汇总表报送截止", "monthly")
+        Deadline(campaign.due_date(m), f"{m.label}汇总表报送截止", "monthly")
         for m in campaign.enforcement_months
     ]
     out.append(Deadline(campaign.summary_due_on, "总结报告报送截止", "summary"))
@@ -200,8 +200,8 @@ def timeline(campaign: CampaignInfo, *, today: dt.date) -> Timeline:
     return Timeline(today, states, deadlines, upcoming[0] if upcoming else None)
 
 
-def campaign_months(session: Session) -> list[str]:
-    """`YYYY-MM` of the active campaign's enforcement phase (the months that have tables)."""
+def campaign_months(session: Session) -> list[Month]:
+    """The months of the active campaign's enforcement phase (the ones that have tables)."""
     row = session.execute(
         select(_PHASE.c.starts_on, _PHASE.c.ends_on)
         .where(_PHASE.c.code == "enforcement")
@@ -209,4 +209,4 @@ def campaign_months(session: Session) -> list[str]:
     ).first()
     if row is None:
         return []
-    return [str(m) for m in months_between(row.starts_on, row.ends_on)]
+    return months_between(row.starts_on, row.ends_on)

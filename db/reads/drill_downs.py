@@ -106,7 +106,7 @@ def overdue_findings(
 
 
 def uninspected_targets(
-    session: Session, *, principal: Principal, month: str, jurisdiction_id: int, limit: int = 1000
+    session: Session, *, principal: Principal, month: Month, jurisdiction_id: int, limit: int = 1000
 ) -> list[EnterpriseRef]:
     """High-risk and 工贸 enterprises registered to the jurisdiction and not inspected in the month.
 
@@ -114,7 +114,7 @@ def uninspected_targets(
     AccessDenied for another township's or unit's list.
     """
     require_read(principal, jurisdiction_id)
-    m = Month.parse(month)
+    m = month
     visited = (
         select(_I.c.id)
         .where(

@@ -86,7 +86,7 @@ KPI_DEFS: dict[str, tuple[str, str, str, bool]] = {
 
 
 def county_kpis(
-    session: Session, *, principal: Principal, month: str, as_of: dt.date | None = None
+    session: Session, *, principal: Principal, month: Month, as_of: dt.date | None = None
 ) -> list[Kpi]:
     """The KPI cards of the county for `month`, each with last month's value for the change.
 
@@ -94,24 +94,22 @@ def county_kpis(
     over both months by `county_trends`.
     """
     return kpis_from_trends(
-        county_trends(
-            session, principal=principal, months=[str(Month.parse(month).previous()), month], as_of=as_of
-        ),
+        county_trends(session, principal=principal, months=[month.previous(), month], as_of=as_of),
         month=month,
     )
 
 
-def trend_months(campaign: CampaignInfo, *, month: str, as_of: dt.date) -> list[str]:
+def trend_months(campaign: CampaignInfo, *, month: Month, as_of: dt.date) -> list[Month]:
     """The months the overview reads in one pass: enforcement months begun by `as_of`, plus the
     chosen month and the one before (for the KPI cards' change)."""
     begun = begun_months(campaign.enforcement_months, as_of)
-    return sorted({*begun, month, str(Month.parse(month).previous())})
+    return sorted({*begun, month, month.previous()})
 
 
-def kpis_from_trends(trends: Sequence[MonthTrend], *, month: str) -> list[Kpi]:
+def kpis_from_trends(trends: Sequence[MonthTrend], *, month: Month) -> list[Kpi]:
     """KPI cards from already-read month rows (they must include `month` and the month before)."""
     by_month = {t.month: t for t in trends}
-    now, before = by_month[month], by_month.get(str(Month.parse(month).previous()))
+    now, before = by_month[str(month)], by_month.get(str(month.previous()))
     cur = _kpis_of(now)
     old = _kpis_of(before) if before is not None else None
     return [

@@ -81,7 +81,7 @@ def detail_rows(
     *,
     principal: Principal,
     kind: str,
-    month: str,
+    month: Month,
     as_of: dt.date | None = None,
     jurisdiction_id: int | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
@@ -97,7 +97,7 @@ def detail_rows(
         jurisdiction_id = principal.jurisdiction_id
     if jurisdiction_id is not None:
         require_read(principal, jurisdiction_id)
-    m = Month.parse(month)
+    m = month
     day = month_as_of(month, as_of)
     if kind.startswith("inspected"):
         return _inspected_rows(session, kind=kind, m=m, jurisdiction_id=jurisdiction_id, limit=limit)

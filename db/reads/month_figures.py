@@ -58,9 +58,9 @@ _A = SQLModel.metadata.tables["enforcementaction"]
 _M = SQLModel.metadata.tables["monthlyreport"]
 
 
-def month_as_of(month: str, as_of: dt.date | None) -> dt.date:
+def month_as_of(month: Month, as_of: dt.date | None) -> dt.date:
     """The date a month is read at: its last day, or `as_of` when that is earlier."""
-    last = Month.parse(month).last
+    last = month.last
     return min(last, as_of) if as_of else last
 
 
@@ -169,19 +169,18 @@ def township_month_summary(
     session: Session,
     *,
     principal: Principal,
-    month: str,
+    month: Month,
     jurisdiction_ids: Iterable[int] | None = None,
     as_of: dt.date | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> list[JurisdictionMonthRow]:
     """Per jurisdiction, the month's coverage, findings, checks, actions and table status.
 
-    `month` is `YYYY-MM` (PeriodFormatError otherwise); `as_of` (default: the month's last day)
-    fixes the date for open / rectified / overdue findings. `jurisdiction_ids` narrows the rows;
-    by default every active township and member unit is listed, also those with nothing to show.
+    `as_of` (default: the month's last day) fixes the date for open / rectified / overdue findings.
+    `jurisdiction_ids` narrows the rows; by default every active township and member unit is listed, also those with nothing to show.
     Only jurisdictions the principal may read are listed.
     """
-    m = Month.parse(month)
+    m = month
     day = as_of or m.last
     refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs:
@@ -321,7 +320,7 @@ def county_totals(
     session: Session,
     *,
     principal: Principal,
-    month: str,
+    month: Month,
     as_of: dt.date | None = None,
     rows: Sequence[JurisdictionMonthRow] | None = None,
 ) -> CountyTotals:
@@ -332,7 +331,7 @@ def county_totals(
     avoid computing them twice. AccessDenied for township and unit staff.
     """
     require_county_wide(principal)
-    m = Month.parse(month)
+    m = month
     if rows is None:
         rows = township_month_summary(session, principal=principal, month=month, as_of=as_of)
     e_hr = _E.c.risk_class == RiskClass.HIGH_RISK.value

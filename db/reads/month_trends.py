@@ -71,11 +71,10 @@ class MonthTrend:
         return rate(self.industry_trade_inspected, self.industry_trade_registered)
 
 
-def month_bucket(column: Any, months: Sequence[str]) -> ColumnElement[Any]:
+def month_bucket(column: Any, months: Sequence[Month]) -> ColumnElement[Any]:
     """A CASE mapping a date column to its `YYYY-MM` among `months` (NULL outside)."""
     whens = []
-    for label in months:
-        m = Month.parse(label)
+    for m in months:
         whens.append((column.between(m.first, m.last), literal(str(m))))
     return case(*whens, else_=None)
 
@@ -84,7 +83,7 @@ def county_trends(
     session: Session,
     *,
     principal: Principal,
-    months: Sequence[str],
+    months: Sequence[Month],
     as_of: dt.date | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> list[MonthTrend]:
@@ -94,10 +93,10 @@ def county_trends(
     unit staff (county-wide figures).
     """
     require_county_wide(principal)
-    labels = [str(Month.parse(m)) for m in months]
-    if not labels:
+    if not months:
         return []
-    first, last = Month.parse(labels[0]).first, Month.parse(labels[-1]).last
+    labels = [str(m) for m in months]
+    first, last = months[0].first, months[-1].last
     values: dict[str, dict[str, Any]] = {m: {} for m in labels}
 
     def merge(stmt: Any) -> None:
@@ -112,10 +111,9 @@ def county_trends(
     # one DISTINCT per month on the enterprise id alone (an index range each, integer keys) rather
     # than one over a CASE of every month
     per_month = []
-    for label in labels:
-        m = Month.parse(label)
+    for m in months:
         per_month.append(
-            select(literal(label).label("month"), _I.c.enterprise_id.label("eid"))
+            select(literal(str(m)).label("month"), _I.c.enterprise_id.label("eid"))
             .where(_I.c.inspected_on.between(m.first, m.last), _I.c.enterprise_id.is_not(None))
             .distinct()
         )
@@ -134,8 +132,8 @@ def county_trends(
     owners = active_jurisdictions(kinds)
     # findings: found in the month, and the stock at each month's end (one column per month)
     stock_cols = []
-    for label in labels:
-        day = month_as_of(label, as_of)
+    for m, label in zip(months, labels, strict=True):
+        day = month_as_of(m, as_of)
         rect = rectified_by(day)
         seen = _F.c.found_on <= day
         stock_cols += [
@@ -150,13 +148,13 @@ def county_trends(
             findings_overdue=stock[f"overdue_{label}"],
             findings_rectified=stock[f"rect_{label}"],
         )
-    month_f = month_bucket(_F.c.found_on, labels).label("month")
+    month_f = month_bucket(_F.c.found_on, months).label("month")
     merge(
         select(month_f, func.count().label("findings_found"))
         .where(_F.c.jurisdiction_id.in_(owners), _F.c.found_on.between(first, last))
         .group_by(month_f)
     )
-    month_c = month_bucket(_C.c.as_of, labels).label("month")
+    month_c = month_bucket(_C.c.as_of, months).label("month")
     merge(
         select(
             month_c,
@@ -168,7 +166,7 @@ def county_trends(
         .where(_C.c.jurisdiction_id.in_(owners), _C.c.as_of.between(first, last))
         .group_by(month_c)
     )
-    month_a = month_bucket(_A.c.action_date, labels).label("month")
+    month_a = month_bucket(_A.c.action_date, months).label("month")
     merge(
         select(
             month_a,

@@ -53,14 +53,14 @@ def enterprise_mix(
     *,
     principal: Principal,
     jurisdiction_id: int,
-    month: str,
-    campaign_months: Sequence[str],
+    month: Month,
+    campaign_months: Sequence[Month],
 ) -> list[EnterpriseMix]:
     """Registered enterprises of a jurisdiction by risk class; inspected in the month and campaign."""
     require_read(principal, jurisdiction_id)
-    m = Month.parse(month)
-    first = Month.parse(campaign_months[0]).first if campaign_months else m.first
-    last = Month.parse(campaign_months[-1]).last if campaign_months else m.last
+    m = month
+    first = campaign_months[0].first if campaign_months else m.first
+    last = campaign_months[-1].last if campaign_months else m.last
     mine = is_registered_to(jurisdiction_id)
     by_us = inspected_by_or_jointly(jurisdiction_id)
     registered = {
@@ -94,7 +94,7 @@ def jurisdiction_months(
     *,
     principal: Principal,
     jurisdiction_id: int,
-    months: Sequence[str],
+    months: Sequence[Month],
     as_of: dt.date | None = None,
 ) -> list[JurisdictionMonthRow]:
     """The jurisdiction's row of `township_month_summary` for each month (any kind)."""
@@ -164,18 +164,19 @@ def problem_checks(
 
 
 def monthly_reports(
-    session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[str]
+    session: Session, *, principal: Principal, jurisdiction_id: int, months: Sequence[Month]
 ) -> Table:
     """The jurisdiction's 汇总表 rows for `months` (未报 where none)."""
     require_read(principal, jurisdiction_id)
+    labels = [str(m) for m in months]
     stored = {
         r["month"]: r
         for r in session.execute(
-            select(_M).where(_M.c.jurisdiction_id == jurisdiction_id, _M.c.month.in_(list(months)))
+            select(_M).where(_M.c.jurisdiction_id == jurisdiction_id, _M.c.month.in_(labels))
         ).mappings()
     }
     rows: list[tuple[Any, ...]] = []
-    for month in months:
+    for month in labels:
         r = stored.get(month)
         if r is None:
             rows.append(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
+from anpei.periods import Month
 from db.codes import JurisdictionKind
 from db.reads.campaign_calendar import CampaignInfo
 from db.reads.jurisdiction_list import list_jurisdictions
@@ -135,7 +136,7 @@ def month_ranking(
     *,
     principal: Principal,
     campaign: CampaignInfo,
-    month: str,
+    month: Month,
     as_of: dt.date,
     kind: str = JurisdictionKind.TOWNSHIP.value,
 ) -> list[RankRow]:
@@ -156,10 +157,10 @@ def ranking_of(
     rows: Sequence[JurisdictionMonthRow],
     *,
     kind: str,
-    month: str,
+    month: Month,
     codes: dict[int, str],
     cells: Sequence[GridCell],
 ) -> list[RankRow]:
     """`rank_rows` for one kind out of an all-kinds summary and grid already read (no queries)."""
-    grid = {c.jurisdiction_id: c.status for c in cells if c.month == month}
+    grid = {c.jurisdiction_id: c.status for c in cells if c.month == str(month)}
     return rank_rows([r for r in rows if r.kind == kind], codes=codes, grid=grid)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from anpei.periods import Month, PeriodFormatError
+from anpei.periods import Month
 from db.codes import JurisdictionKind
 from db.models import Finding, MonthlyReport
 from db.reads.month_figures import JurisdictionMonthRow, township_month_summary
@@ -69,15 +69,8 @@ class Reconciliation:
         return not self.differences
 
 
-def _month(month: str) -> str:
-    try:
-        return str(Month.parse(month))
-    except PeriodFormatError as exc:
-        raise InputError(str(exc)) from exc
-
-
 def _reconcile_row(
-    session: Session, row: JurisdictionMonthRow, report: MonthlyReport | None
+    session: Session, row: JurisdictionMonthRow, m: Month, report: MonthlyReport | None
 ) -> Reconciliation:
     has_records = bool(row.inspections or row.enterprises_inspected or row.findings_found or row.orders)
     base = Reconciliation(row.jurisdiction_id, row.jurisdiction, row.month, row.monthly_status, has_records)
@@ -103,7 +96,6 @@ def _reconcile_row(
                 "罚款记录（万元）",
             )
         )
-    m = Month.parse(row.month)
     by_item = session.exec(
         select(Finding.target_kind, Finding.check_item_number, func.count())
         .where(
@@ -129,37 +121,35 @@ def _reconcile_row(
 
 
 def reconcile_month(
-    session: Session, *, principal: Principal, jurisdiction_id: int, month: str
+    session: Session, *, principal: Principal, jurisdiction_id: int, month: Month
 ) -> Reconciliation:
     """One jurisdiction's table for the month compared with its records."""
     require_read(principal, jurisdiction_id)
-    label = _month(month)
     rows = township_month_summary(
-        session, principal=principal, month=label, jurisdiction_ids=[jurisdiction_id], kinds=None
+        session, principal=principal, month=month, jurisdiction_ids=[jurisdiction_id], kinds=None
     )
     if not rows:
         raise InputError(f"找不到编号为 {jurisdiction_id} 的单位")
     report = session.exec(
         select(MonthlyReport).where(
-            MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == label
+            MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == str(month)
         )
     ).first()
-    return _reconcile_row(session, rows[0], report)
+    return _reconcile_row(session, rows[0], month, report)
 
 
-def reconcile_all(session: Session, *, principal: Principal, month: str) -> list[Reconciliation]:
+def reconcile_all(session: Session, *, principal: Principal, month: Month) -> list[Reconciliation]:
     """Every jurisdiction the principal may read (townships and member units), in sort order."""
-    label = _month(month)
     ids = narrow(principal, None)
     rows = township_month_summary(
         session,
         principal=principal,
-        month=label,
+        month=month,
         jurisdiction_ids=ids,
         kinds=(JurisdictionKind.TOWNSHIP.value, JurisdictionKind.MEMBER_UNIT.value),
     )
     reports = {
         r.jurisdiction_id: r
-        for r in session.exec(select(MonthlyReport).where(MonthlyReport.month == label)).all()
+        for r in session.exec(select(MonthlyReport).where(MonthlyReport.month == str(month))).all()
     }
-    return [_reconcile_row(session, row, reports.get(row.jurisdiction_id)) for row in rows]
+    return [_reconcile_row(session, row, month, reports.get(row.jurisdiction_id)) for row in rows]

@@ -45,7 +45,7 @@ def monthly_status_grid(
     session: Session,
     *,
     principal: Principal,
-    months: Sequence[str],
+    months: Sequence[Month],
     jurisdiction_ids: Iterable[int] | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> list[StatusCell]:
@@ -53,7 +53,7 @@ def monthly_status_grid(
 
     Ordered by jurisdiction `sort_order`, then month as given.
     """
-    labels = [str(Month.parse(m)) for m in months]
+    labels = [str(m) for m in months]
     refs = list_jurisdictions(session, kinds=kinds, ids=narrow(principal, jurisdiction_ids))
     if not refs or not labels:
         return []
@@ -107,18 +107,17 @@ def status_grid(
     principal: Principal,
     campaign: CampaignInfo,
     as_of: dt.date,
-    months: Sequence[str] | None = None,
+    months: Sequence[Month] | None = None,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
 ) -> list[GridCell]:
     """Every readable jurisdiction × enforcement month with the table's state on `as_of`."""
-    labels = list(months) if months is not None else campaign.enforcement_months
-    cells = monthly_status_grid(session, principal=principal, months=labels, kinds=kinds)
+    wanted = list(months) if months is not None else campaign.enforcement_months
+    due = {str(m): campaign.due_date(m) for m in wanted}
+    cells = monthly_status_grid(session, principal=principal, months=wanted, kinds=kinds)
     out: list[GridCell] = []
     for c in cells:
         submitted = clock.local_date(c.submitted_at) if c.submitted_at else None
-        state = grid_status(
-            stored=c.status, submitted_on=submitted, due=campaign.due_date(c.month), as_of=as_of
-        )
+        state = grid_status(stored=c.status, submitted_on=submitted, due=due[c.month], as_of=as_of)
         out.append(
             GridCell(c.jurisdiction_id, c.jurisdiction, c.kind, c.sort_order, c.month, state, submitted)
         )

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from anpei.periods import Month
 from db.models import StoredFigure
 from db.reads import campaign_calendar, data_generation, month_figures
 from db.reads.kpi_details import Table
@@ -101,7 +102,7 @@ _MEASURES = typed(dict[int, dict[str, float]])
 _TABLE = StoredFigure.__table__  # type: ignore[attr-defined]
 
 
-def county_month(engine: Engine, *, month: str, as_of: dt.date) -> list[month_figures.JurisdictionMonthRow]:
+def county_month(engine: Engine, *, month: Month, as_of: dt.date) -> list[month_figures.JurisdictionMonthRow]:
     """Every jurisdiction of any kind in `month` as of `as_of`, as `township_month_summary` gives it
     to a reader of everything (callers narrow it to their reader)."""
     return kept(

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from anpei.periods import Month, PeriodFormatError
+from anpei.periods import Month
 from db.codes import AuditAction, MonthlyStatus
 from db.models import Jurisdiction, MonthlyReport
 from db.records.common import (
@@ -84,10 +84,10 @@ def registered_counts(session: Session) -> dict[int, int]:
     return {int(jid): int(n) for jid, n in rows}
 
 
-def _find_report(session: Session, jurisdiction_id: int, month: str) -> MonthlyReport | None:
+def _find_report(session: Session, jurisdiction_id: int, month: Month) -> MonthlyReport | None:
     return session.exec(
         select(MonthlyReport).where(
-            MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == month
+            MonthlyReport.jurisdiction_id == jurisdiction_id, MonthlyReport.month == str(month)
         )
     ).first()
 
@@ -154,7 +154,7 @@ def import_monthly(
         before = report.model_copy() if report is not None else None
         was_submitted = _submitted(report)
         if report is None:
-            report = MonthlyReport(jurisdiction_id=jid, month=row.month)
+            report = MonthlyReport(jurisdiction_id=jid, month=str(row.month))
         _apply(report, row.values, row.by_item)
         report.source_sha256 = result.sha256
         if not was_submitted or report.submitted_at is None:
@@ -183,16 +183,16 @@ def submit_zero_report(
     *,
     principal: Principal,
     jurisdiction_id: int,
-    month: str,
+    month: Month,
     filled_by: str = "",
     phone: str = "",
     now: dt.datetime | None = None,
 ) -> MonthlyReport:
     """An explicit 零报告 (nothing to report this month). Refused when the month has numbers."""
     require_write(principal, jurisdiction_id)
-    label = _month_label(month)
+    label = str(month)
     jurisdiction_by_id(session, jurisdiction_id)
-    report = _find_report(session, jurisdiction_id, label)
+    report = _find_report(session, jurisdiction_id, month)
     if _submitted(report) and report is not None:
         if report.status == MonthlyStatus.ZERO.value:
             return report
@@ -227,7 +227,7 @@ def save_monthly_numbers(
     *,
     principal: Principal,
     jurisdiction_id: int,
-    month: str,
+    month: Month,
     values: Mapping[str, Any],
     now: dt.datetime | None = None,
     expected_version: int | None = None,
@@ -240,7 +240,7 @@ def save_monthly_numbers(
     (StaleRecord). None skips the check (callers without a form).
     """
     require_write(principal, jurisdiction_id)
-    label = _month_label(month)
+    label = str(month)
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
     what = f"{jurisdiction.name} {label} 汇总表"
     columns = layout_for(session)
@@ -260,7 +260,7 @@ def save_monthly_numbers(
     if problems:
         raise ImportRefused(problems)
     campaign = active_campaign(session)
-    report = _find_report(session, jurisdiction_id, label)
+    report = _find_report(session, jurisdiction_id, month)
     check_version(what=what, stored=report, expected=expected_version)
     was_submitted = _submitted(report)
     creating = report is None
@@ -272,7 +272,7 @@ def save_monthly_numbers(
         report.submitted_at = now or aware_now()
     zero = report.status == MonthlyStatus.ZERO.value and _numbers_are_zero(report)
     report.status = derive_status(
-        submitted_at=report.submitted_at, month=label, due_day=campaign.monthly_due_day, zero=zero
+        submitted_at=report.submitted_at, month=month, due_day=campaign.monthly_due_day, zero=zero
     ).value
     report.source_sha256 = None
     session.add(report)
@@ -295,16 +295,16 @@ def attach_scan(
     *,
     principal: Principal,
     jurisdiction_id: int,
-    month: str,
+    month: Month,
     data: bytes,
     filename: str,
     upload_dir: Path | None = None,
 ) -> MonthlyReport:
     """Attach the stamped copy (PDF or image) to a submitted month; stored under Settings.upload_dir."""
     require_write(principal, jurisdiction_id)
-    label = _month_label(month)
+    label = str(month)
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
-    report = _find_report(session, jurisdiction_id, label)
+    report = _find_report(session, jurisdiction_id, month)
     if report is None or not _submitted(report):
         raise InputError(
             f"{jurisdiction.name} {label} 尚未报送汇总表，请先报送（或提交零报告）再上传盖章扫描件"
@@ -334,11 +334,11 @@ def attach_scan(
 
 
 def get_monthly(
-    session: Session, *, principal: Principal, jurisdiction_id: int, month: str
+    session: Session, *, principal: Principal, jurisdiction_id: int, month: Month
 ) -> MonthlyReport | None:
     """The stored table of a jurisdiction and month (None when nothing was reported)."""
     require_read(principal, jurisdiction_id)
-    return _find_report(session, jurisdiction_id, _month_label(month))
+    return _find_report(session, jurisdiction_id, month)
 
 
 def form_values(
@@ -359,13 +359,6 @@ def form_values(
         elif column.kind in ("text", "date") and column.key not in ("jurisdiction", "month"):
             out[column.key] = getattr(report, column.key) if report else None
     return out
-
-
-def _month_label(month: str) -> str:
-    try:
-        return str(Month.parse(month))
-    except PeriodFormatError as exc:
-        raise InputError(str(exc)) from exc
 
 
 __all__ = [

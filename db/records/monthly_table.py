@@ -129,18 +129,18 @@ def layout_for(session: Session) -> tuple[MonthlyColumn, ...]:
 # --- status and due dates ------------------------------------------------------------------
 
 
-def due_date(month: str, due_day: int) -> dt.date:
+def due_date(month: Month, due_day: int) -> dt.date:
     """The day a month's table is due: `due_day` of the following month (clipped to its length)."""
-    return Month.parse(month).next().day(due_day)
+    return month.next().day(due_day)
 
 
-def is_late(submitted_at: dt.datetime, *, month: str, due_day: int) -> bool:
+def is_late(submitted_at: dt.datetime, *, month: Month, due_day: int) -> bool:
     """Submitted after the due day (in Settings.timezone)."""
     aware = submitted_at if submitted_at.tzinfo else submitted_at.replace(tzinfo=dt.UTC)
     return aware.astimezone(local_zone()).date() > due_date(month, due_day)
 
 
-def derive_status(*, submitted_at: dt.datetime, month: str, due_day: int, zero: bool) -> MonthlyStatus:
+def derive_status(*, submitted_at: dt.datetime, month: Month, due_day: int, zero: bool) -> MonthlyStatus:
     if zero:
         return MonthlyStatus.ZERO
     return (
@@ -151,11 +151,11 @@ def derive_status(*, submitted_at: dt.datetime, month: str, due_day: int, zero: 
 # --- the template ----------------------------------------------------------------------------
 
 
-def build_template(session: Session, *, principal: Principal, jurisdiction_id: int, month: str) -> bytes:
+def build_template(session: Session, *, principal: Principal, jurisdiction_id: int, month: Month) -> bytes:
     """An .xlsx ready to fill and print: the 汇总表 with the jurisdiction and month filled in, and a
     second sheet listing the jurisdiction's registered enterprises."""
     require_read(principal, jurisdiction_id)
-    label = str(Month.parse(month))
+    label = str(month)
     jurisdiction = jurisdiction_by_id(session, jurisdiction_id)
     campaign = active_campaign(session)
     columns = layout_for(session)
@@ -170,7 +170,7 @@ def build_template(session: Session, *, principal: Principal, jurisdiction_id: i
         jurisdiction=jurisdiction.name,
         month=label,
         notice=campaign.notice_ref,
-        due=due_date(label, campaign.monthly_due_day),
+        due=due_date(month, campaign.monthly_due_day),
     )
     _write_enterprise_sheet(workbook.create_sheet(ENTERPRISE_SHEET), enterprises, jurisdiction.name, label)
     audit(

@@ -42,7 +42,7 @@ class MonthlyRow:
     sheet: str
     row: int
     jurisdiction: str
-    month: str
+    month: Month
     values: dict[str, Any]
     by_item: dict[str, int]
 
@@ -246,7 +246,7 @@ def validate_monthly_file(
         return ValidationResult(filename, sha, problems=problems)
     today = today or local_today()
     rows: list[MonthlyRow] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, Month], int] = {}
     for row in range(header_row + 1, last_data + 1):
         raw = {key: table.cell(row, index) for key, index in positions.items()}
         name = parse_text(raw.get("jurisdiction"), max_len=50)
@@ -268,11 +268,11 @@ def validate_monthly_file(
         )
         if isinstance(month, ImportProblem):
             row_problems.append(month)
-        elif Month.parse(month).first > today:
+        elif month.first > today:
             row_problems.append(
                 ImportProblem(
                     *_where(table.name, row, positions["month"], columns[1]),
-                    month,
+                    str(month),
                     f"不晚于本月（{today:%Y-%m}）",
                     "月份还没到",
                 )
@@ -292,7 +292,7 @@ def validate_monthly_file(
             registered=registered.get(name) if registered is not None else None,
             unreadable=unreadable,
         )
-        if isinstance(month, str) and name:
+        if isinstance(month, Month) and name:
             key = (name, month)
             if key in seen:
                 row_problems.append(
@@ -305,7 +305,7 @@ def validate_monthly_file(
                 )
             seen.setdefault(key, row)
         problems += row_problems
-        if not row_problems and isinstance(month, str):
+        if not row_problems and isinstance(month, Month):
             rows.append(MonthlyRow(table.name, row, name, month, values, by_item))
     if not problems and not rows:
         problems.append(

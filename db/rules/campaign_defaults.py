@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from anpei.periods import Month, months_between
 from db.codes import TargetKind
 from db.models import Campaign, CampaignPhase, CheckItem
 
@@ -206,11 +207,6 @@ def ensure_default_campaign(session: Session) -> Campaign:
     return campaign
 
 
-def enforcement_months(phase_start: dt.date, phase_end: dt.date) -> list[str]:
-    """`YYYY-MM` of every month touched by the phase, in order."""
-    months: list[str] = []
-    year, month = phase_start.year, phase_start.month
-    while (year, month) <= (phase_end.year, phase_end.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+def enforcement_months(phase_start: dt.date, phase_end: dt.date) -> list[Month]:
+    """Every month touched by the phase, in order."""
+    return months_between(phase_start, phase_end)

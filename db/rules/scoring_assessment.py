@@ -180,8 +180,7 @@ def score_history(
 
 def history_quarters(campaign: campaign_calendar.CampaignInfo, *, as_of: dt.date) -> list[Quarter]:
     """The campaign's quarters begun by `as_of` (those a score history shows)."""
-    quarters = [Quarter.parse(text) for text in campaign.quarters]
-    return [quarter for quarter in quarters if quarter.first <= as_of]
+    return [quarter for quarter in campaign.quarters if quarter.first <= as_of]
 
 
 def history_points(assessments: Sequence[Assessment], *, jurisdiction_id: int) -> list[ScorePoint]:

@@ -39,8 +39,8 @@ class QuarterWindow:
     """What a quarter's assessment reads: its enforcement months and the cut-off date."""
 
     quarter: Quarter
-    months: tuple[str, ...]  # enforcement months of the quarter begun by the cut-off
-    due_months: tuple[str, ...]  # of those, months whose table was due by the cut-off
+    months: tuple[Month, ...]  # enforcement months of the quarter begun by the cut-off
+    due_months: tuple[Month, ...]  # of those, months whose table was due by the cut-off
     first: dt.date
     last: dt.date  # last day of activity counted (quarter end, or the cut-off when earlier)
     cutoff: dt.date
@@ -58,10 +58,10 @@ class QuarterWindow:
 def quarter_window(
     campaign: campaign_calendar.CampaignInfo, *, quarter: Quarter, as_of: dt.date
 ) -> QuarterWindow:
-    months = [m for m in campaign.enforcement_months if Month.parse(m).quarter == quarter]
+    months = [m for m in campaign.enforcement_months if m.quarter == quarter]
     final_on = max([quarter.last] + [campaign.due_date(m) for m in months])
     cutoff = min(as_of, final_on)
-    begun = tuple(m for m in months if Month.parse(m).first <= cutoff)
+    begun = tuple(m for m in months if m.begun_by(cutoff))
     due = tuple(m for m in begun if campaign.due_date(m) <= cutoff)
     return QuarterWindow(quarter, begun, due, quarter.first, min(quarter.last, cutoff), cutoff, final_on)
 

@@ -53,8 +53,7 @@ class ConsequencesGenerator(GeneratorState):
         tallies: list[MonthTally],
     ) -> None:
         rng = self.rng
-        month = f"{day:%Y-%m}"
-        month_end = Month.parse(month).last
+        month_end = Month.of(day).last
         report_day = month_end + dt.timedelta(days=5)
         last_deadline = day
         for item in failed:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from anpei.periods import Month
 from db.codes import (
     ItemResult,
     PersonRole,
@@ -99,7 +100,7 @@ class InspectionsGenerator(ConsequencesGenerator):
         self,
         eid: int,
         *,
-        month: str,
+        month: Month,
         by: int,
         joint: bool,
         joint_unit: int | None,

@@ -14,7 +14,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
-from anpei.periods import Month
 from db.codes import (
     MonthlyStatus,
     TargetKind,
@@ -45,7 +44,7 @@ class ReportsGenerator(GeneratorState):
                 if (jid, month) in missing:
                     continue
                 t = self.tally.get((jid, month)) or MonthTally()
-                month_end = Month.parse(month).last
+                month_end = month.last
                 due = month_end + dt.timedelta(days=5)
                 if jid in late_ids and rng.random() < 0.6:
                     submitted = due + dt.timedelta(days=rng.randint(1, 15))
@@ -60,7 +59,7 @@ class ReportsGenerator(GeneratorState):
                     {
                         "id": self.w.next_id("monthlyreport"),
                         "jurisdiction_id": jid,
-                        "month": month,
+                        "month": str(month),
                         "status": status.value,
                         "submitted_at": dt.datetime.combine(
                             submitted, dt.time(rng.randint(8, 17), rng.randrange(60)), tzinfo=CST

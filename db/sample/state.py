@@ -30,8 +30,8 @@ ISSUER = "重庆市应急管理局"
 # --- small helpers --------------------------------------------------------------------------
 
 
-def workday(rng: random.Random, month: str) -> dt.date:
-    first, last = Month.parse(month).first, Month.parse(month).last
+def workday(rng: random.Random, month: Month) -> dt.date:
+    first, last = month.first, month.last
     day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
     if day.weekday() == 5:  # Saturday → Friday, or Monday when Friday is in the previous month
         day += -dt.timedelta(days=1) if day > first else dt.timedelta(days=2)
@@ -185,8 +185,8 @@ class GeneratorState:
         self.campaign_id = campaign_id
         enforcement = next(p for p in PHASES if p.code == "enforcement")
         self.months = enforcement_months(enforcement.starts_on, enforcement.ends_on)
-        self.self_months = ["2023-01", "2023-02", "2023-03"]
-        self.tally: dict[tuple[int, str], MonthTally] = defaultdict(MonthTally)
+        self.self_months = [Month(2023, 1), Month(2023, 2), Month(2023, 3)]
+        self.tally: dict[tuple[int, Month], MonthTally] = defaultdict(MonthTally)
         self.names: set[str] = set()
         self.usccs: set[str] = set()
         self.counters: Counter[str] = Counter()
@@ -194,7 +194,7 @@ class GeneratorState:
         self.township_name: dict[int, str] = {}
         self.unit_ids: dict[str, int] = {}
         self.unit_name: dict[int, str] = {}
-        self.diligence: dict[tuple[int, str], float] = {}
+        self.diligence: dict[tuple[int, Month], float] = {}
         self.laxity: dict[int, float] = {}
         self.institutions: list[tuple[int, str, int]] = []
         self.relink: dict[str, int] = {}  # existing username → jurisdiction id to link again

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from anpei import clock
 from anpei.cells import safe_cell
-from anpei.periods import Month, Quarter
+from anpei.periods import Quarter
 from db.codes import AuditAction
 from db.reads import campaign_calendar
 from db.records.common import InputError, audit
@@ -204,7 +204,7 @@ def circular_xlsx(
     window = assessment.window
     day = issued_on or clock.local_today()
     title = circular_title(campaign_name, assessment.quarter)
-    months = "、".join(Month.parse(m).label for m in window.months) or "无"
+    months = "、".join(m.label for m in window.months) or "无"
     basis = (
         f"考核依据：{months}执法检查及月报数据，统计截至 {window.cutoff:%Y年%m月%d日}"
         + ("（暂评，待全部月报到期后定稿）" if window.provisional else "")
@@ -250,10 +250,9 @@ def circular_workbook(
     campaign = campaign_calendar.get_campaign(session)
     if campaign is None:
         raise InputError("数据库中没有专项整治，请先运行 anpei db seed --sample 或导入数据")
-    if str(quarter) not in campaign.quarters:
-        raise InputError(
-            f"季度“{quarter}”不在本专项整治的考核季度内（可选：{'、'.join(campaign.quarters) or '无'}）"
-        )
+    if quarter not in campaign.quarters:
+        choices = "、".join(str(q) for q in campaign.quarters) or "无"
+        raise InputError(f"季度“{quarter}”不在本专项整治的考核季度内（可选：{choices}）")
     day = as_of or campaign_calendar.default_as_of(campaign, today=clock.local_today())
     result = scoring_assessment.assess_quarter(
         session,

@@ -49,7 +49,7 @@ class SummarySheet:
 
     jurisdiction_id: int
     jurisdiction: str
-    month: str
+    month: Month
     values: dict[str, Any]
     source: str  # "reported" or "records"
     note: str
@@ -127,7 +127,7 @@ def summary_sheets(
     session: Session,
     *,
     principal: Principal,
-    month: str,
+    month: Month,
     jurisdiction_ids: Sequence[int] | None = None,
     source: Source = "auto",
     kinds: Sequence[str] | None = jurisdiction_list.DEFAULT_KINDS,
@@ -147,7 +147,7 @@ def summary_sheets_and_rows(
     session: Session,
     *,
     principal: Principal,
-    month: str,
+    month: Month,
     jurisdiction_ids: Sequence[int] | None,
     source: Source,
     kinds: Sequence[str] | None,
@@ -155,10 +155,10 @@ def summary_sheets_and_rows(
     """`summary_sheets` and the month summary rows they were made from (the county total reuses them)."""
     if source not in SOURCES:
         raise InputError(f"数据来源“{source}”无法识别：应为 auto、reported 或 records")
-    m = Month.parse(month)
+    m = month
     ids = narrow(principal, jurisdiction_ids)
     rows = month_figures.township_month_summary(
-        session, principal=principal, month=str(m), jurisdiction_ids=ids, kinds=kinds
+        session, principal=principal, month=m, jurisdiction_ids=ids, kinds=kinds
     )
     wanted = [r.jurisdiction_id for r in rows]
     if not wanted:
@@ -192,7 +192,7 @@ def summary_sheets_and_rows(
             SummarySheet(
                 jurisdiction_id=row.jurisdiction_id,
                 jurisdiction=row.jurisdiction,
-                month=str(m),
+                month=m,
                 values=values,
                 source="reported" if use_report else "records",
                 note=note,

@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
+from anpei.periods import Month
 from anpei.settings import get_settings
 
 CSV_SHEET = "CSV"
@@ -345,21 +346,21 @@ _MONTH_PATTERNS = (
 MONTH_EXPECTED = "月份，如 2023-05 或 2023年5月"
 
 
-def parse_month_cell(value: Any, *, where: tuple[str, int, str]) -> str | ImportProblem:
-    """A month as `YYYY-MM`; a date cell (Excel turns 2023-05 into 2023-05-01) gives its month."""
+def parse_month_cell(value: Any, *, where: tuple[str, int, str]) -> Month | ImportProblem:
+    """A month (`2023-05`, `2023年5月` …); a date cell (Excel turns 2023-05 into 2023-05-01) gives its month."""
     sheet, row, column = where
     if is_blank(value):
         return ImportProblem(sheet, row, column, "", MONTH_EXPECTED, "月份不能为空")
     if isinstance(value, dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
+        return Month.of(value)
     text = unicodedata.normalize("NFKC", str(value)).strip()
     for pattern in _MONTH_PATTERNS:
         match = pattern.match(text)
-        if match and 1 <= int(match.group(2)) <= 12 and int(match.group(1)) >= 1900:
-            return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+        if match and 1 <= int(match.group(2)) <= 12 and 1900 <= int(match.group(1)) <= 9999:
+            return Month(int(match.group(1)), int(match.group(2)))
     day = parse_date_text(text)
     if day is not None:
-        return f"{day.year:04d}-{day.month:02d}"
+        return Month.of(day)
     return ImportProblem(sheet, row, column, display(value), MONTH_EXPECTED, "月份无法识别")
 
 

@@ -154,7 +154,7 @@ def _sheet_values(sheet: SummarySheet) -> dict[str, Any]:
     return {
         **sheet.values,
         "jurisdiction": sheet.jurisdiction,
-        "month": sheet.month,
+        "month": str(sheet.month),
         "filled_by": sheet.filled_by,
         "phone": sheet.phone,
         "filled_on": sheet.filled_on,
@@ -162,7 +162,7 @@ def _sheet_values(sheet: SummarySheet) -> dict[str, Any]:
 
 
 def _write_township(ws: Worksheet, sheet: SummarySheet, columns: Sequence[MonthlyColumn]) -> None:
-    label = Month.parse(sheet.month).label
+    label = sheet.month.label
     _title_rows(ws, width=len(columns), unit=sheet.jurisdiction, month_label=label, note=sheet.note)
     _header(ws, columns, group_row=3)
     _data_row(ws, 5, columns, _sheet_values(sheet))
@@ -186,7 +186,7 @@ def _copy_township(
     width = len(columns)
     half = max(2, width // 2)
     ws.cell(row=2, column=1).value = _unit_text(sheet.jurisdiction)
-    ws.cell(row=2, column=half + 1).value = _month_text(Month.parse(sheet.month).label, sheet.note)
+    ws.cell(row=2, column=half + 1).value = _month_text(sheet.month.label, sheet.note)
     values = _sheet_values(sheet)
     for index, column in enumerate(columns, start=1):
         ws.cell(row=5, column=index).value = _cell_value(column, values.get(column.key))
@@ -209,7 +209,7 @@ def _write_total(
     note = f"共 {len(sheets)} 个单位，{reported} 个用报送数、{len(sheets) - reported} 个用系统记录；“{TOTAL_ROW}”为各单位工作表之和"
     if county_vs_units:
         note += "（检查生产经营单位数不是全县去重数，见表下说明）"
-    _title_rows(ws, width=len(columns), unit=unit, month_label=Month.parse(month).label, note=note)
+    _title_rows(ws, width=len(columns), unit=unit, month_label=month.label, note=note)
     _header(ws, columns, group_row=3)
     row = 5
     for sheet in sheets:
@@ -222,7 +222,9 @@ def _write_total(
                 cell._style = copy(ws.cell(row=5, column=index)._style)
             ws.row_dimensions[row].height = 30
         row += 1
-    _data_row(ws, row, columns, {**total_values(sheets, columns), "jurisdiction": TOTAL_ROW, "month": month})
+    _data_row(
+        ws, row, columns, {**total_values(sheets, columns), "jurisdiction": TOTAL_ROW, "month": str(month)}
+    )
     for index in range(1, len(columns) + 1):
         ws.cell(row=row, column=index).font = Font(name="宋体", size=10, bold=True)
         ws.cell(row=row, column=index).fill = PatternFill("solid", fgColor="F2F2F2")
@@ -247,7 +249,7 @@ def township_summary_xlsx(
     session: Session,
     *,
     principal: Principal,
-    month: str,
+    month: Month,
     jurisdiction_id: int | None = None,
     source: Source = "auto",
     kinds: Sequence[str] | None = jurisdiction_list.DEFAULT_KINDS,

@@ -41,7 +41,7 @@ from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
-MONTH = "2023-07"
+MONTH = Month(2023, 7)
 CASES = [
     c.split(":")
     for c in os.environ.get("ANPEI_BENCH_DASHBOARD", "sqlite:1,postgresql:1,postgresql:40").split(",")
@@ -91,7 +91,7 @@ def township_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -
             session,
             principal=SYSTEM,
             jurisdiction_id=jid,
-            months=[str(Month.parse(MONTH).previous()), *months],
+            months=[MONTH.previous(), *months],
             as_of=AS_OF,
         ),
         one_jurisdiction.enterprise_mix(
@@ -134,14 +134,14 @@ def assessment_calls(session: Session, campaign: campaign_calendar.CampaignInfo)
 
 def summary_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """What `anpei summary --month` reads: every township and unit in one month."""
-    return [month_figures.township_month_summary(session, principal=SYSTEM, month="2023-05")]
+    return [month_figures.township_month_summary(session, principal=SYSTEM, month=Month(2023, 5))]
 
 
 def workbook_calls(session: Session, campaign: campaign_calendar.CampaignInfo) -> list[Any]:
     """The all-townships 汇总表 workbook (a total sheet and a sheet per jurisdiction), without its audit row."""
     from db.xlsx.township_summary import township_summary_xlsx
 
-    data = township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
+    data = township_summary_xlsx(session, principal=SYSTEM, month=Month(2023, 5))
     session.rollback()
     return [data]
 

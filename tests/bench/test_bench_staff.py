@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Month
 from dashboard.verifier_api import VerifierClient
 from db.engine import make_engine
 from db.rules.access import SYSTEM
@@ -80,7 +81,7 @@ def test_bench_all_townships_workbook(seeded: tuple[str, float, Callable[[], Eng
     for _ in range(3):
         with Session(engine) as session:
             started = time.perf_counter()
-            data = township_summary.township_summary_xlsx(session, principal=SYSTEM, month="2023-05")
+            data = township_summary.township_summary_xlsx(session, principal=SYSTEM, month=Month(2023, 5))
             timings.append(time.perf_counter() - started)
             session.rollback()
     print(

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
+from anpei.periods import Month
 from anpei_cli.cli import app
 from db.engine import make_engine
 from db.reads import county_dedup, month_figures, month_trends
@@ -22,7 +23,7 @@ from db.xlsx import township_summary
 from tests.dashboard.conftest import APP
 from tests.kits.authkit import logged_in
 
-MONTH = "2023-07"
+MONTH = Month(2023, 7)
 
 
 def _figures(engine: Engine) -> list[county_dedup.CountyVsUnits]:
@@ -30,7 +31,9 @@ def _figures(engine: Engine) -> list[county_dedup.CountyVsUnits]:
         rows = month_figures.township_month_summary(s, principal=SYSTEM, month=MONTH)
         county = month_figures.county_totals(s, principal=SYSTEM, month=MONTH, rows=rows)
         trend = next(
-            t for t in month_trends.county_trends(s, principal=SYSTEM, months=[MONTH]) if t.month == MONTH
+            t
+            for t in month_trends.county_trends(s, principal=SYSTEM, months=[MONTH])
+            if t.month == str(MONTH)
         )
     assert (trend.enterprises_inspected, trend.high_risk_inspected, trend.industry_trade_inspected) == (
         county.enterprises_inspected,
@@ -61,7 +64,7 @@ def test_export_and_cli_name_both_figures(seeded_engine: Engine, db_url_engine: 
     header = {ws.cell(row=4, column=c).value: c for c in range(1, ws.max_column + 1)}
     assert ws.cell(row=total_row, column=header["检查生产经营单位数"]).value == first.units
 
-    result = CliRunner().invoke(app, ["summary", "--month", MONTH, "--database-url", url])
+    result = CliRunner().invoke(app, ["summary", "--month", str(MONTH), "--database-url", url])
     assert result.exit_code == 0, result.stderr
     assert sentence in result.stdout
     assert "全县（企业去重）" in result.stdout and f"{first.county}/" in result.stdout

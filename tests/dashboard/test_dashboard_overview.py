@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei.periods import Month, Quarter
 from db.codes import JurisdictionKind, MonthlyStatus
 from db.reads import (
     campaign_calendar,
@@ -39,11 +40,11 @@ def _campaign(session: Session) -> campaign_calendar.CampaignInfo:
 def test_campaign_months_quarters_and_due_dates(campaign_engine: Engine) -> None:
     with Session(campaign_engine) as s:
         c = _campaign(s)
-    assert c.enforcement_months == ["2023-04", "2023-05", "2023-06", "2023-07"]
-    assert c.months[0] == "2022-09" and c.months[-1] == "2023-10" and len(c.months) == 14
-    assert c.quarters == ["2023Q2", "2023Q3"]
-    assert c.due_date("2023-04") == dt.date(2023, 5, 5)
-    assert c.due_date("2023-12") == dt.date(2024, 1, 5)
+    assert c.enforcement_months == [Month(2023, 4), Month(2023, 5), Month(2023, 6), Month(2023, 7)]
+    assert c.months[0] == Month(2022, 9) and c.months[-1] == Month(2023, 10) and len(c.months) == 14
+    assert c.quarters == [Quarter(2023, 2), Quarter(2023, 3)]
+    assert c.due_date(Month(2023, 4)) == dt.date(2023, 5, 5)
+    assert c.due_date(Month(2023, 12)) == dt.date(2024, 1, 5)
 
 
 @pytest.mark.parametrize(
@@ -62,8 +63,8 @@ def test_defaults_follow_the_chosen_day(
         c = _campaign(s)
     day = campaign_calendar.default_as_of(c, today=today)
     assert day == as_of
-    assert campaign_calendar.default_month(c, as_of=day) == month
-    assert campaign_calendar.default_quarter(c, as_of=day) == quarter
+    assert campaign_calendar.default_month(c, as_of=day) == Month.parse(month)
+    assert campaign_calendar.default_quarter(c, as_of=day) == Quarter.parse(quarter)
 
 
 @pytest.mark.parametrize(
@@ -89,8 +90,8 @@ def test_timeline_marks_today_and_the_next_deadline(
 
 
 def test_begun_months_keeps_the_months_begun_by_a_day_in_order() -> None:
-    months = ["2023-04", "2023-05", "2023-06"]
-    assert campaign_calendar.begun_months(months, dt.date(2023, 5, 1)) == ["2023-04", "2023-05"]
+    months = [Month(2023, 4), Month(2023, 5), Month(2023, 6)]
+    assert campaign_calendar.begun_months(months, dt.date(2023, 5, 1)) == [Month(2023, 4), Month(2023, 5)]
     assert campaign_calendar.begun_months(months, dt.date(2023, 3, 31)) == []
 
 
@@ -146,9 +147,11 @@ def test_status_grid_covers_every_jurisdiction_and_month(seeded_engine: Engine) 
 
 def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=AS_OF)}
-        now = month_figures.county_totals(s, principal=SYSTEM, month="2023-06")
-        before = month_figures.county_totals(s, principal=SYSTEM, month="2023-05")
+        kpis = {
+            k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month=Month(2023, 6), as_of=AS_OF)
+        }
+        now = month_figures.county_totals(s, principal=SYSTEM, month=Month(2023, 6))
+        before = month_figures.county_totals(s, principal=SYSTEM, month=Month(2023, 5))
     assert list(kpis) == list(kpi_cards.KPI_DEFS)
     assert kpis["enterprises_inspected"].value == now.enterprises_inspected
     assert kpis["enterprises_inspected"].previous == before.enterprises_inspected
@@ -165,8 +168,10 @@ def test_kpis_equal_the_read_api_for_the_month_and_the_one_before(seeded_engine:
 def test_kpis_as_of_a_day_inside_the_month(seeded_engine: Engine) -> None:
     day = dt.date(2023, 6, 10)
     with Session(seeded_engine) as s:
-        kpis = {k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-06", as_of=day)}
-        partial = month_figures.county_totals(s, principal=SYSTEM, month="2023-06", as_of=day)
+        kpis = {
+            k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month=Month(2023, 6), as_of=day)
+        }
+        partial = month_figures.county_totals(s, principal=SYSTEM, month=Month(2023, 6), as_of=day)
     assert kpis["findings_open"].value == partial.findings_open
 
 
@@ -175,7 +180,7 @@ def test_trends_agree_with_county_totals_month_by_month(seeded_engine: Engine) -
         months = _campaign(s).enforcement_months
         trends = month_trends.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF)
         totals = [month_figures.county_totals(s, principal=SYSTEM, month=m) for m in months]
-    assert [t.month for t in trends] == months
+    assert [t.month for t in trends] == [str(m) for m in months]
     fields = (
         "enterprises_inspected",
         "high_risk_inspected",
@@ -204,11 +209,11 @@ def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> 
     with Session(seeded_engine) as s:
         kpi = next(
             k
-            for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-05", as_of=AS_OF)
+            for k in kpi_cards.county_kpis(s, principal=SYSTEM, month=Month(2023, 5), as_of=AS_OF)
             if k.code == code
         )
         table = kpi_details.detail_rows(
-            s, principal=SYSTEM, kind=kpi_details.DETAIL_OF[code], month="2023-05", as_of=AS_OF
+            s, principal=SYSTEM, kind=kpi_details.DETAIL_OF[code], month=Month(2023, 5), as_of=AS_OF
         )
     assert len(table.rows) == table.total  # small county: nothing cut
     if code == "fines":
@@ -223,17 +228,17 @@ def test_rows_behind_each_kpi_add_up_to_it(seeded_engine: Engine, code: str) -> 
 
 def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
-        rows = month_figures.township_month_summary(s, principal=SYSTEM, month="2023-05")
+        rows = month_figures.township_month_summary(s, principal=SYSTEM, month=Month(2023, 5))
         row = max(rows, key=lambda r: r.enterprises_inspected + r.findings_open)
         jid = row.jurisdiction_id
         inspected = kpi_details.detail_rows(
-            s, principal=SYSTEM, kind="inspected", month="2023-05", jurisdiction_id=jid
+            s, principal=SYSTEM, kind="inspected", month=Month(2023, 5), jurisdiction_id=jid
         )
         open_ = kpi_details.detail_rows(
-            s, principal=SYSTEM, kind="findings_open", month="2023-05", jurisdiction_id=jid
+            s, principal=SYSTEM, kind="findings_open", month=Month(2023, 5), jurisdiction_id=jid
         )
         checked = kpi_details.detail_rows(
-            s, principal=SYSTEM, kind="workers_checked", month="2023-05", jurisdiction_id=jid
+            s, principal=SYSTEM, kind="workers_checked", month=Month(2023, 5), jurisdiction_id=jid
         )
     assert inspected.total == row.enterprises_inspected > 0
     assert open_.total == row.findings_open
@@ -243,12 +248,12 @@ def test_rows_behind_one_jurisdiction_match_its_summary_row(seeded_engine: Engin
 def test_detail_rows_limit_and_unknown_kind(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         table = kpi_details.detail_rows(
-            s, principal=SYSTEM, kind="findings_rectified", month="2023-07", limit=3
+            s, principal=SYSTEM, kind="findings_rectified", month=Month(2023, 7), limit=3
         )
         assert len(table.rows) == 3 and table.total > 3 and table.truncated
         assert table.records()[0].keys() == set(table.columns)
         with pytest.raises(ValueError, match="未知的明细类型"):
-            kpi_details.detail_rows(s, principal=SYSTEM, kind="nonsense", month="2023-07")
+            kpi_details.detail_rows(s, principal=SYSTEM, kind="nonsense", month=Month(2023, 7))
 
 
 # --- ranking --------------------------------------------------------------------------------------
@@ -295,12 +300,12 @@ def test_rank_rows_ties_share_a_rank_and_no_targets_come_last() -> None:
 def test_month_ranking_lists_every_township(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as s:
         c = _campaign(s)
-        towns = rankings.month_ranking(s, principal=SYSTEM, campaign=c, month="2023-07", as_of=AS_OF)
+        towns = rankings.month_ranking(s, principal=SYSTEM, campaign=c, month=Month(2023, 7), as_of=AS_OF)
         units = rankings.month_ranking(
             s,
             principal=SYSTEM,
             campaign=c,
-            month="2023-07",
+            month=Month(2023, 7),
             as_of=AS_OF,
             kind=JurisdictionKind.MEMBER_UNIT.value,
         )
@@ -326,11 +331,11 @@ def test_one_jurisdiction_in_depth(seeded_engine: Engine) -> None:
             s,
             principal=SYSTEM,
             jurisdiction_id=sanhe.id,
-            month="2023-05",
+            month=Month(2023, 5),
             campaign_months=c.enforcement_months,
         )
         summary = month_figures.township_month_summary(
-            s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[sanhe.id]
+            s, principal=SYSTEM, month=Month(2023, 5), jurisdiction_ids=[sanhe.id]
         )[0]
         reports = one_jurisdiction.monthly_reports(
             s, principal=SYSTEM, jurisdiction_id=sanhe.id, months=c.enforcement_months
@@ -349,7 +354,7 @@ def test_one_jurisdiction_in_depth(seeded_engine: Engine) -> None:
             first=dt.date(2023, 4, 1),
             last=dt.date(2023, 7, 31),
         )
-    assert [r.month for r in months] == c.enforcement_months
+    assert [r.month for r in months] == [str(m) for m in c.enforcement_months]
     assert months[1] == summary
     assert sum(m.registered for m in mix) == summary.enterprises_registered
     assert sum(m.inspected_in_month for m in mix) == summary.enterprises_inspected

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from dashboard import ui
 from db.engine import make_engine
 from db.reads import campaign_calendar, jurisdiction_list, kpi_cards, month_figures
@@ -68,7 +68,7 @@ def test_overview_shows_the_query_layers_numbers(app_env: str) -> None:
     at = _run()
     assert at.title[0].value == "总览"
     month = at.selectbox(key="sidebar.month").value
-    assert month == "2023-07"
+    assert month == Month(2023, 7)
     with _session(app_env) as s:
         kpis = kpi_cards.county_kpis(s, principal=SYSTEM, month=month, as_of=AS_OF)
         townships = month_figures.township_month_summary(s, principal=SYSTEM, month=month, kinds=["township"])
@@ -85,11 +85,13 @@ def test_overview_shows_the_query_layers_numbers(app_env: str) -> None:
 def test_overview_changes_with_the_month(app_env: str) -> None:
     at = _run()
     before = _metrics(at)
-    at.selectbox(key="sidebar.month").set_value("2023-04").run()
+    at.selectbox(key="sidebar.month").set_value(Month(2023, 4)).run()
     assert not at.exception
     after = _metrics(at)
     with _session(app_env) as s:
-        april = {k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-04", as_of=AS_OF)}
+        april = {
+            k.code: k for k in kpi_cards.county_kpis(s, principal=SYSTEM, month=Month(2023, 4), as_of=AS_OF)
+        }
     assert after["检查生产经营单位（家）"] == ui.fmt_value(april["enterprises_inspected"].value, "家")
     assert after["无证上岗（人）"] == ui.fmt_value(april["unlicensed"].value, "人")
     assert after != before
@@ -103,7 +105,7 @@ def test_overview_detail_rows_follow_the_chosen_number(app_env: str) -> None:
     with _session(app_env) as s:
         kpi = next(
             k
-            for k in kpi_cards.county_kpis(s, principal=SYSTEM, month="2023-07", as_of=AS_OF)
+            for k in kpi_cards.county_kpis(s, principal=SYSTEM, month=Month(2023, 7), as_of=AS_OF)
             if k.code == "unlicensed"
         )
     assert len(rows) == kpi.value
@@ -145,7 +147,7 @@ def test_overview_as_of_day_moves_the_timeline(app_env: str) -> None:
     assert not at.exception
     shown = _metrics(at)
     assert shown["当前阶段"] == "执法检查"
-    assert at.selectbox(key="sidebar.month").value == "2023-05"  # July has not begun on that day
+    assert at.selectbox(key="sidebar.month").value == Month(2023, 5)  # July has not begun on that day
     assert any("2023年6月5日" in m.value for m in at.markdown)  # next deadline: the May table
 
 
@@ -170,7 +172,7 @@ def test_township_page_from_a_link(app_env: str) -> None:
     assert at.title[0].value == "三合街道"
     with _session(app_env) as s:
         row = month_figures.township_month_summary(
-            s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[ref.id]
+            s, principal=SYSTEM, month=Month(2023, 7), jurisdiction_ids=[ref.id]
         )[0]
     shown = _metrics(at)
     assert shown["检查生产经营单位（家）"] == str(row.enterprises_inspected)
@@ -191,7 +193,7 @@ def test_township_page_changes_with_the_selection(app_env: str) -> None:
     assert at.title[0].value == "名山街道"
     with _session(app_env) as s:
         row = month_figures.township_month_summary(
-            s, principal=SYSTEM, month="2023-07", jurisdiction_ids=[other.id]
+            s, principal=SYSTEM, month=Month(2023, 7), jurisdiction_ids=[other.id]
         )[0]
     assert _metrics(at)["检查生产经营单位（家）"] == str(row.enterprises_inspected)
     assert at.query_params["j"] == [other.code] or at.query_params["j"] == other.code
@@ -229,7 +231,7 @@ def test_assessment_page_ranks_townships_and_units_separately(app_env: str) -> N
 
 def test_assessment_changes_with_the_quarter_and_the_jurisdiction(app_env: str) -> None:
     at = _run("app_pages/assessment.py")
-    at.selectbox(key="sidebar.quarter").set_value("2023Q2").run()
+    at.selectbox(key="sidebar.quarter").set_value(Quarter(2023, 2)).run()
     assert not at.exception
     assert at.title[0].value == "季度考核 · 2023年第二季度"
     expected = _assessment(app_env, "2023Q2")
@@ -256,12 +258,12 @@ def test_assessment_button_opens_the_township_page(app_env: str) -> None:
 
 def test_sidebar_choices_survive_a_page_switch(app_env: str) -> None:
     at = _run()
-    at.selectbox(key="sidebar.month").set_value("2023-05").run()
+    at.selectbox(key="sidebar.month").set_value(Month(2023, 5)).run()
     at.switch_page("app_pages/assessment.py").run()  # the month selector is not drawn here
-    at.selectbox(key="sidebar.quarter").set_value("2023Q2").run()
+    at.selectbox(key="sidebar.quarter").set_value(Quarter(2023, 2)).run()
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
-    assert at.selectbox(key="sidebar.month").value == "2023-05"
+    assert at.selectbox(key="sidebar.month").value == Month(2023, 5)
     assert "2023年5月" in at.caption[0].value
     at.switch_page("app_pages/assessment.py").run()
     assert at.title[0].value == "季度考核 · 2023年第二季度"

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.codes import FindingStatus, JurisdictionKind, MonthlyStatus, Sector, TargetKind
 from db.models import Enterprise, Finding, Inspection, Jurisdiction, MonthlyReport
 from db.reads import campaign_calendar
@@ -429,7 +429,7 @@ def test_quarter_measures_on_a_hand_made_county(campaign_engine: Engine) -> None
         m = scoring_measures.quarter_measures(
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"], ids["乙镇"]]
         )
-    assert window.months == ("2023-04", "2023-05", "2023-06") and not window.provisional
+    assert window.months == (Month(2023, 4), Month(2023, 5), Month(2023, 6)) and not window.provisional
     a, b = m[ids["甲镇"]], m[ids["乙镇"]]
     assert (a["months_due"], a["months_on_time"], a["months_late"]) == (3, 1, 1)
     assert (b["months_on_time"], b["months_late"]) == (1, 0)  # a zero report is on time
@@ -450,7 +450,9 @@ def test_a_provisional_quarter_counts_only_what_was_due(campaign_engine: Engine)
             s, principal=SYSTEM, campaign=campaign, window=window, jurisdiction_ids=[ids["甲镇"]]
         )
     assert (
-        window.provisional and window.months == ("2023-04", "2023-05") and window.due_months == ("2023-04",)
+        window.provisional
+        and window.months == (Month(2023, 4), Month(2023, 5))
+        and window.due_months == (Month(2023, 4),)
     )
     assert m[ids["甲镇"]]["months_due"] == 1 and m[ids["甲镇"]]["months_on_time"] == 1
     assert m[ids["甲镇"]]["findings_due"] == 2  # deadlines up to the cut-off

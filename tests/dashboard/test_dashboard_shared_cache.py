@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from dashboard import data
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
@@ -104,10 +104,10 @@ def test_a_write_by_another_process_is_seen_at_the_next_page_run(url: str, tmp_p
     url = f"sqlite:///{copy}"
     data.sync(url)
     before = data.jurisdictions(url)
-    months = data.month_summary(url, SYSTEM, "2023-07", AS_OF)
+    months = data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF)
     data.sync(url)  # nothing written: what is kept stays
     assert data.jurisdictions(url) is before
-    assert data.month_summary(url, SYSTEM, "2023-07", AS_OF) == months
+    assert data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF) == months
     engine = make_engine(url)  # the other process
     try:
         with Session(engine) as s:
@@ -123,7 +123,7 @@ def test_a_write_by_another_process_is_seen_at_the_next_page_run(url: str, tmp_p
     data.sync(url)  # the next page run
     after = data.jurisdictions(url)
     assert "新设街道" in {r.name for r in after}
-    assert "新设街道" in {r.jurisdiction for r in data.month_summary(url, SYSTEM, "2023-07", AS_OF)}
+    assert "新设街道" in {r.jurisdiction for r in data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF)}
 
 
 def _read(url: str, fn: object, **kwargs: object) -> object:
@@ -137,7 +137,7 @@ def _read(url: str, fn: object, **kwargs: object) -> object:
 
 def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: str) -> None:
     refs = data.jurisdictions(url)
-    months = ("2023-04", "2023-05", "2023-07")
+    months = (Month(2023, 4), Month(2023, 5), Month(2023, 7))
     for month in months:
         for who in (SYSTEM, _local(refs[0].id), _local(refs[-1].id)):
             assert data.month_summary(url, who, month, AS_OF) == _read(
@@ -150,7 +150,7 @@ def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: s
     for ref in (refs[0], refs[-1]):
         who = _local(ref.id)
         rows = data.jurisdiction_months(url, who, ref.id, months, AS_OF)
-        assert [r.month for r in rows] == list(months)
+        assert [r.month for r in rows] == [str(m) for m in months]
         assert rows == _read(
             url,
             one_jurisdiction.jurisdiction_months,
@@ -161,7 +161,7 @@ def test_month_rows_cut_from_the_shared_county_summary_equal_the_services(url: s
         )
     with pytest.raises(AccessDenied):
         data.jurisdiction_months(url, _local(refs[0].id), refs[1].id, months, AS_OF)
-    assert len(data.month_summary(url, _local(refs[0].id), "2023-05", AS_OF)) == 1
+    assert len(data.month_summary(url, _local(refs[0].id), Month(2023, 5), AS_OF)) == 1
 
 
 def test_the_process_cache_computes_once_per_key_evicts_and_clears(

@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from anpei.periods import Month
 from db import migrate
 from db.codes import JurisdictionKind, MonthlyStatus, Role, TargetKind
 from db.models import Finding, Jurisdiction, MonthlyReport
@@ -48,8 +49,7 @@ def test_form_and_county_total_show_the_stored_items(seeded: Engine) -> None:
         report = next(r for r in s.exec(select(MonthlyReport)).all() if r.problems_found >= 2)
         values = monthly_saving.form_values(report, columns)
         assert sum(values[k] for k in item_columns) == report.problems_found  # 在线填报 shows them, not 0
-        month = report.month
-        sheets = summary_figures.summary_sheets(s, principal=STAFF, month=month)
+        sheets = summary_figures.summary_sheets(s, principal=STAFF, month=Month.parse(report.month))
         totals = summary_figures.total_values(sheets, columns)
     assert totals["problems_found"] > 0
     assert sum(totals[k] for k in item_columns) == totals["problems_found"]  # 全县合计 adds up

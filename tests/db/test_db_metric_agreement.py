@@ -30,7 +30,7 @@ from db.xlsx import summary_figures
 from verifier.decide import problem_for
 from verifier.types import Family, Outcome
 
-MONTH = "2023-07"
+MONTH = Month(2023, 7)
 QUARTER = Quarter(2023, 3)
 AS_OF = dt.date(2023, 10, 31)
 FIRST, LAST = dt.date(2023, 7, 1), dt.date(2023, 7, 31)
@@ -185,11 +185,16 @@ def test_each_certificate_problem_is_one_number_everywhere(county: County, probl
     }[problem]
     stored = {c["problem"] for c in county.checks}
     assert stored <= {p.value for p in Problem} | {""}  # the codes the verifier writes, nothing else
-    months = ["2023-04", "2023-05", "2023-06", MONTH]  # every enforcement month (疑似持假证 is rare)
+    months = [
+        Month(2023, 4),
+        Month(2023, 5),
+        Month(2023, 6),
+        MONTH,
+    ]  # every enforcement month (疑似持假证 is rare)
     trends = month_trends.county_trends(county.session, principal=SYSTEM, months=months)
     seen = 0
     for month, trend in zip(months, trends, strict=True):
-        m = Month.parse(month)
+        m = month
         counted = Counter(
             c["jurisdiction_id"]
             for c in county.checks

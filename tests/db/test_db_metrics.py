@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.codes import TargetKind
 from db.reads import campaign_calendar, month_figures
 from db.rules import scoring_measures
@@ -27,8 +27,8 @@ def test_summary_and_scoring_count_registered_and_inspected_alike(seeded: Engine
         window = scoring_measures.quarter_window(
             campaign, quarter=Quarter(2023, 3), as_of=dt.date(2023, 10, 31)
         )
-        assert window.months == ("2023-07",)  # the quarter's only enforcement month
-        rows = month_figures.township_month_summary(s, principal=SYSTEM, month="2023-07")
+        assert window.months == (Month(2023, 7),)  # the quarter's only enforcement month
+        rows = month_figures.township_month_summary(s, principal=SYSTEM, month=Month(2023, 7))
         measures = scoring_measures.quarter_measures(
             s,
             principal=SYSTEM,

@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.reads import campaign_calendar, kpi_details, month_figures, month_trends, status_grid
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
@@ -54,8 +54,8 @@ DETAIL_KINDS = (
 
 
 def plain(value: Any) -> Any:
-    """JSON-comparable: dataclasses as dicts, quarters, dates and decimals as text, floats rounded."""
-    if isinstance(value, Quarter):
+    """JSON-comparable: dataclasses as dicts, months, quarters, dates and decimals as text, floats rounded."""
+    if isinstance(value, (Month, Quarter)):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "rules"}
@@ -132,13 +132,16 @@ def figures(engine: Engine) -> dict[str, Any]:
             )
         out["summary 2023-07 as of"] = plain(
             month_figures.township_month_summary(
-                s, principal=SYSTEM, month="2023-07", as_of=month_figures.month_as_of("2023-07", AS_OF)
+                s,
+                principal=SYSTEM,
+                month=Month(2023, 7),
+                as_of=month_figures.month_as_of(Month(2023, 7), AS_OF),
             )
         )
         out["trends"] = plain(month_trends.county_trends(s, principal=SYSTEM, months=months, as_of=AS_OF))
         out["grid"] = plain(status_grid.status_grid(s, principal=SYSTEM, campaign=campaign, as_of=AS_OF))
         for kind in DETAIL_KINDS:
-            table = kpi_details.detail_rows(s, principal=SYSTEM, kind=kind, month="2023-07", as_of=AS_OF)
+            table = kpi_details.detail_rows(s, principal=SYSTEM, kind=kind, month=Month(2023, 7), as_of=AS_OF)
             out[f"detail {kind}"] = {"total": table.total, "first": plain(table.rows[:5])}
         rules = scoring.load_rules()
         for quarter in campaign.quarters:
@@ -146,12 +149,12 @@ def figures(engine: Engine) -> dict[str, Any]:
                 s,
                 principal=SYSTEM,
                 campaign=campaign,
-                quarter=Quarter.parse(quarter),
+                quarter=quarter,
                 as_of=AS_OF,
                 rules=rules,
             )
             out[f"assessment {quarter}"] = plain(assessment)
-        for month in ("2023-05", "2023-07"):
+        for month in (Month(2023, 5), Month(2023, 7)):
             out[f"workbook {month}"] = workbook_figures(
                 township_summary.township_summary_xlsx(s, principal=SYSTEM, month=month)
             )

@@ -72,7 +72,7 @@ def _by_name(rows: list[month_figures.JurisdictionMonthRow]) -> dict[str, month_
 
 
 def test_coverage_counts_each_enterprise_once_and_joint_for_both(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    rows = month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
+    rows = month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month=Month(2023, 5))
     assert [r.jurisdiction for r in rows] == ["甲镇", "乙镇", "经信委"]
     jia, yi, unit = rows
     assert (jia.enterprises_registered, jia.high_risk_registered, jia.industry_trade_registered) == (3, 1, 1)
@@ -87,7 +87,7 @@ def test_coverage_counts_each_enterprise_once_and_joint_for_both(tiny_county) ->
 
 def test_findings_open_rectified_overdue_at_month_end(tiny_county) -> None:  # type: ignore[no-untyped-def]
     jia = _by_name(
-        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
+        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month=Month(2023, 5))
     )["甲镇"]
     assert jia.as_of == D(2023, 5, 31)
     assert jia.findings_found == 3  # f1, f2, f5
@@ -105,24 +105,24 @@ def test_findings_open_rectified_overdue_at_month_end(tiny_county) -> None:  # t
     ],
 )
 def test_findings_as_of_a_given_date(tiny_county, as_of, found, open_, rectified, overdue) -> None:  # type: ignore[no-untyped-def]
-    month = "2023-04" if as_of.month == 4 else "2023-05"
+    month = Month(2023, 4) if as_of.month == 4 else Month(2023, 5)
     jia = _by_name(
         month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month=month, as_of=as_of)
     )["甲镇"]
     assert (jia.findings_open, jia.findings_rectified, jia.findings_overdue) == (open_, rectified, overdue)
-    if month == "2023-05":
+    if month == Month(2023, 5):
         assert jia.findings_found == found
 
 
 def test_monthly_status_and_grid(tiny_county) -> None:  # type: ignore[no-untyped-def]
     rows = _by_name(
-        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month="2023-05")
+        month_figures.township_month_summary(tiny_county.session, principal=SYSTEM, month=Month(2023, 5))
     )
     assert rows["甲镇"].monthly_status == "submitted" and rows["甲镇"].monthly_status_label == "已报"
     assert rows["乙镇"].monthly_status == "unreported" and rows["乙镇"].monthly_status_label == "未报"
     assert rows["经信委"].monthly_status == "zero"
     grid = status_grid.monthly_status_grid(
-        tiny_county.session, principal=SYSTEM, months=["2023-04", "2023-05"]
+        tiny_county.session, principal=SYSTEM, months=[Month(2023, 4), Month(2023, 5)]
     )
     assert [(c.jurisdiction, c.month, c.status) for c in grid] == [
         ("甲镇", "2023-04", "unreported"),
@@ -135,7 +135,7 @@ def test_monthly_status_and_grid(tiny_county) -> None:  # type: ignore[no-untype
 
 
 def test_county_totals_count_enterprises_once(tiny_county) -> None:  # type: ignore[no-untyped-def]
-    totals = month_figures.county_totals(tiny_county.session, principal=SYSTEM, month="2023-05")
+    totals = month_figures.county_totals(tiny_county.session, principal=SYSTEM, month=Month(2023, 5))
     assert (totals.enterprises_registered, totals.high_risk_registered, totals.industry_trade_registered) == (
         4,
         1,
@@ -154,7 +154,7 @@ def test_county_totals_count_enterprises_once(tiny_county) -> None:  # type: ign
 def test_filter_by_jurisdiction_and_to_dict(tiny_county) -> None:  # type: ignore[no-untyped-def]
     yi = tiny_county.ids["乙镇"]
     rows = month_figures.township_month_summary(
-        tiny_county.session, principal=SYSTEM, month="2023-5", jurisdiction_ids=[yi]
+        tiny_county.session, principal=SYSTEM, month=Month.parse("2023-5"), jurisdiction_ids=[yi]
     )
     assert [r.jurisdiction for r in rows] == ["乙镇"]
     data = rows[0].to_dict()
@@ -170,13 +170,13 @@ def test_bad_month_is_refused_in_chinese(text: str) -> None:
 def test_empty_database(engine: Engine) -> None:
     with Session(engine) as session:
         assert jurisdiction_list.is_empty(session)
-        assert month_figures.township_month_summary(session, principal=SYSTEM, month="2023-05") == []
+        assert month_figures.township_month_summary(session, principal=SYSTEM, month=Month(2023, 5)) == []
 
 
 def test_workdays_stay_in_their_month() -> None:
     rng = random.Random(1)
-    for month in [f"2023-{m:02d}" for m in range(1, 13)]:
-        first, last = Month.parse(month).first, Month.parse(month).last
+    for month in [Month(2023, m) for m in range(1, 13)]:
+        first, last = month.first, month.last
         for _ in range(200):
             day = workday(rng, month)
             assert first <= day <= last and day.weekday() < 5
@@ -185,9 +185,9 @@ def test_workdays_stay_in_their_month() -> None:
 # --- the sample county, recounted in plain Python ---------------------------------------------
 
 
-@pytest.mark.parametrize("month", ["2023-06"])
-def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: str) -> None:
-    first, last = Month.parse(month).first, Month.parse(month).last
+@pytest.mark.parametrize("month", [Month(2023, 6)])
+def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: Month) -> None:
+    first, last = month.first, month.last
     with Session(seeded) as session:
         rows = month_figures.township_month_summary(session, principal=SYSTEM, month=month)
         jurisdictions = session.exec(select(Jurisdiction)).all()
@@ -196,7 +196,7 @@ def test_summary_equals_a_python_recount_of_the_sample(seeded: Engine, month: st
         findings = session.exec(select(Finding)).all()
         checks = session.exec(select(CertificateCheck)).all()
         actions = session.exec(select(EnforcementAction)).all()
-        reports = session.exec(select(MonthlyReport).where(MonthlyReport.month == month)).all()
+        reports = session.exec(select(MonthlyReport).where(MonthlyReport.month == str(month))).all()
 
     owned: dict[int, list[Enterprise]] = defaultdict(list)
     for e in enterprises:
@@ -274,18 +274,18 @@ def test_overdue_findings_list(tiny_county) -> None:  # type: ignore[no-untyped-
 def test_uninspected_targets(tiny_county) -> None:  # type: ignore[no-untyped-def]
     ids = tiny_county.ids
     jia = drill_downs.uninspected_targets(
-        tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["甲镇"]
+        tiny_county.session, principal=SYSTEM, month=Month(2023, 5), jurisdiction_id=ids["甲镇"]
     )
     assert jia == []  # A and B were inspected, C is not a target
     yi = drill_downs.uninspected_targets(
-        tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["乙镇"]
+        tiny_county.session, principal=SYSTEM, month=Month(2023, 5), jurisdiction_id=ids["乙镇"]
     )
     assert [e.name for e in yi] == ["D"]  # inspected by the member unit alone, not by 乙镇
     unit = drill_downs.uninspected_targets(
-        tiny_county.session, principal=SYSTEM, month="2023-05", jurisdiction_id=ids["经信委"]
+        tiny_county.session, principal=SYSTEM, month=Month(2023, 5), jurisdiction_id=ids["经信委"]
     )
     assert [e.name for e in unit] == ["A"]
     june = drill_downs.uninspected_targets(
-        tiny_county.session, principal=SYSTEM, month="2023-06", jurisdiction_id=ids["甲镇"]
+        tiny_county.session, principal=SYSTEM, month=Month(2023, 6), jurisdiction_id=ids["甲镇"]
     )
     assert [e.name for e in june] == ["B"]

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 import db.models  # noqa: F401
+from anpei.periods import Month
 from db.engine import make_engine
 from db.models import Finding, Inspection, StoredFigure, Tip, User
 from db.reads import (
@@ -165,9 +166,11 @@ def test_stored_measures_give_the_same_assessment(seeded: Engine) -> None:
 
 
 def test_served_from_the_store_until_a_write(seeded: Engine) -> None:
-    month, day = "2023-07", dt.date(2023, 7, 31)
+    month, day = Month(2023, 7), dt.date(2023, 7, 31)
     rows = stored_figures.county_month(seeded, month=month, as_of=day)
-    stored_figures.county_month(seeded, month="2023-06", as_of=dt.date(2023, 6, 30))  # another, to be pruned
+    stored_figures.county_month(
+        seeded, month=Month(2023, 6), as_of=dt.date(2023, 6, 30)
+    )  # another, to be pruned
     target = next(r for r in rows if r.inspections > 0)
     # mark the stored copy: the next read returns the mark, so it came from the store
     key = stored_figures.key_of("county_month", (month, day))
@@ -228,7 +231,7 @@ def test_an_older_generation_never_replaces_a_newer_one(seeded: Engine) -> None:
 
 def test_a_finding_rectified_by_another_process_shows_at_once(seeded: Engine) -> None:
     """The trust case: a write made elsewhere (here: through an engine of its own) is seen by the next read."""
-    month, day = "2023-07", dt.date(2023, 7, 31)
+    month, day = Month(2023, 7), dt.date(2023, 7, 31)
     before = stored_figures.county_month(seeded, month=month, as_of=day)
     other = (
         make_engine(seeded.url.render_as_string(hide_password=False))
@@ -279,7 +282,7 @@ def test_every_kept_read_comes_back_equal(seeded: Engine) -> None:
                 (kind,),
                 stored_figures.TABLE,
                 lambda s, kind=kind: kpi_details.detail_rows(
-                    s, principal=SYSTEM, kind=kind, month="2023-07", as_of=AS_OF, jurisdiction_id=None
+                    s, principal=SYSTEM, kind=kind, month=Month(2023, 7), as_of=AS_OF, jurisdiction_id=None
                 ),
             )
         )
@@ -291,7 +294,7 @@ def test_every_kept_read_comes_back_equal(seeded: Engine) -> None:
                 (jid,),
                 stored_figures.typed(list[one_jurisdiction.EnterpriseMix]),
                 lambda s, jid=jid: one_jurisdiction.enterprise_mix(
-                    s, principal=SYSTEM, jurisdiction_id=jid, month="2023-07", campaign_months=months
+                    s, principal=SYSTEM, jurisdiction_id=jid, month=Month(2023, 7), campaign_months=months
                 ),
             ),
             (

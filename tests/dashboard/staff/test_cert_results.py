@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from anpei.periods import Month
 from dashboard.verify_service import check_row
 from db.codes import PersonRole
 from db.models import CertificateCheck, Person
@@ -113,7 +114,7 @@ def test_verdicts_saved_against_people_and_enterprise(county: County) -> None:
         assert {p.id_number for p in persons} == {p.id_number for p in CROWD[:3]}
         assert {p.role for p in persons} == {PersonRole.SPECIAL_WORKER.value}
         summary = month_figures.township_month_summary(
-            s, principal=SYSTEM, month="2023-05", jurisdiction_ids=[county.ids["三合街道"]]
+            s, principal=SYSTEM, month=Month(2023, 5), jurisdiction_ids=[county.ids["三合街道"]]
         )[0]
         assert (summary.workers_checked, summary.unlicensed, summary.suspected_fake) == (3, 1, 1)
     entries = county.audit_entries(action="import", entity="certificatecheck")

@@ -10,7 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from anpei.periods import PeriodFormatError, Quarter
+from anpei.periods import Month, PeriodFormatError, Quarter
 from dashboard.services import exports as export_files
 from db.rules.access import AccessDenied
 from tests.dashboard.staff.conftest import County
@@ -27,7 +27,7 @@ def test_summary_is_built_named_and_its_audit_entry_committed(county: County) ->
         payload, name = export_files.summary(
             s,
             principal=county.county_staff,
-            month="2023-05",
+            month=Month(2023, 5),
             jurisdiction_id=county.ids["三合街道"],
             unit="三合街道",
             source="auto",
@@ -42,7 +42,7 @@ def test_every_unit_with_the_county_total(county: County) -> None:
         payload, name = export_files.summary(
             s,
             principal=county.county_staff,
-            month="2023-05",
+            month=Month(2023, 5),
             jurisdiction_id=None,
             unit="全部单位",
             source="auto",
@@ -68,7 +68,7 @@ def test_verification_span_is_a_month_or_the_whole_campaign(county: County) -> N
             principal=county.county_staff,
             jurisdiction_id=township,
             unit="三合街道",
-            span="2023-05",
+            span=Month(2023, 5),
             campaign_days=CAMPAIGN,
             full_ids=False,
             problems_only=True,
@@ -96,7 +96,7 @@ def test_refused_requests_raise_a_chinese_message_and_store_nothing(county: Coun
         export_files.summary(
             s,
             principal=own,
-            month="2023-13",
+            month=Month.parse("2023-13"),  # refused where the month is read, before the service
             jurisdiction_id=county.ids["三合街道"],
             unit="三合街道",
             source="auto",

@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from anpei.periods import Month
 from anpei_cli.cli import app
 from dashboard.verify_service import check_row
 from db.engine import make_engine
@@ -127,7 +128,7 @@ def test_one_township_summary_is_print_ready_with_the_reported_numbers(county: C
     _data(county)
     with county.session() as s:
         data = township_summary.township_summary_xlsx(
-            s, principal=county.county_staff, month="2023-05", jurisdiction_id=county.ids["三合街道"]
+            s, principal=county.county_staff, month=Month(2023, 5), jurisdiction_id=county.ids["三合街道"]
         )
         s.commit()
     book = _book(data)
@@ -159,7 +160,7 @@ def test_records_source_counts_the_record_level_data(county: County) -> None:
         sheets = summary_figures.summary_sheets(
             s,
             principal=county.county_staff,
-            month="2023-05",
+            month=Month(2023, 5),
             source="records",
             jurisdiction_ids=[county.ids["三合街道"]],
         )
@@ -173,8 +174,8 @@ def test_records_source_counts_the_record_level_data(county: County) -> None:
 def test_all_townships_total_equals_the_sum_of_the_sheets(sample_url: str) -> None:
     engine = make_engine(sample_url)
     with Session(engine) as s:
-        data = township_summary.township_summary_xlsx(s, principal=SYSTEM, month="2023-05")
-        sheets = summary_figures.summary_sheets(s, principal=SYSTEM, month="2023-05")
+        data = township_summary.township_summary_xlsx(s, principal=SYSTEM, month=Month(2023, 5))
+        sheets = summary_figures.summary_sheets(s, principal=SYSTEM, month=Month(2023, 5))
     engine.dispose()
     book = _book(data)
     names = book.sheetnames  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from anpei.periods import Month
 from db.engine import make_engine
 from db.models import AuditLog
 from tests.dashboard.staff.conftest import ROOT
@@ -32,7 +33,7 @@ def test_each_export_is_built_offered_and_audited(
     at = logged_in_page(AppTest.from_file(PAGE, default_timeout=120), sample_url)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox(key="exports.month").value == "2023-07"
+    assert at.selectbox(key="exports.month").value == Month(2023, 7)
     at.button(key=f"exports.{key}.build").click().run()
     assert not at.exception, [e.value for e in at.exception]
     payload, file_name = at.session_state[f"exports.file.county.{key}"]  # kept under the user who made it

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from anpei.periods import Quarter
+from anpei.periods import Month, Quarter
 from db.accounts import users
 from db.accounts.auth import principal_for
 from db.audit import personal_data
@@ -39,7 +39,7 @@ from db.rules import scoring, scoring_assessment, scoring_measures
 from db.rules.access import SYSTEM, AccessDenied, Principal
 from db.xlsx import circular, findings_export, summary_figures, township_summary, verification_export
 
-MONTH = "2023-07"
+MONTH = Month(2023, 7)
 AS_OF = dt.date(2023, 10, 31)
 FIRST, LAST = dt.date(2023, 4, 1), dt.date(2023, 10, 31)
 
@@ -245,7 +245,7 @@ def test_writes_are_refused_outside_the_own_jurisdiction_and_for_leaders(county:
     _denied(lambda: add(county["admin"], county.other))
     _denied(
         lambda: monthly_saving.submit_zero_report(
-            s, principal=county["sanhe"], jurisdiction_id=county.other, month="2023-08"
+            s, principal=county["sanhe"], jurisdiction_id=county.other, month=Month(2023, 8)
         )
     )
     # another township's finding id typed into a form

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from anpei.periods import Month
 from dashboard.data import table_frame
 from dashboard.ui import csv_bytes
 from db.codes import Role
@@ -55,7 +56,7 @@ def test_township_problem_checks_mask_ids_in_the_explanation(world: World, sessi
 def test_overview_drill_down_masks_ids_in_the_explanation(world: World, session: Session) -> None:
     number = _mismatch_check(world, session)
     leader = world.principal("leader1", Role.LEADER)
-    table = kpi_details.detail_rows(session, principal=leader, kind="suspected_fake", month="2023-05")
+    table = kpi_details.detail_rows(session, principal=leader, kind="suspected_fake", month=Month(2023, 5))
     assert len(table.rows) == 1
     assert number not in " ".join(str(cell) for cell in table.rows[0])
     assert number not in csv_bytes(table_frame(table)).decode("utf-8-sig")

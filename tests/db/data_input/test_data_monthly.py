@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from anpei.periods import Month
 from db.codes import MonthlyStatus
 from db.models import MonthlyReport
 from db.records import monthly_saving, monthly_table, monthly_validation
@@ -88,7 +89,10 @@ def refused(county: County, data: bytes, filename: str = "5月汇总表.xlsx") -
 def test_template_is_prefilled_and_print_ready(county: County) -> None:
     with county.session() as s:
         data = monthly_table.build_template(
-            s, principal=county.township("三合街道"), jurisdiction_id=county.ids["三合街道"], month="2023-5"
+            s,
+            principal=county.township("三合街道"),
+            jurisdiction_id=county.ids["三合街道"],
+            month=Month(2023, 5),
         )
         s.commit()
     wb = load_workbook(io.BytesIO(data))
@@ -118,7 +122,7 @@ def test_template_is_prefilled_and_print_ready(county: County) -> None:
 def test_filled_template_imports(county: County) -> None:
     with county.session() as s:
         data = monthly_table.build_template(
-            s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month="2023-05"
+            s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month=Month(2023, 5)
         )
     wb = load_workbook(io.BytesIO(data))
     ws = wb["汇总表"]
@@ -247,7 +251,7 @@ def test_form_reports_every_problem_at_once(county: County) -> None:
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             values={
                 "enterprises_inspected": 1,
                 "high_risk_inspected": 2,
@@ -276,7 +280,7 @@ def test_dates_in_several_formats(county: County, value: Any) -> None:
 @pytest.mark.parametrize("value", ["2023-05", "2023/5", "2023年5月", dt.datetime(2023, 5, 1), "202305"])
 def test_month_in_several_formats(county: County, value: Any) -> None:
     result = monthly_validation.validate_monthly_file(table(row(month=value)), filename="t.xlsx")
-    assert result.ok and result.rows[0].month == "2023-05", result.messages
+    assert result.ok and result.rows[0].month == Month(2023, 5), result.messages
 
 
 def test_gbk_csv(county: County) -> None:
@@ -368,14 +372,16 @@ def test_late_submission(county: County) -> None:
 
 
 def test_due_date() -> None:
-    assert monthly_table.due_date("2023-05", 5) == dt.date(2023, 6, 5)
-    assert monthly_table.due_date("2023-12", 5) == dt.date(2024, 1, 5)
-    assert monthly_table.due_date("2023-01", 31) == dt.date(2023, 2, 28)
+    assert monthly_table.due_date(Month(2023, 5), 5) == dt.date(2023, 6, 5)
+    assert monthly_table.due_date(Month(2023, 12), 5) == dt.date(2024, 1, 5)
+    assert monthly_table.due_date(Month(2023, 1), 31) == dt.date(2023, 2, 28)
     # 2023-06-05 23:30 in Shanghai is 15:30 UTC: still on time
     assert not monthly_table.is_late(
-        dt.datetime(2023, 6, 5, 15, 30, tzinfo=dt.UTC), month="2023-05", due_day=5
+        dt.datetime(2023, 6, 5, 15, 30, tzinfo=dt.UTC), month=Month(2023, 5), due_day=5
     )
-    assert monthly_table.is_late(dt.datetime(2023, 6, 5, 16, 30, tzinfo=dt.UTC), month="2023-05", due_day=5)
+    assert monthly_table.is_late(
+        dt.datetime(2023, 6, 5, 16, 30, tzinfo=dt.UTC), month=Month(2023, 5), due_day=5
+    )
 
 
 def test_township_cannot_import_another_township(county: County) -> None:
@@ -399,7 +405,7 @@ def test_zero_report(county: County) -> None:
             s,
             principal=county.township("名山街道"),
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             filled_by="李四",
             now=ON_TIME,
         )
@@ -408,13 +414,13 @@ def test_zero_report(county: County) -> None:
         stored = s.exec(select(MonthlyReport)).one()
         assert stored.status == MonthlyStatus.ZERO.value and stored.submitted_at is not None
         monthly_saving.submit_zero_report(
-            s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05"
+            s, principal=county.county_staff, jurisdiction_id=jid, month=Month(2023, 5)
         )  # idempotent
         s.commit()
     assert len(county.audit_entries(entity="monthlyreport")) == 1
     with county.session() as s, pytest.raises(AccessDenied):
         monthly_saving.submit_zero_report(
-            s, principal=county.township("三合街道"), jurisdiction_id=jid, month="2023-05"
+            s, principal=county.township("三合街道"), jurisdiction_id=jid, month=Month(2023, 5)
         )
 
 
@@ -426,7 +432,7 @@ def test_zero_report_refused_when_numbers_exist(county: County) -> None:
         s.commit()
     with county.session() as s, pytest.raises(InputError, match="不能再提交零报告"):
         monthly_saving.submit_zero_report(
-            s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month="2023-05"
+            s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month=Month(2023, 5)
         )
 
 
@@ -438,7 +444,7 @@ def test_form_save_and_correct(county: County) -> None:
             s,
             principal=p,
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             now=LATE,
             values={
                 "enterprises_inspected": "2",
@@ -459,17 +465,17 @@ def test_form_save_and_correct(county: County) -> None:
             s,
             principal=p,
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             values={"enterprises_inspected": 1, "high_risk_inspected": 2},
         )
     assert "在线填报" in str(info.value) and "之和大于检查生产经营单位数" in str(info.value)
     with county.session() as s, pytest.raises(AccessDenied):
         monthly_saving.save_monthly_numbers(
-            s, principal=county.township("名山街道"), jurisdiction_id=jid, month="2023-05", values={}
+            s, principal=county.township("名山街道"), jurisdiction_id=jid, month=Month(2023, 5), values={}
         )
     with county.session() as s, pytest.raises(AccessDenied):
         monthly_saving.save_monthly_numbers(
-            s, principal=county.leader, jurisdiction_id=jid, month="2023-05", values={}
+            s, principal=county.leader, jurisdiction_id=jid, month=Month(2023, 5), values={}
         )
     assert len(county.audit_entries(entity="monthlyreport", action="create")) == 1
 
@@ -479,17 +485,22 @@ def test_attach_scan(county: County, uploads: Path) -> None:
     pdf = b"%PDF-1.4\n% stamped\n"
     with county.session() as s, pytest.raises(InputError, match="尚未报送"):
         monthly_saving.attach_scan(
-            s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05", data=pdf, filename="a.pdf"
+            s,
+            principal=county.county_staff,
+            jurisdiction_id=jid,
+            month=Month(2023, 5),
+            data=pdf,
+            filename="a.pdf",
         )
     with county.session() as s:
         monthly_saving.submit_zero_report(
-            s, principal=county.county_staff, jurisdiction_id=jid, month="2023-05", now=ON_TIME
+            s, principal=county.county_staff, jurisdiction_id=jid, month=Month(2023, 5), now=ON_TIME
         )
         report = monthly_saving.attach_scan(
             s,
             principal=county.township("三合街道"),
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             data=pdf,
             filename="盖章.pdf",
         )
@@ -500,7 +511,7 @@ def test_attach_scan(county: County, uploads: Path) -> None:
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             data=b"MZ",
             filename="x.pdf",
         )
@@ -509,7 +520,7 @@ def test_attach_scan(county: County, uploads: Path) -> None:
             s,
             principal=county.county_staff,
             jurisdiction_id=jid,
-            month="2023-05",
+            month=Month(2023, 5),
             data=b"x",
             filename="x.exe",
         )

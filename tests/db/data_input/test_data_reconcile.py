@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from anpei.periods import Month
 from db.codes import ActionKind, ItemResult, TargetKind
 from db.reads import reconcile
 from db.records import inspections, monthly_saving
@@ -50,7 +51,7 @@ def save(county: County, **values: object) -> None:
             s,
             principal=county.county_staff,
             jurisdiction_id=county.ids["三合街道"],
-            month="2023-05",
+            month=Month(2023, 5),
             values=values,
             now=ON_TIME,
         )
@@ -83,7 +84,10 @@ def test_consistent_table(county: County) -> None:
     )
     with county.session() as s:
         result = reconcile.reconcile_month(
-            s, principal=county.township("三合街道"), jurisdiction_id=county.ids["三合街道"], month="2023-05"
+            s,
+            principal=county.township("三合街道"),
+            jurisdiction_id=county.ids["三合街道"],
+            month=Month(2023, 5),
         )
     assert result.has_records and result.consistent, result.differences
 
@@ -93,7 +97,7 @@ def test_differences_listed(county: County) -> None:
     save(county, enterprises_inspected=3, high_risk_inspected=2, problems_found=2, **{"item:enterprise-1": 2})
     with county.session() as s:
         result = reconcile.reconcile_month(
-            s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month="2023-05"
+            s, principal=county.county_staff, jurisdiction_id=county.ids["三合街道"], month=Month(2023, 5)
         )
     found = {d.key: (d.reported, d.recorded) for d in result.differences}
     assert found == {
@@ -108,10 +112,10 @@ def test_differences_listed(county: County) -> None:
 def test_nothing_to_reconcile_without_records(county: County) -> None:
     save(county, enterprises_inspected=2)
     with county.session() as s:
-        rows = reconcile.reconcile_all(s, principal=county.county_staff, month="2023-05")
+        rows = reconcile.reconcile_all(s, principal=county.county_staff, month=Month(2023, 5))
         assert [r.jurisdiction for r in rows] == ["三合街道", "名山街道", "县经信委"]
         assert all(not r.has_records and r.consistent for r in rows)
         assert [
             r.jurisdiction
-            for r in reconcile.reconcile_all(s, principal=county.township("名山街道"), month="2023-05")
+            for r in reconcile.reconcile_all(s, principal=county.township("名山街道"), month=Month(2023, 5))
         ] == ["名山街道"]

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from anpei.periods import Month
 from db.codes import TargetKind
 from db.models import Finding, MonthlyReport
 from db.records import findings, monthly_saving
 from tests.kits.countykit import County
 from tests.kits.inputkit import open_page, texts
 
-MONTH = "2023-07"  # the sidebar's default month
+MONTH = Month(2023, 7)  # the sidebar's default month
 
 
 def _number(at: Any, label: str) -> Any:
@@ -38,11 +39,11 @@ def _submit(at: Any, label: str) -> Any:
     return at
 
 
-def _month(county: County, town: str, month: str = MONTH) -> MonthlyReport | None:
+def _month(county: County, town: str, month: Month = MONTH) -> MonthlyReport | None:
     with county.session() as s:
         return s.exec(
             select(MonthlyReport).where(
-                MonthlyReport.jurisdiction_id == county.ids[town], MonthlyReport.month == month
+                MonthlyReport.jurisdiction_id == county.ids[town], MonthlyReport.month == str(month)
             )
         ).first()
 
@@ -94,7 +95,7 @@ def test_monthly_form_follows_the_unit_and_saves_the_units_own_values(
 def test_monthly_form_follows_the_month(two_tables: County, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page("data_monthly.py", two_tables.township("三合街道"), monkeypatch)
     assert _number(at, "检查生产经营单位数").value == 2
-    at.selectbox(key="sidebar.month").set_value("2023-06").run()
+    at.selectbox(key="sidebar.month").set_value(Month(2023, 6)).run()
     assert _number(at, "检查生产经营单位数").value == 0, "the form kept July's numbers for June"
     assert _text(at, "填报人").value == ""
     at.selectbox(key="sidebar.month").set_value(MONTH).run()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
+from anpei.periods import Month
 from db.codes import FindingStatus, ItemResult, TargetKind
 from db.models import Finding, Inspection, MonthlyReport
 from db.records import findings, inspection_edits, monthly_saving
@@ -25,7 +26,7 @@ from db.records.row_versions import NO_ROW, StaleRecord, version_of
 from tests.db.data_input.test_inspection_edits import TODAY, inspect
 from tests.kits.countykit import County
 
-MONTH = "2023-05"
+MONTH = Month(2023, 5)
 
 
 def numbers(n: int) -> dict[str, Any]:
@@ -35,7 +36,9 @@ def numbers(n: int) -> dict[str, Any]:
 def stored_month(county: County, jid: int) -> MonthlyReport | None:
     with county.session() as s:
         return s.exec(
-            select(MonthlyReport).where(MonthlyReport.jurisdiction_id == jid, MonthlyReport.month == MONTH)
+            select(MonthlyReport).where(
+                MonthlyReport.jurisdiction_id == jid, MonthlyReport.month == str(MONTH)
+            )
         ).first()
 
 
