@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +34,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from anpei import clock
 from anpei.periods import Month, Quarter
 from anpei.settings import get_settings
 from db.engine import make_engine
@@ -526,3 +528,57 @@ def _history(
     """One task per quarter, each a leaf (a task never waits for another task of the pool)."""
     quarters = scoring_assessment.history_quarters(campaign(url, campaign_id), as_of=as_of)
     return [_POOL.submit(_county_assessment, url, campaign_id, x, as_of, key, False) for x in quarters]
+
+
+# --- after a write: the county-wide figures computed again at once, not by the next reader ----------
+
+_refresh_guard = threading.Lock()
+_refreshing: dict[str, Future[None]] = {}
+_refresh_again: set[str] = set()
+log = logging.getLogger(__name__)
+
+
+def after_write(url: str) -> Future[None] | None:
+    """A page saved something: drop this process's kept reads (`invalidate`) and start computing the
+    county-wide figures every first page needs — each begun month's figures and each begun quarter's
+    assessment at today's default day — in the background, stored for every process
+    (`db.reads.stored_figures`). Writes in quick succession share one refresh (one more run at most).
+
+    PostgreSQL only, where several dashboard processes share the stored figures and a province's
+    figures take seconds; on the embedded SQLite the next reader computes them (`None` is returned)."""
+    invalidate()
+    if engine_for(url).dialect.name != "postgresql":
+        return None
+    with _refresh_guard:
+        running = _refreshing.get(url)
+        if running is not None and not running.done():
+            _refresh_again.add(url)
+            return running
+        started = _POOL.submit(_refresh, url)
+        _refreshing[url] = started
+        return started
+
+
+def _refresh(url: str) -> None:
+    while True:
+        try:
+            key = rules_key()
+            for info in campaigns(url):
+                as_of = campaign_calendar.default_as_of(info, today=clock.local_today())
+                month = campaign_calendar.default_month(info, as_of=as_of)
+                # 总览's first page (cut from the month summaries, trends and grid) …
+                kpis(url, SYSTEM, info.id, month, as_of)
+                month_summary(url, SYSTEM, month, as_of)
+                grid(url, SYSTEM, info.id, as_of)
+                # … and every township's: its months and its score history
+                months = [month.previous(), *campaign_calendar.begun_months(info.enforcement_months, as_of)]
+                for m in dict.fromkeys(months):
+                    _county_month(url, m, month_figures.month_as_of(m, as_of))
+                for quarter in scoring_assessment.history_quarters(info, as_of=as_of):
+                    _county_assessment(url, info.id, quarter, as_of, key, False)
+        except Exception:  # the next reader computes what is missing; a refresh never breaks a save
+            log.exception("refreshing the county-wide figures after a write failed")
+        with _refresh_guard:
+            if url not in _refresh_again:
+                return
+            _refresh_again.discard(url)

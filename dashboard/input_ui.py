@@ -38,7 +38,8 @@ def principal() -> Principal:
 
 @contextmanager
 def writing(url: str) -> Iterator[Session]:
-    """A session that commits on success, rolls back on error, then clears cached query results."""
+    """A session that commits on success, rolls back on error, then drops the cached query results
+    and starts computing the county-wide figures again (`data.after_write`)."""
     with data.session(url) as s:
         try:
             yield s
@@ -46,7 +47,7 @@ def writing(url: str) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
-    data.invalidate()
+    data.after_write(url)
 
 
 @dataclass(frozen=True)

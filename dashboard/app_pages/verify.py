@@ -130,7 +130,7 @@ def evidence_panel() -> None:
             person_type=person_type,
             appointment_date=appointed,
         )
-        data.invalidate()
+        data.after_write(data.database_url())
     except (page_evidence.EvidenceError, InputError, AccessDenied) as exc:
         st.error(str(exc))
         return
@@ -474,7 +474,7 @@ def job_section() -> None:
             st.warning(outcome.message, icon="💾")
         else:
             if outcome.saved_now:
-                data.invalidate()  # the overview's certificate numbers change
+                data.after_write(data.database_url())  # the overview's certificate numbers change
             st.success(outcome.message, icon="💾")
             known = {"jurisdiction_id": outcome.target.area_id, "enterprise_id": outcome.target.enterprise_id}
     with st.expander("保存到其他单位或企业", expanded=known is None):
@@ -489,7 +489,7 @@ def job_section() -> None:
                         sessions, principal=principal, client=client, job=job, target=chosen
                     )
                 )
-                data.invalidate()  # the overview's certificate numbers change
+                data.after_write(data.database_url())  # the overview's certificate numbers change
                 st.rerun()
             except (InputError, AccessDenied, VerifierError, ValueError) as exc:
                 st.error(f"保存失败：{exc}")

@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from anpei import clock
 from anpei.periods import Month, Quarter
 from dashboard import data
 from db.codes import JurisdictionKind, Role
 from db.engine import make_engine
-from db.models import Jurisdiction
-from db.reads import campaign_calendar, month_figures, one_jurisdiction
+from db.models import Jurisdiction, StoredFigure
+from db.reads import campaign_calendar, data_generation, month_figures, one_jurisdiction, stored_figures
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, AccessDenied, Principal
 
@@ -208,3 +210,38 @@ def test_the_process_cache_computes_once_per_key_evicts_and_clears(
     st.cache_resource.clear()  # Streamlit's "clear cache" drops these entries too
     read("u", _local(1), 1, None)
     assert len(calls) == 7
+
+
+def test_a_save_recomputes_the_county_figures_at_once_on_postgresql(
+    seeded: Engine, db_url_engine: tuple[str, Engine], clean_streamlit_caches: None
+) -> None:
+    """Refresh on write: after a save the county-wide figures every first page needs are computed
+    in the background and stored for every process — not left to the next reader."""
+    url = db_url_engine[0]
+    started = data.after_write(url)
+    if seeded.dialect.name != "postgresql":
+        assert started is None  # one process on the embedded database: the next reader computes them
+        return
+    assert started is not None
+    started.result(timeout=120)
+    campaign = data.campaigns(url)[0]
+    as_of = campaign_calendar.default_as_of(campaign, today=clock.local_today())
+    month = campaign_calendar.default_month(campaign, as_of=as_of)
+    wanted = {
+        stored_figures.key_of("county_month", (m, month_figures.month_as_of(m, as_of)))
+        for m in [month.previous(), *campaign_calendar.begun_months(campaign.enforcement_months, as_of)]
+    }
+    with Session(seeded) as s:
+        generation = data_generation.current(s)
+        stored = {f.key: f.generation for f in s.exec(select(StoredFigure)).all()}
+    assert wanted <= set(stored)
+    assert {k for k in stored if k.startswith("quarter_measures:")}, "the quarters' measures too"
+    assert set(stored.values()) == {generation}
+    # what a first page then reads is the refreshed figure (the live one)
+    with Session(seeded) as s:
+        live = month_figures.township_month_summary(
+            s, principal=SYSTEM, month=month, as_of=month_figures.month_as_of(month, as_of), kinds=None
+        )
+    assert data.month_summary(url, SYSTEM, month, as_of) == [
+        r for r in live if r.kind in {"township", "member_unit"}
+    ]
