@@ -12,12 +12,15 @@ runs on the same cores), errors, and the load average of the machine (the figure
 100 sessions at ×40 p95 ≤ 6 s; RSS growth ≤ 300 MB per process; no errors.
 
 Stored figures (`db.reads.stored_figures`, kept in the database against the data generation): by
-default a case starts with none, so every county-wide figure is computed during the run (the first
-minutes after a write); a fifth field `kept` starts with what the previous case left stored (the
-morning as it is when nothing was written since the figures were last read). Run a `kept` case right
-after the same case without it.
+default a case starts with none, so every figure is computed during the run (the worst moment: right
+after a write, before anything was computed again). A fifth field says otherwise:
+- `written`: a write was made and its refresh finished (`dashboard.data.after_write`, what the
+  dashboard process that saved does on PostgreSQL): the county-wide figures are stored, each
+  township's own tables are not — the deadline morning, a few seconds after a township saved;
+- `kept`: what the previous case left stored (nothing written since the figures were last read).
+  Run it right after the same case without it.
 
-Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes[:kept]`, comma-separated (default
+Cases from ANPEI_BENCH_SESSIONS, `backend:scale:sessions:processes[:written|kept]`, comma-separated (default
 `sqlite:1:55:1,postgresql:1:55:1,postgresql:1:55:2,postgresql:40:100:1,postgresql:40:100:2`).
 Several processes stand for several dashboards behind nginx with sticky sessions
 (docs/deployment.md): session i goes to process i mod P. The ×40 database is seeded once into `anpei_bench_x40` and kept
@@ -71,9 +74,9 @@ def target_p95(scale: float, sessions: int) -> float:
 @pytest.fixture(params=[pytest.param(c, id="-".join(c)) for c in CASES])
 def case(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, float, int, int, str, bool]]:
-    backend, scale_text, sessions_text, procs_text, *kept = request.param
-    keep = kept == ["kept"]
+) -> Iterator[tuple[str, float, int, int, str, str]]:
+    backend, scale_text, sessions_text, procs_text, *state = request.param
+    keep = state[0] if state else "cold"
     scale = float(scale_text)
     if backend == "sqlite":
         from db.engine import make_engine
@@ -91,7 +94,7 @@ def case(
     yield backend, scale, int(sessions_text), int(procs_text), cached_pg_database(scale), keep
 
 
-def test_bench_many_sessions(case: tuple[str, float, int, int, str, bool], tmp_path: Path) -> None:
+def test_bench_many_sessions(case: tuple[str, float, int, int, str, str], tmp_path: Path) -> None:
     backend, scale, count, processes, url, keep = case
     accounts = sk.bench_accounts(url, count)
     warmup = accounts[0]  # a leader: a session of its own before the others, then every cache cleared
@@ -100,7 +103,7 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str, bool], tmp_p
         for base in bases:
             warm = asyncio.run(sk.clear_caches(base, warmup))
             assert not warm.errors, warm.errors
-        stored = sk.stored_figures(url, forget=not keep)
+        stored = sk.stored_figures(url, state=keep)
         watcher = sk.Watcher([pid for _, pid in servers])
         load_before = sk.load_average()
         watcher.start()
@@ -137,7 +140,7 @@ def test_bench_many_sessions(case: tuple[str, float, int, int, str, bool], tmp_p
         + "".join(f"\n    {e}" for e in errors[:10])
     )
     figures = {
-        "case": f"{backend}:{scale:g}:{count}:{processes}" + (":kept" if keep else ""),
+        "case": f"{backend}:{scale:g}:{count}:{processes}:{keep}",
         "stored_at_start": stored,
         "load_before": load_before,
         "load_after": sk.load_average(),

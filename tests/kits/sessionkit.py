@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -395,15 +396,26 @@ def load_average() -> str:
         return " ".join(f.read().split()[:3])
 
 
-def stored_figures(url: str, *, forget: bool) -> int:
-    """How many county-wide figures are stored in the database (`db.reads.stored_figures`) when the
-    sessions start: 0 after forgetting them all (a cold start), else what earlier runs left."""
+def stored_figures(url: str, *, state: str) -> int:
+    """Prepare the figures stored in the database (`db.reads.stored_figures`) for a run and say how
+    many there are: `cold` none; `written` a real write, then the refresh the saving dashboard process
+    runs (`dashboard.data.after_write`); `kept` whatever earlier runs left."""
     from db.reads import stored_figures as kept
 
     engine = make_engine(url)
     try:
-        if forget:
+        if state in {"cold", "written"}:
             kept.forget_all(engine)
+        if state == "written":
+            from dashboard import data
+
+            with engine.begin() as conn:  # a township's save, as far as every kept read is concerned
+                conn.execute(
+                    text("UPDATE monthlyreport SET id = id WHERE id = (SELECT min(id) FROM monthlyreport)")
+                )
+            refresh = data.after_write(url)
+            if refresh is not None:
+                refresh.result(timeout=600)
         with Session(engine) as s:
             return len(s.exec(select(kept.StoredFigure)).all())
     finally:
