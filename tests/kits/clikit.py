@@ -1,10 +1,11 @@
-"""`anpei …` run in the test's own process (typer's CliRunner) with what a subprocess would give back.
+"""`anpei …` run in the test's own process (typer's CliRunner), giving back what a subprocess would.
 
 Spawning `python -m anpei_cli` costs 1.5–3 s of imports per call; most CLI tests only need the exit
 code and the two output streams, so they run the command in-process. What a separate process would
-add is kept: the environment and working directory the test names (undone afterwards), stdin that is no terminal, and an exception the command let escape printed as the
-traceback it would have been on stderr (tests assert "Traceback" is not there). A few tests per
-command still spawn the real `python -m anpei_cli` (the console script's own path).
+add is kept: the environment and working directory the test names (undone afterwards), stdin that is
+no terminal, and an exception the command let escape printed as the traceback it would have been on
+stderr (tests assert "Traceback" is not there). A few tests per command still spawn the real
+`python -m anpei_cli` (`ANPEI`), the console script's own path.
 """
 
 from __future__ import annotations
