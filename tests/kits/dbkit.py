@@ -38,6 +38,7 @@ from db.engine import make_engine, normalise_url
 
 SAMPLE_SCALE = 0.05  # about 125 enterprises: every page has something to show, seeding takes < 1 s
 STALE_SECONDS = 24 * 3600
+VACUUM_EVERY = 20  # resets of a pooled schema between two VACUUMs of its tables
 _STAMPED = re.compile(r"^(?:t|anpei_tpl)_(\d{10})_[0-9a-f]{8}$")
 Kind = str  # "migrated" or "sample"
 KINDS: tuple[Kind, ...] = ("migrated", "sample")
@@ -55,6 +56,7 @@ class PgSchema:
         admin.dispose()
         self.engine = self.new_engine()
         self.fingerprint = ""  # of the structure when the schema was filled (see Templates.pg_take)
+        self.resets = 0  # times PgTemplate.reset refilled it
 
     def new_engine(self) -> Engine:
         return create_engine(
@@ -202,6 +204,7 @@ class PgTemplate:
     migration: list[Statement]
     seeded: bool
     _reset_script: str | None = None
+    _tables: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, base_url: str, kind: Kind) -> PgTemplate:
@@ -246,6 +249,11 @@ class PgTemplate:
             self._reset_script = self._make_reset_script()
         with target.engine.begin() as conn:
             conn.exec_driver_sql(self._reset_script)
+        target.resets += 1
+        if target.resets % VACUUM_EVERY == 0:  # the server runs without autovacuum
+            tables = ", ".join(f'"{target.schema}"."{name}"' for name in self._tables)
+            with target.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"VACUUM {tables}")  # the dead rows of the resets
 
     def _make_reset_script(self) -> str:
         src = self.source.schema
@@ -265,6 +273,7 @@ class PgTemplate:
                     text("SELECT sequencename FROM pg_sequences WHERE schemaname = :s"), {"s": src}
                 ).scalars()
             ]
+        self._tables = tables
         lines = ["SET LOCAL session_replication_role = replica;"]
         for name in tables:
             lines.append(f'DELETE FROM "{name}";')
