@@ -2,7 +2,8 @@
 
 PostgreSQL: every test gets its own schema in the `test` database (dropped afterwards), so runs
 never see each other's rows, also under pytest-xdist. Set ANPEI_TEST_PG_URL to use another server.
-Migrating and seeding happen once per session into templates that each test copies (tests/kits/dbkit.py).
+Migrating and seeding happen once per session into templates that each test copies (tests/kits/dbkit.py);
+a PostgreSQL test's schema is reused by a later test of the session, reset to the template's rows.
 """
 
 from __future__ import annotations
@@ -109,13 +110,18 @@ def db_url_engine(
         engine.dispose()
     else:
         base = request.getfixturevalue("pg_url")
-        pg = PgSchema(base)
-        try:
-            if kind:
-                db_templates.pg_fill(kind, pg)
-            yield pg.url_with_schema, pg.engine
-        finally:
-            pg.drop()
+        if kind is None:
+            pg = PgSchema(base)
+            try:
+                yield pg.url_with_schema, pg.engine
+            finally:
+                pg.drop()
+        else:  # a schema of the session's pool (tests/kits/dbkit.py), reset to the template
+            pg = db_templates.pg_take(base, kind)
+            try:
+                yield pg.url_with_schema, pg.engine
+            finally:
+                db_templates.pg_give_back(base, kind, pg)
 
 
 @pytest.fixture

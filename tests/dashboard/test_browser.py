@@ -17,7 +17,7 @@ import pytest
 
 from dashboard import nav
 from tests.kits.authkit import browser_log_in
-from tests.kits.browserkit import SHOTS, launch_browser, running_dashboard
+from tests.kits.browserkit import SHOTS, county_copy, launch_browser, running_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -81,15 +81,8 @@ ADMIN_PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 
 @pytest.fixture(scope="module")
 def county_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The sample county at full scale (a few seconds): the screenshots show a realistic county."""
-    from db.engine import make_engine
-    from db.sample.seed import seed_sample
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('county') / 'county.db'}"
-    engine = make_engine(url)
-    seed_sample(engine, scale=1, demo_accounts=True)
-    engine.dispose()
-    return url
+    """The sample county at full scale (seeded once per run): the screenshots show a realistic county."""
+    return county_copy(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from anpei_cli.cli import app
+from tests.kits.clikit import ANPEI, Ran, run_anpei
 
 SMALL = "0.05"
 
@@ -117,10 +117,12 @@ def test_seed_without_sample_flag() -> None:
 )
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["summary", "--month", "2023-05"]])
 def test_wrong_database_url_gives_one_line(url: str, message: str, command: list[str]) -> None:
-    env = {**os.environ, "DATABASE_URL": url}
-    proc = subprocess.run(
-        [sys.executable, "-m", "anpei_cli", *command], env=env, capture_output=True, text=True, timeout=60
-    )
+    if command == ["db", "upgrade"] and url.startswith("::"):  # once through the real interpreter
+        env = {**os.environ, "DATABASE_URL": url}
+        done = subprocess.run([*ANPEI, *command], env=env, capture_output=True, text=True, timeout=60)
+        proc = Ran(done.returncode, done.stdout, done.stderr)
+    else:
+        proc = run_anpei(command, env={"DATABASE_URL": url})
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

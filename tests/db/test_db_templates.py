@@ -3,6 +3,7 @@ seeding would have made, each test's copy is its own, and stale template schemas
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -128,3 +129,67 @@ def test_stale_template_and_test_schemas_are_dropped(pg_url: str, schemas: list[
     assert {names["old_test"], names["old_template"]} <= set(dropped)
     assert names["old_test"] not in left and names["old_template"] not in left
     assert {names["young_template"], names["other_naming"]} <= left
+
+
+def _sequences(engine: Engine) -> dict[str, tuple[int, bool]]:
+    with engine.connect() as conn:
+        names = conn.execute(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        )
+        return {
+            name: tuple(conn.execute(text(f'SELECT last_value, is_called FROM "{name}"')).one())
+            for name in list(names.scalars())
+        }
+
+
+@pytest.mark.postgres
+def test_a_schema_given_back_is_reset_to_the_template_or_dropped_when_its_structure_changed(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The PostgreSQL pool (tests/kits/dbkit.py): a schema a test changed the rows, sequences and the
+    append-only audit log of comes back as the template; one whose tables it altered is not reused."""
+    templates = Templates(tmp_path)
+    try:
+        pristine = templates.pg_take(pg_url, "sample")
+        counts, checksum, sequences = (
+            seeded_counts(pristine.engine),
+            content_checksum(pristine.engine),
+            _sequences(pristine.engine),
+        )
+        with Session(pristine.engine) as s:
+            s.add(Jurisdiction(code="X01", name="测试加的", kind=JurisdictionKind.TOWNSHIP.value))
+            s.exec(text("DELETE FROM finding"))  # type: ignore[call-overload]
+            trail.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="池测试")
+            s.commit()
+        assert seeded_counts(pristine.engine) != counts
+        held = Session(pristine.engine)  # a transaction a failed test would leave open
+        held.exec(text("LOCK TABLE jurisdiction"))  # type: ignore[call-overload]
+        templates.pg_give_back(pg_url, "sample", pristine)
+        with contextlib.suppress(DBAPIError):  # its connection was ended by pg_give_back
+            held.close()
+
+        again = templates.pg_take(pg_url, "sample")
+        assert again.schema == pristine.schema  # the same schema, reused
+        assert seeded_counts(again.engine) == counts
+        assert content_checksum(again.engine) == checksum
+        assert _sequences(again.engine) == sequences
+        with Session(again.engine) as s:  # the audit guard is on again
+            trail.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="池测试")
+            s.commit()
+        with pytest.raises(DBAPIError), again.engine.begin() as conn:
+            conn.execute(text("UPDATE auditlog SET detail = '改'"))
+
+        with again.engine.begin() as conn:  # a test that changes the structure
+            conn.execute(text("ALTER TABLE enterprise ADD COLUMN extra integer"))
+        templates.pg_give_back(pg_url, "sample", again)
+        admin = make_engine(pg_url)
+        with admin.connect() as conn:
+            left = set(conn.execute(text("SELECT nspname FROM pg_namespace")).scalars())
+        admin.dispose()
+        assert again.schema not in left  # dropped, not pooled
+        fresh = templates.pg_take(pg_url, "sample")
+        assert fresh.schema != again.schema
+        assert content_checksum(fresh.engine) == checksum
+        templates.pg_give_back(pg_url, "sample", fresh)
+    finally:
+        templates.close()

@@ -4,6 +4,7 @@ and Debian's Chromium launched headless through Playwright."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,32 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def county_copy(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample county at full scale (a few seconds to seed) as a SQLite file of the caller's own:
+    seeded once per test run, shared by the pytest-xdist workers (a lock file, then a file copy)."""
+    import fcntl
+
+    from db.engine import make_engine
+    from db.sample.seed import seed_sample
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's own folder
+    seeded = shared / "county_full_scale.db"
+    with (shared / "county_full_scale.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first one's seeding
+        if not seeded.exists():
+            building = shared / f"county_full_scale.{os.getpid()}.tmp"
+            engine = make_engine(f"sqlite:///{building}")
+            seed_sample(engine, scale=1, demo_accounts=True)
+            with engine.connect() as conn:  # everything in the main file: one copy is whole
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            building.replace(seeded)
+    target = tmp_path_factory.mktemp("county") / "county.db"
+    shutil.copyfile(seeded, target)
+    return f"sqlite:///{target}"
 
 
 @contextmanager

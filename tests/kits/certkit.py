@@ -5,6 +5,7 @@ Shared by tests/kits/staffkit.py and tests/kits/jobkit.py; each sets its own cer
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,7 @@ def roster_workbook(
     return workbook
 
 
+@functools.cache  # built once per test process (a second for a million rows); bytes cannot be changed
 def many_rows_xlsx(count: int) -> bytes:
     """A small .xlsx (a few MB) whose first sheet unpacks to `count` rows: a roster size bomb."""
     import io

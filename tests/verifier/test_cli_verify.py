@@ -1,17 +1,18 @@
-"""`anpei verify` as a user runs it: a real process, real roster files, the double over HTTP."""
+"""`anpei verify` as a user runs it: real roster files, the double over HTTP. In-process (CliRunner,
+tests/kits/clikit.py) but for a few runs of the real `python -m anpei_cli` (`real_process=True`)."""
 
 from __future__ import annotations
 
 import csv
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.kits.clikit import ANPEI, Ran, run_anpei
 from tests.kits.jobkit import (
     AS_OF,
     BLOCK_THEN_OK,
@@ -39,19 +40,28 @@ def double() -> Iterator[tuple[str, QueryLog]]:
 
 
 def _verify(
-    tmp_path: Path, *args: str, url: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}",
-        **(env or {}),
-    }
-    command = [sys.executable, "-m", "anpei_cli", "verify", *args, "--as-of", AS_OF.isoformat()]
+    tmp_path: Path,
+    *args: str,
+    url: str | None = None,
+    env: dict[str, str] | None = None,
+    real_process: bool = False,
+) -> Ran:
+    env = {"ANPEI_VERIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'verifier.db'}", **(env or {})}
+    command = ["verify", *args, "--as-of", AS_OF.isoformat()]
     if url:
         command += ["--platform-url", url, "--captcha", "fixed:8888", "--min-interval", "0"]
-    return subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=tmp_path
+    if not real_process:
+        return run_anpei(command, env=env, cwd=tmp_path)
+    done = subprocess.run(
+        [*ANPEI, *command],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
     )
+    return Ran(done.returncode, done.stdout, done.stderr)
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -109,7 +119,7 @@ def test_verify_after_a_block_exits_zero_and_says_why(tmp_path: Path, double: tu
     url, log = double
     roster = write_csv(tmp_path / "r.csv", roster_rows([VALID, BLOCK_THEN_OK, EXPIRED]))
     out = tmp_path / "out.csv"
-    done = _verify(tmp_path, str(roster), "--out", str(out), url=url)
+    done = _verify(tmp_path, str(roster), "--out", str(out), url=url, real_process=True)
     assert done.returncode == 0, done.stderr
     assert "核验已中止：平台拒绝访问" in done.stderr
     assert [r["结论代码"] for r in _csv(out)] == ["VALID", "BLOCKED", "NOT_CHECKED"]
@@ -183,7 +193,9 @@ def test_unusable_input_exits_non_zero_with_one_line(
         write_csv(tmp_path / "r.csv", roster_rows([VALID]) * 70_000)
     env = dict(args.pop(i + 1).split("=", 1) for i, a in enumerate(list(args)) if a == "--env")
     args = [a for a in args if a != "--env"]
-    done = _verify(tmp_path, *args, "--platform-url", "http://127.0.0.1:9", env=env)  # never the network
+    # never the network; the first case also through the real interpreter (a traceback would show there)
+    real = make is None
+    done = _verify(tmp_path, *args, "--platform-url", "http://127.0.0.1:9", env=env, real_process=real)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：") and message in lines[0], done.stderr
@@ -192,9 +204,11 @@ def test_unusable_input_exits_non_zero_with_one_line(
 
 @pytest.mark.parametrize("command", [["verify"], ["verifier", "serve"], ["verifier"]])
 def test_help_is_chinese(command: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "anpei_cli", *command, "--help"], capture_output=True, text=True, timeout=60
-    )
+    if command == ["verify"]:  # the real console path once
+        proc = subprocess.run([*ANPEI, *command, "--help"], capture_output=True, text=True, timeout=60)
+        done = Ran(proc.returncode, proc.stdout, proc.stderr)
+    else:
+        done = run_anpei([*command, "--help"])
     assert done.returncode == 0
     options = [
         line for line in done.stdout.splitlines() if line.strip().startswith("--") and "--help" not in line

@@ -1,10 +1,9 @@
-"""`anpei template …` and `anpei import …`: in-process (CliRunner) and as a subprocess."""
+"""`anpei template …` and `anpei import …`: in-process (CliRunner) and as a subprocess (on SQLite)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 from anpei_cli.cli import app
 from db.models import AuditLog, Inspection, MonthlyReport
 from db.records import monthly_table
+from tests.kits.clikit import ANPEI, Ran, run_anpei
 from tests.kits.countykit import County
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -24,6 +24,15 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture
 def url(db_url_engine: tuple[str, Engine], county: County) -> str:
     return db_url_engine[0]
+
+
+def _anpei(args: list[str], url: str) -> Ran:
+    """`anpei *args` against `url`: the real interpreter on SQLite, in-process on PostgreSQL."""
+    if not url.startswith("sqlite"):
+        return run_anpei(args, env={"DATABASE_URL": url}, cwd=ROOT)
+    env = {**os.environ, "DATABASE_URL": url}
+    done = subprocess.run([*ANPEI, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return Ran(done.returncode, done.stdout, done.stderr)
 
 
 def _filled_template(tmp_path: Path, url: str, **numbers: object) -> Path:
@@ -158,15 +167,7 @@ def test_inspections_template_and_import(tmp_path: Path, url: str, county: Count
 def test_subprocess_refuses_oversize_file(tmp_path: Path, url: str, county: County) -> None:
     big = tmp_path / "big.xlsx"
     big.write_bytes(b"PK" + b"\0" * (20 * 1024 * 1024 + 10))
-    env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-m", "anpei_cli", "import", "monthly", str(big)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _anpei(["import", "monthly", str(big)], url)
     assert done.returncode == 1
     assert "超过上传上限 20 MB" in done.stderr and "Traceback" not in done.stderr
     with Session(county.engine) as s:
@@ -178,15 +179,7 @@ def test_subprocess_imports_gbk_csv(tmp_path: Path, url: str, county: County) ->
     row = ["名山街道", "2023-05", "1", "1"] + [""] * (len(headers) - 4)
     path = tmp_path / "名山.csv"
     path.write_bytes((",".join(headers) + "\n" + ",".join(row) + "\n").encode("gbk"))
-    env = {**os.environ, "DATABASE_URL": url}
-    done = subprocess.run(
-        [sys.executable, "-m", "anpei_cli", "import", "monthly", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _anpei(["import", "monthly", str(path)], url)
     assert done.returncode == 0, done.stderr
     assert "名山街道 2023-05" in done.stdout
     with Session(county.engine) as s:
