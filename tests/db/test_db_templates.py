@@ -23,6 +23,7 @@ from db.audit import trail
 from db.codes import AuditAction, JurisdictionKind
 from db.engine import make_engine
 from db.models import Jurisdiction
+from db.reads import data_generation
 from db.rules.access import SYSTEM_ADMIN
 from db.sample.seed import seed_sample, seeded_counts
 from tests.db.test_db_seed import content_checksum
@@ -162,6 +163,8 @@ def test_a_schema_given_back_is_reset_to_the_template_or_dropped_when_its_struct
             trail.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="池测试")
             s.commit()
         assert seeded_counts(pristine.engine) != counts
+        with pristine.engine.connect() as conn:
+            generation_before = data_generation.current(conn)
         held = Session(pristine.engine)  # a transaction a failed test would leave open
         held.exec(text("LOCK TABLE jurisdiction"))  # type: ignore[call-overload]
         templates.pg_give_back(pg_url, "sample", pristine)
@@ -173,6 +176,14 @@ def test_a_schema_given_back_is_reset_to_the_template_or_dropped_when_its_struct
         assert seeded_counts(again.engine) == counts
         assert content_checksum(again.engine) == checksum
         assert _sequences(again.engine) == sequences
+        with again.engine.connect() as conn:  # the rows changed under every reader: never an old number
+            assert data_generation.current(conn) > generation_before
+        with again.engine.begin() as conn:  # and the triggers raise it again
+            before = data_generation.current(conn)
+            conn.execute(
+                text("UPDATE jurisdiction SET id = id WHERE id = (SELECT min(id) FROM jurisdiction)")
+            )
+            assert data_generation.current(conn) == before + 1
         with Session(again.engine) as s:  # the audit guard is on again
             trail.record(s, principal=SYSTEM_ADMIN, action=AuditAction.EXPORT, detail="池测试")
             s.commit()
