@@ -8,7 +8,8 @@ restart. Here the first reader after a write computes one, and every process rea
 data generation (`db.reads.data_generation`) it was computed at is still current — a materialised
 summary refreshed by the first read after a write. On PostgreSQL an advisory lock per key makes the
 processes that want it at once wait for the first instead of computing it too. Rows of a generation
-that has passed are deleted when a newer result is stored.
+that has passed are deleted when a newer result is stored. A result computed in less than
+`STORE_AFTER_S` is not stored (cheaper to compute again).
 
 The stored value is the live function's own result, serialised to JSON and read back into the same
 types (`Codec`); `tests/db/test_db_stored_figures.py` holds it equal to the live result on both
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -97,6 +99,11 @@ TABLES: Codec[tuple[Table, ...]] = Codec(
     lambda tables: json.dumps([_table_dump(t) for t in tables]),
     lambda payload: tuple(_table_load(p) for p in json.loads(payload)),
 )
+# A result is stored when computing it took at least this long: a small county's figures take a few
+# milliseconds, less than writing them and reading them back (and, on SQLite, the write lock they
+# would take); a province's take from tens of milliseconds to a second.
+STORE_AFTER_S = 0.02
+
 _MONTH_ROWS = typed(list[month_figures.JurisdictionMonthRow])
 _MEASURES = typed(dict[int, dict[str, float]])
 _TABLE = StoredFigure.__table__  # type: ignore[attr-defined]
@@ -182,8 +189,11 @@ def kept(
             ).scalar()
             if stored is not None:
                 return codec.load(stored)
+            started = time.perf_counter()
             with Session(bind=conn) as session:
                 value = compute(session)
+            if time.perf_counter() - started < STORE_AFTER_S:
+                return value  # quicker to compute again than to store, read back and decode
             try:
                 payload = codec.dump(value)
             except TypeError:  # a value the codec cannot carry exactly: served, not stored

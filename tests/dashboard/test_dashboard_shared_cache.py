@@ -213,11 +213,15 @@ def test_the_process_cache_computes_once_per_key_evicts_and_clears(
 
 
 def test_a_save_recomputes_the_county_figures_at_once_on_postgresql(
-    seeded: Engine, db_url_engine: tuple[str, Engine], clean_streamlit_caches: None
+    seeded: Engine,
+    db_url_engine: tuple[str, Engine],
+    clean_streamlit_caches: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Refresh on write: after a save the county-wide figures every first page needs are computed
     in the background and stored for every process — not left to the next reader."""
     url = db_url_engine[0]
+    monkeypatch.setattr(stored_figures, "STORE_AFTER_S", 0.0)  # the sample county's figures are quick
     started = data.after_write(url)
     if seeded.dialect.name != "postgresql":
         assert started is None  # one process on the embedded database: the next reader computes them

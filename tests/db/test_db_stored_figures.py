@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
@@ -37,6 +38,13 @@ from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM
 
 AS_OF = dt.date(2023, 10, 31)
+
+
+@pytest.fixture(autouse=True)
+def store_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample county's figures take milliseconds, under the time that makes a result worth storing:
+    these tests store every result, to test the store itself."""
+    monkeypatch.setattr(stored_figures, "STORE_AFTER_S", 0.0)
 
 
 def _generation(engine: Engine) -> int:
@@ -353,3 +361,19 @@ def test_a_forced_reseed_keeps_the_generation_row_and_raises_it(seeded: Engine) 
     assert before > 0
     seed_sample(seeded, scale=0.05, force=True, demo_accounts=True)
     assert _generation(seeded) > before
+
+
+def test_a_result_computed_quickly_is_not_stored(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stored_figures, "STORE_AFTER_S", 60.0)
+    calls: list[int] = []
+
+    def compute(_s: Session) -> list[int]:
+        calls.append(1)
+        return [1, 2]
+
+    codec = stored_figures.typed(list[int])
+    for _ in range(2):
+        assert stored_figures.kept(seeded, name="quick", inputs=(1,), codec=codec, compute=compute) == [1, 2]
+    assert len(calls) == 2  # computed each time: storing would have cost more
+    with Session(seeded) as s:
+        assert s.exec(select(StoredFigure)).all() == []
