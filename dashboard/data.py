@@ -181,12 +181,18 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 
-def _at_once(read: Callable[[A], R], items: Sequence[A]) -> list[R]:
-    """`[read(x) for x in items]`, the reads running at the same time (in order; the first error raised).
-    Called from a page's own thread only: a pool task never waits for another (no deadlock)."""
-    if len(items) < 2:
+def _at_once(url: str, read: Callable[[A], R], items: Sequence[A]) -> list[R]:
+    """`[read(x) for x in items]`, the reads running at the same time on PostgreSQL (in order; the first
+    error raised). Called from a page's own thread only: a pool task never waits for another (no
+    deadlock). On the embedded SQLite a small county's reads take milliseconds: one after another is
+    cheaper than handing them to threads."""
+    if len(items) < 2 or not _parallel(url):
         return [read(x) for x in items]
     return list(_POOL.map(read, items))
+
+
+def _parallel(url: str) -> bool:
+    return engine_for(url).dialect.name == "postgresql"
 
 
 def sync(url: str) -> int:
@@ -369,7 +375,7 @@ def jurisdiction_months(
     staff), from the county-wide month summaries every session shares."""
     require_read(principal, jurisdiction_id)
     summaries = _at_once(
-        lambda month: _county_month(url, month, month_figures.month_as_of(month, as_of)), months
+        url, lambda month: _county_month(url, month, month_figures.month_as_of(month, as_of)), months
     )
     return [r for rows in summaries for r in rows if r.jurisdiction_id == jurisdiction_id]
 
@@ -511,15 +517,20 @@ def score_history(
     """One jurisdiction's quarters (`scoring_assessment.score_history`: AccessDenied for another's staff), from the
     shared county-wide assessments rather than one computation per reader."""
     require_read(principal, jurisdiction_id)
-    return scoring_assessment.history_points(
-        [f.result() for f in _history(url, campaign_id, as_of, key)], jurisdiction_id=jurisdiction_id
-    )
+    if not _parallel(url):
+        quarters = scoring_assessment.history_quarters(campaign(url, campaign_id), as_of=as_of)
+        assessments = [_county_assessment(url, campaign_id, x, as_of, key, False) for x in quarters]
+    else:
+        assessments = [f.result() for f in _history(url, campaign_id, as_of, key)]
+    return scoring_assessment.history_points(assessments, jurisdiction_id=jurisdiction_id)
 
 
 def prefetch_score_history(url: str, campaign_id: int, as_of: dt.date, key: tuple[str, float]) -> None:
     """Start the county-wide assessments a score history needs, without waiting: a page calls it first
-    and reads `score_history` at its end, so the heaviest figures are computed while the rest is drawn."""
-    _history(url, campaign_id, as_of, key)
+    and reads `score_history` at its end, so the heaviest figures are computed while the rest is drawn
+    (PostgreSQL; on SQLite `score_history` computes them when it is reached)."""
+    if _parallel(url):
+        _history(url, campaign_id, as_of, key)
 
 
 def _history(

@@ -249,3 +249,27 @@ def test_a_save_recomputes_the_county_figures_at_once_on_postgresql(
     assert data.month_summary(url, SYSTEM, month, as_of) == [
         r for r in live if r.kind in {"township", "member_unit"}
     ]
+
+
+def test_month_rows_and_score_history_read_at_once_equal_the_services(
+    seeded: Engine, db_url_engine: tuple[str, Engine], clean_streamlit_caches: None
+) -> None:
+    """On PostgreSQL a page's months and quarters are read at the same time (threads); on SQLite one
+    after another: the rows are the services' own either way."""
+    url = db_url_engine[0]
+    campaign = data.campaigns(url)[0]
+    ref = data.jurisdictions(url)[0]
+    who = _local(ref.id)
+    months = tuple(campaign.months[:4])
+    data.prefetch_score_history(url, campaign.id, AS_OF, data.rules_key())
+    with Session(seeded) as s:
+        rules = scoring.load_rules()
+        expected_history = scoring_assessment.score_history(
+            s, principal=who, campaign=campaign, jurisdiction_id=ref.id, as_of=AS_OF, rules=rules
+        )
+        expected_months = one_jurisdiction.jurisdiction_months(
+            s, principal=who, jurisdiction_id=ref.id, months=months, as_of=AS_OF
+        )
+    assert data.score_history(url, who, campaign.id, ref.id, AS_OF, data.rules_key()) == expected_history
+    assert expected_history, "the sample county has scores"
+    assert data.jurisdiction_months(url, who, ref.id, months, AS_OF) == expected_months
