@@ -43,6 +43,7 @@ _READ = text("SELECT value FROM datageneration WHERE id = 1")
 
 
 def current(db: Session | Connection) -> int:
-    """The generation as this transaction sees it (0 on a database migrated before it existed)."""
+    """The generation as this transaction sees it (0 if its row is missing; a database not yet migrated
+    to `d7e3f1a9b2c4` raises, and the dashboard then asks for `anpei db upgrade`)."""
     value = db.execute(_READ).scalar()
     return int(value or 0)
