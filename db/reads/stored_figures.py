@@ -83,22 +83,27 @@ def _cell_in(value: Any) -> Any:
     return value
 
 
-def _table_dump(table: Table) -> str:
-    rows = [[_cell_out(v) for v in row] for row in table.rows]
-    return json.dumps({"columns": table.columns, "rows": rows, "total": table.total}, ensure_ascii=False)
+def _table_out(table: Table) -> dict[str, Any]:
+    return {
+        "columns": table.columns,
+        "rows": [[_cell_out(v) for v in row] for row in table.rows],
+        "total": table.total,
+    }
 
 
-def _table_load(payload: str) -> Table:
-    raw = json.loads(payload)
+def _table_in(raw: dict[str, Any]) -> Table:
     return Table(
         tuple(raw["columns"]), [tuple(_cell_in(v) for v in row) for row in raw["rows"]], raw["total"]
     )
 
 
-TABLE: Codec[Table] = Codec(_table_dump, _table_load)
+TABLE: Codec[Table] = Codec(
+    lambda table: json.dumps(_table_out(table), ensure_ascii=False),
+    lambda payload: _table_in(json.loads(payload)),
+)
 TABLES: Codec[tuple[Table, ...]] = Codec(
-    lambda tables: json.dumps([_table_dump(t) for t in tables]),
-    lambda payload: tuple(_table_load(p) for p in json.loads(payload)),
+    lambda tables: json.dumps([_table_out(t) for t in tables], ensure_ascii=False),
+    lambda payload: tuple(_table_in(raw) for raw in json.loads(payload)),
 )
 # A result is stored when computing it took at least this long: a small county's figures take a few
 # milliseconds, less than writing them and reading them back (and, on SQLite, the write lock they

@@ -75,23 +75,30 @@ def test_score_history_from_the_shared_assessments_equals_the_service(url: str) 
         data.score_history(url, _local(refs[0].id), campaign.id, refs[1].id, AS_OF, key)
 
 
-def test_a_write_drops_the_shared_entries(url: str, tmp_path: Path) -> None:
+def _own_copy(url: str, tmp_path: Path) -> str:
+    """A copy of the module's sample county that this test may write to."""
     copy = tmp_path / "county.db"
     shutil.copyfile(url.removeprefix("sqlite:///"), copy)
-    url = f"sqlite:///{copy}"
-    before = data.jurisdictions(url)
-    assert data.jurisdictions(url) is before, "a second read is the shared object"
+    return f"sqlite:///{copy}"
+
+
+def _add_township(url: str, *, code: str) -> None:
+    """A new township 新设街道, written through an engine of its own (as another process would)."""
     engine = make_engine(url)
     try:
         with Session(engine) as s:
-            s.add(
-                Jurisdiction(
-                    name="新设街道", code="999", kind=JurisdictionKind.TOWNSHIP.value, sort_order=999
-                )
-            )
+            kind = JurisdictionKind.TOWNSHIP.value
+            s.add(Jurisdiction(name="新设街道", code=code, kind=kind, sort_order=int(code)))
             s.commit()
     finally:
         engine.dispose()
+
+
+def test_a_write_drops_the_shared_entries(url: str, tmp_path: Path) -> None:
+    url = _own_copy(url, tmp_path)
+    before = data.jurisdictions(url)
+    assert data.jurisdictions(url) is before, "a second read is the shared object"
+    _add_township(url, code="999")
     assert data.jurisdictions(url) is before  # until a write says so, the cache answers
     data.invalidate()
     after = data.jurisdictions(url)
@@ -101,26 +108,14 @@ def test_a_write_drops_the_shared_entries(url: str, tmp_path: Path) -> None:
 def test_a_write_by_another_process_is_seen_at_the_next_page_run(url: str, tmp_path: Path) -> None:
     """Another dashboard process (or the command line) writes: this process's next page run starts
     with `data.sync`, which sees the data generation moved and drops what it kept — no TTL to wait out."""
-    copy = tmp_path / "county.db"
-    shutil.copyfile(url.removeprefix("sqlite:///"), copy)
-    url = f"sqlite:///{copy}"
+    url = _own_copy(url, tmp_path)
     data.sync(url)
     before = data.jurisdictions(url)
     months = data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF)
     data.sync(url)  # nothing written: what is kept stays
     assert data.jurisdictions(url) is before
     assert data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF) == months
-    engine = make_engine(url)  # the other process
-    try:
-        with Session(engine) as s:
-            s.add(
-                Jurisdiction(
-                    name="新设街道", code="998", kind=JurisdictionKind.TOWNSHIP.value, sort_order=998
-                )
-            )
-            s.commit()
-    finally:
-        engine.dispose()
+    _add_township(url, code="998")  # the other process
     assert data.jurisdictions(url) is before  # within the page run that started before the write
     data.sync(url)  # the next page run
     after = data.jurisdictions(url)
