@@ -3,11 +3,13 @@
 Results are shared by every session of the process (`_shared`: one object, never a copy per session,
 held under `st.cache_resource` so Streamlit's "clear cache" drops them: issue 16) and are read-only — pages build new frames from them, never change them. They are
 kept for one data generation (`db.reads.data_generation`, raised by database triggers on every write to
-a campaign table, from whichever process or tool): every page run starts with `sync`, which drops them
-all once the generation has moved, so no process serves figures older than the last commit — also
-behind a proxy with several dashboard processes. The reads are kept in the database as well
+a campaign table, from whichever process or tool): every page run starts with `sync`, which drops
+what the writes since made stale once the generation has moved — the county-wide reads, and the own
+tables of the jurisdictions the writes reached — so no process serves figures older than the last
+commit, also behind a proxy with several dashboard processes. The reads are kept in the database as well
 (`db.reads.stored_figures`: the county-wide month figures and ranking measures, 总览's trends and grid,
-each scope's township tables), computed once for every process and restart until the next write.
+each scope's township tables), computed once for every process and restart until the next write that
+reaches them.
 
 Every cached function takes the database URL first, so two databases never share a cache entry,
 and the reader's scope (`db.rules.access.read_scope` of the logged-in user) second, so users who may read
@@ -24,7 +26,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -104,18 +106,23 @@ def _memory() -> dict[str, _Entries]:
     return {}
 
 
-def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
+def _shared(*, max_entries: int | None = None, jurisdiction: str | None = None) -> Callable[[F], F]:
     """A read shared by every session of the process, with the TTL, registered for `invalidate`.
 
     Keys are the arguments themselves (a `Principal` by its fields; arguments named with a leading
     underscore are left out, as Streamlit does): plain tuple hashing, where Streamlit's own cache
     hashed every argument through MD5 — about 0.4 ms a call and some twenty calls a page run (issue 16).
+
+    `jurisdiction`: the argument naming the one jurisdiction whose own table the read is (None there:
+    county-wide). Such entries are dropped only when a write reached that jurisdiction or the county
+    (`data_generation.REACH`); every other entry, whenever the generation moved.
     """
 
     def wrap(func: F) -> F:
         name = f"{func.__module__}.{func.__qualname__}"
         names = func.__code__.co_varnames[: func.__code__.co_argcount]
         kept = [i for i, n in enumerate(names) if not n.startswith("_")]
+        tag = None if jurisdiction is None else [names[i] for i in kept].index(jurisdiction)
 
         def entries() -> _Entries:
             memory = _memory()
@@ -148,8 +155,14 @@ def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
                         box.locks.pop(old, None)
             return value
 
-        def clear() -> None:
-            _memory().pop(name, None)
+        def clear(reached: Collection[int] | None = None) -> None:
+            if reached is None or tag is None:
+                _memory().pop(name, None)
+                return
+            box = entries()
+            with box.guard:
+                for key in [k for k in box.values if k[tag] is None or k[tag] in reached]:
+                    del box.values[key]
 
         call.clear = clear  # type: ignore[attr-defined]
         _SHARED.append(call)
@@ -158,11 +171,13 @@ def _shared(*, max_entries: int | None = None) -> Callable[[F], F]:
     return wrap
 
 
-def invalidate() -> None:
-    """After a write: every cached read of this process is dropped (the engines stay)."""
+def invalidate(reached: Collection[int] | None = None) -> None:
+    """After a write: the cached reads of this process are dropped (the engines stay) — every one, or
+    with `reached` (the jurisdictions the writes reached) every one but the other jurisdictions' own
+    tables."""
     st.cache_data.clear()
     for cached in _SHARED:
-        cached.clear()
+        cached.clear(reached)
 
 
 @st.cache_resource(show_spinner=False)
@@ -196,13 +211,15 @@ def _parallel(url: str) -> bool:
 
 
 def sync(url: str) -> int:
-    """At the start of a page run: the data generation now; every kept read is dropped if it moved
-    since the last run of any session of this process (one small query per run)."""
+    """At the start of a page run: the data generation now (one small query per run). If it moved
+    since the last run of any session of this process, the kept reads the writes made stale are
+    dropped: the county-wide ones, and the own tables of the jurisdictions the writes reached
+    (`data_generation.changed_since`) — a township's save leaves the other townships' tables kept."""
     with engine_for(url).connect() as conn:
         generation = data_generation.current(conn)
-    before = _seen_generation.get(url)
-    if before is not None and before != generation:
-        invalidate()
+        before = _seen_generation.get(url)
+        if before is not None and before != generation:
+            invalidate(data_generation.changed_since(conn, before))
     _seen_generation[url] = generation
     return generation
 
@@ -342,7 +359,7 @@ def detail(
     return _detail(url, read_scope(principal), kind, month, as_of, jurisdiction_id)
 
 
-@_shared(max_entries=256)
+@_shared(max_entries=256, jurisdiction="jurisdiction_id")
 def _detail(
     url: str, scope: Principal, kind: str, month: Month, as_of: dt.date, jurisdiction_id: int | None
 ) -> pd.DataFrame:
@@ -351,6 +368,7 @@ def _detail(
         name="detail",
         inputs=(scope.username, kind, month, as_of, jurisdiction_id),
         codec=stored_figures.TABLE,
+        jurisdiction_id=jurisdiction_id,
         compute=lambda s: kpi_details.detail_rows(
             s, principal=scope, kind=kind, month=month, as_of=as_of, jurisdiction_id=jurisdiction_id
         ),
@@ -386,7 +404,7 @@ def enterprise_mix(
     return _enterprise_mix(url, read_scope(principal), jurisdiction_id, month, months)
 
 
-@_shared(max_entries=256)
+@_shared(max_entries=256, jurisdiction="jurisdiction_id")
 def _enterprise_mix(
     url: str, scope: Principal, jurisdiction_id: int, month: Month, months: tuple[Month, ...]
 ) -> list[one_jurisdiction.EnterpriseMix]:
@@ -395,6 +413,7 @@ def _enterprise_mix(
         name="enterprise_mix",
         inputs=(scope.username, jurisdiction_id, month, months),
         codec=_MIX,
+        jurisdiction_id=jurisdiction_id,
         compute=lambda s: one_jurisdiction.enterprise_mix(
             s, principal=scope, jurisdiction_id=jurisdiction_id, month=month, campaign_months=months
         ),
@@ -407,7 +426,7 @@ def certificates(
     return _certificates(url, read_scope(principal), jurisdiction_id, first, last)
 
 
-@_shared(max_entries=256)
+@_shared(max_entries=256, jurisdiction="jurisdiction_id")
 def _certificates(
     url: str, scope: Principal, jurisdiction_id: int, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -416,6 +435,7 @@ def _certificates(
         name="certificates",
         inputs=(scope.username, jurisdiction_id, first, last),
         codec=stored_figures.TABLES,
+        jurisdiction_id=jurisdiction_id,
         compute=lambda s: (
             one_jurisdiction.certificate_outcomes(
                 s, principal=scope, jurisdiction_id=jurisdiction_id, first=first, last=last
@@ -434,7 +454,7 @@ def monthly_reports(
     return _monthly_reports(url, read_scope(principal), jurisdiction_id, months)
 
 
-@_shared(max_entries=256)
+@_shared(max_entries=256, jurisdiction="jurisdiction_id")
 def _monthly_reports(
     url: str, scope: Principal, jurisdiction_id: int, months: tuple[Month, ...]
 ) -> pd.DataFrame:
@@ -443,6 +463,7 @@ def _monthly_reports(
         name="monthly_reports",
         inputs=(scope.username, jurisdiction_id, months),
         codec=stored_figures.TABLE,
+        jurisdiction_id=jurisdiction_id,
         compute=lambda s: one_jurisdiction.monthly_reports(
             s, principal=scope, jurisdiction_id=jurisdiction_id, months=months
         ),
@@ -550,14 +571,17 @@ log = logging.getLogger(__name__)
 
 
 def after_write(url: str) -> Future[None] | None:
-    """A page saved something: drop this process's kept reads (`invalidate`) and start computing the
+    """A page saved something: drop what it made stale in this process (`sync`) and start computing the
     county-wide figures every first page needs — each begun month's figures and each begun quarter's
     assessment at today's default day — in the background, stored for every process
     (`db.reads.stored_figures`). Writes in quick succession share one refresh (one more run at most).
 
     PostgreSQL only, where several dashboard processes share the stored figures and a province's
     figures take seconds; on the embedded SQLite the next reader computes them (`None` is returned)."""
-    invalidate()
+    if url in _seen_generation:
+        sync(url)  # what this write reached is dropped, the other jurisdictions' tables stay
+    else:
+        invalidate()
     if engine_for(url).dialect.name != "postgresql":
         return None
     with _refresh_guard:

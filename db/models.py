@@ -591,11 +591,29 @@ class DataGeneration(SQLModel, table=True):
     value: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
 
 
+class JurisdictionChange(SQLModel, table=True):
+    """The data generation of the last write that reached each jurisdiction (`jurisdiction_id` 0: a
+    write that reaches the whole county, e.g. a township renamed or an enterprise moved).
+
+    Written by the same triggers as `DataGeneration` (migration `e8b2c6d4f1a7`), from the rows each
+    write touched (`db.reads.data_generation.REACH`). A township's own tables stay valid while no write
+    reached it: a save by one township no longer makes the other 44 compute theirs again.
+    """
+
+    jurisdiction_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    generation: int = Field(sa_type=BigInteger)
+
+
 class StoredFigure(SQLModel, table=True):
-    """A county-wide read's result, kept for every dashboard process and across restarts
-    (`db.reads.stored_figures`): valid while the data generation it was computed at is current."""
+    """A read's result, kept for every dashboard process and across restarts
+    (`db.reads.stored_figures`): a county-wide one (`jurisdiction_id` None) is valid while the data
+    generation it was computed at is current; one jurisdiction's own table while no write has reached
+    that jurisdiction since (`JurisdictionChange`)."""
 
     key: str = Field(primary_key=True, sa_type=String(200))
     generation: int = Field(sa_type=BigInteger)
+    jurisdiction_id: int | None = Field(default=None, sa_type=BigInteger)
     payload: str = Field(sa_type=Text)  # JSON
     computed_at: dt.datetime = Field(default_factory=utcnow)

@@ -6,7 +6,18 @@ result keys it by the generation it read first: the dashboard's caches in every 
 (`dashboard.data.sync`) and the stored county-wide figures (`db.reads.stored_figures`).
 
 Not watched, on purpose: accounts (every login writes its row), the audit log, the verifier's job
-targets, and the two tables of this mechanism. No read that is kept depends on them.
+targets, and the tables of this mechanism. No read that is kept depends on them.
+
+Reach (migration `e8b2c6d4f1a7`): the same triggers write, into `jurisdictionchange`, the generation of
+the last write that reached each jurisdiction. A row of a table in `REACH` reaches the jurisdictions its
+columns name: `jurisdiction_id` and `member_unit_id` themselves, `enterprise_id` the enterprise's
+township and supervising unit, `institution_id` the training institution's township, `inspection_id`
+the inspection's own reach (a joint inspection of a township's enterprise by a member unit reaches
+both). Every other write — to a table not in `REACH`, an update or delete of an enterprise or a person
+(their names show in other jurisdictions' lists), any TRUNCATE — reaches the whole county (`COUNTY`).
+One jurisdiction's own tables (`db.reads.one_jurisdiction`, `kpi_details` for one jurisdiction) read
+nothing else, so they stay valid while no write reached that jurisdiction or the county
+(`db.reads.stored_figures`, `dashboard.data.sync`); county-wide reads still follow the generation.
 """
 
 from __future__ import annotations
@@ -37,9 +48,34 @@ WATCHED_TABLES = (
     "traininginstitution",
     "traininglead",
 )
-UNWATCHED_TABLES = ("auditlog", "datageneration", "storedfigure", "user", "verifierjobtarget")
+UNWATCHED_TABLES = (
+    "auditlog",
+    "datageneration",
+    "jurisdictionchange",
+    "storedfigure",
+    "user",
+    "verifierjobtarget",
+)
+
+COUNTY = 0  # `jurisdictionchange.jurisdiction_id` of a write that reaches every jurisdiction
+# as in the migration: the columns through which a written row reaches jurisdictions (above)
+REACH: dict[str, tuple[str, ...]] = {
+    "certificatecheck": ("jurisdiction_id", "enterprise_id"),
+    "enforcementaction": ("jurisdiction_id", "enterprise_id", "institution_id"),
+    "enterprise": ("jurisdiction_id", "member_unit_id"),
+    "finding": ("jurisdiction_id", "enterprise_id", "institution_id"),
+    "inspection": ("jurisdiction_id", "enterprise_id", "institution_id"),
+    "inspectionitemresult": ("inspection_id",),
+    "monthlyreport": ("jurisdiction_id",),
+    "person": ("enterprise_id",),
+    "selfinspectionreport": ("jurisdiction_id", "enterprise_id", "institution_id"),
+    "summaryreport": ("jurisdiction_id",),
+    "tip": ("jurisdiction_id", "enterprise_id", "institution_id"),
+}
+INSERTS_ONLY = ("enterprise", "person")  # their updates and deletes reach the county (names, moves)
 
 _READ = text("SELECT value FROM datageneration WHERE id = 1")
+_CHANGED = text("SELECT jurisdiction_id FROM jurisdictionchange WHERE generation > :seen")
 
 
 def current(db: Session | Connection) -> int:
@@ -47,3 +83,10 @@ def current(db: Session | Connection) -> int:
     to `d7e3f1a9b2c4` raises, and the dashboard then asks for `anpei db upgrade`)."""
     value = db.execute(_READ).scalar()
     return int(value or 0)
+
+
+def changed_since(db: Session | Connection, generation: int) -> set[int] | None:
+    """The jurisdictions a write committed after `generation` reached; None when one reached the whole
+    county (then everything a reader kept is stale)."""
+    reached = {int(j) for j in db.execute(_CHANGED, {"seen": generation}).scalars()}
+    return None if COUNTY in reached else reached

@@ -8,7 +8,10 @@ restart. Here the first reader after a write computes one, and every process rea
 data generation (`db.reads.data_generation`) it was computed at is still current — a materialised
 summary refreshed by the first read after a write. On PostgreSQL an advisory lock per key makes the
 processes that want it at once wait for the first instead of computing it too. Rows of a generation
-that has passed are deleted when a newer result is stored. A result computed in less than
+that has passed are deleted when a newer result is stored. One jurisdiction's own tables
+(`jurisdiction_id` given) outlive the generation: they stay valid until a write reaches that
+jurisdiction or the whole county (`data_generation.REACH`), so one township's save leaves the other
+townships' tables stored. A result computed in less than
 `STORE_AFTER_S` is not stored (cheaper to compute again), and a read whose last computation in this
 process was that quick skips the store altogether (a small county's dashboard never touches it).
 
@@ -30,14 +33,14 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from anpei.periods import Month
-from db.models import StoredFigure
+from db.models import JurisdictionChange, StoredFigure
 from db.reads import campaign_calendar, data_generation, month_figures
 from db.reads.kpi_details import Table
 from db.rules.access import SYSTEM
@@ -113,6 +116,7 @@ STORE_AFTER_S = 0.02
 _MONTH_ROWS = typed(list[month_figures.JurisdictionMonthRow])
 _MEASURES = typed(dict[int, dict[str, float]])
 _TABLE = StoredFigure.__table__  # type: ignore[attr-defined]
+_REACHED = JurisdictionChange.__table__  # type: ignore[attr-defined]
 
 
 def county_month(engine: Engine, *, month: Month, as_of: dt.date) -> list[month_figures.JurisdictionMonthRow]:
@@ -180,9 +184,14 @@ def kept(
     inputs: tuple[Any, ...],
     codec: Codec[T],
     compute: Callable[[Session], T],
+    jurisdiction_id: int | None = None,
 ) -> T:
     """`compute`'s result for these inputs at the current data generation: read from the store, or
-    computed (in a session of its own) and stored."""
+    computed (in a session of its own) and stored.
+
+    `jurisdiction_id`: the read is that one jurisdiction's own table, which no write outside it can
+    change (`data_generation.REACH`): the stored result stays valid while no write has reached that
+    jurisdiction or the whole county since it was computed, however far the generation moved."""
     if _last_took.get(name, STORE_AFTER_S) < STORE_AFTER_S:  # this read was quick last time: no store
         with Session(engine) as session:
             return _timed(name, compute, session)
@@ -193,9 +202,12 @@ def kept(
             if conn.dialect.name == "postgresql":
                 # the processes that want this figure now wait for the first; released at commit
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-            stored = conn.execute(
-                select(_TABLE.c.payload).where(_TABLE.c.key == key, _TABLE.c.generation == generation)
-            ).scalar()
+            fresh = (
+                _TABLE.c.generation == generation
+                if jurisdiction_id is None
+                else _TABLE.c.generation >= _last_reached(jurisdiction_id)
+            )
+            stored = conn.execute(select(_TABLE.c.payload).where(_TABLE.c.key == key, fresh)).scalar()
             if stored is not None:
                 return codec.load(stored)
             started = time.perf_counter()
@@ -208,13 +220,13 @@ def kept(
             except TypeError:  # a value the codec cannot carry exactly: served, not stored
                 return value
             if conn.dialect.name == "postgresql":
-                _store(conn, key=key, generation=generation, payload=payload)
+                _store(conn, key=key, generation=generation, payload=payload, jurisdiction_id=jurisdiction_id)
                 return value
         # SQLite: a read transaction cannot become a writer once another connection has committed
         # (WAL), so the figure is stored in a transaction of its own; failing to keep it costs only time
         try:
             with conn.begin():
-                _store(conn, key=key, generation=generation, payload=payload)
+                _store(conn, key=key, generation=generation, payload=payload, jurisdiction_id=jurisdiction_id)
         except OperationalError:
             pass
         return value
@@ -230,11 +242,30 @@ def _timed(name: str, compute: Callable[[Session], T], session: Session) -> T:
     return value
 
 
-def _store(conn: Connection, *, key: str, generation: int, payload: str) -> None:
-    """Insert or replace, never with an older generation than the one stored; drop passed generations."""
+def _last_reached(jurisdiction: Any) -> Any:
+    """The generation of the last write that reached `jurisdiction` (an id or a column) or the whole
+    county; 0 when none has since the reach was first recorded."""
+    return (
+        select(func.coalesce(func.max(_REACHED.c.generation), 0))
+        .where(
+            or_(
+                _REACHED.c.jurisdiction_id == data_generation.COUNTY,
+                _REACHED.c.jurisdiction_id == jurisdiction,
+            )
+        )
+        .scalar_subquery()
+    )
+
+
+def _store(
+    conn: Connection, *, key: str, generation: int, payload: str, jurisdiction_id: int | None = None
+) -> None:
+    """Insert or replace, never with an older generation than the one stored; drop the rows that can
+    no longer be served (county-wide: a passed generation; a jurisdiction's: a write reached it since)."""
     row: dict[str, Any] = {
         "key": key,
         "generation": generation,
+        "jurisdiction_id": jurisdiction_id,
         "payload": payload,
         "computed_at": dt.datetime.now(dt.UTC),
     }
@@ -243,11 +274,16 @@ def _store(conn: Connection, *, key: str, generation: int, payload: str) -> None
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=[_TABLE.c.key],
-            set_={k: stmt.excluded[k] for k in ("generation", "payload", "computed_at")},
+            set_={k: stmt.excluded[k] for k in ("generation", "jurisdiction_id", "payload", "computed_at")},
             where=_TABLE.c.generation < stmt.excluded.generation,
         )
     )
-    passed = _TABLE.c.generation < generation
+    passed = and_(
+        _TABLE.c.generation < generation,
+        or_(
+            _TABLE.c.jurisdiction_id.is_(None), _TABLE.c.generation < _last_reached(_TABLE.c.jurisdiction_id)
+        ),
+    )
     if conn.dialect.name == "postgresql":  # rows another process is replacing now are left to it (no waits)
         locked = select(_TABLE.c.key).where(passed).with_for_update(skip_locked=True)
         conn.execute(_TABLE.delete().where(_TABLE.c.key.in_(locked.scalar_subquery())))

@@ -95,8 +95,8 @@ def database_is_empty(engine: Engine) -> bool:
 
 
 # accounts and the append-only audit log survive a forced re-seed; so does the data generation's one
-# row, which the wipe's own deletes raise (every process's kept reads are then dropped)
-KEPT_TABLES = ("user", "auditlog", "datageneration")
+# row and its reach, which the wipe's own deletes raise (every process's kept reads are then dropped)
+KEPT_TABLES = ("user", "auditlog", "datageneration", "jurisdictionchange")
 
 
 def wipe_campaign_data(engine: Engine) -> None:

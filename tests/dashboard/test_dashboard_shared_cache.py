@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -268,3 +269,32 @@ def test_month_rows_and_score_history_read_at_once_equal_the_services(
     assert data.score_history(url, who, campaign.id, ref.id, AS_OF, data.rules_key()) == expected_history
     assert expected_history, "the sample county has scores"
     assert data.jurisdiction_months(url, who, ref.id, months, AS_OF) == expected_months
+
+
+def test_a_save_by_one_township_keeps_the_other_townships_tables(url: str, tmp_path: Path) -> None:
+    """Deadline morning: township y saves its monthly table (from another process). At this process's
+    next page run y's tables and the county-wide figures are read afresh; x's stay kept."""
+    url = _own_copy(url, tmp_path)
+    data.sync(url)
+    campaign = data.campaigns(url)[0]
+    months = tuple(campaign.months)
+    x, y = [r.id for r in data.jurisdictions(url)][:2]
+    kept_x = data.monthly_reports(url, SYSTEM, x, months)
+    kept_y = data.monthly_reports(url, SYSTEM, y, months)
+    county = data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE monthlyreport SET filled_by = '新填表人' WHERE jurisdiction_id = :y"), {"y": y}
+            )
+    finally:
+        engine.dispose()
+    data.sync(url)
+    assert data.monthly_reports(url, SYSTEM, x, months) is kept_x
+    fresh_y = data.monthly_reports(url, SYSTEM, y, months)
+    assert fresh_y is not kept_y and "新填表人" in set(fresh_y["填报人"])
+    assert data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF) is not county
+    _add_township(url, code="997")  # a write that reaches the whole county
+    data.sync(url)
+    assert data.monthly_reports(url, SYSTEM, x, months) is not kept_x

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-import db.models  # noqa: F401
+import db.models
 from anpei.periods import Month
 from db.engine import make_engine
 from db.models import Finding, Inspection, StoredFigure, Tip, User
@@ -377,3 +377,193 @@ def test_a_result_computed_quickly_is_not_stored(seeded: Engine, monkeypatch: py
     assert len(calls) == 2  # computed each time: storing would have cost more
     with Session(seeded) as s:
         assert s.exec(select(StoredFigure)).all() == []
+
+
+# --- reach: a write makes stale only the tables of the jurisdictions it reached ---------------------
+
+
+def _reached_by_last_write(engine: Engine) -> set[int]:
+    with engine.connect() as conn:
+        now = data_generation.current(conn)
+        rows = conn.execute(
+            text("SELECT jurisdiction_id FROM jurisdictionchange WHERE generation = :g"), {"g": now}
+        )
+        return {int(r[0]) for r in rows}
+
+
+def _rule_of(conn: Any, table: str, row_id: int) -> set[int]:
+    """The jurisdictions a row reaches, by the rule `data_generation` documents (spelled out in Python)."""
+    columns = data_generation.REACH[table]
+    row = (
+        conn.execute(text(f'SELECT {", ".join(columns)} FROM "{table}" WHERE id = :id'), {"id": row_id})
+        .one()
+        ._mapping
+    )
+
+    def enterprise(eid: object) -> set[object]:
+        return set(
+            conn.execute(
+                text("SELECT jurisdiction_id, member_unit_id FROM enterprise WHERE id = :i"), {"i": eid}
+            ).one()
+        )
+
+    out: set[object] = set()
+    for column, value in row.items():
+        if value is None:
+            continue
+        if column in ("jurisdiction_id", "member_unit_id"):
+            out.add(value)
+        elif column == "enterprise_id":
+            out |= enterprise(value)
+        elif column == "institution_id":
+            out.add(
+                conn.execute(
+                    text("SELECT jurisdiction_id FROM traininginstitution WHERE id = :i"), {"i": value}
+                ).scalar()
+            )
+        else:  # inspection_id
+            j, eid = conn.execute(
+                text("SELECT jurisdiction_id, enterprise_id FROM inspection WHERE id = :i"), {"i": value}
+            ).one()
+            out |= {j} | (enterprise(eid) if eid is not None else set())
+    return {int(v) for v in out if v is not None}  # type: ignore[call-overload]
+
+
+def test_every_watched_table_reaches_named_jurisdictions_or_the_county(engine: Engine) -> None:
+    assert set(data_generation.REACH) < set(data_generation.WATCHED_TABLES)
+    assert set(data_generation.INSERTS_ONLY) <= set(data_generation.REACH)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            names = set(
+                conn.execute(
+                    text(
+                        "SELECT c.relname || ':' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                        "WHERE c.relnamespace = to_regnamespace(current_schema()) AND t.tgname LIKE '%\\_touches\\_%'"
+                    )
+                ).scalars()
+            )
+            for table in data_generation.WATCHED_TABLES:
+                wanted = (
+                    {f"{table}:{table}_touches_{e}" for e in ("insert", "update", "delete", "truncate")}
+                    if table in data_generation.REACH
+                    else {f"{table}:{table}_touches_county"}
+                )
+                assert {n for n in names if n.startswith(f"{table}:")} == wanted, table
+        else:
+            bodies = dict(
+                conn.execute(
+                    text(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_bumps_generation_%'"
+                    )
+                ).all()
+            )
+            assert len(bodies) == 3 * len(data_generation.WATCHED_TABLES)
+            assert all("jurisdictionchange" in sql for sql in bodies.values())
+
+
+def test_a_write_reaches_the_jurisdictions_its_rows_name(seeded: Engine) -> None:
+    """Each watched table with rows in the sample county: an update of one row reaches what the rule
+    says (its own jurisdiction, its enterprise's township and unit, …), or the county."""
+    scoped = []
+    for table in data_generation.WATCHED_TABLES:
+        with seeded.begin() as conn:
+            some = conn.execute(text(f'SELECT max(id) FROM "{table}"')).scalar()
+        if some is None:
+            continue
+        with seeded.begin() as conn:
+            conn.execute(text(f'UPDATE "{table}" SET id = id WHERE id = :id'), {"id": some})
+        reached = _reached_by_last_write(seeded)
+        if table in data_generation.REACH and table not in data_generation.INSERTS_ONLY:
+            with seeded.connect() as conn:
+                wanted = _rule_of(conn, table, some)
+            assert wanted, table
+            assert reached == wanted, table
+            scoped.append(table)
+        else:
+            assert reached == {data_generation.COUNTY}, table
+    assert len(scoped) >= 7, scoped
+
+
+def test_an_insert_reaches_and_a_delete_of_a_person_reaches_the_county(seeded: Engine) -> None:
+    with seeded.begin() as conn:
+        eid, j, unit = conn.execute(
+            text(
+                "SELECT id, jurisdiction_id, member_unit_id FROM enterprise WHERE member_unit_id IS NOT NULL ORDER BY id"
+            )
+        ).first()
+    with Session(seeded) as s:
+        person = db.models.Person(
+            enterprise_id=eid, name="测试员", id_number="110101199001011237", role="special_worker"
+        )
+        s.add(person)
+        s.commit()
+        assert _reached_by_last_write(seeded) == {j, unit}
+        s.delete(person)
+        s.commit()
+        assert _reached_by_last_write(seeded) == {data_generation.COUNTY}
+    # a joint inspection of that enterprise by another unit reaches the unit, the township and the supervisor
+    with seeded.begin() as conn:
+        other = conn.execute(
+            text("SELECT id FROM jurisdiction WHERE id NOT IN (:j, :u) ORDER BY id"), {"j": j, "u": unit}
+        ).scalar()
+    with Session(seeded) as s:
+        s.add(
+            Inspection(
+                jurisdiction_id=other,
+                enterprise_id=eid,
+                target_kind="enterprise",
+                inspected_on=dt.date(2023, 7, 20),
+                joint=True,
+            )
+        )
+        s.commit()
+    assert _reached_by_last_write(seeded) == {other, j, unit}
+
+
+def test_a_township_table_stays_stored_until_a_write_reaches_it(seeded: Engine) -> None:
+    """One township's save leaves the other townships' stored tables served (however far the generation
+    moved); its own is computed afresh and equals the live read; a write reaching the county drops all."""
+    months = tuple(_campaign(seeded).months)
+    with Session(seeded) as s:
+        x, y = [r.id for r in jurisdiction_list.list_jurisdictions(s)][:2]
+    calls: dict[int, int] = {x: 0, y: 0}
+
+    def reports(jid: int) -> kpi_details.Table:
+        def compute(s: Session) -> kpi_details.Table:
+            calls[jid] += 1
+            return one_jurisdiction.monthly_reports(s, principal=SYSTEM, jurisdiction_id=jid, months=months)
+
+        return stored_figures.kept(
+            seeded,
+            name="monthly_reports",
+            inputs=(jid, months),
+            codec=stored_figures.TABLE,
+            compute=compute,
+            jurisdiction_id=jid,
+        )
+
+    def live(jid: int) -> kpi_details.Table:
+        with Session(seeded) as s:
+            return one_jurisdiction.monthly_reports(s, principal=SYSTEM, jurisdiction_id=jid, months=months)
+
+    first_x = reports(x)
+    reports(y)
+    assert calls == {x: 1, y: 1}
+    with seeded.begin() as conn:  # township y edits its monthly table
+        changed = conn.execute(
+            text("UPDATE monthlyreport SET filled_by = '新填表人' WHERE jurisdiction_id = :y"), {"y": y}
+        ).rowcount
+    assert changed
+    assert reports(x) == first_x == live(x)
+    assert calls[x] == 1, "x's table served from the store: the write did not reach x"
+    after_y = reports(y)
+    assert calls[y] == 2 and after_y == live(y)
+    assert "新填表人" in {cell for row in after_y.rows for cell in row}
+    assert reports(x) == first_x and calls[x] == 1, "storing y's new table did not prune x's"
+    with seeded.begin() as conn:  # a write that reaches the whole county: a township renamed
+        conn.execute(text("UPDATE jurisdiction SET name = name || '（新）' WHERE id = :y"), {"y": y})
+    assert reports(x) == live(x)
+    assert calls[x] == 2
+    with Session(seeded) as s:
+        left = s.exec(select(StoredFigure)).all()
+    assert {f.jurisdiction_id for f in left} == {x}, "y's passed row went when x's was stored"

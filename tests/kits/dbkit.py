@@ -282,6 +282,11 @@ class PgTemplate:
             lines.append(f'INSERT INTO "{name}" SELECT * FROM "{src}"."{name}";')
         # the rows changed under every reader that kept results: as a write would (its triggers are off)
         lines.append('UPDATE "datageneration" SET value = value + 1 WHERE id = 1;')
+        lines.append(  # … and reached every jurisdiction
+            'INSERT INTO "jurisdictionchange" (jurisdiction_id, generation)'
+            ' SELECT 0, value FROM "datageneration" WHERE id = 1'
+            " ON CONFLICT (jurisdiction_id) DO UPDATE SET generation = EXCLUDED.generation;"
+        )
         for name, value, called in sequences:
             lines.append(f"SELECT setval('\"{name}\"', {int(value)}, {'true' if called else 'false'});")
         return "\n".join(lines)
@@ -291,8 +296,11 @@ class PgTemplate:
 
         src = self.source.schema
         for table in SQLModel.metadata.sorted_tables:  # parents before children
-            if table.name == "datageneration":  # the migration wrote its one row: the template's replaces it
-                conn.execute(text('DELETE FROM "datageneration"'))
+            if table.name in (
+                "datageneration",
+                "jurisdictionchange",
+            ):  # the migration wrote a row: the template's replace it
+                conn.execute(text(f'DELETE FROM "{table.name}"'))
             conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM "{src}"."{table.name}"'))
         self._copy_sequences(conn)
 
