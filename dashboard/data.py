@@ -56,6 +56,7 @@ from db.reads import (
 )
 from db.rules import scoring, scoring_assessment
 from db.rules.access import SYSTEM, Principal, can_read, read_scope, require_read
+from db.training import leads
 
 # what the database keeps of these reads (db.reads.stored_figures), by their types
 _GRID = stored_figures.typed(list[status_grid.GridCell])
@@ -479,6 +480,26 @@ def chart(url: str, key: tuple[object, ...], _build: Callable[[], dict[str, Any]
     from dashboard import charts
 
     return charts.encoded(_build())
+
+
+def lead_counts(url: str, principal: Principal) -> dict[str, int]:
+    """Active training-archive leads by status, as the reader may see them (总览)."""
+    return _lead_counts(url, read_scope(principal))
+
+
+@_shared(max_entries=64)
+def _lead_counts(url: str, scope: Principal) -> dict[str, int]:
+    with session(url) as s:
+        return leads.lead_status_counts(s, principal=scope)
+
+
+@_shared(max_entries=2048)
+def frame(url: str, key: tuple[object, ...], _build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A page's table built once and shared by every session whose `key` is the same (as `chart`: the
+    key names the reader's scope and every input; `_build` reads through the services, which check
+    the scope, and is called only on a miss). The same object each run, so its Arrow form is built
+    once too (`ui.arrow`); read-only like every shared result. Dropped by `invalidate`."""
+    return _build()
 
 
 # --- scoring --------------------------------------------------------------------------------------

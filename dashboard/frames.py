@@ -9,7 +9,7 @@ import pandas as pd
 from anpei.periods import Month
 from dashboard.ui import township_link
 from db.codes import MonthlyStatus
-from db.reads import month_figures, month_trends, rankings, status_grid
+from db.reads import month_figures, month_trends, one_jurisdiction, rankings, status_grid
 from db.rules import scoring, scoring_ranking
 
 
@@ -128,6 +128,22 @@ def cluster_frame(rows: Sequence[month_figures.JurisdictionMonthRow], *, top: in
         ):
             records.append({"单位": r.jurisdiction, "问题": label, "人数": value})
     return pd.DataFrame(records, columns=["单位", "问题", "人数"])
+
+
+def enterprise_mix_frame(mix: Sequence[one_jurisdiction.EnterpriseMix]) -> pd.DataFrame:
+    """A jurisdiction's registered enterprises by class and how many were inspected (township page)."""
+    return pd.DataFrame(
+        [
+            {
+                "类别": m.label,
+                "在册": m.registered,
+                "本月已检": m.inspected_in_month,
+                "本月覆盖率": percent(m.inspected_in_month / m.registered) if m.registered else None,
+                "执法检查阶段累计已检": m.inspected_in_campaign,
+            }
+            for m in mix
+        ]
+    )
 
 
 def month_rows_frame(rows: Sequence[month_figures.JurisdictionMonthRow]) -> pd.DataFrame:

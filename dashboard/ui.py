@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
 
 from anpei.cells import safe_cell
 from db.reads import status_grid
@@ -203,6 +207,31 @@ def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_ARROW: dict[int, tuple[weakref.ref[pd.DataFrame], pa.Table]] = {}
+_ARROW_GUARD = threading.RLock()  # a frame may die (its weakref callback runs) inside the guard
+
+
+def arrow(frame: pd.DataFrame) -> pa.Table:
+    """`frame` as the Arrow table `st.dataframe` sends, built once per frame object (Streamlit's own
+    conversion, so the browser gets the same bytes). Shared frames (`data.frame`, the services' tables)
+    are the same object on every run: converting them was about a quarter of a township page's run
+    (issue 16). Kept while the frame lives; frames are never changed after they are shared."""
+    key = id(frame)
+    with _ARROW_GUARD:
+        hit = _ARROW.get(key)
+    if hit is not None and hit[0]() is frame:
+        return hit[1]
+    table = dataframe_util.convert_pandas_df_to_arrow_table(frame)
+
+    def forget(_: object, key: int = key) -> None:
+        with _ARROW_GUARD:
+            _ARROW.pop(key, None)
+
+    with _ARROW_GUARD:
+        _ARROW[key] = (weakref.ref(frame, forget), table)
+    return table
+
+
 def table_height(rows: int, *, row: int = 35, cap: int = 1200) -> int:
     """A height that shows every row (no inner scroll) up to `cap` pixels."""
     return min(cap, (rows + 1) * row + 3)
@@ -274,7 +303,7 @@ def detail_block(
     note = f"共 {total:,} 条" + (f"，显示前 {shown:,} 条" if total > shown else "")
     st.caption(note)
     st.dataframe(
-        styler(frame) if styler else frame,
+        styler(frame) if styler else arrow(frame),
         hide_index=True,
         placeholder="—",
         width="stretch",

@@ -117,8 +117,7 @@ with st.expander("查看数字背后的记录", icon="🔎", key="overview.detai
         ui.detail_block(frame, name=f"{labels[code]}_{sel.month}", key="overview.detail_rows")
 
 # --- training-archive leads (培训档案核查) -------------------------------------------------------------
-with data.session(sel.url) as s:
-    lead_counts = leads.lead_status_counts(s, principal=principal)
+lead_counts = data.lead_counts(sel.url, principal)
 st.markdown("#### 培训档案线索")
 pending_col, confirmed_col, rows_col = st.columns([1, 1, 3])
 pending_col.metric("待核实", ui.fmt_int(lead_counts["pending"]), border=True)
@@ -131,10 +130,11 @@ with rows_col.expander("查看线索", icon="🗂️"):
         key="overview.training_leads",
         format_func=lambda v: leads.LeadStatus(v).label,
     )
-    with data.session(sel.url) as s:
-        lead_rows = leads.list_leads(s, principal=principal, status=wanted)
-    ui.detail_block(
-        pd.DataFrame(
+
+    def lead_table() -> pd.DataFrame:
+        with data.session(sel.url) as s:
+            lead_rows = leads.list_leads(s, principal=principal, status=wanted)
+        return pd.DataFrame(
             [
                 {
                     "编号": r.id,
@@ -148,7 +148,10 @@ with rows_col.expander("查看线索", icon="🗂️"):
                 }
                 for r in lead_rows
             ]
-        ),
+        )
+
+    ui.detail_block(
+        data.frame(sel.url, ("overview.leads", scope, wanted), lead_table),
         name=f"培训档案线索_{leads.LeadStatus(wanted).label}",
         key="overview.training_lead_rows",
     )
@@ -160,7 +163,11 @@ st.caption(
     "按高危行业、工贸行业生产经营单位检查覆盖率排名（同率按逾期问题少者在前）；点击单位名称查看详情。"
     f"覆盖率低于 {rankings.BEHIND_COVERAGE:.0%}、月报逾期或未报、逾期未整改问题达 {rankings.BEHIND_OVERDUE} 条的单位列入“需关注”。"
 )
-rank_df = frames.ranking_frame(townships)
+rank_df = data.frame(
+    sel.url,
+    ("overview.ranking", scope, campaign.id, sel.month, sel.as_of),
+    lambda: frames.ranking_frame(townships).pipe(lambda f: f.assign(月报=ui.status_cells(f["月报"]))),
+)
 rank_cfg = {
     "排名": st.column_config.NumberColumn(width=44),
     "单位": st.column_config.LinkColumn("乡镇（街道）", display_text=ui.LINK_DISPLAY, width=90),
@@ -181,7 +188,7 @@ rank_cfg = {
 }
 # column configuration, no pandas Styler: the state is a coloured pill, the table a plain frame (issue 16)
 st.dataframe(
-    rank_df.assign(月报=ui.status_cells(rank_df["月报"])),
+    ui.arrow(rank_df),
     hide_index=True,
     placeholder="—",
     width="stretch",
@@ -190,7 +197,13 @@ st.dataframe(
     key="overview.ranking",
 )
 ui.download_csv(
-    frames.ranking_frame(townships, links=False), name=f"乡镇排名_{sel.month}", key="overview.ranking.csv"
+    data.frame(
+        sel.url,
+        ("overview.ranking.csv", scope, campaign.id, sel.month, sel.as_of),
+        lambda: frames.ranking_frame(townships, links=False),
+    ),
+    name=f"乡镇排名_{sel.month}",
+    key="overview.ranking.csv",
 )
 
 box_units = st.expander(
@@ -272,7 +285,11 @@ else:
         sel.as_of,
     )
     shown = {str(m) for m in months}
-    table = frames.trend_table([t for t in read if t.month in shown])
+    table = data.frame(
+        sel.url,
+        ("overview.trends", scope, campaign.id, sel.month, sel.as_of),
+        lambda: frames.trend_table([t for t in read if t.month in shown]),
+    )
     specs = [
         (
             "coverage",
@@ -344,7 +361,11 @@ else:
                         )
                         ui.download_csv(shown, name=title, key=f"overview.trend.{key}.csv")
 
-    cluster = frames.cluster_frame(data.month_summary(sel.url, principal, sel.month, sel.as_of))
+    cluster = data.frame(
+        sel.url,
+        ("overview.cluster", scope, sel.month, sel.as_of),
+        lambda: frames.cluster_frame(data.month_summary(sel.url, principal, sel.month, sel.as_of)),
+    )
     st.markdown(f"##### {sel.month.label} 无证上岗、疑似持假证、负责人逾期未考核集中的单位")
     if cluster.empty:
         st.info("本月未发现无证上岗、疑似持假证或负责人逾期未考核。")

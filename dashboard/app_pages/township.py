@@ -13,11 +13,12 @@ from anpei import clock
 from dashboard import auth_ui, charts, data, frames, state, ui
 from db.audit import personal_data
 from db.reads import campaign_calendar, month_figures
-from db.rules.access import AccessDenied, narrow
+from db.rules.access import AccessDenied, narrow, read_scope
 
 KEY_SELECT = "township.select"
 
 principal = auth_ui.current()
+scope = read_scope(principal).username  # names the reader in the keys of the shared tables and charts
 sel = state.selection()
 campaign = sel.campaign
 readable = narrow(principal, None)
@@ -105,21 +106,13 @@ with columns[-1]:
 st.subheader("辖区企业与检查覆盖")
 left, right = st.columns([1, 1])
 with left:
-    mix = data.enterprise_mix(sel.url, principal, jid, sel.month, months)
-    mix_df = pd.DataFrame(
-        [
-            {
-                "类别": m.label,
-                "在册": m.registered,
-                "本月已检": m.inspected_in_month,
-                "本月覆盖率": frames.percent(m.inspected_in_month / m.registered) if m.registered else None,
-                "执法检查阶段累计已检": m.inspected_in_campaign,
-            }
-            for m in mix
-        ]
+    mix_df = data.frame(
+        sel.url,
+        ("township.mix", scope, jid, sel.month, months),
+        lambda: frames.enterprise_mix_frame(data.enterprise_mix(sel.url, principal, jid, sel.month, months)),
     )
     st.dataframe(
-        mix_df,
+        ui.arrow(mix_df),
         hide_index=True,
         placeholder="—",
         width="stretch",
@@ -135,28 +128,36 @@ with left:
         },
     )
 with right:
-    month_df = frames.month_rows_frame([rows[str(m)] for m in months])
+    month_df = data.frame(
+        sel.url,
+        ("township.months", scope, jid, months, sel.as_of),
+        lambda: frames.month_rows_frame([rows[str(m)] for m in months]),
+    )
     if month_df.empty:
         st.info("执法检查阶段尚未开始。")
     else:
-        long = frames.trend_long(
-            month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100),
-            ["覆盖率"],
-            series="项目",
-            value="数值",
-        )
-        long["项目"] = "高危工贸覆盖率"
-        ui.chart(
-            charts.configure(
+
+        def coverage_chart() -> dict[str, object]:
+            long = frames.trend_long(
+                month_df.assign(覆盖率=month_df["覆盖率"].fillna(0) / 100),
+                ["覆盖率"],
+                series="项目",
+                value="数值",
+            )
+            long["项目"] = "高危工贸覆盖率"
+            return charts.configure(
                 charts.line_chart(
                     long, value="数值", series="项目", title="各月检查覆盖率", percent=True, colours=[ui.BLUE]
                 )
-            ),
+            )
+
+        ui.chart(
+            data.chart(sel.url, ("township.coverage", scope, jid, months, sel.as_of), coverage_chart),
             width="stretch",
         )
 with st.expander("各月检查、问题、核查与处罚", icon="📄", expanded=True):
     st.dataframe(
-        month_df,
+        ui.arrow(month_df),
         hide_index=True,
         placeholder="—",
         width="stretch",
@@ -167,8 +168,12 @@ with st.expander("各月检查、问题、核查与处罚", icon="📄", expande
 
 # --- findings -------------------------------------------------------------------------------------
 st.subheader("问题清单：整改中与逾期")
-open_df = data.detail(sel.url, principal, "findings_open", sel.month, sel.as_of, jid).drop(
-    columns=["责任单位", "整改完成日期"]
+open_df = data.frame(
+    sel.url,
+    ("township.open", scope, jid, sel.month, sel.as_of),
+    lambda: data.detail(sel.url, principal, "findings_open", sel.month, sel.as_of, jid).drop(
+        columns=["责任单位", "整改完成日期"]
+    ),
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
@@ -191,7 +196,9 @@ outcomes, problems = data.certificates(sel.url, principal, jid, first, last)
 st.caption(f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d} 本单位核查的证书；身份证号已隐去中间位。")
 c_left, _ = st.columns([3, 2])
 with c_left:
-    st.dataframe(outcomes, hide_index=True, placeholder="—", width="stretch", key="township.outcomes")
+    st.dataframe(
+        ui.arrow(outcomes), hide_index=True, placeholder="—", width="stretch", key="township.outcomes"
+    )
 st.markdown("**发现问题的核查记录**")
 ui.detail_block(
     problems,
@@ -232,9 +239,21 @@ if principal.may_reveal_ids:
 
 # --- monthly tables -------------------------------------------------------------------------------
 st.subheader("月报（汇总表）")
-reports = ui.whole_numbers(data.monthly_reports(sel.url, principal, jid, tuple(campaign.enforcement_months)))
+
+
+def reports_table() -> pd.DataFrame:
+    reports = ui.whole_numbers(
+        data.monthly_reports(sel.url, principal, jid, tuple(campaign.enforcement_months))
+    )
+    return reports.assign(状态=ui.status_cells(reports["状态"]))
+
+
 st.dataframe(  # column configuration, no pandas Styler (issue 16)
-    reports.assign(状态=ui.status_cells(reports["状态"])),
+    ui.arrow(
+        data.frame(
+            sel.url, ("township.reports", scope, jid, tuple(campaign.enforcement_months)), reports_table
+        )
+    ),
     hide_index=True,
     placeholder="—",
     width="stretch",
@@ -247,11 +266,13 @@ st.dataframe(  # column configuration, no pandas Styler (issue 16)
 
 # --- score history --------------------------------------------------------------------------------
 st.subheader("季度考核得分")
-history = data.score_history(sel.url, principal, campaign.id, jid, sel.as_of, data.rules_key())  # prefetched
-if not history:
-    st.info("暂无季度考核结果。")
-else:
-    hist_df = pd.DataFrame(
+
+
+def scores_table() -> pd.DataFrame:
+    history = data.score_history(
+        sel.url, principal, campaign.id, jid, sel.as_of, data.rules_key()
+    )  # prefetched
+    return pd.DataFrame(
         [
             {
                 "季度": h.quarter.label,
@@ -263,10 +284,26 @@ else:
             for h in history
         ]
     )
+
+
+scores_key = ("township.scores", scope, jid, campaign.id, sel.as_of, data.rules_key())
+hist_df = data.frame(sel.url, scores_key, scores_table)
+if hist_df.empty:
+    st.info("暂无季度考核结果。")
+else:
     h_left, h_right = st.columns([3, 2])
     with h_left:
-        ui.chart(charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))), width="stretch")
+        ui.chart(
+            data.chart(
+                sel.url,
+                scores_key,
+                lambda: charts.configure(charts.score_line(hist_df.dropna(subset=["总分"]))),
+            ),
+            width="stretch",
+        )
     with h_right:
-        st.dataframe(hist_df, hide_index=True, placeholder="—", width="stretch", key="township.scores")
+        st.dataframe(
+            ui.arrow(hist_df), hide_index=True, placeholder="—", width="stretch", key="township.scores"
+        )
         if st.button("查看季度考核详情", key="township.to_assessment"):
             st.switch_page("app_pages/assessment.py")

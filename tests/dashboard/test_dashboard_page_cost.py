@@ -136,3 +136,47 @@ def test_a_chart_spec_is_encoded_once_shared_and_dropped_by_invalidate(own_copy:
     assert isinstance(first["datasets"]["data"], bytes)
     data.invalidate()  # after a write
     assert data.chart(own_copy, key, lambda: build("three")) is not first and built == ["one", "three"]
+
+
+def test_a_shared_table_is_converted_to_arrow_once_and_as_streamlit_would() -> None:
+    import gc
+
+    import pandas as pd
+    from streamlit import dataframe_util
+
+    frame = pd.DataFrame({"单位": ["三合街道", "建设局"], "数量": pd.array([3, None], dtype="Int64")})
+    first = ui.arrow(frame)
+    assert ui.arrow(frame) is first, "the same frame object: converted once"
+    assert first.equals(dataframe_util.convert_pandas_df_to_arrow_table(frame))
+    copy = frame.copy()
+    assert ui.arrow(copy) is not first and ui.arrow(copy).equals(first)
+    key = id(copy)
+    assert key in ui._ARROW
+    del copy
+    gc.collect()
+    assert key not in ui._ARROW, "a frame that died takes its Arrow table with it"
+    assert id(frame) in ui._ARROW
+
+
+@pytest.mark.parametrize("user", ["leader", "sanhe"])
+def test_a_rerun_sends_the_shared_tables_without_building_them_again(
+    own_copy: str, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second run of a first page (another session, or a sidebar change) builds no table: every
+    plain table is a shared frame whose Arrow form was made on the first run, and it shows the same."""
+    import pandas as pd
+
+    first = _page(own_copy, user)
+    converted: list[int] = []
+    real = ui.dataframe_util.convert_pandas_df_to_arrow_table
+
+    def counting(frame: object, **kwargs: object) -> object:
+        converted.append(1)
+        return real(frame, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ui.dataframe_util, "convert_pandas_df_to_arrow_table", counting)
+    again = _page(own_copy, user)
+    assert converted == [], "no table converted again"
+    assert len(again.dataframe) == len(first.dataframe) >= 2
+    for shown, before in zip(again.dataframe, first.dataframe, strict=True):
+        pd.testing.assert_frame_equal(shown.value, before.value)
