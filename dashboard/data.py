@@ -124,6 +124,7 @@ def _shared(*, max_entries: int | None = None, jurisdiction: str | None = None) 
         names = func.__code__.co_varnames[: func.__code__.co_argcount]
         kept = [i for i, n in enumerate(names) if not n.startswith("_")]
         tag = None if jurisdiction is None else [names[i] for i in kept].index(jurisdiction)
+        defaults = func.__defaults__ or ()
 
         def entries() -> _Entries:
             memory = _memory()
@@ -134,6 +135,8 @@ def _shared(*, max_entries: int | None = None, jurisdiction: str | None = None) 
 
         @functools.wraps(func)
         def call(*args: Any) -> Any:
+            if len(args) < len(names):  # trailing arguments left to their defaults
+                args = (*args, *defaults[len(defaults) - (len(names) - len(args)) :])
             key = tuple(_arg_key(args[i]) for i in kept)
             box = entries()
             with box.guard:
@@ -493,12 +496,19 @@ def _lead_counts(url: str, scope: Principal) -> dict[str, int]:
         return leads.lead_status_counts(s, principal=scope)
 
 
-@_shared(max_entries=2048)
-def frame(url: str, key: tuple[object, ...], _build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+@_shared(max_entries=2048, jurisdiction="jurisdiction_id")
+def frame(
+    url: str,
+    key: tuple[object, ...],
+    _build: Callable[[], pd.DataFrame],
+    jurisdiction_id: int | None = None,
+) -> pd.DataFrame:
     """A page's table built once and shared by every session whose `key` is the same (as `chart`: the
     key names the reader's scope and every input; `_build` reads through the services, which check
     the scope, and is called only on a miss). The same object each run, so its Arrow form is built
-    once too (`ui.arrow`); read-only like every shared result. Dropped by `invalidate`."""
+    once too (`ui.arrow`); read-only like every shared result. Dropped by `invalidate` — with
+    `jurisdiction_id`, when it is built only from that jurisdiction's own tables, only once a write
+    reached that jurisdiction or the county."""
     return _build()
 
 

@@ -110,6 +110,7 @@ with left:
         sel.url,
         ("township.mix", scope, jid, sel.month, months),
         lambda: frames.enterprise_mix_frame(data.enterprise_mix(sel.url, principal, jid, sel.month, months)),
+        jid,
     )
     st.dataframe(
         ui.arrow(mix_df),
@@ -174,6 +175,7 @@ open_df = data.frame(
     lambda: data.detail(sel.url, principal, "findings_open", sel.month, sel.as_of, jid).drop(
         columns=["责任单位", "整改完成日期"]
     ),
+    jid,
 )
 overdue = int((open_df["逾期天数"] > 0).sum()) if not open_df.empty else 0
 st.markdown(
@@ -251,7 +253,7 @@ def reports_table() -> pd.DataFrame:
 st.dataframe(  # column configuration, no pandas Styler (issue 16)
     ui.arrow(
         data.frame(
-            sel.url, ("township.reports", scope, jid, tuple(campaign.enforcement_months)), reports_table
+            sel.url, ("township.reports", scope, jid, tuple(campaign.enforcement_months)), reports_table, jid
         )
     ),
     hide_index=True,

@@ -282,6 +282,8 @@ def test_a_save_by_one_township_keeps_the_other_townships_tables(url: str, tmp_p
     kept_x = data.monthly_reports(url, SYSTEM, x, months)
     kept_y = data.monthly_reports(url, SYSTEM, y, months)
     county = data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF)
+    table_x = data.frame(url, ("test.x", x), lambda: kept_x.head(2), x)
+    untagged = data.frame(url, ("test.any",), lambda: kept_x.head(1))
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
@@ -295,6 +297,8 @@ def test_a_save_by_one_township_keeps_the_other_townships_tables(url: str, tmp_p
     fresh_y = data.monthly_reports(url, SYSTEM, y, months)
     assert fresh_y is not kept_y and "新填表人" in set(fresh_y["填报人"])
     assert data.month_summary(url, SYSTEM, Month(2023, 7), AS_OF) is not county
+    assert data.frame(url, ("test.x", x), lambda: kept_x.head(2), x) is table_x
+    assert data.frame(url, ("test.any",), lambda: kept_x.head(1)) is not untagged
     _add_township(url, code="997")  # a write that reaches the whole county
     data.sync(url)
     assert data.monthly_reports(url, SYSTEM, x, months) is not kept_x
