@@ -30,6 +30,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from anpei_cli.procs import free_port, streamlit_command, wait_http
+from dashboard.ui import PAGE_FAILED
 from db.accounts import sessions
 from db.codes import Role
 from db.engine import make_engine
@@ -158,6 +159,10 @@ async def _until_finished(ws: object, page: _Page, *, timeout_s: float) -> int:
                 which = element.WhichOneof("type")
                 if which == "exception":
                     page.exception = f"{element.exception.type}: {element.exception.message[:200]}"
+                elif which == "alert" and element.alert.body.startswith(PAGE_FAILED[:6]):
+                    page.exception = (
+                        f"页面出错（ui.guarded）：{element.alert.body[:60]}"  # see the server log
+                    )
                 elif which == "heading" and not page.title:
                     page.title = element.heading.body
                 elif which == "text_input" and element.text_input.label == "密码":
