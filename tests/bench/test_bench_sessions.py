@@ -14,9 +14,11 @@ runs on the same cores), errors, and the load average of the machine (the figure
 Stored figures (`db.reads.stored_figures`, kept in the database against the data generation): by
 default a case starts with none, so every figure is computed during the run (the worst moment: right
 after a write, before anything was computed again). A fifth field says otherwise:
-- `written`: a write was made and its refresh finished (`dashboard.data.after_write`, what the
-  dashboard process that saved does on PostgreSQL): the county-wide figures are stored, each
-  township's own tables are not — the deadline morning, a few seconds after a township saved;
+- `written`: from what the previous case left, a township saved its monthly table and the refresh
+  finished (`dashboard.data.after_write`, what the dashboard process that saved does on PostgreSQL):
+  the county-wide figures are stored afresh, that township's own tables are stale, the other
+  townships' stay stored (a write reaches only its jurisdictions: `data_generation.REACH`) — the
+  deadline morning, a few seconds after a township saved. Run it after a case that stored them;
 - `kept`: what the previous case left stored (nothing written since the figures were last read).
   Run it right after the same case without it.
 

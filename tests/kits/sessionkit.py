@@ -403,13 +403,15 @@ def load_average() -> str:
 
 def stored_figures(url: str, *, state: str) -> int:
     """Prepare the figures stored in the database (`db.reads.stored_figures`) for a run and say how
-    many there are: `cold` none; `written` a real write, then the refresh the saving dashboard process
-    runs (`dashboard.data.after_write`); `kept` whatever earlier runs left."""
+    many there are: `cold` none; `written` what earlier runs left, then a real write (one township's
+    monthly table) and the refresh the saving dashboard process runs (`dashboard.data.after_write`):
+    the county-wide figures and that township's tables are stale, the other townships' stay;
+    `kept` whatever earlier runs left."""
     from db.reads import stored_figures as kept
 
     engine = make_engine(url)
     try:
-        if state in {"cold", "written"}:
+        if state == "cold":
             kept.forget_all(engine)
         if state == "written":
             from dashboard import data
