@@ -189,6 +189,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or sample_sqlite(Path(tmp))
+        if args.url:  # a database another run seeded: at this checkout's schema first
+            from db import migrate
+            from db.engine import make_engine
+
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
         started = time.perf_counter()
         print(f"[page cpu] {url.split('@')[-1]}, load average {sk.load_average()}", flush=True)
         rows = measure(url, repeat=args.repeat, profile_dir=args.profile, root=args.root.resolve())
