@@ -533,7 +533,13 @@ def rules(key: tuple[str, float]) -> scoring.ScoringRules:
 def assessment(
     url: str, principal: Principal, campaign_id: int, quarter: Quarter, as_of: dt.date, key: tuple[str, float]
 ) -> scoring_assessment.Assessment:
-    """The quarter's assessment as `principal` may read it, from one county-wide computation shared by all."""
+    """The quarter's assessment as `principal` may read it, from one county-wide computation shared by all.
+
+    On PostgreSQL last quarter's assessment (its measures give the rank change) is computed alongside,
+    on the pool: the quarter's own computation then finds its measures stored, or waits for them on
+    their advisory lock, instead of computing the two quarters one after the other (issue 16)."""
+    if _parallel(url):
+        _POOL.submit(_county_assessment, url, campaign_id, quarter.previous(), as_of, key, False)
     return scoring_assessment.for_reader(
         _county_assessment(url, campaign_id, quarter, as_of, key, True), principal=principal
     )

@@ -302,3 +302,28 @@ def test_a_save_by_one_township_keeps_the_other_townships_tables(url: str, tmp_p
     _add_township(url, code="997")  # a write that reaches the whole county
     data.sync(url)
     assert data.monthly_reports(url, SYSTEM, x, months) is not kept_x
+
+
+def test_a_quarter_read_with_last_quarter_alongside_equals_the_service(
+    seeded: Engine,
+    db_url_engine: tuple[str, Engine],
+    clean_streamlit_caches: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL the 季度考核 page's read computes last quarter on the pool while this quarter's
+    waits for its stored measures: the assessment (ranks and rank changes) is the service's own."""
+    url = db_url_engine[0]
+    monkeypatch.setattr(stored_figures, "STORE_AFTER_S", 0.0)  # as at province size: measures are stored
+    campaign = data.campaigns(url)[0]
+    with Session(seeded) as s:
+        expected = scoring_assessment.assess_quarter(
+            s,
+            principal=SYSTEM,
+            campaign=campaign,
+            quarter=Quarter(2023, 3),
+            as_of=AS_OF,
+            rules=scoring.load_rules(),
+        )
+    shown = data.assessment(url, SYSTEM, campaign.id, Quarter(2023, 3), AS_OF, data.rules_key())
+    assert shown == expected
+    assert shown.previous_quarter == Quarter(2023, 2), "the rank change has last quarter to compare with"
