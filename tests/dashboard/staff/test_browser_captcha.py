@@ -24,7 +24,7 @@ from tests.kits.browserkit import SHOTS, launch_browser, running_dashboard
 from tests.kits.staffkit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
 from verifier.results import FILE_COLUMNS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 VIEWPORT = {"width": 1440, "height": 2000}
 INPUT_LABEL = "验证码"  # the captcha input's label in dashboard/app_pages/captcha.py
