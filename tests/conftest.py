@@ -64,8 +64,8 @@ def monkeypatch() -> Iterator[pytest.MonkeyPatch]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked `slow` first, the order otherwise kept: pytest-xdist hands the tests out in this
-    order (`--dist loadgroup`: the largest group, the browser file, before all), so a test of 10 to 20
-    seconds no longer starts last and keeps one worker busy after the other has run out of work."""
+    order, so a test of 10 to 20 seconds no longer starts last and keeps one worker busy after the other
+    has run out of work."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

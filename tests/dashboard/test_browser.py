@@ -19,8 +19,7 @@ from dashboard import nav
 from tests.kits.authkit import browser_log_in
 from tests.kits.browserkit import SHOTS, county_copy, launch_browser, running_dashboard
 
-# one pytest-xdist worker runs the whole file (`--dist loadgroup`): one dashboard, one Chromium, warm caches
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1440, "height": 2200}
 
