@@ -62,6 +62,13 @@ def monkeypatch() -> Iterator[pytest.MonkeyPatch]:
     patch.undo()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first, the order otherwise kept: pytest-xdist hands the tests out in this
+    order, so a test of 10 to 20 seconds no longer starts last and keeps one worker busy after the other
+    has run out of work."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     problem = _pg_available()

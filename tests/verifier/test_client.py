@@ -455,7 +455,7 @@ def test_requests_never_disable_tls_verification() -> None:
 
 @contextlib.contextmanager
 def _trickling_server(*, headers_too: bool) -> Iterator[str]:
-    """A server on 127.0.0.1 that sends one byte every 0.2 s and never finishes (issue 12.5)."""
+    """A server on 127.0.0.1 that sends one byte every 0.05 s and never finishes (issue 12.5)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -476,7 +476,7 @@ def _trickling_server(*, headers_too: bool) -> Iterator[str]:
                     if stop.is_set():
                         return
                     conn.sendall(bytes([byte]))
-                    time.sleep(0.2)
+                    time.sleep(0.05)
 
     def accept() -> None:
         while not stop.is_set():
@@ -498,14 +498,14 @@ def _trickling_server(*, headers_too: bool) -> Iterator[str]:
 
 @pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
 def test_a_trickling_server_cannot_hold_a_call_beyond_its_deadline(headers_too: bool) -> None:
-    """A byte every 0.2 s never trips the 5 s read timeout; the 1 s whole-call deadline does."""
+    """A byte every 0.05 s never trips the 5 s read timeout; the 0.4 s whole-call deadline does."""
     with _trickling_server(headers_too=headers_too) as url:
         started = time.monotonic()
-        answer = _ask(url, "500224198405143090", "韩冰", call_deadline_s=1.0)
+        answer = _ask(url, "500224198405143090", "韩冰", call_deadline_s=0.4)
         elapsed = time.monotonic() - started
     assert answer.failure is Outcome.PLATFORM_ERROR and answer.attempts == 3
-    assert "整次调用超过 1 秒" in answer.detail
-    assert elapsed < 6  # three attempts of about 1 s, never the 100,000 bytes' 5.5 hours
+    assert "整次调用超过 0.4 秒" in answer.detail
+    assert elapsed < 3  # three attempts of about 0.4 s, never the 100,000 bytes' 80 minutes
 
 
 def test_the_deadline_comes_from_the_settings() -> None:
@@ -555,9 +555,9 @@ def test_a_shorter_deadline_still_wakes_a_watchdog_waiting_for_a_longer_one() ->
     try:
         with _trickling_server(headers_too=False) as url:
             started = time.monotonic()
-            answer = _ask(url, "500224198405143090", "韩冰", call_deadline_s=1.0)
+            answer = _ask(url, "500224198405143090", "韩冰", call_deadline_s=0.4)
             elapsed = time.monotonic() - started
     finally:
         _WATCHDOG.disarm(long_call)
-    assert answer.failure is Outcome.PLATFORM_ERROR and "整次调用超过 1 秒" in answer.detail
-    assert elapsed < 6 and not long_call.expired
+    assert answer.failure is Outcome.PLATFORM_ERROR and "整次调用超过 0.4 秒" in answer.detail
+    assert elapsed < 3 and not long_call.expired

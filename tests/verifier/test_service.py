@@ -390,7 +390,8 @@ def test_sigkill_mid_batch_loses_no_row_and_asks_no_person_twice(
     cassettes = valid_cassettes(tmp_path / "c", people)
     port = free_port()
     log_path = tmp_path / "service.log"
-    with counting_double(cassettes, latency_ms=100) as (platform, log):
+    # each of a person's two platform calls (captcha, query) takes 30 ms: the kill lands mid-exchange
+    with counting_double(cassettes, latency_ms=30) as (platform, log):
         env = {
             **os.environ,
             "ANPEI_VERIFIER_DATABASE_URL": url,
@@ -416,7 +417,7 @@ def test_sigkill_mid_batch_loses_no_row_and_asks_no_person_twice(
             while requests.get(f"{base}/v1/jobs/{job_id}", timeout=5).json()["progress"]["done"] < 20:
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-            time.sleep(0.13)  # somewhere inside the next person's exchange
+            time.sleep(0.04)  # somewhere inside the next person's exchange (its query)
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         finally:

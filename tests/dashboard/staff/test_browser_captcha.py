@@ -24,7 +24,7 @@ from tests.kits.browserkit import SHOTS, launch_browser, running_dashboard
 from tests.kits.staffkit import CAPTCHA, ServiceRun, start_service, xlsx_bytes
 from verifier.results import FILE_COLUMNS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 VIEWPORT = {"width": 1440, "height": 2000}
 INPUT_LABEL = "验证码"  # the captcha input's label in dashboard/app_pages/captcha.py
@@ -61,6 +61,15 @@ def _ready(page: Any, text: str, timeout_ms: int = 60_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout_ms)
 
 
+def _run_finished(page: Any) -> None:
+    """The page has finished its script run (what a person sees before clicking)."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && document.querySelector('[data-test-script-state="notRunning"]')""",
+        timeout=90_000,
+    )
+
+
 def _ready_to_type(page: Any) -> None:
     """What a person's eyes wait for: the page has finished its run and the empty captcha input has
     the focus (given by the page itself: nothing here clicks it). Typing into a page mid-rerun loses
@@ -89,6 +98,7 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     roster.write_bytes(xlsx_bytes(rows, title="三合街道 特种作业人员名单"))
     verify.locator('[data-testid="stFileUploader"] input[type=file]').first.set_input_files(str(roster))
     _ready(verify, "本地检查全部通过")
+    _run_finished(verify)  # a click mid-rerun reaches a button the rerun is replacing
     verify.get_by_role("button", name="提交核验").click()
     _ready(verify, "② 任务")
 
@@ -129,11 +139,7 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     _ready(verify, "已保存 10 条", timeout_ms=90_000)
     # a person clicks once the page has finished its run: a click mid-rerun reaches a download button
     # the rerun is replacing (the file is built on click, registered anew by every run)
-    verify.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && document.querySelector('[data-test-script-state="notRunning"]')""",
-        timeout=90_000,
-    )
+    _run_finished(verify)
     with verify.expect_download() as info:
         verify.get_by_role("button", name="下载结果").click()
     download = info.value
@@ -152,6 +158,7 @@ def test_a_person_types_the_captchas_and_downloads_the_results(
     exports = context.new_page()
     exports.goto(f"{dashboard_url}/exports")
     _ready(exports, "月度汇总表")
+    _run_finished(exports)
     exports.get_by_role("button", name="生成汇总表").click()
     _ready(exports, "下载 汇总表-全部单位", timeout_ms=60_000)
     exports.screenshot(path=str(SHOTS / "exports.png"))
