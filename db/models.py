@@ -197,6 +197,14 @@ class CertificateCheck(SQLModel, table=True):
             "as_of",
             postgresql_include=["family", "problem", "person_id"],
         ),
+        # … and only those that found a problem (its problem list; migration a9d4e6b8c2f0)
+        Index(
+            "ix_certificatecheck_problem_jurisdiction_as_of",
+            "jurisdiction_id",
+            "as_of",
+            postgresql_where=text("problem <> ''"),
+            sqlite_where=text("problem <> ''"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
