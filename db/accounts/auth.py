@@ -72,8 +72,17 @@ def needs_rehash(password_hash: str, *, hasher: PasswordHasher | None = None) ->
 
 
 # A hash of nothing anyone can type, verified when the username is unknown so that a miss costs
-# as long as a wrong password (no timing hint about which usernames exist).
-_DUMMY_HASH = hash_password("\x00anpei-no-such-user\x00")
+# as long as a wrong password (no timing hint about which usernames exist). Made on first use, not at
+# import: one argon2 hash is about 0.1 s of CPU, paid by every `anpei` command and every process
+# that merely imported this module.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("\x00anpei-no-such-user\x00")
+    return _DUMMY_HASH
 
 
 # --- policy -------------------------------------------------------------------------------------
@@ -260,13 +269,13 @@ def authenticate(
         return LoginFailed(message)
 
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         raise refuse(BAD_CREDENTIALS, detail="用户名不存在", who=anonymous)
 
     assert user.id is not None
     who = Principal(username=user.username, role=Role.LEADER, user_id=user.id)
     if number is None or number > MAX_FAILED_LOGINS:  # locked, or over the limit: never checked
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         _lock(session, user_id=user.id, now=now)
         raise refuse(BAD_CREDENTIALS, detail="账号锁定期间尝试登录", who=who)
 
@@ -322,7 +331,7 @@ def check_own_password(
         session.commit()
         return True
     if number is None or number > MAX_FAILED_LOGINS:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
     detail = "修改密码时原密码错误"
     if number is None or number >= MAX_FAILED_LOGINS:
         _lock(session, user_id=user.id, now=now)
