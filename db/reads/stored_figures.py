@@ -24,12 +24,14 @@ every input (the reader's scope included), hashed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
@@ -39,6 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+import anpei
 from anpei.periods import Month
 from db.models import JurisdictionChange, StoredFigure
 from db.reads import campaign_calendar, data_generation, month_figures
@@ -173,8 +176,23 @@ def forget_all(engine: Engine) -> int:
 
 
 def key_of(name: str, inputs: tuple[Any, ...]) -> str:
-    """`name` and a digest of every input (their `repr`: dataclasses, dates and scopes spell out their fields)."""
-    return f"{name}:{hashlib.sha256(repr(inputs).encode()).hexdigest()[:40]}"
+    """`name`, the code that computes it (`code_version`) and a digest of every input (their `repr`:
+    dataclasses, dates and scopes spell out their fields)."""
+    return f"{name}@{code_version()}:{hashlib.sha256(repr(inputs).encode()).hexdigest()[:40]}"
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the source of `db/` and `anpei/`, where every stored read and its rules live. An
+    upgrade that changes how a figure is computed (a definition fixed) writes no row, so the data
+    generation does not move: without this the store would serve the old code's figures until the next
+    write. With it the new code computes its own, and the old rows are pruned (`_store`)."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).resolve().parents[1], Path(anpei.__file__).resolve().parent):
+        for source in sorted(package.rglob("*.py")):
+            digest.update(source.relative_to(package).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def kept(
@@ -278,11 +296,15 @@ def _store(
             where=_TABLE.c.generation < stmt.excluded.generation,
         )
     )
-    passed = and_(
-        _TABLE.c.generation < generation,
-        or_(
-            _TABLE.c.jurisdiction_id.is_(None), _TABLE.c.generation < _last_reached(_TABLE.c.jurisdiction_id)
+    passed = or_(
+        and_(
+            _TABLE.c.generation < generation,
+            or_(
+                _TABLE.c.jurisdiction_id.is_(None),
+                _TABLE.c.generation < _last_reached(_TABLE.c.jurisdiction_id),
+            ),
         ),
+        _TABLE.c.key.not_like(f"%@{code_version()}:%"),  # computed by another version of the code
     )
     if conn.dialect.name == "postgresql":  # rows another process is replacing now are left to it (no waits)
         locked = select(_TABLE.c.key).where(passed).with_for_update(skip_locked=True)

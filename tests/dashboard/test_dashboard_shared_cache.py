@@ -235,7 +235,7 @@ def test_a_save_recomputes_the_county_figures_at_once_on_postgresql(
         generation = data_generation.current(s)
         stored = {f.key: f.generation for f in s.exec(select(StoredFigure)).all()}
     assert wanted <= set(stored)
-    assert {k for k in stored if k.startswith("quarter_measures:")}, "the quarters' measures too"
+    assert {k for k in stored if k.startswith("quarter_measures@")}, "the quarters' measures too"
     assert set(stored.values()) == {generation}
     # what a first page then reads is the refreshed figure (the live one)
     with Session(seeded) as s:

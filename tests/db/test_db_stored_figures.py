@@ -220,20 +220,15 @@ def test_served_from_the_store_until_a_write(seeded: Engine) -> None:
 
 
 def test_an_older_generation_never_replaces_a_newer_one(seeded: Engine) -> None:
+    key = stored_figures.key_of("k", ())
+    read = text('SELECT generation, payload FROM storedfigure WHERE "key" = :k')
     with seeded.begin() as conn:
-        stored_figures._store(conn, key="k", generation=5, payload="[]")
+        stored_figures._store(conn, key=key, generation=5, payload="[]")
     with seeded.begin() as conn:
-        stored_figures._store(conn, key="k", generation=3, payload='["older"]')
-        assert conn.execute(
-            text("SELECT generation, payload FROM storedfigure WHERE \"key\" = 'k'")
-        ).one() == (
-            5,
-            "[]",
-        )
-        stored_figures._store(conn, key="k", generation=6, payload='["newer"]')
-        assert (
-            conn.execute(text("SELECT payload FROM storedfigure WHERE \"key\" = 'k'")).scalar() == '["newer"]'
-        )
+        stored_figures._store(conn, key=key, generation=3, payload='["older"]')
+        assert conn.execute(read, {"k": key}).one() == (5, "[]")
+        stored_figures._store(conn, key=key, generation=6, payload='["newer"]')
+        assert conn.execute(read, {"k": key}).one() == (6, '["newer"]')
     assert stored_figures.forget_all(seeded) == 1
 
 
@@ -567,3 +562,25 @@ def test_a_township_table_stays_stored_until_a_write_reaches_it(seeded: Engine) 
     with Session(seeded) as s:
         left = s.exec(select(StoredFigure)).all()
     assert {f.jurisdiction_id for f in left} == {x}, "y's passed row went when x's was stored"
+
+
+def test_a_figure_stored_by_another_version_of_the_code_is_computed_again(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that fixes how a figure is computed writes no row: the figures the old code stored
+    must not be served by the new one (nor kept forever)."""
+    calls: list[str] = []
+
+    def compute(_s: Session) -> list[int]:
+        calls.append(stored_figures.code_version())
+        return [len(calls)]
+
+    codec = stored_figures.typed(list[int])
+    monkeypatch.setattr(stored_figures, "code_version", lambda: "oldversion00")
+    assert stored_figures.kept(seeded, name="n", inputs=(1,), codec=codec, compute=compute) == [1]
+    assert stored_figures.kept(seeded, name="n", inputs=(1,), codec=codec, compute=compute) == [1]
+    assert len(calls) == 1, "the same code: served from the store"
+    monkeypatch.setattr(stored_figures, "code_version", lambda: "newversion00")
+    assert stored_figures.kept(seeded, name="n", inputs=(1,), codec=codec, compute=compute) == [2]
+    with Session(seeded) as s:
+        assert [f.key.split(":")[0] for f in s.exec(select(StoredFigure)).all()] == ["n@newversion00"]
