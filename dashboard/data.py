@@ -619,7 +619,7 @@ def after_write(url: str) -> Future[None] | None:
         sync(url)  # what this write reached is dropped, the other jurisdictions' tables stay
     else:
         invalidate()
-    if engine_for(url).dialect.name != "postgresql":
+    if not _parallel(url):
         return None
     with _refresh_guard:
         running = _refreshing.get(url)

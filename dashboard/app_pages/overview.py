@@ -284,11 +284,11 @@ else:
         tuple(kpi_cards.trend_months(campaign, month=sel.month, as_of=sel.as_of)),
         sel.as_of,
     )
-    shown = {str(m) for m in months}
+    begun = {str(m) for m in months}
     table = data.frame(
         sel.url,
         ("overview.trends", scope, campaign.id, sel.month, sel.as_of),
-        lambda: frames.trend_table([t for t in read if t.month in shown]),
+        lambda: frames.trend_table([t for t in read if t.month in begun]),
     )
     specs = [
         (

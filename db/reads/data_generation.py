@@ -22,9 +22,13 @@ nothing else, so they stay valid while no write reached that jurisdiction or the
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
+
+from db.models import JurisdictionChange
 
 # as in the migration; tests hold every table of the models either here or in UNWATCHED_TABLES
 WATCHED_TABLES = (
@@ -90,3 +94,17 @@ def changed_since(db: Session | Connection, generation: int) -> set[int] | None:
     county (then everything a reader kept is stale)."""
     reached = {int(j) for j in db.execute(_CHANGED, {"seen": generation}).scalars()}
     return None if COUNTY in reached else reached
+
+
+_REACHED = JurisdictionChange.__table__  # type: ignore[attr-defined]
+
+
+def last_reached(jurisdiction: Any) -> Any:
+    """SQL: the generation of the last write that reached `jurisdiction` (an id or a column) or the
+    whole county; 0 when none has since the reach was first recorded. A result kept for that one
+    jurisdiction at a generation at least this new is still valid (`db.reads.stored_figures`)."""
+    return (
+        select(func.coalesce(func.max(_REACHED.c.generation), 0))
+        .where(or_(_REACHED.c.jurisdiction_id == COUNTY, _REACHED.c.jurisdiction_id == jurisdiction))
+        .scalar_subquery()
+    )

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -43,7 +43,7 @@ from sqlmodel import Session
 
 import anpei
 from anpei.periods import Month
-from db.models import JurisdictionChange, StoredFigure
+from db.models import StoredFigure
 from db.reads import campaign_calendar, data_generation, month_figures
 from db.reads.kpi_details import Table
 from db.rules.access import SYSTEM
@@ -119,7 +119,6 @@ STORE_AFTER_S = 0.02
 _MONTH_ROWS = typed(list[month_figures.JurisdictionMonthRow])
 _MEASURES = typed(dict[int, dict[str, float]])
 _TABLE = StoredFigure.__table__  # type: ignore[attr-defined]
-_REACHED = JurisdictionChange.__table__  # type: ignore[attr-defined]
 
 
 def county_month(engine: Engine, *, month: Month, as_of: dt.date) -> list[month_figures.JurisdictionMonthRow]:
@@ -223,7 +222,7 @@ def kept(
             fresh = (
                 _TABLE.c.generation == generation
                 if jurisdiction_id is None
-                else _TABLE.c.generation >= _last_reached(jurisdiction_id)
+                else _TABLE.c.generation >= data_generation.last_reached(jurisdiction_id)
             )
             stored = conn.execute(select(_TABLE.c.payload).where(_TABLE.c.key == key, fresh)).scalar()
             if stored is not None:
@@ -260,21 +259,6 @@ def _timed(name: str, compute: Callable[[Session], T], session: Session) -> T:
     return value
 
 
-def _last_reached(jurisdiction: Any) -> Any:
-    """The generation of the last write that reached `jurisdiction` (an id or a column) or the whole
-    county; 0 when none has since the reach was first recorded."""
-    return (
-        select(func.coalesce(func.max(_REACHED.c.generation), 0))
-        .where(
-            or_(
-                _REACHED.c.jurisdiction_id == data_generation.COUNTY,
-                _REACHED.c.jurisdiction_id == jurisdiction,
-            )
-        )
-        .scalar_subquery()
-    )
-
-
 def _store(
     conn: Connection, *, key: str, generation: int, payload: str, jurisdiction_id: int | None = None
 ) -> None:
@@ -301,7 +285,7 @@ def _store(
             _TABLE.c.generation < generation,
             or_(
                 _TABLE.c.jurisdiction_id.is_(None),
-                _TABLE.c.generation < _last_reached(_TABLE.c.jurisdiction_id),
+                _TABLE.c.generation < data_generation.last_reached(_TABLE.c.jurisdiction_id),
             ),
         ),
         _TABLE.c.key.not_like(f"%@{code_version()}:%"),  # computed by another version of the code
